@@ -1,0 +1,65 @@
+/**
+ * Development stand-in for Twilio Verify, used when Twilio is not configured.
+ * Codes are 6 digits from a CSPRNG, stored only as an HMAC, live 10 minutes and
+ * allow 5 checks, like Verify. The "message" goes to the log and /dev/outbox.
+ */
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import { addDevMessage } from '../../db/dev-outbox.js';
+import { countDevCheck, deleteDevVerification, findDevVerification, replaceDevVerification } from '../../db/dev-verifications.js';
+import type { Database } from '../../db/schema.js';
+import { minutes, type Clock } from '../../lib/duration.js';
+import type { CheckResult, StartResult, VerifyChannel, VerifyService } from './types.js';
+
+/** Twilio Verify's defaults, mirrored so development behaves like production. */
+export const DEV_CODE_LIFETIME_MS = minutes(10);
+export const DEV_MAX_CHECKS = 5;
+export const DEV_MAX_SENDS = 5;
+const CODE_DIGITS = 6;
+
+export class DevVerifyService implements VerifyService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly secret: string,
+    private readonly clock: Clock,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  async start(to: string, channel: VerifyChannel): Promise<StartResult> {
+    const now = this.clock.now();
+    const existing = await findDevVerification(this.db, to, now);
+    const sends = (existing?.sends ?? 0) + 1;
+    if (sends > DEV_MAX_SENDS) return { ok: false, reason: 'too_many_sends' };
+    const code = randomInt(0, 10 ** CODE_DIGITS).toString().padStart(CODE_DIGITS, '0');
+    // A resend issues a fresh code (Twilio re-sends the same one; we keep only a hash, so we cannot).
+    await replaceDevVerification(this.db, to, this.hash(to, code), sends, existing?.expires_at ?? now + DEV_CODE_LIFETIME_MS);
+    const text =
+      channel === 'sms'
+        ? `Your Gatehouse verification code is: ${code}`
+        : `Voice call: "Your Gatehouse verification code is ${code.split('').join(' ')}."`;
+    await addDevMessage(this.db, { kind: channel, recipient: to, subject: `Verification code (${channel})`, text_body: text, html_body: null, created_at: now });
+    this.log.info({ devOutbox: true, to, channel, code }, `DEV OUTBOX: ${channel === 'sms' ? 'SMS' : 'voice call'} to ${to}: ${code}`);
+    return { ok: true };
+  }
+
+  async check(to: string, code: string): Promise<CheckResult> {
+    const now = this.clock.now();
+    const v = await findDevVerification(this.db, to, now);
+    if (!v) return { ok: false, reason: 'expired' };
+    const checks = await countDevCheck(this.db, to);
+    if (checks > DEV_MAX_CHECKS) {
+      await deleteDevVerification(this.db, to);
+      return { ok: false, reason: 'too_many_checks' };
+    }
+    const expected = Buffer.from(v.code_hash, 'hex');
+    const actual = Buffer.from(this.hash(to, code), 'hex');
+    if (!timingSafeEqual(expected, actual)) return { ok: false, reason: 'wrong_code' };
+    await deleteDevVerification(this.db, to); // approved codes cannot be used twice
+    return { ok: true };
+  }
+
+  private hash(to: string, code: string): string {
+    return createHmac('sha256', this.secret).update(`dev-verify\0${to}\0${code}`).digest('hex');
+  }
+}

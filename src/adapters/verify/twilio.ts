@@ -1,0 +1,103 @@
+/**
+ * Twilio Verify v2 through the official SDK. Twilio's answers are mapped to
+ * the failure values of types.ts; anything unexpected counts as "unavailable",
+ * which never lets anyone in.
+ */
+import twilio from 'twilio';
+import type { RequestOptions } from 'twilio/lib/base/RequestClient.js';
+import type { FastifyBaseLogger } from 'fastify';
+import type { TwilioSettings } from '../../config.js';
+import type { CheckFailure, CheckResult, StartFailure, StartResult, VerifyChannel, VerifyService } from './types.js';
+
+const TWILIO_VERIFY_ORIGIN = 'https://verify.twilio.com';
+
+/**
+ * The SDK has no base-URL option; its own `httpClient` seam is the supported
+ * way to send requests elsewhere. This client rewrites Verify's origin to
+ * TWILIO_API_BASE_URL (a stand-in, a staging proxy) and otherwise behaves as
+ * the stock client, including its timeout.
+ */
+class RebasedRequestClient extends twilio.RequestClient {
+  constructor(
+    private readonly baseUrl: string,
+    timeoutMs: number,
+  ) {
+    super({ timeout: timeoutMs });
+  }
+  override request<TData>(opts: RequestOptions<TData>) {
+    if (opts.uri.startsWith(TWILIO_VERIFY_ORIGIN)) {
+      opts = { ...opts, uri: this.baseUrl + opts.uri.slice(TWILIO_VERIFY_ORIGIN.length) };
+    }
+    return super.request(opts);
+  }
+}
+
+const START_FAILURES: Record<number, StartFailure> = {
+  60200: 'invalid_number',
+  21211: 'invalid_number',
+  21614: 'invalid_number',
+  60205: 'landline',
+  60410: 'blocked',
+  60605: 'blocked',
+  60203: 'too_many_sends',
+};
+
+const CHECK_FAILURES: Record<number, CheckFailure> = {
+  20404: 'expired',
+  60202: 'too_many_checks',
+  60200: 'wrong_code', // a malformed code (e.g. wrong length) is just a wrong code to the user
+};
+
+interface TwilioErrorLike {
+  status?: number;
+  code?: number | string;
+  message?: string;
+}
+
+export class TwilioVerifyService implements VerifyService {
+  private readonly client: ReturnType<typeof twilio>;
+
+  constructor(
+    private readonly settings: TwilioSettings,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    const httpClient = settings.apiBaseUrl
+      ? new RebasedRequestClient(settings.apiBaseUrl, settings.timeoutMs)
+      : new twilio.RequestClient({ timeout: settings.timeoutMs });
+    this.client = twilio(settings.accountSid, settings.authToken, { httpClient });
+  }
+
+  private get service() {
+    return this.client.verify.v2.services(this.settings.verifyServiceSid);
+  }
+
+  async start(to: string, channel: VerifyChannel): Promise<StartResult> {
+    try {
+      await this.service.verifications.create({ to, channel });
+      return { ok: true };
+    } catch (error) {
+      const e = error as TwilioErrorLike;
+      const reason = typeof e.code === 'number' ? START_FAILURES[e.code] : undefined;
+      if (reason) return { ok: false, reason };
+      this.log.warn({ err: error, twilioCode: e.code, status: e.status }, 'Twilio Verify could not start a verification');
+      return { ok: false, reason: 'unavailable' };
+    }
+  }
+
+  async check(to: string, code: string): Promise<CheckResult> {
+    try {
+      const result = await this.service.verificationChecks.create({ to, code });
+      if (result.status === 'approved') return { ok: true };
+      // Twilio answers a wrong code with HTTP 200 and status "pending".
+      if (result.status === 'pending') return { ok: false, reason: 'wrong_code' };
+      // "canceled", "expired", "max_attempts_reached"…: the code can no longer pass.
+      return { ok: false, reason: result.status === 'max_attempts_reached' ? 'too_many_checks' : 'expired' };
+    } catch (error) {
+      const e = error as TwilioErrorLike;
+      const reason = typeof e.code === 'number' ? CHECK_FAILURES[e.code] : undefined;
+      if (reason) return { ok: false, reason };
+      this.log.warn({ err: error, twilioCode: e.code, status: e.status }, 'Twilio Verify could not check a code');
+      return { ok: false, reason: 'unavailable' };
+    }
+  }
+}

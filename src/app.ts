@@ -1,0 +1,174 @@
+/**
+ * buildApp(config, options): the whole application as a function of its
+ * configuration and its adapters. server.ts only starts it; tests build it with
+ * their own database, clock and stand-ins and call it through `app.inject()`
+ * or a real port.
+ */
+import { randomBytes, createHmac } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { DevMailTransport } from './adapters/mail/dev.js';
+import { OutboxWorker, type OutboxWorkerOptions } from './adapters/mail/outbox-worker.js';
+import { SmtpMailTransport } from './adapters/mail/smtp.js';
+import type { MailTransport } from './adapters/mail/types.js';
+import { DevVerifyService } from './adapters/verify/dev.js';
+import { TwilioVerifyService } from './adapters/verify/twilio.js';
+import type { VerifyService } from './adapters/verify/types.js';
+import { loadSession } from './auth/session.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { devOutboxRoutes } from './features/dev-outbox/routes.js';
+import { homeRoutes } from './features/home/routes.js';
+import { loginRoutes } from './features/login/routes.js';
+import { passwordResetRoutes } from './features/password-reset/routes.js';
+import { profileRoutes } from './features/profile/routes.js';
+import { registerRoutes } from './features/register/routes.js';
+import { smsTwoFactorRoutes } from './features/two-factor/sms/routes.js';
+import { errorHandler, trackRoutesForMethodNotAllowed } from './http/errors.js';
+import { zodValidatorCompiler } from './http/form-schema.js';
+import { pagesPlugin } from './http/pages.js';
+import { systemClock, type Clock } from './lib/duration.js';
+
+/** Request bodies larger than this are refused with 413 before anything reads them. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface BuildOptions {
+  /** Use this database instead of opening DATABASE_URL (tests on a throw-away schema). */
+  database?: DatabaseHandle;
+  clock?: Clock;
+  /** Replaces the Verify adapter chosen from the config. */
+  verify?: VerifyService;
+  /** Replaces the mail transport chosen from the config. */
+  mailTransport?: MailTransport;
+  outbox?: OutboxWorkerOptions;
+  /** Fastify's logger option; default: pino at LOG_LEVEL. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface GatehouseApp extends FastifyInstance {
+  ctx: AppContext;
+  outbox: OutboxWorker;
+}
+
+/** A key for one purpose, derived from SECRET_KEY, so no two mechanisms share a key. */
+function deriveKey(secret: string, purpose: string): string {
+  return createHmac('sha256', secret).update(`gatehouse:${purpose}`).digest('base64url');
+}
+
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<GatehouseApp> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => randomBytes(8).toString('hex'),
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+
+  const database = options.database ?? openDatabase(config.databaseUrl);
+  const ownsDatabase = options.database === undefined;
+  try {
+    await migrateToLatest(database);
+  } catch (error) {
+    if (ownsDatabase) await database.destroy();
+    throw error;
+  }
+  const clock = options.clock ?? systemClock;
+  const verify =
+    options.verify ??
+    (config.twilio ? new TwilioVerifyService(config.twilio, app.log) : new DevVerifyService(database.db, config.secretKey, clock, app.log));
+  const transport: MailTransport =
+    options.mailTransport ?? (config.mail.smtp ? new SmtpMailTransport(config.mail.smtp) : new DevMailTransport(database.db, clock, app.log));
+  const outbox = new OutboxWorker(database.db, transport, config.mail.from, clock, app.log, options.outbox);
+  const ctx: AppContext = { config, db: database.db, clock, verify, mail: outbox };
+
+  app.decorate('ctx', ctx);
+  app.decorate('outbox', outbox);
+  app.addHook('onReady', async () => outbox.start());
+  app.addHook('onClose', async () => {
+    await outbox.stop();
+    transport.close?.();
+    if (ownsDatabase) await database.destroy();
+  });
+
+  const notFound = trackRoutesForMethodNotAllowed(app);
+  app.setErrorHandler(errorHandler(config));
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'https://www.gravatar.com', 'https://secure.gravatar.com'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    hsts: config.secureCookies ? { maxAge: 31536000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'same-origin' },
+  });
+  await app.register(cookie, { secret: deriveKey(config.secretKey, 'cookie-signing') });
+  await app.register(formbody);
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: config.secureCookies ? '__Host-gatehouse_csrf' : 'gatehouse_csrf',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, signed: true },
+    getToken: (request) => {
+      const body = request.body as Record<string, unknown> | undefined;
+      return typeof body?._csrf === 'string' ? body._csrf : undefined;
+    },
+  });
+  await app.register(pagesPlugin, { config });
+
+  await app.register(fastifyStatic, {
+    root: join(ROOT, 'public'),
+    prefix: '/static/',
+    decorateReply: false,
+    maxAge: '1h',
+  });
+  await app.register(fastifyStatic, {
+    root: join(ROOT, 'node_modules', 'intl-tel-input', 'dist'),
+    prefix: '/vendor/intl-tel-input/',
+    decorateReply: false,
+    maxAge: '1d',
+  });
+
+  // Everything below sees the session; static files above do not pay for it.
+  await app.register(async function site(site) {
+    site.addHook('onRequest', loadSession(ctx));
+    // CSRF on every state-changing request, checked once the form is parsed and before it is validated.
+    site.addHook('preValidation', (request, reply, done) => {
+      // Unknown routes fall through to the 404/405 page; there is nothing there to protect.
+      if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS' || request.is404) return done();
+      site.csrfProtection(request, reply, done);
+    });
+    site.setNotFoundHandler(notFound);
+
+    await site.register(homeRoutes, { ctx });
+    await site.register(registerRoutes, { ctx });
+    await site.register(loginRoutes, { ctx });
+    await site.register(profileRoutes, { ctx });
+    await site.register(passwordResetRoutes, { ctx });
+    await site.register(smsTwoFactorRoutes, { ctx });
+    if (!config.isProduction) await site.register(devOutboxRoutes, { ctx });
+  });
+
+  return app as unknown as GatehouseApp;
+}

@@ -1,0 +1,110 @@
+/**
+ * Server-side sessions. The cookie holds a 256-bit random token; the database
+ * holds only its SHA-256, so a copy of the sessions table cannot be used to
+ * sign in. Every sign-in and every completed second factor gets a new token
+ * (rotation), which defeats session fixation.
+ */
+import type {} from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { Config } from '../config.js';
+import type { AppContext } from '../context.js';
+import { deleteSession, findLiveSession, insertSession, touchSession } from '../db/sessions.js';
+import type { Session, User } from '../db/schema.js';
+import { touchLastSeen } from '../db/users.js';
+import {
+  ACTIVITY_WRITE_INTERVAL_MS,
+  PENDING_SIGN_IN_LIFETIME_MS,
+  REMEMBER_ME_LIFETIME_MS,
+  SESSION_IDLE_TIMEOUT_MS,
+  SESSION_MAX_LIFETIME_MS,
+} from './policy.js';
+import { hashToken, looksLikeToken, newToken } from './tokens.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The browser's live session, pending or not; null for visitors. */
+    session: Session | null;
+    /** The signed-in user; null for visitors and for sessions still waiting for their second factor. */
+    user: User | null;
+  }
+}
+
+/** With https, the `__Host-` prefix makes browsers refuse the cookie unless Secure, Path=/ and host-only. */
+export function sessionCookieName(config: Config): string {
+  return config.secureCookies ? '__Host-gatehouse_session' : 'gatehouse_session';
+}
+
+/** Reads the session cookie and loads the session and user for this request. */
+export function loadSession(ctx: AppContext): onRequestAsyncHookHandler {
+  const cookieName = sessionCookieName(ctx.config);
+  return async function loadSessionHook(request: FastifyRequest) {
+    request.session = null;
+    request.user = null;
+    const token = request.cookies[cookieName];
+    if (!token || !looksLikeToken(token)) return;
+    const now = ctx.clock.now();
+    const found = await findLiveSession(ctx.db, hashToken(token), now, SESSION_IDLE_TIMEOUT_MS);
+    if (!found) return;
+    request.session = found.session;
+    if (found.session.two_factor_pending) return;
+    request.user = found.user;
+    if (now - found.session.last_active_at >= ACTIVITY_WRITE_INTERVAL_MS) {
+      await touchSession(ctx.db, found.session.id, now, ACTIVITY_WRITE_INTERVAL_MS);
+    }
+    if (now - found.user.last_seen_at >= ACTIVITY_WRITE_INTERVAL_MS) {
+      await touchLastSeen(ctx.db, found.user.id, now, ACTIVITY_WRITE_INTERVAL_MS);
+    }
+  };
+}
+
+export interface StartSessionOptions {
+  userId: number;
+  remember: boolean;
+  /** true: password checked, second factor still to come. */
+  twoFactorPending: boolean;
+  nextPath: string | null;
+}
+
+/**
+ * Replaces whatever session the browser had with a new one (new token, new
+ * id) and sets the cookie; returns the new session's id. Pass a transaction as `db` to group it with other writes.
+ */
+export async function startSession(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: StartSessionOptions,
+  db = ctx.db,
+): Promise<string> {
+  if (request.session) await deleteSession(db, request.session.id);
+  const token = newToken();
+  const now = ctx.clock.now();
+  const lifetime = options.twoFactorPending ? PENDING_SIGN_IN_LIFETIME_MS : options.remember ? REMEMBER_ME_LIFETIME_MS : SESSION_MAX_LIFETIME_MS;
+  await insertSession(db, {
+    id: hashToken(token),
+    userId: options.userId,
+    twoFactorPending: options.twoFactorPending,
+    remember: options.remember,
+    nextPath: options.nextPath,
+    now,
+    expiresAt: now + lifetime,
+  });
+  const persistent = options.remember && !options.twoFactorPending;
+  reply.setCookie(sessionCookieName(ctx.config), token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.config.secureCookies,
+    // Without "remember me" the cookie ends with the browser session.
+    maxAge: persistent ? Math.floor(REMEMBER_ME_LIFETIME_MS / 1000) : undefined,
+  });
+  return hashToken(token);
+}
+
+/** Deletes the server-side session and tells the browser to drop the cookie. */
+export async function endSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.session) await deleteSession(ctx.db, request.session.id);
+  request.session = null;
+  request.user = null;
+  reply.clearCookie(sessionCookieName(ctx.config), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
+}

@@ -1,0 +1,191 @@
+/**
+ * The one place that reads the environment. `loadConfig` parses `process.env`
+ * (plus an optional `.env` file) into a frozen, typed `Config`, or throws a
+ * `ConfigError` that lists every problem at once so an operator can fix them
+ * in one go.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { seconds } from './lib/duration.js';
+
+/** SECRET_KEY must carry at least this much entropy in production (256 bits). */
+export const MIN_SECRET_KEY_BYTES = 32;
+/** Twilio calls give up after this long; the issue caps it at 10 s. */
+export const MAX_TWILIO_TIMEOUT_MS = seconds(10);
+
+export interface SmtpSettings {
+  /** Either a connection URL (smtp://user:pass@host:587) or discrete fields. */
+  url?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  /** true = implicit TLS (port 465); false = STARTTLS when offered. */
+  secure?: boolean;
+}
+
+export interface TwilioSettings {
+  accountSid: string;
+  authToken: string;
+  verifyServiceSid: string;
+  /** When set, every Verify request goes to this origin instead of Twilio's hosts. */
+  apiBaseUrl: string | null;
+  timeoutMs: number;
+}
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  port: number;
+  host: string;
+  /** Public origin of the app, used for links in mail and cookie security. No trailing slash. */
+  appUrl: string;
+  /** true when APP_URL is https: cookies get the Secure flag. */
+  secureCookies: boolean;
+  databaseUrl: string;
+  secretKey: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  mail: { from: string; smtp: SmtpSettings | null };
+  twilio: TwilioSettings | null;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Gatehouse cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const emptyToUndefined = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const booleanString = z.preprocess(
+  emptyToUndefined,
+  z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional().transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v))),
+);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  APP_URL: optionalString,
+  DATABASE_URL: z.preprocess(emptyToUndefined, z.string().default('sqlite:./data/gatehouse.db')),
+  SECRET_KEY: optionalString,
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  SMTP_URL: optionalString,
+  SMTP_HOST: optionalString,
+  SMTP_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).optional()),
+  SMTP_USER: optionalString,
+  SMTP_PASSWORD: optionalString,
+  SMTP_SECURE: booleanString,
+  MAIL_FROM: optionalString,
+  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_VERIFY_SERVICE_SID: optionalString,
+  TWILIO_API_BASE_URL: optionalString,
+  TWILIO_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(MAX_TWILIO_TIMEOUT_MS).default(MAX_TWILIO_TIMEOUT_MS)),
+});
+
+export interface LoadConfigOptions {
+  /** Where a generated development secret is kept. Default `./data`. */
+  dataDir?: string;
+  /** Path of an optional dotenv file. Default `./.env`; values in `env` win over it. */
+  envFile?: string | null;
+}
+
+/** Parse the environment. Throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
+  const envFile = options.envFile === undefined ? '.env' : options.envFile;
+  const fromFile = envFile && existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  const parsed = EnvSchema.safeParse({ ...fromFile, ...env });
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const isProduction = e.NODE_ENV === 'production';
+
+  let appUrl = e.APP_URL;
+  if (appUrl === undefined) {
+    if (isProduction) problems.push('APP_URL is required in production (the public https origin, e.g. https://auth.example.com).');
+    appUrl = `http://localhost:${e.PORT}`;
+  }
+  try {
+    const u = new URL(appUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push('APP_URL must be an http:// or https:// URL.');
+    appUrl = u.origin;
+  } catch {
+    problems.push(`APP_URL is not a URL: ${appUrl}`);
+  }
+
+  let secretKey = e.SECRET_KEY;
+  if (secretKey === undefined) {
+    if (isProduction) problems.push(`SECRET_KEY is required in production (at least ${MIN_SECRET_KEY_BYTES} bytes; e.g. \`openssl rand -base64 48\`).`);
+    else secretKey = developmentSecret(options.dataDir ?? './data');
+  } else if (Buffer.byteLength(secretKey) < MIN_SECRET_KEY_BYTES && isProduction) {
+    problems.push(`SECRET_KEY must be at least ${MIN_SECRET_KEY_BYTES} bytes in production.`);
+  }
+
+  if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(e.DATABASE_URL)) {
+    problems.push('DATABASE_URL must start with sqlite: or postgres://');
+  }
+
+  const twilioFields = {
+    TWILIO_ACCOUNT_SID: e.TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: e.TWILIO_AUTH_TOKEN,
+    TWILIO_VERIFY_SERVICE_SID: e.TWILIO_VERIFY_SERVICE_SID,
+  };
+  const twilioMissing = Object.entries(twilioFields).filter(([, v]) => v === undefined).map(([k]) => k);
+  let twilio: TwilioSettings | null = null;
+  if (twilioMissing.length === 0) {
+    twilio = {
+      accountSid: e.TWILIO_ACCOUNT_SID!,
+      authToken: e.TWILIO_AUTH_TOKEN!,
+      verifyServiceSid: e.TWILIO_VERIFY_SERVICE_SID!,
+      apiBaseUrl: e.TWILIO_API_BASE_URL ? e.TWILIO_API_BASE_URL.replace(/\/+$/, '') : null,
+      timeoutMs: e.TWILIO_TIMEOUT_MS,
+    };
+  } else if (twilioMissing.length < 3 || isProduction) {
+    problems.push(`Twilio Verify is not fully configured: set ${twilioMissing.join(', ')}.`);
+  }
+  if (e.TWILIO_API_BASE_URL && twilio === null && twilioMissing.length === 3 && !isProduction) {
+    problems.push('TWILIO_API_BASE_URL is set but the TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN / TWILIO_VERIFY_SERVICE_SID are not.');
+  }
+
+  let smtp: SmtpSettings | null = null;
+  if (e.SMTP_URL) smtp = { url: e.SMTP_URL };
+  else if (e.SMTP_HOST) {
+    smtp = { host: e.SMTP_HOST, port: e.SMTP_PORT ?? 587, user: e.SMTP_USER, password: e.SMTP_PASSWORD, secure: e.SMTP_SECURE ?? false };
+  } else if (isProduction) {
+    problems.push('Mail is not configured: set SMTP_URL (e.g. smtp://user:pass@smtp.example.com:587) or SMTP_HOST.');
+  }
+  if (isProduction && !e.MAIL_FROM) problems.push('MAIL_FROM is required in production (e.g. "Gatehouse <no-reply@example.com>").');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    isProduction,
+    port: e.PORT,
+    host: e.HOST,
+    appUrl,
+    secureCookies: appUrl.startsWith('https:'),
+    databaseUrl: e.DATABASE_URL,
+    secretKey: secretKey!,
+    logLevel: e.LOG_LEVEL,
+    mail: { from: e.MAIL_FROM ?? 'Gatehouse <no-reply@localhost>', smtp },
+    twilio,
+  });
+}
+
+/** Outside production, a secret is generated once and kept in the data folder. */
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, 'secret-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}

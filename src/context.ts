@@ -1,0 +1,16 @@
+/** What every feature receives: the config and the adapters chosen at build time. */
+import type { Kysely } from 'kysely';
+import type { OutboxWorker } from './adapters/mail/outbox-worker.js';
+import type { VerifyService } from './adapters/verify/types.js';
+import type { Config } from './config.js';
+import type { Database } from './db/schema.js';
+import type { Clock } from './lib/duration.js';
+
+export interface AppContext {
+  config: Config;
+  db: Kysely<Database>;
+  clock: Clock;
+  verify: VerifyService;
+  /** Flows insert mail in their transaction, then call `mail.kick()` after commit. */
+  mail: Pick<OutboxWorker, 'kick'>;
+}

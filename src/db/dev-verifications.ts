@@ -1,0 +1,34 @@
+/** SQL for the development Verify stand-in's codes (hashed, one live code per number). */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database>;
+
+export async function findDevVerification(db: Db, recipient: string, now: number) {
+  return db
+    .selectFrom('dev_verifications')
+    .selectAll()
+    .where('recipient', '=', recipient)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+}
+
+export async function replaceDevVerification(db: Db, recipient: string, codeHash: string, sends: number, expiresAt: number): Promise<void> {
+  await db.deleteFrom('dev_verifications').where('recipient', '=', recipient).execute();
+  await db.insertInto('dev_verifications').values({ recipient, code_hash: codeHash, checks: 0, sends, expires_at: expiresAt }).execute();
+}
+
+/** Counts a check atomically and returns the new count. */
+export async function countDevCheck(db: Db, recipient: string): Promise<number> {
+  const row = await db
+    .updateTable('dev_verifications')
+    .set((eb) => ({ checks: eb('checks', '+', 1) }))
+    .where('recipient', '=', recipient)
+    .returning('checks')
+    .executeTakeFirst();
+  return row?.checks ?? Number.POSITIVE_INFINITY;
+}
+
+export async function deleteDevVerification(db: Db, recipient: string): Promise<void> {
+  await db.deleteFrom('dev_verifications').where('recipient', '=', recipient).execute();
+}

@@ -1,0 +1,112 @@
+/**
+ * The tables, as Kysely sees them. Times are integers: milliseconds since the
+ * Unix epoch (BIGINT on PostgreSQL, INTEGER on SQLite), so both databases
+ * compare and sort them the same way. Booleans are 0/1 integers for the same
+ * reason.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  /** Lower-cased username; unique, so "Alice" and "alice" cannot both exist. */
+  username_normalized: string;
+  email: string;
+  /** Trimmed, NFKC, lower-cased email; unique. */
+  email_normalized: string;
+  first_name: string;
+  last_name: string;
+  password_hash: string;
+  about_me: string;
+  /** E.164 phone number used for SMS two-factor, or null when 2FA is off. */
+  phone: string | null;
+  two_factor_enabled: number;
+  created_at: number;
+  last_seen_at: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 (hex) of the token in the cookie; the token itself is never stored. */
+  id: string;
+  user_id: number;
+  /** 1 while the password is verified but the second factor is not. */
+  two_factor_pending: number;
+  remember: number;
+  /** Where to go after a pending sign-in completes (a checked same-origin path). */
+  next_path: string | null;
+  failed_code_attempts: number;
+  code_sent_at: number | null;
+  created_at: number;
+  last_active_at: number;
+  /** Absolute end of the session. */
+  expires_at: number;
+}
+
+export interface PasswordResetTokensTable {
+  /** SHA-256 (hex) of the token in the emailed link. */
+  token_hash: string;
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface PhoneEnrollmentsTable {
+  /** One enrolment in progress per user; a new one replaces it. */
+  user_id: number;
+  phone: string;
+  code_sent_at: number | null;
+  failed_code_attempts: number;
+  created_at: number;
+}
+
+export interface MailOutboxTable {
+  id: Generated<number>;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  /** A worker that claims a row sets this into the future; others skip it until then. */
+  locked_until: number | null;
+  sent_at: number | null;
+  /** Set when the message was given up on after the last attempt. */
+  failed_at: number | null;
+  last_error: string | null;
+}
+
+export interface DevOutboxTable {
+  id: Generated<number>;
+  kind: 'email' | 'sms' | 'call';
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  created_at: number;
+}
+
+export interface DevVerificationsTable {
+  /** E.164 number; one live verification per number, as Twilio Verify keeps it. */
+  recipient: string;
+  code_hash: string;
+  checks: number;
+  sends: number;
+  expires_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  password_reset_tokens: PasswordResetTokensTable;
+  phone_enrollments: PhoneEnrollmentsTable;
+  mail_outbox: MailOutboxTable;
+  dev_outbox: DevOutboxTable;
+  dev_verifications: DevVerificationsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type Session = Selectable<SessionsTable>;
+export type OutboxMail = Selectable<MailOutboxTable>;
+export type DevMessage = Selectable<DevOutboxTable>;

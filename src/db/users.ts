@@ -1,0 +1,79 @@
+/** SQL for the users table. The only module that writes it. */
+import type { Kysely } from 'kysely';
+import type { Database, NewUser, User } from './schema.js';
+
+type Db = Kysely<Database>;
+
+export function normalizeUsername(username: string): string {
+  return username.normalize('NFKC').trim().toLowerCase();
+}
+
+export function normalizeEmail(email: string): string {
+  return email.normalize('NFKC').trim().toLowerCase();
+}
+
+export async function insertUser(db: Db, user: Omit<NewUser, 'id'>): Promise<User> {
+  return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findUserById(db: Db, id: number): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('username_normalized', '=', normalizeUsername(username)).executeTakeFirst();
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('email_normalized', '=', normalizeEmail(email)).executeTakeFirst();
+}
+
+/** Sign-in accepts either; an "@" can never be part of a username, so the two cannot be confused. */
+export async function findUserByLogin(db: Db, login: string): Promise<User | undefined> {
+  return login.includes('@') ? findUserByEmail(db, login) : findUserByUsername(db, login);
+}
+
+export async function usernameTaken(db: Db, username: string, exceptUserId?: number): Promise<boolean> {
+  let q = db.selectFrom('users').select('id').where('username_normalized', '=', normalizeUsername(username));
+  if (exceptUserId !== undefined) q = q.where('id', '<>', exceptUserId);
+  return (await q.executeTakeFirst()) !== undefined;
+}
+
+export async function emailTaken(db: Db, email: string): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('email_normalized', '=', normalizeEmail(email)).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function updateProfile(db: Db, userId: number, profile: { username: string; aboutMe: string }): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ username: profile.username, username_normalized: normalizeUsername(profile.username), about_me: profile.aboutMe })
+    .where('id', '=', userId)
+    .execute();
+}
+
+export async function setPasswordHash(db: Db, userId: number, passwordHash: string): Promise<void> {
+  await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+}
+
+export async function enableTwoFactor(db: Db, userId: number, phone: string): Promise<void> {
+  await db.updateTable('users').set({ phone, two_factor_enabled: 1 }).where('id', '=', userId).execute();
+}
+
+export async function disableTwoFactor(db: Db, userId: number): Promise<void> {
+  await db.updateTable('users').set({ phone: null, two_factor_enabled: 0 }).where('id', '=', userId).execute();
+}
+
+/**
+ * Records activity, but writes only when the stored value is older than
+ * `minIntervalMs`: the WHERE clause makes the "at most once a minute" rule hold
+ * even with many concurrent requests.
+ */
+export async function touchLastSeen(db: Db, userId: number, now: number, minIntervalMs: number): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ last_seen_at: now })
+    .where('id', '=', userId)
+    .where('last_seen_at', '<=', now - minIntervalMs)
+    .execute();
+}

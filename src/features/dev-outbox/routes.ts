@@ -1,0 +1,49 @@
+/**
+ * /dev/outbox: every SMS, voice call and email the development adapters
+ * "sent", newest first, so a developer can sign up and use 2FA without a phone
+ * or a mailbox. Registered only outside production.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { findDevMessage, listDevMessages } from '../../db/dev-outbox.js';
+import { exactUtc, relativeTime } from '../../lib/relative-time.js';
+import { notFoundPage } from '../../views/error-pages.js';
+import { html } from '../../views/html.js';
+
+const MessageParams = z.object({ id: z.coerce.number().int().positive() });
+
+const KIND_LABELS = { sms: 'SMS', call: 'Voice call', email: 'Email' } as const;
+
+export const devOutboxRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.get('/dev/outbox', async (request, reply) => {
+    const messages = await listDevMessages(ctx.db);
+    const now = ctx.clock.now();
+    return reply.page(
+      'Dev outbox',
+      html`<h1>Development outbox</h1>
+<p class="hint">What Gatehouse would have sent by SMS, voice call and email. This page exists only outside production.</p>
+${messages.length === 0 ? html`<p>Nothing sent yet.</p>` : ''}
+<ol class="outbox">
+${messages.map(
+  (m) => html`<li class="outbox-item" data-kind="${m.kind}" data-recipient="${m.recipient}">
+  <p class="outbox-meta"><strong>${KIND_LABELS[m.kind]}</strong> to <span class="recipient">${m.recipient}</span> · <time datetime="${new Date(m.created_at).toISOString()}" title="${exactUtc(m.created_at)}">${relativeTime(m.created_at, now)}</time></p>
+  <p class="outbox-subject">${m.subject}</p>
+  <pre class="outbox-body">${m.text_body}</pre>
+  ${m.html_body ? html`<p><a href="/dev/outbox/${m.id}/html" target="_blank" rel="noopener">View as HTML</a></p>` : ''}
+</li>`,
+)}
+</ol>`,
+    );
+  });
+
+  app.get<{ Params: z.infer<typeof MessageParams> }>('/dev/outbox/:id/html', { schema: { params: MessageParams } }, async (request, reply) => {
+    const message = await findDevMessage(ctx.db, request.params.id);
+    if (!message?.html_body) return reply.page('Not found', notFoundPage(), { status: 404 });
+    // The mail's own markup, in a sandbox: no scripts, no same-origin access.
+    return reply
+      .header('content-security-policy', "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'")
+      .header('content-type', 'text/html; charset=utf-8')
+      .send(message.html_body);
+  });
+};

@@ -1,0 +1,51 @@
+/** Profile pages (signed-in users only, as in the original) and editing one's own. */
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { aboutMeRule, usernameRule } from '../../auth/account-rules.js';
+import { requireUser } from '../../auth/guards.js';
+import type { AppContext } from '../../context.js';
+import { isUniqueViolation } from '../../db/database.js';
+import { findUserByUsername, updateProfile, usernameTaken } from '../../db/users.js';
+import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
+import { notFoundPage } from '../../views/error-pages.js';
+import { editProfilePage, profilePage } from './views.js';
+
+const ProfileParams = z.object({ username: z.string().max(200) });
+const EditForm = formSchema({ username: field(200), about_me: field(4000) });
+const EditRules = z.object({ username: usernameRule, about_me: aboutMeRule });
+
+export const profileRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.get<{ Params: z.infer<typeof ProfileParams> }>(
+    '/user/:username',
+    { preHandler: requireUser, schema: { params: ProfileParams } },
+    async (request, reply) => {
+      const user = await findUserByUsername(ctx.db, request.params.username);
+      if (!user) return reply.page('Not found', notFoundPage(), { status: 404 });
+      const isOwn = user.id === request.user!.id;
+      return reply.page(`${user.first_name} ${user.last_name}`, profilePage({ user, isOwn, now: ctx.clock.now() }));
+    },
+  );
+
+  app.get('/profile/edit', { preHandler: requireUser }, async (request, reply) => {
+    const user = request.user!;
+    return reply.page('Edit profile', editProfilePage({ csrfToken: reply.csrfToken(), username: user.username, aboutMe: user.about_me, errors: {} }));
+  });
+
+  app.post<{ Body: z.infer<typeof EditForm> }>('/profile/edit', { preHandler: requireUser, schema: { body: EditForm } }, async (request, reply) => {
+    const user = request.user!;
+    const showErrors = (errors: Record<string, string>) =>
+      reply.page('Edit profile', editProfilePage({ csrfToken: reply.csrfToken(), username: request.body.username, aboutMe: request.body.about_me, errors }), { status: 422 });
+
+    const parsed = EditRules.safeParse(request.body);
+    if (!parsed.success) return showErrors(fieldErrors(parsed.error));
+    const { username, about_me } = parsed.data;
+    if (await usernameTaken(ctx.db, username, user.id)) return showErrors({ username: 'That username is taken. Try another.' });
+    try {
+      await updateProfile(ctx.db, user.id, { username, aboutMe: about_me });
+    } catch (error) {
+      if (isUniqueViolation(error)) return showErrors({ username: 'That username was just taken. Try another.' });
+      throw error;
+    }
+    return reply.flash('success', 'Your profile has been saved.').redirect(`/user/${encodeURIComponent(username)}`);
+  });
+};

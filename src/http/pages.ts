@@ -1,0 +1,87 @@
+/**
+ * `reply.page(title, body)`: renders a page in the layout with what every page
+ * needs (signed-in user, CSRF token, the flash message). Flash messages live in
+ * a signed, short-lived cookie, so showing "Account created" after a redirect
+ * stores nothing on the server.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type {} from '@fastify/csrf-protection';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import type { SafeHtml } from '../views/html.js';
+import { layout, type Flash } from '../views/layout.js';
+
+const FLASH_COOKIE = 'gatehouse_flash';
+
+export interface PageOptions {
+  status?: number;
+  scripts?: string[];
+  styles?: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    page(title: string, body: SafeHtml, options?: PageOptions): FastifyReply;
+    /**
+     * The CSRF token for forms on this response. Always use this, not
+     * `generateCsrf()`: on a first visit each `generateCsrf()` call would mint
+     * a new secret cookie, and only the last would match its token.
+     */
+    csrfToken(): string;
+    /** Shows `text` on the next page this browser renders. */
+    flash(kind: Flash['kind'], text: string): FastifyReply;
+  }
+}
+
+function readFlash(raw: string | undefined, unsign: (v: string) => { valid: boolean; value: string | null }): Flash | null {
+  if (!raw) return null;
+  const { valid, value } = unsign(raw);
+  if (!valid || !value) return null;
+  try {
+    const parsed = JSON.parse(value) as Partial<Flash>;
+    if ((parsed.kind === 'success' || parsed.kind === 'info' || parsed.kind === 'error') && typeof parsed.text === 'string') {
+      return { kind: parsed.kind, text: parsed.text };
+    }
+  } catch {
+    // a tampered or stale cookie shows nothing
+  }
+  return null;
+}
+
+export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: { config: Config }) {
+  const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: opts.config.secureCookies };
+
+  app.decorateReply('flash', function (this: FastifyReply, kind: Flash['kind'], text: string) {
+    return this.setCookie(FLASH_COOKIE, JSON.stringify({ kind, text }), { ...cookieOptions, signed: true, maxAge: 60 });
+  });
+
+  const tokens = new WeakMap<FastifyReply, string>();
+  app.decorateReply('csrfToken', function (this: FastifyReply) {
+    let token = tokens.get(this);
+    if (token === undefined) {
+      token = this.generateCsrf();
+      tokens.set(this, token);
+    }
+    return token;
+  });
+
+  app.decorateReply('page', function (this: FastifyReply, title: string, body: SafeHtml, options: PageOptions = {}) {
+    const request = this.request;
+    const flash = readFlash(request.cookies[FLASH_COOKIE], (v) => request.unsignCookie(v));
+    if (request.cookies[FLASH_COOKIE] !== undefined) this.clearCookie(FLASH_COOKIE, cookieOptions);
+    const markup = layout({
+      title,
+      body,
+      user: request.user ?? null,
+      csrfToken: this.csrfToken(),
+      flash,
+      devOutbox: !opts.config.isProduction,
+      scripts: options.scripts,
+      styles: options.styles,
+    });
+    return this.status(options.status ?? 200)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(markup.value);
+  });
+});

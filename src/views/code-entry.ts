@@ -1,0 +1,38 @@
+/** The "type the code we sent" page body, shared by sign-in and phone enrolment. */
+import { codeInput, csrfField } from './forms.js';
+import { html, type SafeHtml } from './html.js';
+
+export interface CodeEntryProps {
+  heading: string;
+  intro: SafeHtml | string;
+  csrfToken: string;
+  /** Where the code form posts. */
+  action: string;
+  /** Where "send again" / "call me instead" post (with channel=sms|call). */
+  resendAction: string;
+  /** Seconds until "send again" is allowed (the server enforces it too). */
+  resendWaitSeconds: number;
+  error?: string | undefined;
+  /** Extra controls under the form, e.g. "start over". */
+  footer?: SafeHtml;
+}
+
+export function codeEntry(p: CodeEntryProps): SafeHtml {
+  return html`<h1>${p.heading}</h1>
+<p>${p.intro}</p>
+<form method="post" action="${p.action}" class="form" novalidate>
+  ${csrfField(p.csrfToken)}
+  ${codeInput(p.error)}
+  <button type="submit" class="button primary">Verify</button>
+</form>
+<div class="resend">
+  <p>Didn't get it?</p>
+  <form method="post" action="${p.resendAction}" class="inline">
+    ${csrfField(p.csrfToken)}
+    <button type="submit" name="channel" value="sms" class="button" data-countdown="${p.resendWaitSeconds}">Send again</button>
+    <button type="submit" name="channel" value="call" class="button" data-countdown="${p.resendWaitSeconds}">Call me instead</button>
+  </form>
+  ${p.resendWaitSeconds > 0 ? html`<p class="hint" data-countdown-note>You can ask for a new code in ${p.resendWaitSeconds} seconds.</p>` : ''}
+</div>
+${p.footer ?? ''}`;
+}

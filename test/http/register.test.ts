@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findUserByUsername } from '../../src/db/users.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { flashIn, TestClient } from '../support/client.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => t.close());
+
+const valid = {
+  first_name: 'Ada',
+  last_name: 'Lovelace',
+  username: 'ada.l',
+  email: 'Ada@Example.com',
+  password: 'analytical engine',
+  confirm_password: 'analytical engine',
+};
+
+describe('register', () => {
+  it('creates the account and sends the user to sign in with a message', async () => {
+    const client = new TestClient(t.app);
+    const res = await client.submit('/register', valid);
+    expect(res.status).toBe(302);
+    expect(res.location).toBe('/login');
+    const login = await client.follow(res);
+    expect(flashIn(login.body)).toContain('Your account is ready');
+    const user = await findUserByUsername(t.app.ctx.db, 'ADA.L');
+    expect(user?.email_normalized).toBe('ada@example.com');
+    expect(user?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
+
+  it('refuses a username that differs only in case, keeping the input but never the password', async () => {
+    const client = new TestClient(t.app);
+    const res = await client.submit('/register', { ...valid, username: 'ADA.L', email: 'other@example.com' });
+    expect(res.status).toBe(422);
+    expect(res.body).toContain('That username is taken');
+    expect(res.body).toContain('value="other@example.com"');
+    expect(res.body).not.toContain('analytical engine');
+  });
+
+  it('refuses an email already in use, whatever its case', async () => {
+    const client = new TestClient(t.app);
+    const res = await client.submit('/register', { ...valid, username: 'someone_else', email: ' ADA@example.COM ' });
+    expect(res.status).toBe(422);
+    expect(res.body).toContain('An account already uses this email address');
+  });
+
+  it('shows each rule beside its field', async () => {
+    const client = new TestClient(t.app);
+    const res = await client.submit('/register', {
+      first_name: ' ',
+      last_name: 'X',
+      username: 'a b',
+      email: 'not-an-email',
+      password: 'short',
+      confirm_password: 'different',
+    });
+    expect(res.status).toBe(422);
+    expect(res.body).toContain('id="f-first_name-error"');
+    expect(res.body).toContain('Use 3 to 32 characters');
+    expect(res.body).toContain('Enter an email address like name@example.com.');
+    expect(res.body).toContain('Use at least 8 characters.');
+    expect(res.body).toContain('The two passwords do not match.');
+  });
+
+  it('accepts a 128-character password without truncating it', async () => {
+    const client = new TestClient(t.app);
+    const long = 'x'.repeat(127) + 'y';
+    const res = await client.submit('/register', { ...valid, username: 'longpass', email: 'long@example.com', password: long, confirm_password: long });
+    expect(res.status).toBe(302);
+    const wrong = await client.submit('/login', { login: 'longpass', password: 'x'.repeat(128) });
+    expect(wrong.status).toBe(401);
+    const right = await client.submit('/login', { login: 'longpass', password: long });
+    expect(right.status).toBe(302);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * A small browser over `app.inject()`: it keeps cookies like a browser does
+ * and can fill in a page's form, CSRF token included. Tests read as a user's
+ * steps: `await client.get('/login')`, `await client.submit('/login', {...})`.
+ */
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+
+export interface Page {
+  status: number;
+  body: string;
+  headers: LightMyRequestResponse['headers'];
+  location: string | undefined;
+  setCookies: string[];
+}
+
+interface StoredCookie {
+  value: string;
+}
+
+export function csrfTokenIn(body: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(body);
+  if (!match) throw new Error('no CSRF token on the page');
+  return match[1]!;
+}
+
+/** The visible text of the flash message on a page, if any. */
+export function flashIn(body: string): string | null {
+  const match = /<div class="flash[^"]*"[^>]*>([\s\S]*?)<\/div>/.exec(body);
+  return match ? match[1]!.trim() : null;
+}
+
+export class TestClient {
+  readonly cookies = new Map<string, StoredCookie>();
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly remoteAddress = '127.0.0.1',
+  ) {}
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v.value}`).join('; ');
+  }
+
+  async request(method: string, url: string, options: { form?: Record<string, string | string[]>; headers?: Record<string, string>; payload?: string } = {}): Promise<Page> {
+    const headers: Record<string, string> = { ...options.headers };
+    const cookie = this.cookieHeader();
+    if (cookie) headers.cookie = cookie;
+    let payload = options.payload;
+    if (options.form) {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(options.form)) for (const item of [v].flat()) params.append(k, item);
+      payload = params.toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    }
+    const res = await this.app.inject({ method: method as 'GET', url, headers, payload, remoteAddress: this.remoteAddress });
+    const setCookies = [res.headers['set-cookie'] ?? []].flat();
+    for (const raw of setCookies) this.store(raw);
+    const location = res.headers.location;
+    return { status: res.statusCode, body: res.body, headers: res.headers, location: typeof location === 'string' ? location : undefined, setCookies };
+  }
+
+  get(url: string, headers?: Record<string, string>): Promise<Page> {
+    return this.request('GET', url, { headers });
+  }
+
+  post(url: string, form: Record<string, string | string[]>): Promise<Page> {
+    return this.request('POST', url, { form });
+  }
+
+  /** GET `pageUrl`, take its CSRF token, then POST `fields` to `action` (default: the same URL). */
+  async submit(pageUrl: string, fields: Record<string, string | string[]>, action = pageUrl.split('?')[0]!): Promise<Page> {
+    const page = await this.get(pageUrl);
+    return this.post(action, { _csrf: csrfTokenIn(page.body), ...fields });
+  }
+
+  /** Follows redirects from a response like a browser (GET each Location). */
+  async follow(page: Page, maxHops = 5): Promise<Page> {
+    let current = page;
+    for (let i = 0; i < maxHops && current.location; i++) current = await this.get(current.location);
+    return current;
+  }
+
+  private store(raw: string): void {
+    const [pair, ...attrs] = raw.split(';');
+    const eq = pair!.indexOf('=');
+    const name = pair!.slice(0, eq).trim();
+    const value = pair!.slice(eq + 1).trim();
+    const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a));
+    if (expired || value === '') this.cookies.delete(name);
+    else this.cookies.set(name, { value });
+  }
+}
+
+/** Signs in through the login form; returns the final response (after redirects are NOT followed). */
+export async function signIn(client: TestClient, login: string, password: string, extra: Record<string, string> = {}): Promise<Page> {
+  return client.submit('/login', { login, password, ...extra });
+}
