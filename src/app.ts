@@ -32,7 +32,7 @@ import { passwordResetRoutes } from './features/password-reset/routes.js';
 import { profileRoutes } from './features/profile/routes.js';
 import { registerRoutes } from './features/register/routes.js';
 import { smsTwoFactorRoutes } from './features/two-factor/sms/routes.js';
-import { errorHandler, trackRoutesForMethodNotAllowed } from './http/errors.js';
+import { errorHandler, frameworkErrorHandler, trackRoutesForMethodNotAllowed } from './http/errors.js';
 import { zodValidatorCompiler } from './http/form-schema.js';
 import { pagesPlugin } from './http/pages.js';
 import { systemClock, type Clock } from './lib/duration.js';
@@ -72,6 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     genReqId: () => randomBytes(8).toString('hex'),
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: frameworkErrorHandler(config),
   });
   app.setValidatorCompiler(zodValidatorCompiler);
 

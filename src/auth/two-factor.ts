@@ -2,11 +2,12 @@
  * What sign-in and enrolment share about SMS codes: the user-facing message for
  * each Verify outcome, the resend rule, and how a number is shown.
  */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CheckFailure, StartFailure } from '../adapters/verify/types.js';
 import { CODE_RESEND_INTERVAL_MS } from './policy.js';
 
 export const START_FAILURE_MESSAGES: Record<StartFailure, string> = {
-  invalid_number: 'That phone number is not valid. Enter it with its country code, for example +44 7700 900123.',
+  invalid_number: 'That phone number is not valid. Enter it with its country code, for example +44 7400 123456.',
   landline: 'That number looks like a landline, which cannot receive text messages. Choose "Call me instead".',
   blocked: 'We cannot send codes to that number or country. Try another number.',
   too_many_sends: 'Too many codes were sent to this number. Wait 10 minutes, then try again.',
@@ -34,6 +35,6 @@ export function resendWaitMs(codeSentAt: number | null, now: number): number {
 
 /** "+1 ••• ••• 4567": enough to recognise one's own phone, not enough to learn the number. */
 export function maskPhone(e164: string): string {
-  const visible = e164.slice(-4);
-  return `${e164.slice(0, e164.length > 8 ? 3 : 2)} ••• ${visible}`;
+  const countryCode = parsePhoneNumberFromString(e164)?.countryCallingCode;
+  return `${countryCode ? `+${countryCode}` : ''} ••• ${e164.slice(-4)}`;
 }

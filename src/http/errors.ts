@@ -8,6 +8,7 @@ import FindMyWay from 'find-my-way';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { clientErrorPage, methodNotAllowedPage, notFoundPage, serverErrorPage } from '../views/error-pages.js';
+import { layout } from '../views/layout.js';
 
 const CLIENT_MESSAGES: Record<number, string> = {
   400: 'We could not read what your browser sent. Go back, reload the page and try again.',
@@ -33,6 +34,27 @@ export function errorHandler(config: Config) {
   };
 }
 
+/**
+ * Errors Fastify raises before routing (an over-long or badly encoded URL):
+ * no hook has run, so there are no cookies or session; answer with a plain
+ * page in the layout.
+ */
+export function frameworkErrorHandler(config: Config) {
+  return function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+    request.log.info({ err: { code: error.code, message: error.message }, status }, 'request refused before routing');
+    const body = layout({
+      title: 'Bad request',
+      body: clientErrorPage(status, status === 414 ? 'That address is too long.' : CLIENT_MESSAGES[400]!),
+      user: null,
+      csrfToken: '',
+      flash: null,
+      devOutbox: !config.isProduction,
+    });
+    void reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body.value);
+  };
+}
+
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /**
@@ -51,7 +73,8 @@ export function trackRoutesForMethodNotAllowed(app: FastifyInstance) {
   return function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
     const path = request.url.split('?')[0] ?? '/';
     const allowed = METHODS.filter((m) => known.find(m, path) !== null);
-    if (allowed.length > 0) {
+    // A route that exists for this method but found nothing (a missing static file, say) is a plain 404.
+    if (allowed.length > 0 && !allowed.includes(request.method as (typeof METHODS)[number])) {
       return reply.header('allow', allowed.join(', ')).page('Not allowed', methodNotAllowedPage(allowed), { status: 405 });
     }
     return reply.page('Not found', notFoundPage(), { status: 404 });

@@ -16,7 +16,7 @@ ${p.error ? errorSummary({ phone: p.error }) : ''}
     required: true,
     autofocus: true,
     error: p.error,
-    hint: 'With its country code, for example +44 7700 900123.',
+    hint: 'With its country code, for example +44 7400 123456.',
     data: { 'phone-input': '' },
   })}
   <button type="submit" name="channel" value="sms" class="button primary">Text me a code</button>

@@ -1,0 +1,71 @@
+/**
+ * Attack: cross-site request forgery. A page on another site makes the
+ * victim's browser post a form to Gatehouse (sign out, change the profile,
+ * turn off 2FA) with the victim's cookies attached. (OWASP ASVS 5.0 V3.5.1.)
+ * Defence: every state-changing request must carry a token tied to a secret in
+ * a signed, HttpOnly cookie; SameSite=Lax cookies are a second layer.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findUserById } from '../../src/db/users.js';
+import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => t.close());
+
+async function victim() {
+  const user = await createUser(t.app);
+  const client = new TestClient(t.app);
+  await signIn(client, user.username, user.password);
+  return { user, client };
+}
+
+describe('cross-site request forgery', () => {
+  it('a forged profile edit without a token is refused and changes nothing', async () => {
+    const { user, client } = await victim();
+    const res = await client.post('/profile/edit', { username: 'pwned', about_me: 'pwned' });
+    expect(res.status).toBe(403);
+    expect((await findUserById(t.app.ctx.db, user.id))?.about_me).toBe('');
+  });
+
+  it("a token from the attacker's own session does not work with the victim's cookie", async () => {
+    const { user, client } = await victim();
+    const attacker = new TestClient(t.app);
+    const attackerToken = csrfTokenIn((await attacker.get('/login')).body);
+    const res = await client.post('/profile/edit', { _csrf: attackerToken, username: 'pwned', about_me: 'pwned' });
+    expect(res.status).toBe(403);
+    expect((await findUserById(t.app.ctx.db, user.id))?.username).toBe(user.username);
+  });
+
+  it('a forged sign-out does not sign the victim out', async () => {
+    const { client } = await victim();
+    expect((await client.post('/logout', {})).status).toBe(403);
+    expect((await client.get('/')).status).toBe(200);
+  });
+
+  it('a forged "turn off 2FA" is refused even with the right password', async () => {
+    const user = await createUser(t.app, { phone: '+14155550150' });
+    const client = new TestClient(t.app);
+    const res = await client.post('/two-factor/disable', { password: user.password });
+    expect(res.status).toBe(403);
+    expect((await findUserById(t.app.ctx.db, user.id))?.two_factor_enabled).toBe(1);
+  });
+
+  it('login CSRF: the login form is protected too', async () => {
+    const user = await createUser(t.app);
+    const res = await new TestClient(t.app).post('/login', { login: user.username, password: user.password });
+    expect(res.status).toBe(403);
+    expect(res.setCookies.some((c) => c.startsWith('gatehouse_session='))).toBe(false);
+  });
+
+  it('a tampered CSRF secret cookie is rejected', async () => {
+    const { client } = await victim();
+    const token = csrfTokenIn((await client.get('/profile/edit')).body);
+    client.cookies.set('gatehouse_csrf', { value: 'forged-secret.signature' });
+    const res = await client.post('/profile/edit', { _csrf: token, username: 'x_y_z', about_me: '' });
+    expect(res.status).toBe(403);
+  });
+});
