@@ -9,13 +9,19 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { TwilioSettings } from '../../config.js';
 import type { CheckFailure, CheckResult, StartFailure, StartResult, VerifyChannel, VerifyService } from './types.js';
 
-const TWILIO_VERIFY_ORIGIN = 'https://verify.twilio.com';
+/**
+ * Verify's host as the SDK builds it: verify.twilio.com, or with an edge and/or
+ * region (verify.dublin.ie1.twilio.com) when TWILIO_EDGE / TWILIO_REGION are in
+ * the environment, which the SDK reads on its own.
+ */
+const TWILIO_VERIFY_HOST = /^verify(\.[a-z0-9-]+)*\.twilio\.com$/;
 
 /**
  * The SDK has no base-URL option; its own `httpClient` seam is the supported
  * way to send requests elsewhere. This client rewrites Verify's origin to
  * TWILIO_API_BASE_URL (a stand-in, a staging proxy) and otherwise behaves as
- * the stock client, including its timeout.
+ * the stock client, including its timeout. A request it cannot rebase is
+ * refused rather than sent, with the credentials, to a real Twilio host.
  */
 class RebasedRequestClient extends twilio.RequestClient {
   constructor(
@@ -25,10 +31,11 @@ class RebasedRequestClient extends twilio.RequestClient {
     super({ timeout: timeoutMs });
   }
   override request<TData>(opts: RequestOptions<TData>) {
-    if (opts.uri.startsWith(TWILIO_VERIFY_ORIGIN)) {
-      opts = { ...opts, uri: this.baseUrl + opts.uri.slice(TWILIO_VERIFY_ORIGIN.length) };
+    const url = new URL(opts.uri);
+    if (url.protocol !== 'https:' || !TWILIO_VERIFY_HOST.test(url.hostname)) {
+      return Promise.reject(new Error(`TWILIO_API_BASE_URL is set; refusing to send a request to ${url.origin}`));
     }
-    return super.request(opts);
+    return super.request({ ...opts, uri: this.baseUrl + url.pathname + url.search });
   }
 }
 
@@ -52,6 +59,22 @@ interface TwilioErrorLike {
   status?: number;
   code?: number | string;
   message?: string;
+}
+
+/**
+ * What is safe to log about a failed call. Never the error object itself: an
+ * axios error (timeout, network) carries the request config and the socket,
+ * and with them the `Authorization: Basic AccountSid:AuthToken` header.
+ */
+function loggableError(error: unknown): Record<string, unknown> {
+  const e = (error ?? {}) as TwilioErrorLike & { name?: unknown; moreInfo?: unknown };
+  return {
+    twilioCode: e.code,
+    status: e.status,
+    errorName: typeof e.name === 'string' ? e.name : undefined,
+    errorMessage: typeof e.message === 'string' ? e.message : String(error),
+    moreInfo: typeof e.moreInfo === 'string' ? e.moreInfo : undefined,
+  };
 }
 
 export class TwilioVerifyService implements VerifyService {
@@ -79,7 +102,7 @@ export class TwilioVerifyService implements VerifyService {
       const e = error as TwilioErrorLike;
       const reason = typeof e.code === 'number' ? START_FAILURES[e.code] : undefined;
       if (reason) return { ok: false, reason };
-      this.log.warn({ err: error, twilioCode: e.code, status: e.status }, 'Twilio Verify could not start a verification');
+      this.log.warn(loggableError(error), 'Twilio Verify could not start a verification');
       return { ok: false, reason: 'unavailable' };
     }
   }
@@ -96,7 +119,7 @@ export class TwilioVerifyService implements VerifyService {
       const e = error as TwilioErrorLike;
       const reason = typeof e.code === 'number' ? CHECK_FAILURES[e.code] : undefined;
       if (reason) return { ok: false, reason };
-      this.log.warn({ err: error, twilioCode: e.code, status: e.status }, 'Twilio Verify could not check a code');
+      this.log.warn(loggableError(error), 'Twilio Verify could not check a code');
       return { ok: false, reason: 'unavailable' };
     }
   }
