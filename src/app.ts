@@ -12,7 +12,8 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { DevMailTransport } from './adapters/mail/dev.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './adapters/mail/outbox-worker.js';
 import { SmtpMailTransport } from './adapters/mail/smtp.js';
@@ -51,13 +52,26 @@ export interface BuildOptions {
   /** Replaces the mail transport chosen from the config. */
   mailTransport?: MailTransport;
   outbox?: OutboxWorkerOptions;
-  /** Fastify's logger option; default: pino at LOG_LEVEL. */
-  logger?: FastifyServerOptions['logger'];
+  /** false for no logs; otherwise pino at LOG_LEVEL (or `level`), to stdout (or `stream`). */
+  logger?: false | { level?: string; stream?: DestinationStream };
 }
 
 export interface GatehouseApp extends FastifyInstance {
   ctx: AppContext;
   outbox: OutboxWorker;
+}
+
+/** Request log lines without secrets: reset-link tokens are in the URL path. */
+function redactedRequest(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    remoteAddress: request.ip,
+  };
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/^\/reset-password\/[^/?#]+/, '/reset-password/[redacted]');
 }
 
 /** A key for one purpose, derived from SECRET_KEY, so no two mechanisms share a key. */
@@ -67,7 +81,10 @@ function deriveKey(secret: string, purpose: string): string {
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<GatehouseApp> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger:
+      options.logger === false
+        ? false
+        : { level: options.logger?.level ?? config.logLevel, stream: options.logger?.stream, serializers: { req: redactedRequest } },
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomBytes(8).toString('hex'),
     trustProxy: false,

@@ -144,7 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       accountSid: e.TWILIO_ACCOUNT_SID!,
       authToken: e.TWILIO_AUTH_TOKEN!,
       verifyServiceSid: e.TWILIO_VERIFY_SERVICE_SID!,
-      apiBaseUrl: e.TWILIO_API_BASE_URL ? e.TWILIO_API_BASE_URL.replace(/\/+$/, '') : null,
+      apiBaseUrl: e.TWILIO_API_BASE_URL ? originOf(e.TWILIO_API_BASE_URL, 'TWILIO_API_BASE_URL', problems) : null,
       timeoutMs: e.TWILIO_TIMEOUT_MS,
     };
   } else if (twilioMissing.length < 3 || isProduction) {
@@ -178,6 +178,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     mail: { from: e.MAIL_FROM ?? 'Gatehouse <no-reply@localhost>', smtp },
     twilio,
   });
+}
+
+/** The origin of an http(s) URL setting, or a problem noted. */
+function originOf(value: string, name: string, problems: string[]): string | null {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+  } catch {
+    // reported below
+  }
+  problems.push(`${name} must be an http:// or https:// URL (got "${value}").`);
+  return null;
 }
 
 /** Outside production, a secret is generated once and kept in the data folder. */

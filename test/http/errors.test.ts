@@ -140,6 +140,18 @@ describe('server errors', () => {
     }
   });
 
+  it('reset-link tokens never reach the request log', async () => {
+    const p = await productionApp();
+    try {
+      await new TestClient(p.app).get('/reset-password/SECRETTOKENSECRETTOKENSECRETTOKEN?x=1');
+      const logged = p.lines.join('\n');
+      expect(logged).toContain('/reset-password/[redacted]');
+      expect(logged).not.toContain('SECRETTOKEN');
+    } finally {
+      await p.close();
+    }
+  });
+
   it('the production app has no dev outbox', async () => {
     const p = await productionApp();
     try {

@@ -78,6 +78,11 @@ describe('configuration', () => {
     expect(problemsOf({ TWILIO_ACCOUNT_SID: 'AC123' }).join()).toContain('TWILIO_AUTH_TOKEN, TWILIO_VERIFY_SERVICE_SID');
   });
 
+  it('refuses a TWILIO_API_BASE_URL that is not an http(s) URL, and keeps only its origin', () => {
+    expect(problemsOf({ ...productionEnv, TWILIO_API_BASE_URL: '127.0.0.1:4010' }).join()).toContain('TWILIO_API_BASE_URL must be an http:// or https:// URL');
+    expect(load({ ...productionEnv, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010/' }).twilio?.apiBaseUrl).toBe('http://127.0.0.1:4010');
+  });
+
   it('caps the Twilio timeout at 10 seconds', () => {
     expect(problemsOf({ ...productionEnv, TWILIO_TIMEOUT_MS: '60000' }).join()).toContain('TWILIO_TIMEOUT_MS');
   });
