@@ -13,9 +13,14 @@ export async function findDevVerification(db: Db, recipient: string, now: number
     .executeTakeFirst();
 }
 
+/** Replaces the number's code (checks start again). An upsert, so two concurrent sends cannot collide on the key. */
 export async function replaceDevVerification(db: Db, recipient: string, codeHash: string, sends: number, expiresAt: number): Promise<void> {
-  await db.deleteFrom('dev_verifications').where('recipient', '=', recipient).execute();
-  await db.insertInto('dev_verifications').values({ recipient, code_hash: codeHash, checks: 0, sends, expires_at: expiresAt }).execute();
+  const fresh = { code_hash: codeHash, checks: 0, sends, expires_at: expiresAt };
+  await db
+    .insertInto('dev_verifications')
+    .values({ recipient, ...fresh })
+    .onConflict((oc) => oc.column('recipient').doUpdateSet(fresh))
+    .execute();
 }
 
 /** Counts a check atomically and returns the new count. */

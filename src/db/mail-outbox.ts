@@ -52,14 +52,21 @@ export async function claimDueMail(db: Db, now: number, lockMs: number, limit: n
     .execute();
   const claimed: OutboxMail[] = [];
   for (const row of due) {
-    const r = await db
+    // The swap repeats every condition of "due": between the SELECT and here another
+    // worker may have claimed, failed and rescheduled (or given up on) the row, which
+    // leaves locked_until null again. The row is read back from the UPDATE, so the
+    // caller sees the current attempt count, not the one from before that.
+    const fresh = await db
       .updateTable('mail_outbox')
       .set({ locked_until: now + lockMs })
       .where('id', '=', row.id)
       .where('sent_at', 'is', null)
+      .where('failed_at', 'is', null)
+      .where('next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .returningAll()
       .executeTakeFirst();
-    if (r.numUpdatedRows === 1n) claimed.push(row);
+    if (fresh) claimed.push(fresh);
   }
   return claimed;
 }

@@ -1,10 +1,12 @@
 /**
  * Migrations are TypeScript modules listed here (not discovered on disk), so the
  * compiled app carries them and the order is explicit. They run at start and
- * with `npm run db:migrate`; Kysely's migrator holds a lock so two instances
- * starting together do not both apply one.
+ * with `npm run db:migrate`. On PostgreSQL Kysely's migrator holds an advisory
+ * lock and a transaction, so two instances starting together do not both apply
+ * one. On SQLite it takes no lock: two processes migrating one fresh file at the
+ * same moment can fail with "table … already exists" (start one first).
  */
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DatabaseHandle, DialectName } from './database.js';
 import * as m001 from './migrations/001-initial.js';
 
@@ -29,8 +31,27 @@ class ListedMigrations implements MigrationProvider {
 
 /** Bring the schema up to date. Throws (with the failing migration's error) when one fails. */
 export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
-  const migrator = new Migrator({ db: handle.db, provider: new ListedMigrations(handle.dialect) });
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: new ListedMigrations(handle.dialect),
+    migrationTableSchema: await migrationTableSchema(handle),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * PostgreSQL: the schema the tables go in (the first of the search_path), named
+ * explicitly. Without it Kysely's migrator looks for `kysely_migration` in every
+ * schema of the database, so a second schema (another instance's, a test's)
+ * that already has one makes it skip creating its own and fail with
+ * `relation "kysely_migration_lock" does not exist`.
+ */
+async function migrationTableSchema(handle: DatabaseHandle): Promise<string | undefined> {
+  if (handle.dialect !== 'postgres') return undefined;
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(handle.db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('PostgreSQL search_path names no existing schema to migrate into (create it first)');
+  return schema;
 }

@@ -4,9 +4,18 @@ import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
 
+/**
+ * Starts (or restarts, with fresh counters) the user's enrolment. One upsert
+ * rather than delete-then-insert: two concurrent starts (a double-submitted
+ * form) would otherwise both delete, then collide on the primary key.
+ */
 export async function startEnrollment(db: Db, userId: number, phone: string, now: number): Promise<void> {
-  await db.deleteFrom('phone_enrollments').where('user_id', '=', userId).execute();
-  await db.insertInto('phone_enrollments').values({ user_id: userId, phone, code_sent_at: null, failed_code_attempts: 0, created_at: now }).execute();
+  const fresh = { phone, code_sent_at: null, failed_code_attempts: 0, created_at: now };
+  await db
+    .insertInto('phone_enrollments')
+    .values({ user_id: userId, ...fresh })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet(fresh))
+    .execute();
 }
 
 export async function findEnrollment(db: Db, userId: number, createdAfter: number) {
