@@ -43,6 +43,10 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
     return { db, dialect: 'sqlite', destroy: () => db.destroy() };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    // The schema name goes into a connection option unquoted: allow identifiers only.
+    if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
+      throw new Error(`Invalid PostgreSQL schema name: ${options.schema}`);
+    }
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,

@@ -4,10 +4,17 @@ import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
 
-/** Stores a new token for the user and deletes every older one: a newer link voids older links. */
+/**
+ * Stores a new token for the user, replacing the older one: a newer link voids
+ * older links. One upsert on the UNIQUE user_id, so two concurrent requests
+ * still leave exactly one live link.
+ */
 export async function replaceResetToken(db: Db, userId: number, tokenHash: string, now: number, expiresAt: number): Promise<void> {
-  await db.deleteFrom('password_reset_tokens').where('user_id', '=', userId).execute();
-  await db.insertInto('password_reset_tokens').values({ token_hash: tokenHash, user_id: userId, created_at: now, expires_at: expiresAt }).execute();
+  await db
+    .insertInto('password_reset_tokens')
+    .values({ token_hash: tokenHash, user_id: userId, created_at: now, expires_at: expiresAt })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ token_hash: tokenHash, created_at: now, expires_at: expiresAt }))
+    .execute();
 }
 
 /** The user id the token belongs to, if it is known and unexpired. Does not use it up. */

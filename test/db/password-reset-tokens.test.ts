@@ -60,6 +60,17 @@ describe.each(forEachDatabase())('password reset tokens on $name', (target) => {
     }
   });
 
+  it('concurrent requests for new links leave exactly one live link', async () => {
+    const { db } = handle();
+    const user = await insertTestUser(db);
+    const hashes = Array.from({ length: 8 }, (_, i) => `hash-concurrent-${i}`);
+    await Promise.all(hashes.map((h, i) => replaceResetToken(db, user.id, h, T0 + i, T0 + HOUR)));
+    const rows = await db.selectFrom('password_reset_tokens').select('token_hash').where('user_id', '=', user.id).execute();
+    expect(rows).toHaveLength(1);
+    const live = await Promise.all(hashes.map((h) => findLiveResetToken(db, h, T0)));
+    expect(live.filter((id) => id === user.id)).toHaveLength(1);
+  });
+
   it('deleting the user deletes their tokens', async () => {
     const { db } = handle();
     const user = await insertTestUser(db);

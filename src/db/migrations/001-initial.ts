@@ -45,7 +45,8 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('created_at', time, (c) => c.notNull())
     .addColumn('expires_at', time, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('password_reset_tokens_user_id').on('password_reset_tokens').column('user_id').execute();
+  // One live link per user: a newer link replaces (voids) the older one, even when two requests race.
+  await db.schema.createIndex('password_reset_tokens_user_id').unique().on('password_reset_tokens').column('user_id').execute();
 
   await db.schema
     .createTable('phone_enrollments')
