@@ -1,0 +1,178 @@
+/**
+ * Password reset end to end over real SMTP: the app's nodemailer transport
+ * delivers through the outbox worker to an SMTP server on loopback, and the
+ * test follows the link in the mail it received, as a user would.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listOutbox } from '../../src/db/mail-outbox.js';
+import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { csrfTokenIn, flashIn, signIn, TestClient, type Page } from '../support/client.js';
+import { SmtpSink, type ReceivedMail } from '../support/smtp-sink.js';
+
+const APP_URL = 'https://gatehouse.example';
+const MAIL_FROM = 'Gatehouse Accounts <no-reply@gatehouse.example>';
+const NEW_PASSWORD = 'a brand new passphrase';
+/** Long enough for several outbox passes (poll interval 50 ms) to have run. */
+const QUIET_PERIOD_MS = 400;
+
+let sink: SmtpSink;
+let t: TestApp;
+
+beforeAll(async () => {
+  sink = await SmtpSink.start();
+  t = await startTestApp({ SMTP_URL: sink.url, MAIL_FROM, APP_URL }, { outbox: { pollIntervalMs: 50, retryBaseMs: 50 } });
+});
+afterAll(async () => {
+  await t?.close();
+  await sink?.stop();
+});
+
+/** Asks for a reset link the way the form does, with a forged Host header. */
+async function askForLink(client: TestClient, email: string): Promise<Page> {
+  const form = await client.get('/reset-password');
+  return client.request('POST', '/reset-password', {
+    form: { _csrf: csrfTokenIn(form.body), email },
+    headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example' },
+  });
+}
+
+/** The next mail at the sink, which must be for `email`. */
+async function nextMailTo(email: string): Promise<ReceivedMail> {
+  const [mail] = await sink.waitForMessages(1);
+  expect(mail!.envelopeTo).toEqual([email]);
+  return mail!;
+}
+
+function linkIn(mail: ReceivedMail): URL {
+  const match = /https?:\/\/\S+\/reset-password\/\S+/.exec(mail.text);
+  if (!match) throw new Error(`no reset link in the mail:\n${mail.text}`);
+  return new URL(match[0]);
+}
+
+/** A page with its per-browser CSRF tokens blanked, so two visitors' pages can be compared. */
+function withoutCsrf(body: string): string {
+  return body.replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value=""');
+}
+
+async function chooseNewPassword(client: TestClient, path: string, password = NEW_PASSWORD): Promise<Page> {
+  // Any page of the site carries a CSRF token; a dead link's page has no form.
+  const tokenPage = await client.get('/reset-password');
+  return client.post(path, { _csrf: csrfTokenIn(tokenPage.body), password, confirm_password: password });
+}
+
+describe('password reset mail over SMTP', () => {
+  it('sends a mail with plain-text and HTML parts, from MAIL_FROM, whose link uses APP_URL and ignores the Host header', async () => {
+    const user = await createUser(t.app, { firstName: 'Ada' });
+    const res = await askForLink(new TestClient(t.app), user.email);
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('Check your email');
+
+    const mail = await nextMailTo(user.email);
+    expect(mail.from).toEqual([{ name: 'Gatehouse Accounts', address: 'no-reply@gatehouse.example' }]);
+    expect(mail.envelopeFrom).toBe('no-reply@gatehouse.example');
+    expect(mail.to.map((a) => a.address)).toEqual([user.email]);
+    expect(mail.subject).toBe('Reset your Gatehouse password');
+    expect(mail.raw).toMatch(/^Content-Type: multipart\/alternative;/im);
+    expect(mail.raw).toMatch(/^Content-Type: text\/plain/im);
+    expect(mail.raw).toMatch(/^Content-Type: text\/html/im);
+    expect(mail.text).toContain('Hi Ada,');
+    expect(mail.html).toContain('Hi Ada,');
+
+    const link = linkIn(mail);
+    expect(link.origin).toBe(APP_URL);
+    expect(link.pathname).toMatch(/^\/reset-password\/[A-Za-z0-9_-]{40,}$/);
+    expect(mail.html).toContain(`href="${link.href}"`);
+    expect(mail.raw).not.toContain('evil.example');
+  });
+
+  it('opens the new-password form from the link, sets the password once, and shows the dead-link page on a second use', async () => {
+    const user = await createUser(t.app);
+    const browser = new TestClient(t.app);
+    await askForLink(browser, user.email);
+    const path = linkIn(await nextMailTo(user.email)).pathname;
+
+    const form = await browser.get(path);
+    expect(form.status).toBe(200);
+    expect(form.body).toContain('Choose a new password');
+    expect(form.body).toContain(`action="${path}"`);
+    expect(form.headers['referrer-policy']).toBe('no-referrer');
+
+    const done = await chooseNewPassword(browser, path);
+    expect(done.status).toBe(302);
+    expect(done.location).toBe('/login');
+    expect(flashIn((await browser.follow(done)).body)).toContain('Your password has been changed');
+
+    const again = await chooseNewPassword(browser, path, 'yet another passphrase');
+    expect(again.status).toBe(410);
+    expect(again.body).toContain('This link no longer works');
+    const reopened = await browser.get(path);
+    expect(reopened.status).toBe(410);
+    expect(reopened.body).toContain('This link no longer works');
+
+    // The second use changed nothing: the first new password still signs in.
+    expect((await signIn(new TestClient(t.app), user.username, NEW_PASSWORD)).status).toBe(302);
+  });
+
+  it('ends every session of the user; afterwards the old password fails and the new one signs in', async () => {
+    const user = await createUser(t.app);
+    const laptop = new TestClient(t.app);
+    expect((await signIn(laptop, user.username, user.password)).status).toBe(302);
+    expect((await laptop.get('/')).status).toBe(200);
+
+    const phone = new TestClient(t.app);
+    await askForLink(phone, user.email);
+    const path = linkIn(await nextMailTo(user.email)).pathname;
+    expect((await chooseNewPassword(phone, path)).status).toBe(302);
+
+    const home = await laptop.get('/');
+    expect(home.status).toBe(302);
+    expect(home.location).toMatch(/^\/login/);
+
+    const oldPassword = await signIn(new TestClient(t.app), user.username, user.password);
+    expect(oldPassword.status).toBe(401);
+    const fresh = new TestClient(t.app);
+    const newPassword = await signIn(fresh, user.email, NEW_PASSWORD);
+    expect(newPassword.status).toBe(302);
+    expect(newPassword.location).toBe('/');
+    expect((await fresh.get('/')).status).toBe(200);
+  });
+
+  it('voids an older link when a newer one is sent', async () => {
+    const user = await createUser(t.app);
+    const browser = new TestClient(t.app);
+    await askForLink(browser, user.email);
+    const older = linkIn(await nextMailTo(user.email)).pathname;
+    await askForLink(browser, user.email);
+    const newer = linkIn(await nextMailTo(user.email)).pathname;
+    expect(newer).not.toBe(older);
+
+    expect((await browser.get(older)).status).toBe(410);
+    const useOlder = await chooseNewPassword(browser, older);
+    expect(useOlder.status).toBe(410);
+    expect(useOlder.body).toContain('This link no longer works');
+    expect((await signIn(new TestClient(t.app), user.username, user.password)).status).toBe(302);
+
+    expect((await browser.get(newer)).status).toBe(200);
+    expect((await chooseNewPassword(browser, newer)).status).toBe(302);
+  });
+
+  it('gives an unknown address the same answer as a known one and sends nothing', async () => {
+    const user = await createUser(t.app);
+    const known = await askForLink(new TestClient(t.app), user.email);
+    expect(known.body).toContain('Check your email');
+    await nextMailTo(user.email);
+
+    const outboxBefore = (await listOutbox(t.app.ctx.db)).length;
+    const unknownAddress = 'nobody-here@example.com';
+    const unknown = await askForLink(new TestClient(t.app), unknownAddress);
+    expect(unknown.status).toBe(known.status);
+    expect(unknown.headers['content-type']).toBe(known.headers['content-type']);
+    expect(withoutCsrf(unknown.body)).toBe(withoutCsrf(known.body));
+
+    await new Promise((resolve) => setTimeout(resolve, QUIET_PERIOD_MS));
+    expect(sink.takeUnread()).toEqual([]);
+    const outbox = await listOutbox(t.app.ctx.db);
+    expect(outbox).toHaveLength(outboxBefore);
+    expect(outbox.some((m) => m.to_address === unknownAddress)).toBe(false);
+  });
+});
