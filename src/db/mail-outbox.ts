@@ -36,8 +36,9 @@ export async function enqueueMail(db: Db, message: MailMessage, now: number): Pr
 
 /**
  * Claims up to `limit` due messages for `lockMs`. Each claim is a
- * compare-and-swap on `locked_until`, so two workers (or two instances) never
- * deliver the same row at once.
+ * compare-and-swap that repeats every condition of "due" (unsent, not given
+ * up, retry time reached, not locked), so two workers (or two instances) never
+ * deliver the same row at once. The worker bounds each send to half the claim.
  */
 export async function claimDueMail(db: Db, now: number, lockMs: number, limit: number): Promise<OutboxMail[]> {
   const due = await db

@@ -5,6 +5,7 @@
  * twice, and a flow's change and its mail are written in one transaction.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
@@ -349,5 +350,36 @@ describe('two workers on one database', () => {
     expect(row?.sent_at).toBeNull();
     expect(row?.failed_at).toBeNull();
     expect(row?.next_attempt_at).toBeGreaterThan(systemClock.now() + seconds(30));
+  });
+});
+
+describe('an SMTP server that accepts the connection and then never answers', () => {
+  it('does not hold the message past half its claim: the send is abandoned and retried later', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket)); // no greeting, ever
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-hung-'));
+    const handle = openDatabase(`sqlite:${join(dir, 'hung.db')}`);
+    const transport = new SmtpMailTransport({ url: `smtp://127.0.0.1:${port}` });
+    try {
+      await migrateToLatest(handle);
+      await enqueueMail(handle.db, { to: 'hung@example.com', subject: 's', text: 't', html: '<p>t</p>' }, systemClock.now());
+      const worker = new OutboxWorker(handle.db, transport, FROM, systemClock, t.app.log, { claimMs: 400, retryBaseMs: 60_000 });
+      const started = Date.now();
+      expect(await worker.deliverDue()).toBe(0);
+      expect(Date.now() - started).toBeLessThan(seconds(5)); // nodemailer's own greeting timeout is 10 s
+      const [row] = await listOutbox(handle.db);
+      expect(row!.attempts).toBe(1);
+      expect(row!.last_error).toContain('took longer than 200 ms');
+      expect(row!.sent_at).toBeNull();
+      expect(row!.locked_until).toBeNull();
+    } finally {
+      transport.close();
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await handle.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -24,6 +24,14 @@ export interface OutboxWorkerOptions {
 
 const BATCH_SIZE = 20;
 
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`mail delivery took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export class OutboxWorker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -77,7 +85,11 @@ export class OutboxWorker {
       if (batch.length === 0) return delivered;
       for (const mail of batch) {
         try {
-          await this.transport.send({ from: this.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body });
+          // A send must end well inside the claim, or another worker could claim the row and send it again.
+          await withTimeout(
+            this.transport.send({ from: this.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body }),
+            this.claimMs / 2,
+          );
           await markMailSent(this.db, mail.id, this.clock.now());
           delivered++;
         } catch (error) {
