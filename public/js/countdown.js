@@ -3,12 +3,15 @@
   'use strict';
   var buttons = document.querySelectorAll('[data-countdown]');
   var note = document.querySelector('[data-countdown-note]');
-  var remaining = 0;
-  buttons.forEach(function (b) { remaining = Math.max(remaining, parseInt(b.getAttribute('data-countdown'), 10) || 0); });
-  if (remaining <= 0) return;
+  var wait = 0;
+  buttons.forEach(function (b) { wait = Math.max(wait, parseInt(b.getAttribute('data-countdown'), 10) || 0); });
+  if (wait <= 0) return;
+  // Count against the clock, not the number of ticks: background tabs run timers late.
+  var deadline = Date.now() + wait * 1000;
   var labels = [];
   buttons.forEach(function (b, i) { labels[i] = b.textContent; b.disabled = true; });
   function tick() {
+    var remaining = Math.ceil((deadline - Date.now()) / 1000);
     if (remaining <= 0) {
       buttons.forEach(function (b, i) { b.disabled = false; b.textContent = labels[i]; });
       if (note) note.textContent = '';
@@ -16,8 +19,7 @@
     }
     buttons.forEach(function (b, i) { b.textContent = labels[i] + ' (' + remaining + ' s)'; });
     if (note) note.textContent = 'You can ask for a new code in ' + remaining + ' seconds.';
-    remaining -= 1;
-    setTimeout(tick, 1000);
+    setTimeout(tick, Math.min(1000, deadline - Date.now() - (remaining - 1) * 1000 + 20));
   }
   tick();
 })();
