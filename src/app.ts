@@ -21,6 +21,7 @@ import type { MailTransport } from './adapters/mail/types.js';
 import { DevVerifyService } from './adapters/verify/dev.js';
 import { TwilioVerifyService } from './adapters/verify/twilio.js';
 import type { VerifyService } from './adapters/verify/types.js';
+import { csrfCookieName, isCrossSiteRequest } from './auth/csrf.js';
 import { loadSession } from './auth/session.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
@@ -146,7 +147,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(formbody);
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
-    cookieKey: config.secureCookies ? '__Host-gatehouse_csrf' : 'gatehouse_csrf',
+    cookieKey: csrfCookieName(config),
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, signed: true },
     getToken: (request) => {
       const body = request.body as Record<string, unknown> | undefined;
@@ -175,6 +176,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     site.addHook('preValidation', (request, reply, done) => {
       // Unknown routes fall through to the 404/405 page; there is nothing there to protect.
       if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS' || request.is404) return done();
+      if (isCrossSiteRequest(request, config)) {
+        return done(Object.assign(new Error('cross-site request refused'), { statusCode: 403, code: 'FST_CSRF_CROSS_SITE' }));
+      }
       site.csrfProtection(request, reply, done);
     });
     site.setNotFoundHandler(notFound);

@@ -1,6 +1,7 @@
 /** Starts Gatehouse: read the config, build the app, listen; on SIGTERM/SIGINT close gracefully. */
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { isLoopbackAddress } from './lib/net.js';
 
 async function main(): Promise<void> {
   let config;
@@ -34,6 +35,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
+  if (!config.isProduction && !isLoopbackAddress(config.host)) {
+    app.log.warn(
+      `WARNING: listening on ${config.host} without NODE_ENV=production. Development stand-ins are active: ` +
+        'codes and emails go to /dev/outbox (loopback clients only) instead of phones and mailboxes. Do not expose this to users.',
+    );
+  }
   app.log.info(`Gatehouse is ready at ${config.appUrl}`);
 }
 

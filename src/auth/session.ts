@@ -18,6 +18,7 @@ import {
   SESSION_IDLE_TIMEOUT_MS,
   SESSION_MAX_LIFETIME_MS,
 } from './policy.js';
+import { rotateCsrfSecret } from './csrf.js';
 import { hashToken, looksLikeToken, newToken } from './tokens.js';
 
 declare module 'fastify' {
@@ -89,6 +90,7 @@ export async function startSession(
     now,
     expiresAt: now + lifetime,
   });
+  rotateCsrfSecret(reply, ctx.config);
   const persistent = options.remember && !options.twoFactorPending;
   reply.setCookie(sessionCookieName(ctx.config), token, {
     path: '/',
@@ -107,4 +109,5 @@ export async function endSession(ctx: AppContext, request: FastifyRequest, reply
   request.session = null;
   request.user = null;
   reply.clearCookie(sessionCookieName(ctx.config), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
+  rotateCsrfSecret(reply, ctx.config);
 }

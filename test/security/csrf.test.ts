@@ -61,6 +61,40 @@ describe('cross-site request forgery', () => {
     expect(res.setCookies.some((c) => c.startsWith('gatehouse_session='))).toBe(false);
   });
 
+  it('the token of the login form stops working once signed in (a new secret at every sign-in and sign-out)', async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app);
+    const loginPage = await client.get('/login');
+    const before = csrfTokenIn(loginPage.body);
+    const res = await client.post('/login', { _csrf: before, login: user.username, password: user.password });
+    expect(res.setCookies.some((c) => c.startsWith('gatehouse_csrf=;'))).toBe(true);
+    expect((await client.post('/profile/edit', { _csrf: before, username: 'stale_token', about_me: '' })).status).toBe(403);
+    const fresh = csrfTokenIn((await client.get('/profile/edit')).body);
+    expect(fresh).not.toBe(before);
+    expect((await client.post('/profile/edit', { _csrf: fresh, username: `fresh_${user.id}`, about_me: '' })).status).toBe(302);
+  });
+
+  it('a cross-site Origin is refused even with a valid token', async () => {
+    const { user, client } = await victim();
+    const token = csrfTokenIn((await client.get('/profile/edit')).body);
+    const forged = await client.request('POST', '/profile/edit', {
+      form: { _csrf: token, username: 'pwned_origin', about_me: '' },
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(forged.status).toBe(403);
+    const fetchSite = await client.request('POST', '/profile/edit', {
+      form: { _csrf: token, username: 'pwned_origin', about_me: '' },
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
+    expect(fetchSite.status).toBe(403);
+    expect((await findUserById(t.app.ctx.db, user.id))?.username).toBe(user.username);
+    const sameOrigin = await client.request('POST', '/profile/edit', {
+      form: { _csrf: token, username: `own_${user.id}`, about_me: '' },
+      headers: { origin: t.config.appUrl, 'sec-fetch-site': 'same-origin' },
+    });
+    expect(sameOrigin.status).toBe(302);
+  });
+
   it('a tampered CSRF secret cookie is rejected', async () => {
     const { client } = await victim();
     const token = csrfTokenIn((await client.get('/profile/edit')).body);

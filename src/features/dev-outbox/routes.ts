@@ -1,12 +1,13 @@
 /**
  * /dev/outbox: every SMS, voice call and email the development adapters
  * "sent", newest first, so a developer can sign up and use 2FA without a phone
- * or a mailbox. Registered only outside production.
+ * or a mailbox. Registered only outside production, and answering only loopback clients.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { findDevMessage, listDevMessages } from '../../db/dev-outbox.js';
+import { isLoopbackAddress } from '../../lib/net.js';
 import { exactUtc, relativeTime } from '../../lib/relative-time.js';
 import { notFoundPage } from '../../views/error-pages.js';
 import { html } from '../../views/html.js';
@@ -16,6 +17,13 @@ const MessageParams = z.object({ id: z.coerce.number().int().positive() });
 const KIND_LABELS = { sms: 'SMS', call: 'Voice call', email: 'Email' } as const;
 
 export const devOutboxRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  // Development stand-ins answer only this machine, even outside production: a dev
+  // server exposed by mistake (HOST=0.0.0.0) must not show its codes and reset links to
+  // the network. The socket address is used, never X-Forwarded-For.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!isLoopbackAddress(request.socket.remoteAddress)) return reply.callNotFound();
+  });
+
   app.get('/dev/outbox', async (request, reply) => {
     const messages = await listDevMessages(ctx.db);
     const now = ctx.clock.now();
