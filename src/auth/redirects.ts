@@ -19,5 +19,8 @@ export function safeNextPath(raw: unknown): string | null {
     return null;
   }
   if (url.origin !== PLACEHOLDER_ORIGIN) return null;
-  return url.pathname + url.search + url.hash;
+  const path = url.pathname + url.search + url.hash;
+  // Normalising dot segments can itself produce "//host" ("/.//evil", "/x/..//evil"): check the result too.
+  if (path.startsWith('//') || path.includes('\\')) return null;
+  return path;
 }

@@ -24,6 +24,12 @@ const ATTACKS = [
   ' //evil.example',
   'evil.example',
   '',
+  // Dot segments that normalise into a protocol-relative URL.
+  '/.//evil.example',
+  '/x/..//evil.example',
+  '/%2e//evil.example',
+  '/..//evil.example',
+  '/./\\evil.example',
 ];
 
 let t: TestApp;
@@ -45,7 +51,7 @@ describe('open redirect', () => {
 
   it('sign-in with a hostile next goes home instead', async () => {
     const user = await createUser(t.app);
-    for (const attack of ['//evil.example', '/\\evil.example', 'https://evil.example']) {
+    for (const attack of ['//evil.example', '/\\evil.example', 'https://evil.example', '/.//evil.example', '/x/..//evil.example']) {
       const client = new TestClient(t.app);
       const page = await client.get(`/login?next=${encodeURIComponent(attack)}`);
       expect(page.body).not.toContain('evil.example');
@@ -58,15 +64,17 @@ describe('open redirect', () => {
     const user = await createUser(t.app);
     const client = new TestClient(t.app);
     await signIn(client, user.username, user.password);
-    const res = await client.get('/login?next=%2F%2Fevil.example');
-    expect(res.location).toBe('/');
+    for (const attack of ['//evil.example', '/x/..//evil.example']) {
+      const res = await client.get(`/login?next=${encodeURIComponent(attack)}`);
+      expect(res.location, attack).toBe('/');
+    }
   });
 
   it('after the SMS code, a hostile next still goes home', async () => {
     const phone = '+14155550177';
     const user = await createUser(t.app, { phone });
     const client = new TestClient(t.app);
-    await signIn(client, user.username, user.password, { next: '//evil.example' });
+    await signIn(client, user.username, user.password, { next: '/%2e//evil.example' });
     const done = await client.submit('/login/two-factor', { code: await latestDevCode(t.app, phone) });
     expect(done.location).toBe('/');
   });
