@@ -3,7 +3,8 @@
  * NODE_ENV=production). Anyone who can reach it could read every SMS code and
  * password-reset link from /dev/outbox and take over accounts.
  * Defence: development-only routes answer loopback clients only, judged by the
- * socket address (a spoofed X-Forwarded-For does not count), and the server
+ * socket address (a spoofed X-Forwarded-For does not count) and a Host header
+ * naming this machine (DNS rebinding), and the server
  * warns loudly at start when it listens beyond loopback outside production.
  */
 import { spawn } from 'node:child_process';
@@ -27,6 +28,13 @@ describe('dev outbox exposure', () => {
       expect(res.status, path).toBe(404);
       expect(res.body).toContain('Page not found');
     }
+  });
+
+  it('DNS rebinding: a loopback request for another site\'s Host name gets 404', async () => {
+    const res = await new TestClient(t.app).request('GET', '/dev/outbox', { headers: { host: 'evil.example:3000' } });
+    expect(res.status).toBe(404);
+    expect((await new TestClient(t.app).request('GET', '/dev/outbox', { headers: { host: 'localhost:3000' } })).status).toBe(200);
+    expect((await new TestClient(t.app).request('GET', '/dev/outbox', { headers: { host: '127.0.0.1:3000' } })).status).toBe(200);
   });
 
   it('loopback clients (IPv4, IPv6, IPv4-mapped) see it', async () => {

@@ -16,12 +16,20 @@ const MessageParams = z.object({ id: z.coerce.number().int().positive() });
 
 const KIND_LABELS = { sms: 'SMS', call: 'Voice call', email: 'Email' } as const;
 
+/** The Host a loopback browser sends: APP_URL's host, or a loopback name with any port. */
+function isOwnHost(host: string, appUrl: string): boolean {
+  if (host === new URL(appUrl).host) return true;
+  const name = host.replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || isLoopbackAddress(name);
+}
+
 export const devOutboxRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   // Development stand-ins answer only this machine, even outside production: a dev
   // server exposed by mistake (HOST=0.0.0.0) must not show its codes and reset links to
   // the network. The socket address is used, never X-Forwarded-For.
   app.addHook('onRequest', async (request, reply) => {
-    if (!isLoopbackAddress(request.socket.remoteAddress)) return reply.callNotFound();
+    // The Host check stops DNS rebinding: a web page on evil.example re-pointed at 127.0.0.1.
+    if (!isLoopbackAddress(request.socket.remoteAddress) || !isOwnHost(request.host, ctx.config.appUrl)) return reply.callNotFound();
   });
 
   app.get('/dev/outbox', async (request, reply) => {
