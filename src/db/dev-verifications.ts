@@ -37,3 +37,9 @@ export async function countDevCheck(db: Db, recipient: string): Promise<number> 
 export async function deleteDevVerification(db: Db, recipient: string): Promise<void> {
   await db.deleteFrom('dev_verifications').where('recipient', '=', recipient).execute();
 }
+
+/** Deletes the verification if it still holds this code; true for exactly one of concurrent callers. */
+export async function consumeDevVerification(db: Db, recipient: string, codeHash: string): Promise<boolean> {
+  const r = await db.deleteFrom('dev_verifications').where('recipient', '=', recipient).where('code_hash', '=', codeHash).executeTakeFirst();
+  return r.numDeletedRows === 1n;
+}

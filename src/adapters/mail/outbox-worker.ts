@@ -8,6 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { claimDueMail, markMailFailed, markMailSent } from '../../db/mail-outbox.js';
 import type { Database } from '../../db/schema.js';
+import { withDeadline } from '../../lib/deadline.js';
 import { minutes, seconds, type Clock } from '../../lib/duration.js';
 import type { MailTransport } from './types.js';
 
@@ -23,14 +24,6 @@ export interface OutboxWorkerOptions {
 }
 
 const BATCH_SIZE = 20;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`mail delivery took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 export class OutboxWorker {
   private timer: NodeJS.Timeout | null = null;
@@ -76,7 +69,7 @@ export class OutboxWorker {
     await this.running;
   }
 
-  /** One delivery pass; exposed for tests and the CLI. */
+  /** One delivery pass (the timer calls it; tests call it directly). */
   async deliverDue(): Promise<number> {
     let delivered = 0;
     for (;;) {
@@ -86,9 +79,10 @@ export class OutboxWorker {
       for (const mail of batch) {
         try {
           // A send must end well inside the claim, or another worker could claim the row and send it again.
-          await withTimeout(
+          await withDeadline(
             this.transport.send({ from: this.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body }),
             this.claimMs / 2,
+            'mail delivery',
           );
           await markMailSent(this.db, mail.id, this.clock.now());
           delivered++;

@@ -7,7 +7,7 @@ import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import { addDevMessage } from '../../db/dev-outbox.js';
-import { countDevCheck, deleteDevVerification, findDevVerification, replaceDevVerification } from '../../db/dev-verifications.js';
+import { consumeDevVerification, countDevCheck, deleteDevVerification, findDevVerification, replaceDevVerification } from '../../db/dev-verifications.js';
 import type { Database } from '../../db/schema.js';
 import { minutes, type Clock } from '../../lib/duration.js';
 import type { CheckResult, StartResult, VerifyChannel, VerifyService } from './types.js';
@@ -55,7 +55,8 @@ export class DevVerifyService implements VerifyService {
     const expected = Buffer.from(v.code_hash, 'hex');
     const actual = Buffer.from(this.hash(to, code), 'hex');
     if (!timingSafeEqual(expected, actual)) return { ok: false, reason: 'wrong_code' };
-    await deleteDevVerification(this.db, to); // approved codes cannot be used twice
+    // Approved codes cannot be used twice: only one of two concurrent checks deletes the row.
+    if (!(await consumeDevVerification(this.db, to, v.code_hash))) return { ok: false, reason: 'expired' };
     return { ok: true };
   }
 

@@ -7,6 +7,7 @@ import twilio from 'twilio';
 import type { RequestOptions } from 'twilio/lib/base/RequestClient.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { TwilioSettings } from '../../config.js';
+import { withDeadline } from '../../lib/deadline.js';
 import type { CheckFailure, CheckResult, StartFailure, StartResult, VerifyChannel, VerifyService } from './types.js';
 
 /**
@@ -96,7 +97,7 @@ export class TwilioVerifyService implements VerifyService {
 
   async start(to: string, channel: VerifyChannel): Promise<StartResult> {
     try {
-      await this.service.verifications.create({ to, channel });
+      await withDeadline(this.service.verifications.create({ to, channel }), this.settings.timeoutMs, 'Twilio Verify');
       return { ok: true };
     } catch (error) {
       const e = error as TwilioErrorLike;
@@ -109,7 +110,7 @@ export class TwilioVerifyService implements VerifyService {
 
   async check(to: string, code: string): Promise<CheckResult> {
     try {
-      const result = await this.service.verificationChecks.create({ to, code });
+      const result = await withDeadline(this.service.verificationChecks.create({ to, code }), this.settings.timeoutMs, 'Twilio Verify');
       if (result.status === 'approved') return { ok: true };
       // Twilio answers a wrong code with HTTP 200 and status "pending".
       if (result.status === 'pending') return { ok: false, reason: 'wrong_code' };
