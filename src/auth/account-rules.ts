@@ -4,6 +4,8 @@
  * beside the field.
  */
 import { z } from 'zod';
+import type { PwnedPasswords } from '../adapters/pwned-passwords/types.js';
+import { comparablePassword, isCommonPassword } from './password-blocklist.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, normalizePassword } from './password.js';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
@@ -38,12 +40,113 @@ export const emailRule = z
   .max(EMAIL_MAX_LENGTH, 'That email address is too long.')
   .pipe(z.email('Enter an email address like name@example.com.'));
 
-/** Any characters (spaces, emoji) are allowed and nothing is truncated; length is counted in code points. */
+/**
+ * What the new-password fields say, on every form that sets one (NIST SP
+ * 800-63B-4 §3.1.1.2: tell the user why, and suggest a passphrase).
+ */
+export const NEW_PASSWORD_HINT =
+  `At least ${MIN_PASSWORD_LENGTH} characters, because your password may be the only thing protecting your account. ` +
+  'Try a passphrase: four or more unrelated words, with spaces if you like. Any characters work, emoji too.';
+
+export const PASSWORD_MESSAGES = {
+  tooShort: `Use at least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a long password that is easy to remember.`,
+  tooLong: `Use at most ${MAX_PASSWORD_LENGTH} characters.`,
+  common: 'This is one of the most common passwords, so attackers try it first. Choose something less predictable, like a few unrelated words.',
+  repetitive: 'This password repeats a short or common pattern, which makes it easy to guess. Choose something less predictable.',
+  appName: 'Your password must not contain "Gatehouse": it is the first word an attacker would try here.',
+  username: 'Your password must not contain your username: anyone who knows your username would try it.',
+  email: 'Your password must not contain your email address: anyone who knows your address would try it.',
+  breached: 'This password has appeared in a data breach, so attackers try it. Choose a different one.',
+} as const;
+
+/** Context-specific words (NIST SP 800-63B-4 §3.1.1.2): the service's own name. */
+export const APP_NAME_WORD = 'gatehouse';
+/** A username or email local part shorter than this is too short to forbid inside passwords. */
+export const MIN_CONTEXT_WORD_LENGTH = 3;
+/** A password that is one unit of at most this many characters repeated ("abcabcabc…") is refused. */
+const MAX_REPEATED_UNIT_LENGTH = 3;
+
+/**
+ * True for "aaaaaaaaaaaaaaa", "abcabcabcabcabc" and "qwertyqwertyqwerty": the
+ * whole password is one short unit, or one common password, repeated.
+ */
+function isRepetitive(comparable: string): boolean {
+  const chars = [...comparable];
+  for (let size = 1; size <= chars.length / 2; size++) {
+    if (chars.length % size !== 0) continue;
+    const unit = chars.slice(0, size).join('');
+    if (unit.repeat(chars.length / size) !== comparable) continue;
+    if (size <= MAX_REPEATED_UNIT_LENGTH || isCommonPassword(unit)) return true;
+  }
+  return false;
+}
+
+/**
+ * The rules every new password meets (register, reset, change), without the
+ * account's own words: 15 to 1024 characters counted in code points after NFKC;
+ * any characters (spaces, emoji); no composition rules; not on the blocklist of
+ * common passwords and not a short pattern repeated, compared ignoring case.
+ * Nothing is ever truncated: the whole password is checked and hashed.
+ */
 export const newPasswordRule = z.string().superRefine((value, ctx) => {
   const length = [...normalizePassword(value)].length;
-  if (length < MIN_PASSWORD_LENGTH) ctx.addIssue({ code: 'custom', message: `Use at least ${MIN_PASSWORD_LENGTH} characters.` });
-  else if (length > MAX_PASSWORD_LENGTH) ctx.addIssue({ code: 'custom', message: `Use at most ${MAX_PASSWORD_LENGTH} characters.` });
+  if (length < MIN_PASSWORD_LENGTH) ctx.addIssue({ code: 'custom', message: PASSWORD_MESSAGES.tooShort });
+  else if (length > MAX_PASSWORD_LENGTH) ctx.addIssue({ code: 'custom', message: PASSWORD_MESSAGES.tooLong });
+  else if (isCommonPassword(value)) ctx.addIssue({ code: 'custom', message: PASSWORD_MESSAGES.common });
+  else if (isRepetitive(comparablePassword(value))) ctx.addIssue({ code: 'custom', message: PASSWORD_MESSAGES.repetitive });
 });
+
+/** The words of an account a password must not contain: the app's name, the username, the email's local part. */
+export interface PasswordContext {
+  username: string;
+  email: string;
+}
+
+/** Why `password` is too close to the account, or null. Compared ignoring case, after NFKC. */
+export function passwordContextProblem(password: string, account: PasswordContext): string | null {
+  const p = comparablePassword(password);
+  if (p.includes(APP_NAME_WORD)) return PASSWORD_MESSAGES.appName;
+  const username = comparablePassword(account.username.trim());
+  if (username.length >= MIN_CONTEXT_WORD_LENGTH && p.includes(username)) return PASSWORD_MESSAGES.username;
+  const email = comparablePassword(account.email.trim());
+  const at = email.lastIndexOf('@');
+  const local = at > 0 ? email.slice(0, at) : '';
+  // "ada+news@…" is usually typed as "ada", so the part before a "+" counts too.
+  for (const word of new Set([local, local.split('+')[0] ?? ''])) {
+    if ([...word].length >= MIN_CONTEXT_WORD_LENGTH && p.includes(word)) return PASSWORD_MESSAGES.email;
+  }
+  return null;
+}
+
+/**
+ * For forms that carry the account's words themselves (register): adds the
+ * context problem, if any, to `password`. Use with `.superRefine(...)`.
+ */
+export function passwordAvoidsAccountWords<T extends { password: string } & PasswordContext>(v: T, ctx: z.RefinementCtx): void {
+  const problem = passwordContextProblem(v.password, v);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
+}
+
+/**
+ * The rules for a new password typed twice by a known account (reset, change):
+ * the rules above, the account's words, and the two copies matching.
+ */
+export function newPasswordFormRules(account: PasswordContext) {
+  return z
+    .object({ password: newPasswordRule, confirm_password: z.string() })
+    .superRefine((v, ctx) => passwordAvoidsAccountWords({ ...v, username: account.username, email: account.email }, ctx))
+    .superRefine(passwordsMatch);
+}
+
+/**
+ * The optional breached-password check (PWNED_PASSWORDS_CHECK), run after the
+ * offline rules pass: the message when the password is in a known breach, else
+ * null. It fails open: an outage or a timeout returns null.
+ */
+export async function breachedPasswordProblem(pwned: PwnedPasswords, password: string): Promise<string | null> {
+  const result = await pwned.check(normalizePassword(password));
+  return result.kind === 'breached' ? PASSWORD_MESSAGES.breached : null;
+}
 
 /** Browsers send CRLF for a line break; the user sees one character, so count one. */
 export const aboutMeRule = z

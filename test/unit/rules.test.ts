@@ -11,12 +11,12 @@ describe('account rules', () => {
     for (const bad of ['ab', 'X'.repeat(33), 'a b', 'a@b', 'ä bc', '<script>', '']) expect(usernameRule.safeParse(bad).success, bad).toBe(false);
   });
 
-  it('passwords: 8+ characters counted as code points, any characters, up to 1024', () => {
-    expect(newPasswordRule.safeParse('😀😀😀😀😀😀😀').success).toBe(false); // 7 emoji = 14 UTF-16 units
-    expect(newPasswordRule.safeParse('😀😀😀😀😀😀😀😀').success).toBe(true);
+  it('passwords: 15+ characters counted as code points, any characters, up to 1024 (more in test/unit/password-rules.test.ts)', () => {
+    expect(newPasswordRule.safeParse('🐙🦑🐠🐡🦀🦞🦐').success).toBe(false); // 7 emoji = 14 UTF-16 units
+    expect(newPasswordRule.safeParse('🐙🦑🐠🐡🦀🦞🐙🦑🐠🐡🦀🦞🐙🦑🐠').success).toBe(true);
     expect(newPasswordRule.safeParse('pass phrase with spaces').success).toBe(true);
-    expect(newPasswordRule.safeParse('x'.repeat(1024)).success).toBe(true);
-    expect(newPasswordRule.safeParse('x'.repeat(1025)).success).toBe(false);
+    expect(newPasswordRule.safeParse('xyz'.repeat(341) + 'w').success).toBe(true); // 1024
+    expect(newPasswordRule.safeParse('xyz'.repeat(341) + 'wv').success).toBe(false); // 1025
   });
 
   it('about me: counts graphemes and treats CRLF as one line break', () => {

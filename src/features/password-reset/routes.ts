@@ -7,7 +7,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { newPasswordRule, passwordsMatch } from '../../auth/account-rules.js';
+import { breachedPasswordProblem, newPasswordFormRules } from '../../auth/account-rules.js';
+import { TOO_MANY_RESET_REQUESTS } from '../../auth/limits.js';
 import { hashPassword } from '../../auth/password.js';
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
 import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
@@ -15,7 +16,7 @@ import type { AppContext } from '../../context.js';
 import { enqueueMail } from '../../db/mail-outbox.js';
 import { consumeResetToken, findLiveResetToken, replaceResetToken } from '../../db/password-reset-tokens.js';
 import { deleteSessionsOfUser } from '../../db/sessions.js';
-import { findUserByEmail, setPasswordHash } from '../../db/users.js';
+import { findUserByEmail, findUserById, normalizeEmail, setPasswordHash } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { resetPasswordMail } from './mail.js';
 import { chooseNewPasswordPage, invalidLinkPage, requestResetPage, resetRequestedPage } from './views.js';
@@ -23,7 +24,6 @@ import { chooseNewPasswordPage, invalidLinkPage, requestResetPage, resetRequeste
 const RequestForm = formSchema({ email: field(500) });
 const TokenParams = z.object({ token: z.string().max(200) });
 const NewPasswordForm = formSchema({ password: field(4096), confirm_password: field(4096) });
-const NewPasswordRules = z.object({ password: newPasswordRule, confirm_password: z.string() }).superRefine(passwordsMatch);
 
 export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get('/reset-password', async (request, reply) => {
@@ -35,8 +35,15 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
     if (!email.includes('@')) {
       return reply.page('Forgot password', requestResetPage({ csrfToken: reply.csrfToken(), email, error: 'Enter the email address of your account.' }), { status: 422 });
     }
+    // Reset spam: a visible limit per IP. Past the per-address limits the answer is the same page but no mail
+    // goes, so neither an account's existence nor the limit shows, and one inbox cannot be flooded.
+    const fromIp = await ctx.limits.resetRequestFrom(request.ip);
+    if (!fromIp.ok) {
+      return reply.page('Forgot password', requestResetPage({ csrfToken: reply.csrfToken(), email, error: TOO_MANY_RESET_REQUESTS(fromIp.retryAfterMs) }), { status: 429 });
+    }
+    const mailAllowed = await ctx.limits.resetMailAllowed(normalizeEmail(email), request.ip);
     const user = await findUserByEmail(ctx.db, email);
-    if (user) {
+    if (user && mailAllowed) {
       const token = newToken();
       const now = ctx.clock.now();
       // The token and its mail are written together: both or neither.
@@ -66,16 +73,16 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
     async (request, reply) => {
       const { token } = request.params;
       if (!looksLikeToken(token)) return reply.page('Link expired', invalidLinkPage(), { status: 410 });
-      const parsed = NewPasswordRules.safeParse(request.body);
-      if (!parsed.success) {
-        const live = await findLiveResetToken(ctx.db, hashToken(token), ctx.clock.now());
-        if (live === undefined) return reply.page('Link expired', invalidLinkPage(), { status: 410 });
-        return reply.page(
-          'Choose a new password',
-          chooseNewPasswordPage({ csrfToken: reply.csrfToken(), action: `/reset-password/${token}`, errors: fieldErrors(parsed.error) }),
-          { status: 422 },
-        );
-      }
+      // The link's account, for the rules that forbid its username and email in the password.
+      const liveUserId = await findLiveResetToken(ctx.db, hashToken(token), ctx.clock.now());
+      const user = liveUserId === undefined ? undefined : await findUserById(ctx.db, liveUserId);
+      if (!user) return reply.page('Link expired', invalidLinkPage(), { status: 410 });
+      const showErrors = (errors: Record<string, string>) =>
+        reply.page('Choose a new password', chooseNewPasswordPage({ csrfToken: reply.csrfToken(), action: `/reset-password/${token}`, errors }), { status: 422, noReferrer: true });
+      const parsed = newPasswordFormRules(user).safeParse(request.body);
+      if (!parsed.success) return showErrors(fieldErrors(parsed.error));
+      const breached = await breachedPasswordProblem(ctx.pwnedPasswords, parsed.data.password);
+      if (breached) return showErrors({ password: breached });
       const passwordHash = await hashPassword(parsed.data.password);
       const changed = await ctx.db.transaction().execute(async (trx) => {
         const userId = await consumeResetToken(trx, hashToken(token), ctx.clock.now());
@@ -85,6 +92,7 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
         return true;
       });
       if (!changed) return reply.page('Link expired', invalidLinkPage(), { status: 410 });
+      await ctx.limits.clearAccount(user.id); // the owner proved control of the mailbox: sign-in lockouts end
       return reply.flash('success', 'Your password has been changed. Sign in with your new password.').redirect('/login');
     },
   );

@@ -1,4 +1,5 @@
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
+import { NEW_PASSWORD_HINT } from '../../auth/account-rules.js';
 import { csrfField, errorSummary, input, type FieldErrors } from '../../views/forms.js';
 import { html, type SafeHtml } from '../../views/html.js';
 
@@ -25,7 +26,7 @@ export function chooseNewPasswordPage(p: { csrfToken: string; action: string; er
 ${errorSummary(p.errors)}
 <form method="post" action="${p.action}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
-  ${input({ name: 'password', label: 'New password', type: 'password', autocomplete: 'new-password', required: true, autofocus: true, error: p.errors.password, hint: 'At least 8 characters. A few words make a strong password that is easy to remember.' })}
+  ${input({ name: 'password', label: 'New password', type: 'password', autocomplete: 'new-password', required: true, autofocus: true, error: p.errors.password, hint: NEW_PASSWORD_HINT })}
   ${input({ name: 'confirm_password', label: 'Repeat new password', type: 'password', autocomplete: 'new-password', required: true, error: p.errors.confirm_password })}
   <button type="submit" class="button primary">Set new password</button>
 </form>`;

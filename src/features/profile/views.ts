@@ -28,7 +28,7 @@ export function profilePage(p: { user: User; isOwn: boolean; now: number }): Saf
       <dt>Member since</dt><dd>${timeAgo(u.created_at, p.now)}</dd>
     </dl>
     ${p.isOwn
-      ? html`<p class="actions"><a class="button" href="/profile/edit">Edit profile</a></p>
+      ? html`<p class="actions"><a class="button" href="/profile/edit">Edit profile</a> <a class="button" href="/profile/password">Change password</a></p>
     <section class="security" aria-labelledby="two-factor-heading">
       <h2 id="two-factor-heading">Two-factor authentication</h2>
       ${u.two_factor_enabled

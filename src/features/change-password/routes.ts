@@ -1,0 +1,90 @@
+/**
+ * Change password, from the user's own profile. It needs the current password
+ * (a borrowed or stolen session alone cannot lock the owner out), applies the
+ * same rules as registration and reset, and then, in one transaction: sets the
+ * new hash, ends every session of the user, starts a fresh one for this
+ * browser (a new id: ASVS 5.0 V7.2.4, re-authentication), and queues a notice
+ * mail with a reset link for the case that it was not the owner.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { z } from 'zod';
+import { breachedPasswordProblem, newPasswordFormRules } from '../../auth/account-rules.js';
+import { requireUser } from '../../auth/guards.js';
+import { accountKey, minutesText } from '../../auth/limits.js';
+import { hashPassword, normalizePassword, verifyPassword } from '../../auth/password.js';
+import { startSession } from '../../auth/session.js';
+import type { AppContext } from '../../context.js';
+import { enqueueMail } from '../../db/mail-outbox.js';
+import { deleteSessionsOfUser } from '../../db/sessions.js';
+import { setPasswordHash } from '../../db/users.js';
+import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
+import type { FieldErrors } from '../../views/forms.js';
+import { passwordChangedMail } from './mail.js';
+import { changePasswordPage } from './views.js';
+
+export const CHANGE_PASSWORD_PATH = '/profile/password';
+
+const ChangePasswordForm = formSchema({ current_password: field(4096), password: field(4096), confirm_password: field(4096) });
+
+export const MESSAGES = {
+  wrongCurrent: 'That is not your current password.',
+  locked: (retryAfterMs: number | null) =>
+    retryAfterMs === null
+      ? 'Too many wrong passwords. Reset your password by email to continue.'
+      : `Too many wrong passwords. Try again in ${minutesText(retryAfterMs)}.`,
+  sameAsCurrent: 'That is your current password. Choose a new one.',
+  changed: 'Your password has been changed. Every other device has been signed out.',
+} as const;
+
+export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.get(CHANGE_PASSWORD_PATH, { preHandler: requireUser }, async (request, reply) => {
+    return reply.page('Change password', changePasswordPage({ csrfToken: reply.csrfToken(), username: request.user!.username, errors: {} }));
+  });
+
+  app.post<{ Body: z.infer<typeof ChangePasswordForm> }>(
+    CHANGE_PASSWORD_PATH,
+    { preHandler: requireUser, schema: { body: ChangePasswordForm } },
+    async (request, reply) => {
+      const user = request.user!;
+      const session = request.session!;
+      const form = request.body;
+      const showErrors = (errors: FieldErrors) =>
+        reply.page('Change password', changePasswordPage({ csrfToken: reply.csrfToken(), username: user.username, errors }), { status: 422 });
+
+      // A stolen session guessing the current password meets the same per-account lockout as sign-in.
+      const lockKey = accountKey(user.id);
+      const attempt = await ctx.limits.password.begin(lockKey);
+      if (!attempt.ok) return showErrors({ current_password: MESSAGES.locked(attempt.retryAfterMs) });
+      // Every problem at once: the current password is checked even when the new one breaks a rule.
+      const rules = newPasswordFormRules(user).safeParse(form);
+      const currentOk = await verifyPassword(user.password_hash, form.current_password);
+      if (currentOk) await ctx.limits.password.succeed(lockKey);
+      else await ctx.limits.password.fail(lockKey);
+      const errors: FieldErrors = {
+        ...(currentOk ? {} : { current_password: MESSAGES.wrongCurrent }),
+        ...(rules.success ? {} : fieldErrors(rules.error)),
+      };
+      if (currentOk && errors.password === undefined && normalizePassword(form.password) === normalizePassword(form.current_password)) {
+        errors.password = MESSAGES.sameAsCurrent;
+      }
+      if (Object.keys(errors).length > 0) return showErrors(errors);
+
+      const breached = await breachedPasswordProblem(ctx.pwnedPasswords, form.password);
+      if (breached) return showErrors({ password: breached });
+
+      const passwordHash = await hashPassword(form.password);
+      const now = ctx.clock.now();
+      await ctx.db.transaction().execute(async (trx) => {
+        await setPasswordHash(trx, user.id, passwordHash);
+        // Whoever else had a session (a stolen cookie, a forgotten shared computer) is signed out.
+        await deleteSessionsOfUser(trx, user.id);
+        const mail = passwordChangedMail({ to: user.email, firstName: user.first_name, changedAt: now, resetLink: `${ctx.config.appUrl}/reset-password` });
+        await enqueueMail(trx, mail, now);
+        // This browser stays signed in, under a new session id; last, so the cookie names a committed row.
+        await startSession(ctx, request, reply, { userId: user.id, remember: session.remember === 1, twoFactorPending: false, nextPath: null }, trx);
+      });
+      ctx.mail.kick();
+      return reply.flash('success', MESSAGES.changed).redirect(`/user/${encodeURIComponent(user.username)}`);
+    },
+  );
+};

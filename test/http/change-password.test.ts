@@ -1,0 +1,149 @@
+/**
+ * Change password from the profile: the page, the rules, the outcome (new
+ * password works, old does not, a notice is mailed) and every refusal shown
+ * beside its field. Session endings and CSRF are in
+ * test/security/password-change.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSWORD_MESSAGES } from '../../src/auth/account-rules.js';
+import { verifyPassword } from '../../src/auth/password.js';
+import { listOutbox } from '../../src/db/mail-outbox.js';
+import { findUserById } from '../../src/db/users.js';
+import { MESSAGES } from '../../src/features/change-password/routes.js';
+import { escapeHtml } from '../../src/views/html.js';
+import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { flashIn, signIn, TestClient } from '../support/client.js';
+import { PwnedPasswordsStandIn } from '../support/pwned-passwords-stand-in.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ APP_URL: 'https://gatehouse.example' });
+});
+afterAll(async () => t.close());
+
+function errorBeside(body: string, field: string): string | null {
+  const match = new RegExp(`<p class="error" id="f-${field}-error">([\\s\\S]*?)</p>`).exec(body);
+  return match ? match[1]! : null;
+}
+
+async function signedIn(app: TestApp = t, spec: Parameters<typeof createUser>[1] = {}) {
+  const user = await createUser(app.app, spec);
+  const client = new TestClient(app.app);
+  expect((await signIn(client, user.username, user.password)).status).toBe(302);
+  return { user, client };
+}
+
+const mailsTo = async (app: TestApp, to: string) => (await listOutbox(app.app.ctx.db)).filter((m) => m.to_address === to);
+const storedHash = async (app: TestApp, id: number) => (await findUserById(app.app.ctx.db, id))!.password_hash;
+
+describe('change password', () => {
+  it('is linked from your own profile only', async () => {
+    const { user, client } = await signedIn();
+    const other = await createUser(t.app);
+    expect((await client.get(`/user/${user.username}`)).body).toContain('href="/profile/password"');
+    expect((await client.get(`/user/${other.username}`)).body).not.toContain('href="/profile/password"');
+  });
+
+  it('sends visitors to sign in first', async () => {
+    const res = await new TestClient(t.app).get('/profile/password');
+    expect(res.status).toBe(302);
+    expect(res.location).toBe('/login?next=%2Fprofile%2Fpassword');
+  });
+
+  it('shows the three fields, the 15-character rule and the passphrase suggestion', async () => {
+    const { client } = await signedIn();
+    const page = await client.get('/profile/password');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('autocomplete="current-password"');
+    expect(page.body.match(/autocomplete="new-password"/g)).toHaveLength(2);
+    expect(page.body).toContain('At least 15 characters, because your password may be the only thing protecting your account.');
+    expect(page.headers['cache-control']).toBe('no-store');
+  });
+
+  it('changes the password: the new one signs in, the old one does not, and a notice is mailed', async () => {
+    const { user, client } = await signedIn();
+    const res = await client.submit('/profile/password', { current_password: user.password, password: 'a kettle of fresh tea', confirm_password: 'a kettle of fresh tea' });
+    expect(res.status).toBe(302);
+    expect(res.location).toBe(`/user/${user.username}`);
+    expect(flashIn((await client.follow(res)).body)).toBe(MESSAGES.changed);
+
+    expect((await signIn(new TestClient(t.app), user.username, user.password)).status).toBe(401);
+    expect((await signIn(new TestClient(t.app), user.username, 'a kettle of fresh tea')).status).toBe(302);
+
+    const mails = await mailsTo(t, user.email);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toBe('Your Gatehouse password was changed');
+    expect(mails[0]!.text_body).toContain("If this wasn't you, reset your password: https://gatehouse.example/reset-password");
+    expect(mails[0]!.html_body).toContain('href="https://gatehouse.example/reset-password"');
+    expect(mails[0]!.text_body).not.toContain('a kettle of fresh tea');
+  });
+
+  it('refuses a wrong current password, and changes nothing', async () => {
+    const { user, client } = await signedIn();
+    const before = await storedHash(t, user.id);
+    const res = await client.submit('/profile/password', { current_password: 'not my password at all', password: 'a kettle of fresh tea', confirm_password: 'a kettle of fresh tea' });
+    expect(res.status).toBe(422);
+    expect(errorBeside(res.body, 'current_password')).toBe(MESSAGES.wrongCurrent);
+    expect(res.body).not.toContain('not my password at all');
+    expect(await storedHash(t, user.id)).toBe(before);
+    expect(await mailsTo(t, user.email)).toEqual([]);
+  });
+
+  it('shows every problem at once: a wrong current password and a weak, mismatched new one', async () => {
+    const { client } = await signedIn();
+    const res = await client.submit('/profile/password', { current_password: 'wrong', password: 'short', confirm_password: 'other' });
+    expect(res.status).toBe(422);
+    expect(errorBeside(res.body, 'current_password')).toBe(MESSAGES.wrongCurrent);
+    expect(errorBeside(res.body, 'password')).toBe(escapeHtml(PASSWORD_MESSAGES.tooShort));
+    expect(errorBeside(res.body, 'confirm_password')).toBe('The two passwords do not match.');
+  });
+
+  it('applies the new-password rules: blocklist, username, email, app name', async () => {
+    const { user, client } = await signedIn(t, { username: 'lise_meitner', email: 'fission@example.org' });
+    const before = await storedHash(t, user.id);
+    const cases: [string, string][] = [
+      ['Q1W2E3R4T5Y6U7I8', PASSWORD_MESSAGES.common],
+      ['I am LISE_MEITNER, physicist', PASSWORD_MESSAGES.username],
+      ['nuclear fission 1938', PASSWORD_MESSAGES.email],
+      ['my gatehouse password', PASSWORD_MESSAGES.appName],
+    ];
+    for (const [password, message] of cases) {
+      const res = await client.submit('/profile/password', { current_password: user.password, password, confirm_password: password });
+      expect(res.status, password).toBe(422);
+      expect(errorBeside(res.body, 'password'), password).toBe(escapeHtml(message));
+    }
+    expect(await storedHash(t, user.id)).toBe(before);
+  });
+
+  it('refuses the current password as the new one', async () => {
+    const { user, client } = await signedIn();
+    const res = await client.submit('/profile/password', { current_password: user.password, password: user.password, confirm_password: user.password });
+    expect(res.status).toBe(422);
+    expect(errorBeside(res.body, 'password')).toBe(MESSAGES.sameAsCurrent);
+  });
+
+  it('keeps "remember me": the new cookie is persistent again', async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app);
+    await signIn(client, user.username, user.password, { remember: 'on' });
+    const res = await client.submit('/profile/password', { current_password: user.password, password: 'a kettle of fresh tea', confirm_password: 'a kettle of fresh tea' });
+    const cookie = res.setCookies.find((c) => c.startsWith('__Host-gatehouse_session=') || c.startsWith('gatehouse_session='));
+    expect(cookie).toMatch(/Max-Age=\d+/);
+  });
+
+  it('with PWNED_PASSWORDS_CHECK=true, refuses a breached new password', async () => {
+    const standIn = await PwnedPasswordsStandIn.start();
+    const app = await startTestApp(standIn.env());
+    try {
+      standIn.breach('breached kettle of tea', 99);
+      const { user, client } = await signedIn(app);
+      const res = await client.submit('/profile/password', { current_password: user.password, password: 'breached kettle of tea', confirm_password: 'breached kettle of tea' });
+      expect(res.status).toBe(422);
+      expect(errorBeside(res.body, 'password')).toBe(escapeHtml(PASSWORD_MESSAGES.breached));
+      expect(await verifyPassword(await storedHash(app, user.id), user.password)).toBe(true);
+    } finally {
+      await app.close();
+      await standIn.close();
+    }
+  });
+});
