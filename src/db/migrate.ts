@@ -9,6 +9,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DatabaseHandle, DialectName } from './database.js';
 import * as m001 from './migrations/001-initial.js';
+import * as m002 from './migrations/002-email-confirmation.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -16,6 +17,7 @@ interface DialectMigration {
 
 const migrations: Record<string, DialectMigration> = {
   '001-initial': m001,
+  '002-email-confirmation': m002,
 };
 
 class ListedMigrations implements MigrationProvider {

@@ -23,6 +23,10 @@ export interface UsersTable {
   two_factor_enabled: number;
   created_at: number;
   last_seen_at: number;
+  /** When the user opened a confirmation link sent to `email`; null until then. */
+  email_confirmed_at: number | null;
+  /** When the owner was last told that someone tried to register with this address (throttles that mail). */
+  registration_notice_sent_at: number | null;
 }
 
 export interface SessionsTable {
@@ -45,6 +49,15 @@ export interface SessionsTable {
 export interface PasswordResetTokensTable {
   /** SHA-256 (hex) of the token in the emailed link. */
   token_hash: string;
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface EmailConfirmationTokensTable {
+  /** SHA-256 (hex) of the token in the emailed confirmation link. */
+  token_hash: string;
+  /** One live link per user; a new one replaces it. */
   user_id: number;
   created_at: number;
   expires_at: number;
@@ -99,6 +112,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   password_reset_tokens: PasswordResetTokensTable;
+  email_confirmation_tokens: EmailConfirmationTokensTable;
   phone_enrollments: PhoneEnrollmentsTable;
   mail_outbox: MailOutboxTable;
   dev_outbox: DevOutboxTable;

@@ -1,4 +1,5 @@
 /** The page frame every HTML page shares: head, navigation, flash message, footer. */
+import { maskEmail } from '../lib/mask-email.js';
 import { html, type SafeHtml } from './html.js';
 
 export interface Flash {
@@ -9,8 +10,11 @@ export interface Flash {
 export interface LayoutProps {
   title: string;
   body: SafeHtml;
-  /** The signed-in user, or null for visitors and pending (password-only) sessions. */
-  user: { username: string } | null;
+  /**
+   * The signed-in user, or null for visitors and pending (password-only) sessions.
+   * `email_confirmed_at: null` (with `email`) shows the "confirm your email" banner.
+   */
+  user: { username: string; email?: string; email_confirmed_at?: number | null } | null;
   csrfToken: string;
   flash: Flash | null;
   /** Show the link to /dev/outbox (never in production). */
@@ -48,6 +52,7 @@ ${(p.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
   </nav>
 </header>
 <main id="main" class="container">
+${confirmEmailBanner(p)}
 ${p.flash ? html`<div class="flash flash-${p.flash.kind}" role="${p.flash.kind === 'error' ? 'alert' : 'status'}">${p.flash.text}</div>` : ''}
 ${p.body}
 </main>
@@ -56,4 +61,11 @@ ${p.body}
 ${(p.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </body>
 </html>`;
+}
+
+/** On every page until the signed-in user opens the link we mailed them; "Resend" asks for a new one. */
+function confirmEmailBanner(p: LayoutProps): SafeHtml | '' {
+  if (!p.user || p.user.email_confirmed_at !== null || p.user.email === undefined) return '';
+  return html`<div class="banner banner-confirm-email" role="status"><strong>Confirm your email address</strong> — we sent a link to ${maskEmail(p.user.email)}.
+  <form method="post" action="/confirm-email/resend" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><button type="submit" class="link-button">Resend</button></form></div>`;
 }

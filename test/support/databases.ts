@@ -28,6 +28,7 @@ export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://po
 export const APP_TABLES = [
   'sessions',
   'password_reset_tokens',
+  'email_confirmation_tokens',
   'phone_enrollments',
   'mail_outbox',
   'dev_outbox',

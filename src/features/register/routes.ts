@@ -1,17 +1,29 @@
 /**
  * Register: first/last name, username, email, password twice. Errors are shown
- * beside each field with the input kept (never the password); success goes to
- * the sign-in page with a message.
+ * beside each field with the input kept (never the password). A taken username
+ * is an error; an address that already has an account is not: it gets the same
+ * answer as a new account ("check your email"), nothing is created, and its
+ * owner is told by mail — so the form cannot be used to find out who has an
+ * account. A new account gets a confirmation link by mail.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { emailRule, nameRule, newPasswordRule, passwordsMatch, usernameRule } from '../../auth/account-rules.js';
+import { breachedPasswordProblem, emailRule, nameRule, newPasswordRule, passwordAvoidsAccountWords, passwordsMatch, usernameRule } from '../../auth/account-rules.js';
+import { issueConfirmationLink, REGISTRATION_NOTICE_INTERVAL_MS } from '../../auth/email-confirmation.js';
 import { hashPassword } from '../../auth/password.js';
 import type { AppContext } from '../../context.js';
 import { isUniqueViolation } from '../../db/database.js';
-import { emailTaken, insertUser, normalizeEmail, normalizeUsername, usernameTaken } from '../../db/users.js';
+import { claimRegistrationNotice } from '../../db/email-confirmations.js';
+import { enqueueMail } from '../../db/mail-outbox.js';
+import type { User } from '../../db/schema.js';
+import { findUserByEmail, insertUser, normalizeEmail, normalizeUsername, usernameTaken } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
+import { registrationAttemptMail } from './mail.js';
 import { registerPage, type RegisterValues } from './views.js';
+
+const USERNAME_TAKEN = 'That username is taken. Try another.';
+/** Shown after every accepted form, whether or not the address already had an account. */
+export const REGISTERED_MESSAGE = 'Account created — check your email to confirm your address.';
 
 const RegisterForm = formSchema({
   first_name: field(200),
@@ -31,6 +43,7 @@ const RegisterRules = z
     password: newPasswordRule,
     confirm_password: z.string(),
   })
+  .superRefine(passwordAvoidsAccountWords)
   .superRefine(passwordsMatch);
 
 export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -49,32 +62,74 @@ export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     if (!parsed.success) return showErrors(fieldErrors(parsed.error));
     const input = parsed.data;
 
-    const taken: Record<string, string> = {};
-    if (await usernameTaken(ctx.db, input.username)) taken.username = 'That username is taken. Try another.';
-    if (await emailTaken(ctx.db, input.email)) taken.email = 'An account already uses this email address. Sign in, or reset your password.';
-    if (Object.keys(taken).length > 0) return showErrors(taken);
+    // The form may say a username is taken (people choose it and must see it);
+    // it never says an email address has an account (account enumeration, ASVS 5.0 V6.3.8).
+    if (await usernameTaken(ctx.db, input.username)) return showErrors({ username: USERNAME_TAKEN });
+    const breached = await breachedPasswordProblem(ctx.pwnedPasswords, input.password);
+    if (breached) return showErrors({ password: breached });
 
+    // Hashed in both cases below, so a known address answers as slowly as a new one.
+    const passwordHash = await hashPassword(input.password);
     const now = ctx.clock.now();
+    const existing = await findUserByEmail(ctx.db, input.email);
+    let outcome: 'created' | 'address_in_use' | 'username_taken';
+    if (existing) {
+      await tellOwnerAboutAttempt(existing, now);
+      outcome = 'address_in_use';
+    } else {
+      outcome = await createAccount(input, passwordHash, now);
+      if (outcome === 'address_in_use') {
+        // A concurrent registration took the address between the check and the insert.
+        const owner = await findUserByEmail(ctx.db, input.email);
+        if (owner) await tellOwnerAboutAttempt(owner, now);
+      }
+    }
+    if (outcome === 'username_taken') return showErrors({ username: USERNAME_TAKEN });
+    ctx.mail.kick();
+    // The same answer whether the account was created or the address already had one.
+    return reply.flash('success', REGISTERED_MESSAGE).redirect('/login');
+  });
+
+  /** The account, its confirmation link and the link's mail: one transaction, all or nothing. */
+  async function createAccount(input: z.infer<typeof RegisterRules>, passwordHash: string, now: number) {
     try {
-      await insertUser(ctx.db, {
-        username: input.username,
-        username_normalized: normalizeUsername(input.username),
-        email: input.email,
-        email_normalized: normalizeEmail(input.email),
-        first_name: input.first_name,
-        last_name: input.last_name,
-        password_hash: await hashPassword(input.password),
-        about_me: '',
-        phone: null,
-        two_factor_enabled: 0,
-        created_at: now,
-        last_seen_at: now,
+      await ctx.db.transaction().execute(async (trx) => {
+        const user = await insertUser(trx, {
+          username: input.username,
+          username_normalized: normalizeUsername(input.username),
+          email: input.email,
+          email_normalized: normalizeEmail(input.email),
+          first_name: input.first_name,
+          last_name: input.last_name,
+          password_hash: passwordHash,
+          about_me: '',
+          phone: null,
+          two_factor_enabled: 0,
+          created_at: now,
+          last_seen_at: now,
+          email_confirmed_at: null,
+        });
+        await issueConfirmationLink(ctx, trx, user, now, 0);
       });
+      return 'created' as const;
     } catch (error) {
       // Two registrations raced for the same name or address: the UNIQUE index decided.
-      if (isUniqueViolation(error)) return showErrors({ username: 'That username or email was just taken. Try another.' });
-      throw error;
+      if (!isUniqueViolation(error)) throw error;
+      return (await usernameTaken(ctx.db, input.username)) ? ('username_taken' as const) : ('address_in_use' as const);
     }
-    return reply.flash('success', 'Your account is ready. Sign in to continue.').redirect('/login');
-  });
+  }
+
+  /** Mails the owner of an address someone tried to register with (at most once an hour), instead of telling the visitor. */
+  async function tellOwnerAboutAttempt(owner: User, now: number): Promise<void> {
+    await ctx.db.transaction().execute(async (trx) => {
+      if (!(await claimRegistrationNotice(trx, owner.id, now, REGISTRATION_NOTICE_INTERVAL_MS))) return;
+      const mail = registrationAttemptMail({
+        to: owner.email,
+        firstName: owner.first_name,
+        loginLink: `${ctx.config.appUrl}/login`,
+        resetLink: `${ctx.config.appUrl}/reset-password`,
+      });
+      await enqueueMail(trx, mail, now);
+    });
+  }
 };
