@@ -1,0 +1,401 @@
+/**
+ * Throttles and lockouts: how often anyone may try a password, a code, a reset
+ * request or an SMS send. The counting is rate-limiter-flexible's (fixed
+ * windows, atomic increments, blocks); this module only chooses the keys, the
+ * numbers and what to do when a limit is reached. See
+ * docs/decisions/008-rate-limits.md.
+ *
+ * Store: this process's memory by default; Redis when REDIS_URL is set, so
+ * every instance shares one set of counters (keys start with
+ * RATE_LIMIT_KEY_PREFIX). Time is rate-limiter-flexible's: `Date.now()` in
+ * memory, the server's TTLs in Redis.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { Redis } from 'ioredis';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { StartFailure, VerifyChannel, VerifyService } from '../adapters/verify/types.js';
+import type { Config } from '../config.js';
+import { hours, minutes, seconds } from '../lib/duration.js';
+import { START_FAILURE_MESSAGES } from './two-factor.js';
+
+// ---- Consecutive failures of one account (passwords, and separately codes) ----
+
+/** Failures allowed before the first lockout (issue #3: "5 failures → 1 min"). */
+export const FREE_CONSECUTIVE_FAILURES = 5;
+/** The lockout after the 5th consecutive failure; each further failure doubles it (issue #3). */
+export const FIRST_LOCKOUT_MS = minutes(1);
+/** The longest lockout (issue #3: "capped at 1 h"). */
+export const MAX_LOCKOUT_MS = hours(1);
+/**
+ * NIST SP 800-63B §5.2.2: a verifier SHALL limit consecutive failed attempts on
+ * one account to no more than 100. After the 100th the account stays locked
+ * until its password is reset by email.
+ */
+export const MAX_CONSECUTIVE_FAILURES = 100;
+/**
+ * One attempt per account at a time: an attempt holds the account's slot while
+ * its password or code is checked, so a burst of parallel guesses cannot slip
+ * past a lockout that the first of them is about to set. If the process dies
+ * mid-check, the slot frees itself after this long.
+ */
+export const ATTEMPT_SLOT_MS = seconds(30);
+
+// ---- Per client IP (request.ip: the socket, or the proxy's header when TRUST_PROXY names the proxy) ----
+
+/** A fixed-window limit: `points` per `durationMs`. */
+export interface WindowLimit {
+  points: number;
+  durationMs: number;
+}
+
+/** Failed sign-ins from one IP, any accounts (credential stuffing). OWASP ASVS 5.0 V6.3.1. */
+export const SIGN_IN_FAILURES_PER_IP: WindowLimit = { points: 100, durationMs: hours(1) };
+/** Wrong 2FA codes from one IP, any accounts. */
+export const CODE_FAILURES_PER_IP: WindowLimit = { points: 50, durationMs: hours(1) };
+/** "Forgot password" requests from one IP (a visible 429). */
+export const RESET_REQUESTS_PER_IP: WindowLimit = { points: 10, durationMs: hours(1) };
+/**
+ * Reset mails to one address asked for from one IP. Past it the page answers as
+ * usual but no mail goes (no enumeration, no mail bombing). Keyed with the IP
+ * so an attacker's requests never use up the owner's.
+ */
+export const RESET_MAILS_PER_EMAIL_AND_IP: WindowLimit = { points: 3, durationMs: hours(1) };
+/** Reset mails to one address from all IPs together: the cap on mail bombing one inbox. */
+export const RESET_MAILS_PER_EMAIL: WindowLimit = { points: 10, durationMs: hours(1) };
+
+// ---- SMS / voice code sends (toll fraud, SMS pumping) ----
+
+/** Code sends for one account (sign-in, enrolment and resends together). */
+export const CODE_SENDS_PER_ACCOUNT: WindowLimit = { points: 10, durationMs: hours(1) };
+/** Code sends to one phone number, whichever account asks. */
+export const CODE_SENDS_PER_PHONE: WindowLimit = { points: 10, durationMs: hours(1) };
+/** Code sends asked for from one IP. */
+export const CODE_SENDS_PER_IP: WindowLimit = { points: 20, durationMs: hours(1) };
+/** The global budget's window; its size is SMS_HOURLY_BUDGET. */
+export const SMS_BUDGET_WINDOW_MS = hours(1);
+/** Twilio's error rate is measured over this window... */
+export const SMS_ERROR_WINDOW_MS = minutes(10);
+/** ...once at least this many sends were made in it... */
+export const SMS_ERROR_MIN_SENDS = 20;
+/** ...and the breaker opens when this share of them failed (unavailable or blocked by Twilio's fraud/geo rules). */
+export const SMS_ERROR_RATE_TO_TRIP = 0.5;
+/** Sending stays off this long after the error rate trips the breaker. */
+export const SMS_BREAKER_OPEN_MS = minutes(15);
+
+/** "1 minute", "12 minutes": how long to wait, rounded up, never "0 minutes". */
+export function minutesText(ms: number): string {
+  const n = Math.max(1, Math.ceil(ms / minutes(1)));
+  return n === 1 ? '1 minute' : `${n} minutes`;
+}
+
+export const TOO_MANY_CODES_SENT = (ms: number) => `Too many codes were sent. Try again in ${minutesText(ms)}.`;
+export const TOO_MANY_WRONG_CODES = (ms: number) => `Too many wrong codes. Try again in ${minutesText(ms)}.`;
+export const TOO_MANY_SIGN_IN_ATTEMPTS = (ms: number) => `Too many sign-in attempts from your network. Try again in ${minutesText(ms)}.`;
+export const TOO_MANY_RESET_REQUESTS = (ms: number) => `Too many reset requests from your network. Try again in ${minutesText(ms)}.`;
+export const SMS_PAUSED = (ms: number) => `We cannot send codes right now. Please try again in ${minutesText(ms)}.`;
+/** What a user sees when the account's codes are locked: for a while, or (after 100) until a password reset. */
+export const CODES_LOCKED = (retryAfterMs: number | null) =>
+  retryAfterMs === null ? 'Too many wrong codes. Reset your password by email to unlock sign-in.' : TOO_MANY_WRONG_CODES(retryAfterMs);
+export const COUNTRY_NOT_ALLOWED = 'We cannot send codes to phone numbers in that country. Try a number from another country.';
+
+/** The growing lockout after the n-th consecutive failure (0 before the 5th). */
+export function lockoutMsAfter(failures: number): number {
+  if (failures < FREE_CONSECUTIVE_FAILURES) return 0;
+  return Math.min(FIRST_LOCKOUT_MS * 2 ** (failures - FREE_CONSECUTIVE_FAILURES), MAX_LOCKOUT_MS);
+}
+
+/** Keys never hold a typed login or address in clear (Redis keys are visible to whoever runs Redis). */
+const digest = (s: string) => createHash('sha256').update(s).digest('base64url');
+/** The lockout key of an existing account: its id, so username, email and case variants share it. */
+export const accountKey = (userId: number) => `user:${userId}`;
+/** The lockout key of a login that matches no account (already normalized), so unknown users behave like known ones. */
+export const unknownLoginKey = (normalizedLogin: string) => `login:${digest(normalizedLogin)}`;
+
+export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
+/** `retryAfterMs: null` = locked until the password is reset. */
+export type LockoutVerdict = { ok: true } | { ok: false; retryAfterMs: number | null };
+
+type Limiter = RateLimiterMemory | RateLimiterRedis;
+
+/** Builds limiters on the chosen store. */
+class LimiterFactory {
+  constructor(
+    private readonly redis: Redis | null,
+    private readonly prefix: string,
+  ) {}
+
+  /** durationMs 0 = the count never expires. */
+  make(name: string, points: number, durationMs: number): Limiter {
+    const options = { keyPrefix: `${this.prefix}:${name}`, points, duration: Math.ceil(durationMs / 1000) };
+    if (!this.redis) return new RateLimiterMemory(options);
+    // If Redis stops answering, each instance counts in its own memory until it is back, rather than failing open.
+    return new RateLimiterRedis({ ...options, storeClient: this.redis, insuranceLimiter: new RateLimiterMemory(options) });
+  }
+}
+
+/** Consume `points`; a refusal is a value, a store failure an exception. */
+async function take(limiter: Limiter, key: string, points = 1): Promise<Verdict> {
+  try {
+    await limiter.consume(key, points);
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(error.msBeforeNext, 0) };
+    throw error;
+  }
+}
+
+/**
+ * Consecutive failures of one account with a lockout that grows: 5 failures →
+ * 1 min, doubling with each further failure, at most 1 h; after 100 the
+ * account is locked until `clear` (a password reset). A success clears only
+ * its own key, so a success elsewhere never resets a victim's count.
+ *
+ * Every attempt: `begin(key)`; if ok, check the secret, then exactly one of
+ * `fail`, `succeed` or `release` (no verdict, e.g. Twilio was down).
+ */
+export class ConsecutiveFailureLockout {
+  private readonly failures: Limiter;
+  /** Holds either the one in-flight attempt (1 point) or a lockout (a block). */
+  private readonly slot: Limiter;
+
+  constructor(factory: LimiterFactory, name: string) {
+    this.failures = factory.make(`${name}-failures`, MAX_CONSECUTIVE_FAILURES, 0);
+    this.slot = factory.make(`${name}-slot`, 1, ATTEMPT_SLOT_MS);
+  }
+
+  async failureCount(key: string): Promise<number> {
+    return (await this.failures.get(key))?.consumedPoints ?? 0;
+  }
+
+  /** Whether the key is locked now, without taking an attempt. */
+  async status(key: string): Promise<LockoutVerdict> {
+    if ((await this.failureCount(key)) >= MAX_CONSECUTIVE_FAILURES) return { ok: false, retryAfterMs: null };
+    const slot = await this.slot.get(key);
+    if (slot && slot.consumedPoints > 1) return { ok: false, retryAfterMs: Math.max(slot.msBeforeNext, 0) };
+    return { ok: true };
+  }
+
+  /** Takes the account's attempt slot, unless it is locked or another attempt holds it. */
+  async begin(key: string): Promise<LockoutVerdict> {
+    if ((await this.failureCount(key)) >= MAX_CONSECUTIVE_FAILURES) return { ok: false, retryAfterMs: null };
+    return take(this.slot, key);
+  }
+
+  /** Counts a failure (atomically) and locks for as long as the new count requires; returns the count. */
+  async fail(key: string): Promise<number> {
+    const count = (await this.failures.penalty(key, 1)).consumedPoints;
+    const lockMs = lockoutMsAfter(count);
+    if (count < MAX_CONSECUTIVE_FAILURES && lockMs > 0) await this.slot.block(key, lockMs / 1000);
+    else await this.slot.delete(key);
+    return count;
+  }
+
+  async succeed(key: string): Promise<void> {
+    await this.clear(key);
+  }
+
+  /** The attempt ended without a verdict: free the slot, count nothing. */
+  async release(key: string): Promise<void> {
+    await this.slot.delete(key);
+  }
+
+  /** Forget every failure and lock of the key (a success, or a password reset). */
+  async clear(key: string): Promise<void> {
+    await Promise.all([this.failures.delete(key), this.slot.delete(key)]);
+  }
+}
+
+export type SendOutcome = { ok: true } | { ok: false; reason: StartFailure | 'throttled' | 'country' | 'paused'; message: string };
+
+export interface SendRequest {
+  userId: number;
+  /** E.164. */
+  phone: string;
+  ip: string;
+  channel: VerifyChannel;
+}
+
+/**
+ * Every SMS or voice code goes out through `send`: country allow-list, the
+ * circuit breaker, per-account / per-number / per-IP limits, the global hourly
+ * budget, then Verify. Twilio's answers feed the error-rate breaker.
+ */
+export class SmsGuard {
+  private readonly perAccount: Limiter;
+  private readonly perPhone: Limiter;
+  private readonly perIp: Limiter;
+  private readonly budget: Limiter;
+  private readonly breaker: Limiter;
+  private readonly sends: Limiter;
+  private readonly errors: Limiter;
+
+  constructor(
+    factory: LimiterFactory,
+    private readonly allowedCountries: readonly string[] | null,
+    hourlyBudget: number,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    this.perAccount = factory.make('sms-account', CODE_SENDS_PER_ACCOUNT.points, CODE_SENDS_PER_ACCOUNT.durationMs);
+    this.perPhone = factory.make('sms-phone', CODE_SENDS_PER_PHONE.points, CODE_SENDS_PER_PHONE.durationMs);
+    this.perIp = factory.make('sms-ip', CODE_SENDS_PER_IP.points, CODE_SENDS_PER_IP.durationMs);
+    this.budget = factory.make('sms-budget', hourlyBudget, SMS_BUDGET_WINDOW_MS);
+    this.breaker = factory.make('sms-breaker', 1, SMS_BREAKER_OPEN_MS);
+    this.sends = factory.make('sms-sends', Number.MAX_SAFE_INTEGER, SMS_ERROR_WINDOW_MS);
+    this.errors = factory.make('sms-errors', Number.MAX_SAFE_INTEGER, SMS_ERROR_WINDOW_MS);
+  }
+
+  /** true when the number's country may receive codes (SMS_ALLOWED_COUNTRIES; unset = all). */
+  countryAllowed(phone: string): boolean {
+    if (this.allowedCountries === null) return true;
+    // Numbers without a country (+800, +882 satellite and other international networks) are a toll-fraud favourite.
+    const country = parsePhoneNumberFromString(phone)?.country;
+    return country !== undefined && this.allowedCountries.includes(country);
+  }
+
+  /** Milliseconds the breaker stays open, or 0 when codes may be sent. */
+  async pausedForMs(): Promise<number> {
+    const state = await this.breaker.get('global');
+    return state && state.consumedPoints > 1 ? Math.max(state.msBeforeNext, 1) : 0;
+  }
+
+  async send(verify: VerifyService, request: SendRequest): Promise<SendOutcome> {
+    if (!this.countryAllowed(request.phone)) return { ok: false, reason: 'country', message: COUNTRY_NOT_ALLOWED };
+    const paused = await this.pausedForMs();
+    if (paused > 0) return { ok: false, reason: 'paused', message: SMS_PAUSED(paused) };
+
+    for (const [limiter, key] of [
+      [this.perAccount, accountKey(request.userId)],
+      [this.perPhone, digest(request.phone)],
+      [this.perIp, request.ip],
+    ] as const) {
+      const verdict = await take(limiter, key);
+      if (!verdict.ok) return { ok: false, reason: 'throttled', message: TOO_MANY_CODES_SENT(verdict.retryAfterMs) };
+    }
+    const budget = await take(this.budget, 'global');
+    if (!budget.ok) {
+      await this.trip(budget.retryAfterMs, 'the hourly SMS budget (SMS_HOURLY_BUDGET) is spent');
+      return { ok: false, reason: 'paused', message: SMS_PAUSED(budget.retryAfterMs) };
+    }
+
+    const result = await verify.start(request.phone, request.channel);
+    await this.recordOutcome(result.ok ? null : result.reason);
+    return result.ok ? { ok: true } : { ok: false, reason: result.reason, message: START_FAILURE_MESSAGES[result.reason] };
+  }
+
+  /** Provider-side failures (an outage, or Twilio's fraud and geo rules) count towards the error rate; user mistakes do not. */
+  private async recordOutcome(failure: StartFailure | null): Promise<void> {
+    const sends = (await this.sends.penalty('global', 1)).consumedPoints;
+    if (failure !== 'unavailable' && failure !== 'blocked') return;
+    const errors = (await this.errors.penalty('global', 1)).consumedPoints;
+    if (sends >= SMS_ERROR_MIN_SENDS && errors / sends >= SMS_ERROR_RATE_TO_TRIP) {
+      await this.trip(SMS_BREAKER_OPEN_MS, `${errors} of the last ${sends} code sends failed at the provider`);
+      await Promise.all([this.sends.delete('global'), this.errors.delete('global')]);
+    }
+  }
+
+  private async trip(forMs: number, why: string): Promise<void> {
+    if ((await this.pausedForMs()) > 0) return; // already open: one log line per trip
+    await this.breaker.block('global', Math.max(1, Math.ceil(forMs / 1000)));
+    this.log.error(
+      { event: 'sms_circuit_breaker_open', reason: why, pausedForMs: forMs },
+      `SMS circuit breaker open: ${why}. No codes will be sent for ${minutesText(forMs)}. Check Twilio and the SMS traffic (toll fraud?).`,
+    );
+  }
+}
+
+/** What the flows use. One per app; `close()` at shutdown. */
+export class Limits {
+  /** Consecutive wrong passwords per account (or per unknown login). */
+  readonly password: ConsecutiveFailureLockout;
+  /** Consecutive wrong 2FA codes per account, across pending sign-ins and enrolments. */
+  readonly code: ConsecutiveFailureLockout;
+  readonly sms: SmsGuard;
+  private readonly signInFailuresPerIp: Limiter;
+  private readonly codeFailuresPerIp: Limiter;
+  private readonly resetRequestsPerIp: Limiter;
+  private readonly resetMailsPerEmailAndIp: Limiter;
+  private readonly resetMailsPerEmail: Limiter;
+
+  constructor(
+    factory: LimiterFactory,
+    config: Pick<Config, 'sms'>,
+    log: FastifyBaseLogger,
+    private readonly redis: Redis | null,
+  ) {
+    this.password = new ConsecutiveFailureLockout(factory, 'password');
+    this.code = new ConsecutiveFailureLockout(factory, 'code');
+    this.sms = new SmsGuard(factory, config.sms.allowedCountries, config.sms.hourlyBudget, log);
+    this.signInFailuresPerIp = factory.make('sign-in-ip', SIGN_IN_FAILURES_PER_IP.points, SIGN_IN_FAILURES_PER_IP.durationMs);
+    this.codeFailuresPerIp = factory.make('code-ip', CODE_FAILURES_PER_IP.points, CODE_FAILURES_PER_IP.durationMs);
+    this.resetRequestsPerIp = factory.make('reset-ip', RESET_REQUESTS_PER_IP.points, RESET_REQUESTS_PER_IP.durationMs);
+    this.resetMailsPerEmailAndIp = factory.make('reset-email-ip', RESET_MAILS_PER_EMAIL_AND_IP.points, RESET_MAILS_PER_EMAIL_AND_IP.durationMs);
+    this.resetMailsPerEmail = factory.make('reset-email', RESET_MAILS_PER_EMAIL.points, RESET_MAILS_PER_EMAIL.durationMs);
+  }
+
+  /**
+   * A sign-in attempt from `ip` counts as a failure up front, so a burst of
+   * parallel requests cannot all pass before the first is counted; a success
+   * gives the point back (`refundSignInFrom`).
+   */
+  beginSignInFrom(ip: string): Promise<Verdict> {
+    return take(this.signInFailuresPerIp, ip);
+  }
+
+  /** The attempt was not a failure (a success): give its point back. */
+  async refundSignInFrom(ip: string): Promise<void> {
+    await this.signInFailuresPerIp.reward(ip, 1);
+  }
+
+  /** Same pattern for 2FA codes from one IP. */
+  beginCodeCheckFrom(ip: string): Promise<Verdict> {
+    return take(this.codeFailuresPerIp, ip);
+  }
+
+  /** The code was right, or could not be checked (Twilio down): give the point back. */
+  async refundCodeCheckFrom(ip: string): Promise<void> {
+    await this.codeFailuresPerIp.reward(ip, 1);
+  }
+
+  /** A "forgot password" request from `ip`: refused (429) past RESET_REQUESTS_PER_IP. */
+  resetRequestFrom(ip: string): Promise<Verdict> {
+    return take(this.resetRequestsPerIp, ip);
+  }
+
+  /** Whether a reset mail may go to this (normalized) address for a request from `ip`. */
+  async resetMailAllowed(normalizedEmail: string, ip: string): Promise<boolean> {
+    const email = digest(normalizedEmail);
+    if (!(await take(this.resetMailsPerEmailAndIp, `${email}:${ip}`)).ok) return false;
+    return (await take(this.resetMailsPerEmail, email)).ok;
+  }
+
+  /** A password reset ends every lockout of the account: the owner proved control of the mailbox. */
+  async clearAccount(userId: number): Promise<void> {
+    await Promise.all([this.password.clear(accountKey(userId)), this.code.clear(accountKey(userId))]);
+  }
+
+  async close(): Promise<void> {
+    if (this.redis) await this.redis.quit().catch(() => this.redis?.disconnect());
+  }
+}
+
+/**
+ * The limits for an app: in memory, or in Redis when REDIS_URL is set (the
+ * connection is made here, so a wrong REDIS_URL stops the start).
+ */
+export async function createLimits(config: Pick<Config, 'redisUrl' | 'rateLimitKeyPrefix' | 'sms'>, log: FastifyBaseLogger): Promise<Limits> {
+  let redis: Redis | null = null;
+  if (config.redisUrl) {
+    // No offline queue: while Redis is away, limiter calls fail at once and the in-memory insurance counts.
+    redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: seconds(5) });
+    redis.on('error', (error: Error) => log.warn({ err: error }, 'Redis (rate limits): %s', error.message));
+    try {
+      await redis.connect();
+    } catch (error) {
+      redis.disconnect();
+      throw new Error(`Cannot connect to REDIS_URL for rate limits: ${(error as Error).message}`);
+    }
+  }
+  return new Limits(new LimiterFactory(redis, config.rateLimitKeyPrefix), config, log, redis);
+}

@@ -1,0 +1,208 @@
+/**
+ * Attack: online password guessing against one account — sequentially, in
+ * parallel bursts (to race the lockout), and with case/whitespace variants of
+ * the username (to get separate counters). Also the lockout as a weapon: an
+ * attacker locks the victim out on purpose.
+ * Requirements: OWASP ASVS 5.0 V6.3.1 (brute force and credential stuffing
+ * are prevented), NIST SP 800-63B §5.2.2 (no more than 100 consecutive failed
+ * attempts on one account); issue #3: 5 failures → 1 min lockout, doubling,
+ * capped at 1 h; the right password is refused with the same message during a
+ * lockout; the owner can still reset the password by email, which ends it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  accountKey,
+  FREE_CONSECUTIVE_FAILURES,
+  lockoutMsAfter,
+  MAX_CONSECUTIVE_FAILURES,
+  MAX_LOCKOUT_MS,
+  unknownLoginKey,
+} from '../../src/auth/limits.js';
+import { listDevMessages } from '../../src/db/dev-outbox.js';
+import { hours, minutes, seconds } from '../../src/lib/duration.js';
+import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { signIn, TestClient, type Page } from '../support/client.js';
+import { fakeDate, type FakeTime } from '../support/time.js';
+
+let t: TestApp;
+let time: FakeTime;
+beforeAll(async () => {
+  time = fakeDate();
+  t = await startTestApp({}, { outbox: { pollIntervalMs: 20 } });
+});
+afterAll(async () => {
+  await t.close();
+  time.restore();
+});
+
+let ipCounter = 0;
+/** Each test attacks from its own address, so per-IP limits never decide a per-account test. */
+const freshIp = () => `198.18.${Math.floor(++ipCounter / 250)}.${(ipCounter % 250) + 1}`;
+
+const GENERIC = 'That username or email and password do not match.';
+const errorOf = (page: Page) => /<main[\s\S]*<\/main>/.exec(page.body)?.[0].replace(/name="_csrf" value="[^"]+"/g, '');
+const signedIn = (page: Page) => page.status === 302 && page.setCookies.some((c) => c.startsWith('gatehouse_session=') && !/Max-Age=0/i.test(c));
+
+async function attempt(login: string, password: string, ip: string): Promise<Page> {
+  return signIn(new TestClient(t.app, ip), login, password);
+}
+
+const failures = (userId: number) => t.app.ctx.limits.password.failureCount(accountKey(userId));
+const lockStatus = (userId: number) => t.app.ctx.limits.password.status(accountKey(userId));
+
+describe('brute force against one account', () => {
+  it('after 5 wrong passwords the right one is refused with the same status and page as a wrong one, until the minute is over', async () => {
+    const user = await createUser(t.app);
+    const ip = freshIp();
+    for (let i = 0; i < FREE_CONSECUTIVE_FAILURES; i++) expect((await attempt(user.username, `wrong ${i}`, ip)).status).toBe(401);
+
+    const right = await attempt(user.username, user.password, ip);
+    const wrong = await attempt(user.username, 'wrong again', ip);
+    expect(right.status).toBe(401);
+    expect(right.body).toContain(GENERIC);
+    expect(errorOf(right)).toBe(errorOf(wrong));
+    expect(signedIn(right)).toBe(false);
+
+    time.advance(seconds(59));
+    expect(signedIn(await attempt(user.username, user.password, ip))).toBe(false);
+    time.advance(seconds(2));
+    expect(signedIn(await attempt(user.username, user.password, ip))).toBe(true);
+    expect(await failures(user.id)).toBe(0); // a success clears the account's own counter
+  });
+
+  it('the lockout doubles with each further failure and stops growing at 1 hour', async () => {
+    const user = await createUser(t.app);
+    const ip = freshIp();
+    const seen: number[] = [];
+    for (let n = 1; n <= 13; n++) {
+      expect((await attempt(user.username, `guess ${n}`, ip)).status).toBe(401);
+      const status = await lockStatus(user.id);
+      const lockedFor = status.ok ? 0 : status.retryAfterMs!;
+      seen.push(Math.round(lockedFor / minutes(1)));
+      time.advance(lockedFor + seconds(1)); // the attacker waits out each lockout
+    }
+    expect(seen).toEqual([0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    expect(lockoutMsAfter(50)).toBe(MAX_LOCKOUT_MS);
+  });
+
+  it('case and whitespace variants of the username, and the email, share one counter', async () => {
+    const user = await createUser(t.app, { username: `Mallory${Date.now() % 100000}` });
+    const ip = freshIp();
+    const variants = [user.username.toUpperCase(), `  ${user.username.toLowerCase()}  `, user.username, `\t${user.username}`, user.email.toUpperCase()];
+    for (const login of variants) expect((await attempt(login, 'not it', ip)).status).toBe(401);
+    expect(await failures(user.id)).toBe(5);
+    expect(signedIn(await attempt(user.username.toLowerCase(), user.password, ip))).toBe(false);
+  });
+
+  it("a success on another account (the attacker's own) never resets the victim's counter", async () => {
+    const victim = await createUser(t.app);
+    const attacker = await createUser(t.app);
+    const ip = freshIp();
+    for (let i = 0; i < 4; i++) await attempt(victim.username, `guess ${i}`, ip);
+    expect(signedIn(await attempt(attacker.username, attacker.password, ip))).toBe(true);
+    await attempt(victim.username, 'guess 4', ip);
+    expect(await failures(victim.id)).toBe(5);
+    expect((await lockStatus(victim.id)).ok).toBe(false);
+  });
+
+  it('an unknown username locks exactly like a real one (the lockout tells nothing about which accounts exist)', async () => {
+    const ip = freshIp();
+    for (let i = 0; i < 5; i++) await attempt('  No_Such_Person ', `guess ${i}`, ip);
+    const status = await t.app.ctx.limits.password.status(unknownLoginKey('no_such_person'));
+    expect(status).toEqual({ ok: false, retryAfterMs: minutes(1) });
+  });
+
+  it('50 parallel wrong passwords: every one is answered the same, none slips past the lockout, and none is lost from the count', async () => {
+    const user = await createUser(t.app);
+    const ip = freshIp();
+    const clients = Array.from({ length: 50 }, () => new TestClient(t.app, ip));
+    const pages = await Promise.all(clients.map((c, i) => signIn(c, user.username, `parallel guess ${i}`)));
+    expect(pages.every((p) => p.status === 401 && p.body.includes(GENERIC))).toBe(true);
+    // One attempt per account at a time: at most 5 guesses were checked before the lockout, however the burst interleaved.
+    const checked = await failures(user.id);
+    expect(checked).toBeGreaterThanOrEqual(1);
+    expect(checked).toBeLessThanOrEqual(FREE_CONSECUTIVE_FAILURES);
+    // The per-IP counter recorded all 50: this IP has exactly 50 of its 100 failures left.
+    const others = Array.from({ length: 50 }, (_, i) => `nobody-${ipCounter}-${i}`);
+    for (const login of others) expect((await attempt(login, 'x', ip)).status).toBe(401);
+    const next = await attempt('nobody-else', 'x', ip);
+    expect(next.status).toBe(429);
+    expect(next.body).toMatch(/Too many sign-in attempts from your network\. Try again in \d+ minutes?\./);
+  });
+
+  it('50 parallel failures recorded through the lockout itself all count (atomic increments)', async () => {
+    const user = await createUser(t.app);
+    await Promise.all(Array.from({ length: 50 }, () => t.app.ctx.limits.password.fail(accountKey(user.id))));
+    expect(await failures(user.id)).toBe(50);
+  });
+});
+
+/** Asks for a reset link from `ip` and returns its path, read from the mail as the owner would. */
+async function requestResetLink(email: string, ip: string): Promise<string> {
+  const before = (await listDevMessages(t.app.ctx.db)).length;
+  const page = await new TestClient(t.app, ip).submit('/reset-password', { email });
+  expect(page.status).toBe(200);
+  for (let i = 0; i < 200; i++) {
+    const messages = await listDevMessages(t.app.ctx.db);
+    if (messages.length > before) {
+      const link = /http:\/\/localhost:\d+(\/reset-password\/[A-Za-z0-9_-]+)/.exec(messages[0]!.text_body);
+      if (!link) throw new Error('no link in the mail');
+      return link[1]!;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the reset mail never arrived');
+}
+
+describe('the 100-failure cap (NIST SP 800-63B §5.2.2) and the way out', () => {
+  it('after 100 consecutive failures the account stays locked however long one waits, and counts no further', async () => {
+    const user = await createUser(t.app);
+    const ip = freshIp();
+    for (let n = 1; n <= MAX_CONSECUTIVE_FAILURES; n++) {
+      await attempt(user.username, `guess ${n}`, ip);
+      const status = await lockStatus(user.id);
+      if (!status.ok && status.retryAfterMs !== null) time.advance(status.retryAfterMs + seconds(1));
+    }
+    expect(await failures(user.id)).toBe(MAX_CONSECUTIVE_FAILURES);
+    expect(await lockStatus(user.id)).toEqual({ ok: false, retryAfterMs: null });
+
+    time.advance(hours(48));
+    const right = await attempt(user.username, user.password, freshIp());
+    expect(signedIn(right)).toBe(false);
+    expect(right.body).toContain(GENERIC);
+    await attempt(user.username, 'one more guess', freshIp());
+    expect(await failures(user.id)).toBe(MAX_CONSECUTIVE_FAILURES);
+
+    // The owner resets the password by email; that ends the lockout.
+    const link = await requestResetLink(user.email, freshIp());
+    const owner = new TestClient(t.app, freshIp());
+    const newPassword = 'violet submarine orchestra lantern';
+    const done = await owner.submit(link, { password: newPassword, confirm_password: newPassword });
+    expect(done.location).toBe('/login');
+    expect(await failures(user.id)).toBe(0);
+    expect(signedIn(await signIn(owner, user.username, newPassword))).toBe(true);
+  });
+
+  it("an attacker who locks the account and floods \"forgot password\" cannot stop the owner's reset", async () => {
+    const user = await createUser(t.app);
+    const attackerIp = freshIp();
+    for (let i = 0; i < 6; i++) await attempt(user.username, `guess ${i}`, attackerIp);
+    expect((await lockStatus(user.id)).ok).toBe(false);
+    // The attacker asks for reset mails for the victim until refused.
+    let refused: Page | undefined;
+    for (let i = 0; i < 20 && !refused; i++) {
+      const page = await new TestClient(t.app, attackerIp).submit('/reset-password', { email: user.email });
+      if (page.status === 429) refused = page;
+    }
+    expect(refused?.body).toMatch(/Too many reset requests from your network\. Try again in \d+ minutes?\./);
+
+    // The owner, from their own network, still gets a link; using it ends the lockout at once.
+    const ownerIp = freshIp();
+    const link = await requestResetLink(user.email, ownerIp);
+    const owner = new TestClient(t.app, ownerIp);
+    const newPassword = 'marmalade telescope quietly humming';
+    expect((await owner.submit(link, { password: newPassword, confirm_password: newPassword })).location).toBe('/login');
+    expect((await lockStatus(user.id)).ok).toBe(true);
+    expect(signedIn(await signIn(owner, user.username, newPassword))).toBe(true);
+  });
+});

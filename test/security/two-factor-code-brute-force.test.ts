@@ -1,0 +1,112 @@
+/**
+ * Attack: guessing the 6-digit sign-in code with a known (phished, reused)
+ * password — restarting the sign-in after every 5 wrong codes for 5 fresh
+ * guesses, or firing guesses in parallel.
+ * Requirements: OWASP ASVS 5.0 V6.6.3 (out-of-band codes are rate limited),
+ * NIST SP 800-63B §5.2.2 (at most 100 consecutive failures per account);
+ * issue #3: the 2FA failure counter survives restarting the sign-in, with the
+ * same growing lockout as passwords.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckResult, StartResult, VerifyService } from '../../src/adapters/verify/types.js';
+import { accountKey, FREE_CONSECUTIVE_FAILURES } from '../../src/auth/limits.js';
+import { minutes, seconds } from '../../src/lib/duration.js';
+import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { csrfTokenIn, signIn, TestClient, type Page } from '../support/client.js';
+import { fakeDate, type FakeTime } from '../support/time.js';
+
+const RIGHT_CODE = '246810';
+
+/** Approves RIGHT_CODE every time, so only Gatehouse's own counter can stop a guesser; counts sends. */
+class FixedCodeVerify implements VerifyService {
+  sends = 0;
+  start(): Promise<StartResult> {
+    this.sends++;
+    return Promise.resolve({ ok: true });
+  }
+  check(_to: string, code: string): Promise<CheckResult> {
+    return Promise.resolve(code === RIGHT_CODE ? { ok: true } : { ok: false, reason: 'wrong_code' });
+  }
+}
+
+let t: TestApp;
+let time: FakeTime;
+const verify = new FixedCodeVerify();
+beforeAll(async () => {
+  time = fakeDate();
+  t = await startTestApp({}, { verify });
+});
+afterAll(async () => {
+  await t.close();
+  time.restore();
+});
+
+let n = 0;
+const freshIp = () => `198.51.100.${++n}`;
+let phones = 300;
+const freshPhone = () => `+1201555${String(++phones).padStart(4, '0')}`;
+const codeFailures = (userId: number) => t.app.ctx.limits.code.failureCount(accountKey(userId));
+const isSignedIn = async (client: TestClient) => (await client.get('/profile/edit')).status === 200;
+
+async function guess(client: TestClient, code: string): Promise<Page> {
+  const token = csrfTokenIn((await client.get('/login/two-factor')).body);
+  return client.post('/login/two-factor', { _csrf: token, code });
+}
+
+describe('2FA code brute force', () => {
+  it('signing in again does not buy 5 fresh guesses: the counter is per account and the right code is refused while locked', async () => {
+    const user = await createUser(t.app, { phone: freshPhone() });
+    const attacker = new TestClient(t.app, freshIp());
+    await signIn(attacker, user.username, user.password);
+    for (let i = 0; i < FREE_CONSECUTIVE_FAILURES; i++) await guess(attacker, `11111${i}`);
+    expect(await codeFailures(user.id)).toBe(5);
+
+    // The pending sign-in has ended (5 wrong codes); the attacker simply signs in again.
+    const sendsBefore = verify.sends;
+    expect((await signIn(attacker, user.username, user.password)).location).toBe('/login/two-factor');
+    expect(verify.sends).toBe(sendsBefore); // no code is sent to a locked account
+    const locked = await guess(attacker, RIGHT_CODE);
+    expect(locked.status).toBe(429);
+    expect(locked.body).toContain('Too many wrong codes. Try again in 1 minute.');
+    expect(await isSignedIn(attacker)).toBe(false);
+
+    // After the minute: one more wrong guess locks for 2 minutes, and the counter kept going (6, not 1).
+    time.advance(minutes(1) + seconds(1));
+    expect((await guess(attacker, '999999')).body).toContain('Too many wrong codes. Try again in 2 minutes.');
+    expect(await codeFailures(user.id)).toBe(6);
+  });
+
+  it('parallel guesses on one pending sign-in: never more than the free 5 are checked, the rest are refused', async () => {
+    const user = await createUser(t.app, { phone: freshPhone() });
+    const attacker = new TestClient(t.app, freshIp());
+    await signIn(attacker, user.username, user.password);
+    const token = csrfTokenIn((await attacker.get('/login/two-factor')).body);
+    const pages = await Promise.all(Array.from({ length: 30 }, (_, i) => attacker.post('/login/two-factor', { _csrf: token, code: String(100000 + i) })));
+    expect(pages.some((p) => p.location === '/')).toBe(false);
+    expect(await codeFailures(user.id)).toBeLessThanOrEqual(FREE_CONSECUTIVE_FAILURES);
+  });
+
+  it('the right code clears the account counter (the owner is not punished for earlier typos)', async () => {
+    const user = await createUser(t.app, { phone: freshPhone() });
+    const owner = new TestClient(t.app, freshIp());
+    await signIn(owner, user.username, user.password);
+    await guess(owner, '123123');
+    await guess(owner, '321321');
+    expect(await codeFailures(user.id)).toBe(2);
+    expect((await guess(owner, RIGHT_CODE)).location).toBe('/');
+    expect(await codeFailures(user.id)).toBe(0);
+  });
+
+  it('wrong codes from one IP across many accounts hit the per-IP limit', async () => {
+    const ip = freshIp();
+    let last: Page | undefined;
+    for (let a = 0; a < 11 && last?.status !== 429; a++) {
+      const user = await createUser(t.app, { phone: freshPhone() });
+      const client = new TestClient(t.app, ip);
+      await signIn(client, user.username, user.password);
+      for (let i = 0; i < 5 && last?.status !== 429; i++) last = await guess(client, `55555${i}`);
+    }
+    expect(last?.status).toBe(429);
+    expect(last?.body).toMatch(/Too many wrong codes\. Try again in \d+ minutes?\./);
+  });
+});
