@@ -23,7 +23,12 @@ export interface OpenDatabaseOptions {
   schema?: string;
   /** PostgreSQL pool size. Default 10. */
   poolSize?: number;
+  /** PostgreSQL only: told when a pooled connection breaks (it is dropped and replaced). Default: ignored. */
+  onConnectionError?: (error: Error) => void;
 }
+
+/** PostgreSQL: how long a query may wait for a connection before it fails as "database unavailable". */
+export const PG_CONNECT_TIMEOUT_MS = 3000;
 
 /** PostgreSQL BIGINT (OID 20) holds our millisecond timestamps; they fit a JS number exactly. */
 const PG_INT8_OID = 20;
@@ -50,10 +55,19 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5000,
+      // Waiting for a connection (a new one, or a free one in a full pool) gives up after this, so a
+      // request during an outage gets its 503 page well inside 5 s.
+      connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
       options: options.schema ? `-c search_path=${options.schema}` : undefined,
       types: { getTypeParser: typeParser },
     });
+    // A connection that breaks (PostgreSQL restarted, network cut) emits 'error' on its client, and
+    // the pool re-emits it for idle ones; an EventEmitter 'error' nobody hears kills the process.
+    // Listen on both: the failed query has already been told (→ 503), the pool drops the broken
+    // connection (at once when idle, on release when checked out), and the next query opens a new
+    // one, so the app recovers by itself.
+    pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
+    pool.on('error', () => undefined); // already reported by the client's own listener
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', destroy: () => db.destroy() };
   }
@@ -65,4 +79,54 @@ export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** Node's socket errors that mean the database server could not be reached or dropped the connection. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
+
+/**
+ * PostgreSQL SQLSTATEs that mean "the server is not there right now" rather than "this query is wrong":
+ * class 08 (connection exception), 57P01–57P03 (shut down, crashed, starting up), 53300 (too many connections).
+ */
+const POSTGRES_UNAVAILABLE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+
+/** SQLite result codes (better-sqlite3 `code`) for a locked, missing, unreadable or full database file. */
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|PROTOCOL|NOLFS)(_|$)/;
+
+/** node-postgres and pg-pool report a lost or never-made connection with these messages and no code. */
+const PG_CONNECTION_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated',
+  'Query read timeout',
+  'is not queryable',
+];
+
+/**
+ * True when `error` says the database is unreachable or temporarily unusable
+ * (an outage: answer 503 and let the user retry), as opposed to a bug or a bad
+ * query (500). The one place that knows both drivers' ways of saying so; it
+ * follows `cause` chains and AggregateErrors (Node's happy-eyeballs connect).
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === 'string') {
+    if (NETWORK_ERROR_CODES.has(code) || POSTGRES_UNAVAILABLE.test(code) || SQLITE_UNAVAILABLE.test(code)) return true;
+  }
+  if (typeof message === 'string' && PG_CONNECTION_MESSAGES.some((m) => message.includes(m))) return true;
+  if (Array.isArray(errors) && errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
+  return cause !== undefined && isDatabaseUnavailable(cause, depth + 1);
 }

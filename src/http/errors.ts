@@ -2,11 +2,19 @@
  * One error handler for the whole app. Errors a user can cause (a forged or
  * stale form, an unreadable body, an unknown page) get a 4xx page that says
  * what happened; anything else is a bug or an outage: logged in full with the
- * request id, shown to the user as a 500 page with only that id.
+ * request id, shown to the user with only that id — a 503 "Service
+ * unavailable, try again in a moment" page when the database cannot be
+ * reached (`isDatabaseUnavailable`), a 500 page for everything else.
+ *
+ * A failed request changes no cookie: whatever a handler had set before it
+ * failed (a session cookie for a session whose transaction then failed to
+ * commit, a cleared cookie) is withheld, so an outage can neither sign anyone
+ * in nor sign anyone out.
  */
 import FindMyWay from 'find-my-way';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import { isDatabaseUnavailable } from '../db/database.js';
 import { clientErrorPage, methodNotAllowedPage, notFoundPage, serverErrorPage } from '../views/error-pages.js';
 import { layout } from '../views/layout.js';
 
@@ -21,16 +29,58 @@ function isCsrfError(error: FastifyError): boolean {
   return typeof error.code === 'string' && error.code.startsWith('FST_CSRF_');
 }
 
+/** Seconds a client is asked to wait after a 503 before trying again. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** The status a server-side failure is shown with: 503 for a database outage, else the error's own 5xx, else 500. */
+export function serverErrorStatus(error: unknown): number {
+  if (isDatabaseUnavailable(error)) return 503;
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 500 && status <= 599 ? status : 500;
+}
+
+/** Replies the error handler answered with a 5xx: their cookies are withheld (see `withholdCookiesOnServerErrors`). */
+const failedReplies = new WeakSet<FastifyReply>();
+
+/**
+ * Drops every Set-Cookie of a reply the error handler answered with a 5xx.
+ * Register it after @fastify/cookie, whose own onSend hook turns
+ * `reply.setCookie()` calls into the header this one removes.
+ */
+export function withholdCookiesOnServerErrors(app: FastifyInstance): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (failedReplies.has(reply)) reply.removeHeader('set-cookie');
+    return payload;
+  });
+}
+
 export function errorHandler(config: Config) {
   return function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-    const status = isCsrfError(error) ? 403 : (error.statusCode ?? 500);
-    if (status >= 400 && status < 500) {
-      request.log.info({ err: { code: error.code, message: error.message }, status }, 'request refused');
-      return reply.page(status === 403 ? 'Request refused' : 'Bad request', clientErrorPage(status, CLIENT_MESSAGES[status] ?? 'That request could not be handled.'), { status });
+    const clientStatus = isCsrfError(error) ? 403 : error.statusCode;
+    if (clientStatus !== undefined && clientStatus >= 400 && clientStatus < 500) {
+      request.log.info({ err: { code: error.code, message: error.message }, status: clientStatus }, 'request refused');
+      return reply.page(
+        clientStatus === 403 ? 'Request refused' : 'Bad request',
+        clientErrorPage(clientStatus, CLIENT_MESSAGES[clientStatus] ?? 'That request could not be handled.'),
+        { status: clientStatus },
+      );
     }
-    request.log.error({ err: error }, 'request failed');
-    const detail = config.isProduction ? null : (error.stack ?? error.message);
-    return reply.page('Error', serverErrorPage(request.id, status >= 500 ? status : 500, detail), { status: status >= 500 ? status : 500 });
+    const status = serverErrorStatus(error);
+    request.log.error({ err: error, status }, status === 503 ? 'request failed: database unavailable' : 'request failed');
+    failedReplies.add(reply);
+    // An outage is not a bug: its page carries no stack trace even in development.
+    const detail = config.isProduction || status === 503 ? null : (error.stack ?? error.message);
+    // Rendered without reply.page(): that would mint a CSRF secret and consume the flash cookie.
+    const body = layout({
+      title: status === 503 ? 'Service unavailable' : 'Error',
+      body: serverErrorPage(request.id, status, detail),
+      user: null,
+      csrfToken: '',
+      flash: null,
+      devOutbox: !config.isProduction,
+    });
+    if (status === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    return reply.status(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(body.value);
   };
 }
 

@@ -20,8 +20,12 @@ export function clientErrorPage(status: number, message: string): SafeHtml {
 }
 
 export function serverErrorPage(requestId: string, status: number, detail: string | null): SafeHtml {
+  const message =
+    status === 503
+      ? 'Service unavailable, try again in a moment. Gatehouse cannot complete requests right now; nothing was changed.'
+      : 'We could not complete your request. Nothing you did caused this, and nothing was half-saved: please try again in a moment.';
   return html`<h1>${status === 503 ? 'Service unavailable' : 'Something went wrong on our side'}</h1>
-<p>We could not complete your request. Nothing you did caused this, and nothing was half-saved: please try again in a moment.</p>
+<p>${message}</p>
 <p>If it keeps happening, tell us this reference: <code class="request-id">${requestId}</code></p>
 ${detail ? html`<pre class="error-detail">${detail}</pre>` : ''}`;
 }
