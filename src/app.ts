@@ -18,23 +18,29 @@ import { DevMailTransport } from './adapters/mail/dev.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './adapters/mail/outbox-worker.js';
 import { SmtpMailTransport } from './adapters/mail/smtp.js';
 import type { MailTransport } from './adapters/mail/types.js';
+import { pwnedPasswordsOff } from './adapters/pwned-passwords/off.js';
+import { PwnedPasswordsRangeApi } from './adapters/pwned-passwords/range-api.js';
 import { DevVerifyService } from './adapters/verify/dev.js';
 import { TwilioVerifyService } from './adapters/verify/twilio.js';
 import type { VerifyService } from './adapters/verify/types.js';
 import { csrfCookieName, isCrossSiteRequest } from './auth/csrf.js';
+import { commonPasswords } from './auth/password-blocklist.js';
+import { createLimits, type Limits } from './auth/limits.js';
 import { loadSession } from './auth/session.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { changePasswordRoutes } from './features/change-password/routes.js';
 import { devOutboxRoutes } from './features/dev-outbox/routes.js';
+import { emailConfirmationRoutes } from './features/email-confirmation/routes.js';
 import { homeRoutes } from './features/home/routes.js';
 import { loginRoutes } from './features/login/routes.js';
 import { passwordResetRoutes } from './features/password-reset/routes.js';
 import { profileRoutes } from './features/profile/routes.js';
 import { registerRoutes } from './features/register/routes.js';
 import { smsTwoFactorRoutes } from './features/two-factor/sms/routes.js';
-import { errorHandler, frameworkErrorHandler, trackRoutesForMethodNotAllowed } from './http/errors.js';
+import { errorHandler, frameworkErrorHandler, trackRoutesForMethodNotAllowed, withholdCookiesOnServerErrors } from './http/errors.js';
 import { zodValidatorCompiler } from './http/form-schema.js';
 import { pagesPlugin } from './http/pages.js';
 import { systemClock, type Clock } from './lib/duration.js';
@@ -72,7 +78,12 @@ function redactedRequest(request: FastifyRequest) {
 }
 
 export function redactUrl(url: string): string {
-  return url.replace(/^\/reset-password\/[^/?#]+/, '/reset-password/[redacted]');
+  return url.replace(/^\/(reset-password|confirm-email)\/[^/?#]+/, '/$1/[redacted]');
+}
+
+/** TRUST_PROXY=n: trust the n proxies nearest to us (hop 0 is the socket's peer). */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }
 
 /** A key for one purpose, derived from SECRET_KEY, so no two mechanisms share a key. */
@@ -88,12 +99,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         : { level: options.logger?.level ?? config.logLevel, stream: options.logger?.stream, serializers: { req: redactedRequest } },
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomBytes(8).toString('hex'),
-    trustProxy: false,
+    // The client IP (rate limits, logs) is the socket's unless TRUST_PROXY names the proxies in front.
+    // A hop count becomes the function Fastify would build from it (its types take no number).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: frameworkErrorHandler(config),
   });
   app.setValidatorCompiler(zodValidatorCompiler);
 
+  commonPasswords(); // read the password blocklist now, so a missing file stops the start, not a registration
   const database = options.database ?? openDatabase(config.databaseUrl);
   const ownsDatabase = options.database === undefined;
   try {
@@ -109,7 +123,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const transport: MailTransport =
     options.mailTransport ?? (config.mail.smtp ? new SmtpMailTransport(config.mail.smtp) : new DevMailTransport(database.db, clock, app.log));
   const outbox = new OutboxWorker(database.db, transport, config.mail.from, clock, app.log, options.outbox);
-  const ctx: AppContext = { config, db: database.db, clock, verify, mail: outbox };
+  const pwnedPasswords = config.pwnedPasswords ? new PwnedPasswordsRangeApi(config.pwnedPasswords, app.log) : pwnedPasswordsOff;
+  let limits: Limits;
+  try {
+    limits = await createLimits(config, app.log);
+  } catch (error) {
+    if (ownsDatabase) await database.destroy();
+    throw error;
+  }
+  if (config.isProduction && !config.redisUrl) {
+    app.log.warn('Rate limits and lockouts are counted in this process only: set REDIS_URL when running more than one instance.');
+  }
+  const ctx: AppContext = { config, db: database.db, clock, verify, mail: outbox, pwnedPasswords, limits };
 
   app.decorate('ctx', ctx);
   app.decorate('outbox', outbox);
@@ -117,6 +142,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => {
     await outbox.stop();
     transport.close?.();
+    await limits.close();
     if (ownsDatabase) await database.destroy();
   });
 
@@ -141,10 +167,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       },
     },
     hsts: config.secureCookies ? { maxAge: 31536000, includeSubDomains: true } : false,
-    // No page's address leaves the site: reset links and 2FA pages included (ASVS 5.0 V3.4.5).
-    referrerPolicy: { policy: 'no-referrer' },
+    // Addresses never leave the site; reset and 2FA pages send no Referer at all (PageOptions.noReferrer).
+    referrerPolicy: { policy: 'same-origin' },
   });
   await app.register(cookie, { secret: deriveKey(config.secretKey, 'cookie-signing') });
+  withholdCookiesOnServerErrors(app); // after the cookie plugin: a failed request sets and clears no cookie
+  // Forms only: every page posts urlencoded forms, so nothing else needs parsing (a JSON or text body is a 415).
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   await app.register(formbody);
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
@@ -189,6 +218,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await site.register(loginRoutes, { ctx });
     await site.register(profileRoutes, { ctx });
     await site.register(passwordResetRoutes, { ctx });
+    await site.register(changePasswordRoutes, { ctx });
+    await site.register(emailConfirmationRoutes, { ctx });
     await site.register(smsTwoFactorRoutes, { ctx });
     if (!config.isProduction) await site.register(devOutboxRoutes, { ctx });
   });

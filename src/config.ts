@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
+import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { seconds } from './lib/duration.js';
 
@@ -15,6 +17,8 @@ import { seconds } from './lib/duration.js';
 export const MIN_SECRET_KEY_BYTES = 32;
 /** Twilio calls give up after this long; the issue caps it at 10 s. */
 export const MAX_TWILIO_TIMEOUT_MS = seconds(10);
+/** SMS_HOURLY_BUDGET's default: code sends per hour for the whole app (the SMS circuit breaker opens past it). */
+export const DEFAULT_SMS_HOURLY_BUDGET = 500;
 
 export interface SmtpSettings {
   /** Either a connection URL (smtp://user:pass@host:587) or discrete fields. */
@@ -36,6 +40,14 @@ export interface TwilioSettings {
   timeoutMs: number;
 }
 
+/** Pwned Passwords range API (PWNED_PASSWORDS_CHECK=true); null = off. */
+export interface PwnedPasswordsSettings {
+  /** Origin of the range API, no trailing slash. Default https://api.pwnedpasswords.com. */
+  apiUrl: string;
+}
+
+export const DEFAULT_PWNED_PASSWORDS_API_URL = 'https://api.pwnedpasswords.com';
+
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   isProduction: boolean;
@@ -50,6 +62,23 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   mail: { from: string; smtp: SmtpSettings | null };
   twilio: TwilioSettings | null;
+  /** Check new passwords against Pwned Passwords; null (the default) = off. */
+  pwnedPasswords: PwnedPasswordsSettings | null;
+  /**
+   * Fastify's `trustProxy`: false (the default: the client IP is the socket's), the proxies' IPs/CIDRs, or
+   * how many proxy hops to trust. Only then is X-Forwarded-For believed.
+   */
+  trustProxy: false | number | string[];
+  /** Rate-limit counters in Redis (shared by every instance); null = in this process's memory. */
+  redisUrl: string | null;
+  /** Every rate-limit key in Redis starts with this (default `gatehouse`). */
+  rateLimitKeyPrefix: string;
+  sms: {
+    /** ISO 3166-1 alpha-2 codes whose numbers may receive codes; null (the default) = all. */
+    allowedCountries: string[] | null;
+    /** Code sends per hour for the whole app; past it the SMS circuit breaker opens. Default 500. */
+    hourlyBudget: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -86,6 +115,13 @@ const EnvSchema = z.object({
   TWILIO_VERIFY_SERVICE_SID: optionalString,
   TWILIO_API_BASE_URL: optionalString,
   TWILIO_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(MAX_TWILIO_TIMEOUT_MS).default(MAX_TWILIO_TIMEOUT_MS)),
+  PWNED_PASSWORDS_CHECK: booleanString,
+  PWNED_PASSWORDS_API_URL: optionalString,
+  TRUST_PROXY: optionalString,
+  REDIS_URL: optionalString,
+  RATE_LIMIT_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/).default('gatehouse')),
+  SMS_ALLOWED_COUNTRIES: optionalString,
+  SMS_HOURLY_BUDGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_SMS_HOURLY_BUDGET)),
 });
 
 export interface LoadConfigOptions {
@@ -115,6 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   try {
     const u = new URL(appUrl);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push('APP_URL must be an http:// or https:// URL.');
+    // Without https there are no Secure cookies or HSTS: sessions would travel in clear text.
+    else if (isProduction && u.protocol !== 'https:') problems.push('APP_URL must be https:// in production (TLS may end at a proxy in front of Gatehouse).');
     appUrl = u.origin;
   } catch {
     problems.push(`APP_URL is not a URL: ${appUrl}`);
@@ -163,6 +201,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   }
   if (isProduction && !e.MAIL_FROM) problems.push('MAIL_FROM is required in production (e.g. "Gatehouse <no-reply@example.com>").');
 
+  let pwnedPasswords: PwnedPasswordsSettings | null = null;
+  if (e.PWNED_PASSWORDS_CHECK) {
+    const apiUrl = originOf(e.PWNED_PASSWORDS_API_URL ?? DEFAULT_PWNED_PASSWORDS_API_URL, 'PWNED_PASSWORDS_API_URL', problems);
+    if (apiUrl !== null) pwnedPasswords = { apiUrl };
+  }
+
+  if (isProduction && twilio?.apiBaseUrl?.startsWith('http:')) {
+    problems.push('TWILIO_API_BASE_URL must be https:// in production: Twilio credentials are sent to it.');
+  }
+
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
+  const allowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES, problems);
+  if (e.REDIS_URL && !/^rediss?:\/\//.test(e.REDIS_URL)) problems.push('REDIS_URL must start with redis:// or rediss://');
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -177,6 +229,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     logLevel: e.LOG_LEVEL,
     mail: { from: e.MAIL_FROM ?? 'Gatehouse <no-reply@localhost>', smtp },
     twilio,
+    pwnedPasswords,
+    trustProxy,
+    redisUrl: e.REDIS_URL ?? null,
+    rateLimitKeyPrefix: e.RATE_LIMIT_KEY_PREFIX,
+    sms: { allowedCountries, hourlyBudget: e.SMS_HOURLY_BUDGET },
   });
 }
 
@@ -200,4 +257,46 @@ function developmentSecret(dataDir: string): string {
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600 });
   return secret;
+}
+
+/**
+ * TRUST_PROXY: unset = trust no proxy; a number = that many hops; otherwise a
+ * comma-separated list of IPs, CIDRs or proxy-addr's names (loopback,
+ * linklocal, uniquelocal). "true" is refused: trusting every hop would let any
+ * client choose its own IP with X-Forwarded-For.
+ */
+function parseTrustProxy(value: string | undefined, problems: string[]): false | number | string[] {
+  if (value === undefined) return false;
+  const v = value.trim();
+  if (/^[0-9]+$/.test(v)) {
+    const hops = Number(v);
+    if (hops >= 1 && hops <= 10) return hops;
+    if (hops === 0) return false;
+  }
+  const entries = v.split(',').map((x) => x.trim()).filter(Boolean);
+  const ok = (entry: string) => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+    const [ip, bits, ...rest] = entry.split('/');
+    const family = isIP(ip ?? '');
+    if (family === 0 || rest.length > 0) return false;
+    return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  };
+  const bad = entries.filter((entry) => !ok(entry));
+  if (entries.length === 0 || bad.length > 0) {
+    problems.push(`TRUST_PROXY must be a hop count (1-10) or a comma-separated list of proxy IPs/CIDRs (got "${value}").`);
+    return false;
+  }
+  return entries;
+}
+
+/** SMS_ALLOWED_COUNTRIES: comma-separated ISO 3166-1 alpha-2 codes, e.g. "US,CA,GB"; unset = all. */
+function parseCountries(value: string | undefined, problems: string[]): string[] | null {
+  if (value === undefined) return null;
+  const codes = value.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
+  const unknown = codes.filter((c) => !isSupportedCountry(c));
+  if (codes.length === 0 || unknown.length > 0) {
+    problems.push(`SMS_ALLOWED_COUNTRIES must list ISO country codes such as US,GB (unknown: ${unknown.join(', ') || 'none given'}).`);
+    return null;
+  }
+  return codes;
 }

@@ -1,6 +1,8 @@
 /** What every feature receives: the config and the adapters chosen at build time. */
 import type { Kysely } from 'kysely';
 import type { OutboxWorker } from './adapters/mail/outbox-worker.js';
+import type { Limits } from './auth/limits.js';
+import type { PwnedPasswords } from './adapters/pwned-passwords/types.js';
 import type { VerifyService } from './adapters/verify/types.js';
 import type { Config } from './config.js';
 import type { Database } from './db/schema.js';
@@ -13,4 +15,8 @@ export interface AppContext {
   verify: VerifyService;
   /** Flows insert mail in their transaction, then call `mail.kick()` after commit. */
   mail: Pick<OutboxWorker, 'kick'>;
+  /** The breached-password check for new passwords (off unless PWNED_PASSWORDS_CHECK=true). */
+  pwnedPasswords: PwnedPasswords;
+  /** Throttles, lockouts and the SMS guard (src/auth/limits.ts). */
+  limits: Limits;
 }

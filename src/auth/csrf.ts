@@ -12,16 +12,18 @@ export function csrfCookieName(config: Config): string {
 
 /**
  * A state-changing request whose browser says it comes from another site is
- * refused, token or not (OWASP ASVS 5.0 V3.5.2). Browsers send `Origin` on
- * every cross-site POST and `Sec-Fetch-Site` on every request; a same-origin
+ * refused, token or not (OWASP ASVS 5.0 V3.5.2). Modern browsers send
+ * `Sec-Fetch-Site` on every request and `Origin` on every POST; a same-origin
  * form has Origin equal to APP_URL or to the address the browser used.
  */
 export function isCrossSiteRequest(request: FastifyRequest, config: Config): boolean {
+  // Sec-Fetch-Site is set by the browser itself and cannot be forged by a page: when present, it decides.
   const fetchSite = request.headers['sec-fetch-site'];
-  if (fetchSite === 'cross-site' || fetchSite === 'same-site') return true;
+  if (fetchSite !== undefined) return fetchSite === 'cross-site' || fetchSite === 'same-site';
   const origin = request.headers.origin;
-  if (origin === undefined) return false; // non-browser clients; the token check still applies
-  if (origin === 'null') return true; // sandboxed frames, data: URLs, some cross-origin redirects
+  // No Origin (non-browser clients) or "null" (pages under Referrer-Policy: no-referrer, which
+  // blanks it even for same-origin posts): the token check below still applies.
+  if (origin === undefined || origin === 'null') return false;
   const ownOrigin = `${request.protocol}://${request.host}`;
   return origin !== config.appUrl && origin !== ownOrigin;
 }

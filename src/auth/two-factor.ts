@@ -3,7 +3,9 @@
  * each Verify outcome, the resend rule, and how a number is shown.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import type { CheckFailure, StartFailure } from '../adapters/verify/types.js';
+import type { CheckFailure, StartFailure, VerifyChannel } from '../adapters/verify/types.js';
+import type { AppContext } from '../context.js';
+import type { SendOutcome } from './limits.js';
 import { CODE_RESEND_INTERVAL_MS } from './policy.js';
 
 export const START_FAILURE_MESSAGES: Record<StartFailure, string> = {
@@ -37,4 +39,30 @@ export function resendWaitMs(codeSentAt: number | null, now: number): number {
 export function maskPhone(e164: string): string {
   const countryCode = parsePhoneNumberFromString(e164)?.countryCallingCode;
   return `${countryCode ? `+${countryCode}` : ''} ••• ${e164.slice(-4)}`;
+}
+
+/** The flash shown when a new code is asked for too soon, or null when one may be sent. */
+export function resendTooSoonMessage(codeSentAt: number | null, now: number): string | null {
+  const wait = resendWaitMs(codeSentAt, now);
+  return wait > 0 ? `Please wait ${Math.ceil(wait / 1000)} seconds before asking for another code.` : null;
+}
+
+export function codeSentMessage(channel: VerifyChannel): string {
+  return channel === 'call' ? 'We are calling you now with your code.' : 'We sent you a new code.';
+}
+
+/**
+ * Every code Gatehouse sends goes through here (sign-in, enrolment, resends),
+ * so limits on sending apply to all of them. Returns the user-facing message
+ * on failure.
+ */
+export async function sendCode(
+  ctx: Pick<AppContext, 'verify' | 'limits'>,
+  phone: string,
+  channel: VerifyChannel,
+  /** Who asks: the account the code is for and the client IP (src/auth/limits.ts counts both). */
+  from: { userId: number; ip: string },
+): Promise<SendOutcome> {
+  // Country allow-list, per-account / per-number / per-IP limits, the hourly budget and the circuit breaker.
+  return ctx.limits.sms.send(ctx.verify, { userId: from.userId, ip: from.ip, phone, channel });
 }

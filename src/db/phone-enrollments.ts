@@ -9,8 +9,8 @@ type Db = Kysely<Database>;
  * rather than delete-then-insert: two concurrent starts (a double-submitted
  * form) would otherwise both delete, then collide on the primary key.
  */
-export async function startEnrollment(db: Db, userId: number, phone: string, now: number): Promise<void> {
-  const fresh = { phone, code_sent_at: null, failed_code_attempts: 0, created_at: now };
+export async function startEnrollment(db: Db, userId: number, phone: string, now: number, codeSentAt: number | null): Promise<void> {
+  const fresh = { phone, code_sent_at: codeSentAt, failed_code_attempts: 0, created_at: now };
   await db
     .insertInto('phone_enrollments')
     .values({ user_id: userId, ...fresh })

@@ -15,6 +15,8 @@ const FLASH_COOKIE = 'gatehouse_flash';
 
 export interface PageOptions {
   status?: number;
+  /** Send `Referrer-Policy: no-referrer` (pages whose address or content is a secret: reset links, codes). */
+  noReferrer?: boolean;
   scripts?: string[];
   styles?: string[];
 }
@@ -79,6 +81,7 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
       scripts: options.scripts,
       styles: options.styles,
     });
+    if (options.noReferrer) this.header('referrer-policy', 'no-referrer');
     return this.status(options.status ?? 200)
       .header('content-type', 'text/html; charset=utf-8')
       .header('cache-control', 'no-store')

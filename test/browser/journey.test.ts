@@ -3,7 +3,8 @@
  * the app on a real port, with the development stand-ins: SMS codes and mail
  * are read from /dev/outbox in another tab.
  *
- * register → sign in (no "remember me": a session cookie) → home → profile (the
+ * register → sign in (no "remember me": a session cookie) → home, with the
+ * "confirm your email" banner → the mailed confirmation link → profile (the
  * avatar falls back offline) → edit "about me" → turn on SMS 2FA through
  * intl-tel-input → code from the outbox, resend held back by a countdown →
  * sign out → open a protected page → sign in with "remember me" → wrong code,
@@ -134,7 +135,7 @@ describe('Ada in the browser', () => {
       await screenshot('01-register');
       await submit(page.getByRole('button', { name: 'Create account' }));
       expect(pathOf(page)).toBe('/login');
-      expect(await flash()).toContain('Your account is ready');
+      expect(await flash()).toBe('Account created — check your email to confirm your address.');
       await screenshot('02-login');
     });
 
@@ -150,6 +151,19 @@ describe('Ada in the browser', () => {
       expect(cookie?.httpOnly).toBe(true);
       expect(cookie?.sameSite).toBe('Lax');
       await screenshot('03-home');
+    });
+
+    await step('confirm the email address with the mailed link; the banner goes', async () => {
+      expect(await page.locator('.banner-confirm-email').innerText()).toContain('Confirm your email address');
+      const mail = await readLatestEmailLink(context, server.baseUrl, ADA.email, 'Confirm my email address');
+      expect(mail.url).toMatch(new RegExp(`^${server.baseUrl}/confirm-email/[A-Za-z0-9_-]+$`));
+      expect(mail.htmlHref).toBe(mail.url);
+      await page.goto(mail.url);
+      expect(await heading()).toBe('Confirm your email address');
+      await submit(page.getByRole('button', { name: 'Confirm my email address' }));
+      expect(pathOf(page)).toBe('/');
+      expect(await flash()).toBe('Thank you — your email address is confirmed.');
+      expect(await page.locator('.banner-confirm-email').count()).toBe(0);
     });
 
     await step('profile, with the local avatar when Gravatar cannot be reached', async () => {

@@ -66,12 +66,12 @@ describe('malformed forms get a 4xx page, never a crash', () => {
     expect(res.status).toBe(415);
   });
 
-  it('JSON where a form is expected, or a body with bad percent-encoding, is refused, not a 500', async () => {
+  it('JSON or text where a form is expected is a 415, and a body with bad percent-encoding a 403, never a 500', async () => {
     const client = new TestClient(t.app);
     const json = await client.request('POST', '/login', { payload: '{"login":{"$ne":1}}', headers: { 'content-type': 'application/json' } });
-    expect(json.status).toBe(403);
-    const broken = await client.request('POST', '/login', { payload: '{"login":', headers: { 'content-type': 'application/json' } });
-    expect(broken.status).toBe(400);
+    expect(json.status).toBe(415);
+    const text = await client.request('POST', '/login', { payload: 'login=a', headers: { 'content-type': 'text/plain' } });
+    expect(text.status).toBe(415);
     const encoding = await client.request('POST', '/login', { payload: 'login=%E0%A4%A&_csrf=%', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(encoding.status).toBe(403);
   });
@@ -108,7 +108,7 @@ describe('server errors', () => {
         TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
         TWILIO_AUTH_TOKEN: 'unused',
         TWILIO_VERIFY_SERVICE_SID: 'VA00000000000000000000000000000000',
-        TWILIO_API_BASE_URL: 'http://127.0.0.1:9',
+        TWILIO_API_BASE_URL: 'https://127.0.0.1:9',
         SMTP_URL: 'smtp://127.0.0.1:9',
         MAIL_FROM: 'Gatehouse <no-reply@gatehouse.example>',
       },

@@ -2,13 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { findUserById } from '../../src/db/users.js';
-import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, latestDevCode, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({}, { clock });
+  t = await startTestApp({}, { clock, outbox: { pollIntervalMs: 20 } });
 });
 afterAll(async () => t.close());
 
@@ -52,6 +52,21 @@ describe('enable SMS two-factor', () => {
     expect(stored?.two_factor_enabled).toBe(1);
     expect(stored?.phone).toBe(phone);
     expect(flashIn((await client.follow(done)).body)).toContain('Two-factor authentication is on');
+    const notice = await waitForDevMail(t.app, user.email, 'Two-factor authentication is on');
+    expect(notice.text_body).toContain(`+1 ••• ${phone.slice(-4)}`);
+  });
+
+  it('re-posting the number within 30 seconds sends no second code', async () => {
+    const { client } = await signedIn();
+    const phone = newPhone();
+    expect((await client.submit('/two-factor/sms/enable', { phone })).status).toBe(302);
+    const again = await client.submit('/two-factor/sms/enable', { phone });
+    expect(again.status).toBe(422);
+    expect(again.body).toMatch(/Please wait \d+ seconds/);
+    const other = await client.submit('/two-factor/sms/enable', { phone: newPhone() });
+    expect(other.status).toBe(422);
+    const sent = await t.app.ctx.db.selectFrom('dev_outbox').select('recipient').where('kind', '=', 'sms').where('recipient', '=', phone).execute();
+    expect(sent).toHaveLength(1);
   });
 
   it('rejects a number that is not valid, without sending anything', async () => {
@@ -184,6 +199,40 @@ describe('sign in with SMS two-factor', () => {
   });
 });
 
+describe('change the two-factor phone', () => {
+  async function withTwoFactor() {
+    const phone = newPhone();
+    const user = await createUser(t.app, { phone });
+    const client = new TestClient(t.app);
+    await signIn(client, user.username, user.password);
+    await client.submit('/login/two-factor', { code: await latestDevCode(t.app, phone) });
+    clock.advance(seconds(31));
+    return { user, client, phone };
+  }
+
+  it('needs the current password and a code sent to the new number, and tells the owner', async () => {
+    const { user, client, phone } = await withTwoFactor();
+    const page = await client.get('/two-factor/sms/enable');
+    expect(page.body).toContain('Change your two-factor phone');
+    expect(page.body).toContain('autocomplete="current-password"');
+
+    const newNumber = newPhone();
+    const noPassword = await client.submit('/two-factor/sms/enable', { phone: newNumber, password: 'wrong password here' });
+    expect(noPassword.status).toBe(422);
+    expect(noPassword.body).toContain('That password is not right.');
+    await expect(latestDevCode(t.app, newNumber)).rejects.toThrow();
+
+    expect((await client.submit('/two-factor/sms/enable', { phone: newNumber, password: user.password })).location).toBe('/two-factor/sms/confirm');
+    expect((await findUserById(t.app.ctx.db, user.id))?.phone).toBe(phone); // nothing changes before the code
+    const done = await client.submit('/two-factor/sms/confirm', { code: await latestDevCode(t.app, newNumber) });
+    expect(flashIn((await client.follow(done)).body)).toBe('Your two-factor phone has been changed.');
+    expect((await findUserById(t.app.ctx.db, user.id))?.phone).toBe(newNumber);
+    const notice = await waitForDevMail(t.app, user.email, 'Your two-factor phone number was changed');
+    expect(notice.text_body).toContain(`+1 ••• ${newNumber.slice(-4)}`);
+    expect(notice.text_body).toContain('/reset-password');
+  });
+});
+
 describe('disable two-factor', () => {
   it('needs the current password', async () => {
     const phone = newPhone();
@@ -198,11 +247,16 @@ describe('disable two-factor', () => {
     expect(wrong.status).toBe(422);
     expect((await findUserById(t.app.ctx.db, user.id))?.two_factor_enabled).toBe(1);
 
+    const before = client.cookies.get('gatehouse_session')?.value;
     const ok = await client.submit('/two-factor/disable', { password: user.password });
     expect(ok.status).toBe(302);
     const stored = await findUserById(t.app.ctx.db, user.id);
     expect(stored?.two_factor_enabled).toBe(0);
     expect(stored?.phone).toBeNull();
+    // Re-authentication rotates the session id.
+    expect(client.cookies.get('gatehouse_session')?.value).not.toBe(before);
+    expect((await client.get('/')).status).toBe(200);
+    await waitForDevMail(t.app, user.email, 'Two-factor authentication was turned off');
   });
 
   it('is not reachable without signing in', async () => {

@@ -87,6 +87,12 @@ describe('cross-site request forgery', () => {
       headers: { 'sec-fetch-site': 'cross-site' },
     });
     expect(fetchSite.status).toBe(403);
+    // Sec-Fetch-Site, set by the browser itself, outranks an Origin the page could not forge anyway.
+    const nullOriginCrossSite = await client.request('POST', '/profile/edit', {
+      form: { _csrf: token, username: 'pwned_origin', about_me: '' },
+      headers: { origin: 'null', 'sec-fetch-site': 'cross-site' },
+    });
+    expect(nullOriginCrossSite.status).toBe(403);
     expect((await findUserById(t.app.ctx.db, user.id))?.username).toBe(user.username);
     const sameOrigin = await client.request('POST', '/profile/edit', {
       form: { _csrf: token, username: `own_${user.id}`, about_me: '' },

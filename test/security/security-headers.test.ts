@@ -28,7 +28,7 @@ describe('security headers', () => {
     expect(csp).not.toContain('unsafe-eval');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
-    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['referrer-policy']).toBe('same-origin');
   });
 
   it('no page carries an inline script or event handler', async () => {
@@ -48,6 +48,13 @@ describe('security headers', () => {
     const client = new TestClient(t.app);
     await client.submit('/login', { login: user.username, password: user.password });
     expect((await client.get(`/user/${user.username}`)).headers['cache-control']).toBe('no-store');
+  });
+
+  it('the two-factor code page sends no Referer at all', async () => {
+    const user = await createUser(t.app, { phone: '+14155550145' });
+    const client = new TestClient(t.app);
+    await client.submit('/login', { login: user.username, password: user.password });
+    expect((await client.get('/login/two-factor')).headers['referrer-policy']).toBe('no-referrer');
   });
 
   it('the reset form is not leaked through Referer', async () => {

@@ -86,6 +86,22 @@ describe('second-factor bypass', () => {
     expect((await attacker.get('/')).location).toBe('/login?next=%2F');
   });
 
+  it('a stolen session alone cannot move the second factor to the attacker\'s phone', async () => {
+    const phone = '+14155550116';
+    const user = await createUser(t.app, { phone });
+    const victim = new TestClient(t.app);
+    await signIn(victim, user.username, user.password);
+    await victim.submit('/login/two-factor', { code: await latestDevCode(t.app, phone) });
+    // The attacker holds the victim's cookies but not the password.
+    const swap = await victim.submit('/two-factor/sms/enable', { phone: '+447400123456' });
+    expect(swap.status).toBe(422);
+    await expect(latestDevCode(t.app, '+447400123456')).rejects.toThrow();
+    const confirm = await victim.submit('/', { code: '000000' }, '/two-factor/sms/confirm');
+    expect(confirm.location).toBe('/two-factor/sms/enable');
+    const stored = await t.app.ctx.db.selectFrom('users').select('phone').where('id', '=', user.id).executeTakeFirst();
+    expect(stored?.phone).toBe(phone);
+  });
+
   it('the code page is for pending sign-ins only', async () => {
     const anonymous = new TestClient(t.app);
     expect((await anonymous.get('/login/two-factor')).location).toBe('/login');

@@ -50,6 +50,8 @@ export interface UserSpec {
   firstName?: string;
   lastName?: string;
   phone?: string;
+  /** Default true: users made here have confirmed their address (no banner); false for an unconfirmed account. */
+  emailConfirmed?: boolean;
 }
 
 /** Inserts a user straight into the database (the register flow has its own tests). */
@@ -72,6 +74,7 @@ export async function createUser(app: GatehouseApp, spec: UserSpec = {}): Promis
     two_factor_enabled: 0,
     created_at: now,
     last_seen_at: now,
+    email_confirmed_at: (spec.emailConfirmed ?? true) ? now : null,
   });
   if (spec.phone) await enableTwoFactor(app.ctx.db, user.id, spec.phone);
   return { ...user, phone: spec.phone ?? null, two_factor_enabled: spec.phone ? 1 : 0, password };
@@ -83,4 +86,14 @@ export async function latestDevCode(app: GatehouseApp, phone: string): Promise<s
   if (!message) throw new Error(`no code was sent to ${phone}`);
   const digits = message.text_body.replace(/[^0-9]/g, '');
   return digits.slice(-6);
+}
+
+/** Waits (up to 3 s) for the outbox worker to deliver a mail with this subject to `email` in the dev outbox. */
+export async function waitForDevMail(app: GatehouseApp, email: string, subject: string) {
+  for (let i = 0; i < 150; i++) {
+    const mail = (await listDevMessages(app.ctx.db)).find((m) => m.kind === 'email' && m.recipient === email && m.subject === subject);
+    if (mail) return mail;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no mail "${subject}" reached ${email}`);
 }

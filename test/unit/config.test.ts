@@ -61,6 +61,11 @@ describe('configuration', () => {
     expect(existsSync(join(dir, 'nothing'))).toBe(false);
   });
 
+  it('in production, refuses plain-http APP_URL and TWILIO_API_BASE_URL', () => {
+    expect(problemsOf({ ...productionEnv, APP_URL: 'http://auth.example.com' }).join()).toContain('APP_URL must be https:// in production');
+    expect(problemsOf({ ...productionEnv, TWILIO_API_BASE_URL: 'http://proxy.example.com' }).join()).toContain('TWILIO_API_BASE_URL must be https:// in production');
+  });
+
   it('in production, refuses a SECRET_KEY shorter than 32 bytes', () => {
     expect(problemsOf({ ...productionEnv, SECRET_KEY: 'short' }).join()).toContain('at least 32 bytes');
   });
@@ -80,7 +85,7 @@ describe('configuration', () => {
 
   it('refuses a TWILIO_API_BASE_URL that is not an http(s) URL, and keeps only its origin', () => {
     expect(problemsOf({ ...productionEnv, TWILIO_API_BASE_URL: '127.0.0.1:4010' }).join()).toContain('TWILIO_API_BASE_URL must be an http:// or https:// URL');
-    expect(load({ ...productionEnv, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010/' }).twilio?.apiBaseUrl).toBe('http://127.0.0.1:4010');
+    expect(load({ ...productionEnv, NODE_ENV: 'development', TWILIO_API_BASE_URL: 'http://127.0.0.1:4010/' }).twilio?.apiBaseUrl).toBe('http://127.0.0.1:4010');
   });
 
   it('caps the Twilio timeout at 10 seconds', () => {

@@ -6,15 +6,15 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requirePendingSignIn, TWO_FACTOR_SIGN_IN_PATH } from '../../auth/guards.js';
+import { accountKey, CODES_LOCKED, TOO_MANY_SIGN_IN_ATTEMPTS, TOO_MANY_WRONG_CODES, unknownLoginKey } from '../../auth/limits.js';
 import { verifyAgainstDummy, verifyPassword } from '../../auth/password.js';
 import { MAX_CODE_ATTEMPTS } from '../../auth/policy.js';
 import { safeNextPath } from '../../auth/redirects.js';
 import { endSession, startSession } from '../../auth/session.js';
-import { CHECK_FAILURE_MESSAGES, maskPhone, normalizeCode, resendWaitMs, START_FAILURE_MESSAGES } from '../../auth/two-factor.js';
-import type { VerifyChannel } from '../../adapters/verify/types.js';
+import { CHECK_FAILURE_MESSAGES, codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../auth/two-factor.js';
 import type { AppContext } from '../../context.js';
 import { consumePendingSession, recordFailedCode, setSessionCodeSentAt } from '../../db/sessions.js';
-import { findUserById, findUserByLogin } from '../../db/users.js';
+import { findUserById, findUserByLogin, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { checkbox, field, formSchema } from '../../http/form-schema.js';
 import { codeEntry } from '../../views/code-entry.js';
 import { loginPage, signInFooter } from './views.js';
@@ -36,11 +36,29 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
   app.post<{ Body: z.infer<typeof LoginForm> }>('/login', { schema: { body: LoginForm } }, async (request, reply) => {
     const { login, password, remember } = request.body;
     const next = safeNextPath(request.body.next);
+    const refuse = (error = INVALID_CREDENTIALS, status = 401) =>
+      reply.page('Sign in', loginPage({ csrfToken: reply.csrfToken(), login, remember, next, error }), { status });
+
+    // Credential stuffing: every attempt from this IP counts until it succeeds (src/auth/limits.ts).
+    const fromIp = await ctx.limits.beginSignInFrom(request.ip);
+    if (!fromIp.ok) return refuse(TOO_MANY_SIGN_IN_ATTEMPTS(fromIp.retryAfterMs), 429);
     const user = login.trim() ? await findUserByLogin(ctx.db, login.trim()) : undefined;
+    // One failure counter per account id (so case, whitespace, username and email share it), or per typed
+    // login when no account matches, so an unknown user locks exactly like a known one.
+    const lockKey = user ? accountKey(user.id) : unknownLoginKey(login.includes('@') ? normalizeEmail(login) : normalizeUsername(login));
+    const attempt = await ctx.limits.password.begin(lockKey);
+    if (!attempt.ok) {
+      // Locked: even the right password gets the wrong-password answer, in the time a hash takes.
+      await verifyAgainstDummy(password);
+      return refuse();
+    }
     const passwordOk = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password);
     if (!user || !passwordOk) {
-      return reply.page('Sign in', loginPage({ csrfToken: reply.csrfToken(), login, remember, next, error: INVALID_CREDENTIALS }), { status: 401 });
+      await ctx.limits.password.fail(lockKey);
+      return refuse();
     }
+    await ctx.limits.password.succeed(lockKey);
+    await ctx.limits.refundSignInFrom(request.ip);
 
     if (!user.two_factor_enabled || !user.phone) {
       await startSession(ctx, request, reply, { userId: user.id, remember, twoFactorPending: false, nextPath: null });
@@ -49,9 +67,12 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
 
     // Password is right, second factor still to come: a pending session that reaches only the code page.
     const sessionId = await startSession(ctx, request, reply, { userId: user.id, remember, twoFactorPending: true, nextPath: next });
-    const sent = await ctx.verify.start(user.phone, 'sms');
+    // Starting the sign-in again does not reset the code counter (it is per account), and no code is sent while it is locked.
+    const codes = await ctx.limits.code.status(accountKey(user.id));
+    if (!codes.ok) return reply.flash('error', CODES_LOCKED(codes.retryAfterMs)).redirect(TWO_FACTOR_SIGN_IN_PATH);
+    const sent = await sendCode(ctx, user.phone, 'sms', { userId: user.id, ip: request.ip });
     if (sent.ok) await setSessionCodeSentAt(ctx.db, sessionId, ctx.clock.now());
-    else reply.flash('error', START_FAILURE_MESSAGES[sent.reason]);
+    else reply.flash('error', sent.message);
     return reply.redirect(TWO_FACTOR_SIGN_IN_PATH);
   });
 
@@ -71,7 +92,7 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
         error,
         footer: signInFooter(reply.csrfToken()),
       }),
-      { status, scripts: ['/static/js/countdown.js'] },
+      { status, scripts: ['/static/js/countdown.js'], noReferrer: true },
     );
   }
 
@@ -87,10 +108,21 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
         await endSession(ctx, request, reply);
         return reply.redirect('/login');
       }
+      // Wrong codes count per account (and per IP), not per pending session: signing in again buys no fresh guesses.
+      const lockKey = accountKey(user.id);
+      const fromIp = await ctx.limits.beginCodeCheckFrom(request.ip);
+      if (!fromIp.ok) return showCodePage(request, reply, TOO_MANY_WRONG_CODES(fromIp.retryAfterMs), 429);
+      const attempt = await ctx.limits.code.begin(lockKey);
+      if (!attempt.ok) {
+        await ctx.limits.refundCodeCheckFrom(request.ip);
+        return showCodePage(request, reply, CODES_LOCKED(attempt.retryAfterMs), 429);
+      }
       const code = normalizeCode(request.body.code);
       const result = code ? await ctx.verify.check(user.phone, code) : ({ ok: false, reason: 'wrong_code' } as const);
 
       if (result.ok) {
+        await ctx.limits.code.succeed(lockKey);
+        await ctx.limits.refundCodeCheckFrom(request.ip);
         // Only one of two concurrent correct codes can consume the pending session.
         const signedIn = await ctx.db.transaction().execute(async (trx) => {
           if (!(await consumePendingSession(trx, session.id))) return false;
@@ -102,12 +134,19 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
         return reply.redirect(session.next_path ?? '/');
       }
 
-      if (result.reason === 'unavailable') return showCodePage(request, reply, CHECK_FAILURE_MESSAGES.unavailable, 503);
+      if (result.reason === 'unavailable') {
+        await ctx.limits.code.release(lockKey);
+        await ctx.limits.refundCodeCheckFrom(request.ip);
+        return showCodePage(request, reply, CHECK_FAILURE_MESSAGES.unavailable, 503);
+      }
+      await ctx.limits.code.fail(lockKey);
       const failures = await recordFailedCode(ctx.db, session.id);
       if (failures >= MAX_CODE_ATTEMPTS) {
         await endSession(ctx, request, reply);
         return reply.flash('error', 'Too many wrong codes. For your safety, please sign in again.').redirect('/login');
       }
+      const locked = await ctx.limits.code.status(lockKey);
+      if (!locked.ok) return showCodePage(request, reply, CODES_LOCKED(locked.retryAfterMs), 429);
       return showCodePage(request, reply, CHECK_FAILURE_MESSAGES[result.reason], 422);
     },
   );
@@ -119,13 +158,14 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
       const session = request.session!;
       const user = await findUserById(ctx.db, session.user_id);
       if (!user?.phone) return reply.redirect('/login');
-      const wait = resendWaitMs(session.code_sent_at, ctx.clock.now());
-      if (wait > 0) return reply.flash('error', `Please wait ${Math.ceil(wait / 1000)} seconds before asking for another code.`).redirect(TWO_FACTOR_SIGN_IN_PATH);
-      const channel: VerifyChannel = request.body.channel;
-      const sent = await ctx.verify.start(user.phone, channel);
-      if (!sent.ok) return reply.flash('error', START_FAILURE_MESSAGES[sent.reason]).redirect(TWO_FACTOR_SIGN_IN_PATH);
+      const tooSoon = resendTooSoonMessage(session.code_sent_at, ctx.clock.now());
+      if (tooSoon) return reply.flash('error', tooSoon).redirect(TWO_FACTOR_SIGN_IN_PATH);
+      const codes = await ctx.limits.code.status(accountKey(user.id));
+      if (!codes.ok) return reply.flash('error', CODES_LOCKED(codes.retryAfterMs)).redirect(TWO_FACTOR_SIGN_IN_PATH);
+      const sent = await sendCode(ctx, user.phone, request.body.channel, { userId: user.id, ip: request.ip });
+      if (!sent.ok) return reply.flash('error', sent.message).redirect(TWO_FACTOR_SIGN_IN_PATH);
       await setSessionCodeSentAt(ctx.db, session.id, ctx.clock.now());
-      return reply.flash('info', channel === 'call' ? 'We are calling you now with your code.' : 'We sent you a new code.').redirect(TWO_FACTOR_SIGN_IN_PATH);
+      return reply.flash('info', codeSentMessage(request.body.channel)).redirect(TWO_FACTOR_SIGN_IN_PATH);
     },
   );
 

@@ -1,7 +1,8 @@
 /**
  * Enable SMS two-factor: type a number, receive a code through Verify, type it
- * back. Only an `approved` answer saves the phone and turns 2FA on. Disabling
- * takes the current password.
+ * back. Only an `approved` answer saves the phone and turns 2FA on. Changing
+ * the phone takes the current password and a code sent to the new number;
+ * disabling takes the current password. Each sends the owner a notice.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
@@ -10,8 +11,20 @@ import type { VerifyChannel } from '../../../adapters/verify/types.js';
 import { requireUser } from '../../../auth/guards.js';
 import { verifyPassword } from '../../../auth/password.js';
 import { MAX_CODE_ATTEMPTS, PHONE_ENROLLMENT_LIFETIME_MS } from '../../../auth/policy.js';
-import { CHECK_FAILURE_MESSAGES, maskPhone, normalizeCode, resendWaitMs, START_FAILURE_MESSAGES } from '../../../auth/two-factor.js';
+import { accountKey, CODES_LOCKED } from '../../../auth/limits.js';
+import { startSession } from '../../../auth/session.js';
+import {
+  CHECK_FAILURE_MESSAGES,
+  codeSentMessage,
+  maskPhone,
+  normalizeCode,
+  resendTooSoonMessage,
+  resendWaitMs,
+  sendCode,
+  START_FAILURE_MESSAGES,
+} from '../../../auth/two-factor.js';
 import type { AppContext } from '../../../context.js';
+import { enqueueMail } from '../../../db/mail-outbox.js';
 import {
   cancelEnrollment,
   findEnrollment,
@@ -24,11 +37,12 @@ import { disableTwoFactor, enableTwoFactor } from '../../../db/users.js';
 import { field, formSchema } from '../../../http/form-schema.js';
 import { codeEntry } from '../../../views/code-entry.js';
 import { html } from '../../../views/html.js';
+import { phoneChangedMail, twoFactorDisabledMail, twoFactorEnabledMail } from './mail.js';
 import { disablePage, enablePage } from './views.js';
 
 const CONFIRM_PATH = '/two-factor/sms/confirm';
 
-const EnableForm = formSchema({ phone: field(100), channel: z.enum(['sms', 'call']).default('sms') });
+const EnableForm = formSchema({ phone: field(100), password: field(4096).optional(), channel: z.enum(['sms', 'call']).default('sms') });
 const CodeForm = formSchema({ code: field(100) });
 const ResendForm = formSchema({ channel: z.enum(['sms', 'call']) });
 const DisableForm = formSchema({ password: field(4096) });
@@ -44,45 +58,58 @@ export function parsePhone(input: string): string | null {
 export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const enrollmentOf = (userId: number) => findEnrollment(ctx.db, userId, ctx.clock.now() - PHONE_ENROLLMENT_LIFETIME_MS);
   const phoneAssets = { scripts: ['/vendor/intl-tel-input/js/intlTelInput.min.js', '/static/js/phone-input.js'], styles: ['/vendor/intl-tel-input/css/intlTelInput.min.css'] };
+  const profilePath = (username: string) => `/user/${encodeURIComponent(username)}`;
 
   app.get('/two-factor/sms/enable', { preHandler: requireUser }, async (request, reply) => {
-    if (request.user!.two_factor_enabled) return reply.redirect(`/user/${encodeURIComponent(request.user!.username)}`);
-    return reply.page('Two-factor authentication', enablePage({ csrfToken: reply.csrfToken(), phone: '' }), phoneAssets);
+    const changing = Boolean(request.user!.two_factor_enabled);
+    return reply.page('Two-factor authentication', enablePage({ csrfToken: reply.csrfToken(), phone: '', errors: {}, changing }), phoneAssets);
   });
 
   app.post<{ Body: z.infer<typeof EnableForm> }>('/two-factor/sms/enable', { preHandler: requireUser, schema: { body: EnableForm } }, async (request, reply) => {
     const user = request.user!;
-    const showError = (error: string, offerCall = false) =>
-      reply.page('Two-factor authentication', enablePage({ csrfToken: reply.csrfToken(), phone: request.body.phone, error, offerCall }), { status: 422, ...phoneAssets });
+    const changing = Boolean(user.two_factor_enabled);
+    const showErrors = (errors: { phone?: string; password?: string }, offerCall = false) =>
+      reply.page(
+        'Two-factor authentication',
+        enablePage({ csrfToken: reply.csrfToken(), phone: request.body.phone, errors, offerCall, changing }),
+        { status: 422, ...phoneAssets },
+      );
 
+    // Replacing the second factor is as sensitive as removing it: a stolen session alone must not do it.
+    if (changing && !(await verifyPassword(user.password_hash, request.body.password ?? ''))) {
+      return showErrors({ password: 'That password is not right.' });
+    }
     const phone = parsePhone(request.body.phone);
-    if (!phone) return showError(START_FAILURE_MESSAGES.invalid_number);
+    if (!phone) return showErrors({ phone: START_FAILURE_MESSAGES.invalid_number });
+    if (changing && phone === user.phone) return showErrors({ phone: 'That is already your two-factor phone.' });
+    // The 30-second rule holds here too, or re-posting this form would send codes without limit.
+    const tooSoon = resendTooSoonMessage((await enrollmentOf(user.id))?.code_sent_at ?? null, ctx.clock.now());
+    if (tooSoon) return showErrors({ phone: tooSoon });
+
     const channel: VerifyChannel = request.body.channel;
-    const sent = await ctx.verify.start(phone, channel);
-    if (!sent.ok) return showError(START_FAILURE_MESSAGES[sent.reason], sent.reason === 'landline');
+    const sent = await sendCode(ctx, phone, channel, { userId: user.id, ip: request.ip });
+    if (!sent.ok) return showErrors({ phone: sent.message }, sent.reason === 'landline');
     const now = ctx.clock.now();
-    await startEnrollment(ctx.db, user.id, phone, now);
-    await setEnrollmentCodeSentAt(ctx.db, user.id, now);
+    await startEnrollment(ctx.db, user.id, phone, now, now);
     return reply.redirect(CONFIRM_PATH);
   });
 
   async function showConfirm(request: FastifyRequest, reply: FastifyReply, error?: string, status = 200) {
     const enrollment = await enrollmentOf(request.user!.id);
     if (!enrollment) return reply.flash('error', 'That code request has expired. Enter your number again.').redirect('/two-factor/sms/enable');
-    const csrfToken = reply.csrfToken();
     return reply.page(
       'Confirm your phone',
       codeEntry({
         heading: 'Confirm your phone',
-        intro: `We sent a 6-digit code to ${maskPhone(enrollment.phone)}. Type it here to turn on two-factor authentication.`,
-        csrfToken,
+        intro: `We sent a 6-digit code to ${maskPhone(enrollment.phone)}. Type it here to ${request.user!.two_factor_enabled ? 'use this phone for sign-in codes' : 'turn on two-factor authentication'}.`,
+        csrfToken: reply.csrfToken(),
         action: CONFIRM_PATH,
         resendAction: '/two-factor/sms/resend',
         resendWaitSeconds: Math.ceil(resendWaitMs(enrollment.code_sent_at, ctx.clock.now()) / 1000),
         error,
         footer: html`<p><a href="/two-factor/sms/enable">Use a different number</a></p>`,
       }),
-      { status, scripts: ['/static/js/countdown.js'] },
+      { status, scripts: ['/static/js/countdown.js'], noReferrer: true },
     );
   }
 
@@ -92,16 +119,31 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     const user = request.user!;
     const enrollment = await enrollmentOf(user.id);
     if (!enrollment) return showConfirm(request, reply);
+    // The same per-account wrong-code counter and lockout as sign-in (src/auth/limits.ts).
+    const lockKey = accountKey(user.id);
+    const attempt = await ctx.limits.code.begin(lockKey);
+    if (!attempt.ok) return showConfirm(request, reply, CODES_LOCKED(attempt.retryAfterMs), 429);
     const code = normalizeCode(request.body.code);
     const result = code ? await ctx.verify.check(enrollment.phone, code) : ({ ok: false, reason: 'wrong_code' } as const);
+    if (result.ok) await ctx.limits.code.succeed(lockKey);
+    else if (result.reason === 'unavailable') await ctx.limits.code.release(lockKey);
+    else await ctx.limits.code.fail(lockKey);
     if (result.ok) {
-      const enabled = await ctx.db.transaction().execute(async (trx) => {
+      const changing = Boolean(user.two_factor_enabled);
+      const now = ctx.clock.now();
+      const saved = await ctx.db.transaction().execute(async (trx) => {
         if (!(await finishEnrollment(trx, user.id, enrollment.phone))) return false;
         await enableTwoFactor(trx, user.id, enrollment.phone);
+        const notice = changing ? phoneChangedMail(user, enrollment.phone, now, ctx.config.appUrl) : twoFactorEnabledMail(user, enrollment.phone, now, ctx.config.appUrl);
+        await enqueueMail(trx, notice, now);
         return true;
       });
-      if (!enabled) return reply.redirect('/two-factor/sms/enable');
-      return reply.flash('success', 'Two-factor authentication is on. From now on, sign-in asks for a code sent to your phone.').redirect(`/user/${encodeURIComponent(user.username)}`);
+      if (!saved) return reply.redirect('/two-factor/sms/enable');
+      ctx.mail.kick();
+      const message = changing
+        ? 'Your two-factor phone has been changed.'
+        : 'Two-factor authentication is on. From now on, sign-in asks for a code sent to your phone.';
+      return reply.flash('success', message).redirect(profilePath(user.username));
     }
     if (result.reason === 'unavailable') return showConfirm(request, reply, CHECK_FAILURE_MESSAGES.unavailable, 503);
     if ((await recordFailedEnrollmentCode(ctx.db, user.id)) >= MAX_CODE_ATTEMPTS) {
@@ -115,16 +157,16 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     const user = request.user!;
     const enrollment = await enrollmentOf(user.id);
     if (!enrollment) return reply.redirect('/two-factor/sms/enable');
-    const wait = resendWaitMs(enrollment.code_sent_at, ctx.clock.now());
-    if (wait > 0) return reply.flash('error', `Please wait ${Math.ceil(wait / 1000)} seconds before asking for another code.`).redirect(CONFIRM_PATH);
-    const sent = await ctx.verify.start(enrollment.phone, request.body.channel);
-    if (!sent.ok) return reply.flash('error', START_FAILURE_MESSAGES[sent.reason]).redirect(CONFIRM_PATH);
+    const tooSoon = resendTooSoonMessage(enrollment.code_sent_at, ctx.clock.now());
+    if (tooSoon) return reply.flash('error', tooSoon).redirect(CONFIRM_PATH);
+    const sent = await sendCode(ctx, enrollment.phone, request.body.channel, { userId: user.id, ip: request.ip });
+    if (!sent.ok) return reply.flash('error', sent.message).redirect(CONFIRM_PATH);
     await setEnrollmentCodeSentAt(ctx.db, user.id, ctx.clock.now());
-    return reply.flash('info', request.body.channel === 'call' ? 'We are calling you now with your code.' : 'We sent you a new code.').redirect(CONFIRM_PATH);
+    return reply.flash('info', codeSentMessage(request.body.channel)).redirect(CONFIRM_PATH);
   });
 
   app.get('/two-factor/disable', { preHandler: requireUser }, async (request, reply) => {
-    if (!request.user!.two_factor_enabled) return reply.redirect(`/user/${encodeURIComponent(request.user!.username)}`);
+    if (!request.user!.two_factor_enabled) return reply.redirect(profilePath(request.user!.username));
     return reply.page('Turn off two-factor authentication', disablePage({ csrfToken: reply.csrfToken() }));
   });
 
@@ -133,7 +175,14 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     if (!(await verifyPassword(user.password_hash, request.body.password))) {
       return reply.page('Turn off two-factor authentication', disablePage({ csrfToken: reply.csrfToken(), error: 'That password is not right.' }), { status: 422 });
     }
-    await disableTwoFactor(ctx.db, user.id);
-    return reply.flash('info', 'Two-factor authentication is off.').redirect(`/user/${encodeURIComponent(user.username)}`);
+    const now = ctx.clock.now();
+    await ctx.db.transaction().execute(async (trx) => {
+      await disableTwoFactor(trx, user.id);
+      await enqueueMail(trx, twoFactorDisabledMail(user, now, ctx.config.appUrl), now);
+      // The password was just re-entered: a new session id, as at every authentication.
+      await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);
+    });
+    ctx.mail.kick();
+    return reply.flash('info', 'Two-factor authentication is off.').redirect(profilePath(user.username));
   });
 };

@@ -1,28 +1,42 @@
 import { csrfField, errorSummary, input } from '../../../views/forms.js';
 import { html, type SafeHtml } from '../../../views/html.js';
 
-export function enablePage(p: { csrfToken: string; phone: string; error?: string; offerCall?: boolean }): SafeHtml {
-  return html`<h1>Turn on two-factor authentication</h1>
-<p>Each time you sign in, after your password we will send a 6-digit code to your phone. Someone who learns your password still cannot get in.</p>
-${p.error ? errorSummary({ phone: p.error }) : ''}
+export interface EnablePageProps {
+  csrfToken: string;
+  phone: string;
+  errors: { phone?: string; password?: string };
+  offerCall?: boolean;
+  /** Two-factor is already on: this replaces the phone, and needs the password. */
+  changing: boolean;
+}
+
+export function enablePage(p: EnablePageProps): SafeHtml {
+  return html`<h1>${p.changing ? 'Change your two-factor phone' : 'Turn on two-factor authentication'}</h1>
+<p>${p.changing
+    ? 'Sign-in codes will go to the new number once you type the code we send to it.'
+    : 'Each time you sign in, after your password we will send a 6-digit code to your phone. Someone who learns your password still cannot get in.'}</p>
+${errorSummary(p.errors)}
 <form method="post" action="/two-factor/sms/enable" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${input({
     name: 'phone',
-    label: 'Mobile phone number',
+    label: p.changing ? 'New mobile phone number' : 'Mobile phone number',
     type: 'tel',
     value: p.phone,
     autocomplete: 'tel',
     required: true,
     autofocus: true,
-    error: p.error,
+    error: p.errors.phone,
     hint: 'With its country code, for example +44 7400 123456.',
     data: { 'phone-input': '' },
   })}
+  ${p.changing
+    ? input({ name: 'password', label: 'Current password', type: 'password', autocomplete: 'current-password', required: true, error: p.errors.password })
+    : ''}
   <button type="submit" name="channel" value="sms" class="button primary">Text me a code</button>
   ${p.offerCall ? html`<button type="submit" name="channel" value="call" class="button">Call me instead</button>` : ''}
 </form>
-<p><a href="/">Not now</a></p>`;
+<p><a href="/">${p.changing ? 'Keep my current phone' : 'Not now'}</a></p>`;
 }
 
 export function disablePage(p: { csrfToken: string; error?: string }): SafeHtml {

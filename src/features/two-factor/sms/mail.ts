@@ -1,0 +1,42 @@
+/** Security notices about the second factor: each tells the owner what changed and what to do if it wasn't them. */
+import { maskPhone } from '../../../auth/two-factor.js';
+import type { User } from '../../../db/schema.js';
+import { exactUtc } from '../../../lib/relative-time.js';
+import { renderMail } from '../../../views/mail.js';
+
+function notWasntMe(appUrl: string) {
+  return { label: "This wasn't me: reset my password", url: `${appUrl}/reset-password` };
+}
+
+export function twoFactorEnabledMail(user: Pick<User, 'email' | 'first_name'>, phone: string, at: number, appUrl: string) {
+  return renderMail({
+    to: user.email,
+    subject: 'Two-factor authentication is on',
+    heading: 'Two-factor authentication is on',
+    firstName: user.first_name,
+    paragraphs: [`On ${exactUtc(at)}, two-factor authentication was turned on for your Gatehouse account. Sign-in codes go to ${maskPhone(phone)}.`],
+    action: notWasntMe(appUrl),
+  });
+}
+
+export function phoneChangedMail(user: Pick<User, 'email' | 'first_name'>, phone: string, at: number, appUrl: string) {
+  return renderMail({
+    to: user.email,
+    subject: 'Your two-factor phone number was changed',
+    heading: 'Your two-factor phone number was changed',
+    firstName: user.first_name,
+    paragraphs: [`On ${exactUtc(at)}, the phone that receives your Gatehouse sign-in codes was changed to ${maskPhone(phone)}.`],
+    action: notWasntMe(appUrl),
+  });
+}
+
+export function twoFactorDisabledMail(user: Pick<User, 'email' | 'first_name'>, at: number, appUrl: string) {
+  return renderMail({
+    to: user.email,
+    subject: 'Two-factor authentication was turned off',
+    heading: 'Two-factor authentication was turned off',
+    firstName: user.first_name,
+    paragraphs: [`On ${exactUtc(at)}, two-factor authentication was turned off for your Gatehouse account. Your password alone now signs you in.`],
+    action: notWasntMe(appUrl),
+  });
+}
