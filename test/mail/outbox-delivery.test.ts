@@ -173,7 +173,7 @@ describe('the reset token and its mail are written in one transaction', () => {
     const tokens = await t.app.ctx.db.selectFrom('password_reset_tokens').selectAll().where('user_id', '=', user.id).execute();
     expect(tokens.map((row) => row.token_hash)).toEqual([hashToken(firstToken)]);
     // Had the token been written without its mail, this link would have been voided by a link nobody received.
-    expect((await new TestClient(t.app).get(firstLink)).status).toBe(200);
+    expect((await new TestClient(t.app).open(firstLink)).status).toBe(200);
     expect((await listOutbox(t.app.ctx.db)).filter((m) => m.to_address === user.email)).toHaveLength(1);
     await sleep(QUIET_PERIOD_MS);
     expect(sink.takeUnread()).toEqual([]);

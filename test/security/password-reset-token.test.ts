@@ -56,11 +56,11 @@ describe('password-reset links', () => {
     const link = await requestLink(user.email);
     const a = new TestClient(t.app);
     const b = new TestClient(t.app);
-    const tokenA = /name="_csrf" value="([^"]+)"/.exec((await a.get(link)).body)![1]!;
-    const tokenB = /name="_csrf" value="([^"]+)"/.exec((await b.get(link)).body)![1]!;
+    const tokenA = /name="_csrf" value="([^"]+)"/.exec((await a.open(link)).body)![1]!;
+    const tokenB = /name="_csrf" value="([^"]+)"/.exec((await b.open(link)).body)![1]!;
     const results = await Promise.all([
-      a.post(link, { _csrf: tokenA, ...newPassword }),
-      b.post(link, { _csrf: tokenB, password: 'the other passphrase', confirm_password: 'the other passphrase' }),
+      a.post('/reset-password/new', { _csrf: tokenA, ...newPassword }),
+      b.post('/reset-password/new', { _csrf: tokenB, password: 'the other passphrase', confirm_password: 'the other passphrase' }),
     ]);
     expect(results.map((r) => r.status).sort()).toEqual([302, 410]);
   });
@@ -69,12 +69,12 @@ describe('password-reset links', () => {
     const user = await createUser(t.app);
     const link = await requestLink(user.email);
     clock.advance(minutes(29));
-    expect((await new TestClient(t.app).get(link)).status).toBe(200);
+    const client = new TestClient(t.app);
+    const form = await client.open(link); // opened in time, submitted too late
+    expect(form.status).toBe(200);
     clock.advance(minutes(1) + seconds(1));
     expect((await new TestClient(t.app).get(link)).status).toBe(410);
-    const client = new TestClient(t.app);
-    const page = await client.get('/reset-password');
-    const post = await client.post(link, { _csrf: /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!, ...newPassword });
+    const post = await client.post('/reset-password/new', { _csrf: /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!, ...newPassword });
     expect(post.status).toBe(410);
   });
 
@@ -83,7 +83,22 @@ describe('password-reset links', () => {
     const older = await requestLink(user.email);
     const newer = await requestLink(user.email);
     expect((await new TestClient(t.app).get(older)).status).toBe(410);
-    expect((await new TestClient(t.app).get(newer)).status).toBe(200);
+    expect((await new TestClient(t.app).open(newer)).status).toBe(200);
+  });
+
+  it('leave the address bar after the first load: the token moves into an HttpOnly cookie', async () => {
+    const user = await createUser(t.app);
+    const link = await requestLink(user.email);
+    const client = new TestClient(t.app);
+    const opened = await client.get(link);
+    expect(opened.status).toBe(303);
+    expect(opened.location).toBe('/reset-password/new');
+    const cookie = opened.setCookies.find((c) => c.startsWith('__Host-gatehouse_reset='));
+    expect(cookie).toMatch(/HttpOnly; Secure; SameSite=Lax/);
+    const form = await client.follow(opened);
+    expect(form.body).not.toContain(link.split('/').pop()!);
+    // Without the cookie (another browser, a copied URL) the form page is dead.
+    expect((await new TestClient(t.app).get('/reset-password/new')).status).toBe(410);
   });
 
   it('are stored only as hashes', async () => {

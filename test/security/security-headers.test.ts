@@ -66,7 +66,10 @@ describe('security headers', () => {
       token = mail ? /\/reset-password\/([A-Za-z0-9_-]+)/.exec(mail.text_body)?.[1] : undefined;
       if (!token) await new Promise((r) => setTimeout(r, 20));
     }
-    const page = await new TestClient(t.app).get(`/reset-password/${token}`);
+    const client = new TestClient(t.app);
+    const redirect = await client.get(`/reset-password/${token}`);
+    expect(redirect.headers['referrer-policy']).toBe('no-referrer');
+    const page = await client.follow(redirect);
     expect(page.status).toBe(200);
     expect(page.headers['referrer-policy']).toBe('no-referrer');
   });

@@ -67,10 +67,23 @@ export class TestClient {
     return this.request('POST', url, { form });
   }
 
-  /** GET `pageUrl`, take its CSRF token, then POST `fields` to `action` (default: the same URL). */
-  async submit(pageUrl: string, fields: Record<string, string | string[]>, action = pageUrl.split('?')[0]!): Promise<Page> {
-    const page = await this.get(pageUrl);
-    return this.post(action, { _csrf: csrfTokenIn(page.body), ...fields });
+  /**
+   * GET `pageUrl` (following redirects, as a browser would), take the CSRF token
+   * of the page it lands on, then POST `fields` to `action` (default: that page).
+   */
+  async submit(pageUrl: string, fields: Record<string, string | string[]>, action?: string): Promise<Page> {
+    let url = pageUrl;
+    let page = await this.get(url);
+    for (let hops = 0; page.location && hops < 5; hops++) {
+      url = page.location;
+      page = await this.get(url);
+    }
+    return this.post(action ?? url.split('?')[0]!, { _csrf: csrfTokenIn(page.body), ...fields });
+  }
+
+  /** GET `url` and follow its redirects, as a browser does when a link is opened. */
+  async open(url: string): Promise<Page> {
+    return this.follow(await this.get(url));
   }
 
   /** Follows redirects from a response like a browser (GET each Location). */

@@ -2,10 +2,11 @@
  * Password reset by emailed link. The answer to "send me a link" is the same
  * whether or not the address has an account. The link's token is 256 random
  * bits, stored only as a hash, valid 30 minutes, usable once, and a newer link
- * voids older ones. Using it sets the password and ends every session of that
- * user; it never signs anyone in, so a 2FA user still needs their code.
+ * voids older ones. Opening it moves the token out of the URL into a cookie.
+ * Using it sets the password and ends every session of that user; it never
+ * signs anyone in, so a 2FA user still needs their code.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { breachedPasswordProblem, newPasswordFormRules } from '../../auth/account-rules.js';
 import { TOO_MANY_RESET_REQUESTS } from '../../auth/limits.js';
@@ -25,7 +26,13 @@ const RequestForm = formSchema({ email: field(500) });
 const TokenParams = z.object({ token: z.string().max(200) });
 const NewPasswordForm = formSchema({ password: field(4096), confirm_password: field(4096) });
 
+/** Where the new-password form lives once the token has left the URL. */
+export const NEW_PASSWORD_PATH = '/reset-password/new';
+
 export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const resetCookie = ctx.config.secureCookies ? '__Host-gatehouse_reset' : 'gatehouse_reset';
+  const resetCookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: ctx.config.secureCookies };
+
   app.get('/reset-password', async (request, reply) => {
     return reply.page('Forgot password', requestResetPage({ csrfToken: reply.csrfToken(), email: '' }));
   });
@@ -58,42 +65,58 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
     return reply.page('Check your email', resetRequestedPage());
   });
 
+  /**
+   * The emailed link is opened once: its token moves into a short-lived, signed,
+   * HttpOnly cookie and the browser is sent on to /reset-password/new, so the token
+   * is no longer in the address bar, the history, or a Referer (ASVS 5.0 V6.4).
+   */
   app.get<{ Params: z.infer<typeof TokenParams> }>('/reset-password/:token', { schema: { params: TokenParams } }, async (request, reply) => {
     const { token } = request.params;
-    const userId = looksLikeToken(token) ? await findLiveResetToken(ctx.db, hashToken(token), ctx.clock.now()) : undefined;
-    if (userId === undefined) return reply.page('Link expired', invalidLinkPage(), { status: 410 });
-    return reply
-      .header('referrer-policy', 'no-referrer')
-      .page('Choose a new password', chooseNewPasswordPage({ csrfToken: reply.csrfToken(), action: `/reset-password/${token}`, errors: {} }));
+    const now = ctx.clock.now();
+    const userId = looksLikeToken(token) ? await findLiveResetToken(ctx.db, hashToken(token), now) : undefined;
+    if (userId === undefined) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
+    reply.setCookie(resetCookie, token, { ...resetCookieOptions, signed: true, maxAge: Math.floor(PASSWORD_RESET_LIFETIME_MS / 1000) });
+    return reply.header('referrer-policy', 'no-referrer').redirect(NEW_PASSWORD_PATH, 303);
   });
 
-  app.post<{ Params: z.infer<typeof TokenParams>; Body: z.infer<typeof NewPasswordForm> }>(
-    '/reset-password/:token',
-    { schema: { params: TokenParams, body: NewPasswordForm } },
-    async (request, reply) => {
-      const { token } = request.params;
-      if (!looksLikeToken(token)) return reply.page('Link expired', invalidLinkPage(), { status: 410 });
-      // The link's account, for the rules that forbid its username and email in the password.
-      const liveUserId = await findLiveResetToken(ctx.db, hashToken(token), ctx.clock.now());
-      const user = liveUserId === undefined ? undefined : await findUserById(ctx.db, liveUserId);
-      if (!user) return reply.page('Link expired', invalidLinkPage(), { status: 410 });
-      const showErrors = (errors: Record<string, string>) =>
-        reply.page('Choose a new password', chooseNewPasswordPage({ csrfToken: reply.csrfToken(), action: `/reset-password/${token}`, errors }), { status: 422, noReferrer: true });
-      const parsed = newPasswordFormRules(user).safeParse(request.body);
-      if (!parsed.success) return showErrors(fieldErrors(parsed.error));
-      const breached = await breachedPasswordProblem(ctx.pwnedPasswords, parsed.data.password);
-      if (breached) return showErrors({ password: breached });
-      const passwordHash = await hashPassword(parsed.data.password);
-      const changed = await ctx.db.transaction().execute(async (trx) => {
-        const userId = await consumeResetToken(trx, hashToken(token), ctx.clock.now());
-        if (userId === undefined) return false;
-        await setPasswordHash(trx, userId, passwordHash);
-        await deleteSessionsOfUser(trx, userId); // whoever knew the old password is signed out everywhere
-        return true;
-      });
-      if (!changed) return reply.page('Link expired', invalidLinkPage(), { status: 410 });
-      await ctx.limits.clearAccount(user.id); // the owner proved control of the mailbox: sign-in lockouts end
-      return reply.flash('success', 'Your password has been changed. Sign in with your new password.').redirect('/login');
-    },
-  );
+  /** The token held for this browser, if its cookie is intact. */
+  function heldToken(request: FastifyRequest): string | undefined {
+    const raw = request.cookies[resetCookie];
+    if (!raw) return undefined;
+    const { valid, value } = request.unsignCookie(raw);
+    return valid && value && looksLikeToken(value) ? value : undefined;
+  }
+
+  app.get(NEW_PASSWORD_PATH, async (request, reply) => {
+    const token = heldToken(request);
+    const userId = token ? await findLiveResetToken(ctx.db, hashToken(token), ctx.clock.now()) : undefined;
+    if (userId === undefined) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
+    return reply.page('Choose a new password', chooseNewPasswordPage({ csrfToken: reply.csrfToken(), action: NEW_PASSWORD_PATH, errors: {} }), { noReferrer: true });
+  });
+
+  app.post<{ Body: z.infer<typeof NewPasswordForm> }>(NEW_PASSWORD_PATH, { schema: { body: NewPasswordForm } }, async (request, reply) => {
+    const token = heldToken(request);
+    // The link's account, for the rules that forbid its username and email in the password.
+    const liveUserId = token ? await findLiveResetToken(ctx.db, hashToken(token), ctx.clock.now()) : undefined;
+    const user = liveUserId === undefined ? undefined : await findUserById(ctx.db, liveUserId);
+    if (!token || !user) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
+    const showErrors = (errors: Record<string, string>) =>
+      reply.page('Choose a new password', chooseNewPasswordPage({ csrfToken: reply.csrfToken(), action: NEW_PASSWORD_PATH, errors }), { status: 422, noReferrer: true });
+    const parsed = newPasswordFormRules(user).safeParse(request.body);
+    if (!parsed.success) return showErrors(fieldErrors(parsed.error));
+    const breached = await breachedPasswordProblem(ctx.pwnedPasswords, parsed.data.password);
+    if (breached) return showErrors({ password: breached });
+    const passwordHash = await hashPassword(parsed.data.password);
+    const changed = await ctx.db.transaction().execute(async (trx) => {
+      const userId = await consumeResetToken(trx, hashToken(token), ctx.clock.now());
+      if (userId === undefined) return false;
+      await setPasswordHash(trx, userId, passwordHash);
+      await deleteSessionsOfUser(trx, userId); // whoever knew the old password is signed out everywhere
+      return true;
+    });
+    reply.clearCookie(resetCookie, resetCookieOptions);
+    if (!changed) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
+    await ctx.limits.clearAccount(user.id); // the owner proved control of the mailbox: sign-in lockouts end
+    return reply.flash('success', 'Your password has been changed. Sign in with your new password.').redirect('/login');
+  });
 };
