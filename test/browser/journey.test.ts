@@ -291,7 +291,7 @@ describe('Ada in the browser', () => {
       await screenshot('11-disable-2fa');
       await page.getByLabel('Current password').fill('not my password');
       await submit(page.getByRole('button', { name: 'Turn off two-factor authentication' }));
-      expect(await errorSummary()).toContain('That password is not right.');
+      expect(await errorSummary()).toContain('That is not your current password.');
       await page.getByLabel('Current password').fill(ADA.password);
       await submit(page.getByRole('button', { name: 'Turn off two-factor authentication' }));
       expect(pathOf(page)).toBe('/user/ada');

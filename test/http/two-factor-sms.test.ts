@@ -219,13 +219,15 @@ describe('change the two-factor phone', () => {
     const newNumber = newPhone();
     const noPassword = await client.submit('/two-factor/sms/enable', { phone: newNumber, password: 'wrong password here' });
     expect(noPassword.status).toBe(422);
-    expect(noPassword.body).toContain('That password is not right.');
+    expect(noPassword.body).toContain('That is not your current password.');
     await expect(latestDevCode(t.app, newNumber)).rejects.toThrow();
 
     expect((await client.submit('/two-factor/sms/enable', { phone: newNumber, password: user.password })).location).toBe('/two-factor/sms/confirm');
     expect((await findUserById(t.app.ctx.db, user.id))?.phone).toBe(phone); // nothing changes before the code
+    const before = client.cookies.get('gatehouse_session')?.value;
     const done = await client.submit('/two-factor/sms/confirm', { code: await latestDevCode(t.app, newNumber) });
     expect(flashIn((await client.follow(done)).body)).toBe('Your two-factor phone has been changed.');
+    expect(client.cookies.get('gatehouse_session')?.value).not.toBe(before);
     expect((await findUserById(t.app.ctx.db, user.id))?.phone).toBe(newNumber);
     const notice = await waitForDevMail(t.app, user.email, 'Your two-factor phone number was changed');
     expect(notice.text_body).toContain(`+1 ••• ${newNumber.slice(-4)}`);

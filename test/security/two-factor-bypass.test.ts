@@ -125,3 +125,20 @@ describe('second-factor bypass', () => {
     expect(sessions).toEqual([]);
   });
 });
+
+describe('guessing the password through the 2FA settings', () => {
+  it('wrong passwords at "turn off two-factor" count toward the account lockout', async () => {
+    const phone = '+14155550117';
+    const user = await createUser(t.app, { phone });
+    const thief = new TestClient(t.app);
+    await signIn(thief, user.username, user.password);
+    await thief.submit('/login/two-factor', { code: await latestDevCode(t.app, phone) });
+    // A stolen session tries to learn the password by guessing at the disable form.
+    for (let i = 0; i < 5; i++) expect((await thief.submit('/two-factor/disable', { password: `guess number ${i}` })).status).toBe(422);
+    const locked = await thief.submit('/two-factor/disable', { password: user.password });
+    expect(locked.status).toBe(422);
+    expect(locked.body).toContain('Too many wrong passwords');
+    const stored = await t.app.ctx.db.selectFrom('users').select('two_factor_enabled').where('id', '=', user.id).executeTakeFirst();
+    expect(stored?.two_factor_enabled).toBe(1);
+  });
+});

@@ -10,8 +10,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import { breachedPasswordProblem, newPasswordFormRules } from '../../auth/account-rules.js';
 import { requireUser } from '../../auth/guards.js';
-import { accountKey, minutesText } from '../../auth/limits.js';
-import { hashPassword, normalizePassword, verifyPassword } from '../../auth/password.js';
+import { hashPassword, normalizePassword } from '../../auth/password.js';
+import { checkCurrentPassword, REAUTH_MESSAGES } from '../../auth/reauthenticate.js';
 import { startSession } from '../../auth/session.js';
 import type { AppContext } from '../../context.js';
 import { enqueueMail } from '../../db/mail-outbox.js';
@@ -27,11 +27,8 @@ export const CHANGE_PASSWORD_PATH = '/profile/password';
 const ChangePasswordForm = formSchema({ current_password: field(4096), password: field(4096), confirm_password: field(4096) });
 
 export const MESSAGES = {
-  wrongCurrent: 'That is not your current password.',
-  locked: (retryAfterMs: number | null) =>
-    retryAfterMs === null
-      ? 'Too many wrong passwords. Reset your password by email to continue.'
-      : `Too many wrong passwords. Try again in ${minutesText(retryAfterMs)}.`,
+  wrongCurrent: REAUTH_MESSAGES.wrong,
+  locked: REAUTH_MESSAGES.locked,
   sameAsCurrent: 'That is your current password. Choose a new one.',
   changed: 'Your password has been changed. Every other device has been signed out.',
 } as const;
@@ -51,17 +48,12 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
       const showErrors = (errors: FieldErrors) =>
         reply.page('Change password', changePasswordPage({ csrfToken: reply.csrfToken(), username: user.username, errors }), { status: 422 });
 
-      // A stolen session guessing the current password meets the same per-account lockout as sign-in.
-      const lockKey = accountKey(user.id);
-      const attempt = await ctx.limits.password.begin(lockKey);
-      if (!attempt.ok) return showErrors({ current_password: MESSAGES.locked(attempt.retryAfterMs) });
       // Every problem at once: the current password is checked even when the new one breaks a rule.
       const rules = newPasswordFormRules(user).safeParse(form);
-      const currentOk = await verifyPassword(user.password_hash, form.current_password);
-      if (currentOk) await ctx.limits.password.succeed(lockKey);
-      else await ctx.limits.password.fail(lockKey);
+      const current = await checkCurrentPassword(ctx, user, form.current_password);
+      const currentOk = current.ok;
       const errors: FieldErrors = {
-        ...(currentOk ? {} : { current_password: MESSAGES.wrongCurrent }),
+        ...(current.ok ? {} : { current_password: current.message }),
         ...(rules.success ? {} : fieldErrors(rules.error)),
       };
       if (currentOk && errors.password === undefined && normalizePassword(form.password) === normalizePassword(form.current_password)) {

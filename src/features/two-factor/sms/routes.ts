@@ -9,7 +9,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { VerifyChannel } from '../../../adapters/verify/types.js';
 import { requireUser } from '../../../auth/guards.js';
-import { verifyPassword } from '../../../auth/password.js';
+import { checkCurrentPassword } from '../../../auth/reauthenticate.js';
 import { MAX_CODE_ATTEMPTS, PHONE_ENROLLMENT_LIFETIME_MS } from '../../../auth/policy.js';
 import { accountKey, CODES_LOCKED } from '../../../auth/limits.js';
 import { startSession } from '../../../auth/session.js';
@@ -76,8 +76,9 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       );
 
     // Replacing the second factor is as sensitive as removing it: a stolen session alone must not do it.
-    if (changing && !(await verifyPassword(user.password_hash, request.body.password ?? ''))) {
-      return showErrors({ password: 'That password is not right.' });
+    if (changing) {
+      const current = await checkCurrentPassword(ctx, user, request.body.password ?? '');
+      if (!current.ok) return showErrors({ password: current.message });
     }
     const phone = parsePhone(request.body.phone);
     if (!phone) return showErrors({ phone: START_FAILURE_MESSAGES.invalid_number });
@@ -136,6 +137,8 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         await enableTwoFactor(trx, user.id, enrollment.phone);
         const notice = changing ? phoneChangedMail(user, enrollment.phone, now, ctx.config.appUrl) : twoFactorEnabledMail(user, enrollment.phone, now, ctx.config.appUrl);
         await enqueueMail(trx, notice, now);
+        // A change of factor after re-authentication: a new session id (and CSRF secret), as at sign-in.
+        await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);
         return true;
       });
       if (!saved) return reply.redirect('/two-factor/sms/enable');
@@ -172,8 +175,9 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
 
   app.post<{ Body: z.infer<typeof DisableForm> }>('/two-factor/disable', { preHandler: requireUser, schema: { body: DisableForm } }, async (request, reply) => {
     const user = request.user!;
-    if (!(await verifyPassword(user.password_hash, request.body.password))) {
-      return reply.page('Turn off two-factor authentication', disablePage({ csrfToken: reply.csrfToken(), error: 'That password is not right.' }), { status: 422 });
+    const current = await checkCurrentPassword(ctx, user, request.body.password);
+    if (!current.ok) {
+      return reply.page('Turn off two-factor authentication', disablePage({ csrfToken: reply.csrfToken(), error: current.message }), { status: 422 });
     }
     const now = ctx.clock.now();
     await ctx.db.transaction().execute(async (trx) => {

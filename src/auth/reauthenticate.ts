@@ -1,0 +1,34 @@
+/**
+ * Re-authentication: a signed-in user types the current password before a
+ * sensitive change (new password, new or no second factor). Wrong guesses
+ * count against the same per-account lockout as sign-in, so a stolen session
+ * cannot be used to guess the password (OWASP ASVS 5.0 V6.3.1).
+ */
+import type { AppContext } from '../context.js';
+import type { User } from '../db/schema.js';
+import { accountKey, minutesText } from './limits.js';
+import { verifyPassword } from './password.js';
+
+export const REAUTH_MESSAGES = {
+  wrong: 'That is not your current password.',
+  locked: (retryAfterMs: number | null) =>
+    retryAfterMs === null
+      ? 'Too many wrong passwords. Reset your password by email to continue.'
+      : `Too many wrong passwords. Try again in ${minutesText(retryAfterMs)}.`,
+} as const;
+
+export async function checkCurrentPassword(
+  ctx: Pick<AppContext, 'limits'>,
+  user: Pick<User, 'id' | 'password_hash'>,
+  password: string,
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  const key = accountKey(user.id);
+  const attempt = await ctx.limits.password.begin(key);
+  if (!attempt.ok) return { ok: false, message: REAUTH_MESSAGES.locked(attempt.retryAfterMs) };
+  if (await verifyPassword(user.password_hash, password)) {
+    await ctx.limits.password.succeed(key);
+    return { ok: true };
+  }
+  await ctx.limits.password.fail(key);
+  return { ok: false, message: REAUTH_MESSAGES.wrong };
+}
