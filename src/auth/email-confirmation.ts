@@ -11,7 +11,7 @@ import { replaceConfirmationToken } from '../db/email-confirmations.js';
 import { enqueueMail } from '../db/mail-outbox.js';
 import type { Database } from '../db/schema.js';
 import { hours, minutes } from '../lib/duration.js';
-import { html } from '../views/html.js';
+import { renderMail } from '../views/mail.js';
 import { hashToken, newToken } from './tokens.js';
 
 /** A confirmation link works this long, once (the issue: "valid 24 h"). */
@@ -26,31 +26,15 @@ export const CONFIRM_EMAIL_PATH = '/confirm-email';
 
 export function confirmationMail(p: { to: string; firstName: string; link: string }) {
   const hoursValid = EMAIL_CONFIRMATION_LIFETIME_MS / hours(1);
-  const text = `Hi ${p.firstName},
-
-Please confirm that this is your email address for Gatehouse by opening this link:
-
-${p.link}
-
-The link works once, for ${hoursValid} hours. If you did not create a Gatehouse account, ignore this message.
-
-— Gatehouse`;
-  const body = html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Confirm your email address</title></head>
-<body style="margin:0;padding:24px;background:#f4f5f7;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1d2433">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center">
-<table role="presentation" width="560" cellpadding="0" cellspacing="0" style="max-width:560px;background:#ffffff;border-radius:8px;padding:32px">
-<tr><td>
-<h1 style="font-size:20px;margin:0 0 16px">Confirm your email address</h1>
-<p style="margin:0 0 16px">Hi ${p.firstName},</p>
-<p style="margin:0 0 24px">Please confirm that this is your email address for Gatehouse. The link works once, for ${hoursValid} hours.</p>
-<p style="margin:0 0 24px"><a href="${p.link}" style="display:inline-block;background:#2451c6;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600">Confirm my email address</a></p>
-<p style="margin:0 0 16px;font-size:14px;color:#4a5568">Or paste this link into your browser:<br><a href="${p.link}" style="color:#2451c6;word-break:break-all">${p.link}</a></p>
-<p style="margin:0;font-size:14px;color:#4a5568">If you did not create a Gatehouse account, ignore this message.</p>
-</td></tr></table>
-</td></tr></table>
-</body></html>`;
-  return { to: p.to, subject: 'Confirm your email address for Gatehouse', text, html: body.value };
+  return renderMail({
+    to: p.to,
+    subject: 'Confirm your email address for Gatehouse',
+    heading: 'Confirm your email address',
+    firstName: p.firstName,
+    paragraphs: [`Please confirm that this is your email address for Gatehouse. The link works once, for ${hoursValid} hours.`],
+    action: { label: 'Confirm my email address', url: p.link },
+    after: ['If you did not create a Gatehouse account, ignore this message.'],
+  });
 }
 
 /**

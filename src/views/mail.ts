@@ -15,8 +15,8 @@ export interface MailContent {
   paragraphs: string[];
   /** A prominent button (and the link spelled out for the text version). */
   action?: { label: string; url: string };
-  /** Small print under the button. */
-  after?: string[];
+  /** Small print under the button; an entry may end in a link of its own. */
+  after?: (string | { text: string; link: { label: string; url: string } })[];
 }
 
 const BUTTON = 'display:inline-block;background:#2451c6;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600';
@@ -26,7 +26,7 @@ export function renderMail(c: MailContent): MailMessage {
     `Hi ${c.firstName},`,
     ...c.paragraphs,
     ...(c.action ? [`${c.action.label}: ${c.action.url}`] : []),
-    ...(c.after ?? []),
+    ...(c.after ?? []).map((p) => (typeof p === 'string' ? p : `${p.text} ${p.link.label}: ${p.link.url}`)),
     '— Gatehouse',
   ].join('\n\n');
   const body = html`<!doctype html>
@@ -42,7 +42,12 @@ ${c.action
   ? html`<p style="margin:8px 0 24px"><a href="${c.action.url}" style="${BUTTON}">${c.action.label}</a></p>
 <p style="margin:0 0 16px;font-size:14px;color:#4a5568">Or paste this link into your browser:<br><a href="${c.action.url}" style="color:#2451c6;word-break:break-all">${c.action.url}</a></p>`
   : ''}
-${(c.after ?? []).map((p) => html`<p style="margin:0 0 16px;font-size:14px;color:#4a5568">${p}</p>`)}
+${(c.after ?? []).map(
+  (p) =>
+    html`<p style="margin:0 0 16px;font-size:14px;color:#4a5568">${
+      typeof p === 'string' ? p : html`${p.text} <a href="${p.link.url}" style="color:#2451c6">${p.link.label}</a>.`
+    }</p>`,
+)}
 </td></tr></table>
 </td></tr></table>
 </body></html>`;
