@@ -30,6 +30,7 @@ import { loadSession } from './auth/session.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { purgeExpired } from './db/housekeeping.js';
 import { migrateToLatest } from './db/migrate.js';
 import { changePasswordRoutes } from './features/change-password/routes.js';
 import { devOutboxRoutes } from './features/dev-outbox/routes.js';
@@ -43,7 +44,10 @@ import { smsTwoFactorRoutes } from './features/two-factor/sms/routes.js';
 import { errorHandler, frameworkErrorHandler, trackRoutesForMethodNotAllowed, withholdCookiesOnServerErrors } from './http/errors.js';
 import { zodValidatorCompiler } from './http/form-schema.js';
 import { pagesPlugin } from './http/pages.js';
-import { systemClock, type Clock } from './lib/duration.js';
+import { hours, systemClock, type Clock } from './lib/duration.js';
+
+/** How often expired sessions, links and dev codes are deleted. */
+export const PURGE_INTERVAL_MS = hours(1);
 
 /** Request bodies larger than this are refused with 413 before anything reads them. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -139,6 +143,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('ctx', ctx);
   app.decorate('outbox', outbox);
   app.addHook('onReady', async () => outbox.start());
+  // Housekeeping: expired rows are refused anyway; deleting them keeps the tables small.
+  const purge = async () => {
+    try {
+      const removed = await purgeExpired(database.db, clock.now());
+      if (removed > 0) app.log.info({ removed }, 'purged expired sessions and links');
+    } catch (error) {
+      app.log.warn({ err: error }, 'purging expired rows failed; will retry');
+    }
+  };
+  let purgeTimer: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    purgeTimer = setInterval(() => void purge(), PURGE_INTERVAL_MS).unref();
+    void purge();
+  });
+  app.addHook('onClose', async () => clearInterval(purgeTimer));
   app.addHook('onClose', async () => {
     await outbox.stop();
     transport.close?.();

@@ -18,6 +18,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { StartFailure, VerifyChannel, VerifyService } from '../adapters/verify/types.js';
 import type { Config } from '../config.js';
 import { hours, minutes, seconds } from '../lib/duration.js';
+import { rateLimitKeyForIp } from '../lib/ip.js';
 import { START_FAILURE_MESSAGES } from './two-factor.js';
 
 // ---- Consecutive failures of one account (passwords, and separately codes) ----
@@ -41,6 +42,8 @@ export const MAX_CONSECUTIVE_FAILURES = 100;
  * mid-check, the slot frees itself after this long.
  */
 export const ATTEMPT_SLOT_MS = seconds(30);
+/** How long failures of a login that matches no account are remembered (they exist only to look like real lockouts). */
+export const UNKNOWN_LOGIN_FAILURES_TTL_MS = hours(24);
 
 // ---- Per client IP (request.ip: the socket, or the proxy's header when TRUST_PROXY names the proxy) ----
 
@@ -56,6 +59,8 @@ export const SIGN_IN_FAILURES_PER_IP: WindowLimit = { points: 100, durationMs: h
 export const CODE_FAILURES_PER_IP: WindowLimit = { points: 50, durationMs: hours(1) };
 /** "Forgot password" requests from one IP (a visible 429). */
 export const RESET_REQUESTS_PER_IP: WindowLimit = { points: 10, durationMs: hours(1) };
+/** Registrations per IP: each costs a hash and may send a mail, and free accounts feed SMS pumping. */
+export const REGISTRATIONS_PER_IP: WindowLimit = { points: 20, durationMs: hours(1) };
 /**
  * Reset mails to one address asked for from one IP. Past it the page answers as
  * usual but no mail goes (no enumeration, no mail bombing). Keyed with the IP
@@ -93,6 +98,7 @@ export function minutesText(ms: number): string {
 export const TOO_MANY_CODES_SENT = (ms: number) => `Too many codes were sent. Try again in ${minutesText(ms)}.`;
 export const TOO_MANY_WRONG_CODES = (ms: number) => `Too many wrong codes. Try again in ${minutesText(ms)}.`;
 export const TOO_MANY_SIGN_IN_ATTEMPTS = (ms: number) => `Too many sign-in attempts from your network. Try again in ${minutesText(ms)}.`;
+export const TOO_MANY_REGISTRATIONS = (ms: number) => `Too many new accounts from your network. Try again in ${minutesText(ms)}.`;
 export const TOO_MANY_RESET_REQUESTS = (ms: number) => `Too many reset requests from your network. Try again in ${minutesText(ms)}.`;
 export const SMS_PAUSED = (ms: number) => `We cannot send codes right now. Please try again in ${minutesText(ms)}.`;
 /** What a user sees when the account's codes are locked: for a while, or (after 100) until a password reset. */
@@ -109,7 +115,8 @@ export function lockoutMsAfter(failures: number): number {
 /** Keys never hold a typed login or address in clear (Redis keys are visible to whoever runs Redis). */
 const digest = (s: string) => createHash('sha256').update(s).digest('base64url');
 /** The lockout key of an existing account: its id, so username, email and case variants share it. */
-export const accountKey = (userId: number) => `user:${userId}`;
+const ACCOUNT_KEY_PREFIX = 'user:';
+export const accountKey = (userId: number) => `${ACCOUNT_KEY_PREFIX}${userId}`;
 /** The lockout key of a login that matches no account (already normalized), so unknown users behave like known ones. */
 export const unknownLoginKey = (normalizedLogin: string) => `login:${digest(normalizedLogin)}`;
 
@@ -160,13 +167,22 @@ export class ConsecutiveFailureLockout {
   /** Holds either the one in-flight attempt (1 point) or a lockout (a block). */
   private readonly slot: Limiter;
 
+  /** Failures of logins that match no account: forgotten after a day, or sprayed random logins would fill the store. */
+  private readonly unknownFailures: Limiter;
+
   constructor(factory: LimiterFactory, name: string) {
     this.failures = factory.make(`${name}-failures`, MAX_CONSECUTIVE_FAILURES, 0);
+    this.unknownFailures = factory.make(`${name}-unknown-failures`, MAX_CONSECUTIVE_FAILURES, UNKNOWN_LOGIN_FAILURES_TTL_MS);
     this.slot = factory.make(`${name}-slot`, 1, ATTEMPT_SLOT_MS);
   }
 
+  /** Accounts keep their count until a success or a reset (the 100-failure cap); unknown logins for a day. */
+  private failuresOf(key: string): Limiter {
+    return key.startsWith(ACCOUNT_KEY_PREFIX) ? this.failures : this.unknownFailures;
+  }
+
   async failureCount(key: string): Promise<number> {
-    return (await this.failures.get(key))?.consumedPoints ?? 0;
+    return (await this.failuresOf(key).get(key))?.consumedPoints ?? 0;
   }
 
   /** Whether the key is locked now, without taking an attempt. */
@@ -185,7 +201,7 @@ export class ConsecutiveFailureLockout {
 
   /** Counts a failure (atomically) and locks for as long as the new count requires; returns the count. */
   async fail(key: string): Promise<number> {
-    const count = (await this.failures.penalty(key, 1)).consumedPoints;
+    const count = (await this.failuresOf(key).penalty(key, 1)).consumedPoints;
     const lockMs = lockoutMsAfter(count);
     if (count < MAX_CONSECUTIVE_FAILURES && lockMs > 0) await this.slot.block(key, lockMs / 1000);
     else await this.slot.delete(key);
@@ -203,7 +219,7 @@ export class ConsecutiveFailureLockout {
 
   /** Forget every failure and lock of the key (a success, or a password reset). */
   async clear(key: string): Promise<void> {
-    await Promise.all([this.failures.delete(key), this.slot.delete(key)]);
+    await Promise.all([this.failuresOf(key).delete(key), this.slot.delete(key)]);
   }
 }
 
@@ -268,7 +284,7 @@ export class SmsGuard {
     for (const [limiter, key] of [
       [this.perAccount, accountKey(request.userId)],
       [this.perPhone, digest(request.phone)],
-      [this.perIp, request.ip],
+      [this.perIp, rateLimitKeyForIp(request.ip)],
     ] as const) {
       const verdict = await take(limiter, key);
       if (!verdict.ok) return { ok: false, reason: 'throttled', message: TOO_MANY_CODES_SENT(verdict.retryAfterMs) };
@@ -284,10 +300,15 @@ export class SmsGuard {
     return result.ok ? { ok: true } : { ok: false, reason: result.reason, message: START_FAILURE_MESSAGES[result.reason] };
   }
 
-  /** Provider-side failures (an outage, or Twilio's fraud and geo rules) count towards the error rate; user mistakes do not. */
+  /**
+   * Only provider outages count towards the error rate. Refusals for a blocked
+   * prefix or country (60410, 60605) are answers about one number, cost nothing,
+   * and an attacker can cause them at will: counting them would let anyone open
+   * the breaker and stop every sign-in code.
+   */
   private async recordOutcome(failure: StartFailure | null): Promise<void> {
     const sends = (await this.sends.penalty('global', 1)).consumedPoints;
-    if (failure !== 'unavailable' && failure !== 'blocked') return;
+    if (failure !== 'unavailable') return;
     const errors = (await this.errors.penalty('global', 1)).consumedPoints;
     if (sends >= SMS_ERROR_MIN_SENDS && errors / sends >= SMS_ERROR_RATE_TO_TRIP) {
       await this.trip(SMS_BREAKER_OPEN_MS, `${errors} of the last ${sends} code sends failed at the provider`);
@@ -315,6 +336,7 @@ export class Limits {
   private readonly signInFailuresPerIp: Limiter;
   private readonly codeFailuresPerIp: Limiter;
   private readonly resetRequestsPerIp: Limiter;
+  private readonly registrationsPerIp: Limiter;
   private readonly resetMailsPerEmailAndIp: Limiter;
   private readonly resetMailsPerEmail: Limiter;
 
@@ -330,6 +352,7 @@ export class Limits {
     this.signInFailuresPerIp = factory.make('sign-in-ip', SIGN_IN_FAILURES_PER_IP.points, SIGN_IN_FAILURES_PER_IP.durationMs);
     this.codeFailuresPerIp = factory.make('code-ip', CODE_FAILURES_PER_IP.points, CODE_FAILURES_PER_IP.durationMs);
     this.resetRequestsPerIp = factory.make('reset-ip', RESET_REQUESTS_PER_IP.points, RESET_REQUESTS_PER_IP.durationMs);
+    this.registrationsPerIp = factory.make('register-ip', REGISTRATIONS_PER_IP.points, REGISTRATIONS_PER_IP.durationMs);
     this.resetMailsPerEmailAndIp = factory.make('reset-email-ip', RESET_MAILS_PER_EMAIL_AND_IP.points, RESET_MAILS_PER_EMAIL_AND_IP.durationMs);
     this.resetMailsPerEmail = factory.make('reset-email', RESET_MAILS_PER_EMAIL.points, RESET_MAILS_PER_EMAIL.durationMs);
   }
@@ -340,33 +363,38 @@ export class Limits {
    * gives the point back (`refundSignInFrom`).
    */
   beginSignInFrom(ip: string): Promise<Verdict> {
-    return take(this.signInFailuresPerIp, ip);
+    return take(this.signInFailuresPerIp, rateLimitKeyForIp(ip));
   }
 
   /** The attempt was not a failure (a success): give its point back. */
   async refundSignInFrom(ip: string): Promise<void> {
-    await this.signInFailuresPerIp.reward(ip, 1);
+    await this.signInFailuresPerIp.reward(rateLimitKeyForIp(ip), 1);
   }
 
   /** Same pattern for 2FA codes from one IP. */
   beginCodeCheckFrom(ip: string): Promise<Verdict> {
-    return take(this.codeFailuresPerIp, ip);
+    return take(this.codeFailuresPerIp, rateLimitKeyForIp(ip));
   }
 
   /** The code was right, or could not be checked (Twilio down): give the point back. */
   async refundCodeCheckFrom(ip: string): Promise<void> {
-    await this.codeFailuresPerIp.reward(ip, 1);
+    await this.codeFailuresPerIp.reward(rateLimitKeyForIp(ip), 1);
   }
 
   /** A "forgot password" request from `ip`: refused (429) past RESET_REQUESTS_PER_IP. */
   resetRequestFrom(ip: string): Promise<Verdict> {
-    return take(this.resetRequestsPerIp, ip);
+    return take(this.resetRequestsPerIp, rateLimitKeyForIp(ip));
+  }
+
+  /** A registration from `ip`: refused (429) past REGISTRATIONS_PER_IP. */
+  registrationFrom(ip: string): Promise<Verdict> {
+    return take(this.registrationsPerIp, rateLimitKeyForIp(ip));
   }
 
   /** Whether a reset mail may go to this (normalized) address for a request from `ip`. */
   async resetMailAllowed(normalizedEmail: string, ip: string): Promise<boolean> {
     const email = digest(normalizedEmail);
-    if (!(await take(this.resetMailsPerEmailAndIp, `${email}:${ip}`)).ok) return false;
+    if (!(await take(this.resetMailsPerEmailAndIp, `${email}:${rateLimitKeyForIp(ip)}`)).ok) return false;
     return (await take(this.resetMailsPerEmail, email)).ok;
   }
 

@@ -96,7 +96,3 @@ export async function recordFailedCode(db: Db, id: string): Promise<number> {
 export async function setSessionCodeSentAt(db: Db, id: string, at: number): Promise<void> {
   await db.updateTable('sessions').set({ code_sent_at: at }).where('id', '=', id).execute();
 }
-
-export async function deleteExpiredSessions(db: Db, now: number): Promise<void> {
-  await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
-}

@@ -203,6 +203,7 @@ describe('Ada in the browser', () => {
       const field = page.getByLabel('Mobile phone number');
       await field.pressSequentially(ADA.phoneTyped);
       await page.locator('h1').click(); // blur, so the number shows as formatted
+      await page.getByLabel('Current password').fill(ADA.password);
       await screenshot('06-enable-2fa');
       const [request] = await Promise.all([
         page.waitForRequest((r) => r.method() === 'POST' && r.url() === url('/two-factor/sms/enable')),

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   consumePendingSession,
-  deleteExpiredSessions,
   deleteSession,
   deleteSessionsOfUser,
   findLiveSession,
@@ -11,6 +10,7 @@ import {
   touchSession,
   type NewSession,
 } from '../../src/db/sessions.js';
+import { purgeExpired } from '../../src/db/housekeeping.js';
 import { countingWrites, forEachDatabase, insertTestUser, useDatabase } from '../support/databases.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -177,14 +177,14 @@ describe.each(forEachDatabase())('sessions on $name', (target) => {
     await expect(insertSession(db, session(999_999))).rejects.toThrow();
   });
 
-  it('deleteExpiredSessions removes sessions at or past their end', async () => {
+  it('purgeExpired removes sessions at or past their end, and only those', async () => {
     const { db } = handle();
     const user = await insertTestUser(db);
     const ended = session(user.id, { expiresAt: T0 + HOUR });
     const live = session(user.id, { expiresAt: T0 + HOUR + 1 });
     await insertSession(db, ended);
     await insertSession(db, live);
-    await deleteExpiredSessions(db, T0 + HOUR);
+    expect(await purgeExpired(db, T0 + HOUR)).toBe(1);
     const left = await db.selectFrom('sessions').select('id').execute();
     expect(left.map((r) => r.id)).toEqual([live.id]);
   });

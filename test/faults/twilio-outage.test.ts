@@ -11,7 +11,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findUserById } from '../../src/db/users.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '../support/app.js';
 import { flashIn, TestClient } from '../support/client.js';
 import { TwilioStandIn, type ForcedFailure } from '../support/twilio-stand-in.js';
 
@@ -82,7 +82,7 @@ describe.each(FAILURES)('Twilio answering with %s', (_name, failure) => {
     expect((await client.submit('/login', { login: user.username, password: user.password })).location).toBe('/');
     const phone = freshPhone();
     standIn.force(failure, { to: phone });
-    const res = await client.submit('/two-factor/sms/enable', { phone, channel: 'sms' });
+    const res = await client.submit('/two-factor/sms/enable', { phone, channel: 'sms', password: DEFAULT_TEST_PASSWORD });
     expect(res.status).toBe(422);
     expect(res.body).toContain(COULD_NOT_SEND);
     expect(await findUserById(t.app.ctx.db, user.id)).toMatchObject({ phone: null, two_factor_enabled: 0 });

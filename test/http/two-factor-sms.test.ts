@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { findUserById } from '../../src/db/users.js';
-import { createUser, latestDevCode, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
+import { DEFAULT_TEST_PASSWORD, createUser, latestDevCode, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
@@ -35,7 +35,7 @@ describe('enable SMS two-factor', () => {
     expect(form.body).toContain('/vendor/intl-tel-input/js/intlTelInput.min.js');
 
     // Typed with spaces and dashes, as people do; stored as E.164.
-    const sent = await client.submit('/two-factor/sms/enable', { phone: `+1 (415) 555-${phone.slice(-4)}` });
+    const sent = await client.submit('/two-factor/sms/enable', { phone: `+1 (415) 555-${phone.slice(-4)}`, password: DEFAULT_TEST_PASSWORD });
     expect(sent.status).toBe(302);
     expect(sent.location).toBe('/two-factor/sms/confirm');
     expect((await findUserById(t.app.ctx.db, user.id))?.two_factor_enabled).toBe(0);
@@ -59,11 +59,11 @@ describe('enable SMS two-factor', () => {
   it('re-posting the number within 30 seconds sends no second code', async () => {
     const { client } = await signedIn();
     const phone = newPhone();
-    expect((await client.submit('/two-factor/sms/enable', { phone })).status).toBe(302);
-    const again = await client.submit('/two-factor/sms/enable', { phone });
+    expect((await client.submit('/two-factor/sms/enable', { phone, password: DEFAULT_TEST_PASSWORD })).status).toBe(302);
+    const again = await client.submit('/two-factor/sms/enable', { phone, password: DEFAULT_TEST_PASSWORD });
     expect(again.status).toBe(422);
     expect(again.body).toMatch(/Please wait \d+ seconds/);
-    const other = await client.submit('/two-factor/sms/enable', { phone: newPhone() });
+    const other = await client.submit('/two-factor/sms/enable', { phone: newPhone(), password: DEFAULT_TEST_PASSWORD });
     expect(other.status).toBe(422);
     const sent = await t.app.ctx.db.selectFrom('dev_outbox').select('recipient').where('kind', '=', 'sms').where('recipient', '=', phone).execute();
     expect(sent).toHaveLength(1);
@@ -71,7 +71,7 @@ describe('enable SMS two-factor', () => {
 
   it('rejects a number that is not valid, without sending anything', async () => {
     const { client } = await signedIn();
-    const res = await client.submit('/two-factor/sms/enable', { phone: '+1 555 0000' });
+    const res = await client.submit('/two-factor/sms/enable', { phone: '+1 555 0000', password: DEFAULT_TEST_PASSWORD });
     expect(res.status).toBe(422);
     expect(res.body).toContain('That phone number is not valid');
     expect(res.body).toContain('value="+1 555 0000"');
@@ -80,7 +80,7 @@ describe('enable SMS two-factor', () => {
   it('a wrong code keeps 2FA off and says so', async () => {
     const { user, client } = await signedIn();
     const phone = newPhone();
-    await client.submit('/two-factor/sms/enable', { phone });
+    await client.submit('/two-factor/sms/enable', { phone, password: DEFAULT_TEST_PASSWORD });
     const code = await latestDevCode(t.app, phone);
     const wrong = code === '000000' ? '111111' : '000000';
     const res = await client.submit('/two-factor/sms/confirm', { code: wrong });
@@ -92,7 +92,7 @@ describe('enable SMS two-factor', () => {
   it('"call me instead" waits 30 seconds after the last code, then calls', async () => {
     const { client } = await signedIn();
     const phone = newPhone();
-    await client.submit('/two-factor/sms/enable', { phone });
+    await client.submit('/two-factor/sms/enable', { phone, password: DEFAULT_TEST_PASSWORD });
     const page = await client.get('/two-factor/sms/confirm');
     expect(page.body).toContain('data-countdown="30"');
 

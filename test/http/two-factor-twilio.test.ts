@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TwilioVerifyService } from '../../src/adapters/verify/twilio.js';
 import { findUserById } from '../../src/db/users.js';
 import { ManualClock, seconds } from '../../src/lib/duration.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, TestClient, type Page } from '../support/client.js';
 import { TwilioStandIn } from '../support/twilio-stand-in.js';
 
@@ -64,7 +64,7 @@ describe('SMS two-factor with the Twilio adapter', () => {
 
     const phone = freshPhone();
     const typed = `${phone.slice(0, 2)} ${phone.slice(2, 5)} ${phone.slice(5, 8)} ${phone.slice(8)}`; // "+1 201 555 0123"
-    const sent = await client.submit('/two-factor/sms/enable', { phone: typed, channel: 'sms' });
+    const sent = await client.submit('/two-factor/sms/enable', { phone: typed, channel: 'sms', password: DEFAULT_TEST_PASSWORD });
     expect(sent.status).toBe(302);
     expect(sent.location).toBe('/two-factor/sms/confirm');
     const [start] = standIn.requestsTo('start', phone);
@@ -86,7 +86,7 @@ describe('SMS two-factor with the Twilio adapter', () => {
     const client = new TestClient(t.app);
     await passwordStep(client, user);
     const phone = freshPhone();
-    await client.submit('/two-factor/sms/enable', { phone, channel: 'sms' });
+    await client.submit('/two-factor/sms/enable', { phone, channel: 'sms', password: DEFAULT_TEST_PASSWORD });
     const wrong = await client.submit('/two-factor/sms/confirm', { code: standIn.wrongCodeFor(phone) });
     expect(wrong.status).toBe(422);
     expect(wrong.body).toContain('That code is not right');
@@ -100,12 +100,12 @@ describe('SMS two-factor with the Twilio adapter', () => {
     const phone = freshPhone();
     standIn.force(60205, { to: phone, channel: 'sms' });
 
-    const refused = await client.submit('/two-factor/sms/enable', { phone, channel: 'sms' });
+    const refused = await client.submit('/two-factor/sms/enable', { phone, channel: 'sms', password: DEFAULT_TEST_PASSWORD });
     expect(refused.status).toBe(422);
     expect(refused.body).toContain('looks like a landline');
     expect(refused.body).toContain('name="channel" value="call"');
 
-    const called = await client.post('/two-factor/sms/enable', { _csrf: csrfTokenIn(refused.body), phone, channel: 'call' });
+    const called = await client.post('/two-factor/sms/enable', { _csrf: csrfTokenIn(refused.body), phone, channel: 'call', password: DEFAULT_TEST_PASSWORD });
     expect(called.location).toBe('/two-factor/sms/confirm');
     expect(standIn.requestsTo('start', phone).map((r) => r.form.Channel)).toEqual(['sms', 'call']);
     const confirmed = await client.submit('/two-factor/sms/confirm', { code: standIn.codeFor(phone) });

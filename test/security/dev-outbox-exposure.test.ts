@@ -37,6 +37,13 @@ describe('dev outbox exposure', () => {
     expect((await new TestClient(t.app).request('GET', '/dev/outbox', { headers: { host: '127.0.0.1:3000' } })).status).toBe(200);
   });
 
+  it('a reverse proxy on this machine: loopback socket, local-looking Host, but forwarding headers: 404', async () => {
+    for (const header of ['x-forwarded-for', 'forwarded', 'x-real-ip']) {
+      const res = await new TestClient(t.app).request('GET', '/dev/outbox', { headers: { host: new URL(t.config.appUrl).host, [header]: '203.0.113.9' } });
+      expect(res.status, header).toBe(404);
+    }
+  });
+
   it('loopback clients (IPv4, IPv6, IPv4-mapped) see it', async () => {
     for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
       expect((await new TestClient(t.app, address).get('/dev/outbox')).status, address).toBe(200);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type GatehouseApp } from '../../src/app.js';
 import { accountKey, CODE_SENDS_PER_IP } from '../../src/auth/limits.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient } from '../support/client.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -81,7 +81,7 @@ describe('guesses spread over two instances (Redis store)', () => {
       const user = await createUser(a.app);
       const client = new TestClient(app, ip);
       await signIn(client, user.username, user.password);
-      const page = await client.submit('/two-factor/sms/enable', { phone: `+1201555${String(1000 + i).padStart(4, '0')}`, channel: 'sms' });
+      const page = await client.submit('/two-factor/sms/enable', { phone: `+1201555${String(1000 + i).padStart(4, '0')}`, channel: 'sms', password: DEFAULT_TEST_PASSWORD });
       if (page.status === 302) sent++;
     }
     expect(sent).toBe(CODE_SENDS_PER_IP.points);

@@ -15,7 +15,7 @@ import type { CheckResult, StartResult, VerifyService } from '../../src/adapters
 import { CODE_SENDS_PER_ACCOUNT, CODE_SENDS_PER_IP, CODE_SENDS_PER_PHONE, COUNTRY_NOT_ALLOWED, SMS_ERROR_MIN_SENDS } from '../../src/auth/limits.js';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { seconds } from '../../src/lib/duration.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient, type Page } from '../support/client.js';
 import { fakeDate, type FakeTime } from '../support/time.js';
 
@@ -58,7 +58,7 @@ async function attackerAccount(t: TestApp, clientIp: string): Promise<TestClient
   return client;
 }
 
-const askForCode = (client: TestClient, phone: string): Promise<Page> => client.submit('/two-factor/sms/enable', { phone, channel: 'sms' });
+const askForCode = (client: TestClient, phone: string): Promise<Page> => client.submit('/two-factor/sms/enable', { phone, channel: 'sms', password: DEFAULT_TEST_PASSWORD });
 
 describe('SMS pumping', () => {
   it('a script of 1,000 sends to random numbers from one client is stopped after the per-IP limit', async () => {
@@ -126,11 +126,21 @@ describe('SMS pumping', () => {
   it("Twilio's error rate opens the breaker: after it trips, nothing more is sent to the provider", async () => {
     const lines: Record<string, unknown>[] = [];
     const stream = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) });
-    const failing = new CountingVerify({ ok: false, reason: 'blocked' }); // Twilio Fraud Guard answering 60410 to a pumping run
+    const failing = new CountingVerify({ ok: false, reason: 'unavailable' }); // Twilio failing (5xx, 20429, timeouts)
     const t = await app({}, failing, stream);
     for (let i = 0; i < 40; i++) await askForCode(await attackerAccount(t, ip()), randomNumber());
     expect(failing.starts).toBe(SMS_ERROR_MIN_SENDS);
     expect(lines.filter((l) => l.event === 'sms_circuit_breaker_open' && l.level === 50)).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('breaker abuse', () => {
+  it('refusals for blocked numbers (free for an attacker to cause) never open the breaker for everyone', async () => {
+    const blocked = new CountingVerify({ ok: false, reason: 'blocked' }); // Fraud Guard / geo permissions: 60410, 60605
+    const t = await app({}, blocked);
+    for (let i = 0; i < 30; i++) await askForCode(await attackerAccount(t, ip()), randomNumber());
+    expect(blocked.starts).toBe(30);
+    expect(await t.app.ctx.limits.sms.pausedForMs()).toBe(0);
   }, 60_000);
 });
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult, StartResult, VerifyService } from '../../src/adapters/verify/types.js';
-import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
+import { DEFAULT_TEST_PASSWORD, createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
 
 /**
@@ -93,13 +93,27 @@ describe('second-factor bypass', () => {
     await signIn(victim, user.username, user.password);
     await victim.submit('/login/two-factor', { code: await latestDevCode(t.app, phone) });
     // The attacker holds the victim's cookies but not the password.
-    const swap = await victim.submit('/two-factor/sms/enable', { phone: '+447400123456' });
+    const swap = await victim.submit('/two-factor/sms/enable', { phone: '+447400123456', password: 'not the password' });
     expect(swap.status).toBe(422);
     await expect(latestDevCode(t.app, '+447400123456')).rejects.toThrow();
     const confirm = await victim.submit('/', { code: '000000' }, '/two-factor/sms/confirm');
     expect(confirm.location).toBe('/two-factor/sms/enable');
     const stored = await t.app.ctx.db.selectFrom('users').select('phone').where('id', '=', user.id).executeTakeFirst();
     expect(stored?.phone).toBe(phone);
+  });
+
+  it('a stolen session alone cannot turn on two-factor with the thief\'s phone (which would lock the owner out)', async () => {
+    const user = await createUser(t.app);
+    const thief = new TestClient(t.app);
+    await signIn(thief, user.username, user.password); // stands for a stolen cookie
+    for (const password of [undefined, 'a wrong guess at it']) {
+      const res = await thief.submit('/two-factor/sms/enable', { phone: '+447400123457', ...(password ? { password } : {}) });
+      expect(res.status).toBe(422);
+    }
+    await expect(latestDevCode(t.app, '+447400123457')).rejects.toThrow();
+    const stored = await t.app.ctx.db.selectFrom('users').select('two_factor_enabled').where('id', '=', user.id).executeTakeFirst();
+    expect(stored?.two_factor_enabled).toBe(0);
+    expect(DEFAULT_TEST_PASSWORD).toBe(user.password); // the right password would have worked (see two-factor-sms tests)
   });
 
   it('the code page is for pending sign-ins only', async () => {

@@ -41,6 +41,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: Bu
   };
 }
 
+/** The password of users made by createUser unless a test chooses one. */
+export const DEFAULT_TEST_PASSWORD = 'correct horse battery staple';
+
 let counter = 0;
 
 export interface UserSpec {
@@ -59,7 +62,7 @@ export async function createUser(app: GatehouseApp, spec: UserSpec = {}): Promis
   counter++;
   const username = spec.username ?? `user${counter}_${Math.random().toString(36).slice(2, 8)}`;
   const email = spec.email ?? `${username}@example.com`;
-  const password = spec.password ?? 'correct horse battery staple';
+  const password = spec.password ?? DEFAULT_TEST_PASSWORD;
   const now = app.ctx.clock.now();
   const user = await insertUser(app.ctx.db, {
     username,

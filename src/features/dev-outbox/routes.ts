@@ -23,13 +23,20 @@ function isOwnHost(host: string, appUrl: string): boolean {
   return name === 'localhost' || name === '[::1]' || isLoopbackAddress(name);
 }
 
+/** A reverse proxy on this machine makes every visitor look local; its forwarding headers give it away. */
+function isForwarded(headers: Record<string, unknown>): boolean {
+  return ['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-host'].some((h) => headers[h] !== undefined);
+}
+
 export const devOutboxRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   // Development stand-ins answer only this machine, even outside production: a dev
   // server exposed by mistake (HOST=0.0.0.0) must not show its codes and reset links to
   // the network. The socket address is used, never X-Forwarded-For.
   app.addHook('onRequest', async (request, reply) => {
     // The Host check stops DNS rebinding: a web page on evil.example re-pointed at 127.0.0.1.
-    if (!isLoopbackAddress(request.socket.remoteAddress) || !isOwnHost(request.host, ctx.config.appUrl)) return reply.callNotFound();
+    if (!isLoopbackAddress(request.socket.remoteAddress) || !isOwnHost(request.host, ctx.config.appUrl) || isForwarded(request.headers)) {
+      return reply.callNotFound();
+    }
   });
 
   app.get('/dev/outbox', async (request, reply) => {

@@ -10,6 +10,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { breachedPasswordProblem, emailRule, nameRule, newPasswordRule, passwordAvoidsAccountWords, passwordsMatch, usernameRule } from '../../auth/account-rules.js';
 import { issueConfirmationLink, REGISTRATION_NOTICE_INTERVAL_MS } from '../../auth/email-confirmation.js';
+import { TOO_MANY_REGISTRATIONS } from '../../auth/limits.js';
 import { hashPassword } from '../../auth/password.js';
 import type { AppContext } from '../../context.js';
 import { isUniqueViolation } from '../../db/database.js';
@@ -68,6 +69,11 @@ export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     const breached = await breachedPasswordProblem(ctx.pwnedPasswords, input.password);
     if (breached) return showErrors({ password: breached });
 
+    // Each registration costs a hash and may send a mail: a per-IP limit before either.
+    const fromIp = await ctx.limits.registrationFrom(request.ip);
+    if (!fromIp.ok) {
+      return reply.page('Register', registerPage({ csrfToken: reply.csrfToken(), values, errors: { username: TOO_MANY_REGISTRATIONS(fromIp.retryAfterMs) } }), { status: 429 });
+    }
     // Hashed in both cases below, so a known address answers as slowly as a new one.
     const passwordHash = await hashPassword(input.password);
     const now = ctx.clock.now();

@@ -75,11 +75,10 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         { status: 422, ...phoneAssets },
       );
 
-    // Replacing the second factor is as sensitive as removing it: a stolen session alone must not do it.
-    if (changing) {
-      const current = await checkCurrentPassword(ctx, user, request.body.password ?? '');
-      if (!current.ok) return showErrors({ password: current.message });
-    }
+    // Adding or replacing a second factor needs the password (ASVS 5.0 V6.2.x re-authentication):
+    // a stolen session alone must not put the thief's phone on the account.
+    const current = await checkCurrentPassword(ctx, user, request.body.password ?? '');
+    if (!current.ok) return showErrors({ password: current.message });
     const phone = parsePhone(request.body.phone);
     if (!phone) return showErrors({ phone: START_FAILURE_MESSAGES.invalid_number });
     if (changing && phone === user.phone) return showErrors({ phone: 'That is already your two-factor phone.' });

@@ -6,7 +6,7 @@ export interface EnablePageProps {
   phone: string;
   errors: { phone?: string; password?: string };
   offerCall?: boolean;
-  /** Two-factor is already on: this replaces the phone, and needs the password. */
+  /** Two-factor is already on: this replaces the phone. Either way the password is asked for. */
   changing: boolean;
 }
 
@@ -30,9 +30,7 @@ ${errorSummary(p.errors)}
     hint: 'With its country code, for example +44 7400 123456.',
     data: { 'phone-input': '' },
   })}
-  ${p.changing
-    ? input({ name: 'password', label: 'Current password', type: 'password', autocomplete: 'current-password', required: true, error: p.errors.password })
-    : ''}
+  ${input({ name: 'password', label: 'Current password', type: 'password', autocomplete: 'current-password', required: true, error: p.errors.password, hint: 'To make sure it is you.' })}
   <button type="submit" name="channel" value="sms" class="button primary">Text me a code</button>
   ${p.offerCall ? html`<button type="submit" name="channel" value="call" class="button">Call me instead</button>` : ''}
 </form>

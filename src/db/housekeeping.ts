@@ -1,0 +1,17 @@
+/**
+ * Deletes what can no longer be used: expired sessions (pending ones too),
+ * reset and confirmation links, dev codes. Rows past their end are already
+ * refused by every query; this only keeps the tables from growing forever.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export async function purgeExpired(db: Kysely<Database>, now: number): Promise<number> {
+  const results = await Promise.all([
+    db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst(),
+    db.deleteFrom('password_reset_tokens').where('expires_at', '<=', now).executeTakeFirst(),
+    db.deleteFrom('email_confirmation_tokens').where('expires_at', '<=', now).executeTakeFirst(),
+    db.deleteFrom('dev_verifications').where('expires_at', '<=', now).executeTakeFirst(),
+  ]);
+  return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);
+}
