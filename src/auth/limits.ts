@@ -170,7 +170,17 @@ export class ConsecutiveFailureLockout {
   /** Failures of logins that match no account: forgotten after a day, or sprayed random logins would fill the store. */
   private readonly unknownFailures: Limiter;
 
-  constructor(factory: LimiterFactory, name: string) {
+  /**
+   * @param countRefused true: an attempt refused because another is in flight or the key is locked
+   *   still counts as a failure (passwords: "50 parallel wrong passwords record 50 failures", and NIST's
+   *   100-failure cap counts attempts, not checks). false: only checked codes count (2FA codes, which
+   *   also have a per-session cap and the provider's own).
+   */
+  constructor(
+    factory: LimiterFactory,
+    name: string,
+    private readonly countRefused: boolean,
+  ) {
     this.failures = factory.make(`${name}-failures`, MAX_CONSECUTIVE_FAILURES, 0);
     this.unknownFailures = factory.make(`${name}-unknown-failures`, MAX_CONSECUTIVE_FAILURES, UNKNOWN_LOGIN_FAILURES_TTL_MS);
     this.slot = factory.make(`${name}-slot`, 1, ATTEMPT_SLOT_MS);
@@ -196,7 +206,12 @@ export class ConsecutiveFailureLockout {
   /** Takes the account's attempt slot, unless it is locked or another attempt holds it. */
   async begin(key: string): Promise<LockoutVerdict> {
     if ((await this.failureCount(key)) >= MAX_CONSECUTIVE_FAILURES) return { ok: false, retryAfterMs: null };
-    return take(this.slot, key);
+    const verdict = await take(this.slot, key);
+    if (!verdict.ok && this.countRefused) {
+      const count = (await this.failuresOf(key).penalty(key, 1)).consumedPoints;
+      if (count >= MAX_CONSECUTIVE_FAILURES) return { ok: false, retryAfterMs: null };
+    }
+    return verdict;
   }
 
   /** Counts a failure (atomically) and locks for as long as the new count requires; returns the count. */
@@ -346,8 +361,8 @@ export class Limits {
     log: FastifyBaseLogger,
     private readonly redis: Redis | null,
   ) {
-    this.password = new ConsecutiveFailureLockout(factory, 'password');
-    this.code = new ConsecutiveFailureLockout(factory, 'code');
+    this.password = new ConsecutiveFailureLockout(factory, 'password', true);
+    this.code = new ConsecutiveFailureLockout(factory, 'code', false);
     this.sms = new SmsGuard(factory, config.sms.allowedCountries, config.sms.hourlyBudget, log);
     this.signInFailuresPerIp = factory.make('sign-in-ip', SIGN_IN_FAILURES_PER_IP.points, SIGN_IN_FAILURES_PER_IP.durationMs);
     this.codeFailuresPerIp = factory.make('code-ip', CODE_FAILURES_PER_IP.points, CODE_FAILURES_PER_IP.durationMs);
