@@ -50,11 +50,15 @@ describe('security headers', () => {
     expect((await client.get(`/user/${user.username}`)).headers['cache-control']).toBe('no-store');
   });
 
-  it('the two-factor code page sends no Referer at all', async () => {
+  it('two-factor pages send no Referer at all', async () => {
     const user = await createUser(t.app, { phone: '+14155550145' });
     const client = new TestClient(t.app);
     await client.submit('/login', { login: user.username, password: user.password });
     expect((await client.get('/login/two-factor')).headers['referrer-policy']).toBe('no-referrer');
+    const signedIn = new TestClient(t.app);
+    const other = await createUser(t.app);
+    await signedIn.submit('/login', { login: other.username, password: other.password });
+    expect((await signedIn.get('/two-factor/sms/enable')).headers['referrer-policy']).toBe('no-referrer');
   });
 
   it('the reset form is not leaked through Referer', async () => {

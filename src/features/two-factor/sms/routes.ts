@@ -57,7 +57,12 @@ export function parsePhone(input: string): string | null {
 
 export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const enrollmentOf = (userId: number) => findEnrollment(ctx.db, userId, ctx.clock.now() - PHONE_ENROLLMENT_LIFETIME_MS);
-  const phoneAssets = { scripts: ['/vendor/intl-tel-input/js/intlTelInput.min.js', '/static/js/phone-input.js'], styles: ['/vendor/intl-tel-input/css/intlTelInput.min.css'] };
+  // Every two-factor page sends no Referer (a phone number or code must not leak to another site).
+  const phoneAssets = {
+    scripts: ['/vendor/intl-tel-input/js/intlTelInput.min.js', '/static/js/phone-input.js'],
+    styles: ['/vendor/intl-tel-input/css/intlTelInput.min.css'],
+    noReferrer: true,
+  };
   const profilePath = (username: string) => `/user/${encodeURIComponent(username)}`;
 
   app.get('/two-factor/sms/enable', { preHandler: requireUser }, async (request, reply) => {
@@ -169,14 +174,14 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
 
   app.get('/two-factor/disable', { preHandler: requireUser }, async (request, reply) => {
     if (!request.user!.two_factor_enabled) return reply.redirect(profilePath(request.user!.username));
-    return reply.page('Turn off two-factor authentication', disablePage({ csrfToken: reply.csrfToken() }));
+    return reply.page('Turn off two-factor authentication', disablePage({ csrfToken: reply.csrfToken() }), { noReferrer: true });
   });
 
   app.post<{ Body: z.infer<typeof DisableForm> }>('/two-factor/disable', { preHandler: requireUser, schema: { body: DisableForm } }, async (request, reply) => {
     const user = request.user!;
     const current = await checkCurrentPassword(ctx, user, request.body.password);
     if (!current.ok) {
-      return reply.page('Turn off two-factor authentication', disablePage({ csrfToken: reply.csrfToken(), error: current.message }), { status: 422 });
+      return reply.page('Turn off two-factor authentication', disablePage({ csrfToken: reply.csrfToken(), error: current.message }), { status: 422, noReferrer: true });
     }
     const now = ctx.clock.now();
     await ctx.db.transaction().execute(async (trx) => {
