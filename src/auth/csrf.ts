@@ -5,9 +5,10 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import { cookieName } from './cookies.js';
 
 export function csrfCookieName(config: Config): string {
-  return config.secureCookies ? '__Host-gatehouse_csrf' : 'gatehouse_csrf';
+  return cookieName(config, 'csrf');
 }
 
 /**

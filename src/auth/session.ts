@@ -18,6 +18,7 @@ import {
   SESSION_IDLE_TIMEOUT_MS,
   SESSION_MAX_LIFETIME_MS,
 } from './policy.js';
+import { cookieName } from './cookies.js';
 import { rotateCsrfSecret } from './csrf.js';
 import { hashToken, looksLikeToken, newToken } from './tokens.js';
 
@@ -30,9 +31,8 @@ declare module 'fastify' {
   }
 }
 
-/** With https, the `__Host-` prefix makes browsers refuse the cookie unless Secure, Path=/ and host-only. */
 export function sessionCookieName(config: Config): string {
-  return config.secureCookies ? '__Host-gatehouse_session' : 'gatehouse_session';
+  return cookieName(config, 'session');
 }
 
 /** Reads the session cookie and loads the session and user for this request. */

@@ -7,11 +7,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type {} from '@fastify/csrf-protection';
 import fp from 'fastify-plugin';
+import { baseCookieOptions, cookieName } from '../auth/cookies.js';
 import type { Config } from '../config.js';
 import type { SafeHtml } from '../views/html.js';
 import { layout, type Flash } from '../views/layout.js';
 
-const FLASH_COOKIE = 'gatehouse_flash';
 
 export interface PageOptions {
   status?: number;
@@ -51,7 +51,8 @@ function readFlash(raw: string | undefined, unsign: (v: string) => { valid: bool
 }
 
 export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: { config: Config }) {
-  const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: opts.config.secureCookies };
+  const FLASH_COOKIE = cookieName(opts.config, 'flash');
+  const cookieOptions = baseCookieOptions(opts.config);
 
   app.decorateReply('flash', function (this: FastifyReply, kind: Flash['kind'], text: string) {
     return this.setCookie(FLASH_COOKIE, JSON.stringify({ kind, text }), { ...cookieOptions, signed: true, maxAge: 60 });

@@ -10,6 +10,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { breachedPasswordProblem, newPasswordFormRules } from '../../auth/account-rules.js';
 import { TOO_MANY_RESET_REQUESTS } from '../../auth/limits.js';
+import { baseCookieOptions, cookieName } from '../../auth/cookies.js';
 import { hashPassword } from '../../auth/password.js';
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
 import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
@@ -30,8 +31,8 @@ const NewPasswordForm = formSchema({ password: field(4096), confirm_password: fi
 export const NEW_PASSWORD_PATH = '/reset-password/new';
 
 export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const resetCookie = ctx.config.secureCookies ? '__Host-gatehouse_reset' : 'gatehouse_reset';
-  const resetCookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: ctx.config.secureCookies };
+  const resetCookie = cookieName(ctx.config, 'reset');
+  const resetCookieOptions = baseCookieOptions(ctx.config);
 
   app.get('/reset-password', async (request, reply) => {
     return reply.page('Forgot password', requestResetPage({ csrfToken: reply.csrfToken(), email: '' }));
