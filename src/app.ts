@@ -26,6 +26,7 @@ import type { VerifyService } from './adapters/verify/types.js';
 import { csrfCookieName, isCrossSiteRequest } from './auth/csrf.js';
 import { commonPasswords } from './auth/password-blocklist.js';
 import { createLimits, type Limits } from './auth/limits.js';
+import { configurePasswordHashing } from './auth/password.js';
 import { loadSession } from './auth/session.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
@@ -43,6 +44,8 @@ import { registerRoutes } from './features/register/routes.js';
 import { smsTwoFactorRoutes } from './features/two-factor/sms/routes.js';
 import { errorHandler, frameworkErrorHandler, trackRoutesForMethodNotAllowed, withholdCookiesOnServerErrors } from './http/errors.js';
 import { zodValidatorCompiler } from './http/form-schema.js';
+import { healthRoutes } from './http/health.js';
+import { metricsOff, PrometheusMetrics } from './http/metrics.js';
 import { pagesPlugin } from './http/pages.js';
 import { hours, systemClock, type Clock } from './lib/duration.js';
 
@@ -112,6 +115,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setValidatorCompiler(zodValidatorCompiler);
 
   commonPasswords(); // read the password blocklist now, so a missing file stops the start, not a registration
+  configurePasswordHashing({ concurrency: config.hashConcurrency }); // process-wide: the thread pool is the process's
   const database = options.database ?? openDatabase(config.databaseUrl);
   const ownsDatabase = options.database === undefined;
   try {
@@ -138,7 +142,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.isProduction && !config.redisUrl) {
     app.log.warn('Rate limits and lockouts are counted in this process only: set REDIS_URL when running more than one instance.');
   }
-  const ctx: AppContext = { config, db: database.db, clock, verify, mail: outbox, pwnedPasswords, limits };
+  const metrics = config.metrics ? new PrometheusMetrics(database.db, app.log) : null;
+  const ctx: AppContext = {
+    config,
+    db: database.db,
+    clock,
+    verify: metrics ? metrics.instrumentVerify(verify) : verify,
+    mail: outbox,
+    pwnedPasswords,
+    limits,
+    metrics: metrics ?? metricsOff,
+  };
 
   app.decorate('ctx', ctx);
   app.decorate('outbox', outbox);
@@ -167,6 +181,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const notFound = trackRoutesForMethodNotAllowed(app);
   app.setErrorHandler(errorHandler(config));
+  // Probes and metrics first and outside the site context: no session, no CSRF, no cookies (src/http/health.ts).
+  healthRoutes(app, { db: database.db, limits });
+  metrics?.register(app, config);
 
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -11,6 +11,7 @@ import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import { DEFAULT_HASH_CONCURRENCY } from './auth/password.js';
 import { seconds } from './lib/duration.js';
 
 /** SECRET_KEY must carry at least this much entropy in production (256 bits). */
@@ -19,6 +20,10 @@ export const MIN_SECRET_KEY_BYTES = 32;
 export const MAX_TWILIO_TIMEOUT_MS = seconds(10);
 /** SMS_HOURLY_BUDGET's default: code sends per hour for the whole app (the SMS circuit breaker opens past it). */
 export const DEFAULT_SMS_HOURLY_BUDGET = 500;
+/** METRICS_TOKEN must be at least this long: it is the only thing between /metrics and the network. */
+export const MIN_METRICS_TOKEN_LENGTH = 16;
+/** WEB_CONCURRENCY's upper bound: more workers than this is a typo, not a machine. */
+export const MAX_WEB_CONCURRENCY = 64;
 
 export interface SmtpSettings {
   /** Either a connection URL (smtp://user:pass@host:587) or discrete fields. */
@@ -79,6 +84,15 @@ export interface Config {
     /** Code sends per hour for the whole app; past it the SMS circuit breaker opens. Default 500. */
     hourlyBudget: number;
   };
+  /** Password hashes (argon2id) running at once; more wait briefly, then get 503. Default: cores, at most 4. */
+  hashConcurrency: number;
+  /** Prometheus metrics at /metrics (METRICS_ENABLED); null (the default) = off, no route. */
+  metrics: {
+    /** When set, a client with `Authorization: Bearer <token>` may scrape from anywhere; otherwise loopback only. */
+    token: string | null;
+  } | null;
+  /** Processes `server.ts` runs (node:cluster workers); 1 (the default) = no cluster. */
+  webConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -122,6 +136,10 @@ const EnvSchema = z.object({
   RATE_LIMIT_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/).default('gatehouse')),
   SMS_ALLOWED_COUNTRIES: optionalString,
   SMS_HOURLY_BUDGET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_SMS_HOURLY_BUDGET)),
+  HASH_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(256).default(DEFAULT_HASH_CONCURRENCY)),
+  METRICS_ENABLED: booleanString,
+  METRICS_TOKEN: optionalString,
+  WEB_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(MAX_WEB_CONCURRENCY).default(1)),
 });
 
 export interface LoadConfigOptions {
@@ -214,6 +232,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
   const allowedCountries = parseCountries(e.SMS_ALLOWED_COUNTRIES, problems);
   if (e.REDIS_URL && !/^rediss?:\/\//.test(e.REDIS_URL)) problems.push('REDIS_URL must start with redis:// or rediss://');
+  if (e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < MIN_METRICS_TOKEN_LENGTH) {
+    problems.push(`METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 24\`).`);
+  }
+  if (e.METRICS_TOKEN !== undefined && !e.METRICS_ENABLED) problems.push('METRICS_TOKEN is set but METRICS_ENABLED is not true.');
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -234,6 +256,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     redisUrl: e.REDIS_URL ?? null,
     rateLimitKeyPrefix: e.RATE_LIMIT_KEY_PREFIX,
     sms: { allowedCountries, hourlyBudget: e.SMS_HOURLY_BUDGET },
+    hashConcurrency: e.HASH_CONCURRENCY,
+    metrics: e.METRICS_ENABLED ? { token: e.METRICS_TOKEN ?? null } : null,
+    webConcurrency: e.WEB_CONCURRENCY,
   });
 }
 

@@ -6,6 +6,7 @@ import type { PwnedPasswords } from './adapters/pwned-passwords/types.js';
 import type { VerifyService } from './adapters/verify/types.js';
 import type { Config } from './config.js';
 import type { Database } from './db/schema.js';
+import type { AppMetrics } from './http/metrics.js';
 import type { Clock } from './lib/duration.js';
 
 export interface AppContext {
@@ -19,4 +20,6 @@ export interface AppContext {
   pwnedPasswords: PwnedPasswords;
   /** Throttles, lockouts and the SMS guard (src/auth/limits.ts). */
   limits: Limits;
+  /** Counters the flows report to (Prometheus when METRICS_ENABLED=true, else a no-op). */
+  metrics: AppMetrics;
 }

@@ -418,6 +418,16 @@ export class Limits {
     await Promise.all([this.password.clear(accountKey(userId)), this.code.clear(accountKey(userId))]);
   }
 
+  /** True when the counters are in Redis (REDIS_URL). */
+  get usesRedis(): boolean {
+    return this.redis !== null;
+  }
+
+  /** Resolves when the counters' store answers (/readyz): at once in memory, a PING to Redis otherwise. */
+  async ping(): Promise<void> {
+    if (this.redis) await this.redis.ping();
+  }
+
   async close(): Promise<void> {
     if (this.redis) await this.redis.quit().catch(() => this.redis?.disconnect());
   }
@@ -431,7 +441,8 @@ export async function createLimits(config: Pick<Config, 'redisUrl' | 'rateLimitK
   let redis: Redis | null = null;
   if (config.redisUrl) {
     // No offline queue: while Redis is away, limiter calls fail at once and the in-memory insurance counts.
-    redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: seconds(5) });
+    // A command that gets no answer fails after a second (a hung Redis must not hang sign-ins).
+    redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: seconds(5), commandTimeout: seconds(1) });
     redis.on('error', (error: Error) => log.warn({ err: error }, 'Redis (rate limits): %s', error.message));
     try {
       await redis.connect();

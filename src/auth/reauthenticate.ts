@@ -25,7 +25,14 @@ export async function checkCurrentPassword(
   const key = accountKey(user.id);
   const attempt = await ctx.limits.password.begin(key);
   if (!attempt.ok) return { ok: false, message: REAUTH_MESSAGES.locked(attempt.retryAfterMs) };
-  if (await verifyPassword(user.password_hash, password)) {
+  let passwordOk: boolean;
+  try {
+    passwordOk = await verifyPassword(user.password_hash, password);
+  } catch (error) {
+    await ctx.limits.password.release(key); // no verdict (hashing busy → 503): a retry must not find the slot taken
+    throw error;
+  }
+  if (passwordOk) {
     await ctx.limits.password.succeed(key);
     return { ok: true };
   }

@@ -13,9 +13,10 @@
  */
 import FindMyWay from 'find-my-way';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PasswordHashingBusyError } from '../auth/password.js';
 import type { Config } from '../config.js';
 import { isDatabaseUnavailable } from '../db/database.js';
-import { clientErrorPage, methodNotAllowedPage, notFoundPage, serverErrorPage } from '../views/error-pages.js';
+import { busyPage, clientErrorPage, methodNotAllowedPage, notFoundPage, serverErrorPage } from '../views/error-pages.js';
 import { layout } from '../views/layout.js';
 
 const CLIENT_MESSAGES: Record<number, string> = {
@@ -66,14 +67,17 @@ export function errorHandler(config: Config) {
       );
     }
     const status = serverErrorStatus(error);
-    request.log.error({ err: error, status }, status === 503 ? 'request failed: database unavailable' : 'request failed');
+    // Too many hashes at once is overload, not a bug: a warning, and a page that says "busy, try again" (503).
+    const busy = error instanceof PasswordHashingBusyError;
+    if (busy) request.log.warn({ err: { code: error.code, message: error.message }, status }, 'request refused: password hashing busy');
+    else request.log.error({ err: error, status }, status === 503 ? 'request failed: database unavailable' : 'request failed');
     failedReplies.add(reply);
     // An outage is not a bug: its page carries no stack trace even in development.
     const detail = config.isProduction || status === 503 ? null : (error.stack ?? error.message);
     // Rendered without reply.page(): that would mint a CSRF secret and consume the flash cookie.
     const body = layout({
-      title: status === 503 ? 'Service unavailable' : 'Error',
-      body: serverErrorPage(request.id, status, detail),
+      title: busy ? 'Busy' : status === 503 ? 'Service unavailable' : 'Error',
+      body: busy ? busyPage() : serverErrorPage(request.id, status, detail),
       user: null,
       csrfToken: '',
       flash: null,

@@ -29,3 +29,9 @@ export function serverErrorPage(requestId: string, status: number, detail: strin
 <p>If it keeps happening, tell us this reference: <code class="request-id">${requestId}</code></p>
 ${detail ? html`<pre class="error-detail">${detail}</pre>` : ''}`;
 }
+
+/** 503 when too many sign-ins are being checked at once (src/auth/password.ts bounds the hashing). */
+export function busyPage(): SafeHtml {
+  return html`<h1>Gatehouse is busy</h1>
+<p>Too many people are signing in right now. Wait a few seconds and try again; nothing was changed.</p>`;
+}

@@ -41,7 +41,10 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
 
     // Credential stuffing: every attempt from this IP counts until it succeeds (src/auth/limits.ts).
     const fromIp = await ctx.limits.beginSignInFrom(request.ip);
-    if (!fromIp.ok) return refuse(TOO_MANY_SIGN_IN_ATTEMPTS(fromIp.retryAfterMs), 429);
+    if (!fromIp.ok) {
+      ctx.metrics.signIn('throttled');
+      return refuse(TOO_MANY_SIGN_IN_ATTEMPTS(fromIp.retryAfterMs), 429);
+    }
     const user = login.trim() ? await findUserByLogin(ctx.db, login.trim()) : undefined;
     // One failure counter per account id (so case, whitespace, username and email share it), or per typed
     // login when no account matches, so an unknown user locks exactly like a known one.
@@ -50,13 +53,24 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     if (!attempt.ok) {
       // Locked: even the right password gets the wrong-password answer, in the time a hash takes.
       await verifyAgainstDummy(password);
+      ctx.metrics.signIn('locked');
       return refuse();
     }
-    const passwordOk = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password);
+    let passwordOk: boolean;
+    try {
+      passwordOk = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password);
+    } catch (error) {
+      // No verdict (hashing busy → 503): free the account's attempt slot and the IP's point, so a retry is a fair try.
+      await ctx.limits.password.release(lockKey);
+      await ctx.limits.refundSignInFrom(request.ip);
+      throw error;
+    }
     if (!user || !passwordOk) {
       await ctx.limits.password.fail(lockKey);
+      ctx.metrics.signIn('failure');
       return refuse();
     }
+    ctx.metrics.signIn('success');
     await ctx.limits.password.succeed(lockKey);
     await ctx.limits.refundSignInFrom(request.ip);
 
