@@ -1,9 +1,9 @@
 /**
  * SQL for the durable mail outbox. A flow inserts its message in the same
  * transaction as the change that causes it; the worker (adapters/mail/outbox-worker.ts)
- * claims due rows and delivers them.
+ * claims due rows and delivers them. See docs/decisions/005-mail-outbox.md.
  */
-import type { Kysely } from 'kysely';
+import { PostgresIntrospector, type Kysely } from 'kysely';
 import type { Database, OutboxMail } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -35,22 +35,59 @@ export async function enqueueMail(db: Db, message: MailMessage, now: number): Pr
 }
 
 /**
- * Claims up to `limit` due messages for `lockMs`. Each claim is a
- * compare-and-swap that repeats every condition of "due" (unsent, not given
- * up, retry time reached, not locked), so two workers (or two instances) never
- * deliver the same row at once. The worker bounds each send to half the claim.
+ * Claims up to `limit` due messages for `lockMs`, oldest first, so that two
+ * workers (or two instances) never deliver the same row at once. The worker
+ * bounds each send to half the claim.
+ *
+ * - PostgreSQL: one transaction selects the due rows `FOR UPDATE SKIP LOCKED`
+ *   and stamps `locked_until` on them. A row another worker is claiming at that
+ *   moment is skipped rather than waited for, so concurrent workers take
+ *   disjoint batches without blocking each other.
+ * - SQLite (no row locks): a compare-and-swap per row that repeats every
+ *   condition of "due"; SQLite serializes the writes.
  */
 export async function claimDueMail(db: Db, now: number, lockMs: number, limit: number): Promise<OutboxMail[]> {
-  const due = await db
+  return isPostgres(db) ? claimWithRowLocks(db, now, lockMs, limit) : claimWithCompareAndSwap(db, now, lockMs, limit);
+}
+
+/**
+ * True for a PostgreSQL database. Asked of the Kysely instance (its public
+ * introspector), so every caller of this module, with or without plugins or
+ * inside a transaction, gets the right claim without passing the dialect.
+ */
+function isPostgres(db: Db): boolean {
+  return db.introspection instanceof PostgresIntrospector;
+}
+
+/** "Due": unsent, not given up, retry time reached, and not claimed (or the claim expired). */
+function selectDue(db: Db, now: number) {
+  return db
     .selectFrom('mail_outbox')
-    .selectAll()
     .where('sent_at', 'is', null)
     .where('failed_at', 'is', null)
     .where('next_attempt_at', '<=', now)
-    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]));
+}
+
+async function claimWithRowLocks(db: Db, now: number, lockMs: number, limit: number): Promise<OutboxMail[]> {
+  return db.transaction().execute(async (trx) => {
+    // The locks last until the transaction commits, right after the UPDATE; from then on the claim
+    // (locked_until) keeps other workers off the rows. In READ COMMITTED, FOR UPDATE re-checks the
+    // WHERE on a row that changed meanwhile, so a locked row is still due.
+    const due = await selectDue(trx, now).select('id').orderBy('id').limit(limit).forUpdate().skipLocked().execute();
+    if (due.length === 0) return [];
+    const claimed = await trx
+      .updateTable('mail_outbox')
+      .set({ locked_until: now + lockMs })
+      .where('id', 'in', due.map((r) => r.id))
+      .returningAll()
+      .execute();
+    return claimed.sort((a, b) => a.id - b.id);
+  });
+}
+
+async function claimWithCompareAndSwap(db: Db, now: number, lockMs: number, limit: number): Promise<OutboxMail[]> {
+  const due = await selectDue(db, now).selectAll().orderBy('id').limit(limit).execute();
   const claimed: OutboxMail[] = [];
   for (const row of due) {
     // The swap repeats every condition of "due": between the SELECT and here another

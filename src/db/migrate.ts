@@ -33,14 +33,32 @@ class ListedMigrations implements MigrationProvider {
 
 /** Bring the schema up to date. Throws (with the failing migration's error) when one fails. */
 export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
-  const migrator = new Migrator({
-    db: handle.db,
-    provider: new ListedMigrations(handle.dialect),
-    migrationTableSchema: await migrationTableSchema(handle),
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const schema = await migrationTableSchema(handle);
+  const migrator = new Migrator({ db: handle.db, provider: new ListedMigrations(handle.dialect), migrationTableSchema: schema });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    if (attempt < MIGRATE_ATTEMPTS && isOtherSchemaDropped(error, schema)) continue;
+    throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
+  }
+}
+
+/** Attempts when another schema vanishes under the migrator's catalog scan (see isOtherSchemaDropped). */
+const MIGRATE_ATTEMPTS = 5;
+
+/**
+ * PostgreSQL: Kysely's migrator lists the tables of every schema in the
+ * database (`has_schema_privilege(nspname, …)` per schema) to find its own. A
+ * schema dropped by someone else during that scan (a test's throw-away schema,
+ * another tenant's) fails it with 3F000 "schema … does not exist", though
+ * nothing is wrong with ours. The scan belongs to the migrator's "do my tables
+ * exist yet?" checks, which come before any migration runs and are
+ * idempotent, so the whole call is simply made again.
+ */
+function isOtherSchemaDropped(error: unknown, ownSchema: string | undefined): boolean {
+  if (ownSchema === undefined || typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === '3F000' && typeof message === 'string' && !message.includes(`"${ownSchema}"`);
 }
 
 /**

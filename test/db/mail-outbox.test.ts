@@ -105,35 +105,76 @@ describe.each(forEachDatabase())('mail outbox on $name', (target) => {
     expect([...ids].sort((a, b) => a - b)).toEqual((await listOutbox(db)).map((r) => r.id));
   });
 
-  it('does not claim a row another worker claimed and gave up on after this claimer read it', async () => {
-    const { db } = handle();
-    const other = target.openAnother().db;
-    await enqueueMail(db, message(), T0);
-    const claimer = pauseAfterFirstSelect(db, async () => {
-      const [mail] = await claimDueMail(other, T0, LOCK, 10);
-      if (!mail) throw new Error('the other worker should have claimed the row');
-      await markMailFailed(other, mail.id, 'rejected for good', null, T0);
+  if (target.name === 'sqlite') {
+    // Between its SELECT and its UPDATE another worker can act on the row; the swap must notice.
+    it('compare-and-swap (SQLite has no row locks): does not claim a row another worker claimed and gave up on after this claimer read it', async () => {
+      const { db } = handle();
+      const other = target.openAnother().db;
+      await enqueueMail(db, message(), T0);
+      const claimer = pauseAfterFirstSelect(db, async () => {
+        const [mail] = await claimDueMail(other, T0, LOCK, 10);
+        if (!mail) throw new Error('the other worker should have claimed the row');
+        await markMailFailed(other, mail.id, 'rejected for good', null, T0);
+      });
+      expect(await claimDueMail(claimer, T0, LOCK, 10)).toEqual([]);
+      expect((await listOutbox(db))[0]).toMatchObject({ failed_at: T0, attempts: 1, locked_until: null });
     });
-    expect(await claimDueMail(claimer, T0, LOCK, 10)).toEqual([]);
-    expect((await listOutbox(db))[0]).toMatchObject({ failed_at: T0, attempts: 1, locked_until: null });
-  });
 
-  it('does not claim a row rescheduled for later after this claimer read it, and returns the current row', async () => {
-    const { db } = handle();
-    const other = target.openAnother().db;
-    await enqueueMail(db, message(), T0);
-    await enqueueMail(db, message(), T0);
-    const [laterId, nowId] = (await listOutbox(db)).map((r) => r.id);
-    const claimer = pauseAfterFirstSelect(db, async () => {
-      const mails = await claimDueMail(other, T0, LOCK, 10);
-      expect(mails.map((m) => m.id)).toEqual([laterId, nowId]);
+    it('compare-and-swap (SQLite has no row locks): does not claim a row rescheduled for later after this claimer read it, and returns the current row', async () => {
+      const { db } = handle();
+      const other = target.openAnother().db;
+      await enqueueMail(db, message(), T0);
+      await enqueueMail(db, message(), T0);
+      const [laterId, nowId] = (await listOutbox(db)).map((r) => r.id);
+      const claimer = pauseAfterFirstSelect(db, async () => {
+        const mails = await claimDueMail(other, T0, LOCK, 10);
+        expect(mails.map((m) => m.id)).toEqual([laterId, nowId]);
+        await markMailFailed(other, laterId!, 'try later', T0 + 5 * LOCK, T0);
+        await markMailFailed(other, nowId!, 'try again now', T0, T0);
+      });
+      const claimed = await claimDueMail(claimer, T0, LOCK, 10);
+      expect(claimed.map((m) => m.id)).toEqual([nowId]);
+      expect(claimed[0]).toMatchObject({ attempts: 1, last_error: 'try again now', locked_until: T0 + LOCK });
+    });
+  }
+
+  if (target.name === 'postgres') {
+    // SELECT … FOR UPDATE SKIP LOCKED: while one claimer holds a row, another skips it (neither waits nor takes it).
+    it('row locks (PostgreSQL): a row another claimer is claiming right now is skipped, not waited for nor handed out twice', async () => {
+      const { db } = handle();
+      const other = target.openAnother().db;
+      for (let i = 0; i < 3; i++) await enqueueMail(db, message(), T0);
+      const ids = (await listOutbox(db)).map((r) => r.id);
+      let meanwhile: number[] | undefined;
+      const claimer = pauseAfterFirstSelect(db, async () => {
+        // The claimer has locked the first two rows and not yet stamped them; a waiting claim would hang here.
+        const started = Date.now();
+        meanwhile = (await claimDueMail(other, T0, LOCK, 10)).map((r) => r.id);
+        expect(Date.now() - started).toBeLessThan(2000);
+      });
+      const claimed = await claimDueMail(claimer, T0, LOCK, 2);
+      expect(claimed.map((r) => r.id)).toEqual(ids.slice(0, 2));
+      expect(meanwhile).toEqual(ids.slice(2));
+      expect(claimed.every((r) => r.locked_until === T0 + LOCK)).toBe(true);
+      expect(await claimDueMail(other, T0, LOCK, 10)).toEqual([]);
+    });
+
+    it('row locks (PostgreSQL): a claim returns the current row, rescheduled by a worker that held it before', async () => {
+      const { db } = handle();
+      const other = target.openAnother().db;
+      await enqueueMail(db, message(), T0);
+      await enqueueMail(db, message(), T0);
+      const [laterId, nowId] = (await listOutbox(db)).map((r) => r.id);
+      const first = await claimDueMail(other, T0, LOCK, 10);
+      expect(first.map((m) => m.id)).toEqual([laterId, nowId]);
+      expect(await claimDueMail(db, T0, LOCK, 10)).toEqual([]);
       await markMailFailed(other, laterId!, 'try later', T0 + 5 * LOCK, T0);
       await markMailFailed(other, nowId!, 'try again now', T0, T0);
+      const claimed = await claimDueMail(db, T0, LOCK, 10);
+      expect(claimed.map((m) => m.id)).toEqual([nowId]);
+      expect(claimed[0]).toMatchObject({ attempts: 1, last_error: 'try again now', locked_until: T0 + LOCK });
     });
-    const claimed = await claimDueMail(claimer, T0, LOCK, 10);
-    expect(claimed.map((m) => m.id)).toEqual([nowId]);
-    expect(claimed[0]).toMatchObject({ attempts: 1, last_error: 'try again now', locked_until: T0 + LOCK });
-  });
+  }
 
   it('markMailSent ends the message: sent_at set, attempt counted, never claimed again', async () => {
     const { db } = handle();

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
-import { sql } from 'kysely';
 import { createUser, startTestApp, TEST_SECRET, type TestApp } from '../support/app.js';
 import { csrfTokenIn, TestClient } from '../support/client.js';
+import { withRefusedWrites } from '../support/db-faults.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -164,14 +164,11 @@ describe('server errors', () => {
   it('a request that fails half-way leaves nothing half-written (its transaction is rolled back)', async () => {
     const user = await createUser(t.app);
     // Make the mail insert fail inside the reset flow's transaction, after the token was written.
-    await sql`CREATE TRIGGER fail_mail BEFORE INSERT ON mail_outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END`.execute(t.app.ctx.db);
-    try {
+    await withRefusedWrites(t.app.ctx.db, { table: 'mail_outbox', on: 'INSERT', message: 'disk full' }, async () => {
       const res = await new TestClient(t.app).submit('/reset-password', { email: user.email });
       expect(res.status).toBe(500);
       const tokens = await t.app.ctx.db.selectFrom('password_reset_tokens').selectAll().where('user_id', '=', user.id).execute();
       expect(tokens).toEqual([]);
-    } finally {
-      await sql`DROP TRIGGER fail_mail`.execute(t.app.ctx.db);
-    }
+    });
   });
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import { type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/auth/tokens.js';
 import { OutboxWorker, type OutboxWorkerOptions } from '../../src/adapters/mail/outbox-worker.js';
@@ -18,8 +18,10 @@ import { enqueueMail, listOutbox, pendingMailCount } from '../../src/db/mail-out
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { OutboxMail } from '../../src/db/schema.js';
 import { seconds, systemClock } from '../../src/lib/duration.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, startTestApp, TEST_BACKEND, type TestApp } from '../support/app.js';
 import { csrfTokenIn, TestClient, type Page } from '../support/client.js';
+import { createPostgresSchema, type PostgresSchema } from '../support/databases.js';
+import { withRefusedWrites } from '../support/db-faults.js';
 import { eventually, SmtpSink } from '../support/smtp-sink.js';
 
 const FROM = 'Gatehouse <no-reply@gatehouse.example>';
@@ -149,13 +151,7 @@ describe('the outbox over SMTP', () => {
 
 describe('the reset token and its mail are written in one transaction', () => {
   async function withTrigger(table: 'mail_outbox' | 'password_reset_tokens', run: () => Promise<void>): Promise<void> {
-    const db = t.app.ctx.db;
-    await sql`CREATE TRIGGER refuse_insert BEFORE INSERT ON ${sql.table(table)} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`.execute(db);
-    try {
-      await run();
-    } finally {
-      await sql`DROP TRIGGER refuse_insert`.execute(db);
-    }
+    await withRefusedWrites(t.app.ctx.db, { table, on: 'INSERT' }, run);
   }
 
   it('stores no new token, and keeps the previous link working, when the mail cannot be queued', async () => {
@@ -217,9 +213,10 @@ class AfterFirstOutboxRead implements KyselyPlugin {
   }
 }
 
-describe('two workers on one database', () => {
+describe(`two workers on one database (${TEST_BACKEND})`, () => {
   let dir: string;
   const handles: DatabaseHandle[] = [];
+  const schemas: PostgresSchema[] = [];
   const transports: SmtpMailTransport[] = [];
 
   beforeAll(() => {
@@ -227,20 +224,34 @@ describe('two workers on one database', () => {
   });
   afterAll(async () => {
     for (const transport of transports) transport.close();
-    for (const handle of handles) await handle.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      for (const handle of handles) await handle.destroy();
+      for (const schema of schemas) await schema.drop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   /**
-   * A fresh database file, opened twice as two app instances would, with one
-   * worker on each connection. `beforeClaim(b)` runs once, after worker a has
-   * read the due rows and before it claims them.
+   * A fresh database (a SQLite file, or a PostgreSQL schema on the PostgreSQL
+   * run), opened twice as two app instances would, with one worker on each
+   * connection. `beforeClaim(b)` runs once, after worker a has read the due
+   * rows and before it claims them.
    */
   async function twoInstances(options: OutboxWorkerOptions = {}, beforeClaim?: (b: OutboxWorker) => Promise<void>) {
-    const url = `sqlite:${join(dir, `outbox-${handles.length}.db`)}`;
-    const first = openDatabase(url);
-    const second = openDatabase(url);
-    handles.push(first, second);
+    let first: DatabaseHandle;
+    let second: DatabaseHandle;
+    if (TEST_BACKEND === 'postgres') {
+      const schema = await createPostgresSchema();
+      schemas.push(schema);
+      first = schema.openHandle();
+      second = schema.openHandle();
+    } else {
+      const url = `sqlite:${join(dir, `outbox-${handles.length}.db`)}`;
+      first = openDatabase(url);
+      second = openDatabase(url);
+      handles.push(first, second);
+    }
     await migrateToLatest(first);
     const worker = (db: DatabaseHandle['db']) => {
       const transport = new SmtpMailTransport({ url: sink.url });
@@ -303,54 +314,78 @@ describe('two workers on one database', () => {
     expect(await pendingMailCount(db)).toBe(0);
   });
 
-  it('do not send a message again that the other worker delivered after this one read it', async () => {
-    const { db, a } = await twoInstances({}, async (b) => {
-      expect(await b.deliverDue()).toBe(1);
+  if (TEST_BACKEND === 'sqlite') {
+    // Worker a reads due rows, then the other worker acts on them before a claims: the swap must notice.
+    it('compare-and-swap (SQLite has no row locks): do not send a message again that the other worker delivered after this one read it', async () => {
+      const { db, a } = await twoInstances({}, async (b) => {
+        expect(await b.deliverDue()).toBe(1);
+      });
+      await enqueue(db, 1, 'delivered-meanwhile');
+
+      expect(await a.deliverDue()).toBe(0);
+      expect(await sink.waitForMessages(1)).toHaveLength(1);
+      await sleep(QUIET_PERIOD_MS);
+      expect(sink.takeUnread()).toEqual([]);
+      const [row] = await listOutbox(db);
+      expect(row?.attempts).toBe(1);
     });
-    await enqueue(db, 1, 'delivered-meanwhile');
 
-    expect(await a.deliverDue()).toBe(0);
-    expect(await sink.waitForMessages(1)).toHaveLength(1);
-    await sleep(QUIET_PERIOD_MS);
-    expect(sink.takeUnread()).toEqual([]);
-    const [row] = await listOutbox(db);
-    expect(row?.attempts).toBe(1);
-  });
+    it('compare-and-swap (SQLite has no row locks): do not send a message that the other worker gave up on after this one read it', async () => {
+      const { db, a } = await twoInstances({ maxAttempts: 1 }, async (b) => {
+        sink.reject({ times: 1 });
+        expect(await b.deliverDue()).toBe(0);
+      });
+      await enqueue(db, 1, 'given-up-meanwhile');
+      const firstAttempt = sink.deliveries.length;
 
-  it('do not send a message that the other worker gave up on after this one read it', async () => {
-    const { db, a } = await twoInstances({ maxAttempts: 1 }, async (b) => {
-      sink.reject({ times: 1 });
-      expect(await b.deliverDue()).toBe(0);
+      expect(await a.deliverDue()).toBe(0);
+      await sleep(QUIET_PERIOD_MS);
+      expect(sink.takeUnread()).toEqual([]);
+      expect(sink.deliveries.length - firstAttempt).toBe(1);
+      const [row] = await listOutbox(db);
+      expect(row?.failed_at).not.toBeNull();
+      expect(row?.sent_at).toBeNull();
+      expect(row?.attempts).toBe(1);
     });
-    await enqueue(db, 1, 'given-up-meanwhile');
-    const firstAttempt = sink.deliveries.length;
 
-    expect(await a.deliverDue()).toBe(0);
-    await sleep(QUIET_PERIOD_MS);
-    expect(sink.takeUnread()).toEqual([]);
-    expect(sink.deliveries.length - firstAttempt).toBe(1);
-    const [row] = await listOutbox(db);
-    expect(row?.failed_at).not.toBeNull();
-    expect(row?.sent_at).toBeNull();
-    expect(row?.attempts).toBe(1);
-  });
+    it('compare-and-swap (SQLite has no row locks): do not retry a message before its back-off when the other worker failed it after this one read it', async () => {
+      const { db, a } = await twoInstances({ retryBaseMs: seconds(60) }, async (b) => {
+        sink.reject({ times: 1 });
+        expect(await b.deliverDue()).toBe(0);
+      });
+      await enqueue(db, 1, 'failed-meanwhile');
+      const firstAttempt = sink.deliveries.length;
 
-  it('do not retry a message before its back-off when the other worker failed it after this one read it', async () => {
-    const { db, a } = await twoInstances({ retryBaseMs: seconds(60) }, async (b) => {
-      sink.reject({ times: 1 });
-      expect(await b.deliverDue()).toBe(0);
+      expect(await a.deliverDue()).toBe(0);
+      expect(sink.deliveries.length - firstAttempt).toBe(1);
+      const [row] = await listOutbox(db);
+      expect(row?.attempts).toBe(1);
+      expect(row?.sent_at).toBeNull();
+      expect(row?.failed_at).toBeNull();
+      expect(row?.next_attempt_at).toBeGreaterThan(systemClock.now() + seconds(30));
     });
-    await enqueue(db, 1, 'failed-meanwhile');
-    const firstAttempt = sink.deliveries.length;
+  }
 
-    expect(await a.deliverDue()).toBe(0);
-    expect(sink.deliveries.length - firstAttempt).toBe(1);
-    const [row] = await listOutbox(db);
-    expect(row?.attempts).toBe(1);
-    expect(row?.sent_at).toBeNull();
-    expect(row?.failed_at).toBeNull();
-    expect(row?.next_attempt_at).toBeGreaterThan(systemClock.now() + seconds(30));
-  });
+  if (TEST_BACKEND === 'postgres') {
+    it('row locks (PostgreSQL): while one worker is claiming a message the other skips it, and it is sent once', async () => {
+      let meanwhile = -1;
+      const { db, a } = await twoInstances({}, async (b) => {
+        meanwhile = await b.deliverDue(); // a holds the row FOR UPDATE: b must skip it, not wait for it
+      });
+      await enqueue(db, 1, 'locked-meanwhile');
+      const firstAttempt = sink.deliveries.length;
+
+      expect(await a.deliverDue()).toBe(1);
+      expect(meanwhile).toBe(0);
+      expect(await sink.waitForMessages(1)).toHaveLength(1);
+      await sleep(QUIET_PERIOD_MS);
+      expect(sink.takeUnread()).toEqual([]);
+      expect(sink.deliveries.length - firstAttempt).toBe(1);
+      const [row] = await listOutbox(db);
+      expect(row).toMatchObject({ attempts: 1, failed_at: null });
+      expect(row?.sent_at).not.toBeNull();
+    });
+  }
 });
 
 describe('an SMTP server that accepts the connection and then never answers', () => {

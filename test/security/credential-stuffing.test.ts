@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGN_IN_FAILURES_PER_IP } from '../../src/auth/limits.js';
 import { hours, seconds } from '../../src/lib/duration.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, MEMORY_RATE_LIMITS, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient, type Page } from '../support/client.js';
 import { fakeDate, type FakeTime } from '../support/time.js';
 
@@ -17,7 +17,8 @@ let t: TestApp;
 let time: FakeTime;
 beforeAll(async () => {
   time = fakeDate();
-  t = await startTestApp();
+  // Rate limits in memory on the PostgreSQL run too: these tests wait out lockout windows with a fake Date, which Redis TTLs ignore.
+  t = await startTestApp({ ...MEMORY_RATE_LIMITS });
 });
 afterAll(async () => {
   await t.close();

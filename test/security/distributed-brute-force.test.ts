@@ -7,12 +7,11 @@
  * prefix of this file's own, deleted afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type GatehouseApp } from '../../src/app.js';
 import { accountKey, CODE_SENDS_PER_IP } from '../../src/auth/limits.js';
-import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import type { DatabaseHandle } from '../../src/db/database.js';
 import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient } from '../support/client.js';
 
@@ -37,15 +36,14 @@ async function keysWithPrefix(): Promise<string[]> {
 beforeAll(async () => {
   redis = new Redis(REDIS_URL);
   a = await startTestApp({ REDIS_URL, RATE_LIMIT_KEY_PREFIX: prefix });
-  // Instance B: the same config and the same database file, its own process state.
-  shared = openDatabase(`sqlite:${join(a.dir, 'test.db')}`);
+  // Instance B: the same config and the same database (SQLite file or PostgreSQL schema), its own process state.
+  shared = a.openSharedDatabase();
   b = await buildApp(a.config, { database: shared, logger: false });
   await b.ready();
 });
 afterAll(async () => {
   await b?.close();
-  await shared?.destroy();
-  await a?.close();
+  await a?.close(); // also closes `shared`
   const keys = await keysWithPrefix();
   if (keys.length > 0) await redis.del(...keys);
   await redis.quit();

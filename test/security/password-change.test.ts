@@ -13,13 +13,13 @@
  * is replaced, every session of the user is deleted, a notice mail is queued,
  * and this browser gets a new session id.
  */
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/auth/password.js';
 import { listOutbox } from '../../src/db/mail-outbox.js';
 import { findUserById } from '../../src/db/users.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
+import { withRefusedWrites } from '../support/db-faults.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -112,12 +112,9 @@ describe('after a change, every other session ends', () => {
     const other = new TestClient(t.app);
     await signIn(other, user.username, user.password);
     const cookieBefore = sessionCookie(client);
-    await sql`CREATE TRIGGER refuse_mail BEFORE INSERT ON mail_outbox BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`.execute(t.app.ctx.db);
-    try {
+    await withRefusedWrites(t.app.ctx.db, { table: 'mail_outbox', on: 'INSERT' }, async () => {
       expect((await change(client, user.password)).status).toBe(500);
-    } finally {
-      await sql`DROP TRIGGER refuse_mail`.execute(t.app.ctx.db);
-    }
+    });
     expect(await verifyPassword((await findUserById(t.app.ctx.db, user.id))!.password_hash, user.password)).toBe(true);
     expect(await signedInAs(other)).toBe(true);
     expect(sessionCookie(client)).toBe(cookieBefore);

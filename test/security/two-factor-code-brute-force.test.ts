@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult, StartResult, VerifyService } from '../../src/adapters/verify/types.js';
 import { accountKey, FREE_CONSECUTIVE_FAILURES } from '../../src/auth/limits.js';
 import { minutes, seconds } from '../../src/lib/duration.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, MEMORY_RATE_LIMITS, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, signIn, TestClient, type Page } from '../support/client.js';
 import { fakeDate, type FakeTime } from '../support/time.js';
 
@@ -34,7 +34,8 @@ let time: FakeTime;
 const verify = new FixedCodeVerify();
 beforeAll(async () => {
   time = fakeDate();
-  t = await startTestApp({}, { verify });
+  // Rate limits in memory on the PostgreSQL run too: these tests wait out lockout windows with a fake Date, which Redis TTLs ignore.
+  t = await startTestApp({ ...MEMORY_RATE_LIMITS }, { verify });
 });
 afterAll(async () => {
   await t.close();

@@ -1,44 +1,153 @@
 /**
- * Builds a Gatehouse app for one test file: its own SQLite file in a temp
- * folder (or a database handle the test opened), silent logs, and whatever
- * stand-ins the test passes. The real adapters run unless replaced.
+ * Builds a Gatehouse app for one test file, on the backend the run asks for:
+ *
+ * - default (SQLite): its own SQLite file in a temp folder, rate limits in this
+ *   process's memory;
+ * - `GATEHOUSE_TEST_DB=postgres`: its own throw-away PostgreSQL schema
+ *   (`gh_test_<random>` in TEST_POSTGRES_URL) and, unless the test sets
+ *   REDIS_URL itself, rate limits in Redis (TEST_REDIS_URL, default
+ *   redis://127.0.0.1:6379) under a key prefix of its own.
+ *
+ * close() drops the schema and deletes the prefix's keys, also when the app
+ * failed to build. Silent logs; the real adapters run unless the test passes
+ * stand-ins. `npm test` runs the whole suite once per backend
+ * (test/support/backend-pass.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { buildApp, type BuildOptions, type GatehouseApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { hashPassword } from '../../src/auth/password.js';
+import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { enableTwoFactor, insertUser, normalizeEmail, normalizeUsername } from '../../src/db/users.js';
 import type { User } from '../../src/db/schema.js';
+import { createPostgresSchema, TEST_POSTGRES_URL, type PostgresSchema } from './databases.js';
 
 export const TEST_SECRET = 'test-secret-key-that-is-at-least-32-bytes-long';
+
+export type TestBackend = 'sqlite' | 'postgres';
+
+/** The backend of this run: `GATEHOUSE_TEST_DB=postgres` for PostgreSQL + Redis, anything else (or unset) for SQLite. */
+export const TEST_BACKEND: TestBackend = process.env.GATEHOUSE_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
+
+/** The Redis of the PostgreSQL + Redis run (and of the tests that always need Redis). */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Pass to startTestApp to keep rate limits in this process's memory on every
+ * run: for tests that wait out lockout windows by faking `Date` (support/time.ts),
+ * which Redis TTLs ignore. The Redis store's counting and lockouts are tested
+ * across instances in security/distributed-brute-force and scale/two-instances.
+ */
+export const MEMORY_RATE_LIMITS: Record<string, string> = Object.freeze({ REDIS_URL: '' });
 
 export interface TestApp {
   app: GatehouseApp;
   config: Config;
+  /** A temp folder of the test's own (the SQLite file lives here on the SQLite backend). */
   dir: string;
+  /** The database this app runs on (a test that names its own DATABASE_URL may differ from the run's). */
+  backend: TestBackend;
+  /**
+   * Another connection to the app's database (the same SQLite file or PostgreSQL
+   * schema), e.g. for a second app instance. Closed by close().
+   */
+  openSharedDatabase(): DatabaseHandle;
   close(): Promise<void>;
+}
+
+/**
+ * DATABASE_URL for a PostgreSQL schema: the server's URL with `options=-c
+ * search_path=<schema>`, which node-postgres sends at connect, so the app opens
+ * its own pool on the schema exactly as it would in production.
+ */
+export function postgresUrlForSchema(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+/** A unique RATE_LIMIT_KEY_PREFIX for one test app (or one group of instances). */
+export function uniqueRedisPrefix(): string {
+  return `gh-test-${randomBytes(6).toString('hex')}`;
+}
+
+/** Deletes every Redis key under `prefix:` (SCAN, not KEYS, so a shared Redis is not blocked). */
+export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
+  redis.on('error', () => undefined); // connect() and the commands reject with it
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
-  const config = loadConfig(
-    { NODE_ENV: 'test', SECRET_KEY: TEST_SECRET, DATABASE_URL: `sqlite:${join(dir, 'test.db')}`, LOG_LEVEL: 'silent', ...env },
-    { envFile: null, dataDir: dir },
-  );
-  const app = await buildApp(config, { logger: false, ...options });
-  await app.ready();
-  return {
-    app,
-    config,
-    dir,
-    close: async () => {
-      await app.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  const shared: DatabaseHandle[] = [];
+  const cleanUp = async () => {
+    // Every step runs even when an earlier one throws; the first error is reported.
+    const errors: unknown[] = [];
+    for (const step of [async () => void (await Promise.all(shared.splice(0).map((h) => h.destroy()))), ...cleanups.splice(0).reverse()]) {
+      try {
+        await step();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
   };
+  try {
+    const backendEnv: Record<string, string> = { DATABASE_URL: `sqlite:${join(dir, 'test.db')}` };
+    // A test that names its own DATABASE_URL keeps it; otherwise the PostgreSQL run gives every app a fresh schema.
+    if (TEST_BACKEND === 'postgres' && env.DATABASE_URL === undefined && options.database === undefined) {
+      const schema: PostgresSchema = await createPostgresSchema();
+      cleanups.push(() => schema.drop());
+      backendEnv.DATABASE_URL = postgresUrlForSchema(TEST_POSTGRES_URL, schema.name);
+    }
+    // …and rate limits in Redis under a prefix of its own, unless the test chose a store (REDIS_URL, even '').
+    if (TEST_BACKEND === 'postgres' && env.REDIS_URL === undefined) {
+      const prefix = env.RATE_LIMIT_KEY_PREFIX ?? uniqueRedisPrefix();
+      cleanups.push(() => deleteRedisKeys(TEST_REDIS_URL, prefix));
+      backendEnv.REDIS_URL = TEST_REDIS_URL;
+      backendEnv.RATE_LIMIT_KEY_PREFIX = prefix;
+    }
+    const config = loadConfig(
+      { NODE_ENV: 'test', SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'silent', ...backendEnv, ...env },
+      { envFile: null, dataDir: dir },
+    );
+    const app = await buildApp(config, { logger: false, ...options });
+    cleanups.push(() => app.close());
+    await app.ready();
+    return {
+      app,
+      config,
+      dir,
+      backend: config.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres',
+      openSharedDatabase: () => {
+        const handle = options.database ? null : openDatabase(config.databaseUrl);
+        if (!handle) throw new Error('openSharedDatabase(): the test passed its own database handle; open another one itself');
+        shared.push(handle);
+        return handle;
+      },
+      close: cleanUp,
+    };
+  } catch (error) {
+    await cleanUp().catch(() => undefined); // the build error is the one worth seeing
+    throw error;
+  }
 }
 
 /** The password of users made by createUser unless a test chooses one. */
