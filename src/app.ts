@@ -16,12 +16,10 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { DevMailTransport } from './adapters/mail/dev.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './adapters/mail/outbox-worker.js';
-import { SmtpMailTransport } from './adapters/mail/smtp.js';
 import type { MailTransport } from './adapters/mail/types.js';
 import { pwnedPasswordsOff } from './adapters/pwned-passwords/off.js';
 import { PwnedPasswordsRangeApi } from './adapters/pwned-passwords/range-api.js';
 import { DevVerifyService } from './adapters/verify/dev.js';
-import { TwilioVerifyService } from './adapters/verify/twilio.js';
 import type { VerifyService } from './adapters/verify/types.js';
 import { csrfCookieName, isCrossSiteRequest } from './auth/csrf.js';
 import { commonPasswords } from './auth/password-blocklist.js';
@@ -45,7 +43,7 @@ import { smsTwoFactorRoutes } from './features/two-factor/sms/routes.js';
 import { errorHandler, frameworkErrorHandler, trackRoutesForMethodNotAllowed, withholdCookiesOnServerErrors } from './http/errors.js';
 import { zodValidatorCompiler } from './http/form-schema.js';
 import { healthRoutes } from './http/health.js';
-import { metricsOff, PrometheusMetrics } from './http/metrics.js';
+import { metricsOff } from './http/metrics-off.js';
 import { pagesPlugin } from './http/pages.js';
 import { hours, systemClock, type Clock } from './lib/duration.js';
 
@@ -127,9 +125,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const clock = options.clock ?? systemClock;
   const verify =
     options.verify ??
-    (config.twilio ? new TwilioVerifyService(config.twilio, app.log) : new DevVerifyService(database.db, config.secretKey, clock, app.log));
+    // Vendor SDKs load only when configured: the embedded default stays small (idle RSS, start time).
+    (config.twilio
+      ? new (await import('./adapters/verify/twilio.js')).TwilioVerifyService(config.twilio, app.log)
+      : new DevVerifyService(database.db, config.secretKey, clock, app.log));
   const transport: MailTransport =
-    options.mailTransport ?? (config.mail.smtp ? new SmtpMailTransport(config.mail.smtp) : new DevMailTransport(database.db, clock, app.log));
+    options.mailTransport ??
+    (config.mail.smtp ? new (await import('./adapters/mail/smtp.js')).SmtpMailTransport(config.mail.smtp) : new DevMailTransport(database.db, clock, app.log));
   const outbox = new OutboxWorker(database.db, transport, config.mail.from, clock, app.log, options.outbox);
   const pwnedPasswords = config.pwnedPasswords ? new PwnedPasswordsRangeApi(config.pwnedPasswords, app.log) : pwnedPasswordsOff;
   let limits: Limits;
@@ -142,7 +144,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.isProduction && !config.redisUrl) {
     app.log.warn('Rate limits and lockouts are counted in this process only: set REDIS_URL when running more than one instance.');
   }
-  const metrics = config.metrics ? new PrometheusMetrics(database.db, app.log) : null;
+  const metrics = config.metrics ? new (await import('./http/metrics.js')).PrometheusMetrics(database.db, app.log) : null;
   const ctx: AppContext = {
     config,
     db: database.db,

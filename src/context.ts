@@ -6,7 +6,7 @@ import type { PwnedPasswords } from './adapters/pwned-passwords/types.js';
 import type { VerifyService } from './adapters/verify/types.js';
 import type { Config } from './config.js';
 import type { Database } from './db/schema.js';
-import type { AppMetrics } from './http/metrics.js';
+import type { AppMetrics } from './http/metrics-off.js';
 import type { Clock } from './lib/duration.js';
 
 export interface AppContext {

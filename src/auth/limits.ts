@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { StartFailure, VerifyChannel, VerifyService } from '../adapters/verify/types.js';
@@ -442,6 +442,8 @@ export async function createLimits(config: Pick<Config, 'redisUrl' | 'rateLimitK
   if (config.redisUrl) {
     // No offline queue: while Redis is away, limiter calls fail at once and the in-memory insurance counts.
     // A command that gets no answer fails after a second (a hung Redis must not hang sign-ins).
+    // ioredis is loaded only when REDIS_URL is set: the embedded default never pays for it.
+    const { Redis } = await import('ioredis');
     redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: seconds(5), commandTimeout: seconds(1) });
     redis.on('error', (error: Error) => log.warn({ err: error }, 'Redis (rate limits): %s', error.message));
     try {

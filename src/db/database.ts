@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pgTypes from 'pg';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -34,7 +35,10 @@ export const PG_CONNECT_TIMEOUT_MS = 3000;
 const PG_INT8_OID = 20;
 
 const typeParser = ((oid: number): ((value: string) => unknown) =>
-  oid === PG_INT8_OID ? Number : (pg.types.getTypeParser(oid) as (value: string) => unknown)) as typeof pg.types.getTypeParser;
+  oid === PG_INT8_OID ? Number : (loadPg().types.getTypeParser(oid) as (value: string) => unknown)) as typeof pgTypes.types.getTypeParser;
+
+/** pg is loaded only when a PostgreSQL URL is used: the SQLite default never pays for it. */
+const loadPg = (): typeof pgTypes => createRequire(import.meta.url)('pg') as typeof pgTypes;
 
 export function openDatabase(url: string, options: OpenDatabaseOptions = {}): DatabaseHandle {
   if (url.startsWith('sqlite:')) {
@@ -52,6 +56,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
     if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
       throw new Error(`Invalid PostgreSQL schema name: ${options.schema}`);
     }
+    const pg = loadPg();
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,

@@ -38,14 +38,9 @@ export const REQUEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 /** Counting the outbox at a scrape gives up after this long (the gauge keeps its last value). */
 export const OUTBOX_DEPTH_TIMEOUT_MS = seconds(1);
 
-export type SignInOutcome = 'success' | 'failure' | 'locked' | 'throttled';
+import type { AppMetrics, SignInOutcome } from './metrics-off.js';
 
-/** What the flows report. A no-op when metrics are off. */
-export interface AppMetrics {
-  signIn(outcome: SignInOutcome): void;
-}
-
-export const metricsOff: AppMetrics = { signIn: () => undefined };
+export type { AppMetrics, SignInOutcome };
 
 /** The route label of a request: its pattern, or `unmatched` for a 404 (a raw URL would be unbounded). */
 function routeLabel(request: FastifyRequest): string {

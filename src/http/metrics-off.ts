@@ -1,0 +1,11 @@
+/**
+ * What the flows report to metrics, and the no-op used when metrics are off.
+ * Kept apart from metrics.ts so an app without METRICS_ENABLED never loads prom-client.
+ */
+export type SignInOutcome = 'success' | 'failure' | 'locked' | 'throttled';
+
+export interface AppMetrics {
+  signIn(outcome: SignInOutcome): void;
+}
+
+export const metricsOff: AppMetrics = { signIn: () => undefined };
