@@ -206,7 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   } else if (twilioMissing.length < 3 || isProduction) {
     problems.push(`Twilio Verify is not fully configured: set ${twilioMissing.join(', ')}.`);
   }
-  if (e.TWILIO_API_BASE_URL && twilio === null && twilioMissing.length === 3 && !isProduction) {
+  if (e.TWILIO_API_BASE_URL && twilioMissing.length === 3) {
     problems.push('TWILIO_API_BASE_URL is set but the TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN / TWILIO_VERIFY_SERVICE_SID are not.');
   }
 

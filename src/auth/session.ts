@@ -28,6 +28,8 @@ declare module 'fastify' {
     session: Session | null;
     /** The signed-in user; null for visitors and for sessions still waiting for their second factor. */
     user: User | null;
+    /** The session's user, signed in or still pending (the code page needs the pending one's phone). */
+    sessionUser: User | null;
   }
 }
 
@@ -41,12 +43,14 @@ export function loadSession(ctx: AppContext): onRequestAsyncHookHandler {
   return async function loadSessionHook(request: FastifyRequest) {
     request.session = null;
     request.user = null;
+    request.sessionUser = null;
     const token = request.cookies[cookieName];
     if (!token || !looksLikeToken(token)) return;
     const now = ctx.clock.now();
     const found = await findLiveSession(ctx.db, hashToken(token), now, SESSION_IDLE_TIMEOUT_MS);
     if (!found) return;
     request.session = found.session;
+    request.sessionUser = found.user;
     if (found.session.two_factor_pending) return;
     request.user = found.user;
     if (now - found.session.last_active_at >= ACTIVITY_WRITE_INTERVAL_MS) {
@@ -108,6 +112,7 @@ export async function endSession(ctx: AppContext, request: FastifyRequest, reply
   if (request.session) await deleteSession(ctx.db, request.session.id);
   request.session = null;
   request.user = null;
+  request.sessionUser = null;
   reply.clearCookie(sessionCookieName(ctx.config), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
   rotateCsrfSecret(reply, ctx.config);
 }

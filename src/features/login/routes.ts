@@ -14,7 +14,7 @@ import { endSession, startSession } from '../../auth/session.js';
 import { CHECK_FAILURE_MESSAGES, codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../auth/two-factor.js';
 import type { AppContext } from '../../context.js';
 import { consumePendingSession, recordFailedCode, setSessionCodeSentAt } from '../../db/sessions.js';
-import { findUserById, findUserByLogin, normalizeEmail, normalizeUsername } from '../../db/users.js';
+import { findUserByLogin, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { checkbox, field, formSchema } from '../../http/form-schema.js';
 import { codeEntry } from '../../views/code-entry.js';
 import { loginPage, signInFooter } from './views.js';
@@ -92,7 +92,7 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
 
   async function showCodePage(request: FastifyRequest, reply: FastifyReply, error?: string, status = 200) {
     const session = request.session!;
-    const user = await findUserById(ctx.db, session.user_id);
+    const user = request.sessionUser;
     const wait = Math.ceil(resendWaitMs(session.code_sent_at, ctx.clock.now()) / 1000);
     return reply.page(
       'Enter your code',
@@ -117,7 +117,7 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     { preHandler: requirePendingSignIn, schema: { body: CodeForm } },
     async (request, reply) => {
       const session = request.session!;
-      const user = await findUserById(ctx.db, session.user_id);
+      const user = request.sessionUser;
       if (!user?.phone || !user.two_factor_enabled) {
         await endSession(ctx, request, reply);
         return reply.redirect('/login');
@@ -170,7 +170,7 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     { preHandler: requirePendingSignIn, schema: { body: ResendForm } },
     async (request, reply) => {
       const session = request.session!;
-      const user = await findUserById(ctx.db, session.user_id);
+      const user = request.sessionUser;
       if (!user?.phone) return reply.redirect('/login');
       const tooSoon = resendTooSoonMessage(session.code_sent_at, ctx.clock.now());
       if (tooSoon) return reply.flash('error', tooSoon).redirect(TWO_FACTOR_SIGN_IN_PATH);
