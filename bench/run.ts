@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: where a request's time goes, measured in one run on this machine.
  *
- * Starts the real server (`node dist/server.js`, compiled into a temp folder) as a child process on a
+ * Starts the real server (`node dist/server.js` with npm start's flags, compiled into a temp folder) as a child process on a
  * fresh SQLite database with seeded users, points its Twilio adapter at the Twilio Verify stand-in
  * (test/support/twilio-stand-in.ts), and drives it with autocannon from this process: 32 connections,
  * BENCH_DURATION seconds (default 10) after a short warm-up. It measures a bare Fastify hello-world
@@ -40,6 +40,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // ---- Fixed settings (the issue's): 32 connections, 10 s after a warm-up ----
 const CONNECTIONS = 32;
 const DURATION_S = positive(process.env.BENCH_DURATION, 10);
+/** Node's flags from `npm start` (package.json), so the bench runs the server exactly as it is started. */
+const START_FLAGS = startFlags();
+const START_COMMAND = ['node', ...START_FLAGS, 'dist/server.js'].join(' ');
 const WARMUP_S = positive(process.env.BENCH_WARMUP, Math.min(2, DURATION_S));
 /** Seeded ordinary users (the default bench); sign-ins and profile views spread over them. */
 const USERS = 1_000;
@@ -132,6 +135,13 @@ async function spawnServer(args: string[], env: Record<string, string>, cwd: str
       clearTimeout(timer);
     },
   };
+}
+
+function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const match = /^node((?: --[\w-]+(?:=\S+)?)*) dist\/server\.js$/.exec(start);
+  if (!match) throw new Error(`package.json's start script is not "node [--flags] dist/server.js": ${start}`);
+  return match[1]!.trim().split(' ').filter(Boolean);
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -565,7 +575,7 @@ async function defaultBench(): Promise<void> {
     // Start to first response: three starts of the real server on the seeded database; the median counts.
     const starts: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const child = await spawnServer([serverJs], env, serverDir, '/login');
+      const child = await spawnServer([...START_FLAGS, serverJs], env, serverDir, '/login');
       starts.push(child.startMs);
       await child.stop();
     }
@@ -586,7 +596,7 @@ async function defaultBench(): Promise<void> {
     };
     const ceilingFirst = await runCeiling('hello-world (first)');
 
-    const server = await spawnServer([serverJs], env, serverDir, '/login');
+    const server = await spawnServer([...START_FLAGS, serverJs], env, serverDir, '/login');
     children.push(server);
     const pid = server.process.pid;
     await sleep(1000);
@@ -699,7 +709,7 @@ async function defaultBench(): Promise<void> {
       { name: 'RSS idle (server up 1 s, no traffic)', rps: NaN, p50: NaN, p99: NaN, ratio: `${fmt(idleRss ?? NaN, 1)} MB`, target: `≤ ${TARGETS.idleRssMb} MB`, met: idleRss === null ? null : idleRss <= TARGETS.idleRssMb },
       { name: 'RSS peak under load (all runs above)', rps: NaN, p50: NaN, p99: NaN, ratio: `${fmt(peakRss, 1)} MB`, target: '', met: null },
       {
-        name: 'start to first response (`node dist/server.js`, median of 3)',
+        name: `start to first response (\`${START_COMMAND}\`, median of 3)`,
         rps: NaN,
         p50: NaN,
         p99: NaN,
@@ -777,7 +787,7 @@ function renderDefault(m: Machine, rows: Row[], extras: Row[], problems: string[
     ...extras.map((r) => `| ${r.name} | | | | ${r.ratio} | ${r.target} | ${mark(r.met)} |`),
     '',
     'How it was measured:',
-    `- The server is the real one (\`node dist/server.js\`, compiled to a temp folder) on a fresh SQLite file with ${USERS.toLocaleString('en')} seeded users, all sharing one precomputed argon2id hash; \`LOG_LEVEL=warn\` (no per-request log lines, like the ceiling).`,
+    `- The server is the real one (\`${START_COMMAND}\`, as \`npm start\` runs it, compiled to a temp folder) on a fresh SQLite file with ${USERS.toLocaleString('en')} seeded users, all sharing one precomputed argon2id hash; \`LOG_LEVEL=warn\` (no per-request log lines, like the ceiling).`,
     '- Rate limits: `TRUST_PROXY=127.0.0.1` and each benchmark user signs in from its own `X-Forwarded-For` address, as real users do; `SMS_HOURLY_BUDGET=1000000`. No limit is disabled: a successful sign-in refunds its per-IP point, and no account ever has two attempts in flight (the per-account slot would refuse one).',
     '- Signed-in pages: 32 sessions, one per user; the profile visited changes with every request. autocannon reports whole milliseconds.',
     '- Sign-in rate = completed sign-ins (`GET /login` + `POST /login` → 302) per second; p50/p99 are of the pair. The raw rate is `@node-rs/argon2` `verify` with the same parameters, 32 at a time, in the load generator\'s process while the server idles (both use libuv\'s default pool of 4 threads).',
@@ -842,7 +852,7 @@ async function measureSize(serverJs: string, serverDir: string, databaseUrl: str
     await handle.destroy();
   }
   log(`  seeded in ${seedS.toFixed(1)} s`);
-  const server = await spawnServer([serverJs], serverEnv(databaseUrl, null), serverDir, '/login');
+  const server = await spawnServer([...START_FLAGS, serverJs], serverEnv(databaseUrl, null), serverDir, '/login');
   try {
     // Users spread over the whole table, so lookups touch cold pages of the index, not 1,000 hot rows.
     const spread = (n: number) => 1 + ((n * 7_919 + 13) % users);

@@ -4,13 +4,11 @@
  * their own database, clock and stand-ins and call it through `app.inject()`
  * or a real port.
  */
-import { randomBytes, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
-import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
@@ -21,7 +19,7 @@ import { pwnedPasswordsOff } from './adapters/pwned-passwords/off.js';
 import { PwnedPasswordsRangeApi } from './adapters/pwned-passwords/range-api.js';
 import { DevVerifyService } from './adapters/verify/dev.js';
 import type { VerifyService } from './adapters/verify/types.js';
-import { csrfCookieName, isCrossSiteRequest } from './auth/csrf.js';
+import { csrfTokensPlugin, hasValidCsrfToken, isCrossSiteRequest } from './auth/csrf.js';
 import { commonPasswords } from './auth/password-blocklist.js';
 import { createLimits, type Limits } from './auth/limits.js';
 import { configurePasswordHashing } from './auth/password.js';
@@ -45,7 +43,9 @@ import { zodValidatorCompiler } from './http/form-schema.js';
 import { healthRoutes } from './http/health.js';
 import { metricsOff } from './http/metrics-off.js';
 import { pagesPlugin } from './http/pages.js';
+import { securityHeadersPlugin } from './http/security-headers.js';
 import { hours, systemClock, type Clock } from './lib/duration.js';
+import { pooledRandomHex } from './lib/random-pool.js';
 
 /** How often expired sessions, links and dev codes are deleted. */
 export const PURGE_INTERVAL_MS = hours(1);
@@ -103,7 +103,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         ? false
         : { level: options.logger?.level ?? config.logLevel, stream: options.logger?.stream, serializers: { req: redactedRequest } },
     bodyLimit: BODY_LIMIT_BYTES,
-    genReqId: () => randomBytes(8).toString('hex'),
+    genReqId: () => pooledRandomHex(8),
     // The client IP (rate limits, logs) is the socket's unless TRUST_PROXY names the proxies in front.
     // A hop count becomes the function Fastify would build from it (its types take no number).
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
@@ -114,7 +114,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   commonPasswords(); // read the password blocklist now, so a missing file stops the start, not a registration
   configurePasswordHashing({ concurrency: config.hashConcurrency }); // process-wide: the thread pool is the process's
-  const database = options.database ?? openDatabase(config.databaseUrl);
+  const database = options.database ?? openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous });
   const ownsDatabase = options.database === undefined;
   try {
     await migrateToLatest(database);
@@ -187,41 +187,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   healthRoutes(app, { db: database.db, limits });
   metrics?.register(app, config);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'https://www.gravatar.com', 'https://secure.gravatar.com'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
-      },
-    },
-    hsts: config.secureCookies ? { maxAge: 31536000, includeSubDomains: true } : false,
-    // Addresses never leave the site; reset and 2FA pages send no Referer at all (PageOptions.noReferrer).
-    referrerPolicy: { policy: 'same-origin' },
-  });
+  await app.register(securityHeadersPlugin, { https: config.secureCookies });
   await app.register(cookie, { secret: deriveKey(config.secretKey, 'cookie-signing') });
   withholdCookiesOnServerErrors(app); // after the cookie plugin: a failed request sets and clears no cookie
   // Forms only: every page posts urlencoded forms, so nothing else needs parsing (a JSON or text body is a 415).
   app.removeContentTypeParser(['application/json', 'text/plain']);
   await app.register(formbody);
-  await app.register(csrf, {
-    sessionPlugin: '@fastify/cookie',
-    cookieKey: csrfCookieName(config),
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, signed: true },
-    getToken: (request) => {
-      const body = request.body as Record<string, unknown> | undefined;
-      return typeof body?._csrf === 'string' ? body._csrf : undefined;
-    },
-  });
+  await app.register(csrfTokensPlugin, { config });
   await app.register(pagesPlugin, { config });
 
   await app.register(fastifyStatic, {
@@ -241,13 +213,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async function site(site) {
     site.addHook('onRequest', loadSession(ctx));
     // CSRF on every state-changing request, checked once the form is parsed and before it is validated.
-    site.addHook('preValidation', (request, reply, done) => {
+    site.addHook('preValidation', (request, _reply, done) => {
       // Unknown routes fall through to the 404/405 page; there is nothing there to protect.
       if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS' || request.is404) return done();
       if (isCrossSiteRequest(request, config)) {
         return done(Object.assign(new Error('cross-site request refused'), { statusCode: 403, code: 'FST_CSRF_CROSS_SITE' }));
       }
-      site.csrfProtection(request, reply, done);
+      if (!hasValidCsrfToken(request, config)) {
+        request.log.warn('CSRF token missing or invalid');
+        return done(Object.assign(new Error('CSRF token missing or invalid'), { statusCode: 403, code: 'FST_CSRF_INVALID_TOKEN' }));
+      }
+      done();
     });
     site.setNotFoundHandler(notFound);
 

@@ -9,10 +9,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
-import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import { DEFAULT_HASH_CONCURRENCY } from './auth/password.js';
+import type { SqliteSynchronous } from './db/database.js';
 import { seconds } from './lib/duration.js';
+import { phoneNumbers } from './lib/phone-numbers.js';
 
 /** SECRET_KEY must carry at least this much entropy in production (256 bits). */
 export const MIN_SECRET_KEY_BYTES = 32;
@@ -63,6 +64,8 @@ export interface Config {
   /** true when APP_URL is https: cookies get the Secure flag. */
   secureCookies: boolean;
   databaseUrl: string;
+  /** SQLite only: `normal` (commits survive a crash of the app; the last ones may be lost on power loss) or `full` (fsync every commit). */
+  sqliteSynchronous: SqliteSynchronous;
   secretKey: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   mail: { from: string; smtp: SmtpSettings | null };
@@ -115,6 +118,7 @@ const EnvSchema = z.object({
   HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   APP_URL: optionalString,
   DATABASE_URL: z.preprocess(emptyToUndefined, z.string().default('sqlite:./data/gatehouse.db')),
+  SQLITE_SYNCHRONOUS: z.preprocess(emptyToUndefined, z.enum(['normal', 'full']).default('normal')),
   SECRET_KEY: optionalString,
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   SMTP_URL: optionalString,
@@ -247,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     appUrl,
     secureCookies: appUrl.startsWith('https:'),
     databaseUrl: e.DATABASE_URL,
+    sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     secretKey: secretKey!,
     logLevel: e.LOG_LEVEL,
     mail: { from: e.MAIL_FROM ?? 'Gatehouse <no-reply@localhost>', smtp },
@@ -318,7 +323,7 @@ function parseTrustProxy(value: string | undefined, problems: string[]): false |
 function parseCountries(value: string | undefined, problems: string[]): string[] | null {
   if (value === undefined) return null;
   const codes = value.split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
-  const unknown = codes.filter((c) => !isSupportedCountry(c));
+  const unknown = codes.filter((c) => !phoneNumbers().isSupportedCountry(c));
   if (codes.length === 0 || unknown.length > 0) {
     problems.push(`SMS_ALLOWED_COUNTRIES must list ISO country codes such as US,GB (unknown: ${unknown.join(', ') || 'none given'}).`);
     return null;

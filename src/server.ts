@@ -76,7 +76,7 @@ async function runPrimary(config: Config): Promise<void> {
   if (config.databaseUrl.startsWith('sqlite:')) {
     log('warn', `WEB_CONCURRENCY=${config.webConcurrency} on SQLite: every write takes the one file lock, and rate limits are per process unless REDIS_URL is set. Keep WEB_CONCURRENCY=1 on SQLite.`);
   }
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous });
   try {
     await migrateToLatest(database);
   } finally {

@@ -13,13 +13,13 @@
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { StartFailure, VerifyChannel, VerifyService } from '../adapters/verify/types.js';
 import type { Config } from '../config.js';
 import { hours, minutes, seconds } from '../lib/duration.js';
 import { rateLimitKeyForIp } from '../lib/ip.js';
 import { START_FAILURE_MESSAGES } from './two-factor.js';
+import { phoneNumbers } from '../lib/phone-numbers.js';
 
 // ---- Consecutive failures of one account (passwords, and separately codes) ----
 
@@ -281,7 +281,7 @@ export class SmsGuard {
   countryAllowed(phone: string): boolean {
     if (this.allowedCountries === null) return true;
     // Numbers without a country (+800, +882 satellite and other international networks) are a toll-fraud favourite.
-    const country = parsePhoneNumberFromString(phone)?.country;
+    const country = phoneNumbers().parsePhoneNumberFromString(phone)?.country;
     return country !== undefined && this.allowedCountries.includes(country);
   }
 

@@ -19,7 +19,7 @@ import {
   SESSION_MAX_LIFETIME_MS,
 } from './policy.js';
 import { cookieName } from './cookies.js';
-import { rotateCsrfSecret } from './csrf.js';
+import { newCsrfSecret, rotateCsrfSecret } from './csrf.js';
 import { hashToken, looksLikeToken, newToken } from './tokens.js';
 
 declare module 'fastify' {
@@ -93,6 +93,7 @@ export async function startSession(
     nextPath: options.nextPath,
     now,
     expiresAt: now + lifetime,
+    csrfSecret: newCsrfSecret(),
   });
   rotateCsrfSecret(reply, ctx.config);
   const persistent = options.remember && !options.twoFactorPending;

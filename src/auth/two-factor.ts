@@ -2,11 +2,11 @@
  * What sign-in and enrolment share about SMS codes: the user-facing message for
  * each Verify outcome, the resend rule, and how a number is shown.
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CheckFailure, StartFailure, VerifyChannel } from '../adapters/verify/types.js';
 import type { AppContext } from '../context.js';
 import type { SendOutcome } from './limits.js';
 import { CODE_RESEND_INTERVAL_MS } from './policy.js';
+import { phoneNumbers } from '../lib/phone-numbers.js';
 
 export const START_FAILURE_MESSAGES: Record<StartFailure, string> = {
   invalid_number: 'That phone number is not valid. Enter it with its country code, for example +44 7400 123456.',
@@ -37,7 +37,7 @@ export function resendWaitMs(codeSentAt: number | null, now: number): number {
 
 /** "+1 ••• ••• 4567": enough to recognise one's own phone, not enough to learn the number. */
 export function maskPhone(e164: string): string {
-  const countryCode = parsePhoneNumberFromString(e164)?.countryCallingCode;
+  const countryCode = phoneNumbers().parsePhoneNumberFromString(e164)?.countryCallingCode;
   return `${countryCode ? `+${countryCode}` : ''} ••• ${e164.slice(-4)}`;
 }
 

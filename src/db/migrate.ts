@@ -10,6 +10,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import type { DatabaseHandle, DialectName } from './database.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-email-confirmation.js';
+import * as m003 from './migrations/003-session-csrf-secret.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -18,6 +19,7 @@ interface DialectMigration {
 const migrations: Record<string, DialectMigration> = {
   '001-initial': m001,
   '002-email-confirmation': m002,
+  '003-session-csrf-secret': m003,
 };
 
 class ListedMigrations implements MigrationProvider {

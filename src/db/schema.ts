@@ -44,6 +44,8 @@ export interface SessionsTable {
   last_active_at: number;
   /** Absolute end of the session. */
   expires_at: number;
+  /** The CSRF secret of this session's forms (base64url); null for sessions older than migration 003. */
+  csrf_secret: string | null;
 }
 
 export interface PasswordResetTokensTable {

@@ -1,5 +1,6 @@
 /** SQL for server-side sessions. Ids are SHA-256 hashes of the cookie token. */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { prepared, type Placeholders } from './prepared.js';
 import type { Database, Session, User } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -12,6 +13,7 @@ export interface NewSession {
   nextPath: string | null;
   now: number;
   expiresAt: number;
+  csrfSecret: string;
 }
 
 export async function insertSession(db: Db, s: NewSession): Promise<void> {
@@ -28,9 +30,26 @@ export async function insertSession(db: Db, s: NewSession): Promise<void> {
       created_at: s.now,
       last_active_at: s.now,
       expires_at: s.expiresAt,
+      csrf_secret: s.csrfSecret,
     })
     .execute();
 }
+
+/** Every column of `sessions`; listing one too few or too many is a compile error. */
+const SESSION_COLUMNS = Object.keys({
+  id: true,
+  user_id: true,
+  two_factor_pending: true,
+  remember: true,
+  next_path: true,
+  failed_code_attempts: true,
+  code_sent_at: true,
+  created_at: true,
+  last_active_at: true,
+  expires_at: true,
+  csrf_secret: true,
+} satisfies Record<keyof Session, true>) as Array<keyof Session>;
+const SESSION_PREFIX_LENGTH = 'session_'.length;
 
 export interface SessionWithUser {
   session: Session;
@@ -41,17 +60,29 @@ export interface SessionWithUser {
  * The session and its user, when the session has not reached its absolute end
  * and, unless "remember me" was chosen, has been active within `idleTimeoutMs`.
  */
-export async function findLiveSession(db: Db, id: string, now: number, idleTimeoutMs: number): Promise<SessionWithUser | undefined> {
-  const session = await db
+const liveSessionQuery = prepared((db: Db, p: Placeholders<{ id: string; now: number; activeSince: number }>) =>
+  db
     .selectFrom('sessions')
-    .selectAll()
-    .where('id', '=', id)
-    .where('expires_at', '>', now)
-    .where((eb) => eb.or([eb('remember', '=', 1), eb('last_active_at', '>', now - idleTimeoutMs)]))
-    .executeTakeFirst();
-  if (!session) return undefined;
-  const user = await db.selectFrom('users').selectAll().where('id', '=', session.user_id).executeTakeFirst();
-  return user ? { session, user } : undefined;
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('users')
+    .select(SESSION_COLUMNS.map((column) => sql.ref(`sessions.${column}`).as(`session_${column}`)))
+    .where('sessions.id', '=', p.id)
+    .where('sessions.expires_at', '>', p.now)
+    .where((eb) => eb.or([eb('sessions.remember', '=', 1), eb('sessions.last_active_at', '>', p.activeSince)])),
+);
+
+export async function findLiveSession(db: Db, id: string, now: number, idleTimeoutMs: number): Promise<SessionWithUser | undefined> {
+  // One query, by the session's primary key and then the user's: the user's columns come as they are,
+  // the session's under a `session_` prefix.
+  const row = (await liveSessionQuery.takeFirst(db, { id, now, activeSince: now - idleTimeoutMs })) as Record<string, unknown> | undefined;
+  if (!row) return undefined;
+  const session: Record<string, unknown> = {};
+  const user: Record<string, unknown> = {};
+  for (const key in row) {
+    if (key.startsWith('session_')) session[key.slice(SESSION_PREFIX_LENGTH)] = row[key];
+    else user[key] = row[key];
+  }
+  return { session: session as unknown as Session, user: user as unknown as User };
 }
 
 /** Slides the idle window; written at most once per `minIntervalMs`. */

@@ -1,5 +1,6 @@
 /** SQL for the users table. The only module that writes it. */
 import type { Kysely } from 'kysely';
+import { prepared, type Placeholders } from './prepared.js';
 import type { Database, NewUser, User } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -20,12 +21,16 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+// Profiles and sign-ins look users up on every request: prepared once (src/db/prepared.ts).
+const userByUsername = prepared((db: Db, p: Placeholders<{ name: string }>) => db.selectFrom('users').selectAll().where('username_normalized', '=', p.name));
+const userByEmail = prepared((db: Db, p: Placeholders<{ email: string }>) => db.selectFrom('users').selectAll().where('email_normalized', '=', p.email));
+
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('username_normalized', '=', normalizeUsername(username)).executeTakeFirst();
+  return userByUsername.takeFirst(db, { name: normalizeUsername(username) });
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('email_normalized', '=', normalizeEmail(email)).executeTakeFirst();
+  return userByEmail.takeFirst(db, { email: normalizeEmail(email) });
 }
 
 /** Sign-in accepts either; an "@" can never be part of a username, so the two cannot be confused. */

@@ -5,7 +5,6 @@
  * stores nothing on the server.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type {} from '@fastify/csrf-protection';
 import fp from 'fastify-plugin';
 import { baseCookieOptions, cookieName } from '../auth/cookies.js';
 import type { Config } from '../config.js';
@@ -24,12 +23,6 @@ export interface PageOptions {
 declare module 'fastify' {
   interface FastifyReply {
     page(title: string, body: SafeHtml, options?: PageOptions): FastifyReply;
-    /**
-     * The CSRF token for forms on this response. Always use this, not
-     * `generateCsrf()`: on a first visit each `generateCsrf()` call would mint
-     * a new secret cookie, and only the last would match its token.
-     */
-    csrfToken(): string;
     /** Shows `text` on the next page this browser renders. */
     flash(kind: Flash['kind'], text: string): FastifyReply;
   }
@@ -56,16 +49,6 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
 
   app.decorateReply('flash', function (this: FastifyReply, kind: Flash['kind'], text: string) {
     return this.setCookie(FLASH_COOKIE, JSON.stringify({ kind, text }), { ...cookieOptions, signed: true, maxAge: 60 });
-  });
-
-  const tokens = new WeakMap<FastifyReply, string>();
-  app.decorateReply('csrfToken', function (this: FastifyReply) {
-    let token = tokens.get(this);
-    if (token === undefined) {
-      token = this.generateCsrf();
-      tokens.set(this, token);
-    }
-    return token;
   });
 
   app.decorateReply('page', function (this: FastifyReply, title: string, body: SafeHtml, options: PageOptions = {}) {

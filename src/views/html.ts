@@ -13,8 +13,11 @@ export class SafeHtml {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
+const NEEDS_ESCAPING = /[&<>"'`]/;
+
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
+  // Most values (tokens, usernames, counts) have nothing to escape: skip the replace and its callback.
+  return NEEDS_ESCAPING.test(text) ? text.replace(/[&<>"'`]/g, (c) => ESCAPES[c]!) : text;
 }
 
 type Interpolation = SafeHtml | string | number | boolean | null | undefined | readonly Interpolation[];

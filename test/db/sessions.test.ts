@@ -19,6 +19,9 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const IDLE = 30 * MINUTE;
 
+/** Sessions made by `session()` below carry `csrf-<n>`. */
+const csrfSecretOfAnySession: unknown = expect.stringMatching(/^csrf-\d+$/);
+
 let counter = 0;
 function session(userId: number, overrides: Partial<NewSession> = {}): NewSession {
   counter++;
@@ -30,6 +33,7 @@ function session(userId: number, overrides: Partial<NewSession> = {}): NewSessio
     nextPath: null,
     now: T0,
     expiresAt: T0 + DAY,
+    csrfSecret: `csrf-${counter}`,
     ...overrides,
   };
 }
@@ -55,6 +59,7 @@ describe.each(forEachDatabase())('sessions on $name', (target) => {
       created_at: T0,
       last_active_at: T0,
       expires_at: T0 + DAY,
+      csrf_secret: csrfSecretOfAnySession,
     });
     expect(await findLiveSession(db, 'unknown', T0, IDLE)).toBeUndefined();
   });

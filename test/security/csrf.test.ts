@@ -6,6 +6,7 @@
  * a signed, HttpOnly cookie; SameSite=Lax cookies are a second layer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maskSecret } from '../../src/auth/csrf.js';
 import { findUserById } from '../../src/db/users.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
@@ -101,11 +102,69 @@ describe('cross-site request forgery', () => {
     expect(sameOrigin.status).toBe(302);
   });
 
-  it('a tampered CSRF secret cookie is rejected', async () => {
-    const { client } = await victim();
-    const token = csrfTokenIn((await client.get('/profile/edit')).body);
-    client.cookies.set('gatehouse_csrf', { value: 'forged-secret.signature' });
-    const res = await client.post('/profile/edit', { _csrf: token, username: 'x_y_z', about_me: '' });
+  it('before sign-in, a tampered CSRF secret cookie is refused', async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app);
+    const token = csrfTokenIn((await client.get('/login')).body);
+    const [secret] = client.cookies.get('gatehouse_csrf')!.value.split('.');
+    client.cookies.set('gatehouse_csrf', { value: `${secret}.forged-signature` });
+    const res = await client.post('/login', { _csrf: token, login: user.username, password: user.password });
     expect(res.status).toBe(403);
+    expect(res.setCookies.some((c) => c.startsWith('gatehouse_session='))).toBe(false);
+  });
+
+  it('before sign-in, an unsigned secret cookie chosen by the attacker, with a token made from it, is refused', async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app);
+    // The attacker knows the token scheme (pad ‖ pad ⊕ secret) and plants a cookie of their own choosing.
+    const secret = Buffer.alloc(24, 7);
+    client.cookies.set('gatehouse_csrf', { value: secret.toString('base64url') });
+    const res = await client.post('/login', { _csrf: maskSecret(secret), login: user.username, password: user.password });
+    expect(res.status).toBe(403);
+    expect(res.setCookies.some((c) => c.startsWith('gatehouse_session='))).toBe(false);
+  });
+
+  it('once signed in, forms are bound to the session: a valid cookie-secret token is refused', async () => {
+    const { user, client } = await victim();
+    const secret = Buffer.alloc(24, 9);
+    // Even a correctly signed cookie secret (here signed as the app would) does not stand in for the session's.
+    client.cookies.set('gatehouse_csrf', { value: t.app.signCookie(secret.toString('base64url')) });
+    const res = await client.post('/profile/edit', { _csrf: maskSecret(secret), username: 'bound', about_me: '' });
+    expect(res.status).toBe(403);
+    expect((await findUserById(t.app.ctx.db, user.id))?.username).toBe(user.username);
+  });
+
+  it('malformed tokens (too short, too long, not base64url, repeated) get the 403 page, not a 500', async () => {
+    const { client } = await victim();
+    const good = csrfTokenIn((await client.get('/profile/edit')).body);
+    for (const bad of ['', 'x', good.slice(1), `${good}A`, `${good.slice(0, -1)}!`, '='.repeat(64)]) {
+      expect((await client.post('/profile/edit', { _csrf: bad, username: 'x_y_z', about_me: '' })).status).toBe(403);
+    }
+    const twice = await client.request('POST', '/profile/edit', {
+      payload: `_csrf=${good}&_csrf=${good}&username=x_y_z&about_me=`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(twice.status).toBe(403);
+  });
+
+  it('every page shows a different token (masked), and each one works', async () => {
+    const { user, client } = await victim();
+    const first = csrfTokenIn((await client.get('/profile/edit')).body);
+    const second = csrfTokenIn((await client.get('/profile/edit')).body);
+    expect(first).not.toBe(second);
+    expect((await client.post('/profile/edit', { _csrf: first, username: `first_${user.id}`, about_me: '' })).status).toBe(302);
+    expect((await client.post('/profile/edit', { _csrf: second, username: `second_${user.id}`, about_me: '' })).status).toBe(302);
+  });
+
+  it("cookie tossing: the attacker's own valid cookie and token, planted in a signed-in browser, are refused", async () => {
+    const { user, client } = await victim();
+    // A sibling subdomain or a plain-http response can set cookies for the site (without __Host-):
+    // the attacker plants a genuine signed secret cookie of their own and posts the token that goes with it.
+    const attacker = new TestClient(t.app);
+    const attackerToken = csrfTokenIn((await attacker.get('/login')).body);
+    client.cookies.set('gatehouse_csrf', { value: attacker.cookies.get('gatehouse_csrf')!.value });
+    const res = await client.post('/profile/edit', { _csrf: attackerToken, username: 'tossed', about_me: '' });
+    expect(res.status).toBe(403);
+    expect((await findUserById(t.app.ctx.db, user.id))?.username).toBe(user.username);
   });
 });

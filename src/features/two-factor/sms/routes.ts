@@ -5,7 +5,6 @@
  * disabling takes the current password. Each sends the owner a notice.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { VerifyChannel } from '../../../adapters/verify/types.js';
 import { requireUser } from '../../../auth/guards.js';
@@ -39,6 +38,7 @@ import { codeEntry } from '../../../views/code-entry.js';
 import { html } from '../../../views/html.js';
 import { phoneChangedMail, twoFactorDisabledMail, twoFactorEnabledMail } from './mail.js';
 import { disablePage, enablePage } from './views.js';
+import { phoneNumbers } from '../../../lib/phone-numbers.js';
 
 const CONFIRM_PATH = '/two-factor/sms/confirm';
 
@@ -51,7 +51,7 @@ const DisableForm = formSchema({ password: field(4096) });
 export function parsePhone(input: string): string | null {
   const trimmed = input.trim().replace(/^00/, '+');
   if (!trimmed.startsWith('+')) return null;
-  const phone = parsePhoneNumberFromString(trimmed);
+  const phone = phoneNumbers().parsePhoneNumberFromString(trimmed);
   return phone?.isValid() ? phone.number : null;
 }
 

@@ -1,0 +1,94 @@
+/**
+ * Prepared queries (src/db/prepared.ts) and SQLite's statement cache
+ * (src/db/database.ts): the same query run with new values must see those
+ * values, on both databases, inside and outside a transaction.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase, SQLITE_CACHE_KIB, withStatementCache } from '../../src/db/database.js';
+import { prepared, type Placeholders } from '../../src/db/prepared.js';
+import type { Database } from '../../src/db/schema.js';
+import { forEachDatabase, insertTestUser, useDatabase } from '../support/databases.js';
+
+const byUsername = prepared((db: Kysely<Database>, p: Placeholders<{ name: string; since: number }>) =>
+  db.selectFrom('users').select(['id', 'username']).where('username_normalized', '=', p.name).where('created_at', '>=', p.since),
+);
+
+describe.each(forEachDatabase())('prepared queries on $name', (target) => {
+  const handle = useDatabase(target);
+
+  it('each run uses its own values', async () => {
+    const { db } = handle();
+    const alice = await insertTestUser(db, { username: 'alice' });
+    const bob = await insertTestUser(db, { username: 'bob' });
+    expect(await byUsername.takeFirst(db, { name: 'alice', since: 0 })).toEqual({ id: alice.id, username: 'alice' });
+    expect(await byUsername.takeFirst(db, { name: 'bob', since: 0 })).toEqual({ id: bob.id, username: 'bob' });
+    expect(await byUsername.takeFirst(db, { name: 'alice', since: Number.MAX_SAFE_INTEGER })).toBeUndefined();
+    expect(await byUsername.rows(db, { name: 'nobody', since: 0 })).toEqual([]);
+  });
+
+  it('runs inside a transaction, seeing its uncommitted writes', async () => {
+    const { db } = handle();
+    await db.transaction().execute(async (trx) => {
+      const carol = await insertTestUser(trx, { username: 'carol' });
+      expect(await byUsername.takeFirst(trx, { name: 'carol', since: 0 })).toEqual({ id: carol.id, username: 'carol' });
+    });
+  });
+
+  it('a missing value is an error, not a query with undefined', async () => {
+    const { db } = handle();
+    await expect(byUsername.takeFirst(db, { name: 'alice' } as unknown as { name: string; since: number })).rejects.toThrow(/"since" is missing/);
+  });
+});
+
+describe('SQLite settings and statement cache', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sqlite-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['normal', 1],
+    ['full', 2],
+  ] as const)('SQLITE_SYNCHRONOUS=%s sets synchronous=%i, with WAL, foreign keys and a 64 MiB page cache', async (setting, expected) => {
+    const path = join(dir, `${setting}.db`);
+    const handle = openDatabase(`sqlite:${path}`, { sqliteSynchronous: setting });
+    // The pragmas are per connection: read them through the same connection the app uses.
+    const pragma = async (name: string) => {
+      const { rows } = await sql<Record<string, unknown>>`pragma ${sql.raw(name)}`.execute(handle.db);
+      return Object.values(rows[0]!)[0];
+    };
+    expect(await pragma('synchronous')).toBe(expected);
+    expect(await pragma('journal_mode')).toBe('wal');
+    expect(await pragma('foreign_keys')).toBe(1);
+    expect(await pragma('cache_size')).toBe(-SQLITE_CACHE_KIB);
+    await handle.destroy();
+  });
+
+  it('reuses a statement for the same SQL, but never one that is still iterating', () => {
+    const sqlite = new SQLite(':memory:');
+    const cached = withStatementCache(sqlite);
+    sqlite.exec('create table t (n integer); insert into t values (1), (2), (3)');
+    const first = cached.prepare('select n from t where n >= ?');
+    expect(cached.prepare('select n from t where n >= ?')).toBe(first);
+    const iterating = first.iterate([1]);
+    iterating.next();
+    const second = cached.prepare('select n from t where n >= ?');
+    expect(second).not.toBe(first);
+    expect(second.all([2])).toEqual([{ n: 2 }, { n: 3 }]);
+    iterating.return?.();
+    cached.close();
+  });
+
+  it('keeps at most its bound of statements', () => {
+    const sqlite = new SQLite(':memory:');
+    const cached = withStatementCache(sqlite, 2);
+    const a = cached.prepare('select 1');
+    cached.prepare('select 2');
+    cached.prepare('select 3'); // evicts the oldest
+    expect(cached.prepare('select 1')).not.toBe(a);
+    cached.close();
+  });
+});
