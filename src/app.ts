@@ -37,6 +37,7 @@ import { loginRoutes } from './features/login/routes.js';
 import { passwordResetRoutes } from './features/password-reset/routes.js';
 import { profileRoutes } from './features/profile/routes.js';
 import { registerRoutes } from './features/register/routes.js';
+import { securityRoutes } from './features/security/routes.js';
 import { smsTwoFactorRoutes } from './features/two-factor/sms/routes.js';
 import { errorHandler, frameworkErrorHandler, trackRoutesForMethodNotAllowed, withholdCookiesOnServerErrors } from './http/errors.js';
 import { zodValidatorCompiler } from './http/form-schema.js';
@@ -235,6 +236,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await site.register(changePasswordRoutes, { ctx });
     await site.register(emailConfirmationRoutes, { ctx });
     await site.register(smsTwoFactorRoutes, { ctx });
+    await site.register(securityRoutes, { ctx });
     if (!config.isProduction) await site.register(devOutboxRoutes, { ctx });
   });
 

@@ -94,6 +94,7 @@ export async function startSession(
     now,
     expiresAt: now + lifetime,
     csrfSecret: newCsrfSecret(),
+    authenticatedAt: options.twoFactorPending ? null : now,
   });
   rotateCsrfSecret(reply, ctx.config);
   const persistent = options.remember && !options.twoFactorPending;

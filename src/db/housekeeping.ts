@@ -1,10 +1,12 @@
 /**
  * Deletes what can no longer be used: expired sessions (pending ones too),
- * reset and confirmation links, dev codes. Rows past their end are already
+ * reset and confirmation links, dev codes, security events older than 90 days.
+ * Rows past their end are already
  * refused by every query; this only keeps the tables from growing forever.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { SECURITY_EVENT_RETENTION_MS } from './security-events.js';
 
 export async function purgeExpired(db: Kysely<Database>, now: number): Promise<number> {
   const results = await Promise.all([
@@ -12,6 +14,7 @@ export async function purgeExpired(db: Kysely<Database>, now: number): Promise<n
     db.deleteFrom('password_reset_tokens').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('email_confirmation_tokens').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('dev_verifications').where('expires_at', '<=', now).executeTakeFirst(),
+    db.deleteFrom('security_events').where('created_at', '<', now - SECURITY_EVENT_RETENTION_MS).executeTakeFirst(),
   ]);
   return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);
 }

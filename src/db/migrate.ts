@@ -11,6 +11,7 @@ import type { DatabaseHandle, DialectName } from './database.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-email-confirmation.js';
 import * as m003 from './migrations/003-session-csrf-secret.js';
+import * as m004 from './migrations/004-factors-and-events.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -20,6 +21,7 @@ const migrations: Record<string, DialectMigration> = {
   '001-initial': m001,
   '002-email-confirmation': m002,
   '003-session-csrf-secret': m003,
+  '004-factors-and-events': m004,
 };
 
 class ListedMigrations implements MigrationProvider {

@@ -27,6 +27,8 @@ export interface UsersTable {
   email_confirmed_at: number | null;
   /** When the owner was last told that someone tried to register with this address (throttles that mail). */
   registration_notice_sent_at: number | null;
+  /** The second factor this user completed a sign-in with last ('sms', 'totp'); offered first next time. */
+  last_factor: string | null;
 }
 
 export interface SessionsTable {
@@ -46,6 +48,8 @@ export interface SessionsTable {
   expires_at: number;
   /** The CSRF secret of this session's forms (base64url); null for sessions older than migration 003. */
   csrf_secret: string | null;
+  /** When this session last proved the password (sign-in or re-authentication); step-up needs it recent. */
+  authenticated_at: number | null;
 }
 
 export interface PasswordResetTokensTable {
@@ -110,6 +114,36 @@ export interface DevVerificationsTable {
   expires_at: number;
 }
 
+export interface TotpFactorsTable {
+  /** One authenticator app per user. */
+  user_id: number;
+  /** The 160-bit key, sealed with a key derived from SECRET_KEY (src/lib/secret-box.ts). */
+  secret: string;
+  created_at: number;
+  /** null while enrolling: the factor counts only after a valid code. */
+  confirmed_at: number | null;
+  /** The newest 30-second step a code was accepted for; codes for it or older are refused. */
+  last_used_step: number | null;
+}
+
+export interface RecoveryCodesTable {
+  user_id: number;
+  /** HMAC-SHA-256 (hex) of the normalized code under a key derived from SECRET_KEY. */
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface SecurityEventsTable {
+  id: Generated<number>;
+  user_id: number;
+  /** One of SECURITY_EVENT_KINDS (src/db/security-events.ts); never a secret. */
+  kind: string;
+  created_at: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -119,6 +153,9 @@ export interface Database {
   mail_outbox: MailOutboxTable;
   dev_outbox: DevOutboxTable;
   dev_verifications: DevVerificationsTable;
+  totp_factors: TotpFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  security_events: SecurityEventsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -126,3 +163,5 @@ export type NewUser = Insertable<UsersTable>;
 export type Session = Selectable<SessionsTable>;
 export type OutboxMail = Selectable<MailOutboxTable>;
 export type DevMessage = Selectable<DevOutboxTable>;
+export type TotpFactor = Selectable<TotpFactorsTable>;
+export type SecurityEvent = Selectable<SecurityEventsTable>;

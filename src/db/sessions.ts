@@ -14,6 +14,8 @@ export interface NewSession {
   now: number;
   expiresAt: number;
   csrfSecret: string;
+  /** When the password (and second factor, if any) was just proved; null for a pending sign-in. */
+  authenticatedAt: number | null;
 }
 
 export async function insertSession(db: Db, s: NewSession): Promise<void> {
@@ -31,6 +33,7 @@ export async function insertSession(db: Db, s: NewSession): Promise<void> {
       last_active_at: s.now,
       expires_at: s.expiresAt,
       csrf_secret: s.csrfSecret,
+      authenticated_at: s.authenticatedAt,
     })
     .execute();
 }
@@ -48,6 +51,7 @@ const SESSION_COLUMNS = Object.keys({
   last_active_at: true,
   expires_at: true,
   csrf_secret: true,
+  authenticated_at: true,
 } satisfies Record<keyof Session, true>) as Array<keyof Session>;
 const SESSION_PREFIX_LENGTH = 'session_'.length;
 
@@ -83,6 +87,11 @@ export async function findLiveSession(db: Db, id: string, now: number, idleTimeo
     else user[key] = row[key];
   }
   return { session: session as unknown as Session, user: user as unknown as User };
+}
+
+/** The session's user just proved the password again (step-up, src/auth/step-up.ts). */
+export async function markSessionAuthenticated(db: Db, id: string, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ authenticated_at: now }).where('id', '=', id).execute();
 }
 
 /** Slides the idle window; written at most once per `minIntervalMs`. */

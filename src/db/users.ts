@@ -74,6 +74,11 @@ export async function disableTwoFactor(db: Db, userId: number): Promise<void> {
  * `minIntervalMs`: the WHERE clause makes the "at most once a minute" rule hold
  * even with many concurrent requests.
  */
+/** Remembers the factor a sign-in was completed with, to offer it first next time. */
+export async function setLastFactor(db: Db, userId: number, factor: string): Promise<void> {
+  await db.updateTable('users').set({ last_factor: factor }).where('id', '=', userId).execute();
+}
+
 export async function touchLastSeen(db: Db, userId: number, now: number, minIntervalMs: number): Promise<void> {
   await db
     .updateTable('users')

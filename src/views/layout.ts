@@ -44,6 +44,7 @@ ${(p.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
       ${p.user
         ? html`<li><a href="/">Home</a></li>
       <li><a href="/user/${encodeURIComponent(p.user.username)}">Profile</a></li>
+      <li><a href="/security">Security</a></li>
       <li><form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><button type="submit" class="link-button">Sign out</button></form></li>`
         : html`<li><a href="/login">Sign in</a></li>
       <li><a href="/register">Register</a></li>`}

@@ -21,13 +21,12 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   countOutboxMessages,
-  launchChromium,
   newJourneyContext,
   PHONE_VIEWPORT,
   readLatestEmailLink,
   readLatestSmsCode,
   sessionCookie,
-  startListeningApp,
+  startAppAndBrowser,
   type ListeningApp,
   type PageProblems,
 } from '../support/browser.js';
@@ -97,12 +96,11 @@ function expectNoProblems(): void {
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const [started, launched] = await Promise.allSettled([startListeningApp(), launchChromium()]);
   // Keep whichever came up, so afterAll closes it even when the other failed.
-  if (started.status === 'fulfilled') server = started.value;
-  if (launched.status === 'fulfilled') browser = launched.value;
-  if (started.status === 'rejected') throw started.reason;
-  if (launched.status === 'rejected') throw launched.reason;
+  const started = await startAppAndBrowser();
+  if (started.server) server = started.server;
+  if (started.browser) browser = started.browser;
+  if (started.error !== undefined) throw started.error;
   ({ context, problems } = await newJourneyContext(browser, server.baseUrl));
   // Fail fast: no step waits anywhere near this long when things work.
   context.setDefaultTimeout(10_000);
@@ -192,7 +190,11 @@ describe('Ada in the browser', () => {
     });
 
     await step('turn on two-factor: intl-tel-input turns the typed number into E.164', async () => {
-      await page.getByRole('link', { name: 'Turn on two-factor authentication' }).click();
+      await page.getByRole('link', { name: /^Manage two-factor sign-in/ }).click();
+      await page.waitForURL(url('/security'));
+      expect(await heading()).toBe('Security');
+      await screenshot('18-security-page');
+      await page.getByRole('link', { name: 'Set up text-message codes' }).click();
       await page.waitForURL(url('/two-factor/sms/enable'));
       // The country picker wraps the field and shows the US flag; its number utilities load from our origin.
       await page.locator('.iti input[name="phone"]').waitFor();
@@ -233,9 +235,15 @@ describe('Ada in the browser', () => {
       const code = await readLatestSmsCode(context, server.baseUrl, ADA.phoneE164, { screenshot: shot('08-dev-outbox') });
       await page.getByLabel('Verification code').fill(code);
       await submit(page.getByRole('button', { name: 'Verify' }));
-      expect(pathOf(page)).toBe('/user/ada');
-      expect(await flash()).toContain('Two-factor authentication is on.');
-      expect(await page.locator('.security').innerText()).toContain('phone ending in 2671');
+      // The first factor: the recovery codes, shown this once.
+      expect(await heading()).toBe('Your recovery codes');
+      expect(await page.locator('main').innerText()).toContain('Two-factor authentication is on.');
+      expect(await page.locator('.recovery-codes li').count()).toBe(10);
+      await screenshot('19-recovery-codes');
+      await page.getByRole('link', { name: 'I have saved them' }).click();
+      await page.waitForURL(url('/security'));
+      expect(await page.locator('main').innerText()).toContain('phone ending in 2671');
+      expect(await page.locator('main').innerText()).toContain('You have 10 unused recovery codes');
     });
 
     await step('sign out with the navigation button (a POST)', async () => {
@@ -285,8 +293,8 @@ describe('Ada in the browser', () => {
     });
 
     await step('turn two-factor off, which asks for the password', async () => {
-      await page.goto(url('/user/ada'));
-      await page.getByRole('link', { name: 'Turn off two-factor authentication' }).click();
+      await page.goto(url('/security'));
+      await page.getByRole('link', { name: 'Turn off text-message codes' }).click();
       await page.waitForURL(url('/two-factor/disable'));
       expect(await heading()).toBe('Turn off two-factor authentication');
       await screenshot('11-disable-2fa');
@@ -297,7 +305,7 @@ describe('Ada in the browser', () => {
       await submit(page.getByRole('button', { name: 'Turn off two-factor authentication' }));
       expect(pathOf(page)).toBe('/user/ada');
       expect(await flash()).toBe('Two-factor authentication is off.');
-      expect(await page.locator('.security').innerText()).toContain('Off.');
+      expect(await page.locator('.security').innerText()).toContain('Two-factor sign-in is off.');
     });
 
     await step('forgot password: the mailed link sets a new one', async () => {

@@ -34,6 +34,7 @@ function session(userId: number, overrides: Partial<NewSession> = {}): NewSessio
     now: T0,
     expiresAt: T0 + DAY,
     csrfSecret: `csrf-${counter}`,
+    authenticatedAt: T0,
     ...overrides,
   };
 }
@@ -60,6 +61,7 @@ describe.each(forEachDatabase())('sessions on $name', (target) => {
       last_active_at: T0,
       expires_at: T0 + DAY,
       csrf_secret: csrfSecretOfAnySession,
+      authenticated_at: T0,
     });
     expect(await findLiveSession(db, 'unknown', T0, IDLE)).toBeUndefined();
   });

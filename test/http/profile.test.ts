@@ -38,12 +38,12 @@ describe('profile page', () => {
     expect(page.body).not.toContain('Two-factor authentication');
   });
 
-  it('one\'s own page has "Edit profile" and the 2FA link', async () => {
+  it('one\'s own page has "Edit profile" and the link to the security page', async () => {
     const { user, client } = await signedIn();
     const page = await client.get(`/user/${user.username.toUpperCase()}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('href="/profile/edit"');
-    expect(page.body).toContain('href="/two-factor/sms/enable"');
+    expect(page.body).toContain('href="/security"');
   });
 
   it('an unknown user is the 404 page', async () => {

@@ -73,6 +73,20 @@ export async function startListeningApp(env: Record<string, string> = {}, option
   }
 }
 
+/**
+ * The app on a real port and a Chromium, started together. Whichever came up is
+ * returned even when the other failed (with `error`), so afterAll can close it.
+ */
+export async function startAppAndBrowser(): Promise<{ server?: ListeningApp; browser?: Browser; error?: Error }> {
+  const [started, launched] = await Promise.allSettled([startListeningApp(), launchChromium()]);
+  const failure: unknown = started.status === 'rejected' ? started.reason : launched.status === 'rejected' ? launched.reason : undefined;
+  return {
+    server: started.status === 'fulfilled' ? started.value : undefined,
+    browser: launched.status === 'fulfilled' ? launched.value : undefined,
+    error: failure === undefined ? undefined : failure instanceof Error ? failure : new Error('could not start the app or the browser', { cause: failure }),
+  };
+}
+
 /** Console errors, uncaught page errors and CSP violations seen in a browser context. */
 export interface PageProblems {
   /** One line per problem: `<kind> <page url>: <text>`. */

@@ -1,4 +1,4 @@
-import { csrfField, errorSummary, input } from '../../views/forms.js';
+import { codeInput, csrfField, errorSummary, input } from '../../views/forms.js';
 import { html, type SafeHtml } from '../../views/html.js';
 
 export function loginPage(p: { csrfToken: string; login: string; remember: boolean; next: string | null; error?: string }): SafeHtml {
@@ -24,4 +24,45 @@ export function signInFooter(csrfToken: string): SafeHtml {
   ${csrfField(csrfToken)}
   <button type="submit" class="link-button">Cancel and start over</button>
 </form>`;
+}
+
+const WAY_LABELS = {
+  totp: 'Use your authenticator app',
+  sms: 'Get a code by text message or call',
+  recovery: 'Use a recovery code',
+} as const;
+
+/** "Try another way": the other ways this account can finish signing in. */
+export function otherWays(ways: ReadonlyArray<keyof typeof WAY_LABELS>, pathOf: (way: keyof typeof WAY_LABELS) => string): SafeHtml {
+  if (ways.length === 0) return html``;
+  return html`<nav class="other-ways" aria-labelledby="other-ways-heading">
+  <h2 id="other-ways-heading">Try another way</h2>
+  <ul>
+    ${ways.map((way) => html`<li><a href="${pathOf(way)}">${WAY_LABELS[way]}</a></li>`)}
+  </ul>
+</nav>`;
+}
+
+export function totpSignInPage(p: { csrfToken: string; error?: string | undefined; otherWays: SafeHtml; footer: SafeHtml }): SafeHtml {
+  return html`<h1>Enter the code from your authenticator app</h1>
+<p>Open the authenticator app on your phone and type the 6-digit code it shows for Gatehouse.</p>
+<form method="post" action="/login/two-factor/app" class="form" novalidate>
+  ${csrfField(p.csrfToken)}
+  ${codeInput(p.error)}
+  <button type="submit" class="button primary">Verify</button>
+</form>
+${p.otherWays}
+${p.footer}`;
+}
+
+export function recoveryCodeSignInPage(p: { csrfToken: string; error?: string | undefined; otherWays: SafeHtml; footer: SafeHtml }): SafeHtml {
+  return html`<h1>Use a recovery code</h1>
+<p>Type one of the recovery codes you saved when you set up two-factor sign-in. Each code works once.</p>
+<form method="post" action="/login/two-factor/recovery" class="form" novalidate>
+  ${csrfField(p.csrfToken)}
+  ${input({ name: 'code', label: 'Recovery code', value: '', error: p.error, autocomplete: 'off', required: true, autofocus: true, hint: 'Like ABCD-EFGH-JKMN. Dashes and spaces do not matter.', maxlength: 20 })}
+  <button type="submit" class="button primary">Sign in</button>
+</form>
+${p.otherWays}
+${p.footer}`;
 }

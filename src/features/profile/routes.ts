@@ -5,6 +5,7 @@ import { aboutMeRule, usernameRule } from '../../auth/account-rules.js';
 import { requireUser } from '../../auth/guards.js';
 import type { AppContext } from '../../context.js';
 import { isUniqueViolation } from '../../db/database.js';
+import { findTotpFactor } from '../../db/factors.js';
 import { findUserByUsername, updateProfile, usernameTaken } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { notFoundPage } from '../../views/error-pages.js';
@@ -22,7 +23,8 @@ export const profileRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
       const user = await findUserByUsername(ctx.db, request.params.username);
       if (!user) return reply.page('Not found', notFoundPage(), { status: 404 });
       const isOwn = user.id === request.user!.id;
-      return reply.page(`${user.first_name} ${user.last_name}`, profilePage({ user, isOwn, now: ctx.clock.now() }));
+      const hasAppFactor = isOwn && (await findTotpFactor(ctx.db, user.id))?.confirmed_at != null;
+      return reply.page(`${user.first_name} ${user.last_name}`, profilePage({ user, isOwn, now: ctx.clock.now(), hasAppFactor }));
     },
   );
 

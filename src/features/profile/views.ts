@@ -15,7 +15,7 @@ function timeAgo(at: number, now: number): SafeHtml {
   return html`<time datetime="${new Date(at).toISOString()}" title="${exactUtc(at)}">${relativeTime(at, now)}</time>`;
 }
 
-export function profilePage(p: { user: User; isOwn: boolean; now: number }): SafeHtml {
+export function profilePage(p: { user: User; isOwn: boolean; now: number; hasAppFactor?: boolean }): SafeHtml {
   const u = p.user;
   return html`<article class="profile">
   <img class="avatar" src="${avatarUrl(u.email, 128)}" width="128" height="128" alt="" data-fallback="/static/img/avatar.svg">
@@ -30,12 +30,8 @@ export function profilePage(p: { user: User; isOwn: boolean; now: number }): Saf
     ${p.isOwn
       ? html`<p class="actions"><a class="button" href="/profile/edit">Edit profile</a> <a class="button" href="/profile/password">Change password</a></p>
     <section class="security" aria-labelledby="two-factor-heading">
-      <h2 id="two-factor-heading">Two-factor authentication</h2>
-      ${u.two_factor_enabled
-        ? html`<p>On: sign-in codes go to your phone ending in ${(u.phone ?? '').slice(-4)}.</p>
-      <p><a class="button" href="/two-factor/disable">Turn off two-factor authentication</a></p>`
-        : html`<p>Off. Add a second step to sign-in: a code sent to your phone.</p>
-      <p><a class="button primary" href="/two-factor/sms/enable">Turn on two-factor authentication</a></p>`}
+      <h2 id="two-factor-heading">Security</h2>
+      <p>Two-factor sign-in is ${u.two_factor_enabled || p.hasAppFactor ? 'on' : 'off'}. <a href="/security">Manage two-factor sign-in, recovery codes and recent activity</a>.</p>
     </section>`
       : ''}
   </div>

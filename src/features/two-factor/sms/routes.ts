@@ -39,6 +39,11 @@ import { html } from '../../../views/html.js';
 import { phoneChangedMail, twoFactorDisabledMail, twoFactorEnabledMail } from './mail.js';
 import { disablePage, enablePage } from './views.js';
 import { phoneNumbers } from '../../../lib/phone-numbers.js';
+import { recoveryCodesPage } from '../../../views/recovery-codes.js';
+import { deleteRecoveryCodes, replaceRecoveryCodes } from '../../../db/factors.js';
+import { RecoveryCodes } from '../../../auth/recovery-codes.js';
+import { factorsOf, hasSecondFactor } from '../../../auth/factors.js';
+import { logSecurityEvent } from '../../../auth/events.js';
 
 const CONFIRM_PATH = '/two-factor/sms/confirm';
 
@@ -56,6 +61,7 @@ export function parsePhone(input: string): string | null {
 }
 
 export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const recoveryCodes = new RecoveryCodes(ctx.config.secretKey);
   const enrollmentOf = (userId: number) => findEnrollment(ctx.db, userId, ctx.clock.now() - PHONE_ENROLLMENT_LIFETIME_MS);
   // Every two-factor page sends no Referer (a phone number or code must not leak to another site).
   const phoneAssets = {
@@ -136,9 +142,17 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     if (result.ok) {
       const changing = Boolean(user.two_factor_enabled);
       const now = ctx.clock.now();
+      // The first factor comes with recovery codes, so a lost phone is not a locked account.
+      const firstFactor = !hasSecondFactor(await factorsOf(ctx.db, user));
+      const generated = firstFactor ? recoveryCodes.generate() : null;
       const saved = await ctx.db.transaction().execute(async (trx) => {
         if (!(await finishEnrollment(trx, user.id, enrollment.phone))) return false;
         await enableTwoFactor(trx, user.id, enrollment.phone);
+        await logSecurityEvent(ctx, request, user.id, 'sms_enabled', trx);
+        if (generated) {
+          await replaceRecoveryCodes(trx, user.id, generated.hashes, now);
+          await logSecurityEvent(ctx, request, user.id, 'recovery_codes_generated', trx);
+        }
         const notice = changing ? phoneChangedMail(user, enrollment.phone, now, ctx.config.appUrl) : twoFactorEnabledMail(user, enrollment.phone, now, ctx.config.appUrl);
         await enqueueMail(trx, notice, now);
         // A change of factor after re-authentication: a new session id (and CSRF secret), as at sign-in.
@@ -150,6 +164,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       const message = changing
         ? 'Your two-factor phone has been changed.'
         : 'Two-factor authentication is on. From now on, sign-in asks for a code sent to your phone.';
+      if (generated) return reply.page('Your recovery codes', recoveryCodesPage({ codes: generated.codes, intro: message }), { noReferrer: true });
       return reply.flash('success', message).redirect(profilePath(user.username));
     }
     if (result.reason === 'unavailable') return showConfirm(request, reply, CHECK_FAILURE_MESSAGES.unavailable, 503);
@@ -186,6 +201,9 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     const now = ctx.clock.now();
     await ctx.db.transaction().execute(async (trx) => {
       await disableTwoFactor(trx, user.id);
+      await logSecurityEvent(ctx, request, user.id, 'sms_disabled', trx);
+      // No factor left: the recovery codes would be a way around nothing.
+      if (!(await factorsOf(trx, { ...user, two_factor_enabled: 0, phone: null })).totp) await deleteRecoveryCodes(trx, user.id);
       await enqueueMail(trx, twoFactorDisabledMail(user, now, ctx.config.appUrl), now);
       // The password was just re-entered: a new session id, as at every authentication.
       await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);

@@ -1,0 +1,94 @@
+/** SQL for the second factors beyond SMS: the authenticator app (TOTP) and recovery codes. */
+import type { Kysely } from 'kysely';
+import type { Database, TotpFactor } from './schema.js';
+
+type Db = Kysely<Database>;
+
+// ---- Authenticator app ----
+
+export async function findTotpFactor(db: Db, userId: number): Promise<TotpFactor | undefined> {
+  return db.selectFrom('totp_factors').selectAll().where('user_id', '=', userId).executeTakeFirst();
+}
+
+/** A new key to enrol, replacing an unconfirmed one; never an active factor (returns false then). */
+export async function startTotpEnrollment(db: Db, userId: number, sealedSecret: string, now: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('totp_factors').select('confirmed_at').where('user_id', '=', userId).executeTakeFirst();
+    if (existing?.confirmed_at != null) return false;
+    await trx.deleteFrom('totp_factors').where('user_id', '=', userId).execute();
+    await trx.insertInto('totp_factors').values({ user_id: userId, secret: sealedSecret, created_at: now, confirmed_at: null, last_used_step: null }).execute();
+    return true;
+  });
+}
+
+/** Activates an enrolment with the step of its first valid code; false when it was already active or gone. */
+export async function confirmTotpFactor(db: Db, userId: number, step: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('totp_factors')
+    .set({ confirmed_at: now, last_used_step: step })
+    .where('user_id', '=', userId)
+    .where('confirmed_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Uses time step `step` of an active factor: true for the first request that
+ * does so, false for a replay (the step or a newer one was used already), even
+ * when two requests with the same code arrive together — one conditional UPDATE
+ * decides.
+ */
+export async function useTotpStep(db: Db, userId: number, step: number): Promise<boolean> {
+  const result = await db
+    .updateTable('totp_factors')
+    .set({ last_used_step: step })
+    .where('user_id', '=', userId)
+    .where('confirmed_at', 'is not', null)
+    .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function deleteTotpFactor(db: Db, userId: number): Promise<boolean> {
+  const result = await db.deleteFrom('totp_factors').where('user_id', '=', userId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+// ---- Recovery codes ----
+
+/** Replaces the user's codes with these (hashes); the old set stops working at once. Call it in a transaction. */
+export async function replaceRecoveryCodes(db: Db, userId: number, codeHashes: string[], now: number): Promise<void> {
+  await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+  if (codeHashes.length > 0) {
+    await db
+      .insertInto('recovery_codes')
+      .values(codeHashes.map((code_hash) => ({ user_id: userId, code_hash, created_at: now, used_at: null })))
+      .execute();
+  }
+}
+
+export async function deleteRecoveryCodes(db: Db, userId: number): Promise<void> {
+  await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+}
+
+export async function countUnusedRecoveryCodes(db: Db, userId: number): Promise<number> {
+  const row = await db
+    .selectFrom('recovery_codes')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Marks the code used: true for the one request that does so, false when unknown or already used. */
+export async function useRecoveryCode(db: Db, userId: number, codeHash: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('recovery_codes')
+    .set({ used_at: now })
+    .where('user_id', '=', userId)
+    .where('code_hash', '=', codeHash)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

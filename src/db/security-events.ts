@@ -1,0 +1,62 @@
+/**
+ * The append-only log of security events shown on the security page: sign-ins,
+ * failed attempts, factor and password changes, recovery. It records what
+ * happened, when, and from where (IP, User-Agent); never a password, code,
+ * token or key. Rows are only inserted, and deleted after SECURITY_EVENT_RETENTION_MS.
+ */
+import type { Kysely } from 'kysely';
+import { days } from '../lib/duration.js';
+import type { Database, SecurityEvent } from './schema.js';
+
+type Db = Kysely<Database>;
+
+/** How long events are kept (and shown). */
+export const SECURITY_EVENT_RETENTION_MS = days(90);
+
+/** Every kind of event, with the words the security page shows for it. */
+export const SECURITY_EVENT_KINDS = {
+  sign_in: 'Signed in',
+  sign_in_failed: 'Wrong password at sign-in',
+  code_failed: 'Wrong second-factor code at sign-in',
+  password_changed: 'Password changed',
+  password_reset: 'Password reset by email',
+  sms_enabled: 'Text-message codes turned on',
+  sms_disabled: 'Text-message codes turned off',
+  totp_enabled: 'Authenticator app added',
+  totp_disabled: 'Authenticator app removed',
+  recovery_codes_generated: 'New recovery codes made',
+  recovery_code_used: 'Signed in with a recovery code',
+} as const;
+
+export type SecurityEventKind = keyof typeof SECURITY_EVENT_KINDS;
+
+export interface SecurityEventInput {
+  userId: number;
+  kind: SecurityEventKind;
+  now: number;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** User-Agent strings are attacker-chosen: stored bounded. */
+const MAX_USER_AGENT_LENGTH = 300;
+
+export async function recordSecurityEvent(db: Db, e: SecurityEventInput): Promise<void> {
+  await db
+    .insertInto('security_events')
+    .values({ user_id: e.userId, kind: e.kind, created_at: e.now, ip: e.ip, user_agent: e.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null })
+    .execute();
+}
+
+/** The user's events since `since`, newest first, at most `limit`. */
+export async function recentSecurityEvents(db: Db, userId: number, since: number, limit = 100): Promise<SecurityEvent[]> {
+  return db
+    .selectFrom('security_events')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('created_at', '>=', since)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}

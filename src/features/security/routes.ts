@@ -1,0 +1,159 @@
+/**
+ * The security page (/security): the account's second factors, recovery codes
+ * and recent security activity; setting up and removing an authenticator app;
+ * new recovery codes; and /reauthenticate, where step-up sends a session that
+ * has not proved the password in the last 10 minutes.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
+import { logSecurityEvent } from '../../auth/events.js';
+import { factorsOf, hasSecondFactor } from '../../auth/factors.js';
+import { requireUser } from '../../auth/guards.js';
+import { checkCurrentPassword } from '../../auth/reauthenticate.js';
+import { RecoveryCodes } from '../../auth/recovery-codes.js';
+import { safeNextPath } from '../../auth/redirects.js';
+import { REAUTHENTICATE_PATH, requireRecentAuthentication } from '../../auth/step-up.js';
+import { TotpKeys } from '../../auth/totp.js';
+import type { AppContext } from '../../context.js';
+import { confirmTotpFactor, deleteRecoveryCodes, deleteTotpFactor, findTotpFactor, replaceRecoveryCodes, startTotpEnrollment } from '../../db/factors.js';
+import { recentSecurityEvents, SECURITY_EVENT_RETENTION_MS } from '../../db/security-events.js';
+import { markSessionAuthenticated } from '../../db/sessions.js';
+import { findUserById } from '../../db/users.js';
+import { field, formSchema } from '../../http/form-schema.js';
+import { SafeHtml } from '../../views/html.js';
+import { recoveryCodesPage } from '../../views/recovery-codes.js';
+import { reauthenticatePage, securityPage, totpEnrollPage } from './views.js';
+import type { z } from 'zod';
+
+export const SECURITY_PATH = '/security';
+const TOTP_ENABLE_PATH = '/two-factor/app/enable';
+
+const ReauthForm = formSchema({ password: field(4096), next: field(2000).optional() });
+const CodeForm = formSchema({ code: field(100) });
+const EmptyForm = formSchema({});
+
+export const MESSAGES = {
+  totpOn: 'Your authenticator app is set up. Sign-in will ask for its code.',
+  totpOff: 'The authenticator app was removed.',
+  totpWrongCode: 'That code is not right. Check the app shows Gatehouse, wait for a new code and try again.',
+  totpAlreadyOn: 'An authenticator app is already set up. Remove it first to set up another.',
+  noFactor: 'Recovery codes come with two-factor sign-in: set up a second factor first.',
+} as const;
+
+export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const totpKeys = new TotpKeys(ctx.config.secretKey);
+  const recoveryCodes = new RecoveryCodes(ctx.config.secretKey);
+  const stepUp = (formPage: string) => requireRecentAuthentication(ctx.clock, formPage);
+
+  app.get(SECURITY_PATH, { preHandler: requireUser }, async (request, reply) => {
+    const user = request.user!;
+    const now = ctx.clock.now();
+    const [factors, events] = await Promise.all([factorsOf(ctx.db, user), recentSecurityEvents(ctx.db, user.id, now - SECURITY_EVENT_RETENTION_MS)]);
+    return reply.page('Security', securityPage({ csrfToken: reply.csrfToken(), factors, phoneEnding: factors.sms ? (user.phone ?? '').slice(-4) : null, events, now }));
+  });
+
+  // ---- Step-up ----
+
+  function showReauth(reply: FastifyReply, next: string, error?: string, status = 200) {
+    return reply.page("Confirm it's you", reauthenticatePage({ csrfToken: reply.csrfToken(), next, error }), { status });
+  }
+
+  app.get<{ Querystring: { next?: string } }>(REAUTHENTICATE_PATH, { preHandler: requireUser }, async (request, reply) =>
+    showReauth(reply, safeNextPath(typeof request.query.next === 'string' ? request.query.next : undefined) ?? SECURITY_PATH),
+  );
+
+  app.post<{ Body: z.infer<typeof ReauthForm> }>(REAUTHENTICATE_PATH, { preHandler: requireUser, schema: { body: ReauthForm } }, async (request, reply) => {
+    const next = safeNextPath(request.body.next) ?? SECURITY_PATH;
+    const checked = await checkCurrentPassword(ctx, request.user!, request.body.password);
+    if (!checked.ok) return showReauth(reply, next, checked.message, 422);
+    await markSessionAuthenticated(ctx.db, request.session!.id, ctx.clock.now());
+    return reply.redirect(next);
+  });
+
+  // ---- Authenticator app ----
+
+  async function showEnroll(request: FastifyRequest, reply: FastifyReply, error?: string, status = 200) {
+    const user = request.user!;
+    const now = ctx.clock.now();
+    let factor = await findTotpFactor(ctx.db, user.id);
+    if (factor?.confirmed_at != null) return reply.flash('info', MESSAGES.totpAlreadyOn).redirect(SECURITY_PATH);
+    if (!factor) {
+      await startTotpEnrollment(ctx.db, user.id, totpKeys.newSealedSecret(), now);
+      factor = await findTotpFactor(ctx.db, user.id);
+    }
+    const enrollment = factor ? totpKeys.enrollment(factor.secret, user.username) : null;
+    if (!enrollment) throw new Error('the authenticator key could not be opened (was SECRET_KEY changed?)');
+    // The QR code is drawn here as SVG: the key never leaves the server for a third-party QR service.
+    const svg = await QRCode.toString(enrollment.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+    return reply.page(
+      'Set up an authenticator app',
+      totpEnrollPage({ csrfToken: reply.csrfToken(), qrSvg: new SafeHtml(svg), base32: enrollment.base32, error }),
+      { status, noReferrer: true },
+    );
+  }
+
+  app.get(TOTP_ENABLE_PATH, { preHandler: [requireUser, stepUp(TOTP_ENABLE_PATH)] }, async (request, reply) => showEnroll(request, reply));
+
+  app.post<{ Body: z.infer<typeof CodeForm> }>(
+    TOTP_ENABLE_PATH,
+    { preHandler: [requireUser, stepUp(TOTP_ENABLE_PATH)], schema: { body: CodeForm } },
+    async (request, reply) => {
+      const user = request.user!;
+      const now = ctx.clock.now();
+      const factor = await findTotpFactor(ctx.db, user.id);
+      if (!factor || factor.confirmed_at != null) return reply.redirect(SECURITY_PATH);
+      const step = totpKeys.matchingStep(factor.secret, request.body.code.replace(/\s/g, ''), now);
+      if (step === null) return showEnroll(request, reply, MESSAGES.totpWrongCode, 422);
+      const before = await factorsOf(ctx.db, user);
+      const generated = recoveryCodes.generate();
+      const activated = await ctx.db.transaction().execute(async (trx) => {
+        if (!(await confirmTotpFactor(trx, user.id, step, now))) return false;
+        await logSecurityEvent(ctx, request, user.id, 'totp_enabled', trx);
+        // The first factor comes with recovery codes, so a lost phone is not a locked account.
+        if (!hasSecondFactor(before)) {
+          await replaceRecoveryCodes(trx, user.id, generated.hashes, now);
+          await logSecurityEvent(ctx, request, user.id, 'recovery_codes_generated', trx);
+        }
+        return true;
+      });
+      if (!activated) return reply.redirect(SECURITY_PATH);
+      if (hasSecondFactor(before)) return reply.flash('success', MESSAGES.totpOn).redirect(SECURITY_PATH);
+      return reply.page('Your recovery codes', recoveryCodesPage({ codes: generated.codes, intro: MESSAGES.totpOn }), { noReferrer: true });
+    },
+  );
+
+  app.post<{ Body: z.infer<typeof EmptyForm> }>(
+    '/two-factor/app/disable',
+    { preHandler: [requireUser, stepUp(SECURITY_PATH)], schema: { body: EmptyForm } },
+    async (request, reply) => {
+      const userId = request.user!.id;
+      await ctx.db.transaction().execute(async (trx) => {
+        if (!(await deleteTotpFactor(trx, userId))) return;
+        await logSecurityEvent(ctx, request, userId, 'totp_disabled', trx);
+        const user = await findUserById(trx, userId);
+        // No factor left: the recovery codes would be a way around nothing.
+        if (user && !hasSecondFactor(await factorsOf(trx, user))) await deleteRecoveryCodes(trx, userId);
+      });
+      return reply.flash('success', MESSAGES.totpOff).redirect(SECURITY_PATH);
+    },
+  );
+
+  // ---- Recovery codes ----
+
+  app.post<{ Body: z.infer<typeof EmptyForm> }>(
+    '/security/recovery-codes',
+    { preHandler: [requireUser, stepUp(SECURITY_PATH)], schema: { body: EmptyForm } },
+    async (request, reply) => {
+      const user = request.user!;
+      if (!hasSecondFactor(await factorsOf(ctx.db, user))) return reply.flash('error', MESSAGES.noFactor).redirect(SECURITY_PATH);
+      const generated = recoveryCodes.generate();
+      await ctx.db.transaction().execute(async (trx) => {
+        await replaceRecoveryCodes(trx, user.id, generated.hashes, ctx.clock.now());
+        await logSecurityEvent(ctx, request, user.id, 'recovery_codes_generated', trx);
+      });
+      return reply.page('Your recovery codes', recoveryCodesPage({ codes: generated.codes, intro: 'Your new recovery codes are ready. The old ones no longer work.' }), {
+        noReferrer: true,
+      });
+    },
+  );
+};

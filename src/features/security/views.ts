@@ -1,0 +1,107 @@
+import type { AccountFactors } from '../../auth/factors.js';
+import { RECOVERY_CODES_LOW } from '../../auth/recovery-codes.js';
+import { SECURITY_EVENT_KINDS, type SecurityEventKind } from '../../db/security-events.js';
+import type { SecurityEvent } from '../../db/schema.js';
+import { exactUtc, relativeTime } from '../../lib/relative-time.js';
+import { codeInput, csrfField, errorSummary, input } from '../../views/forms.js';
+import { html, type SafeHtml } from '../../views/html.js';
+
+function timeAgo(at: number, now: number): SafeHtml {
+  return html`<time datetime="${new Date(at).toISOString()}" title="${exactUtc(at)}">${relativeTime(at, now)}</time>`;
+}
+
+function eventLabel(kind: string): string {
+  return kind in SECURITY_EVENT_KINDS ? SECURITY_EVENT_KINDS[kind as SecurityEventKind] : kind;
+}
+
+export interface SecurityPageProps {
+  csrfToken: string;
+  factors: AccountFactors;
+  /** The SMS number's last digits, when SMS codes are on. */
+  phoneEnding: string | null;
+  events: SecurityEvent[];
+  now: number;
+}
+
+export function securityPage(p: SecurityPageProps): SafeHtml {
+  const { factors } = p;
+  const anyFactor = factors.totp || factors.sms;
+  return html`<h1>Security</h1>
+<section class="security" aria-labelledby="factors-heading">
+  <h2 id="factors-heading">Two-factor sign-in</h2>
+  <p>${anyFactor ? 'On: after your password, sign-in asks for one of these.' : 'Off. Add a second step to sign-in so a stolen password is not enough.'}</p>
+  <ul class="factor-list">
+    <li>
+      <h3>Authenticator app</h3>
+      ${factors.totp
+        ? html`<p>On.</p>
+      <form method="post" action="/two-factor/app/disable" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">Remove the authenticator app</button></form>`
+        : html`<p>Codes from an app such as Google Authenticator, 1Password or Aegis. Works without phone signal.</p>
+      <p><a class="button primary" href="/two-factor/app/enable">Set up an authenticator app</a></p>`}
+    </li>
+    <li>
+      <h3>Text message or call</h3>
+      ${factors.sms
+        ? html`<p>On: codes go to your phone ending in ${p.phoneEnding ?? ''}.</p>
+      <p><a class="button" href="/two-factor/sms/enable">Change the phone</a> <a class="button" href="/two-factor/disable">Turn off text-message codes</a></p>`
+        : html`<p>Codes sent to your phone by SMS or a voice call.</p>
+      <p><a class="button${factors.totp ? '' : ' primary'}" href="/two-factor/sms/enable">Set up text-message codes</a></p>`}
+    </li>
+  </ul>
+</section>
+${anyFactor
+  ? html`<section class="security" aria-labelledby="recovery-heading">
+  <h2 id="recovery-heading">Recovery codes</h2>
+  ${factors.recoveryCodes <= RECOVERY_CODES_LOW
+    ? html`<p class="warning" role="status">You have ${factors.recoveryCodes} recovery code${factors.recoveryCodes === 1 ? '' : 's'} left. Make a new set so you can still get in if you lose your phone.</p>`
+    : html`<p>You have ${factors.recoveryCodes} unused recovery codes. Each one signs you in once if you lose your phone.</p>`}
+  <form method="post" action="/security/recovery-codes" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">Make new recovery codes</button></form>
+  <p class="hint">Making new codes stops the old ones from working.</p>
+</section>`
+  : ''}
+<section class="security" aria-labelledby="activity-heading">
+  <h2 id="activity-heading">Recent security activity</h2>
+  ${p.events.length === 0
+    ? html`<p>Nothing in the last 90 days.</p>`
+    : html`<table class="activity">
+    <thead><tr><th scope="col">What</th><th scope="col">When</th><th scope="col">From</th></tr></thead>
+    <tbody>
+      ${p.events.map((e) => html`<tr><td>${eventLabel(e.kind)}</td><td>${timeAgo(e.created_at, p.now)}</td><td>${e.ip ?? ''}</td></tr>`)}
+    </tbody>
+  </table>`}
+</section>`;
+}
+
+export function reauthenticatePage(p: { csrfToken: string; next: string; error?: string }): SafeHtml {
+  return html`<h1>Confirm it's you</h1>
+<p>For your security, enter your password again to continue.</p>
+${p.error ? errorSummary({ password: p.error }) : ''}
+<form method="post" action="/reauthenticate" class="form" novalidate>
+  ${csrfField(p.csrfToken)}
+  <input type="hidden" name="next" value="${p.next}">
+  ${input({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', required: true, autofocus: true, error: p.error })}
+  <button type="submit" class="button primary">Continue</button>
+</form>`;
+}
+
+export function totpEnrollPage(p: { csrfToken: string; qrSvg: SafeHtml; base32: string; error?: string }): SafeHtml {
+  const grouped = p.base32.replace(/(.{4})/g, '$1 ').trim();
+  return html`<h1>Set up an authenticator app</h1>
+<ol class="steps">
+  <li>
+    <p>Scan this code with your authenticator app:</p>
+    <figure class="qr" role="img" aria-label="QR code to add Gatehouse to your authenticator app">${p.qrSvg}</figure>
+    <p>Can't scan it? Enter this key in the app instead (time-based, 6 digits):</p>
+    <p><code class="secret-key">${grouped}</code></p>
+  </li>
+  <li>
+    <p>Type the 6-digit code the app now shows for Gatehouse:</p>
+    <form method="post" action="/two-factor/app/enable" class="form" novalidate>
+      ${csrfField(p.csrfToken)}
+      ${codeInput(p.error)}
+      <button type="submit" class="button primary">Turn on</button>
+    </form>
+  </li>
+</ol>
+<p><a href="/security">Cancel</a></p>`;
+}

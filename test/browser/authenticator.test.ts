@@ -1,0 +1,120 @@
+/**
+ * Grace in a real browser (Chromium, headless): sets up an authenticator app
+ * from the security page by typing a code computed here from the key the page
+ * shows (as her phone would), keeps her recovery codes, signs out, signs in
+ * with a fresh app code, signs out again and signs in with a recovery code
+ * through "Try another way".
+ *
+ * Every page must load without console errors, uncaught exceptions or CSP
+ * violations (the QR code is inline SVG drawn by the server).
+ */
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newJourneyContext, startAppAndBrowser, type ListeningApp, type PageProblems } from '../support/browser.js';
+import { createUser, DEFAULT_TEST_PASSWORD } from '../support/app.js';
+import { totpCode } from '../support/totp.js';
+
+const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+let server: ListeningApp;
+let browser: Browser;
+let context: BrowserContext;
+let problems: PageProblems;
+let page: Page;
+
+const url = (path: string) => `${server.baseUrl}${path}`;
+const pathOf = () => new URL(page.url()).pathname;
+const heading = () => page.locator('h1').innerText();
+
+async function submit(button: Locator): Promise<void> {
+  const committed = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() });
+  await button.click();
+  await committed;
+  await page.waitForLoadState('load');
+}
+
+async function signInWithPassword(username: string): Promise<void> {
+  await page.goto(url('/login'));
+  await page.getByLabel('Username or email').fill(username);
+  await page.getByLabel('Password').fill(DEFAULT_TEST_PASSWORD);
+  await submit(page.getByRole('button', { name: 'Sign in' }));
+}
+
+async function signOut(): Promise<void> {
+  await submit(page.locator('.site-header').getByRole('button', { name: 'Sign out' }));
+  expect(pathOf()).toBe('/login');
+}
+
+/** Waits until the next 30-second step starts, so the code typed next has not been used. */
+async function nextTimeStep(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 30_000 - (Date.now() % 30_000) + 50));
+}
+
+beforeAll(async () => {
+  // Keep whichever came up, so afterAll closes it even when the other failed.
+  const started = await startAppAndBrowser();
+  if (started.server) server = started.server;
+  if (started.browser) browser = started.browser;
+  if (started.error !== undefined) throw started.error;
+  ({ context, problems } = await newJourneyContext(browser, server.baseUrl));
+  context.setDefaultTimeout(10_000);
+  page = await context.newPage();
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.close();
+});
+
+describe('Grace and her authenticator app', () => {
+  it('sets up the app, signs in with its code, and with a recovery code', async () => {
+    const grace = await createUser(server.app, { username: 'grace' });
+    await signInWithPassword(grace.username);
+
+    await page.goto(url('/security'));
+    await page.getByRole('link', { name: 'Set up an authenticator app' }).click();
+    await page.waitForURL(url('/two-factor/app/enable'));
+    expect(await heading()).toBe('Set up an authenticator app');
+    await page.getByRole('img', { name: /QR code/ }).locator('svg').waitFor();
+    const key = (await page.locator('code.secret-key').innerText()).replace(/\s/g, '');
+    await page.screenshot({ path: `${SCREENSHOTS}20-authenticator-setup.png`, fullPage: true });
+
+    await page.getByLabel('Verification code').fill(totpCode(key, Date.now()));
+    await submit(page.getByRole('button', { name: 'Turn on' }));
+    expect(await heading()).toBe('Your recovery codes');
+    const recoveryCodes = await page.locator('.recovery-codes code').allInnerTexts();
+    expect(recoveryCodes).toHaveLength(10);
+    await page.getByRole('link', { name: 'I have saved them' }).click();
+    await page.waitForURL(url('/security'));
+    expect(await page.locator('main').innerText()).toContain('Authenticator app added');
+    await signOut();
+
+    // The code used to set the app up is spent: wait for the next one, as a person would.
+    await nextTimeStep();
+    await signInWithPassword(grace.username);
+    expect(pathOf()).toBe('/login/two-factor/app');
+    expect(await heading()).toBe('Enter the code from your authenticator app');
+    await page.screenshot({ path: `${SCREENSHOTS}21-authenticator-sign-in.png`, fullPage: true });
+    await page.getByLabel('Verification code').fill('000000');
+    await submit(page.getByRole('button', { name: 'Verify' }));
+    expect(await page.locator('#f-code-error').innerText()).toContain('That code is not right');
+    await page.getByLabel('Verification code').fill(totpCode(key, Date.now()));
+    await submit(page.getByRole('button', { name: 'Verify' }));
+    expect(pathOf()).toBe('/');
+    await signOut();
+
+    await signInWithPassword(grace.username);
+    await page.getByRole('link', { name: 'Use a recovery code' }).click();
+    await page.waitForURL(url('/login/two-factor/recovery'));
+    await page.getByLabel('Recovery code').fill(recoveryCodes[0]!.toLowerCase());
+    await submit(page.getByRole('button', { name: 'Sign in' }));
+    expect(pathOf()).toBe('/');
+    await page.goto(url('/security'));
+    expect(await page.locator('main').innerText()).toContain('You have 9 unused recovery codes');
+    expect(await page.locator('main').innerText()).toContain('Signed in with a recovery code');
+
+    expect(problems.list, 'console errors, page errors or CSP violations').toEqual([]);
+  }, 90_000);
+});
