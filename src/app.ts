@@ -20,6 +20,7 @@ import { PwnedPasswordsRangeApi } from './adapters/pwned-passwords/range-api.js'
 import { DevVerifyService } from './adapters/verify/dev.js';
 import type { VerifyService } from './adapters/verify/types.js';
 import { csrfTokensPlugin, hasValidCsrfToken, isCrossSiteRequest } from './auth/csrf.js';
+import { requireSecondFactorSetUp } from './auth/enforce-two-factor.js';
 import { commonPasswords } from './auth/password-blocklist.js';
 import { createLimits, type Limits } from './auth/limits.js';
 import { configurePasswordHashing } from './auth/password.js';
@@ -227,6 +228,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       done();
     });
     site.setNotFoundHandler(notFound);
+    if (config.enforceTwoFactor) site.addHook('preHandler', requireSecondFactorSetUp(ctx));
 
     await site.register(homeRoutes, { ctx });
     await site.register(registerRoutes, { ctx });

@@ -96,6 +96,8 @@ export interface Config {
   } | null;
   /** Processes `server.ts` runs (node:cluster workers); 1 (the default) = no cluster. */
   webConcurrency: number;
+  /** ENFORCE_2FA: every signed-in user without a second factor must set one up before reaching any other page. */
+  enforceTwoFactor: boolean;
 }
 
 export class ConfigError extends Error {
@@ -144,6 +146,7 @@ const EnvSchema = z.object({
   METRICS_ENABLED: booleanString,
   METRICS_TOKEN: optionalString,
   WEB_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(MAX_WEB_CONCURRENCY).default(1)),
+  ENFORCE_2FA: booleanString,
 });
 
 export interface LoadConfigOptions {
@@ -264,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     hashConcurrency: e.HASH_CONCURRENCY,
     metrics: e.METRICS_ENABLED ? { token: e.METRICS_TOKEN ?? null } : null,
     webConcurrency: e.WEB_CONCURRENCY,
+    enforceTwoFactor: e.ENFORCE_2FA ?? false,
   });
 }
 

@@ -119,6 +119,12 @@ const ACCOUNT_KEY_PREFIX = 'user:';
 export const accountKey = (userId: number) => `${ACCOUNT_KEY_PREFIX}${userId}`;
 /** The lockout key of a login that matches no account (already normalized), so unknown users behave like known ones. */
 export const unknownLoginKey = (normalizedLogin: string) => `login:${digest(normalizedLogin)}`;
+/**
+ * A browser the account remembered (a trusted device) counts its wrong passwords apart from the account's,
+ * so someone who locks the account by guessing does not lock its owner out of their own devices (OWASP's
+ * device cookies). The device's counter locks the same way.
+ */
+export const deviceKey = (tokenHash: string) => `device:${tokenHash}`;
 
 export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
 /** `retryAfterMs: null` = locked until the password is reset. */

@@ -95,6 +95,8 @@ export async function startSession(
     expiresAt: now + lifetime,
     csrfSecret: newCsrfSecret(),
     authenticatedAt: options.twoFactorPending ? null : now,
+    ip: request.ip,
+    userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
   });
   rotateCsrfSecret(reply, ctx.config);
   const persistent = options.remember && !options.twoFactorPending;

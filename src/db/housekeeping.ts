@@ -1,8 +1,9 @@
 /**
  * Deletes what can no longer be used: expired sessions (pending ones too),
- * reset and confirmation links, dev codes, security events older than 90 days.
- * Rows past their end are already
- * refused by every query; this only keeps the tables from growing forever.
+ * reset and confirmation links, dev codes, trusted devices, security events
+ * older than 90 days.
+ * Rows past their end are already refused by every query; this only keeps the
+ * tables from growing forever.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
@@ -15,6 +16,7 @@ export async function purgeExpired(db: Kysely<Database>, now: number): Promise<n
     db.deleteFrom('email_confirmation_tokens').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('dev_verifications').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('security_events').where('created_at', '<', now - SECURITY_EVENT_RETENTION_MS).executeTakeFirst(),
+    db.deleteFrom('trusted_devices').where('expires_at', '<=', now).executeTakeFirst(),
   ]);
   return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);
 }

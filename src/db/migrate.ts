@@ -12,6 +12,7 @@ import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-email-confirmation.js';
 import * as m003 from './migrations/003-session-csrf-secret.js';
 import * as m004 from './migrations/004-factors-and-events.js';
+import * as m005 from './migrations/005-devices.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: Record<string, DialectMigration> = {
   '002-email-confirmation': m002,
   '003-session-csrf-secret': m003,
   '004-factors-and-events': m004,
+  '005-devices': m005,
 };
 
 class ListedMigrations implements MigrationProvider {

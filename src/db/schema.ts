@@ -50,6 +50,9 @@ export interface SessionsTable {
   csrf_secret: string | null;
   /** When this session last proved the password (sign-in or re-authentication); step-up needs it recent. */
   authenticated_at: number | null;
+  /** Where the session started (shown on the security page; stored bounded). */
+  ip: string | null;
+  user_agent: string | null;
 }
 
 export interface PasswordResetTokensTable {
@@ -144,6 +147,18 @@ export interface SecurityEventsTable {
   user_agent: string | null;
 }
 
+export interface TrustedDevicesTable {
+  /** SHA-256 (hex) of the token in the device's cookie. */
+  token_hash: string;
+  user_id: number;
+  /** "Firefox on Windows", from the User-Agent when it was trusted. */
+  name: string;
+  created_at: number;
+  last_used_at: number;
+  last_ip: string | null;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -156,6 +171,7 @@ export interface Database {
   totp_factors: TotpFactorsTable;
   recovery_codes: RecoveryCodesTable;
   security_events: SecurityEventsTable;
+  trusted_devices: TrustedDevicesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -165,3 +181,4 @@ export type OutboxMail = Selectable<MailOutboxTable>;
 export type DevMessage = Selectable<DevOutboxTable>;
 export type TotpFactor = Selectable<TotpFactorsTable>;
 export type SecurityEvent = Selectable<SecurityEventsTable>;
+export type TrustedDevice = Selectable<TrustedDevicesTable>;

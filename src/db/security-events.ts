@@ -7,6 +7,7 @@
 import type { Kysely } from 'kysely';
 import { days } from '../lib/duration.js';
 import type { Database, SecurityEvent } from './schema.js';
+import { MAX_USER_AGENT_LENGTH } from './sessions.js';
 
 type Db = Kysely<Database>;
 
@@ -26,6 +27,11 @@ export const SECURITY_EVENT_KINDS = {
   totp_disabled: 'Authenticator app removed',
   recovery_codes_generated: 'New recovery codes made',
   recovery_code_used: 'Signed in with a recovery code',
+  factors_reset_by_admin: 'Second factors removed by an administrator',
+  sign_in_trusted_device: 'Signed in on a remembered device',
+  trusted_device_added: 'Device remembered for 30 days',
+  trusted_devices_forgotten: 'Remembered devices forgotten',
+  sessions_ended: 'Other sessions signed out',
 } as const;
 
 export type SecurityEventKind = keyof typeof SECURITY_EVENT_KINDS;
@@ -38,8 +44,6 @@ export interface SecurityEventInput {
   userAgent: string | null;
 }
 
-/** User-Agent strings are attacker-chosen: stored bounded. */
-const MAX_USER_AGENT_LENGTH = 300;
 
 export async function recordSecurityEvent(db: Db, e: SecurityEventInput): Promise<void> {
   await db

@@ -16,7 +16,12 @@ export interface NewSession {
   csrfSecret: string;
   /** When the password (and second factor, if any) was just proved; null for a pending sign-in. */
   authenticatedAt: number | null;
+  ip?: string | null;
+  userAgent?: string | null;
 }
+
+/** User-Agent strings are chosen by the client: stored bounded. */
+export const MAX_USER_AGENT_LENGTH = 300;
 
 export async function insertSession(db: Db, s: NewSession): Promise<void> {
   await db
@@ -34,6 +39,8 @@ export async function insertSession(db: Db, s: NewSession): Promise<void> {
       expires_at: s.expiresAt,
       csrf_secret: s.csrfSecret,
       authenticated_at: s.authenticatedAt,
+      ip: s.ip ?? null,
+      user_agent: s.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
     })
     .execute();
 }
@@ -52,6 +59,8 @@ const SESSION_COLUMNS = Object.keys({
   expires_at: true,
   csrf_secret: true,
   authenticated_at: true,
+  ip: true,
+  user_agent: true,
 } satisfies Record<keyof Session, true>) as Array<keyof Session>;
 const SESSION_PREFIX_LENGTH = 'session_'.length;
 
@@ -87,6 +96,31 @@ export async function findLiveSession(db: Db, id: string, now: number, idleTimeo
     else user[key] = row[key];
   }
   return { session: session as unknown as Session, user: user as unknown as User };
+}
+
+/** The user's signed-in sessions that are still live, most recently active first. */
+export async function liveSessionsOfUser(db: Db, userId: number, now: number, idleTimeoutMs: number): Promise<Session[]> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('two_factor_pending', '=', 0)
+    .where('expires_at', '>', now)
+    .where((eb) => eb.or([eb('remember', '=', 1), eb('last_active_at', '>', now - idleTimeoutMs)]))
+    .orderBy('last_active_at', 'desc')
+    .execute();
+}
+
+/** Ends one of the user's sessions (only theirs: the id comes from a form). */
+export async function deleteSessionOfUser(db: Db, userId: number, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('sessions').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** "Sign out everywhere else": every session of the user but `keepId`. */
+export async function deleteOtherSessionsOfUser(db: Db, userId: number, keepId: string): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '<>', keepId).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /** The session's user just proved the password again (step-up, src/auth/step-up.ts). */

@@ -15,6 +15,16 @@ export interface CodeEntryProps {
   error?: string | undefined;
   /** Extra controls under the form, e.g. "start over". */
   footer?: SafeHtml;
+  /** Offer "Remember this device for 30 days" (sign-in only). */
+  rememberDevice?: boolean;
+}
+
+/** The "skip the code on this browser" checkbox of the sign-in code pages. */
+export function rememberDeviceField(): SafeHtml {
+  return html`<div class="field checkbox">
+    <input id="f-remember_device" type="checkbox" name="remember_device">
+    <label for="f-remember_device">Remember this device for 30 days</label>
+  </div>`;
 }
 
 export function codeEntry(p: CodeEntryProps): SafeHtml {
@@ -23,6 +33,7 @@ export function codeEntry(p: CodeEntryProps): SafeHtml {
 <form method="post" action="${p.action}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${codeInput(p.error)}
+  ${p.rememberDevice ? rememberDeviceField() : ''}
   <button type="submit" class="button primary">Verify</button>
 </form>
 <div class="resend">

@@ -2,8 +2,9 @@
  * Grace in a real browser (Chromium, headless): sets up an authenticator app
  * from the security page by typing a code computed here from the key the page
  * shows (as her phone would), keeps her recovery codes, signs out, signs in
- * with a fresh app code, signs out again and signs in with a recovery code
- * through "Try another way".
+ * with a fresh app code ticking "Remember this device", signs in again with the
+ * password alone, forgets the device on the security page, and then signs in
+ * with a recovery code through "Try another way".
  *
  * Every page must load without console errors, uncaught exceptions or CSP
  * violations (the QR code is inline SVG drawn by the server).
@@ -101,11 +102,24 @@ describe('Grace and her authenticator app', () => {
     await submit(page.getByRole('button', { name: 'Verify' }));
     expect(await page.locator('#f-code-error').innerText()).toContain('That code is not right');
     await page.getByLabel('Verification code').fill(totpCode(key, Date.now()));
+    await page.getByLabel('Remember this device for 30 days').check();
     await submit(page.getByRole('button', { name: 'Verify' }));
     expect(pathOf()).toBe('/');
     await signOut();
 
+    // This browser is remembered: the password alone signs in.
     await signInWithPassword(grace.username);
+    expect(pathOf()).toBe('/');
+    await page.goto(url('/security'));
+    expect(await page.locator('main').innerText()).toContain('Remembered devices');
+    await page.screenshot({ path: `${SCREENSHOTS}22-security-devices.png`, fullPage: true });
+    await submit(page.getByRole('button', { name: 'Forget all devices' }));
+    expect(await page.locator('.flash').innerText()).toBe('Every remembered device will ask for a code at its next sign-in.');
+    await signOut();
+
+    // Forgotten: the code is asked again; this time Grace uses a recovery code instead.
+    await signInWithPassword(grace.username);
+    expect(pathOf()).toBe('/login/two-factor/app');
     await page.getByRole('link', { name: 'Use a recovery code' }).click();
     await page.waitForURL(url('/login/two-factor/recovery'));
     await page.getByLabel('Recovery code').fill(recoveryCodes[0]!.toLowerCase());

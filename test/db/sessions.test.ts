@@ -62,6 +62,8 @@ describe.each(forEachDatabase())('sessions on $name', (target) => {
       expires_at: T0 + DAY,
       csrf_secret: csrfSecretOfAnySession,
       authenticated_at: T0,
+      ip: null,
+      user_agent: null,
     });
     expect(await findLiveSession(db, 'unknown', T0, IDLE)).toBeUndefined();
   });

@@ -24,7 +24,10 @@ describe('fuzzing every route', () => {
     expect(report.loginAfter).toBe(200);
 
     const answered = Object.entries(report.statuses).filter(([status]) => /^\d+$/.test(status)).reduce((sum, [, n]) => sum + n, 0);
-    expect(answered).toBeGreaterThanOrEqual(COUNT);
+    // light-my-request refuses a rare request before the app sees it (an impossible header); every other one is answered.
+    const refusedByClient = report.statuses.refused_by_client ?? 0;
+    expect(answered + refusedByClient).toBe(COUNT);
+    expect(refusedByClient).toBeLessThanOrEqual(COUNT / 100);
     // The run reached past the front door: every route, and forms of all three kinds of session.
     for (const route of ['/login', '/register', '/reset-password/:token', '/user/:username', '/profile/edit', '/two-factor/sms/enable', '/two-factor/disable']) {
       expect(report.routes).toContain(route);

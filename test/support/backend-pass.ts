@@ -34,6 +34,7 @@ const SQLITE_PASS_ONLY = [
   'test/faults/database-unavailable.test.ts', // always PostgreSQL (behind a TCP proxy it cuts)
   'test/faults/kill-9.test.ts', // a server process on its own SQLite file
   'test/faults/error-mapping.test.ts', // its own SQLite app with fault routes
+  'test/admin/**', // the CLI's commands run on both databases themselves; the CLI as a child process on SQLite
   // Counts exactly which of 12 simultaneous sign-ins reach the hash gate together; on PostgreSQL + Redis the
   // requests' own awaits stagger their arrival, so the exact split is timing. The gate is the same code on both.
   'test/security/password-hashing-flood.test.ts',

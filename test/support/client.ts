@@ -31,6 +31,8 @@ export function flashIn(body: string): string | null {
 
 export class TestClient {
   readonly cookies = new Map<string, StoredCookie>();
+  /** Sent with every request, like a browser's own headers (e.g. `user-agent`). */
+  readonly headers: Record<string, string> = {};
 
   constructor(
     private readonly app: FastifyInstance,
@@ -42,7 +44,7 @@ export class TestClient {
   }
 
   async request(method: string, url: string, options: { form?: Record<string, string | string[]>; headers?: Record<string, string>; payload?: string } = {}): Promise<Page> {
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = { ...this.headers, ...options.headers };
     const cookie = this.cookieHeader();
     if (cookie) headers.cookie = cookie;
     let payload = options.payload;

@@ -21,6 +21,7 @@ import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import type { FieldErrors } from '../../views/forms.js';
 import { passwordChangedMail } from './mail.js';
 import { changePasswordPage } from './views.js';
+import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 
 export const CHANGE_PASSWORD_PATH = '/profile/password';
 
@@ -70,6 +71,7 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
         await setPasswordHash(trx, user.id, passwordHash);
         // Whoever else had a session (a stolen cookie, a forgotten shared computer) is signed out.
         await deleteSessionsOfUser(trx, user.id);
+        await deleteTrustedDevicesOfUser(trx, user.id);
         const mail = passwordChangedMail({ to: user.email, firstName: user.first_name, changedAt: now, resetLink: `${ctx.config.appUrl}/reset-password` });
         await enqueueMail(trx, mail, now);
         // This browser stays signed in, under a new session id; last, so the cookie names a committed row.

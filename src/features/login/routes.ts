@@ -7,10 +7,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { logSecurityEvent } from '../../auth/events.js';
 import { factorsOf, hasSecondFactor, SIGN_IN_FACTOR_PATHS, signInFactors } from '../../auth/factors.js';
-import { accountKey, TOO_MANY_SIGN_IN_ATTEMPTS, unknownLoginKey } from '../../auth/limits.js';
+import { accountKey, deviceKey, TOO_MANY_SIGN_IN_ATTEMPTS, unknownLoginKey } from '../../auth/limits.js';
 import { verifyAgainstDummy, verifyPassword } from '../../auth/password.js';
 import { safeNextPath } from '../../auth/redirects.js';
 import { endSession, startSession } from '../../auth/session.js';
+import { noteTrustedDeviceUse, trustedDeviceOf } from '../../auth/trusted-devices.js';
 import type { AppContext } from '../../context.js';
 import { findUserByLogin, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { checkbox, field, formSchema } from '../../http/form-schema.js';
@@ -45,8 +46,10 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     }
     const user = login.trim() ? await findUserByLogin(ctx.db, login.trim()) : undefined;
     // One failure counter per account id (so case, whitespace, username and email share it), or per typed
-    // login when no account matches, so an unknown user locks exactly like a known one.
-    const lockKey = user ? accountKey(user.id) : unknownLoginKey(login.includes('@') ? normalizeEmail(login) : normalizeUsername(login));
+    // login when no account matches, so an unknown user locks exactly like a known one. A browser the
+    // account remembered counts apart, so a locked account does not lock its owner's own devices.
+    const device = user ? await trustedDeviceOf(ctx, request, user.id) : undefined;
+    const lockKey = device ? deviceKey(device.token_hash) : user ? accountKey(user.id) : unknownLoginKey(login.includes('@') ? normalizeEmail(login) : normalizeUsername(login));
     const attempt = await ctx.limits.password.begin(lockKey);
     if (!attempt.ok) {
       // Locked: even the right password gets the wrong-password answer, in the time a hash takes.
@@ -74,10 +77,13 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     await ctx.limits.refundSignInFrom(request.ip);
 
     const factors = await factorsOf(ctx.db, user);
-    if (!hasSecondFactor(factors)) {
+    // No second factor, or a browser the user chose to remember after one: signed in now.
+    const trusted = hasSecondFactor(factors) ? device : undefined;
+    if (!hasSecondFactor(factors) || trusted) {
       await ctx.db.transaction().execute(async (trx) => {
         await startSession(ctx, request, reply, { userId: user.id, remember, twoFactorPending: false, nextPath: null }, trx);
-        await logSecurityEvent(ctx, request, user.id, 'sign_in', trx);
+        if (trusted) await noteTrustedDeviceUse(ctx, request, trusted, trx);
+        await logSecurityEvent(ctx, request, user.id, trusted ? 'sign_in_trusted_device' : 'sign_in', trx);
       });
       return reply.redirect(next ?? '/');
     }

@@ -17,6 +17,7 @@ import { MAX_CODE_ATTEMPTS } from '../../auth/policy.js';
 import { RECOVERY_CODES_LOW, RecoveryCodes, recoveryCodesLowMessage } from '../../auth/recovery-codes.js';
 import { endSession, startSession } from '../../auth/session.js';
 import { TotpKeys } from '../../auth/totp.js';
+import { trustThisDevice } from '../../auth/trusted-devices.js';
 import { CHECK_FAILURE_MESSAGES, codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../auth/two-factor.js';
 import type { AppContext } from '../../context.js';
 import { countUnusedRecoveryCodes, findTotpFactor, useRecoveryCode, useTotpStep } from '../../db/factors.js';
@@ -24,13 +25,14 @@ import { enqueueMail } from '../../db/mail-outbox.js';
 import type { Database, User } from '../../db/schema.js';
 import { consumePendingSession, recordFailedCode, setSessionCodeSentAt } from '../../db/sessions.js';
 import { setLastFactor } from '../../db/users.js';
-import { field, formSchema } from '../../http/form-schema.js';
+import { checkbox, field, formSchema } from '../../http/form-schema.js';
 import { codeEntry } from '../../views/code-entry.js';
 import { html } from '../../views/html.js';
 import { recoveryCodeUsedMail } from './mail.js';
 import { otherWays, signInFooter, totpSignInPage, recoveryCodeSignInPage } from './views.js';
 
-const CodeForm = formSchema({ code: field(100) });
+const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
+const RecoveryForm = formSchema({ code: field(100) });
 const ResendForm = formSchema({ channel: z.enum(['sms', 'call']) });
 
 export const WRONG_APP_CODE = 'That code is not right, or was already used. Enter the newest code from your authenticator app.';
@@ -84,6 +86,8 @@ export const secondFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     show: (error: string, status: number) => FastifyReply | Promise<FastifyReply>,
     /** Runs in the sign-in's transaction once it succeeded (notices, warnings). */
     onSignedIn?: (trx: Kysely<Database>) => Promise<void>,
+    /** "Remember this device for 30 days" was ticked. */
+    rememberDevice = false,
   ): Promise<FastifyReply> {
     const session = request.session!;
     // Wrong codes count per account (and per IP), not per pending session: signing in again buys no fresh guesses.
@@ -114,6 +118,10 @@ export const secondFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(session.remember), twoFactorPending: false, nextPath: null }, trx);
         if (factor !== 'recovery') await setLastFactor(trx, user.id, factor);
         await logSecurityEvent(ctx, request, user.id, factor === 'recovery' ? 'recovery_code_used' : 'sign_in', trx);
+        if (rememberDevice) {
+          await trustThisDevice(ctx, request, reply, user.id, trx);
+          await logSecurityEvent(ctx, request, user.id, 'trusted_device_added', trx);
+        }
         await onSignedIn?.(trx);
         return true;
       });
@@ -161,6 +169,7 @@ export const secondFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         resendAction: `${SIGN_IN_FACTOR_PATHS.sms}/resend`,
         resendWaitSeconds: wait,
         error,
+        rememberDevice: true,
         footer: html`${otherWaysFor(factors, 'sms')}${signInFooter(reply.csrfToken())}`,
       }),
       { status, scripts: ['/static/js/countdown.js'], noReferrer: true },
@@ -194,6 +203,8 @@ export const secondFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         return { ok: false, reason: result.reason === 'unavailable' ? 'unavailable' : 'wrong', message: CHECK_FAILURE_MESSAGES[result.reason] };
       },
       (error, status) => showSmsPage(request, reply, factors, error, status),
+      undefined,
+      request.body.remember_device,
     );
   });
 
@@ -245,6 +256,8 @@ export const secondFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         return ok ? { ok: true } : { ok: false, reason: 'wrong', message: WRONG_APP_CODE };
       },
       (error, status) => showTotpPage(reply, factors, error, status),
+      undefined,
+      request.body.remember_device,
     );
   });
 
@@ -264,7 +277,7 @@ export const secondFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     return showRecoveryPage(reply, pending.factors);
   });
 
-  app.post<{ Body: z.infer<typeof CodeForm> }>(SIGN_IN_FACTOR_PATHS.recovery, { preHandler: requirePendingSignIn, schema: { body: CodeForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof RecoveryForm> }>(SIGN_IN_FACTOR_PATHS.recovery, { preHandler: requirePendingSignIn, schema: { body: RecoveryForm } }, async (request, reply) => {
     const pending = await pendingUser(request);
     if (!pending) return startOver(request, reply);
     const { user, factors } = pending;

@@ -1,4 +1,5 @@
 import { codeInput, csrfField, errorSummary, input } from '../../views/forms.js';
+import { rememberDeviceField } from '../../views/code-entry.js';
 import { html, type SafeHtml } from '../../views/html.js';
 
 export function loginPage(p: { csrfToken: string; login: string; remember: boolean; next: string | null; error?: string }): SafeHtml {
@@ -49,6 +50,7 @@ export function totpSignInPage(p: { csrfToken: string; error?: string | undefine
 <form method="post" action="/login/two-factor/app" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${codeInput(p.error)}
+  ${rememberDeviceField()}
   <button type="submit" class="button primary">Verify</button>
 </form>
 ${p.otherWays}

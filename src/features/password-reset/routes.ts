@@ -22,6 +22,7 @@ import { findUserByEmail, findUserById, normalizeEmail, setPasswordHash } from '
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { resetPasswordMail } from './mail.js';
 import { chooseNewPasswordPage, invalidLinkPage, requestResetPage, resetRequestedPage } from './views.js';
+import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 
 const RequestForm = formSchema({ email: field(500) });
 const TokenParams = z.object({ token: z.string().max(200) });
@@ -113,6 +114,7 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
       if (userId === undefined) return false;
       await setPasswordHash(trx, userId, passwordHash);
       await deleteSessionsOfUser(trx, userId); // whoever knew the old password is signed out everywhere
+      await deleteTrustedDevicesOfUser(trx, userId); // and no remembered browser skips the second factor any more
       return true;
     });
     reply.clearCookie(resetCookie, resetCookieOptions);

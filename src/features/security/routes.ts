@@ -17,13 +17,15 @@ import { TotpKeys } from '../../auth/totp.js';
 import type { AppContext } from '../../context.js';
 import { confirmTotpFactor, deleteRecoveryCodes, deleteTotpFactor, findTotpFactor, replaceRecoveryCodes, startTotpEnrollment } from '../../db/factors.js';
 import { recentSecurityEvents, SECURITY_EVENT_RETENTION_MS } from '../../db/security-events.js';
-import { markSessionAuthenticated } from '../../db/sessions.js';
+import { deleteOtherSessionsOfUser, deleteSessionOfUser, liveSessionsOfUser, markSessionAuthenticated } from '../../db/sessions.js';
+import { SESSION_IDLE_TIMEOUT_MS } from '../../auth/policy.js';
 import { findUserById } from '../../db/users.js';
 import { field, formSchema } from '../../http/form-schema.js';
 import { SafeHtml } from '../../views/html.js';
 import { recoveryCodesPage } from '../../views/recovery-codes.js';
 import { reauthenticatePage, securityPage, totpEnrollPage } from './views.js';
 import type { z } from 'zod';
+import { deleteTrustedDevice, deleteTrustedDevicesOfUser, trustedDevicesOfUser } from '../../db/trusted-devices.js';
 
 export const SECURITY_PATH = '/security';
 const TOTP_ENABLE_PATH = '/two-factor/app/enable';
@@ -31,6 +33,7 @@ const TOTP_ENABLE_PATH = '/two-factor/app/enable';
 const ReauthForm = formSchema({ password: field(4096), next: field(2000).optional() });
 const CodeForm = formSchema({ code: field(100) });
 const EmptyForm = formSchema({});
+const IdForm = formSchema({ id: field(200) });
 
 export const MESSAGES = {
   totpOn: 'Your authenticator app is set up. Sign-in will ask for its code.',
@@ -38,6 +41,10 @@ export const MESSAGES = {
   totpWrongCode: 'That code is not right. Check the app shows Gatehouse, wait for a new code and try again.',
   totpAlreadyOn: 'An authenticator app is already set up. Remove it first to set up another.',
   noFactor: 'Recovery codes come with two-factor sign-in: set up a second factor first.',
+  sessionEnded: 'That session is signed out.',
+  othersEnded: 'You are signed out everywhere else.',
+  deviceForgotten: 'That device will ask for a code at its next sign-in.',
+  devicesForgotten: 'Every remembered device will ask for a code at its next sign-in.',
 } as const;
 
 export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -48,8 +55,53 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   app.get(SECURITY_PATH, { preHandler: requireUser }, async (request, reply) => {
     const user = request.user!;
     const now = ctx.clock.now();
-    const [factors, events] = await Promise.all([factorsOf(ctx.db, user), recentSecurityEvents(ctx.db, user.id, now - SECURITY_EVENT_RETENTION_MS)]);
-    return reply.page('Security', securityPage({ csrfToken: reply.csrfToken(), factors, phoneEnding: factors.sms ? (user.phone ?? '').slice(-4) : null, events, now }));
+    const [factors, events, sessions, devices] = await Promise.all([
+      factorsOf(ctx.db, user),
+      recentSecurityEvents(ctx.db, user.id, now - SECURITY_EVENT_RETENTION_MS),
+      liveSessionsOfUser(ctx.db, user.id, now, SESSION_IDLE_TIMEOUT_MS),
+      trustedDevicesOfUser(ctx.db, user.id, now),
+    ]);
+    return reply.page(
+      'Security',
+      securityPage({
+        csrfToken: reply.csrfToken(),
+        factors,
+        phoneEnding: factors.sms ? (user.phone ?? '').slice(-4) : null,
+        sessions,
+        currentSessionId: request.session!.id,
+        devices,
+        events,
+        now,
+      }),
+    );
+  });
+
+  // ---- Sessions and remembered devices (no step-up: ending access only protects) ----
+
+  app.post<{ Body: z.infer<typeof IdForm> }>('/security/sessions/end', { preHandler: requireUser, schema: { body: IdForm } }, async (request, reply) => {
+    const user = request.user!;
+    if (request.body.id === request.session!.id) return reply.redirect(SECURITY_PATH); // "sign out" is the button for this one
+    if (await deleteSessionOfUser(ctx.db, user.id, request.body.id)) await logSecurityEvent(ctx, request, user.id, 'sessions_ended');
+    return reply.flash('success', MESSAGES.sessionEnded).redirect(SECURITY_PATH);
+  });
+
+  app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/sessions/end-others', { preHandler: requireUser, schema: { body: EmptyForm } }, async (request, reply) => {
+    const user = request.user!;
+    const ended = await deleteOtherSessionsOfUser(ctx.db, user.id, request.session!.id);
+    if (ended > 0) await logSecurityEvent(ctx, request, user.id, 'sessions_ended');
+    return reply.flash('success', MESSAGES.othersEnded).redirect(SECURITY_PATH);
+  });
+
+  app.post<{ Body: z.infer<typeof IdForm> }>('/security/devices/forget', { preHandler: requireUser, schema: { body: IdForm } }, async (request, reply) => {
+    const user = request.user!;
+    if (await deleteTrustedDevice(ctx.db, user.id, request.body.id)) await logSecurityEvent(ctx, request, user.id, 'trusted_devices_forgotten');
+    return reply.flash('success', MESSAGES.deviceForgotten).redirect(SECURITY_PATH);
+  });
+
+  app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/devices/forget-all', { preHandler: requireUser, schema: { body: EmptyForm } }, async (request, reply) => {
+    const user = request.user!;
+    if ((await deleteTrustedDevicesOfUser(ctx.db, user.id)) > 0) await logSecurityEvent(ctx, request, user.id, 'trusted_devices_forgotten');
+    return reply.flash('success', MESSAGES.devicesForgotten).redirect(SECURITY_PATH);
   });
 
   // ---- Step-up ----
@@ -130,6 +182,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       await ctx.db.transaction().execute(async (trx) => {
         if (!(await deleteTotpFactor(trx, userId))) return;
         await logSecurityEvent(ctx, request, userId, 'totp_disabled', trx);
+        await deleteTrustedDevicesOfUser(trx, userId);
         const user = await findUserById(trx, userId);
         // No factor left: the recovery codes would be a way around nothing.
         if (user && !hasSecondFactor(await factorsOf(trx, user))) await deleteRecoveryCodes(trx, userId);

@@ -1,8 +1,9 @@
 import type { AccountFactors } from '../../auth/factors.js';
 import { RECOVERY_CODES_LOW } from '../../auth/recovery-codes.js';
 import { SECURITY_EVENT_KINDS, type SecurityEventKind } from '../../db/security-events.js';
-import type { SecurityEvent } from '../../db/schema.js';
+import type { SecurityEvent, Session, TrustedDevice } from '../../db/schema.js';
 import { exactUtc, relativeTime } from '../../lib/relative-time.js';
+import { deviceName } from '../../lib/user-agent.js';
 import { codeInput, csrfField, errorSummary, input } from '../../views/forms.js';
 import { html, type SafeHtml } from '../../views/html.js';
 
@@ -19,8 +20,52 @@ export interface SecurityPageProps {
   factors: AccountFactors;
   /** The SMS number's last digits, when SMS codes are on. */
   phoneEnding: string | null;
+  sessions: Session[];
+  /** This browser's session id, marked "this device". */
+  currentSessionId: string;
+  devices: TrustedDevice[];
   events: SecurityEvent[];
   now: number;
+}
+
+function sessionsSection(p: SecurityPageProps): SafeHtml {
+  const others = p.sessions.filter((s) => s.id !== p.currentSessionId).length;
+  return html`<section class="security" aria-labelledby="sessions-heading">
+  <h2 id="sessions-heading">Where you're signed in</h2>
+  <ul class="device-list">
+    ${p.sessions.map(
+      (s) => html`<li>
+      <strong>${deviceName(s.user_agent)}</strong>${s.id === p.currentSessionId ? html` <span class="badge">This device</span>` : ''}
+      <br><span class="hint">${s.ip ?? 'unknown address'} · active ${timeAgo(s.last_active_at, p.now)} · signed in ${timeAgo(s.created_at, p.now)}</span>
+      ${s.id === p.currentSessionId
+        ? ''
+        : html`<form method="post" action="/security/sessions/end" class="inline">${csrfField(p.csrfToken)}<input type="hidden" name="id" value="${s.id}"><button type="submit" class="link-button">Sign out</button></form>`}
+    </li>`,
+    )}
+  </ul>
+  ${others > 0
+    ? html`<form method="post" action="/security/sessions/end-others" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">Sign out everywhere else</button></form>`
+    : ''}
+</section>`;
+}
+
+function devicesSection(p: SecurityPageProps): SafeHtml {
+  return html`<section class="security" aria-labelledby="devices-heading">
+  <h2 id="devices-heading">Remembered devices</h2>
+  ${p.devices.length === 0
+    ? html`<p>None. When you tick "Remember this device for 30 days" at sign-in, that browser skips the code (never the password).</p>`
+    : html`<p>These browsers skip the second step of sign-in (never the password) until the date shown.</p>
+  <ul class="device-list">
+    ${p.devices.map(
+      (d) => html`<li>
+      <strong>${d.name}</strong>
+      <br><span class="hint">${d.last_ip ?? 'unknown address'} · last used ${timeAgo(d.last_used_at, p.now)} · remembered ${timeAgo(d.created_at, p.now)} · until ${exactUtc(d.expires_at)}</span>
+      <form method="post" action="/security/devices/forget" class="inline">${csrfField(p.csrfToken)}<input type="hidden" name="id" value="${d.token_hash}"><button type="submit" class="link-button">Forget</button></form>
+    </li>`,
+    )}
+  </ul>
+  <form method="post" action="/security/devices/forget-all" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">Forget all devices</button></form>`}
+</section>`;
 }
 
 export function securityPage(p: SecurityPageProps): SafeHtml {
@@ -59,6 +104,8 @@ ${anyFactor
   <p class="hint">Making new codes stops the old ones from working.</p>
 </section>`
   : ''}
+${sessionsSection(p)}
+${devicesSection(p)}
 <section class="security" aria-labelledby="activity-heading">
   <h2 id="activity-heading">Recent security activity</h2>
   ${p.events.length === 0
@@ -66,7 +113,7 @@ ${anyFactor
     : html`<table class="activity">
     <thead><tr><th scope="col">What</th><th scope="col">When</th><th scope="col">From</th></tr></thead>
     <tbody>
-      ${p.events.map((e) => html`<tr><td>${eventLabel(e.kind)}</td><td>${timeAgo(e.created_at, p.now)}</td><td>${e.ip ?? ''}</td></tr>`)}
+      ${p.events.map((e) => html`<tr><td>${eventLabel(e.kind)}</td><td>${timeAgo(e.created_at, p.now)}</td><td>${e.ip ?? ''}${e.user_agent ? html`<br><span class="hint">${deviceName(e.user_agent)}</span>` : ''}</td></tr>`)}
     </tbody>
   </table>`}
 </section>`;

@@ -44,6 +44,7 @@ import { deleteRecoveryCodes, replaceRecoveryCodes } from '../../../db/factors.j
 import { RecoveryCodes } from '../../../auth/recovery-codes.js';
 import { factorsOf, hasSecondFactor } from '../../../auth/factors.js';
 import { logSecurityEvent } from '../../../auth/events.js';
+import { deleteTrustedDevicesOfUser } from '../../../db/trusted-devices.js';
 
 const CONFIRM_PATH = '/two-factor/sms/confirm';
 
@@ -149,6 +150,8 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         if (!(await finishEnrollment(trx, user.id, enrollment.phone))) return false;
         await enableTwoFactor(trx, user.id, enrollment.phone);
         await logSecurityEvent(ctx, request, user.id, 'sms_enabled', trx);
+        // A new phone: browsers remembered after codes to the old one must ask again.
+        if (changing) await deleteTrustedDevicesOfUser(trx, user.id);
         if (generated) {
           await replaceRecoveryCodes(trx, user.id, generated.hashes, now);
           await logSecurityEvent(ctx, request, user.id, 'recovery_codes_generated', trx);
@@ -202,6 +205,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     await ctx.db.transaction().execute(async (trx) => {
       await disableTwoFactor(trx, user.id);
       await logSecurityEvent(ctx, request, user.id, 'sms_disabled', trx);
+      await deleteTrustedDevicesOfUser(trx, user.id);
       // No factor left: the recovery codes would be a way around nothing.
       if (!(await factorsOf(trx, { ...user, two_factor_enabled: 0, phone: null })).totp) await deleteRecoveryCodes(trx, user.id);
       await enqueueMail(trx, twoFactorDisabledMail(user, now, ctx.config.appUrl), now);

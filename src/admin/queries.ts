@@ -1,0 +1,69 @@
+/**
+ * The SQL only the admin CLI needs, kept beside it rather than in src/db/
+ * because nothing else reads users this way. Times are milliseconds, as
+ * everywhere (src/db/schema.ts).
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { normalizeEmail } from '../db/users.js';
+
+type Db = Kysely<Database>;
+
+export interface UserListing {
+  id: number;
+  username: string;
+  email: string;
+  createdAt: number;
+  /** At least one second factor: a confirmed authenticator app, or SMS with a phone (as factorsOf counts them). */
+  twoFactor: boolean;
+}
+
+/**
+ * Users, newest first, at most `limit`. `search` matches anywhere in the
+ * username or the email address, ignoring case; `%` and `_` in it are literal.
+ */
+export async function findUsers(db: Db, options: { limit: number; search: string | null }): Promise<UserListing[]> {
+  let query = db
+    .selectFrom('users')
+    .select(['users.id', 'users.username', 'users.email', 'users.created_at', 'users.two_factor_enabled', 'users.phone'])
+    .select((eb) =>
+      eb
+        .exists(eb.selectFrom('totp_factors').select('totp_factors.user_id').whereRef('totp_factors.user_id', '=', 'users.id').where('totp_factors.confirmed_at', 'is not', null))
+        .as('has_app'),
+    );
+  if (options.search !== null) {
+    // The normalized columns are NFKC and lower case on both databases, so LIKE compares the same way on both
+    // (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
+    const pattern = `%${escapeLike(normalizeEmail(options.search))}%`;
+    query = query.where((eb) =>
+      eb.or([
+        sql<boolean>`${eb.ref('users.username_normalized')} like ${pattern} escape '\\'`,
+        sql<boolean>`${eb.ref('users.email_normalized')} like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
+  const rows = await query.orderBy('users.created_at', 'desc').orderBy('users.id', 'desc').limit(options.limit).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    createdAt: r.created_at,
+    twoFactor: Boolean(r.has_app) || Boolean(r.two_factor_enabled && r.phone),
+  }));
+}
+
+/** LIKE's wildcards and its escape character, escaped with `\`. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Sessions of the user, live or not yet purged, pending ones included: what "sign out everywhere" ends. */
+export async function countSessionsOfUser(db: Db, userId: number): Promise<number> {
+  const row = await db
+    .selectFrom('sessions')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+

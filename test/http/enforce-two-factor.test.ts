@@ -1,0 +1,48 @@
+/** ENFORCE_2FA=true: accounts without a second factor must set one up before reaching any other page. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENFORCED_MESSAGE } from '../../src/auth/enforce-two-factor.js';
+import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
+import { flashIn, signIn, TestClient } from '../support/client.js';
+import { enrolAuthenticator } from '../support/totp.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ ENFORCE_2FA: 'true' });
+});
+afterAll(async () => t.close());
+
+describe('ENFORCE_2FA', () => {
+  it('sends a user without a second factor to the security page from every other page, until they set one up', async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app);
+    expect((await signIn(client, user.username, user.password)).location).toBe('/');
+    for (const path of ['/', `/user/${user.username}`, '/profile/edit', '/profile/password']) {
+      const page = await client.get(path);
+      expect(page.location, path).toBe('/security');
+    }
+    expect(flashIn((await client.open('/')).body)).toBe(ENFORCED_MESSAGE);
+    // Forms elsewhere are refused the same way.
+    const edit = await client.post('/profile/edit', { _csrf: /name="_csrf" value="([^"]+)"/.exec((await client.get('/security')).body)![1]!, username: 'x', about_me: '' });
+    expect(edit.location).toBe('/security');
+
+    expect((await client.get('/security')).status).toBe(200);
+    expect((await client.get('/two-factor/sms/enable')).status).toBe(200);
+    await enrolAuthenticator(client, () => Date.now());
+    expect((await client.get('/')).status).toBe(200);
+  });
+
+  it('lets users with SMS codes through, and leaves visitors and sign-out alone', async () => {
+    const phone = '+14155557401';
+    const user = await createUser(t.app, { phone });
+    const client = new TestClient(t.app);
+    await signIn(client, user.username, user.password);
+    await client.submit('/login/two-factor', { code: await latestDevCode(t.app, phone) });
+    expect((await client.get('/')).status).toBe(200);
+    expect((await new TestClient(t.app).get('/login')).status).toBe(200);
+
+    const other = await createUser(t.app);
+    const c = new TestClient(t.app);
+    await signIn(c, other.username, other.password);
+    expect((await c.submit('/security', {}, '/logout')).location).toBe('/login');
+  });
+});
