@@ -10,7 +10,7 @@ import { findTotpFactor } from '../db/factors.js';
 export const ENFORCED_MESSAGE = 'Two-factor sign-in is required for every account here. Set up an authenticator app or text-message codes to continue.';
 
 /** Paths a user without a second factor may still use: the path itself and below it. */
-const SET_UP_PATHS = ['/security', '/two-factor/app', '/two-factor/sms', '/reauthenticate', '/logout', '/confirm-email'];
+const SET_UP_PATHS = ['/security', '/two-factor/app', '/two-factor/sms', '/reauthenticate', '/logout', '/confirm-email', '/confirm-email-change', '/wasnt-me'];
 
 function mayPass(path: string): boolean {
   return SET_UP_PATHS.some((allowed) => path === allowed || path.startsWith(`${allowed}/`));

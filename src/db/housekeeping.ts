@@ -17,6 +17,8 @@ export async function purgeExpired(db: Kysely<Database>, now: number): Promise<n
     db.deleteFrom('dev_verifications').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('security_events').where('created_at', '<', now - SECURITY_EVENT_RETENTION_MS).executeTakeFirst(),
     db.deleteFrom('trusted_devices').where('expires_at', '<=', now).executeTakeFirst(),
+    db.deleteFrom('wasnt_me_tokens').where('expires_at', '<=', now).executeTakeFirst(),
+    db.deleteFrom('email_change_tokens').where('expires_at', '<=', now).executeTakeFirst(),
   ]);
   return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);
 }

@@ -13,6 +13,8 @@ import * as m002 from './migrations/002-email-confirmation.js';
 import * as m003 from './migrations/003-session-csrf-secret.js';
 import * as m004 from './migrations/004-factors-and-events.js';
 import * as m005 from './migrations/005-devices.js';
+import * as m006 from './migrations/006-wasnt-me-links.js';
+import * as m007 from './migrations/007-email-change.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -24,6 +26,8 @@ const migrations: Record<string, DialectMigration> = {
   '003-session-csrf-secret': m003,
   '004-factors-and-events': m004,
   '005-devices': m005,
+  '006-wasnt-me-links': m006,
+  '007-email-change': m007,
 };
 
 class ListedMigrations implements MigrationProvider {

@@ -159,6 +159,24 @@ export interface TrustedDevicesTable {
   expires_at: number;
 }
 
+export interface WasntMeTokensTable {
+  /** SHA-256 (hex) of the token in a notice's "This wasn't me" link. */
+  token_hash: string;
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface EmailChangeTokensTable {
+  /** SHA-256 (hex) of the token in the link mailed to the new address. */
+  token_hash: string;
+  /** One pending change per user. */
+  user_id: number;
+  new_email: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -172,6 +190,8 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   security_events: SecurityEventsTable;
   trusted_devices: TrustedDevicesTable;
+  wasnt_me_tokens: WasntMeTokensTable;
+  email_change_tokens: EmailChangeTokensTable;
 }
 
 export type User = Selectable<UsersTable>;

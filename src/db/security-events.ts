@@ -32,6 +32,9 @@ export const SECURITY_EVENT_KINDS = {
   trusted_device_added: 'Device remembered for 30 days',
   trusted_devices_forgotten: 'Remembered devices forgotten',
   sessions_ended: 'Other sessions signed out',
+  email_change_requested: 'Change of email address asked for',
+  email_changed: 'Email address changed',
+  wasnt_me: '"This wasn\'t me" reported: signed out everywhere, password reset sent',
 } as const;
 
 export type SecurityEventKind = keyof typeof SECURITY_EVENT_KINDS;

@@ -74,6 +74,12 @@ export async function disableTwoFactor(db: Db, userId: number): Promise<void> {
  * `minIntervalMs`: the WHERE clause makes the "at most once a minute" rule hold
  * even with many concurrent requests.
  */
+/** Deletes the account; its sessions, factors, codes, devices, links and events go with it (ON DELETE CASCADE). */
+export async function deleteUser(db: Db, userId: number): Promise<boolean> {
+  const result = await db.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
 /** Remembers the factor a sign-in was completed with, to offer it first next time. */
 export async function setLastFactor(db: Db, userId: number, factor: string): Promise<void> {
   await db.updateTable('users').set({ last_factor: factor }).where('id', '=', userId).execute();

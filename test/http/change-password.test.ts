@@ -73,8 +73,8 @@ describe('change password', () => {
     const mails = await mailsTo(t, user.email);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toBe('Your Gatehouse password was changed');
-    expect(mails[0]!.text_body).toContain("If this wasn't you, reset your password: https://gatehouse.example/reset-password");
-    expect(mails[0]!.html_body).toContain('href="https://gatehouse.example/reset-password"');
+    expect(mails[0]!.text_body).toMatch(/This wasn't me: secure my account: https:\/\/gatehouse\.example\/wasnt-me\/[A-Za-z0-9_-]{43}/);
+    expect(mails[0]!.html_body).toMatch(/href="https:\/\/gatehouse\.example\/wasnt-me\/[A-Za-z0-9_-]{43}"/);
     expect(mails[0]!.text_body).not.toContain('a kettle of fresh tea');
   });
 

@@ -234,7 +234,7 @@ describe('change the two-factor phone', () => {
     expect((await findUserById(t.app.ctx.db, user.id))?.phone).toBe(newNumber);
     const notice = await waitForDevMail(t.app, user.email, 'Your two-factor phone number was changed');
     expect(notice.text_body).toContain(`+1 ••• ${newNumber.slice(-4)}`);
-    expect(notice.text_body).toContain('/reset-password');
+    expect(notice.text_body).toContain('/wasnt-me/');
   });
 });
 

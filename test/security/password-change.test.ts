@@ -104,7 +104,7 @@ describe('after a change, every other session ends', () => {
     await change(client, user.password);
     const mails = await mailsTo(user.email);
     expect(mails.map((m) => m.subject)).toEqual(['Your Gatehouse password was changed']);
-    expect(mails[0]!.text_body).toContain(`If this wasn't you, reset your password: ${t.config.appUrl}/reset-password`);
+    expect(mails[0]!.text_body).toContain(`This wasn't me: secure my account: ${t.config.appUrl}/wasnt-me/`);
   });
 
   it('all or nothing: when the notice cannot be queued, the password, the sessions and the cookie stay as they were', async () => {

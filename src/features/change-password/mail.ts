@@ -2,7 +2,7 @@
 import { exactUtc } from '../../lib/relative-time.js';
 import { renderMail } from '../../views/mail.js';
 
-export function passwordChangedMail(p: { to: string; firstName: string; changedAt: number; resetLink: string }) {
+export function passwordChangedMail(p: { to: string; firstName: string; changedAt: number; wasntMeLink: string }) {
   return renderMail({
     to: p.to,
     subject: 'Your Gatehouse password was changed',
@@ -12,6 +12,6 @@ export function passwordChangedMail(p: { to: string; firstName: string; changedA
       `Your Gatehouse password was changed on ${exactUtc(p.changedAt)}. Every other device that was signed in to your account has been signed out.`,
       'If this was you, there is nothing to do.',
     ],
-    action: { label: "If this wasn't you, reset your password", url: p.resetLink },
+    action: { label: "This wasn't me: secure my account", url: p.wasntMeLink },
   });
 }

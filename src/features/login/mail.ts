@@ -2,7 +2,7 @@
 import { exactUtc } from '../../lib/relative-time.js';
 import { renderMail } from '../../views/mail.js';
 
-export function recoveryCodeUsedMail(p: { to: string; firstName: string; usedAt: number; left: number; securityLink: string }) {
+export function recoveryCodeUsedMail(p: { to: string; firstName: string; usedAt: number; left: number; wasntMeLink: string }) {
   return renderMail({
     to: p.to,
     subject: 'A recovery code was used to sign in to Gatehouse',
@@ -12,6 +12,6 @@ export function recoveryCodeUsedMail(p: { to: string; firstName: string; usedAt:
       `Someone signed in to your Gatehouse account with one of your recovery codes on ${exactUtc(p.usedAt)}. That code will not work again; you have ${p.left} left.`,
       'If this was you, consider making a new set of recovery codes and checking your second factors.',
     ],
-    action: { label: "If this wasn't you, open your security page", url: p.securityLink },
+    action: { label: "This wasn't me: secure my account", url: p.wasntMeLink },
   });
 }

@@ -30,6 +30,7 @@ import { codeEntry } from '../../views/code-entry.js';
 import { html } from '../../views/html.js';
 import { recoveryCodeUsedMail } from './mail.js';
 import { otherWays, signInFooter, totpSignInPage, recoveryCodeSignInPage } from './views.js';
+import { wasntMeLink } from '../../auth/wasnt-me.js';
 
 const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
 const RecoveryForm = formSchema({ code: field(100) });
@@ -297,7 +298,8 @@ export const secondFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         // Signed in with a recovery code: the owner hears of it by email, and how many codes are left.
         const left = await countUnusedRecoveryCodes(trx, user.id);
         const now = ctx.clock.now();
-        await enqueueMail(trx, recoveryCodeUsedMail({ to: user.email, firstName: user.first_name, usedAt: now, left, securityLink: `${ctx.config.appUrl}/security` }), now);
+        const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user.id, now);
+        await enqueueMail(trx, recoveryCodeUsedMail({ to: user.email, firstName: user.first_name, usedAt: now, left, wasntMeLink: wasntMe }), now);
         if (left <= RECOVERY_CODES_LOW) reply.flash('error', recoveryCodesLowMessage(left));
       },
     );

@@ -23,6 +23,7 @@ import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { resetPasswordMail } from './mail.js';
 import { chooseNewPasswordPage, invalidLinkPage, requestResetPage, resetRequestedPage } from './views.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
+import { wasntMeRoutes } from './wasnt-me.js';
 
 const RequestForm = formSchema({ email: field(500) });
 const TokenParams = z.object({ token: z.string().max(200) });
@@ -32,6 +33,7 @@ const NewPasswordForm = formSchema({ password: field(4096), confirm_password: fi
 export const NEW_PASSWORD_PATH = '/reset-password/new';
 
 export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  await app.register(wasntMeRoutes, { ctx });
   const resetCookie = cookieName(ctx.config, 'reset');
   const resetCookieOptions = baseCookieOptions(ctx.config);
 

@@ -19,12 +19,21 @@ import { confirmTotpFactor, deleteRecoveryCodes, deleteTotpFactor, findTotpFacto
 import { recentSecurityEvents, SECURITY_EVENT_RETENTION_MS } from '../../db/security-events.js';
 import { deleteOtherSessionsOfUser, deleteSessionOfUser, liveSessionsOfUser, markSessionAuthenticated } from '../../db/sessions.js';
 import { SESSION_IDLE_TIMEOUT_MS } from '../../auth/policy.js';
-import { findUserById } from '../../db/users.js';
+import { deleteUser, emailTaken, findUserById, normalizeEmail, normalizeUsername } from '../../db/users.js';
+import { consumeEmailChange, findLiveEmailChange, replaceEmailChange, setConfirmedEmail } from '../../db/email-changes.js';
+import { emailRule } from '../../auth/account-rules.js';
+import { EMAIL_CONFIRMATION_LIFETIME_MS } from '../../auth/email-confirmation.js';
+import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
+import { wasntMeLink } from '../../auth/wasnt-me.js';
+import { maskEmail } from '../../lib/mask-email.js';
+import { enqueueMail } from '../../db/mail-outbox.js';
+import { endSession } from '../../auth/session.js';
 import { field, formSchema } from '../../http/form-schema.js';
 import { SafeHtml } from '../../views/html.js';
 import { recoveryCodesPage } from '../../views/recovery-codes.js';
-import { reauthenticatePage, securityPage, totpEnrollPage } from './views.js';
-import type { z } from 'zod';
+import { accountDeletedMail, confirmNewEmailMail, emailChangeRequestedMail } from './mail.js';
+import { changeEmailPage, confirmEmailChangePage, deleteAccountPage, linkExpiredPage, reauthenticatePage, securityPage, totpEnrollPage } from './views.js';
+import { z } from 'zod';
 import { deleteTrustedDevice, deleteTrustedDevicesOfUser, trustedDevicesOfUser } from '../../db/trusted-devices.js';
 
 export const SECURITY_PATH = '/security';
@@ -34,6 +43,11 @@ const ReauthForm = formSchema({ password: field(4096), next: field(2000).optiona
 const CodeForm = formSchema({ code: field(100) });
 const EmptyForm = formSchema({});
 const IdForm = formSchema({ id: field(200) });
+const DeleteForm = formSchema({ confirm_username: field(200) });
+const EmailForm = formSchema({ email: field(500) });
+const TokenParams = z.object({ token: z.string().max(200) });
+const CHANGE_EMAIL_PATH = '/security/email';
+export const CONFIRM_EMAIL_CHANGE_PATH = '/confirm-email-change';
 
 export const MESSAGES = {
   totpOn: 'Your authenticator app is set up. Sign-in will ask for its code.',
@@ -42,6 +56,13 @@ export const MESSAGES = {
   totpAlreadyOn: 'An authenticator app is already set up. Remove it first to set up another.',
   noFactor: 'Recovery codes come with two-factor sign-in: set up a second factor first.',
   sessionEnded: 'That session is signed out.',
+  emailInvalid: 'Enter an email address like name@example.com.',
+  emailSame: 'That is already your email address.',
+  emailLinkSent: (masked: string) => `We sent a link to ${masked}. Your address changes when you open it.`,
+  emailChanged: 'Your email address has been changed.',
+  emailTakenMeanwhile: 'That address is now used by another account, so your email address was not changed.',
+  deleteMismatch: 'That is not your username. Type it exactly to confirm.',
+  deleted: 'Your account has been deleted. We sent a confirmation to your email address.',
   othersEnded: 'You are signed out everywhere else.',
   deviceForgotten: 'That device will ask for a code at its next sign-in.',
   devicesForgotten: 'Every remembered device will ask for a code at its next sign-in.',
@@ -72,6 +93,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         devices,
         events,
         now,
+        email: user.email,
       }),
     );
   });
@@ -188,6 +210,96 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         if (user && !hasSecondFactor(await factorsOf(trx, user))) await deleteRecoveryCodes(trx, userId);
       });
       return reply.flash('success', MESSAGES.totpOff).redirect(SECURITY_PATH);
+    },
+  );
+
+  // ---- Change of email address ----
+
+  function showChangeEmail(request: FastifyRequest, reply: FastifyReply, value = '', error?: string, status = 200) {
+    return reply.page('Change your email address', changeEmailPage({ csrfToken: reply.csrfToken(), current: request.user!.email, value, error }), { status });
+  }
+
+  app.get(CHANGE_EMAIL_PATH, { preHandler: [requireUser, stepUp(CHANGE_EMAIL_PATH)] }, async (request, reply) => showChangeEmail(request, reply));
+
+  app.post<{ Body: z.infer<typeof EmailForm> }>(CHANGE_EMAIL_PATH, { preHandler: [requireUser, stepUp(CHANGE_EMAIL_PATH)], schema: { body: EmailForm } }, async (request, reply) => {
+    const user = request.user!;
+    const parsed = emailRule.safeParse(request.body.email);
+    if (!parsed.success) return showChangeEmail(request, reply, request.body.email, parsed.error.issues[0]?.message ?? MESSAGES.emailInvalid, 422);
+    const newEmail = parsed.data;
+    if (normalizeEmail(newEmail) === user.email_normalized) return showChangeEmail(request, reply, newEmail, MESSAGES.emailSame, 422);
+    const now = ctx.clock.now();
+    // An address another account has gets the same answer and no link (no way to learn who is registered).
+    const taken = await emailTaken(ctx.db, newEmail);
+    await ctx.db.transaction().execute(async (trx) => {
+      if (!taken) {
+        const token = newToken();
+        await replaceEmailChange(trx, user.id, hashToken(token), newEmail, now, now + EMAIL_CONFIRMATION_LIFETIME_MS);
+        await enqueueMail(trx, confirmNewEmailMail({ to: newEmail, firstName: user.first_name, link: `${ctx.config.appUrl}${CONFIRM_EMAIL_CHANGE_PATH}/${token}` }), now);
+      }
+      const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user.id, now);
+      await enqueueMail(trx, emailChangeRequestedMail({ to: user.email, firstName: user.first_name, newAddress: maskEmail(newEmail), at: now, wasntMeLink: wasntMe }), now);
+      await logSecurityEvent(ctx, request, user.id, 'email_change_requested', trx);
+    });
+    ctx.mail.kick();
+    return reply.flash('info', MESSAGES.emailLinkSent(maskEmail(newEmail))).redirect(SECURITY_PATH);
+  });
+
+  app.get<{ Params: z.infer<typeof TokenParams> }>(`${CONFIRM_EMAIL_CHANGE_PATH}/:token`, { schema: { params: TokenParams } }, async (request, reply) => {
+    const { token } = request.params;
+    const change = looksLikeToken(token) ? await findLiveEmailChange(ctx.db, hashToken(token), ctx.clock.now()) : undefined;
+    if (!change) return reply.page('Link expired', linkExpiredPage(), { status: 410, noReferrer: true });
+    return reply.page(
+      'Use this email address?',
+      confirmEmailChangePage({ csrfToken: reply.csrfToken(), action: `${CONFIRM_EMAIL_CHANGE_PATH}/${token}`, newEmail: change.new_email }),
+      { noReferrer: true },
+    );
+  });
+
+  app.post<{ Params: z.infer<typeof TokenParams> }>(`${CONFIRM_EMAIL_CHANGE_PATH}/:token`, { schema: { params: TokenParams, body: EmptyForm } }, async (request, reply) => {
+    const { token } = request.params;
+    const now = ctx.clock.now();
+    const changed = looksLikeToken(token)
+      ? await ctx.db.transaction().execute(async (trx) => {
+          const change = await consumeEmailChange(trx, hashToken(token), now);
+          if (!change) return 'expired' as const;
+          if (await emailTaken(trx, change.new_email)) return 'taken' as const;
+          await setConfirmedEmail(trx, change.user_id, change.new_email, now);
+          await logSecurityEvent(ctx, request, change.user_id, 'email_changed', trx);
+          return 'changed' as const;
+        })
+      : ('expired' as const);
+    if (changed === 'expired') return reply.page('Link expired', linkExpiredPage(), { status: 410, noReferrer: true });
+    if (changed === 'taken') return reply.flash('error', MESSAGES.emailTakenMeanwhile).redirect(request.user ? SECURITY_PATH : '/login');
+    return reply.flash('success', MESSAGES.emailChanged).redirect(request.user ? SECURITY_PATH : '/login');
+  });
+
+  // ---- Account deletion ----
+
+  app.get('/security/delete', { preHandler: [requireUser, stepUp('/security/delete')] }, async (request, reply) =>
+    reply.page('Delete your account', deleteAccountPage({ csrfToken: reply.csrfToken(), username: request.user!.username }), { noReferrer: true }),
+  );
+
+  app.post<{ Body: z.infer<typeof DeleteForm> }>(
+    '/security/delete',
+    { preHandler: [requireUser, stepUp('/security/delete')], schema: { body: DeleteForm } },
+    async (request, reply) => {
+      const user = request.user!;
+      if (normalizeUsername(request.body.confirm_username) !== user.username_normalized) {
+        return reply.page('Delete your account', deleteAccountPage({ csrfToken: reply.csrfToken(), username: user.username, error: MESSAGES.deleteMismatch }), {
+          status: 422,
+          noReferrer: true,
+        });
+      }
+      const now = ctx.clock.now();
+      await ctx.db.transaction().execute(async (trx) => {
+        // The confirmation is queued first: the outbox does not belong to the account, so it survives the delete.
+        await enqueueMail(trx, accountDeletedMail({ to: user.email, firstName: user.first_name, username: user.username, deletedAt: now }), now);
+        await deleteUser(trx, user.id);
+      });
+      ctx.mail.kick();
+      request.log.info({ userId: user.id }, 'account deleted by its owner');
+      await endSession(ctx, request, reply); // its row is gone already; this clears the cookies
+      return reply.flash('info', MESSAGES.deleted).redirect('/login');
     },
   );
 

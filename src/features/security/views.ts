@@ -26,6 +26,7 @@ export interface SecurityPageProps {
   devices: TrustedDevice[];
   events: SecurityEvent[];
   now: number;
+  email: string;
 }
 
 function sessionsSection(p: SecurityPageProps): SafeHtml {
@@ -116,6 +117,14 @@ ${devicesSection(p)}
       ${p.events.map((e) => html`<tr><td>${eventLabel(e.kind)}</td><td>${timeAgo(e.created_at, p.now)}</td><td>${e.ip ?? ''}${e.user_agent ? html`<br><span class="hint">${deviceName(e.user_agent)}</span>` : ''}</td></tr>`)}
     </tbody>
   </table>`}
+</section>
+<section class="security" aria-labelledby="email-heading">
+  <h2 id="email-heading">Email address</h2>
+  <p>${p.email} · <a href="/security/email">Change</a></p>
+</section>
+<section class="security" aria-labelledby="delete-heading">
+  <h2 id="delete-heading">Delete account</h2>
+  <p><a href="/security/delete">Delete your account</a> and everything in it.</p>
 </section>`;
 }
 
@@ -151,4 +160,44 @@ export function totpEnrollPage(p: { csrfToken: string; qrSvg: SafeHtml; base32: 
   </li>
 </ol>
 <p><a href="/security">Cancel</a></p>`;
+}
+
+export function deleteAccountPage(p: { csrfToken: string; username: string; error?: string }): SafeHtml {
+  return html`<h1>Delete your account</h1>
+<p>This deletes the account <strong>${p.username}</strong> at once, with its profile, sign-in factors, recovery codes,
+remembered devices and security activity. It cannot be undone. We send a confirmation to your email address.</p>
+${p.error ? errorSummary({ confirm_username: p.error }) : ''}
+<form method="post" action="/security/delete" class="form" novalidate>
+  ${csrfField(p.csrfToken)}
+  ${input({ name: 'confirm_username', label: 'Type your username to confirm', value: '', autocomplete: 'off', required: true, error: p.error })}
+  <button type="submit" class="button danger">Delete my account</button>
+</form>
+<p><a href="/security">Cancel</a></p>`;
+}
+
+export function changeEmailPage(p: { csrfToken: string; current: string; value: string; error?: string }): SafeHtml {
+  return html`<h1>Change your email address</h1>
+<p>Your address is now <strong>${p.current}</strong>. We send a link to the new address; nothing changes until you open it.
+We also tell the current address.</p>
+${p.error ? errorSummary({ email: p.error }) : ''}
+<form method="post" action="/security/email" class="form" novalidate>
+  ${csrfField(p.csrfToken)}
+  ${input({ name: 'email', label: 'New email address', type: 'email', value: p.value, autocomplete: 'email', inputmode: 'email', required: true, autofocus: true, error: p.error })}
+  <button type="submit" class="button primary">Send the link</button>
+</form>
+<p><a href="/security">Cancel</a></p>`;
+}
+
+export function confirmEmailChangePage(p: { csrfToken: string; action: string; newEmail: string }): SafeHtml {
+  return html`<h1>Use this email address?</h1>
+<p>Your Gatehouse account will use <strong>${p.newEmail}</strong> from now on.</p>
+<form method="post" action="${p.action}" class="form">
+  ${csrfField(p.csrfToken)}
+  <button type="submit" class="button primary">Use this address</button>
+</form>`;
+}
+
+export function linkExpiredPage(): SafeHtml {
+  return html`<h1>This link has expired</h1>
+<p>It was used already, replaced by a newer one, or is more than a day old. Ask for a new one on the <a href="/security">security page</a>.</p>`;
 }

@@ -1,0 +1,22 @@
+/**
+ * "This wasn't me": every security notice mail carries a link that lets the
+ * owner, without signing in and after one confirmation, sign out everywhere,
+ * forget remembered devices and get a password-reset link
+ * (src/features/password-reset/wasnt-me.ts). The token is 256 random bits,
+ * stored as SHA-256, valid 7 days, used once.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { insertWasntMeToken } from '../db/wasnt-me-tokens.js';
+import { days } from '../lib/duration.js';
+import { hashToken, newToken } from './tokens.js';
+
+export const WASNT_ME_LIFETIME_MS = days(7);
+export const WASNT_ME_PATH = '/wasnt-me';
+
+/** A new link for a notice to `userId`; call it in the transaction that queues the notice. */
+export async function wasntMeLink(db: Kysely<Database>, appUrl: string, userId: number, now: number): Promise<string> {
+  const token = newToken();
+  await insertWasntMeToken(db, hashToken(token), userId, now, now + WASNT_ME_LIFETIME_MS);
+  return `${appUrl}${WASNT_ME_PATH}/${token}`;
+}

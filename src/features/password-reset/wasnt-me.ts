@@ -1,0 +1,83 @@
+/**
+ * "This wasn't me" (the link in every security notice): a page that asks for
+ * one confirmation, then ends every session of the account, forgets its
+ * remembered devices and mails a password-reset link. No sign-in is needed:
+ * the link itself (256 bits, 7 days, once) proves the mailbox.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { logSecurityEvent } from '../../auth/events.js';
+import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
+import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
+import { WASNT_ME_PATH } from '../../auth/wasnt-me.js';
+import type { AppContext } from '../../context.js';
+import { enqueueMail } from '../../db/mail-outbox.js';
+import { replaceResetToken } from '../../db/password-reset-tokens.js';
+import { deleteSessionsOfUser } from '../../db/sessions.js';
+import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
+import { consumeWasntMeToken, findLiveWasntMeToken } from '../../db/wasnt-me-tokens.js';
+import { findUserById } from '../../db/users.js';
+import { field, formSchema } from '../../http/form-schema.js';
+import { csrfField } from '../../views/forms.js';
+import { html } from '../../views/html.js';
+import { resetPasswordMail } from './mail.js';
+import { invalidLinkPage } from './views.js';
+
+const TokenParams = z.object({ token: z.string().max(200) });
+const ConfirmForm = formSchema({ token: field(200) });
+
+export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.get<{ Params: z.infer<typeof TokenParams> }>(`${WASNT_ME_PATH}/:token`, { schema: { params: TokenParams } }, async (request, reply) => {
+    const { token } = request.params;
+    const userId = looksLikeToken(token) ? await findLiveWasntMeToken(ctx.db, hashToken(token), ctx.clock.now()) : undefined;
+    if (userId === undefined) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
+    return reply.page(
+      'Secure your account',
+      html`<h1>Secure your account</h1>
+<p>If you did not make the change this email told you about, someone else may be using your account. This will:</p>
+<ul>
+  <li>sign your account out on every device, including this one;</li>
+  <li>make every remembered device ask for a code again;</li>
+  <li>email you a link to choose a new password.</li>
+</ul>
+<form method="post" action="${WASNT_ME_PATH}" class="form">
+  ${csrfField(reply.csrfToken())}
+  <input type="hidden" name="token" value="${token}">
+  <button type="submit" class="button danger">Secure my account</button>
+</form>`,
+      { noReferrer: true },
+    );
+  });
+
+  app.post<{ Body: z.infer<typeof ConfirmForm> }>(WASNT_ME_PATH, { schema: { body: ConfirmForm } }, async (request, reply) => {
+    const { token } = request.body;
+    const now = ctx.clock.now();
+    const done = looksLikeToken(token)
+      ? await ctx.db.transaction().execute(async (trx) => {
+          const userId = await consumeWasntMeToken(trx, hashToken(token), now);
+          const user = userId === undefined ? undefined : await findUserById(trx, userId);
+          if (!user) return false;
+          await deleteSessionsOfUser(trx, user.id);
+          await deleteTrustedDevicesOfUser(trx, user.id);
+          const resetToken = newToken();
+          await replaceResetToken(trx, user.id, hashToken(resetToken), now, now + PASSWORD_RESET_LIFETIME_MS);
+          await enqueueMail(trx, resetPasswordMail({ to: user.email, firstName: user.first_name, link: `${ctx.config.appUrl}/reset-password/${resetToken}` }), now);
+          await logSecurityEvent(ctx, request, user.id, 'wasnt_me', trx);
+          return true;
+        })
+      : false;
+    if (!done) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
+    ctx.mail.kick();
+    // This browser's session (if it was one of the account's) is gone with the others; drop its cookie too.
+    request.session = null;
+    request.user = null;
+    return reply.page(
+      'Your account is secured',
+      html`<h1>Your account is secured</h1>
+<p>Every device is signed out and remembered devices will ask for a code again. We emailed you a link to choose a new
+password: open it soon. If you also see second factors you did not add, remove them on the security page after you
+sign in.</p>`,
+      { noReferrer: true },
+    );
+  });
+};
