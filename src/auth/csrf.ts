@@ -35,6 +35,8 @@ declare module 'fastify' {
     gatehouseCsrfToken: string | null;
     /** @internal the secret was rotated: the request's cookie no longer counts. */
     gatehouseCsrfRotated: boolean;
+    /** @internal the secret of the session this response started, if it started one. */
+    gatehouseCsrfNewSessionSecret: string | null;
   }
 }
 
@@ -100,10 +102,16 @@ export const csrfTokensPlugin = fp(async function csrfTokens(app: FastifyInstanc
   const options = secretCookieOptions(config);
   app.decorateReply('gatehouseCsrfToken', null);
   app.decorateReply('gatehouseCsrfRotated', false);
+  app.decorateReply('gatehouseCsrfNewSessionSecret', null);
   app.decorateReply('csrfToken', function (this: FastifyReply) {
     if (this.gatehouseCsrfToken !== null) return this.gatehouseCsrfToken;
-    // After a rotation (sign-in, sign-out) this response's forms belong to a new cookie secret.
-    let secret = this.gatehouseCsrfRotated ? null : (sessionSecretOf(this.request) ?? cookieSecretOf(this.request, name));
+    // After a rotation (sign-in, sign-out) this response's forms belong to the new session's secret, or without
+    // one to a new cookie secret.
+    let secret = this.gatehouseCsrfRotated
+      ? this.gatehouseCsrfNewSessionSecret === null
+        ? null
+        : decodeSecret(this.gatehouseCsrfNewSessionSecret)
+      : (sessionSecretOf(this.request) ?? cookieSecretOf(this.request, name));
     if (!secret) {
       secret = pooledRandomBytes(SECRET_BYTES);
       this.setCookie(name, secret.toString('base64url'), options);
@@ -135,10 +143,12 @@ export function isCrossSiteRequest(request: FastifyRequest, config: Config): boo
  * A new CSRF secret at every sign-in and sign-out, so a token an attacker
  * obtained before (login CSRF, a shared computer) is worthless afterwards:
  * the cookie secret is dropped (a new session brings its own). Forms on the
- * response that does this get a token for a new cookie secret.
+ * response that does this get a token for the new session's secret when it
+ * started one, else for a new cookie secret.
  */
-export function rotateCsrfSecret(reply: FastifyReply, config: Config): void {
+export function rotateCsrfSecret(reply: FastifyReply, config: Config, newSessionSecret: string | null = null): void {
   reply.clearCookie(csrfCookieName(config), secretCookieOptions(config));
   reply.gatehouseCsrfToken = null;
   reply.gatehouseCsrfRotated = true;
+  reply.gatehouseCsrfNewSessionSecret = newSessionSecret;
 }

@@ -124,7 +124,8 @@ export const unknownLoginKey = (normalizedLogin: string) => `login:${digest(norm
  * so someone who locks the account by guessing does not lock its owner out of their own devices (OWASP's
  * device cookies). The device's counter locks the same way.
  */
-export const deviceKey = (tokenHash: string) => `device:${tokenHash}`;
+const DEVICE_KEY_PREFIX = 'device:';
+export const deviceKey = (tokenHash: string) => `${DEVICE_KEY_PREFIX}${tokenHash}`;
 
 export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
 /** `retryAfterMs: null` = locked until the password is reset. */
@@ -192,9 +193,9 @@ export class ConsecutiveFailureLockout {
     this.slot = factory.make(`${name}-slot`, 1, ATTEMPT_SLOT_MS);
   }
 
-  /** Accounts keep their count until a success or a reset (the 100-failure cap); unknown logins for a day. */
+  /** Accounts and remembered devices keep their count until a success or a reset (the 100-failure cap); unknown logins for a day. */
   private failuresOf(key: string): Limiter {
-    return key.startsWith(ACCOUNT_KEY_PREFIX) ? this.failures : this.unknownFailures;
+    return key.startsWith(ACCOUNT_KEY_PREFIX) || key.startsWith(DEVICE_KEY_PREFIX) ? this.failures : this.unknownFailures;
   }
 
   async failureCount(key: string): Promise<number> {

@@ -85,6 +85,7 @@ export async function startSession(
   const token = newToken();
   const now = ctx.clock.now();
   const lifetime = options.twoFactorPending ? PENDING_SIGN_IN_LIFETIME_MS : options.remember ? REMEMBER_ME_LIFETIME_MS : SESSION_MAX_LIFETIME_MS;
+  const csrfSecret = newCsrfSecret();
   await insertSession(db, {
     id: hashToken(token),
     userId: options.userId,
@@ -93,12 +94,12 @@ export async function startSession(
     nextPath: options.nextPath,
     now,
     expiresAt: now + lifetime,
-    csrfSecret: newCsrfSecret(),
+    csrfSecret,
     authenticatedAt: options.twoFactorPending ? null : now,
     ip: request.ip,
     userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
   });
-  rotateCsrfSecret(reply, ctx.config);
+  rotateCsrfSecret(reply, ctx.config, csrfSecret);
   const persistent = options.remember && !options.twoFactorPending;
   reply.setCookie(sessionCookieName(ctx.config), token, {
     path: '/',

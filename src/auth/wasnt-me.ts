@@ -14,9 +14,13 @@ import { hashToken, newToken } from './tokens.js';
 export const WASNT_ME_LIFETIME_MS = days(7);
 export const WASNT_ME_PATH = '/wasnt-me';
 
-/** A new link for a notice to `userId`; call it in the transaction that queues the notice. */
-export async function wasntMeLink(db: Kysely<Database>, appUrl: string, userId: number, now: number): Promise<string> {
+/**
+ * A new link for a notice mailed to `user.email`; call it in the transaction that queues the notice. The
+ * address is kept with the link: if the account's address was changed meanwhile (by whoever took it over),
+ * using the link restores it and sends the reset link there.
+ */
+export async function wasntMeLink(db: Kysely<Database>, appUrl: string, user: { id: number; email: string }, now: number): Promise<string> {
   const token = newToken();
-  await insertWasntMeToken(db, hashToken(token), userId, now, now + WASNT_ME_LIFETIME_MS);
+  await insertWasntMeToken(db, hashToken(token), user.id, user.email, now, now + WASNT_ME_LIFETIME_MS);
   return `${appUrl}${WASNT_ME_PATH}/${token}`;
 }

@@ -27,3 +27,8 @@ export async function consumeEmailChange(db: Db, tokenHash: string, now: number)
 export async function setConfirmedEmail(db: Db, userId: number, email: string, now: number): Promise<void> {
   await db.updateTable('users').set({ email, email_normalized: normalizeEmail(email), email_confirmed_at: now }).where('id', '=', userId).execute();
 }
+
+/** Voids any pending change (on "This wasn't me", password reset and password change). */
+export async function deleteEmailChangesOfUser(db: Db, userId: number): Promise<void> {
+  await db.deleteFrom('email_change_tokens').where('user_id', '=', userId).execute();
+}

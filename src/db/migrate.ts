@@ -15,6 +15,7 @@ import * as m004 from './migrations/004-factors-and-events.js';
 import * as m005 from './migrations/005-devices.js';
 import * as m006 from './migrations/006-wasnt-me-links.js';
 import * as m007 from './migrations/007-email-change.js';
+import * as m008 from './migrations/008-known-browsers.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -28,6 +29,7 @@ const migrations: Record<string, DialectMigration> = {
   '005-devices': m005,
   '006-wasnt-me-links': m006,
   '007-email-change': m007,
+  '008-known-browsers': m008,
 };
 
 class ListedMigrations implements MigrationProvider {

@@ -163,6 +163,8 @@ export interface WasntMeTokensTable {
   /** SHA-256 (hex) of the token in a notice's "This wasn't me" link. */
   token_hash: string;
   user_id: number;
+  /** The address the notice with this link went to (migration 008; null before). */
+  sent_to: string | null;
   created_at: number;
   expires_at: number;
 }
@@ -175,6 +177,14 @@ export interface EmailChangeTokensTable {
   new_email: string;
   created_at: number;
   expires_at: number;
+}
+
+export interface KnownBrowsersTable {
+  user_id: number;
+  /** SHA-256 (hex) of the browser id in the browser's cookie. */
+  browser_hash: string;
+  first_seen_at: number;
+  last_seen_at: number;
 }
 
 export interface Database {
@@ -192,6 +202,7 @@ export interface Database {
   trusted_devices: TrustedDevicesTable;
   wasnt_me_tokens: WasntMeTokensTable;
   email_change_tokens: EmailChangeTokensTable;
+  known_browsers: KnownBrowsersTable;
 }
 
 export type User = Selectable<UsersTable>;

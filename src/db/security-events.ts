@@ -34,6 +34,7 @@ export const SECURITY_EVENT_KINDS = {
   sessions_ended: 'Other sessions signed out',
   email_change_requested: 'Change of email address asked for',
   email_changed: 'Email address changed',
+  new_browser_sign_in: 'Signed in from a new browser (you were told by email)',
   wasnt_me: '"This wasn\'t me" reported: signed out everywhere, password reset sent',
 } as const;
 

@@ -4,8 +4,8 @@ import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
 
-export async function insertWasntMeToken(db: Db, tokenHash: string, userId: number, now: number, expiresAt: number): Promise<void> {
-  await db.insertInto('wasnt_me_tokens').values({ token_hash: tokenHash, user_id: userId, created_at: now, expires_at: expiresAt }).execute();
+export async function insertWasntMeToken(db: Db, tokenHash: string, userId: number, sentTo: string, now: number, expiresAt: number): Promise<void> {
+  await db.insertInto('wasnt_me_tokens').values({ token_hash: tokenHash, user_id: userId, sent_to: sentTo, created_at: now, expires_at: expiresAt }).execute();
 }
 
 export async function findLiveWasntMeToken(db: Db, tokenHash: string, now: number): Promise<number | undefined> {
@@ -17,11 +17,16 @@ export async function findLiveWasntMeToken(db: Db, tokenHash: string, now: numbe
  * Uses a link: its account id for the one request that deletes it while live; undefined otherwise.
  * Every other link of the account goes too: the account is being secured, one report is enough.
  */
-export async function consumeWasntMeToken(db: Db, tokenHash: string, now: number): Promise<number | undefined> {
-  const userId = await findLiveWasntMeToken(db, tokenHash, now);
-  if (userId === undefined) return undefined;
+export async function consumeWasntMeToken(db: Db, tokenHash: string, now: number): Promise<{ userId: number; sentTo: string | null } | undefined> {
+  const row = await db
+    .selectFrom('wasnt_me_tokens')
+    .select(['user_id', 'sent_to'])
+    .where('token_hash', '=', tokenHash)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (!row) return undefined;
   const result = await db.deleteFrom('wasnt_me_tokens').where('token_hash', '=', tokenHash).executeTakeFirst();
   if (result.numDeletedRows === 0n) return undefined; // another request used it first
-  await db.deleteFrom('wasnt_me_tokens').where('user_id', '=', userId).execute();
-  return userId;
+  await db.deleteFrom('wasnt_me_tokens').where('user_id', '=', row.user_id).execute();
+  return { userId: row.user_id, sentTo: row.sent_to };
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { findUserById } from '../../src/db/users.js';
 import { DEFAULT_TEST_PASSWORD, createUser, latestDevCode, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
-import { flashIn, signIn, TestClient } from '../support/client.js';
+import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
 let t: TestApp;
@@ -52,6 +52,8 @@ describe('enable SMS two-factor', () => {
     expect(done.body).toContain('Two-factor authentication is on');
     expect(done.body.match(/<li><code>[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}<\/code><\/li>/g)).toHaveLength(10);
     expect(done.headers['cache-control']).toBe('no-store');
+    // The page's own forms carry a token for the session this answer started (sign out works from it).
+    expect((await client.post('/logout', { _csrf: csrfTokenIn(done.body) })).location).toBe('/login');
     const stored = await findUserById(t.app.ctx.db, user.id);
     expect(stored?.two_factor_enabled).toBe(1);
     expect(stored?.phone).toBe(phone);

@@ -10,6 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recentSecurityEvents } from '../../src/db/security-events.js';
+import { findUserById } from '../../src/db/users.js';
 import { trustedDevicesOfUser } from '../../src/db/trusted-devices.js';
 import { ManualClock, days } from '../../src/lib/duration.js';
 import { createUser, latestDevCode, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
@@ -69,5 +70,41 @@ describe('"This wasn\'t me" after a takeover', () => {
     clock.advance(days(8));
     expect((await new TestClient(t.app).get(link)).status).toBe(410);
     expect((await signIn(new TestClient(t.app), user.username, 'yet another passphrase 2026')).location).toBe('/');
+  });
+
+  it("an attacker's change of email is voided by the owner's link; once confirmed, the old address's link puts it back", async () => {
+    const user = await createUser(t.app);
+    const attacker = new TestClient(t.app);
+    await signIn(attacker, user.username, user.password);
+    const evil = `evil-${user.username}@attacker.example`;
+
+    // Not yet confirmed: "This wasn't me" from the request notice kills the pending change.
+    await attacker.submit('/security/email', { email: evil });
+    const requested = await waitForDevMail(t.app, user.email, 'A change of your Gatehouse email address was asked for');
+    const confirmLink = /https?:\/\/[^/\s]+(\/confirm-email-change\/[A-Za-z0-9_-]+)/.exec((await waitForDevMail(t.app, evil, 'Confirm your new Gatehouse email address')).text_body)![1]!;
+    const owner = new TestClient(t.app);
+    const link = wasntMePath(requested.text_body)!;
+    await owner.submit(link, { token: link.split('/').pop()! }, '/wasnt-me');
+    expect((await attacker.get(confirmLink)).status).toBe(410);
+
+    // Confirmed before the owner noticed: the old address is told, and its link restores it and gets the reset link.
+    const again = new TestClient(t.app);
+    await signIn(again, user.username, user.password);
+    await again.submit('/security/email', { email: evil });
+    const confirmMailsToEvil = () => t.app.ctx.db.selectFrom('dev_outbox').select('text_body').where('recipient', '=', evil).orderBy('id', 'desc').execute();
+    await expect.poll(async () => (await confirmMailsToEvil()).length).toBe(2);
+    const secondConfirm = /https?:\/\/[^/\s]+(\/confirm-email-change\/[A-Za-z0-9_-]+)/.exec((await confirmMailsToEvil())[0]!.text_body)![1]!;
+    await again.submit(secondConfirm, {});
+    expect((await findUserById(t.app.ctx.db, user.id))?.email).toBe(evil);
+    const changed = await waitForDevMail(t.app, user.email, 'Your Gatehouse email address was changed');
+    const undo = wasntMePath(changed.text_body)!;
+    const resetsBefore = (await t.app.ctx.db.selectFrom('dev_outbox').select('id').where('recipient', '=', user.email).where('subject', '=', 'Reset your Gatehouse password').execute()).length;
+    await owner.submit(undo, { token: undo.split('/').pop()! }, '/wasnt-me');
+    expect((await findUserById(t.app.ctx.db, user.id))?.email).toBe(user.email);
+    expect((await again.get('/')).location).toMatch(/^\/login/);
+    await expect
+      .poll(async () => (await t.app.ctx.db.selectFrom('dev_outbox').select('id').where('recipient', '=', user.email).where('subject', '=', 'Reset your Gatehouse password').execute()).length)
+      .toBe(resetsBefore + 1);
+    expect(await t.app.ctx.db.selectFrom('dev_outbox').select('id').where('recipient', '=', evil).where('subject', '=', 'Reset your Gatehouse password').execute()).toEqual([]);
   });
 });

@@ -23,6 +23,7 @@ import { passwordChangedMail } from './mail.js';
 import { changePasswordPage } from './views.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { wasntMeLink } from '../../auth/wasnt-me.js';
+import { deleteEmailChangesOfUser } from '../../db/email-changes.js';
 
 export const CHANGE_PASSWORD_PATH = '/profile/password';
 
@@ -73,7 +74,8 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
         // Whoever else had a session (a stolen cookie, a forgotten shared computer) is signed out.
         await deleteSessionsOfUser(trx, user.id);
         await deleteTrustedDevicesOfUser(trx, user.id);
-        const mail = passwordChangedMail({ to: user.email, firstName: user.first_name, changedAt: now, wasntMeLink: await wasntMeLink(trx, ctx.config.appUrl, user.id, now) });
+        await deleteEmailChangesOfUser(trx, user.id);
+        const mail = passwordChangedMail({ to: user.email, firstName: user.first_name, changedAt: now, wasntMeLink: await wasntMeLink(trx, ctx.config.appUrl, user, now) });
         await enqueueMail(trx, mail, now);
         // This browser stays signed in, under a new session id; last, so the cookie names a committed row.
         await startSession(ctx, request, reply, { userId: user.id, remember: session.remember === 1, twoFactorPending: false, nextPath: null }, trx);

@@ -7,11 +7,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { logSecurityEvent } from '../../auth/events.js';
 import { factorsOf, hasSecondFactor, SIGN_IN_FACTOR_PATHS, signInFactors } from '../../auth/factors.js';
-import { accountKey, deviceKey, TOO_MANY_SIGN_IN_ATTEMPTS, unknownLoginKey } from '../../auth/limits.js';
+import { accountKey, deviceKey, FREE_CONSECUTIVE_FAILURES, TOO_MANY_SIGN_IN_ATTEMPTS, unknownLoginKey } from '../../auth/limits.js';
+import { deleteTrustedDevice } from '../../db/trusted-devices.js';
 import { verifyAgainstDummy, verifyPassword } from '../../auth/password.js';
 import { safeNextPath } from '../../auth/redirects.js';
 import { endSession, startSession } from '../../auth/session.js';
 import { noteTrustedDeviceUse, trustedDeviceOf } from '../../auth/trusted-devices.js';
+import { noteSignInBrowser } from '../../auth/new-browser-notice.js';
 import type { AppContext } from '../../context.js';
 import { findUserByLogin, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { checkbox, field, formSchema } from '../../http/form-schema.js';
@@ -67,7 +69,10 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
       throw error;
     }
     if (!user || !passwordOk) {
-      await ctx.limits.password.fail(lockKey);
+      const failures = await ctx.limits.password.fail(lockKey);
+      // A remembered browser that keeps guessing is forgotten (OWASP device cookies): it falls back to the
+      // account's own count and loses its second-factor skip.
+      if (device && failures >= FREE_CONSECUTIVE_FAILURES) await deleteTrustedDevice(ctx.db, device.user_id, device.token_hash);
       if (user) await logSecurityEvent(ctx, request, user.id, 'sign_in_failed');
       ctx.metrics.signIn('failure');
       return refuse();
@@ -84,7 +89,9 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
         await startSession(ctx, request, reply, { userId: user.id, remember, twoFactorPending: false, nextPath: null }, trx);
         if (trusted) await noteTrustedDeviceUse(ctx, request, trusted, trx);
         await logSecurityEvent(ctx, request, user.id, trusted ? 'sign_in_trusted_device' : 'sign_in', trx);
+        await noteSignInBrowser(ctx, request, reply, user, trx);
       });
+      ctx.mail.kick();
       return reply.redirect(next ?? '/');
     }
 

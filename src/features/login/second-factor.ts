@@ -18,6 +18,7 @@ import { RECOVERY_CODES_LOW, RecoveryCodes, recoveryCodesLowMessage } from '../.
 import { endSession, startSession } from '../../auth/session.js';
 import { TotpKeys } from '../../auth/totp.js';
 import { trustThisDevice } from '../../auth/trusted-devices.js';
+import { noteSignInBrowser } from '../../auth/new-browser-notice.js';
 import { CHECK_FAILURE_MESSAGES, codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../auth/two-factor.js';
 import type { AppContext } from '../../context.js';
 import { countUnusedRecoveryCodes, findTotpFactor, useRecoveryCode, useTotpStep } from '../../db/factors.js';
@@ -124,6 +125,7 @@ export const secondFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
           await logSecurityEvent(ctx, request, user.id, 'trusted_device_added', trx);
         }
         await onSignedIn?.(trx);
+        await noteSignInBrowser(ctx, request, reply, user, trx);
         return true;
       });
       if (!signedIn) return reply.redirect('/login');
@@ -298,7 +300,7 @@ export const secondFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         // Signed in with a recovery code: the owner hears of it by email, and how many codes are left.
         const left = await countUnusedRecoveryCodes(trx, user.id);
         const now = ctx.clock.now();
-        const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user.id, now);
+        const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
         await enqueueMail(trx, recoveryCodeUsedMail({ to: user.email, firstName: user.first_name, usedAt: now, left, wasntMeLink: wasntMe }), now);
         if (left <= RECOVERY_CODES_LOW) reply.flash('error', recoveryCodesLowMessage(left));
       },

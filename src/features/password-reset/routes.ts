@@ -24,6 +24,7 @@ import { resetPasswordMail } from './mail.js';
 import { chooseNewPasswordPage, invalidLinkPage, requestResetPage, resetRequestedPage } from './views.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { wasntMeRoutes } from './wasnt-me.js';
+import { deleteEmailChangesOfUser } from '../../db/email-changes.js';
 
 const RequestForm = formSchema({ email: field(500) });
 const TokenParams = z.object({ token: z.string().max(200) });
@@ -117,6 +118,7 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
       await setPasswordHash(trx, userId, passwordHash);
       await deleteSessionsOfUser(trx, userId); // whoever knew the old password is signed out everywhere
       await deleteTrustedDevicesOfUser(trx, userId); // and no remembered browser skips the second factor any more
+      await deleteEmailChangesOfUser(trx, userId);
       return true;
     });
     reply.clearCookie(resetCookie, resetCookieOptions);

@@ -16,7 +16,8 @@ import { replaceResetToken } from '../../db/password-reset-tokens.js';
 import { deleteSessionsOfUser } from '../../db/sessions.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { consumeWasntMeToken, findLiveWasntMeToken } from '../../db/wasnt-me-tokens.js';
-import { findUserById } from '../../db/users.js';
+import { emailTaken, findUserById, normalizeEmail } from '../../db/users.js';
+import { deleteEmailChangesOfUser, setConfirmedEmail } from '../../db/email-changes.js';
 import { field, formSchema } from '../../http/form-schema.js';
 import { csrfField } from '../../views/forms.js';
 import { html } from '../../views/html.js';
@@ -54,14 +55,22 @@ export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
     const now = ctx.clock.now();
     const done = looksLikeToken(token)
       ? await ctx.db.transaction().execute(async (trx) => {
-          const userId = await consumeWasntMeToken(trx, hashToken(token), now);
-          const user = userId === undefined ? undefined : await findUserById(trx, userId);
-          if (!user) return false;
+          const used = await consumeWasntMeToken(trx, hashToken(token), now);
+          const user = used === undefined ? undefined : await findUserById(trx, used.userId);
+          if (!used || !user) return false;
           await deleteSessionsOfUser(trx, user.id);
           await deleteTrustedDevicesOfUser(trx, user.id);
+          await deleteEmailChangesOfUser(trx, user.id); // a change of address someone else asked for dies here
+          // The owner is whoever reads the address this notice went to: if the account's address was changed
+          // since, it goes back (unless another account has taken it meanwhile), and the reset link goes there.
+          let ownerAddress = user.email;
+          if (used.sentTo !== null && normalizeEmail(used.sentTo) !== user.email_normalized && !(await emailTaken(trx, used.sentTo))) {
+            await setConfirmedEmail(trx, user.id, used.sentTo, now);
+            ownerAddress = used.sentTo;
+          }
           const resetToken = newToken();
           await replaceResetToken(trx, user.id, hashToken(resetToken), now, now + PASSWORD_RESET_LIFETIME_MS);
-          await enqueueMail(trx, resetPasswordMail({ to: user.email, firstName: user.first_name, link: `${ctx.config.appUrl}/reset-password/${resetToken}` }), now);
+          await enqueueMail(trx, resetPasswordMail({ to: ownerAddress, firstName: user.first_name, link: `${ctx.config.appUrl}/reset-password/${resetToken}` }), now);
           await logSecurityEvent(ctx, request, user.id, 'wasnt_me', trx);
           return true;
         })

@@ -42,3 +42,17 @@ export function emailChangeRequestedMail(p: { to: string; firstName: string; new
     action: { label: "This wasn't me: secure my account", url: p.wasntMeLink },
   });
 }
+
+export function emailChangedMail(p: { to: string; firstName: string; newAddress: string; at: number; wasntMeLink: string }) {
+  return renderMail({
+    to: p.to,
+    subject: 'Your Gatehouse email address was changed',
+    heading: 'Your email address was changed',
+    firstName: p.firstName,
+    paragraphs: [
+      `On ${exactUtc(p.at)}, the email address of your Gatehouse account was changed to ${p.newAddress}. Mail about the account now goes there.`,
+      'If this was not you, the link below puts this address back, signs the account out everywhere and sends you a link to choose a new password.',
+    ],
+    action: { label: "This wasn't me: secure my account", url: p.wasntMeLink },
+  });
+}

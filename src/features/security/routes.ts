@@ -31,7 +31,8 @@ import { endSession } from '../../auth/session.js';
 import { field, formSchema } from '../../http/form-schema.js';
 import { SafeHtml } from '../../views/html.js';
 import { recoveryCodesPage } from '../../views/recovery-codes.js';
-import { accountDeletedMail, confirmNewEmailMail, emailChangeRequestedMail } from './mail.js';
+import { accountDeletedMail, confirmNewEmailMail, emailChangedMail, emailChangeRequestedMail } from './mail.js';
+import { isUniqueViolation } from '../../db/database.js';
 import { changeEmailPage, confirmEmailChangePage, deleteAccountPage, linkExpiredPage, reauthenticatePage, securityPage, totpEnrollPage } from './views.js';
 import { z } from 'zod';
 import { deleteTrustedDevice, deleteTrustedDevicesOfUser, trustedDevicesOfUser } from '../../db/trusted-devices.js';
@@ -236,7 +237,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         await replaceEmailChange(trx, user.id, hashToken(token), newEmail, now, now + EMAIL_CONFIRMATION_LIFETIME_MS);
         await enqueueMail(trx, confirmNewEmailMail({ to: newEmail, firstName: user.first_name, link: `${ctx.config.appUrl}${CONFIRM_EMAIL_CHANGE_PATH}/${token}` }), now);
       }
-      const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user.id, now);
+      const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
       await enqueueMail(trx, emailChangeRequestedMail({ to: user.email, firstName: user.first_name, newAddress: maskEmail(newEmail), at: now, wasntMeLink: wasntMe }), now);
       await logSecurityEvent(ctx, request, user.id, 'email_change_requested', trx);
     });
@@ -262,12 +263,22 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       ? await ctx.db.transaction().execute(async (trx) => {
           const change = await consumeEmailChange(trx, hashToken(token), now);
           if (!change) return 'expired' as const;
+          const user = await findUserById(trx, change.user_id);
+          if (!user) return 'expired' as const;
           if (await emailTaken(trx, change.new_email)) return 'taken' as const;
-          await setConfirmedEmail(trx, change.user_id, change.new_email, now);
-          await logSecurityEvent(ctx, request, change.user_id, 'email_changed', trx);
+          await setConfirmedEmail(trx, user.id, change.new_email, now);
+          // The old address hears of it, with a link that undoes it (src/features/password-reset/wasnt-me.ts).
+          const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
+          await enqueueMail(trx, emailChangedMail({ to: user.email, firstName: user.first_name, newAddress: maskEmail(change.new_email), at: now, wasntMeLink: wasntMe }), now);
+          await logSecurityEvent(ctx, request, user.id, 'email_changed', trx);
           return 'changed' as const;
+        }).catch((error: unknown) => {
+          // Registered by someone else between the check and the write: the same answer as "taken".
+          if (isUniqueViolation(error)) return 'taken' as const;
+          throw error;
         })
       : ('expired' as const);
+    ctx.mail.kick();
     if (changed === 'expired') return reply.page('Link expired', linkExpiredPage(), { status: 410, noReferrer: true });
     if (changed === 'taken') return reply.flash('error', MESSAGES.emailTakenMeanwhile).redirect(request.user ? SECURITY_PATH : '/login');
     return reply.flash('success', MESSAGES.emailChanged).redirect(request.user ? SECURITY_PATH : '/login');

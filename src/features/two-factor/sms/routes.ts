@@ -157,7 +157,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
           await replaceRecoveryCodes(trx, user.id, generated.hashes, now);
           await logSecurityEvent(ctx, request, user.id, 'recovery_codes_generated', trx);
         }
-        const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user.id, now);
+        const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
         const notice = changing ? phoneChangedMail(user, enrollment.phone, now, wasntMe) : twoFactorEnabledMail(user, enrollment.phone, now, wasntMe);
         await enqueueMail(trx, notice, now);
         // A change of factor after re-authentication: a new session id (and CSRF secret), as at sign-in.
@@ -210,7 +210,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       await deleteTrustedDevicesOfUser(trx, user.id);
       // No factor left: the recovery codes would be a way around nothing.
       if (!(await factorsOf(trx, { ...user, two_factor_enabled: 0, phone: null })).totp) await deleteRecoveryCodes(trx, user.id);
-      await enqueueMail(trx, twoFactorDisabledMail(user, now, await wasntMeLink(trx, ctx.config.appUrl, user.id, now)), now);
+      await enqueueMail(trx, twoFactorDisabledMail(user, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
       // The password was just re-entered: a new session id, as at every authentication.
       await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);
     });
