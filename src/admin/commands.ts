@@ -19,7 +19,7 @@ import { enqueueMail } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
 import { recentSecurityEvents, recordSecurityEvent, SECURITY_EVENT_KINDS, SECURITY_EVENT_RETENTION_MS } from '../db/security-events.js';
 import { deleteSessionsOfUser } from '../db/sessions.js';
-import { disableTwoFactor, emailTaken, findUserById, findUserByLogin, insertUser, normalizeEmail, normalizeUsername, usernameTaken } from '../db/users.js';
+import { disableTwoFactor, emailTaken, findUserById, findUserByLogin, insertUser, newAccount, usernameTaken } from '../db/users.js';
 import { days, type Clock } from '../lib/duration.js';
 import { exactUtc } from '../lib/relative-time.js';
 import { columns, printable, table } from './format.js';
@@ -115,21 +115,7 @@ export async function createUser(ctx: AdminContext, input: NewUserInput): Promis
   const now = ctx.clock.now();
   let user: User;
   try {
-    user = await insertUser(ctx.db, {
-      username: v.username,
-      username_normalized: normalizeUsername(v.username),
-      email: v.email,
-      email_normalized: normalizeEmail(v.email),
-      first_name: v.first_name,
-      last_name: v.last_name,
-      password_hash: passwordHash,
-      about_me: '',
-      phone: null,
-      two_factor_enabled: 0,
-      created_at: now,
-      last_seen_at: now,
-      email_confirmed_at: null,
-    });
+    user = await insertUser(ctx.db, newAccount(v, passwordHash, now));
   } catch (error) {
     // Someone registered the same name or address between the checks and the insert: the UNIQUE index decided.
     if (!isUniqueViolation(error)) throw error;

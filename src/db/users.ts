@@ -13,6 +13,25 @@ export function normalizeEmail(email: string): string {
   return email.normalize('NFKC').trim().toLowerCase();
 }
 
+/** What a new account is made of: the names as typed (with normalized copies for uniqueness), no second factor, an unconfirmed email. */
+export function newAccount(a: { username: string; email: string; first_name: string; last_name: string }, passwordHash: string, now: number): Omit<NewUser, 'id'> {
+  return {
+    username: a.username,
+    username_normalized: normalizeUsername(a.username),
+    email: a.email,
+    email_normalized: normalizeEmail(a.email),
+    first_name: a.first_name,
+    last_name: a.last_name,
+    password_hash: passwordHash,
+    about_me: '',
+    phone: null,
+    two_factor_enabled: 0,
+    created_at: now,
+    last_seen_at: now,
+    email_confirmed_at: null,
+  };
+}
+
 export async function insertUser(db: Db, user: Omit<NewUser, 'id'>): Promise<User> {
   return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
 }

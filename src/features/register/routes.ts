@@ -17,7 +17,7 @@ import { isUniqueViolation } from '../../db/database.js';
 import { claimRegistrationNotice } from '../../db/email-confirmations.js';
 import { enqueueMail } from '../../db/mail-outbox.js';
 import type { User } from '../../db/schema.js';
-import { findUserByEmail, insertUser, normalizeEmail, normalizeUsername, usernameTaken } from '../../db/users.js';
+import { findUserByEmail, insertUser, newAccount, usernameTaken } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { registrationAttemptMail } from './mail.js';
 import { registerPage, type RegisterValues } from './views.js';
@@ -100,21 +100,7 @@ export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   async function createAccount(input: z.infer<typeof RegisterRules>, passwordHash: string, now: number) {
     try {
       await ctx.db.transaction().execute(async (trx) => {
-        const user = await insertUser(trx, {
-          username: input.username,
-          username_normalized: normalizeUsername(input.username),
-          email: input.email,
-          email_normalized: normalizeEmail(input.email),
-          first_name: input.first_name,
-          last_name: input.last_name,
-          password_hash: passwordHash,
-          about_me: '',
-          phone: null,
-          two_factor_enabled: 0,
-          created_at: now,
-          last_seen_at: now,
-          email_confirmed_at: null,
-        });
+        const user = await insertUser(trx, newAccount(input, passwordHash, now));
         await issueConfirmationLink(ctx, trx, user, now, 0);
       });
       return 'created' as const;
