@@ -71,6 +71,15 @@ describe('setting up an authenticator app', () => {
     expect(security.body).toContain('Authenticator app added');
   });
 
+  it('a pending key that no longer opens (SECRET_KEY changed) is replaced, not a 500', async () => {
+    const { user, client } = await signedIn();
+    const first = keyIn((await client.get('/two-factor/app/enable')).body);
+    await t.app.ctx.db.updateTable('totp_factors').set({ secret: 'v1.AAAA.BBBB.CCCC' }).where('user_id', '=', user.id).execute();
+    const page = await client.get('/two-factor/app/enable');
+    expect(page.status).toBe(200);
+    expect(keyIn(page.body)).not.toBe(first);
+  });
+
   it('accepts a code from one step before or after (clock drift), not two', async () => {
     const { client } = await signedIn();
     const key = keyIn((await client.get('/two-factor/app/enable')).body);

@@ -152,12 +152,13 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     const now = ctx.clock.now();
     let factor = await findTotpFactor(ctx.db, user.id);
     if (factor?.confirmed_at != null) return reply.flash('info', MESSAGES.totpAlreadyOn).redirect(SECURITY_PATH);
-    if (!factor) {
+    // A new key when there is none yet, or when the pending one no longer opens (SECRET_KEY was changed since).
+    if (!factor || !totpKeys.enrollment(factor.secret, user.username)) {
       await startTotpEnrollment(ctx.db, user.id, totpKeys.newSealedSecret(), now);
       factor = await findTotpFactor(ctx.db, user.id);
     }
     const enrollment = factor ? totpKeys.enrollment(factor.secret, user.username) : null;
-    if (!enrollment) throw new Error('the authenticator key could not be opened (was SECRET_KEY changed?)');
+    if (!enrollment) throw new Error('a fresh authenticator key could not be read back');
     // The QR code is drawn here as SVG: the key never leaves the server for a third-party QR service.
     const svg = await QRCode.toString(enrollment.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
     return reply.page(
