@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { PwnedPasswords } from '../adapters/pwned-passwords/types.js';
-import { breachedPasswordProblem, emailRule, nameRule, newPasswordRule, passwordAvoidsAccountWords, usernameRule } from '../auth/account-rules.js';
+import { breachedPasswordProblem, newAccountFields, passwordAvoidsAccountWords } from '../auth/account-rules.js';
 import { factorsOf } from '../auth/factors.js';
 import { hashPassword } from '../auth/password.js';
 import { maskPhone } from '../auth/two-factor.js';
@@ -67,15 +67,7 @@ export interface NewUserInput {
 }
 
 /** Registration's rules (src/features/register/routes.ts) without the second copy of the password, which a form needs and stdin does not. */
-const NewUserRules = z
-  .object({
-    first_name: nameRule('first name'),
-    last_name: nameRule('last name'),
-    username: usernameRule,
-    email: emailRule,
-    password: newPasswordRule,
-  })
-  .superRefine(passwordAvoidsAccountWords);
+const NewUserRules = z.object(newAccountFields).superRefine(passwordAvoidsAccountWords);
 
 /** How each rule's field is called on the command line, so a message points at what to change. */
 const FLAG_OF_FIELD: Record<string, string> = {

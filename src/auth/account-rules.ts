@@ -158,3 +158,12 @@ export const aboutMeRule = z
 export function passwordsMatch<T extends { password: string; confirm_password: string }>(v: T, ctx: z.RefinementCtx): void {
   if (v.password !== v.confirm_password) ctx.addIssue({ code: 'custom', path: ['confirm_password'], message: 'The two passwords do not match.' });
 }
+
+/** The fields of a new account and their rules, shared by registration and `npm run admin -- create-user`. */
+export const newAccountFields = {
+  first_name: nameRule('first name'),
+  last_name: nameRule('last name'),
+  username: usernameRule,
+  email: emailRule,
+  password: newPasswordRule,
+};

@@ -8,7 +8,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { breachedPasswordProblem, emailRule, nameRule, newPasswordRule, passwordAvoidsAccountWords, passwordsMatch, usernameRule } from '../../auth/account-rules.js';
+import { breachedPasswordProblem, newAccountFields, passwordAvoidsAccountWords, passwordsMatch } from '../../auth/account-rules.js';
 import { issueConfirmationLink, REGISTRATION_NOTICE_INTERVAL_MS } from '../../auth/email-confirmation.js';
 import { TOO_MANY_REGISTRATIONS } from '../../auth/limits.js';
 import { hashPassword } from '../../auth/password.js';
@@ -36,14 +36,7 @@ const RegisterForm = formSchema({
 });
 
 const RegisterRules = z
-  .object({
-    first_name: nameRule('first name'),
-    last_name: nameRule('last name'),
-    username: usernameRule,
-    email: emailRule,
-    password: newPasswordRule,
-    confirm_password: z.string(),
-  })
+  .object({ ...newAccountFields, confirm_password: z.string() })
   .superRefine(passwordAvoidsAccountWords)
   .superRefine(passwordsMatch);
 
