@@ -30,6 +30,7 @@ import type { AppContext } from './context.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { purgeExpired } from './db/housekeeping.js';
 import { migrateToLatest } from './db/migrate.js';
+import { accountRecoveryRoutes } from './features/account-recovery/routes.js';
 import { changePasswordRoutes } from './features/change-password/routes.js';
 import { devOutboxRoutes } from './features/dev-outbox/routes.js';
 import { emailConfirmationRoutes } from './features/email-confirmation/routes.js';
@@ -85,7 +86,7 @@ function redactedRequest(request: FastifyRequest) {
 }
 
 export function redactUrl(url: string): string {
-  return url.replace(/^\/(reset-password|confirm-email)\/[^/?#]+/, '/$1/[redacted]');
+  return url.replace(/^\/(reset-password|confirm-email|recover\/cancel|recover)\/[^/?#]+/, '/$1/[redacted]');
 }
 
 /** TRUST_PROXY=n: trust the n proxies nearest to us (hop 0 is the socket's peer). */
@@ -210,6 +211,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     decorateReply: false,
     maxAge: '1d',
   });
+  await app.register(fastifyStatic, {
+    root: join(ROOT, 'node_modules', '@simplewebauthn', 'browser', 'dist', 'bundle'),
+    prefix: '/vendor/simplewebauthn/',
+    decorateReply: false,
+    maxAge: '1d',
+  });
 
   // Everything below sees the session; static files above do not pay for it.
   await app.register(async function site(site) {
@@ -228,7 +235,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       done();
     });
     site.setNotFoundHandler(notFound);
-    if (config.enforceTwoFactor) site.addHook('preHandler', requireSecondFactorSetUp(ctx));
+    // ENFORCE_2FA for everyone, or for an account whose factors a recovery removed (src/auth/enforce-two-factor.ts).
+    site.addHook('preHandler', requireSecondFactorSetUp(ctx));
 
     await site.register(homeRoutes, { ctx });
     await site.register(registerRoutes, { ctx });
@@ -239,6 +247,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await site.register(emailConfirmationRoutes, { ctx });
     await site.register(smsTwoFactorRoutes, { ctx });
     await site.register(securityRoutes, { ctx });
+    await site.register(accountRecoveryRoutes, { ctx });
     if (!config.isProduction) await site.register(devOutboxRoutes, { ctx });
   });
 

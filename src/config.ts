@@ -12,7 +12,8 @@ import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { DEFAULT_HASH_CONCURRENCY } from './auth/password.js';
 import type { SqliteSynchronous } from './db/database.js';
-import { seconds } from './lib/duration.js';
+import { DEFAULT_ACCOUNT_RECOVERY_WAIT_MS, MAX_ACCOUNT_RECOVERY_WAIT_MS, MIN_ACCOUNT_RECOVERY_WAIT_MS } from './auth/policy.js';
+import { durationText, parseDuration, seconds } from './lib/duration.js';
 import { phoneNumbers } from './lib/phone-numbers.js';
 
 /** SECRET_KEY must carry at least this much entropy in production (256 bits). */
@@ -98,6 +99,8 @@ export interface Config {
   webConcurrency: number;
   /** ENFORCE_2FA: every signed-in user without a second factor must set one up before reaching any other page. */
   enforceTwoFactor: boolean;
+  /** ACCOUNT_RECOVERY_WAIT: how long a started self-service recovery waits before the second factors go. Default 48 h. */
+  accountRecoveryWaitMs: number;
 }
 
 export class ConfigError extends Error {
@@ -147,6 +150,7 @@ const EnvSchema = z.object({
   METRICS_TOKEN: optionalString,
   WEB_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(MAX_WEB_CONCURRENCY).default(1)),
   ENFORCE_2FA: booleanString,
+  ACCOUNT_RECOVERY_WAIT: optionalString,
 });
 
 export interface LoadConfigOptions {
@@ -243,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     problems.push(`METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 24\`).`);
   }
   if (e.METRICS_TOKEN !== undefined && !e.METRICS_ENABLED) problems.push('METRICS_TOKEN is set but METRICS_ENABLED is not true.');
+  const accountRecoveryWaitMs = parseRecoveryWait(e.ACCOUNT_RECOVERY_WAIT, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -268,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     metrics: e.METRICS_ENABLED ? { token: e.METRICS_TOKEN ?? null } : null,
     webConcurrency: e.WEB_CONCURRENCY,
     enforceTwoFactor: e.ENFORCE_2FA ?? false,
+    accountRecoveryWaitMs,
   });
 }
 
@@ -321,6 +327,22 @@ function parseTrustProxy(value: string | undefined, problems: string[]): false |
     return false;
   }
   return entries;
+}
+
+/**
+ * ACCOUNT_RECOVERY_WAIT: a whole number of minutes, hours or days (`90m`, `48h`, `2d`); unset = 48 h. Between
+ * 1 hour and 30 days: a shorter wait leaves the owner no time to see the notice and cancel.
+ */
+function parseRecoveryWait(value: string | undefined, problems: string[]): number {
+  if (value === undefined) return DEFAULT_ACCOUNT_RECOVERY_WAIT_MS;
+  const ms = parseDuration(value);
+  if (ms === null || ms < MIN_ACCOUNT_RECOVERY_WAIT_MS || ms > MAX_ACCOUNT_RECOVERY_WAIT_MS) {
+    problems.push(
+      `ACCOUNT_RECOVERY_WAIT must be a duration like 48h, 2d or 90m, from ${durationText(MIN_ACCOUNT_RECOVERY_WAIT_MS)} to ${durationText(MAX_ACCOUNT_RECOVERY_WAIT_MS)} (got "${value}").`,
+    );
+    return DEFAULT_ACCOUNT_RECOVERY_WAIT_MS;
+  }
+  return ms;
 }
 
 /** SMS_ALLOWED_COUNTRIES: comma-separated ISO 3166-1 alpha-2 codes, e.g. "US,CA,GB"; unset = all. */

@@ -13,13 +13,13 @@ import { hashPassword } from '../auth/password.js';
 import { maskPhone } from '../auth/two-factor.js';
 import type { Config } from '../config.js';
 import { isUniqueViolation } from '../db/database.js';
-import { countUnusedRecoveryCodes, deleteRecoveryCodes, deleteTotpFactor, findTotpFactor } from '../db/factors.js';
-import { deleteTrustedDevicesOfUser } from '../db/trusted-devices.js';
+import { cancelLiveRecovery, findLiveRecovery, latestRecovery } from '../db/account-recoveries.js';
+import { countUnusedRecoveryCodes, findTotpFactor, removeAllSecondFactors } from '../db/factors.js';
 import { enqueueMail } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
 import { recentSecurityEvents, recordSecurityEvent, SECURITY_EVENT_KINDS, SECURITY_EVENT_RETENTION_MS } from '../db/security-events.js';
 import { deleteSessionsOfUser } from '../db/sessions.js';
-import { disableTwoFactor, emailTaken, findUserById, findUserByLogin, insertUser, newAccount, usernameTaken } from '../db/users.js';
+import { emailTaken, findUserById, findUserByLogin, insertUser, newAccount, usernameTaken } from '../db/users.js';
 import { days, type Clock } from '../lib/duration.js';
 import { exactUtc } from '../lib/relative-time.js';
 import { columns, printable, table } from './format.js';
@@ -154,9 +154,11 @@ export async function showUser(ctx: AdminContext, login: string): Promise<{ ok: 
   for (const line of columns(basics)) out(`  ${line}`);
   out('Second factors');
   const factorRows = [
+    ['passkeys', `${factors.passkeys}`],
     ['authenticator app', factors.totp ? 'yes' : 'no'],
     ['text-message codes', factors.sms && user.phone ? maskPhone(user.phone) : 'off'],
     ['recovery codes', `${factors.recoveryCodes} unused`],
+    ['account recovery', await recoveryState(ctx.db, user, now)],
   ];
   for (const line of columns(factorRows)) out(`  ${line}`);
   out(`Security events, last ${SECURITY_EVENT_RETENTION_MS / days(1)} days, newest first`);
@@ -164,6 +166,23 @@ export async function showUser(ctx: AdminContext, login: string): Promise<{ ok: 
   else for (const line of table(['time', 'event', 'IP'], events.map((e) => [exactUtc(e.created_at), eventLabel(e.kind), e.ip ?? '-']))) out(`  ${line}`);
   if (events.length === SHOWN_EVENTS) out(`  (the newest ${SHOWN_EVENTS}; older ones are on the user's security page)`);
   return { ok: true };
+}
+
+/** The self-service recovery of the account (src/auth/account-recovery.ts), in one line. */
+async function recoveryState(db: Kysely<Database>, user: User, now: number): Promise<string> {
+  const live = await findLiveRecovery(db, user.id);
+  if (live) {
+    const when = live.completes_at <= now ? 'due: completes at the next' : `completes at the first`;
+    const from = live.completes_at <= now ? '' : ` from ${exactUtc(live.completes_at)}`;
+    return `in progress since ${exactUtc(live.started_at)}; ${when} sign-in with the password${from}`;
+  }
+  const last = await latestRecovery(db, user.id);
+  if (user.must_set_up_factor === 1) {
+    const when = last?.completed_at != null ? ` ${exactUtc(last.completed_at)}` : '';
+    return `completed${when}; a new second factor must be set up at the next sign-in`;
+  }
+  if (!last) return 'none';
+  return last.completed_at !== null ? `none in progress (last completed ${exactUtc(last.completed_at)})` : `none in progress (last cancelled ${exactUtc(last.cancelled_at ?? last.started_at)})`;
 }
 
 /** recentSecurityEvents' default limit: what the security page shows too. */
@@ -178,6 +197,7 @@ function eventLabel(kind: string): string {
 
 /** What a reset would remove, read in the transaction that removes it. */
 interface ResetPlan {
+  passkeys: number;
   /** An authenticator app, set up or half set up. */
   app: boolean;
   /** The phone that gets text-message codes, or null when SMS is off. */
@@ -189,6 +209,7 @@ interface ResetPlan {
 async function planReset(db: Kysely<Database>, user: User): Promise<ResetPlan> {
   const factors = await factorsOf(db, user);
   return {
+    passkeys: factors.passkeys,
     app: (await findTotpFactor(db, user.id)) !== undefined,
     smsPhone: factors.sms ? user.phone : null,
     unusedRecoveryCodes: await countUnusedRecoveryCodes(db, user.id),
@@ -198,11 +219,12 @@ async function planReset(db: Kysely<Database>, user: User): Promise<ResetPlan> {
 
 /** A reset with nothing to remove would only mail the user a notice that is not true. */
 function nothingToReset(plan: ResetPlan): boolean {
-  return !plan.app && plan.smsPhone === null && plan.unusedRecoveryCodes === 0;
+  return plan.passkeys === 0 && !plan.app && plan.smsPhone === null && plan.unusedRecoveryCodes === 0;
 }
 
 function planLines(plan: ResetPlan, verbs: { app: string; sms: string; codes: string; sessions: string }): string[] {
   return [
+    ...(plan.passkeys > 0 ? [`  ${verbs.app} ${plan.passkeys === 1 ? 'the passkey' : `the ${plan.passkeys} passkeys`}`] : []),
     ...(plan.app ? [`  ${verbs.app} the authenticator app`] : []),
     ...(plan.smsPhone !== null ? [`  ${verbs.sms} text-message codes to ${maskPhone(plan.smsPhone)}`] : []),
     ...(plan.unusedRecoveryCodes > 0 ? [`  ${verbs.codes} the recovery codes (${plan.unusedRecoveryCodes} unused)`] : []),
@@ -211,8 +233,8 @@ function planLines(plan: ResetPlan, verbs: { app: string; sms: string; codes: st
 }
 
 /**
- * Removes every second factor of the user (authenticator app, SMS, recovery
- * codes) and signs them out everywhere, for someone who lost their phone and
+ * Removes every second factor of the user (passkeys, authenticator app, SMS
+ * and its backup phone, recovery codes, email codes) and signs them out everywhere, for someone who lost their phone and
  * their codes. Without `confirmed` it only says what it would do. With it, the
  * removal, the security event and the notice mail are one transaction: the
  * user is always told, and never told of a reset that did not happen.
@@ -237,14 +259,16 @@ export async function resetFactors(ctx: AdminContext, login: string, options: { 
     if (!user) return null; // deleted meanwhile
     const plan = await planReset(trx, user);
     if (nothingToReset(plan)) return { user, plan, done: false };
-    await deleteTotpFactor(trx, user.id);
-    await disableTwoFactor(trx, user.id);
-    await deleteRecoveryCodes(trx, user.id);
+    // Every factor, and the remembered browsers that stood in for one (they must not skip the new one).
+    await removeAllSecondFactors(trx, user.id);
     // A session opened with a factor now gone would outlive the reset; and whoever holds the lost phone may be signed in.
     await deleteSessionsOfUser(trx, user.id);
-    // Browsers remembered after a factor now gone must not keep skipping the new one.
-    await deleteTrustedDevicesOfUser(trx, user.id);
     await recordSecurityEvent(trx, { userId: user.id, kind: 'factors_reset_by_admin', now, ip: null, userAgent: ADMIN_USER_AGENT });
+    // A self-service recovery waiting to remove the factors has done its work: left alone, it would remove the
+    // factor the user sets up next.
+    if (await cancelLiveRecovery(trx, user.id, now)) {
+      await recordSecurityEvent(trx, { userId: user.id, kind: 'recovery_cancelled', now, ip: null, userAgent: ADMIN_USER_AGENT });
+    }
     await enqueueMail(trx, factorsResetMail(user, now, ctx.config.appUrl), now);
     return { user, plan, done: true };
   });

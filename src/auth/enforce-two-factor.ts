@@ -1,16 +1,22 @@
 /**
- * ENFORCE_2FA=true: a signed-in user without a second factor reaches only the
- * pages that set one up (the security page, the authenticator and SMS set-up,
- * step-up, sign-out); every other page sends them to the security page first.
+ * A signed-in user without a second factor reaches only the pages that set one
+ * up (the security page, the authenticator and SMS set-up, step-up, sign-out,
+ * and the pages of mailed links); every other page sends them to the security
+ * page first. It applies to every account with ENFORCE_2FA=true, and to an
+ * account whose second factors a completed recovery removed
+ * (`users.must_set_up_factor`, src/auth/account-recovery.ts), until it has a
+ * factor again.
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { AppContext } from '../context.js';
-import { findTotpFactor } from '../db/factors.js';
+import { setMustSetUpFactor } from '../db/users.js';
+import { factorsOf, hasSecondFactor } from './factors.js';
 
-export const ENFORCED_MESSAGE = 'Two-factor sign-in is required for every account here. Set up an authenticator app or text-message codes to continue.';
+export const ENFORCED_MESSAGE = 'Two-factor sign-in is required for every account here. Add a passkey, an authenticator app or text-message codes to continue.';
+export const RECOVERED_MESSAGE = 'Your account was recovered and its second factors removed. Set up a new second factor to continue.';
 
 /** Paths a user without a second factor may still use: the path itself and below it. */
-const SET_UP_PATHS = ['/security', '/two-factor/app', '/two-factor/sms', '/reauthenticate', '/logout', '/confirm-email', '/confirm-email-change', '/wasnt-me'];
+const SET_UP_PATHS = ['/security', '/two-factor/app', '/two-factor/sms', '/reauthenticate', '/logout', '/confirm-email', '/confirm-email-change', '/wasnt-me', '/recover'];
 
 function mayPass(path: string): boolean {
   return SET_UP_PATHS.some((allowed) => path === allowed || path.startsWith(`${allowed}/`));
@@ -20,10 +26,22 @@ export function requireSecondFactorSetUp(ctx: AppContext): preHandlerAsyncHookHa
   return async function enforceTwoFactor(request: FastifyRequest, reply: FastifyReply) {
     const user = request.user;
     if (!user || request.is404) return;
-    if (user.two_factor_enabled && user.phone) return;
-    const path = request.url.split('?')[0]!;
-    if (mayPass(path)) return;
-    if ((await findTotpFactor(ctx.db, user.id))?.confirmed_at != null) return;
+    if (user.must_set_up_factor === 1) {
+      // After a recovery: the mark goes at the first request that finds a factor, whichever page it is for
+      // (any kind of factor counts, as factorsOf counts them).
+      if (hasSecondFactor(await factorsOf(ctx.db, user))) {
+        await setMustSetUpFactor(ctx.db, user.id, false);
+        user.must_set_up_factor = 0; // this request's pages see the account as it now is
+        return;
+      }
+      if (mayPass(request.url.split('?')[0]!)) return;
+      await reply.flash('error', RECOVERED_MESSAGE).redirect('/security');
+      return;
+    }
+    if (!ctx.config.enforceTwoFactor) return;
+    if (user.two_factor_enabled && user.phone) return; // the common case, without a query
+    if (mayPass(request.url.split('?')[0]!)) return;
+    if (hasSecondFactor(await factorsOf(ctx.db, user))) return;
     await reply.flash('error', ENFORCED_MESSAGE).redirect('/security');
   };
 }

@@ -69,6 +69,11 @@ export const REGISTRATIONS_PER_IP: WindowLimit = { points: 20, durationMs: hours
 export const RESET_MAILS_PER_EMAIL_AND_IP: WindowLimit = { points: 3, durationMs: hours(1) };
 /** Reset mails to one address from all IPs together: the cap on mail bombing one inbox. */
 export const RESET_MAILS_PER_EMAIL: WindowLimit = { points: 10, durationMs: hours(1) };
+/**
+ * Account-recovery links mailed for one account (docs/decisions/011). Asking needs the password, so the
+ * limit is per account and visible: it stops whoever has the password from flooding the owner's inbox.
+ */
+export const RECOVERY_MAILS_PER_ACCOUNT: WindowLimit = { points: 3, durationMs: hours(1) };
 
 // ---- SMS / voice code sends (toll fraud, SMS pumping) ----
 
@@ -100,6 +105,7 @@ export const TOO_MANY_WRONG_CODES = (ms: number) => `Too many wrong codes. Try a
 export const TOO_MANY_SIGN_IN_ATTEMPTS = (ms: number) => `Too many sign-in attempts from your network. Try again in ${minutesText(ms)}.`;
 export const TOO_MANY_REGISTRATIONS = (ms: number) => `Too many new accounts from your network. Try again in ${minutesText(ms)}.`;
 export const TOO_MANY_RESET_REQUESTS = (ms: number) => `Too many reset requests from your network. Try again in ${minutesText(ms)}.`;
+export const TOO_MANY_RECOVERY_MAILS = (ms: number) => `We have sent several recovery links already. Check your email, or try again in ${minutesText(ms)}.`;
 export const SMS_PAUSED = (ms: number) => `We cannot send codes right now. Please try again in ${minutesText(ms)}.`;
 /** What a user sees when the account's codes are locked: for a while, or (after 100) until a password reset. */
 export const CODES_LOCKED = (retryAfterMs: number | null) =>
@@ -361,6 +367,7 @@ export class Limits {
   private readonly registrationsPerIp: Limiter;
   private readonly resetMailsPerEmailAndIp: Limiter;
   private readonly resetMailsPerEmail: Limiter;
+  private readonly recoveryMailsPerAccount: Limiter;
 
   constructor(
     factory: LimiterFactory,
@@ -377,6 +384,7 @@ export class Limits {
     this.registrationsPerIp = factory.make('register-ip', REGISTRATIONS_PER_IP.points, REGISTRATIONS_PER_IP.durationMs);
     this.resetMailsPerEmailAndIp = factory.make('reset-email-ip', RESET_MAILS_PER_EMAIL_AND_IP.points, RESET_MAILS_PER_EMAIL_AND_IP.durationMs);
     this.resetMailsPerEmail = factory.make('reset-email', RESET_MAILS_PER_EMAIL.points, RESET_MAILS_PER_EMAIL.durationMs);
+    this.recoveryMailsPerAccount = factory.make('recovery-mail', RECOVERY_MAILS_PER_ACCOUNT.points, RECOVERY_MAILS_PER_ACCOUNT.durationMs);
   }
 
   /**
@@ -418,6 +426,11 @@ export class Limits {
     const email = digest(normalizedEmail);
     if (!(await take(this.resetMailsPerEmailAndIp, `${email}:${rateLimitKeyForIp(ip)}`)).ok) return false;
     return (await take(this.resetMailsPerEmail, email)).ok;
+  }
+
+  /** An account-recovery link mailed to the account's owner: refused past RECOVERY_MAILS_PER_ACCOUNT. */
+  recoveryMailTo(userId: number): Promise<Verdict> {
+    return take(this.recoveryMailsPerAccount, accountKey(userId));
   }
 
   /** A password reset ends every lockout of the account: the owner proved control of the mailbox. */

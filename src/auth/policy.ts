@@ -22,3 +22,18 @@ export const PHONE_ENROLLMENT_LIFETIME_MS = minutes(10);
 export const ACTIVITY_WRITE_INTERVAL_MS = minutes(1);
 /** A password-reset link works this long, once. */
 export const PASSWORD_RESET_LIFETIME_MS = minutes(30);
+
+// ---- Delayed account recovery (docs/decisions/011-delayed-account-recovery.md) ----
+
+/** The mailed link that starts a recovery works this long, once (it only proves the mailbox; the wait comes after). */
+export const ACCOUNT_RECOVERY_LINK_LIFETIME_MS = hours(1);
+/**
+ * ACCOUNT_RECOVERY_WAIT's default: how long a started recovery waits before the second factors go. Two days
+ * let an owner who is asleep, travelling or offline for a weekend see the "recovery started" mail and cancel.
+ */
+export const DEFAULT_ACCOUNT_RECOVERY_WAIT_MS = hours(48);
+/** The shortest wait ACCOUNT_RECOVERY_WAIT accepts: below it the owner has no real chance to see the notice. */
+export const MIN_ACCOUNT_RECOVERY_WAIT_MS = hours(1);
+/** The longest: past a month, a locked-out owner is better served by an administrator (`npm run admin -- reset-factors`). */
+export const MAX_ACCOUNT_RECOVERY_WAIT_MS = days(30);
+

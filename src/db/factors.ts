@@ -1,6 +1,11 @@
 /** SQL for the second factors beyond SMS: the authenticator app (TOTP) and recovery codes. */
 import type { Kysely } from 'kysely';
+import { cancelEnrollment } from './phone-enrollments.js';
+import { setEmailCodesEnabled } from './email-codes.js';
+import { deletePasskeysOfUser } from './passkeys.js';
 import type { Database, TotpFactor } from './schema.js';
+import { deleteTrustedDevicesOfUser } from './trusted-devices.js';
+import { disableTwoFactor } from './users.js';
 
 type Db = Kysely<Database>;
 
@@ -91,4 +96,39 @@ export async function useRecoveryCode(db: Db, userId: number, codeHash: string, 
     .where('used_at', 'is', null)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+// ---- Every factor at once ----
+
+/**
+ * Removes every second factor of the user: the authenticator app (set up or
+ * half set up), SMS codes (and an SMS set-up in progress), the recovery codes,
+ * and the remembered devices, which stood in for a factor now gone. Used by a
+ * completed account recovery (src/auth/account-recovery.ts) and the admin
+ * CLI's reset-factors. Sessions are the caller's to end. Call it in a
+ * transaction; a new kind of factor is removed here too.
+ */
+export async function removeAllSecondFactors(db: Db, userId: number): Promise<void> {
+  await deletePasskeysOfUser(db, userId);
+  await deleteTotpFactor(db, userId);
+  await disableTwoFactor(db, userId); // the backup phone goes with it
+  await cancelEnrollment(db, userId);
+  await deleteRecoveryCodes(db, userId);
+  await setEmailCodesEnabled(db, userId, false);
+  await deleteTrustedDevicesOfUser(db, userId);
+}
+
+/**
+ * "This wasn't me": the passkeys and authenticator app added since the notice
+ * was sent are the intruder's, not the owner's; they go (older factors stay).
+ * Returns how many were removed. Call it in a transaction.
+ */
+export async function removeFactorsAddedSince(db: Db, userId: number, since: number): Promise<number> {
+  const passkeys = await db.deleteFrom('webauthn_credentials').where('user_id', '=', userId).where('created_at', '>=', since).executeTakeFirst();
+  const app = await db
+    .deleteFrom('totp_factors')
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('confirmed_at', 'is', null), eb('confirmed_at', '>=', since)]))
+    .executeTakeFirst();
+  return Number(passkeys.numDeletedRows) + Number(app.numDeletedRows);
 }

@@ -1,7 +1,7 @@
 /**
  * Deletes what can no longer be used: expired sessions (pending ones too),
  * reset and confirmation links, dev codes, trusted devices, security events
- * older than 90 days.
+ * older than 90 days, answered passkey challenges past their age.
  * Rows past their end are already refused by every query; this only keeps the
  * tables from growing forever.
  */
@@ -19,6 +19,9 @@ export async function purgeExpired(db: Kysely<Database>, now: number): Promise<n
     db.deleteFrom('trusted_devices').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('wasnt_me_tokens').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('email_change_tokens').where('expires_at', '<=', now).executeTakeFirst(),
+    db.deleteFrom('account_recovery_links').where('expires_at', '<=', now).executeTakeFirst(),
+    db.deleteFrom('webauthn_used_challenges').where('expires_at', '<=', now).executeTakeFirst(),
+    db.deleteFrom('email_sign_in_codes').where('expires_at', '<=', now).executeTakeFirst(),
   ]);
   return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);
 }

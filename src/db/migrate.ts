@@ -16,6 +16,9 @@ import * as m005 from './migrations/005-devices.js';
 import * as m006 from './migrations/006-wasnt-me-links.js';
 import * as m007 from './migrations/007-email-change.js';
 import * as m008 from './migrations/008-known-browsers.js';
+import * as m009 from './migrations/009-account-recovery.js';
+import * as m010 from './migrations/010-passkeys.js';
+import * as m011 from './migrations/011-backup-phone-and-email-codes.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -30,6 +33,9 @@ const migrations: Record<string, DialectMigration> = {
   '006-wasnt-me-links': m006,
   '007-email-change': m007,
   '008-known-browsers': m008,
+  '009-account-recovery': m009,
+  '010-passkeys': m010,
+  '011-backup-phone-and-email-codes': m011,
 };
 
 class ListedMigrations implements MigrationProvider {

@@ -4,13 +4,16 @@ import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
 
+/** Which of the user's numbers an enrolment is for: the main one (SMS codes on, or moved) or the backup. */
+export type PhoneKind = 'main' | 'backup';
+
 /**
  * Starts (or restarts, with fresh counters) the user's enrolment. One upsert
  * rather than delete-then-insert: two concurrent starts (a double-submitted
  * form) would otherwise both delete, then collide on the primary key.
  */
-export async function startEnrollment(db: Db, userId: number, phone: string, now: number, codeSentAt: number | null): Promise<void> {
-  const fresh = { phone, code_sent_at: codeSentAt, failed_code_attempts: 0, created_at: now };
+export async function startEnrollment(db: Db, userId: number, phone: string, now: number, codeSentAt: number | null, kind: PhoneKind = 'main'): Promise<void> {
+  const fresh = { phone, code_sent_at: codeSentAt, failed_code_attempts: 0, created_at: now, kind };
   await db
     .insertInto('phone_enrollments')
     .values({ user_id: userId, ...fresh })

@@ -27,8 +27,16 @@ export interface UsersTable {
   email_confirmed_at: number | null;
   /** When the owner was last told that someone tried to register with this address (throttles that mail). */
   registration_notice_sent_at: number | null;
-  /** The second factor this user completed a sign-in with last ('sms', 'totp'); offered first next time. */
+  /** The second factor this user completed a sign-in with last ('sms', 'totp', 'passkey'); offered first next time. */
   last_factor: string | null;
+  /** 1 after an account recovery removed the second factors, until one is set up again (migration 009). */
+  must_set_up_factor: Generated<number>;
+  /** Random WebAuthn user handle (base64url), made at the first passkey; a passkey stores it instead of the username. */
+  webauthn_user_handle: string | null;
+  /** E.164 backup number for SMS codes (migration 011); only while `phone` has SMS codes on. */
+  backup_phone: string | null;
+  /** 1 when the user turned on email codes as a fallback second factor (migration 011). */
+  email_codes_enabled: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -53,6 +61,8 @@ export interface SessionsTable {
   /** Where the session started (shown on the security page; stored bounded). */
   ip: string | null;
   user_agent: string | null;
+  /** Which of the user's phones got this pending sign-in's last code: 'main' or 'backup' (migration 011). */
+  code_sent_to: string | null;
 }
 
 export interface PasswordResetTokensTable {
@@ -79,6 +89,8 @@ export interface PhoneEnrollmentsTable {
   code_sent_at: number | null;
   failed_code_attempts: number;
   created_at: number;
+  /** Which number this is for: 'main' (turns SMS codes on, or moves them) or 'backup' (migration 011). */
+  kind: Generated<string>;
 }
 
 export interface MailOutboxTable {
@@ -187,6 +199,62 @@ export interface KnownBrowsersTable {
   last_seen_at: number;
 }
 
+export interface WebauthnCredentialsTable {
+  /** The credential id (base64url) the authenticator chose. */
+  id: string;
+  user_id: number;
+  /** COSE-encoded public key (base64url). */
+  public_key: string;
+  /** Signature counter; a lower one than stored means a cloned authenticator. */
+  counter: number;
+  /** Comma-separated transports the browser reported ("internal", "usb", …), as hints for later sign-ins. */
+  transports: string | null;
+  /** 1 for a synced passkey, 0 for a key bound to one device. */
+  backed_up: number;
+  /** The owner's name for it ("Phone", "YubiKey"). */
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface WebauthnUsedChallengesTable {
+  /** The nonce of a challenge answered already (base64url). */
+  nonce: string;
+  expires_at: number;
+}
+
+export interface AccountRecoveryLinksTable {
+  /** SHA-256 (hex) of the token in the mailed "start the recovery" link. */
+  token_hash: string;
+  /** One live link per user; a new one replaces it. */
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface AccountRecoveriesTable {
+  id: Generated<number>;
+  /** At most one live recovery (neither cancelled nor completed) per user. */
+  user_id: number;
+  started_at: number;
+  /** The end of the waiting period: from then on, the next password sign-in removes the second factors. */
+  completes_at: number;
+  /** SHA-256 (hex) of the token in the mailed "Cancel the recovery" link. */
+  cancel_token_hash: string;
+  cancelled_at: number | null;
+  completed_at: number | null;
+}
+
+export interface EmailSignInCodesTable {
+  /** The pending sign-in this code finishes; one code per pending sign-in. */
+  session_id: string;
+  user_id: number;
+  /** HMAC-SHA-256 (hex) of the 6 digits under a key derived from SECRET_KEY. */
+  code_hash: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -203,6 +271,11 @@ export interface Database {
   wasnt_me_tokens: WasntMeTokensTable;
   email_change_tokens: EmailChangeTokensTable;
   known_browsers: KnownBrowsersTable;
+  account_recovery_links: AccountRecoveryLinksTable;
+  account_recoveries: AccountRecoveriesTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  webauthn_used_challenges: WebauthnUsedChallengesTable;
+  email_sign_in_codes: EmailSignInCodesTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -213,3 +286,5 @@ export type DevMessage = Selectable<DevOutboxTable>;
 export type TotpFactor = Selectable<TotpFactorsTable>;
 export type SecurityEvent = Selectable<SecurityEventsTable>;
 export type TrustedDevice = Selectable<TrustedDevicesTable>;
+export type AccountRecovery = Selectable<AccountRecoveriesTable>;
+export type WebauthnCredential = Selectable<WebauthnCredentialsTable>;

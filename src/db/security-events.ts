@@ -36,6 +36,18 @@ export const SECURITY_EVENT_KINDS = {
   email_changed: 'Email address changed',
   new_browser_sign_in: 'Signed in from a new browser (you were told by email)',
   wasnt_me: '"This wasn\'t me" reported: signed out everywhere, password reset sent',
+  recovery_requested: 'Account recovery asked for: a link was emailed to you',
+  recovery_started: 'Account recovery started: second factors to be removed after the wait',
+  recovery_cancelled: 'Account recovery cancelled',
+  recovery_completed: 'Account recovery completed: second factors removed',
+  passkey_added: 'Passkey added',
+  passkey_removed: 'Passkey removed',
+  sign_in_passkey: 'Signed in with a passkey (no password)',
+  sign_in_email_code: 'Signed in with a code sent by email',
+  email_codes_enabled: 'Email codes turned on (fallback)',
+  email_codes_disabled: 'Email codes turned off',
+  backup_phone_added: 'Backup phone added',
+  backup_phone_removed: 'Backup phone removed',
 } as const;
 
 export type SecurityEventKind = keyof typeof SECURITY_EVENT_KINDS;

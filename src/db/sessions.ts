@@ -61,6 +61,7 @@ const SESSION_COLUMNS = Object.keys({
   authenticated_at: true,
   ip: true,
   user_agent: true,
+  code_sent_to: true,
 } satisfies Record<keyof Session, true>) as Array<keyof Session>;
 const SESSION_PREFIX_LENGTH = 'session_'.length;
 
@@ -167,6 +168,9 @@ export async function recordFailedCode(db: Db, id: string): Promise<number> {
   return row?.failed_code_attempts ?? Number.POSITIVE_INFINITY;
 }
 
-export async function setSessionCodeSentAt(db: Db, id: string, at: number): Promise<void> {
-  await db.updateTable('sessions').set({ code_sent_at: at }).where('id', '=', id).execute();
+/** Where a pending sign-in's last code went: one of the user's phones, or their mailbox. */
+export type CodeDestination = 'main' | 'backup' | 'email';
+
+export async function setSessionCodeSentAt(db: Db, id: string, at: number, to: CodeDestination = 'main'): Promise<void> {
+  await db.updateTable('sessions').set({ code_sent_at: at, code_sent_to: to }).where('id', '=', id).execute();
 }

@@ -85,7 +85,7 @@ export async function enableTwoFactor(db: Db, userId: number, phone: string): Pr
 }
 
 export async function disableTwoFactor(db: Db, userId: number): Promise<void> {
-  await db.updateTable('users').set({ phone: null, two_factor_enabled: 0 }).where('id', '=', userId).execute();
+  await db.updateTable('users').set({ phone: null, two_factor_enabled: 0, backup_phone: null }).where('id', '=', userId).execute();
 }
 
 /**
@@ -97,6 +97,14 @@ export async function disableTwoFactor(db: Db, userId: number): Promise<void> {
 export async function deleteUser(db: Db, userId: number): Promise<boolean> {
   const result = await db.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
   return result.numDeletedRows > 0n;
+}
+
+/**
+ * After an account recovery removed the second factors (true), the user must set one up before reaching
+ * other pages; false once they have one again (src/auth/enforce-two-factor.ts).
+ */
+export async function setMustSetUpFactor(db: Db, userId: number, value: boolean): Promise<void> {
+  await db.updateTable('users').set({ must_set_up_factor: value ? 1 : 0 }).where('id', '=', userId).execute();
 }
 
 /** Remembers the factor a sign-in was completed with, to offer it first next time. */

@@ -17,10 +17,10 @@ export async function findLiveWasntMeToken(db: Db, tokenHash: string, now: numbe
  * Uses a link: its account id for the one request that deletes it while live; undefined otherwise.
  * Every other link of the account goes too: the account is being secured, one report is enough.
  */
-export async function consumeWasntMeToken(db: Db, tokenHash: string, now: number): Promise<{ userId: number; sentTo: string | null } | undefined> {
+export async function consumeWasntMeToken(db: Db, tokenHash: string, now: number): Promise<{ userId: number; sentTo: string | null; createdAt: number } | undefined> {
   const row = await db
     .selectFrom('wasnt_me_tokens')
-    .select(['user_id', 'sent_to'])
+    .select(['user_id', 'sent_to', 'created_at'])
     .where('token_hash', '=', tokenHash)
     .where('expires_at', '>', now)
     .executeTakeFirst();
@@ -28,5 +28,5 @@ export async function consumeWasntMeToken(db: Db, tokenHash: string, now: number
   const result = await db.deleteFrom('wasnt_me_tokens').where('token_hash', '=', tokenHash).executeTakeFirst();
   if (result.numDeletedRows === 0n) return undefined; // another request used it first
   await db.deleteFrom('wasnt_me_tokens').where('user_id', '=', row.user_id).execute();
-  return { userId: row.user_id, sentTo: row.sent_to };
+  return { userId: row.user_id, sentTo: row.sent_to, createdAt: Number(row.created_at) };
 }

@@ -8,6 +8,28 @@ export const minutes = (n: number): number => seconds(n * 60);
 export const hours = (n: number): number => minutes(n * 60);
 export const days = (n: number): number => hours(n * 24);
 
+const UNIT_MS = { m: minutes(1), h: hours(1), d: days(1) } as const;
+
+/**
+ * A duration as an operator writes it in a setting: a whole number and a unit,
+ * `m` (minutes), `h` (hours) or `d` (days), e.g. `90m`, `48h`, `2d`. null for
+ * anything else (no unit, fractions, negative numbers).
+ */
+export function parseDuration(text: string): number | null {
+  const match = /^\s*(\d{1,6})\s*([mhd])\s*$/i.exec(text);
+  if (!match) return null;
+  return Number(match[1]) * UNIT_MS[match[2]!.toLowerCase() as keyof typeof UNIT_MS];
+}
+
+/** "48 hours", "3 days", "90 minutes", "1 hour": a duration in the largest whole unit, for pages and mails. */
+export function durationText(ms: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  // Whole days from three on read better as days; a 48-hour wait is what people say.
+  if (ms % days(1) === 0 && ms >= days(3)) return plural(ms / days(1), 'day');
+  if (ms % hours(1) === 0) return plural(ms / hours(1), 'hour');
+  return plural(Math.ceil(ms / minutes(1)), 'minute');
+}
+
 /** A source of the current time, so tests can move time forward. */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */

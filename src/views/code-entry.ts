@@ -17,6 +17,8 @@ export interface CodeEntryProps {
   footer?: SafeHtml;
   /** Offer "Remember this device for 30 days" (sign-in only). */
   rememberDevice?: boolean;
+  /** Hidden fields posted with "send again" (e.g. which phone). */
+  resendFields?: SafeHtml;
 }
 
 /** The "skip the code on this browser" checkbox of the sign-in code pages. */
@@ -40,6 +42,7 @@ export function codeEntry(p: CodeEntryProps): SafeHtml {
   <p>Didn't get it?</p>
   <form method="post" action="${p.resendAction}" class="inline">
     ${csrfField(p.csrfToken)}
+    ${p.resendFields ?? ''}
     <button type="submit" name="channel" value="sms" class="button" data-countdown="${p.resendWaitSeconds}">Send again</button>
     <button type="submit" name="channel" value="call" class="button" data-countdown="${p.resendWaitSeconds}">Call me instead</button>
   </form>

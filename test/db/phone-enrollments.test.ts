@@ -25,6 +25,7 @@ describe.each(forEachDatabase())('phone enrollments on $name', (target) => {
       phone: PHONE,
       code_sent_at: null,
       failed_code_attempts: 0,
+      kind: 'main',
       created_at: T0,
     });
     expect(await findEnrollment(db, user.id, T0)).toBeUndefined();
@@ -44,6 +45,7 @@ describe.each(forEachDatabase())('phone enrollments on $name', (target) => {
       phone: OTHER_PHONE,
       code_sent_at: null,
       failed_code_attempts: 0,
+      kind: 'main',
       created_at: T0 + 100,
     });
   });

@@ -57,6 +57,7 @@ describe.each(forEachDatabase())('sessions on $name', (target) => {
       next_path: '/profile',
       failed_code_attempts: 0,
       code_sent_at: null,
+      code_sent_to: null,
       created_at: T0,
       last_active_at: T0,
       expires_at: T0 + DAY,

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENFORCED_MESSAGE } from '../../src/auth/enforce-two-factor.js';
 import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
+import { addPasskey } from '../support/passkeys.js';
+import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { enrolAuthenticator } from '../support/totp.js';
 
 let t: TestApp;
@@ -28,6 +30,15 @@ describe('ENFORCE_2FA', () => {
     expect((await client.get('/security')).status).toBe(200);
     expect((await client.get('/two-factor/sms/enable')).status).toBe(200);
     await enrolAuthenticator(client, () => Date.now());
+    expect((await client.get('/')).status).toBe(200);
+  });
+
+  it('counts a passkey as a second factor', async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app);
+    await signIn(client, user.username, user.password);
+    expect((await client.get('/')).location).toBe('/security');
+    expect((await addPasskey(client, new SoftAuthenticator(), t.app.ctx.config.appUrl)).status).toBe(200);
     expect((await client.get('/')).status).toBe(200);
   });
 

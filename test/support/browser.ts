@@ -74,11 +74,14 @@ export async function startListeningApp(env: Record<string, string> = {}, option
 }
 
 /**
- * The app on a real port and a Chromium, started together. Whichever came up is
+ * The app on a real port (built with `env` and `options`, e.g. a ManualClock) and a Chromium, started together. Whichever came up is
  * returned even when the other failed (with `error`), so afterAll can close it.
  */
-export async function startAppAndBrowser(): Promise<{ server?: ListeningApp; browser?: Browser; error?: Error }> {
-  const [started, launched] = await Promise.allSettled([startListeningApp(), launchChromium()]);
+export async function startAppAndBrowser(
+  env: Record<string, string> = {},
+  options: BuildOptions = {},
+): Promise<{ server?: ListeningApp; browser?: Browser; error?: Error }> {
+  const [started, launched] = await Promise.allSettled([startListeningApp(env, options), launchChromium()]);
   const failure: unknown = started.status === 'rejected' ? started.reason : launched.status === 'rejected' ? launched.reason : undefined;
   return {
     server: started.status === 'fulfilled' ? started.value : undefined,

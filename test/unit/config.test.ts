@@ -97,6 +97,16 @@ describe('configuration', () => {
     expect(config.mail.smtp).toEqual({ host: 'mail.example.com', port: 465, secure: true, user: 'u', password: 'p' });
   });
 
+  it('ACCOUNT_RECOVERY_WAIT: 48 hours unless set; minutes, hours or days from 1 hour to 30 days', () => {
+    expect(load({}).accountRecoveryWaitMs).toBe(48 * 3_600_000);
+    expect(load({ ACCOUNT_RECOVERY_WAIT: '72h' }).accountRecoveryWaitMs).toBe(72 * 3_600_000);
+    expect(load({ ACCOUNT_RECOVERY_WAIT: '3d' }).accountRecoveryWaitMs).toBe(72 * 3_600_000);
+    expect(load({ ACCOUNT_RECOVERY_WAIT: '60m' }).accountRecoveryWaitMs).toBe(3_600_000);
+    for (const bad of ['59m', '31d', '48', 'two days', '-2h', '1.5h']) {
+      expect(problemsOf({ ACCOUNT_RECOVERY_WAIT: bad }).join(), bad).toContain('ACCOUNT_RECOVERY_WAIT must be a duration like 48h, 2d or 90m, from 1 hour to 30 days');
+    }
+  });
+
   it('reads a .env file, with the real environment winning', async () => {
     const envFile = join(dir, '.env');
     const { writeFileSync } = await import('node:fs');

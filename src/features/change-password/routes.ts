@@ -9,6 +9,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import { breachedPasswordProblem, newPasswordFormRules } from '../../auth/account-rules.js';
+import { cancelRecovery } from '../../auth/account-recovery.js';
 import { requireUser } from '../../auth/guards.js';
 import { hashPassword, normalizePassword } from '../../auth/password.js';
 import { checkCurrentPassword, REAUTH_MESSAGES } from '../../auth/reauthenticate.js';
@@ -75,6 +76,8 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
         await deleteSessionsOfUser(trx, user.id);
         await deleteTrustedDevicesOfUser(trx, user.id);
         await deleteEmailChangesOfUser(trx, user.id);
+        // A recovery waiting on the old password ends with it (src/auth/account-recovery.ts).
+        await cancelRecovery(ctx, request, user, 'password-changed', trx);
         const mail = passwordChangedMail({ to: user.email, firstName: user.first_name, changedAt: now, wasntMeLink: await wasntMeLink(trx, ctx.config.appUrl, user, now) });
         await enqueueMail(trx, mail, now);
         // This browser stays signed in, under a new session id; last, so the cookie names a committed row.

@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { completeDueRecovery } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { factorsOf, hasSecondFactor, SIGN_IN_FACTOR_PATHS, signInFactors } from '../../auth/factors.js';
 import { accountKey, deviceKey, FREE_CONSECUTIVE_FAILURES, TOO_MANY_SIGN_IN_ATTEMPTS, unknownLoginKey } from '../../auth/limits.js';
@@ -18,6 +19,7 @@ import type { AppContext } from '../../context.js';
 import { findUserByLogin, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { checkbox, field, formSchema } from '../../http/form-schema.js';
 import { secondFactorRoutes, startSmsStep } from './second-factor.js';
+import { passkeySignInRoutes } from './passkey-sign-in.js';
 import { loginPage } from './views.js';
 
 const LoginQuery = z.object({ next: z.string().max(2000).optional() });
@@ -27,6 +29,7 @@ const INVALID_CREDENTIALS = 'That username or email and password do not match. C
 
 export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   await app.register(secondFactorRoutes, { ctx });
+  await app.register(passkeySignInRoutes, { ctx });
 
   app.get<{ Querystring: z.infer<typeof LoginQuery> }>('/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
     const next = safeNextPath(request.query.next);
@@ -81,7 +84,10 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     await ctx.limits.password.succeed(lockKey);
     await ctx.limits.refundSignInFrom(request.ip);
 
-    const factors = await factorsOf(ctx.db, user);
+    // A recovery whose wait is over completes now, before the factors are read: they are then gone
+    // (src/auth/account-recovery.ts).
+    const recovered = await completeDueRecovery(ctx, request, user.id);
+    const factors = await factorsOf(ctx.db, recovered ?? user);
     // No second factor, or a browser the user chose to remember after one: signed in now.
     const trusted = hasSecondFactor(factors) ? device : undefined;
     if (!hasSecondFactor(factors) || trusted) {
@@ -99,7 +105,7 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     const sessionId = await startSession(ctx, request, reply, { userId: user.id, remember, twoFactorPending: true, nextPath: next });
     const [first] = signInFactors(user, factors);
     if (first === 'sms') return startSmsStep(ctx, reply, user, sessionId, request.ip);
-    return reply.redirect(SIGN_IN_FACTOR_PATHS.totp);
+    return reply.redirect(SIGN_IN_FACTOR_PATHS[first ?? 'totp']);
   });
 
   app.post('/logout', { schema: { body: formSchema({}) } }, async (request, reply) => {

@@ -16,25 +16,33 @@ ${p.error ? errorSummary({ login: p.error }) : ''}
   </div>
   <button type="submit" class="button primary">Sign in</button>
 </form>
+<p><a href="/login/passkey${p.next ? `?next=${encodeURIComponent(p.next)}` : ''}">Sign in with a passkey</a></p>
 <p><a href="/reset-password">Forgot your password?</a></p>
 <p>New here? <a href="/register">Create an account</a></p>`;
 }
 
 export function signInFooter(csrfToken: string): SafeHtml {
-  return html`<form method="post" action="/logout" class="inline start-over">
+  return html`<p class="recover-account"><a href="/login/recover">Can't use any of these? Recover your account</a></p>
+<form method="post" action="/logout" class="inline start-over">
   ${csrfField(csrfToken)}
   <button type="submit" class="link-button">Cancel and start over</button>
 </form>`;
 }
 
 const WAY_LABELS = {
+  passkey: 'Use a passkey or security key',
   totp: 'Use your authenticator app',
   sms: 'Get a code by text message or call',
+  backupPhone: 'Get a code on your backup phone',
+  email: 'Get a code by email',
   recovery: 'Use a recovery code',
 } as const;
 
+/** A way to finish signing in, as "Try another way" lists them. */
+export type SignInWay = keyof typeof WAY_LABELS;
+
 /** "Try another way": the other ways this account can finish signing in. */
-export function otherWays(ways: ReadonlyArray<keyof typeof WAY_LABELS>, pathOf: (way: keyof typeof WAY_LABELS) => string): SafeHtml {
+export function otherWays(ways: readonly SignInWay[], pathOf: (way: SignInWay) => string): SafeHtml {
   if (ways.length === 0) return html``;
   return html`<nav class="other-ways" aria-labelledby="other-ways-heading">
   <h2 id="other-ways-heading">Try another way</h2>
@@ -65,6 +73,14 @@ export function recoveryCodeSignInPage(p: { csrfToken: string; error?: string | 
   ${input({ name: 'code', label: 'Recovery code', value: '', error: p.error, autocomplete: 'off', required: true, autofocus: true, hint: 'Like ABCD-EFGH-JKMN. Dashes and spaces do not matter.', maxlength: 20 })}
   <button type="submit" class="button primary">Sign in</button>
 </form>
+${p.otherWays}
+${p.footer}`;
+}
+
+export function passkeySignInPage(p: { form: SafeHtml; otherWays: SafeHtml; footer: SafeHtml }): SafeHtml {
+  return html`<h1>Use your passkey</h1>
+<p>Press the button, then unlock your passkey with your fingerprint, face or screen lock, or touch your security key.</p>
+${p.form}
 ${p.otherWays}
 ${p.footer}`;
 }

@@ -9,6 +9,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { breachedPasswordProblem, newPasswordFormRules } from '../../auth/account-rules.js';
+import { cancelRecovery } from '../../auth/account-recovery.js';
 import { TOO_MANY_RESET_REQUESTS } from '../../auth/limits.js';
 import { baseCookieOptions, cookieName } from '../../auth/cookies.js';
 import { hashPassword } from '../../auth/password.js';
@@ -119,10 +120,13 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
       await deleteSessionsOfUser(trx, userId); // whoever knew the old password is signed out everywhere
       await deleteTrustedDevicesOfUser(trx, userId); // and no remembered browser skips the second factor any more
       await deleteEmailChangesOfUser(trx, userId);
+      // A recovery waiting on the old password ends with it (src/auth/account-recovery.ts).
+      await cancelRecovery(ctx, request, user, 'password-reset', trx);
       return true;
     });
     reply.clearCookie(resetCookie, resetCookieOptions);
     if (!changed) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
+    ctx.mail.kick();
     await ctx.limits.clearAccount(user.id); // the owner proved control of the mailbox: sign-in lockouts end
     return reply.flash('success', 'Your password has been changed. Sign in with your new password.').redirect('/login');
   });

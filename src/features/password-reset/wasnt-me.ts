@@ -1,12 +1,16 @@
 /**
  * "This wasn't me" (the link in every security notice): a page that asks for
  * one confirmation, then ends every session of the account, forgets its
- * remembered devices and mails a password-reset link. No sign-in is needed:
+ * remembered devices, removes passkeys and an authenticator app added since the
+ * notice was sent, and mails a password-reset link. No sign-in is needed:
  * the link itself (256 bits, 7 days, once) proves the mailbox.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { cancelRecovery } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
+import { dropFallbacksWithoutFactor } from '../../auth/factors.js';
+import { removeFactorsAddedSince } from '../../db/factors.js';
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
 import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import { WASNT_ME_PATH } from '../../auth/wasnt-me.js';
@@ -39,6 +43,7 @@ export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
 <ul>
   <li>sign your account out on every device, including this one;</li>
   <li>make every remembered device ask for a code again;</li>
+  <li>remove any passkey or authenticator app added since this email was sent;</li>
   <li>email you a link to choose a new password.</li>
 </ul>
 <form method="post" action="${WASNT_ME_PATH}" class="form">
@@ -59,6 +64,8 @@ export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
           const user = used === undefined ? undefined : await findUserById(trx, used.userId);
           if (!used || !user) return false;
           await deleteSessionsOfUser(trx, user.id);
+          // A passkey or authenticator app added since this notice went out would let the intruder back in.
+          if ((await removeFactorsAddedSince(trx, user.id, used.createdAt)) > 0) await dropFallbacksWithoutFactor(trx, user.id);
           await deleteTrustedDevicesOfUser(trx, user.id);
           await deleteEmailChangesOfUser(trx, user.id); // a change of address someone else asked for dies here
           // The owner is whoever reads the address this notice went to: if the account's address was changed
@@ -68,6 +75,8 @@ export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
             await setConfirmedEmail(trx, user.id, used.sentTo, now);
             ownerAddress = used.sentTo;
           }
+          // Whoever started a recovery knew the password: it must not remove the owner's factors later.
+          await cancelRecovery(ctx, request, { ...user, email: ownerAddress }, 'wasnt-me', trx);
           const resetToken = newToken();
           await replaceResetToken(trx, user.id, hashToken(resetToken), now, now + PASSWORD_RESET_LIFETIME_MS);
           await enqueueMail(trx, resetPasswordMail({ to: ownerAddress, firstName: user.first_name, link: `${ctx.config.appUrl}/reset-password/${resetToken}` }), now);

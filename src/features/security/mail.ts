@@ -56,3 +56,15 @@ export function emailChangedMail(p: { to: string; firstName: string; newAddress:
     action: { label: "This wasn't me: secure my account", url: p.wasntMeLink },
   });
 }
+
+/** A second factor was added to or removed from the account: the owner hears of it, with a way to undo a takeover. */
+export function factorChangedMail(p: { to: string; firstName: string; change: string; at: number; wasntMeLink: string }) {
+  return renderMail({
+    to: p.to,
+    subject: `Gatehouse security notice: ${p.change}`,
+    heading: p.change,
+    firstName: p.firstName,
+    paragraphs: [`On ${exactUtc(p.at)}, this change was made to the two-factor sign-in of your Gatehouse account: ${p.change.toLowerCase()}.`, 'If this was you, there is nothing to do.'],
+    action: { label: "This wasn't me: secure my account", url: p.wasntMeLink },
+  });
+}

@@ -6,8 +6,9 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
+import { recoveryStatusOf } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
-import { factorsOf, hasSecondFactor } from '../../auth/factors.js';
+import { dropFallbacksWithoutFactor, factorsOf, hasSecondFactor } from '../../auth/factors.js';
 import { requireUser } from '../../auth/guards.js';
 import { checkCurrentPassword } from '../../auth/reauthenticate.js';
 import { RecoveryCodes } from '../../auth/recovery-codes.js';
@@ -15,7 +16,7 @@ import { safeNextPath } from '../../auth/redirects.js';
 import { REAUTHENTICATE_PATH, requireRecentAuthentication } from '../../auth/step-up.js';
 import { TotpKeys } from '../../auth/totp.js';
 import type { AppContext } from '../../context.js';
-import { confirmTotpFactor, deleteRecoveryCodes, deleteTotpFactor, findTotpFactor, replaceRecoveryCodes, startTotpEnrollment } from '../../db/factors.js';
+import { confirmTotpFactor, deleteTotpFactor, findTotpFactor, replaceRecoveryCodes, startTotpEnrollment } from '../../db/factors.js';
 import { recentSecurityEvents, SECURITY_EVENT_RETENTION_MS } from '../../db/security-events.js';
 import { deleteOtherSessionsOfUser, deleteSessionOfUser, liveSessionsOfUser, markSessionAuthenticated } from '../../db/sessions.js';
 import { SESSION_IDLE_TIMEOUT_MS } from '../../auth/policy.js';
@@ -36,6 +37,9 @@ import { isUniqueViolation } from '../../db/database.js';
 import { changeEmailPage, confirmEmailChangePage, deleteAccountPage, linkExpiredPage, reauthenticatePage, securityPage, totpEnrollPage } from './views.js';
 import { z } from 'zod';
 import { deleteTrustedDevice, deleteTrustedDevicesOfUser, trustedDevicesOfUser } from '../../db/trusted-devices.js';
+import { passkeysOfUser } from '../../db/passkeys.js';
+import { passkeyRoutes } from './passkeys.js';
+import { noticeOfFactorChange } from './notices.js';
 
 export const SECURITY_PATH = '/security';
 const TOTP_ENABLE_PATH = '/two-factor/app/enable';
@@ -73,16 +77,19 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   const totpKeys = new TotpKeys(ctx.config.secretKey);
   const recoveryCodes = new RecoveryCodes(ctx.config.secretKey);
   const stepUp = (formPage: string) => requireRecentAuthentication(ctx.clock, formPage);
+  await app.register(passkeyRoutes, { ctx });
 
   app.get(SECURITY_PATH, { preHandler: requireUser }, async (request, reply) => {
     const user = request.user!;
     const now = ctx.clock.now();
-    const [factors, events, sessions, devices] = await Promise.all([
+    const [factors, events, sessions, devices, passkeys] = await Promise.all([
       factorsOf(ctx.db, user),
       recentSecurityEvents(ctx.db, user.id, now - SECURITY_EVENT_RETENTION_MS),
       liveSessionsOfUser(ctx.db, user.id, now, SESSION_IDLE_TIMEOUT_MS),
       trustedDevicesOfUser(ctx.db, user.id, now),
+      passkeysOfUser(ctx.db, user.id),
     ]);
+    const recovery = await recoveryStatusOf(ctx.db, user);
     return reply.page(
       'Security',
       securityPage({
@@ -92,9 +99,11 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         sessions,
         currentSessionId: request.session!.id,
         devices,
+        passkeys,
         events,
         now,
         email: user.email,
+        recovery,
       }),
     );
   });
@@ -185,6 +194,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       const activated = await ctx.db.transaction().execute(async (trx) => {
         if (!(await confirmTotpFactor(trx, user.id, step, now))) return false;
         await logSecurityEvent(ctx, request, user.id, 'totp_enabled', trx);
+        await noticeOfFactorChange(ctx, trx, user, 'An authenticator app was added', now);
         // The first factor comes with recovery codes, so a lost phone is not a locked account.
         if (!hasSecondFactor(before)) {
           await replaceRecoveryCodes(trx, user.id, generated.hashes, now);
@@ -207,9 +217,9 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         if (!(await deleteTotpFactor(trx, userId))) return;
         await logSecurityEvent(ctx, request, userId, 'totp_disabled', trx);
         await deleteTrustedDevicesOfUser(trx, userId);
+        await dropFallbacksWithoutFactor(trx, userId);
         const user = await findUserById(trx, userId);
-        // No factor left: the recovery codes would be a way around nothing.
-        if (user && !hasSecondFactor(await factorsOf(trx, user))) await deleteRecoveryCodes(trx, userId);
+        if (user) await noticeOfFactorChange(ctx, trx, user, 'The authenticator app was removed', ctx.clock.now());
       });
       return reply.flash('success', MESSAGES.totpOff).redirect(SECURITY_PATH);
     },

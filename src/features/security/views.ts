@@ -1,11 +1,13 @@
+import type { RecoveryStatus } from '../../auth/account-recovery.js';
 import type { AccountFactors } from '../../auth/factors.js';
 import { RECOVERY_CODES_LOW } from '../../auth/recovery-codes.js';
 import { SECURITY_EVENT_KINDS, type SecurityEventKind } from '../../db/security-events.js';
-import type { SecurityEvent, Session, TrustedDevice } from '../../db/schema.js';
+import type { SecurityEvent, Session, TrustedDevice, WebauthnCredential } from '../../db/schema.js';
 import { exactUtc, relativeTime } from '../../lib/relative-time.js';
 import { deviceName } from '../../lib/user-agent.js';
 import { codeInput, csrfField, errorSummary, input } from '../../views/forms.js';
 import { html, type SafeHtml } from '../../views/html.js';
+import { recoveryNotice } from '../../views/account-recovery.js';
 
 function timeAgo(at: number, now: number): SafeHtml {
   return html`<time datetime="${new Date(at).toISOString()}" title="${exactUtc(at)}">${relativeTime(at, now)}</time>`;
@@ -24,9 +26,12 @@ export interface SecurityPageProps {
   /** This browser's session id, marked "this device". */
   currentSessionId: string;
   devices: TrustedDevice[];
+  passkeys: WebauthnCredential[];
   events: SecurityEvent[];
   now: number;
   email: string;
+  /** A recovery waiting to remove the factors, or one that did (src/auth/account-recovery.ts). */
+  recovery: RecoveryStatus;
 }
 
 function sessionsSection(p: SecurityPageProps): SafeHtml {
@@ -69,14 +74,44 @@ function devicesSection(p: SecurityPageProps): SafeHtml {
 </section>`;
 }
 
+function passkeysSection(p: SecurityPageProps): SafeHtml {
+  if (p.passkeys.length === 0) {
+    return html`<p>Sign in with your fingerprint, face or screen lock, or a security key. Nothing to type, and a fake site cannot trick it.</p>
+      <p><a class="button primary" href="/security/passkeys/add">Add a passkey</a></p>`;
+  }
+  return html`<ul class="device-list">
+    ${p.passkeys.map(
+      (k) => html`<li>
+      <strong>${k.name}</strong>${k.backed_up ? html` <span class="badge">Synced</span>` : ''}
+      <br><span class="hint">added ${timeAgo(k.created_at, p.now)} · ${k.last_used_at === null ? 'not used yet' : html`last used ${timeAgo(k.last_used_at, p.now)}`}</span>
+      <details class="inline-details">
+        <summary>Rename or remove</summary>
+        <form method="post" action="/security/passkeys/rename" class="form compact">${csrfField(p.csrfToken)}<input type="hidden" name="id" value="${k.id}">
+          <label for="rename-${k.id}">New name</label>
+          <input id="rename-${k.id}" name="name" value="${k.name}" maxlength="60" required autocomplete="off">
+          <button type="submit" class="button">Rename</button>
+        </form>
+        <form method="post" action="/security/passkeys/remove" class="inline">${csrfField(p.csrfToken)}<input type="hidden" name="id" value="${k.id}"><button type="submit" class="button danger">Remove ${k.name}</button></form>
+      </details>
+    </li>`,
+    )}
+  </ul>
+  <p><a class="button" href="/security/passkeys/add">Add another passkey</a></p>`;
+}
+
 export function securityPage(p: SecurityPageProps): SafeHtml {
   const { factors } = p;
-  const anyFactor = factors.totp || factors.sms;
+  const anyFactor = factors.passkeys > 0 || factors.totp || factors.sms;
   return html`<h1>Security</h1>
+${recoveryNotice(p.recovery, p.csrfToken, p.now)}
 <section class="security" aria-labelledby="factors-heading">
   <h2 id="factors-heading">Two-factor sign-in</h2>
   <p>${anyFactor ? 'On: after your password, sign-in asks for one of these.' : 'Off. Add a second step to sign-in so a stolen password is not enough.'}</p>
   <ul class="factor-list">
+    <li>
+      <h3>Passkeys and security keys</h3>
+      ${passkeysSection(p)}
+    </li>
     <li>
       <h3>Authenticator app</h3>
       ${factors.totp

@@ -40,9 +40,9 @@ import { phoneChangedMail, twoFactorDisabledMail, twoFactorEnabledMail } from '.
 import { disablePage, enablePage } from './views.js';
 import { phoneNumbers } from '../../../lib/phone-numbers.js';
 import { recoveryCodesPage } from '../../../views/recovery-codes.js';
-import { deleteRecoveryCodes, replaceRecoveryCodes } from '../../../db/factors.js';
+import { replaceRecoveryCodes } from '../../../db/factors.js';
 import { RecoveryCodes } from '../../../auth/recovery-codes.js';
-import { factorsOf, hasSecondFactor } from '../../../auth/factors.js';
+import { dropFallbacksWithoutFactor, factorsOf, hasSecondFactor } from '../../../auth/factors.js';
 import { logSecurityEvent } from '../../../auth/events.js';
 import { deleteTrustedDevicesOfUser } from '../../../db/trusted-devices.js';
 import { wasntMeLink } from '../../../auth/wasnt-me.js';
@@ -208,8 +208,8 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       await disableTwoFactor(trx, user.id);
       await logSecurityEvent(ctx, request, user.id, 'sms_disabled', trx);
       await deleteTrustedDevicesOfUser(trx, user.id);
-      // No factor left: the recovery codes would be a way around nothing.
-      if (!(await factorsOf(trx, { ...user, two_factor_enabled: 0, phone: null })).totp) await deleteRecoveryCodes(trx, user.id);
+      // No factor left: the recovery codes and email codes would be a way around nothing.
+      await dropFallbacksWithoutFactor(trx, user.id);
       await enqueueMail(trx, twoFactorDisabledMail(user, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
       // The password was just re-entered: a new session id, as at every authentication.
       await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);

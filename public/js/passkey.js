@@ -1,0 +1,58 @@
+// Passkey forms (src/views/passkey-form.ts): ask the browser's WebAuthn prompt, then post its answer.
+(function () {
+  'use strict';
+  var forms = document.querySelectorAll('form[data-passkey]');
+  if (forms.length === 0) return;
+  var webauthn = window.SimpleWebAuthnBrowser;
+
+  var MESSAGES = {
+    unsupported: 'This browser cannot use passkeys. Try another way, or another browser.',
+    cancelled: 'The passkey prompt was closed or timed out. Press the button to try again.',
+    duplicate: 'This passkey or security key is already on your account.',
+    failed: 'Your browser could not use a passkey here. Try again, or try another way.'
+  };
+
+  function messageFor(error) {
+    var name = error && (error.name || '');
+    var code = error && (error.code || '');
+    if (name === 'NotAllowedError' || code === 'ERROR_CEREMONY_ABORTED') return MESSAGES.cancelled;
+    if (name === 'InvalidStateError' || code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED') return MESSAGES.duplicate;
+    return MESSAGES.failed;
+  }
+
+  forms.forEach(function (form) {
+    var status = form.querySelector('[data-passkey-status]');
+    var button = form.querySelector('[data-passkey-button]');
+    var field = form.querySelector('input[name="credential"]');
+    function show(text) {
+      status.textContent = text;
+      status.className = 'error';
+      status.setAttribute('role', 'alert');
+    }
+    if (!webauthn || !webauthn.browserSupportsWebAuthn()) {
+      show(MESSAGES.unsupported);
+      button.disabled = true;
+      return;
+    }
+    var busy = false;
+    form.addEventListener('submit', function (event) {
+      if (field.value) return; // the answer is in: let the form post
+      event.preventDefault();
+      if (busy) return;
+      busy = true;
+      button.disabled = true;
+      var optionsJSON = JSON.parse(form.getAttribute('data-options'));
+      var ceremony = form.getAttribute('data-passkey') === 'create'
+        ? webauthn.startRegistration({ optionsJSON: optionsJSON })
+        : webauthn.startAuthentication({ optionsJSON: optionsJSON });
+      ceremony.then(function (credential) {
+        field.value = JSON.stringify(credential);
+        form.submit();
+      }, function (error) {
+        busy = false;
+        button.disabled = false;
+        show(messageFor(error));
+      });
+    });
+  });
+})();

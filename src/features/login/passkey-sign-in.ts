@@ -1,0 +1,113 @@
+/**
+ * "Sign in with a passkey": no username, no password. The browser offers the
+ * passkeys it holds for this site; the one chosen says which account it
+ * belongs to. The passkey must verify its owner (PIN, fingerprint, face), so it
+ * counts as both factors and the sign-in is complete. Failed tries count
+ * against the IP like wrong passwords do; the account's password lockout does
+ * not stop its owner's passkey.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { cancelRecoveryAfterSignIn } from '../../auth/account-recovery.js';
+import { logSecurityEvent } from '../../auth/events.js';
+import { TOO_MANY_SIGN_IN_ATTEMPTS } from '../../auth/limits.js';
+import { noteSignInBrowser } from '../../auth/new-browser-notice.js';
+import { parseCredential, Passkeys } from '../../auth/passkeys.js';
+import { safeNextPath } from '../../auth/redirects.js';
+import { startSession } from '../../auth/session.js';
+import type { AppContext } from '../../context.js';
+import { findPasskey, notePasskeyUse, useChallenge } from '../../db/passkeys.js';
+import { findUserById, setLastFactor } from '../../db/users.js';
+import { checkbox, field, formSchema } from '../../http/form-schema.js';
+import { html } from '../../views/html.js';
+import { PASSKEY_SCRIPTS, passkeyForm } from '../../views/passkey-form.js';
+
+export const PASSKEY_SIGN_IN_PATH = '/login/passkey';
+
+const Query = z.object({ next: z.string().max(2000).optional() });
+const PasskeySignInForm = formSchema({ credential: field(16_384), remember: checkbox(), next: field(2000).optional() });
+
+export const PASSWORDLESS_MESSAGES = {
+  noAnswer: 'Your browser did not send a passkey. Passkeys need JavaScript: turn it on, or sign in with your password.',
+  notAccepted: 'That passkey did not sign you in. It may not be on any account here, or it did not check it was you (PIN, fingerprint or face). Try again, or sign in with your password.',
+} as const;
+
+export const passkeySignInRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const passkeys = new Passkeys(ctx.config.appUrl, ctx.config.secretKey);
+
+  async function showPage(reply: FastifyReply, p: { remember: boolean; next: string | null; error?: string }, status = 200) {
+    // Not bound to anything: nobody is known yet. The origin check keeps the answer on this site.
+    const options = await passkeys.authenticationOptions('passwordless', [], '', ctx.clock.now());
+    return reply.page(
+      'Sign in with a passkey',
+      html`<h1>Sign in with a passkey</h1>
+<p>Use the passkey you added to your Gatehouse account: your browser asks you to unlock it with your fingerprint, face or screen lock, or to touch your security key.</p>
+${passkeyForm({
+  action: PASSKEY_SIGN_IN_PATH,
+  csrfToken: reply.csrfToken(),
+  ceremony: 'get',
+  options,
+  button: 'Sign in with a passkey',
+  error: p.error,
+  fields: html`${p.next ? html`<input type="hidden" name="next" value="${p.next}">` : ''}
+  <div class="field checkbox">
+    <input id="f-remember" type="checkbox" name="remember"${p.remember ? html` checked` : ''}>
+    <label for="f-remember">Remember me for 30 days</label>
+  </div>`,
+})}
+<p><a href="/login${p.next ? `?next=${encodeURIComponent(p.next)}` : ''}">Sign in with your password instead</a></p>`,
+      { status, scripts: PASSKEY_SCRIPTS },
+    );
+  }
+
+  app.get<{ Querystring: z.infer<typeof Query> }>(PASSKEY_SIGN_IN_PATH, { schema: { querystring: Query } }, async (request, reply) => {
+    const next = safeNextPath(request.query.next);
+    if (request.user) return reply.redirect(next ?? '/');
+    return showPage(reply, { remember: false, next });
+  });
+
+  app.post<{ Body: z.infer<typeof PasskeySignInForm> }>(PASSKEY_SIGN_IN_PATH, { schema: { body: PasskeySignInForm } }, async (request, reply) => {
+    const { remember } = request.body;
+    const next = safeNextPath(request.body.next);
+    if (!request.body.credential) return showPage(reply, { remember, next, error: PASSWORDLESS_MESSAGES.noAnswer }, 422);
+    // Every try counts against the IP until one succeeds, as with passwords (credential stuffing with stolen responses).
+    const fromIp = await ctx.limits.beginSignInFrom(request.ip);
+    if (!fromIp.ok) return showPage(reply, { remember, next, error: TOO_MANY_SIGN_IN_ATTEMPTS(fromIp.retryAfterMs) }, 429);
+
+    const signedIn = await signInWith(request, reply, request.body.credential, remember);
+    if (!signedIn) {
+      ctx.metrics.signIn('failure');
+      return showPage(reply, { remember, next, error: PASSWORDLESS_MESSAGES.notAccepted }, 401);
+    }
+    ctx.metrics.signIn('success');
+    await ctx.limits.refundSignInFrom(request.ip);
+    ctx.mail.kick();
+    return reply.redirect(next ?? '/');
+  });
+
+  /** Checks the answer and, when it holds, signs the browser in; false when it does not. */
+  async function signInWith(request: FastifyRequest, reply: FastifyReply, text: string, remember: boolean): Promise<boolean> {
+    const now = ctx.clock.now();
+    const credential = parseCredential(text);
+    const stored = credential === null ? undefined : await findPasskey(ctx.db, passkeys.credentialIdOf(credential));
+    const user = stored ? await findUserById(ctx.db, stored.user_id) : undefined;
+    if (!stored || !user) return false;
+    // The passkey says whose it is; it must be the account the credential is registered to.
+    const userHandle = (credential as { response: { userHandle?: unknown } }).response.userHandle;
+    if (typeof userHandle === 'string' && userHandle !== '' && userHandle !== user.webauthn_user_handle) return false;
+    const checked = await passkeys.verifyAuthentication(credential, stored, 'passwordless', '', now);
+    if (!checked.ok) return false;
+    return ctx.db.transaction().execute(async (trx) => {
+      // The same signed response posted twice (a replay) signs in once.
+      if (!(await useChallenge(trx, checked.nonce, checked.expiresAt))) return false;
+      await notePasskeyUse(trx, stored.id, checked.value.counter, checked.value.backedUp, now);
+      await startSession(ctx, request, reply, { userId: user.id, remember, twoFactorPending: false, nextPath: null }, trx);
+      await setLastFactor(trx, user.id, 'passkey');
+      await logSecurityEvent(ctx, request, user.id, 'sign_in_passkey', trx);
+      // A passkey is a factor: a recovery waiting to remove the factors is cancelled, as at any sign-in with one.
+      await cancelRecoveryAfterSignIn(ctx, request, reply, user, trx);
+      await noteSignInBrowser(ctx, request, reply, user, trx);
+      return true;
+    });
+  }
+};

@@ -1,0 +1,114 @@
+/**
+ * Finishing a sign-in with a code by email: a fallback the user turned on
+ * (src/auth/email-codes.ts), offered under "Try another way" only. Nothing is
+ * mailed until the person asks on the page; one 30-second wait covers every
+ * code of a pending sign-in (texts, calls and mails alike); wrong codes go
+ * through the same gate as every other way.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { EMAIL_CODE_LIFETIME_MS, EmailCodes } from '../../../auth/email-codes.js';
+import { SIGN_IN_FACTOR_PATHS, type AccountFactors } from '../../../auth/factors.js';
+import { requirePendingSignIn } from '../../../auth/guards.js';
+import { accountKey, CODES_LOCKED } from '../../../auth/limits.js';
+import { resendTooSoonMessage, resendWaitMs } from '../../../auth/two-factor.js';
+import { wasntMeLink } from '../../../auth/wasnt-me.js';
+import type { AppContext } from '../../../context.js';
+import { replaceEmailCode, useEmailCode } from '../../../db/email-codes.js';
+import { enqueueMail } from '../../../db/mail-outbox.js';
+import { setSessionCodeSentAt } from '../../../db/sessions.js';
+import { checkbox, field, formSchema } from '../../../http/form-schema.js';
+import { maskEmail } from '../../../lib/mask-email.js';
+import { rememberDeviceField } from '../../../views/code-entry.js';
+import { codeInput, csrfField } from '../../../views/forms.js';
+import { html } from '../../../views/html.js';
+import type { SignInGate } from '../gate.js';
+import { emailSignInCodeMail } from '../mail.js';
+import { signInFooter } from '../views.js';
+
+const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
+const SendForm = formSchema({});
+
+export const WRONG_EMAIL_CODE = 'That code is not right, has expired, or was already used. Ask for a new one if you need to.';
+export const EMAIL_CODE_SENT = 'We emailed you a code. It works for 10 minutes.';
+
+export const emailCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> = async (app, { ctx, gate }) => {
+  const emailCodes = new EmailCodes(ctx.config.secretKey);
+  const path = SIGN_IN_FACTOR_PATHS.email;
+
+  function showEmailPage(request: FastifyRequest, reply: FastifyReply, factors: AccountFactors, error?: string, status = 200) {
+    const session = request.session!;
+    const address = maskEmail(request.sessionUser!.email);
+    const sent = session.code_sent_to === 'email' && session.code_sent_at !== null;
+    const wait = Math.ceil(resendWaitMs(session.code_sent_at, ctx.clock.now()) / 1000);
+    return reply.page(
+      'Get a code by email',
+      html`<h1>Get a code by email</h1>
+${sent
+  ? html`<p>We emailed a 6-digit code to ${address}. It works once, for 10 minutes.</p>
+<form method="post" action="${path}" class="form" novalidate>
+  ${csrfField(reply.csrfToken())}
+  ${codeInput(error)}
+  ${rememberDeviceField()}
+  <button type="submit" class="button primary">Verify</button>
+</form>`
+  : html`<p>We can email a 6-digit code to ${address}.</p>`}
+<form method="post" action="${path}/send" class="${sent ? 'inline' : 'form'}">
+  ${csrfField(reply.csrfToken())}
+  <button type="submit" class="button${sent ? '' : ' primary'}" data-countdown="${wait}">${sent ? 'Email me a new code' : 'Email me a code'}</button>
+  ${wait > 0 ? html`<p class="hint" data-countdown-note>You can ask for a new code in ${wait} seconds.</p>` : ''}
+</form>
+${gate.otherWays(factors, 'email')}
+${signInFooter(reply.csrfToken())}`,
+      { status, scripts: ['/static/js/countdown.js'], noReferrer: true },
+    );
+  }
+
+  app.get(path, { preHandler: requirePendingSignIn }, async (request, reply) => {
+    const pending = await gate.pending(request);
+    if (!pending?.factors.emailCodes) return reply.redirect(SIGN_IN_FACTOR_PATHS.sms);
+    return showEmailPage(request, reply, pending.factors);
+  });
+
+  app.post<{ Body: z.infer<typeof SendForm> }>(`${path}/send`, { preHandler: requirePendingSignIn, schema: { body: SendForm } }, async (request, reply) => {
+    const session = request.session!;
+    const pending = await gate.pending(request);
+    if (!pending?.factors.emailCodes) return gate.startOver(request, reply);
+    const { user } = pending;
+    const now = ctx.clock.now();
+    const tooSoon = resendTooSoonMessage(session.code_sent_at, now);
+    if (tooSoon) return reply.flash('error', tooSoon).redirect(path);
+    const codes = await ctx.limits.code.status(accountKey(user.id));
+    if (!codes.ok) return reply.flash('error', CODES_LOCKED(codes.retryAfterMs)).redirect(path);
+    const { code, hash } = emailCodes.generate();
+    await ctx.db.transaction().execute(async (trx) => {
+      // Only the newest code works: a new one replaces the one before.
+      await replaceEmailCode(trx, { sessionId: session.id, userId: user.id, codeHash: hash, now, expiresAt: now + EMAIL_CODE_LIFETIME_MS });
+      const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
+      await enqueueMail(trx, emailSignInCodeMail({ to: user.email, firstName: user.first_name, code, at: now, wasntMeLink: wasntMe }), now);
+      await setSessionCodeSentAt(trx, session.id, now, 'email');
+    });
+    ctx.mail.kick();
+    return reply.flash('info', EMAIL_CODE_SENT).redirect(path);
+  });
+
+  app.post<{ Body: z.infer<typeof CodeForm> }>(path, { preHandler: requirePendingSignIn, schema: { body: CodeForm } }, async (request, reply) => {
+    const pending = await gate.pending(request);
+    if (!pending?.factors.emailCodes) return gate.startOver(request, reply);
+    const { user, factors } = pending;
+    return gate.checkCode({
+      request,
+      reply,
+      user,
+      way: 'email',
+      check: async () => {
+        const hash = emailCodes.hashTyped(request.body.code);
+        // One conditional DELETE: the code works once, for this pending sign-in, until it expires.
+        const ok = hash !== null && (await useEmailCode(ctx.db, request.session!.id, hash, ctx.clock.now()));
+        return ok ? { ok: true } : { ok: false, reason: 'wrong', message: WRONG_EMAIL_CODE };
+      },
+      show: (error, status) => showEmailPage(request, reply, factors, error, status),
+      rememberDevice: request.body.remember_device,
+    });
+  });
+};

@@ -1,0 +1,146 @@
+/**
+ * Finishing a sign-in with a code by SMS or voice call, to the main phone or
+ * the backup phone. The pending session remembers which number got the last
+ * code (`sessions.code_sent_to`), and the code is checked against that number
+ * only. One 30-second wait covers both numbers, so switching between them
+ * sends no more codes than asking one would.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { SIGN_IN_FACTOR_PATHS, signInFactors, type AccountFactors } from '../../../auth/factors.js';
+import { requirePendingSignIn } from '../../../auth/guards.js';
+import { accountKey, CODES_LOCKED } from '../../../auth/limits.js';
+import { CHECK_FAILURE_MESSAGES, codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
+import type { AppContext } from '../../../context.js';
+import type { Session, User } from '../../../db/schema.js';
+import { setSessionCodeSentAt } from '../../../db/sessions.js';
+import { checkbox, field, formSchema } from '../../../http/form-schema.js';
+import { codeEntry } from '../../../views/code-entry.js';
+import { csrfField } from '../../../views/forms.js';
+import { html } from '../../../views/html.js';
+import type { SignInGate } from '../gate.js';
+import { signInFooter } from '../views.js';
+
+const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
+const ResendForm = formSchema({ channel: z.enum(['sms', 'call']), to: z.enum(['main', 'backup']).optional() });
+
+type Phone = 'main' | 'backup';
+
+/** The number a pending sign-in's code went to (the main one unless the backup was asked for and still exists). */
+function phoneInUse(session: Pick<Session, 'code_sent_to'>, user: Pick<User, 'phone' | 'backup_phone'>): { which: Phone; number: string } {
+  if (session.code_sent_to === 'backup' && user.backup_phone) return { which: 'backup', number: user.backup_phone };
+  return { which: 'main', number: user.phone ?? '' };
+}
+
+/**
+ * Sends the first SMS code of a sign-in (called right after the password, when
+ * SMS is the factor offered first). Nothing is sent while codes are locked.
+ */
+export async function startSmsStep(ctx: AppContext, reply: FastifyReply, user: User, sessionId: string, ip: string): Promise<FastifyReply> {
+  const codes = await ctx.limits.code.status(accountKey(user.id));
+  if (!codes.ok) return reply.flash('error', CODES_LOCKED(codes.retryAfterMs)).redirect(SIGN_IN_FACTOR_PATHS.sms);
+  const sent = await sendCode(ctx, user.phone!, 'sms', { userId: user.id, ip });
+  if (sent.ok) await setSessionCodeSentAt(ctx.db, sessionId, ctx.clock.now(), 'main');
+  else reply.flash('error', sent.message);
+  return reply.redirect(SIGN_IN_FACTOR_PATHS.sms);
+}
+
+export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> = async (app, { ctx, gate }) => {
+  async function showSmsPage(request: FastifyRequest, reply: FastifyReply, factors: AccountFactors, error?: string, status = 200) {
+    const session = request.session!;
+    const phone = phoneInUse(session, request.sessionUser!);
+    const wait = Math.ceil(resendWaitMs(session.code_sent_at, ctx.clock.now()) / 1000);
+    const sentToPhone = session.code_sent_at !== null && session.code_sent_to !== 'email';
+    const which = phone.which === 'backup' ? 'your backup phone' : 'your phone';
+    return reply.page(
+      'Enter your code',
+      codeEntry({
+        heading: 'Enter the code we sent you',
+        intro: sentToPhone ? `We sent a 6-digit code to ${which}, ${maskPhone(phone.number)}.` : `Ask for a code to be sent to ${which}, ${maskPhone(phone.number)}.`,
+        csrfToken: reply.csrfToken(),
+        action: SIGN_IN_FACTOR_PATHS.sms,
+        resendAction: `${SIGN_IN_FACTOR_PATHS.sms}/resend`,
+        resendFields: html`<input type="hidden" name="to" value="${phone.which}">`,
+        resendWaitSeconds: wait,
+        error,
+        rememberDevice: true,
+        footer: html`${phone.which === 'backup'
+          ? html`<form method="post" action="${SIGN_IN_FACTOR_PATHS.sms}/resend" class="inline">${csrfField(reply.csrfToken())}<input type="hidden" name="to" value="main"><button type="submit" name="channel" value="sms" class="link-button">Send a code to your main phone instead</button></form>`
+          : ''}${gate.otherWays(factors, phone.which === 'backup' ? ['sms', 'backupPhone'] : 'sms')}${signInFooter(reply.csrfToken())}`,
+      }),
+      { status, scripts: ['/static/js/countdown.js'], noReferrer: true },
+    );
+  }
+
+  /** The sign-in's first page after the password: the factor used last (or the strongest) first. */
+  app.get(SIGN_IN_FACTOR_PATHS.sms, { preHandler: requirePendingSignIn }, async (request, reply) => {
+    const pending = await gate.pending(request);
+    if (!pending) return gate.startOver(request, reply);
+    if (!pending.factors.sms) {
+      const [first] = signInFactors(pending.user, pending.factors);
+      return first ? reply.redirect(SIGN_IN_FACTOR_PATHS[first]) : gate.startOver(request, reply);
+    }
+    return showSmsPage(request, reply, pending.factors);
+  });
+
+  app.post<{ Body: z.infer<typeof CodeForm> }>(SIGN_IN_FACTOR_PATHS.sms, { preHandler: requirePendingSignIn, schema: { body: CodeForm } }, async (request, reply) => {
+    const pending = await gate.pending(request);
+    if (!pending?.factors.sms) return gate.startOver(request, reply);
+    const { user, factors } = pending;
+    const code = normalizeCode(request.body.code);
+    const phone = phoneInUse(request.session!, user);
+    return gate.checkCode({
+      request,
+      reply,
+      user,
+      way: 'sms',
+      check: async () => {
+        const result = code ? await ctx.verify.check(phone.number, code) : ({ ok: false, reason: 'wrong_code' } as const);
+        if (result.ok) return { ok: true };
+        return { ok: false, reason: result.reason === 'unavailable' ? 'unavailable' : 'wrong', message: CHECK_FAILURE_MESSAGES[result.reason] };
+      },
+      show: (error, status) => showSmsPage(request, reply, factors, error, status),
+      rememberDevice: request.body.remember_device,
+    });
+  });
+
+  app.post<{ Body: z.infer<typeof ResendForm> }>(`${SIGN_IN_FACTOR_PATHS.sms}/resend`, { preHandler: requirePendingSignIn, schema: { body: ResendForm } }, async (request, reply) => {
+    const session = request.session!;
+    const pending = await gate.pending(request);
+    if (!pending?.factors.sms) return gate.startOver(request, reply);
+    const { user } = pending;
+    // "Send again" goes where the last code went, unless the form names the other phone.
+    const to: Phone = (request.body.to ?? phoneInUse(session, user).which) === 'backup' && user.backup_phone ? 'backup' : 'main';
+    const back = to === 'backup' && session.code_sent_to !== 'backup' ? SIGN_IN_FACTOR_PATHS.backupPhone : SIGN_IN_FACTOR_PATHS.sms;
+    const tooSoon = resendTooSoonMessage(session.code_sent_at, ctx.clock.now());
+    if (tooSoon) return reply.flash('error', tooSoon).redirect(back);
+    const codes = await ctx.limits.code.status(accountKey(user.id));
+    if (!codes.ok) return reply.flash('error', CODES_LOCKED(codes.retryAfterMs)).redirect(back);
+    const sent = await sendCode(ctx, to === 'backup' ? user.backup_phone! : user.phone!, request.body.channel, { userId: user.id, ip: request.ip });
+    if (!sent.ok) return reply.flash('error', sent.message).redirect(back);
+    await setSessionCodeSentAt(ctx.db, session.id, ctx.clock.now(), to);
+    return reply.flash('info', codeSentMessage(request.body.channel)).redirect(SIGN_IN_FACTOR_PATHS.sms);
+  });
+
+  // "Try another way" → the backup phone: a page that sends nothing until asked (a GET must not send a text).
+  app.get(SIGN_IN_FACTOR_PATHS.backupPhone, { preHandler: requirePendingSignIn }, async (request, reply) => {
+    const pending = await gate.pending(request);
+    if (!pending?.factors.backupPhone) return reply.redirect(SIGN_IN_FACTOR_PATHS.sms);
+    const wait = Math.ceil(resendWaitMs(request.session!.code_sent_at, ctx.clock.now()) / 1000);
+    return reply.page(
+      'Use your backup phone',
+      html`<h1>Use your backup phone</h1>
+<p>We can send a 6-digit code to your backup phone, ${maskPhone(pending.user.backup_phone!)}.</p>
+<form method="post" action="${SIGN_IN_FACTOR_PATHS.sms}/resend" class="form">
+  ${csrfField(reply.csrfToken())}
+  <input type="hidden" name="to" value="backup">
+  <button type="submit" name="channel" value="sms" class="button primary" data-countdown="${wait}">Text me a code</button>
+  <button type="submit" name="channel" value="call" class="button" data-countdown="${wait}">Call me with a code</button>
+  ${wait > 0 ? html`<p class="hint" data-countdown-note>You can ask for a new code in ${wait} seconds.</p>` : ''}
+</form>
+${gate.otherWays(pending.factors, 'backupPhone')}
+${signInFooter(reply.csrfToken())}`,
+      { scripts: ['/static/js/countdown.js'], noReferrer: true },
+    );
+  });
+};

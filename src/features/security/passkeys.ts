@@ -1,0 +1,157 @@
+/**
+ * Passkeys and security keys on the security page: add one (after step-up),
+ * name it, remove it. The first second factor of an account comes with
+ * recovery codes, as the authenticator app does. Every change mails the owner
+ * with a "This wasn't me" link.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { logSecurityEvent } from '../../auth/events.js';
+import { dropFallbacksWithoutFactor, factorsOf, hasSecondFactor } from '../../auth/factors.js';
+import { requireUser } from '../../auth/guards.js';
+import { newUserHandle, parseCredential, PASSKEY_NAME_MAX, Passkeys } from '../../auth/passkeys.js';
+import { RecoveryCodes } from '../../auth/recovery-codes.js';
+import { requireRecentAuthentication } from '../../auth/step-up.js';
+import type { AppContext } from '../../context.js';
+import { isUniqueViolation } from '../../db/database.js';
+import { replaceRecoveryCodes } from '../../db/factors.js';
+import { deletePasskey, findPasskey, insertPasskey, passkeysOfUser, renamePasskey, useChallenge, userHandleOf } from '../../db/passkeys.js';
+import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
+import { findUserById } from '../../db/users.js';
+import { field, formSchema } from '../../http/form-schema.js';
+import { deviceName } from '../../lib/user-agent.js';
+import { input } from '../../views/forms.js';
+import { html } from '../../views/html.js';
+import { PASSKEY_SCRIPTS, passkeyForm } from '../../views/passkey-form.js';
+import { recoveryCodesPage } from '../../views/recovery-codes.js';
+import { noticeOfFactorChange } from './notices.js';
+
+export const PASSKEY_ADD_PATH = '/security/passkeys/add';
+const SECURITY_PATH = '/security';
+
+const AddForm = formSchema({ credential: field(16_384), name: field(500) });
+const RenameForm = formSchema({ id: field(1400), name: field(500) });
+const IdForm = formSchema({ id: field(1400) });
+
+export const PASSKEY_MESSAGES = {
+  added: 'Your passkey is added. Sign-in will offer it.',
+  noAnswer: 'Your browser did not send a passkey. Passkeys need JavaScript: turn it on, or use another browser.',
+  notAccepted: 'That passkey could not be added: the prompt may have timed out. Try again.',
+  duplicate: 'That passkey or security key is already on an account.',
+  renamed: 'The passkey is renamed.',
+  removed: 'The passkey was removed.',
+  nameRequired: `Give it a name of up to ${PASSKEY_NAME_MAX} characters, like "Phone" or "YubiKey".`,
+} as const;
+
+/** A name as typed: trimmed, control characters dropped, at most PASSKEY_NAME_MAX characters; null when nothing is left. */
+export function cleanPasskeyName(typed: string): string | null {
+  const name = typed.replace(/\p{Cc}/gu, ' ').trim().replace(/\s+/g, ' ');
+  return name.length > 0 && [...name].length <= PASSKEY_NAME_MAX ? name : null;
+}
+
+export const passkeyRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const passkeys = new Passkeys(ctx.config.appUrl, ctx.config.secretKey);
+  const recoveryCodes = new RecoveryCodes(ctx.config.secretKey);
+  const stepUp = (formPage: string) => requireRecentAuthentication(ctx.clock, formPage);
+
+  async function showAdd(request: FastifyRequest, reply: FastifyReply, name: string, error?: string, nameError?: string, status = 200) {
+    const user = request.user!;
+    const now = ctx.clock.now();
+    const options = await passkeys.registrationOptions(
+      {
+        userHandle: await userHandleOf(ctx.db, user.id, newUserHandle),
+        username: user.username,
+        displayName: `${user.first_name} ${user.last_name}`.trim() || user.username,
+        existing: await passkeysOfUser(ctx.db, user.id),
+        binding: request.session!.id,
+      },
+      now,
+    );
+    return reply.page(
+      'Add a passkey',
+      html`<h1>Add a passkey</h1>
+<p>A passkey signs you in with your fingerprint, face or screen lock, or with a security key you plug in. It only works on this site, so a fake site cannot trick it.</p>
+${passkeyForm({
+  action: PASSKEY_ADD_PATH,
+  csrfToken: reply.csrfToken(),
+  ceremony: 'create',
+  options,
+  button: 'Create a passkey',
+  error,
+  fields: input({ name: 'name', label: 'Name it', value: name, error: nameError, required: true, maxlength: PASSKEY_NAME_MAX, hint: 'So you can tell your passkeys apart, like "Phone" or "YubiKey".', autocomplete: 'off' }),
+})}
+<p><a href="${SECURITY_PATH}">Back to security</a></p>`,
+      { status, scripts: PASSKEY_SCRIPTS, noReferrer: true },
+    );
+  }
+
+  app.get(PASSKEY_ADD_PATH, { preHandler: [requireUser, stepUp(PASSKEY_ADD_PATH)] }, async (request, reply) =>
+    showAdd(request, reply, deviceName(typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null)),
+  );
+
+  app.post<{ Body: z.infer<typeof AddForm> }>(PASSKEY_ADD_PATH, { preHandler: [requireUser, stepUp(PASSKEY_ADD_PATH)], schema: { body: AddForm } }, async (request, reply) => {
+    const user = request.user!;
+    const now = ctx.clock.now();
+    const name = cleanPasskeyName(request.body.name);
+    if (name === null) return showAdd(request, reply, request.body.name.slice(0, PASSKEY_NAME_MAX), undefined, PASSKEY_MESSAGES.nameRequired, 422);
+    if (!request.body.credential) return showAdd(request, reply, name, PASSKEY_MESSAGES.noAnswer, undefined, 422);
+    const credential = parseCredential(request.body.credential);
+    const checked = credential === null ? ({ ok: false } as const) : await passkeys.verifyRegistration(credential, request.session!.id, now);
+    if (!checked.ok) return showAdd(request, reply, name, PASSKEY_MESSAGES.notAccepted, undefined, 422);
+    if (await findPasskey(ctx.db, checked.value.id)) return showAdd(request, reply, name, PASSKEY_MESSAGES.duplicate, undefined, 422);
+
+    const before = await factorsOf(ctx.db, user);
+    const generated = recoveryCodes.generate();
+    const added = await ctx.db
+      .transaction()
+      .execute(async (trx) => {
+        // A response answers its challenge once: a second post of the same one adds nothing.
+        if (!(await useChallenge(trx, checked.nonce, checked.expiresAt))) return false;
+        await insertPasskey(trx, { ...checked.value, userId: user.id, name, now });
+        await logSecurityEvent(ctx, request, user.id, 'passkey_added', trx);
+        await noticeOfFactorChange(ctx, trx, user, `A passkey was added ("${name}")`, now);
+        // The first factor comes with recovery codes, so a lost device is not a locked account.
+        if (!hasSecondFactor(before)) {
+          await replaceRecoveryCodes(trx, user.id, generated.hashes, now);
+          await logSecurityEvent(ctx, request, user.id, 'recovery_codes_generated', trx);
+        }
+        return true;
+      })
+      .catch((error: unknown) => {
+        // Registered on another account (or this one) between the check and the insert.
+        if (isUniqueViolation(error)) return 'duplicate' as const;
+        throw error;
+      });
+    if (added === 'duplicate') return showAdd(request, reply, name, PASSKEY_MESSAGES.duplicate, undefined, 422);
+    if (!added) return showAdd(request, reply, name, PASSKEY_MESSAGES.notAccepted, undefined, 422);
+    ctx.mail.kick();
+    if (hasSecondFactor(before)) return reply.flash('success', PASSKEY_MESSAGES.added).redirect(SECURITY_PATH);
+    return reply.page('Your recovery codes', recoveryCodesPage({ codes: generated.codes, intro: PASSKEY_MESSAGES.added }), { noReferrer: true });
+  });
+
+  // Renaming protects nothing and endangers nothing: no step-up.
+  app.post<{ Body: z.infer<typeof RenameForm> }>('/security/passkeys/rename', { preHandler: requireUser, schema: { body: RenameForm } }, async (request, reply) => {
+    const name = cleanPasskeyName(request.body.name);
+    if (name === null) return reply.flash('error', PASSKEY_MESSAGES.nameRequired).redirect(SECURITY_PATH);
+    await renamePasskey(ctx.db, request.user!.id, request.body.id, name);
+    return reply.flash('success', PASSKEY_MESSAGES.renamed).redirect(SECURITY_PATH);
+  });
+
+  app.post<{ Body: z.infer<typeof IdForm> }>('/security/passkeys/remove', { preHandler: [requireUser, stepUp(SECURITY_PATH)], schema: { body: IdForm } }, async (request, reply) => {
+    const userId = request.user!.id;
+    const now = ctx.clock.now();
+    await ctx.db.transaction().execute(async (trx) => {
+      const passkey = await findPasskey(trx, request.body.id);
+      if (!passkey || passkey.user_id !== userId || !(await deletePasskey(trx, userId, passkey.id))) return;
+      await logSecurityEvent(ctx, request, userId, 'passkey_removed', trx);
+      // Browsers remembered while this passkey was a factor must ask again.
+      await deleteTrustedDevicesOfUser(trx, userId);
+      const user = await findUserById(trx, userId);
+      if (!user) return;
+      await noticeOfFactorChange(ctx, trx, user, `A passkey was removed ("${passkey.name}")`, now);
+      await dropFallbacksWithoutFactor(trx, userId);
+    });
+    ctx.mail.kick();
+    return reply.flash('success', PASSKEY_MESSAGES.removed).redirect(SECURITY_PATH);
+  });
+};
