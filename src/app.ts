@@ -86,7 +86,7 @@ function redactedRequest(request: FastifyRequest) {
 }
 
 export function redactUrl(url: string): string {
-  return url.replace(/^\/(reset-password|confirm-email|recover\/cancel|recover)\/[^/?#]+/, '/$1/[redacted]');
+  return url.replace(/^\/(reset-password|confirm-email-change|confirm-email|recover\/cancel|recover|wasnt-me)\/[^/?#]+/, '/$1/[redacted]');
 }
 
 /** TRUST_PROXY=n: trust the n proxies nearest to us (hop 0 is the socket's peer). */

@@ -15,7 +15,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
-import { cancelLiveRecovery, claimDueRecovery, findLiveRecovery } from '../db/account-recoveries.js';
+import { cancelLiveRecovery, claimDueRecovery, deleteRecoveryLinksOfUser, findLiveRecovery } from '../db/account-recoveries.js';
 import { removeAllSecondFactors } from '../db/factors.js';
 import { enqueueMail } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
@@ -24,6 +24,8 @@ import { findUserById, setMustSetUpFactor } from '../db/users.js';
 import { recoveryCancelledMail, recoveryCompletedMail } from '../views/account-recovery-mail.js';
 import { logSecurityEvent } from './events.js';
 import { wasntMeLink } from './wasnt-me.js';
+import { latestSecurityEventAt } from '../db/security-events.js';
+import { exactUtc } from '../lib/relative-time.js';
 
 /** The page, reached from the second step of sign-in, that explains the recovery and mails the link. */
 export const RECOVER_PATH = '/login/recover';
@@ -66,6 +68,8 @@ export async function noteRecoveryCancelled(ctx: AppContext, request: FastifyReq
  * mails the owner. True when one was cancelled. The caller kicks the outbox.
  */
 export async function cancelRecovery(ctx: AppContext, request: FastifyRequest, owner: Owner, reason: CancelReason, trx: Kysely<Database>): Promise<boolean> {
+  // A link not opened yet was asked for with the password of before (or by whoever has a factor now): it goes too.
+  await deleteRecoveryLinksOfUser(trx, owner.id);
   if (!(await cancelLiveRecovery(trx, owner.id, ctx.clock.now()))) return false;
   await noteRecoveryCancelled(ctx, request, owner, reason, trx);
   return true;
@@ -118,4 +122,21 @@ export async function recoveryStatusOf(db: Kysely<Database>, user: Pick<User, 'i
   if (user.must_set_up_factor === 1) return { kind: 'set-up' };
   const live = await findLiveRecovery(db, user.id);
   return live ? { kind: 'waiting', completesAt: live.completes_at } : null;
+}
+
+/**
+ * A password set through a reset link proves only the mailbox. Recovery must
+ * not turn "mailbox" into "mailbox and a wait": for one full wait after a reset
+ * by email, no recovery can be asked for or started, so the owner (who can no
+ * longer sign in with the old password) has a whole wait to notice and reset
+ * it back before a recovery could even begin. Returns when it may start, or
+ * null when it may now.
+ */
+export async function recoveryBlockedUntil(db: Kysely<Database>, userId: number, waitMs: number, now: number): Promise<{ resetAt: number; until: number } | null> {
+  const resetAt = await latestSecurityEventAt(db, userId, 'password_reset');
+  return resetAt !== null && resetAt + waitMs > now ? { resetAt, until: resetAt + waitMs } : null;
+}
+
+export function recoveryBlockedMessage(b: { resetAt: number; until: number }): string {
+  return `Your password was reset by email on ${exactUtc(b.resetAt)}. So that someone who reads your mailbox cannot also remove your second factors, account recovery can start from ${exactUtc(b.until)}.`;
 }

@@ -9,7 +9,7 @@
 import type { Kysely } from 'kysely';
 import { setEmailCodesEnabled } from '../db/email-codes.js';
 import { countUnusedRecoveryCodes, deleteRecoveryCodes, findTotpFactor } from '../db/factors.js';
-import { findUserById } from '../db/users.js';
+import { findUserById, lockUserRow } from '../db/users.js';
 import { countPasskeys } from '../db/passkeys.js';
 import type { Database, User } from '../db/schema.js';
 import { TWO_FACTOR_SIGN_IN_PATH } from './guards.js';
@@ -51,6 +51,7 @@ export function hasSecondFactor(f: Pick<AccountFactors, 'passkeys' | 'totp' | 's
  * Call it in the transaction that removed the factor.
  */
 export async function dropFallbacksWithoutFactor(db: Kysely<Database>, userId: number): Promise<void> {
+  await lockUserRow(db, userId); // a removal running beside this one is seen before deciding
   const user = await findUserById(db, userId);
   if (!user || hasSecondFactor(await factorsOf(db, user))) return;
   await deleteRecoveryCodes(db, userId);

@@ -74,6 +74,8 @@ export const RESET_MAILS_PER_EMAIL: WindowLimit = { points: 10, durationMs: hour
  * limit is per account and visible: it stops whoever has the password from flooding the owner's inbox.
  */
 export const RECOVERY_MAILS_PER_ACCOUNT: WindowLimit = { points: 3, durationMs: hours(1) };
+/** Sign-in codes by email (the fallback factor): as many as SMS codes to one account, so a known password cannot flood a mailbox. */
+export const EMAIL_CODE_MAILS_PER_ACCOUNT: WindowLimit = { points: 10, durationMs: hours(1) };
 
 // ---- SMS / voice code sends (toll fraud, SMS pumping) ----
 
@@ -105,6 +107,7 @@ export const TOO_MANY_WRONG_CODES = (ms: number) => `Too many wrong codes. Try a
 export const TOO_MANY_SIGN_IN_ATTEMPTS = (ms: number) => `Too many sign-in attempts from your network. Try again in ${minutesText(ms)}.`;
 export const TOO_MANY_REGISTRATIONS = (ms: number) => `Too many new accounts from your network. Try again in ${minutesText(ms)}.`;
 export const TOO_MANY_RESET_REQUESTS = (ms: number) => `Too many reset requests from your network. Try again in ${minutesText(ms)}.`;
+export const TOO_MANY_EMAIL_CODES = (ms: number) => `We have emailed several codes already. Check your email, or try again in ${minutesText(ms)}.`;
 export const TOO_MANY_RECOVERY_MAILS = (ms: number) => `We have sent several recovery links already. Check your email, or try again in ${minutesText(ms)}.`;
 export const SMS_PAUSED = (ms: number) => `We cannot send codes right now. Please try again in ${minutesText(ms)}.`;
 /** What a user sees when the account's codes are locked: for a while, or (after 100) until a password reset. */
@@ -368,6 +371,7 @@ export class Limits {
   private readonly resetMailsPerEmailAndIp: Limiter;
   private readonly resetMailsPerEmail: Limiter;
   private readonly recoveryMailsPerAccount: Limiter;
+  private readonly emailCodeMailsPerAccount: Limiter;
 
   constructor(
     factory: LimiterFactory,
@@ -385,6 +389,7 @@ export class Limits {
     this.resetMailsPerEmailAndIp = factory.make('reset-email-ip', RESET_MAILS_PER_EMAIL_AND_IP.points, RESET_MAILS_PER_EMAIL_AND_IP.durationMs);
     this.resetMailsPerEmail = factory.make('reset-email', RESET_MAILS_PER_EMAIL.points, RESET_MAILS_PER_EMAIL.durationMs);
     this.recoveryMailsPerAccount = factory.make('recovery-mail', RECOVERY_MAILS_PER_ACCOUNT.points, RECOVERY_MAILS_PER_ACCOUNT.durationMs);
+    this.emailCodeMailsPerAccount = factory.make('email-code-mail', EMAIL_CODE_MAILS_PER_ACCOUNT.points, EMAIL_CODE_MAILS_PER_ACCOUNT.durationMs);
   }
 
   /**
@@ -431,6 +436,11 @@ export class Limits {
   /** An account-recovery link mailed to the account's owner: refused past RECOVERY_MAILS_PER_ACCOUNT. */
   recoveryMailTo(userId: number): Promise<Verdict> {
     return take(this.recoveryMailsPerAccount, accountKey(userId));
+  }
+
+  /** A sign-in code mailed to the account's owner: refused past EMAIL_CODE_MAILS_PER_ACCOUNT. */
+  emailCodeMailTo(userId: number): Promise<Verdict> {
+    return take(this.emailCodeMailsPerAccount, accountKey(userId));
   }
 
   /** A password reset ends every lockout of the account: the owner proved control of the mailbox. */

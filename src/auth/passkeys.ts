@@ -162,7 +162,7 @@ export class Passkeys {
       const { credential: c, credentialBackedUp } = result.registrationInfo;
       return {
         ok: true,
-        value: { id: c.id, publicKey: Buffer.from(c.publicKey).toString('base64url'), counter: c.counter, transports: c.transports ?? [], backedUp: credentialBackedUp },
+        value: { id: c.id, publicKey: Buffer.from(c.publicKey).toString('base64url'), counter: c.counter, transports: knownTransports(c.transports), backedUp: credentialBackedUp },
         ...opened,
       };
     } catch {
@@ -224,6 +224,12 @@ export class Passkeys {
 /** A fresh random WebAuthn user handle (64 bytes would be the maximum; 32 is plenty and carries nothing about the user). */
 export function newUserHandle(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/** The transports the browser reported, as far as they are ones we know: the field comes from the client unchecked. */
+const KNOWN_TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
+function knownTransports(reported: unknown): string[] {
+  return Array.isArray(reported) ? reported.filter((t): t is string => typeof t === 'string' && KNOWN_TRANSPORTS.has(t)) : [];
 }
 
 function transportsOf(c: WebauthnCredential): AuthenticatorTransport[] | undefined {

@@ -22,6 +22,11 @@ export async function replaceRecoveryLink(db: Db, userId: number, tokenHash: str
 }
 
 /** The user id of a live link; does not use it up. */
+/** Voids every recovery link the user was mailed (asked for with a password that may no longer be right). */
+export async function deleteRecoveryLinksOfUser(db: Db, userId: number): Promise<void> {
+  await db.deleteFrom('account_recovery_links').where('user_id', '=', userId).execute();
+}
+
 export async function findLiveRecoveryLink(db: Db, tokenHash: string, now: number): Promise<number | undefined> {
   const row = await db
     .selectFrom('account_recovery_links')

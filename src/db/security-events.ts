@@ -68,6 +68,17 @@ export async function recordSecurityEvent(db: Db, e: SecurityEventInput): Promis
     .execute();
 }
 
+/** When the user's newest event of this kind happened, if one is kept (90 days). */
+export async function latestSecurityEventAt(db: Db, userId: number, kind: SecurityEventKind): Promise<number | null> {
+  const row = await db
+    .selectFrom('security_events')
+    .select((eb) => eb.fn.max('created_at').as('at'))
+    .where('user_id', '=', userId)
+    .where('kind', '=', kind)
+    .executeTakeFirst();
+  return row?.at == null ? null : Number(row.at);
+}
+
 /** The user's events since `since`, newest first, at most `limit`. */
 export async function recentSecurityEvents(db: Db, userId: number, since: number, limit = 100): Promise<SecurityEvent[]> {
   return db

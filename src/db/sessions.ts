@@ -171,6 +171,21 @@ export async function recordFailedCode(db: Db, id: string): Promise<number> {
 /** Where a pending sign-in's last code went: one of the user's phones, or their mailbox. */
 export type CodeDestination = 'main' | 'backup' | 'email';
 
+/**
+ * Claims the pending sign-in's next code: true for the one request that may
+ * send it now (no code yet, or the last one `minGapMs` ago or more), false for
+ * a request that came too soon — also when two arrive together.
+ */
+export async function claimCodeSend(db: Db, id: string, now: number, minGapMs: number, to: CodeDestination): Promise<boolean> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ code_sent_at: now, code_sent_to: to })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('code_sent_at', 'is', null), eb('code_sent_at', '<=', now - minGapMs)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 export async function setSessionCodeSentAt(db: Db, id: string, at: number, to: CodeDestination = 'main'): Promise<void> {
   await db.updateTable('sessions').set({ code_sent_at: at, code_sent_to: to }).where('id', '=', id).execute();
 }

@@ -84,6 +84,24 @@ export async function enableTwoFactor(db: Db, userId: number, phone: string): Pr
   await db.updateTable('users').set({ phone, two_factor_enabled: 1 }).where('id', '=', userId).execute();
 }
 
+/**
+ * Takes the user's row lock for the rest of the transaction (a write that
+ * changes nothing): two transactions that each remove a factor then see each
+ * other's removal before deciding whether any factor is left (PostgreSQL's
+ * READ COMMITTED re-reads after the wait; SQLite has one writer anyway).
+ */
+export async function lockUserRow(db: Db, userId: number): Promise<void> {
+  await db.updateTable('users').set((eb) => ({ email_codes_enabled: eb.ref('email_codes_enabled') })).where('id', '=', userId).execute();
+}
+
+/** Sets or clears the backup phone; true when it changed. A backup phone exists only next to SMS codes on a main phone. */
+export async function setBackupPhone(db: Db, userId: number, phone: string | null): Promise<boolean> {
+  let query = db.updateTable('users').set({ backup_phone: phone }).where('id', '=', userId);
+  query = phone === null ? query.where('backup_phone', 'is not', null) : query.where('two_factor_enabled', '=', 1).where('phone', 'is not', null);
+  const result = await query.executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 export async function disableTwoFactor(db: Db, userId: number): Promise<void> {
   await db.updateTable('users').set({ phone: null, two_factor_enabled: 0, backup_phone: null }).where('id', '=', userId).execute();
 }

@@ -17,7 +17,11 @@ export async function findLiveWasntMeToken(db: Db, tokenHash: string, now: numbe
  * Uses a link: its account id for the one request that deletes it while live; undefined otherwise.
  * Every other link of the account goes too: the account is being secured, one report is enough.
  */
-export async function consumeWasntMeToken(db: Db, tokenHash: string, now: number): Promise<{ userId: number; sentTo: string | null; createdAt: number } | undefined> {
+export async function consumeWasntMeToken(
+  db: Db,
+  tokenHash: string,
+  now: number,
+): Promise<{ userId: number; sentTo: string | null; createdAt: number; earliestLiveLinkAt: number } | undefined> {
   const row = await db
     .selectFrom('wasnt_me_tokens')
     .select(['user_id', 'sent_to', 'created_at'])
@@ -27,6 +31,15 @@ export async function consumeWasntMeToken(db: Db, tokenHash: string, now: number
   if (!row) return undefined;
   const result = await db.deleteFrom('wasnt_me_tokens').where('token_hash', '=', tokenHash).executeTakeFirst();
   if (result.numDeletedRows === 0n) return undefined; // another request used it first
+  // The oldest notice still open: whatever happened since may be the intruder's, whichever notice was clicked.
+  const oldest = await db
+    .selectFrom('wasnt_me_tokens')
+    .select((eb) => eb.fn.min('created_at').as('at'))
+    .where('user_id', '=', row.user_id)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
   await db.deleteFrom('wasnt_me_tokens').where('user_id', '=', row.user_id).execute();
-  return { userId: row.user_id, sentTo: row.sent_to, createdAt: Number(row.created_at) };
+  const createdAt = Number(row.created_at);
+  const earliestLiveLinkAt = oldest?.at == null ? createdAt : Math.min(createdAt, Number(oldest.at));
+  return { userId: row.user_id, sentTo: row.sent_to, createdAt, earliestLiveLinkAt };
 }

@@ -96,6 +96,21 @@ describe('adding passkeys', () => {
     expect(() => first.register(options, origin)).toThrow(/InvalidStateError/);
   });
 
+  it('keeps only the transports it knows from what the browser reports, and never fails on odd ones', async () => {
+    const { user, client } = await signedIn();
+    const page = await client.get('/security/passkeys/add');
+    const answer = new SoftAuthenticator().register(passkeyOptionsIn<PublicKeyCredentialCreationOptionsJSON>(page.body), origin);
+    const odd = { ...answer, response: { ...answer.response, transports: ['usb', 42, { length: 1 }, 'warp-drive'] } };
+    const done = await client.post('/security/passkeys/add', { _csrf: csrfTokenIn(page.body), name: 'Key', credential: JSON.stringify(odd) });
+    expect(done.status).toBe(200);
+    expect((await passkeysOfUser(t.app.ctx.db, user.id))[0]?.transports).toBe('usb');
+
+    const again = await client.get('/security/passkeys/add');
+    const second = new SoftAuthenticator().register(passkeyOptionsIn<PublicKeyCredentialCreationOptionsJSON>(again.body), origin);
+    const notAList = { ...second, response: { ...second.response, transports: 'usb' } };
+    expect((await client.post('/security/passkeys/add', { _csrf: csrfTokenIn(again.body), name: 'Other', credential: JSON.stringify(notAList) })).location).toBe('/security');
+  });
+
   it('asks for a name, and says so when the browser sent no passkey (no JavaScript)', async () => {
     const { user, client } = await signedIn();
     const noName = await addPasskey(client, new SoftAuthenticator(), origin, '   ');

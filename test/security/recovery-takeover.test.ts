@@ -138,3 +138,47 @@ describe('an attacker with the password but not the mailbox', () => {
     expect((await recentSecurityEvents(t.app.ctx.db, user.id, 0)).map((e) => e.kind)).not.toContain('recovery_started');
   });
 });
+
+/** What someone who reads the mailbox can do alone: ask for a reset link, open it, set a password. */
+async function resetPasswordThroughMailbox(email: string, password: string, ip: string): Promise<void> {
+  const client = new TestClient(t.app, ip);
+  await client.submit('/reset-password', { email });
+  const link = /https?:\/\/[^/\s]+(\/reset-password\/[A-Za-z0-9_-]+)/.exec((await newestMail(email, 'Reset your Gatehouse password')).text_body)![1]!;
+  const done = await client.submit(link, { password, confirm_password: password }, '/reset-password/new');
+  expect(done.location).toBe('/login');
+}
+
+describe('an attacker with the mailbox only', () => {
+  it('resets the password, but cannot start a recovery for one whole wait after it', async () => {
+    const { user } = await victim();
+    const ip = '192.0.2.44';
+    const password = 'the attacker set this passphrase';
+    await resetPasswordThroughMailbox(user.email, password, ip);
+    const attacker = new TestClient(t.app, ip);
+    expect((await signIn(attacker, user.username, password)).location).toBe('/login/two-factor/app');
+    const refused = await attacker.submit('/login/recover', {});
+    expect(refused.status).toBe(409);
+    expect(refused.body).toContain('Your password was reset by email');
+    expect(await mailsTo(user.email, 'Recover your Gatehouse account')).toEqual([]);
+
+    // The owner has the whole wait to notice (the old password fails) and reset it back, which cancels everything;
+    // only after it could a recovery even begin.
+    clock.advance(hours(49));
+    const later = new TestClient(t.app, ip);
+    await signIn(later, user.username, password);
+    expect((await later.submit('/login/recover', {})).status).toBe(200);
+  });
+
+  it('a recovery link asked for before the owner reset the password does not start anything', async () => {
+    const { user } = await victim();
+    const attacker = new TestClient(t.app, '203.0.113.50');
+    await signIn(attacker, user.username, user.password);
+    await attacker.submit('/login/recover', {});
+    const link = START_LINK.exec((await newestMail(user.email, 'Recover your Gatehouse account')).text_body)![1]!;
+    // The owner sees the mail and resets the password.
+    await resetPasswordThroughMailbox(user.email, 'the owner chose a new passphrase', '198.51.100.80');
+    expect((await attacker.get(link)).status).toBe(410);
+    expect(await findLiveRecovery(t.app.ctx.db, user.id)).toBeUndefined();
+    await factorsIntact(user.id);
+  });
+});

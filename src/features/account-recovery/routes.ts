@@ -23,8 +23,12 @@ import {
   RECOVER_PATH,
   RECOVERY_CANCEL_PATH,
   RECOVERY_LINK_PATH,
+  recoveryBlockedMessage,
+  recoveryBlockedUntil,
   SECURITY_CANCEL_RECOVERY_PATH,
 } from '../../auth/account-recovery.js';
+import { requireRecentAuthentication } from '../../auth/step-up.js';
+import { html } from '../../views/html.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { factorsOf, hasSecondFactor } from '../../auth/factors.js';
 import { requirePendingSignIn, requireUser } from '../../auth/guards.js';
@@ -69,7 +73,7 @@ export const MESSAGES = {
   noneWaiting: 'There is no account recovery in progress.',
 } as const;
 
-type StartOutcome = { kind: 'expired' } | { kind: 'nothing' } | { kind: 'already'; completesAt: number } | { kind: 'started'; completesAt: number };
+type StartOutcome = { kind: 'expired' } | { kind: 'nothing' } | { kind: 'blocked'; message: string } | { kind: 'already'; completesAt: number } | { kind: 'started'; completesAt: number };
 
 export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const waitMs = ctx.config.accountRecoveryWaitMs;
@@ -84,6 +88,13 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
   app.post(RECOVER_PATH, { preHandler: requirePendingSignIn, schema: { body: EmptyForm } }, async (request, reply) => {
     const user = request.sessionUser;
     if (!user) return reply.redirect('/login');
+    const blocked = await recoveryBlockedUntil(ctx.db, user.id, waitMs, ctx.clock.now());
+    if (blocked) {
+      return reply.page('Recover your account', recoverPage({ csrfToken: reply.csrfToken(), waitMs, linkLifetimeMs, error: recoveryBlockedMessage(blocked) }), {
+        status: 409,
+        noReferrer: true,
+      });
+    }
     // Whoever has the password could otherwise flood the owner's inbox.
     const allowed = await ctx.limits.recoveryMailTo(user.id);
     if (!allowed.ok) {
@@ -131,6 +142,9 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
         const live = await findLiveRecovery(trx, user.id);
         if (live) return { kind: 'already', completesAt: live.completes_at };
         if (!hasSecondFactor(await factorsOf(trx, user))) return { kind: 'nothing' };
+        // A reset by email after the link was mailed (the link would have been voided; this is the belt to those braces).
+        const blocked = await recoveryBlockedUntil(trx, user.id, waitMs, now);
+        if (blocked) return { kind: 'blocked', message: recoveryBlockedMessage(blocked) };
         const cancelToken = newToken();
         const completesAt = now + waitMs;
         await insertRecovery(trx, { userId: user.id, startedAt: now, completesAt, cancelTokenHash: hashToken(cancelToken) });
@@ -158,6 +172,9 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
         return reply.page('Nothing to recover', nothingToRecoverPage(), { noReferrer: true });
       case 'already':
         return reply.page('A recovery is already under way', alreadyWaitingPage({ completesAt: outcome.completesAt }), { noReferrer: true });
+      case 'blocked':
+        return reply.page('Recovery cannot start yet', html`<h1>Recovery cannot start yet</h1>
+<p>${outcome.message}</p>`, { status: 409, noReferrer: true });
       case 'started':
         ctx.mail.kick();
         return reply.page('Account recovery started', startedPage({ completesAt: outcome.completesAt }), { noReferrer: true });
@@ -194,7 +211,8 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
     return reply.page('The recovery is cancelled', cancelledPage(), { noReferrer: true });
   });
 
-  app.post(SECURITY_CANCEL_RECOVERY_PATH, { preHandler: requireUser, schema: { body: EmptyForm } }, async (request, reply) => {
+  // Step-up: a thief holding an old session (the lost laptop) must not be able to keep cancelling the owner's recovery.
+  app.post(SECURITY_CANCEL_RECOVERY_PATH, { preHandler: [requireUser, requireRecentAuthentication(ctx.clock, '/security')], schema: { body: EmptyForm } }, async (request, reply) => {
     const user = request.user!;
     const cancelled = await ctx.db.transaction().execute((trx) => cancelRecovery(ctx, request, user, 'security-page', trx));
     if (!cancelled) return reply.flash('info', MESSAGES.noneWaiting).redirect('/security');

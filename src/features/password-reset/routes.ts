@@ -10,6 +10,8 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { breachedPasswordProblem, newPasswordFormRules } from '../../auth/account-rules.js';
 import { cancelRecovery } from '../../auth/account-recovery.js';
+import { logSecurityEvent } from '../../auth/events.js';
+import { setEmailCodesEnabled } from '../../db/email-codes.js';
 import { TOO_MANY_RESET_REQUESTS } from '../../auth/limits.js';
 import { baseCookieOptions, cookieName } from '../../auth/cookies.js';
 import { hashPassword } from '../../auth/password.js';
@@ -120,6 +122,9 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
       await deleteSessionsOfUser(trx, userId); // whoever knew the old password is signed out everywhere
       await deleteTrustedDevicesOfUser(trx, userId); // and no remembered browser skips the second factor any more
       await deleteEmailChangesOfUser(trx, userId);
+      // The mailbox alone has just set the password: codes to that same mailbox must not be the second step too.
+      await setEmailCodesEnabled(trx, userId, false);
+      await logSecurityEvent(ctx, request, userId, 'password_reset', trx);
       // A recovery waiting on the old password ends with it (src/auth/account-recovery.ts).
       await cancelRecovery(ctx, request, user, 'password-reset', trx);
       return true;

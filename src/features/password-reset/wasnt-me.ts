@@ -1,16 +1,15 @@
 /**
  * "This wasn't me" (the link in every security notice): a page that asks for
  * one confirmation, then ends every session of the account, forgets its
- * remembered devices, removes passkeys and an authenticator app added since the
- * notice was sent, and mails a password-reset link. No sign-in is needed:
+ * remembered devices, takes out factors added since the oldest open notice
+ * (src/auth/undo-takeover.ts), and mails a password-reset link. No sign-in is needed:
  * the link itself (256 bits, 7 days, once) proves the mailbox.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { cancelRecovery } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
-import { dropFallbacksWithoutFactor } from '../../auth/factors.js';
-import { removeFactorsAddedSince } from '../../db/factors.js';
+import { undoFactorChangesSince } from '../../auth/undo-takeover.js';
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
 import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import { WASNT_ME_PATH } from '../../auth/wasnt-me.js';
@@ -43,7 +42,8 @@ export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
 <ul>
   <li>sign your account out on every device, including this one;</li>
   <li>make every remembered device ask for a code again;</li>
-  <li>remove any passkey or authenticator app added since this email was sent;</li>
+  <li>remove any passkey, authenticator app or backup phone added, and turn off text-message codes turned on or moved, since the first security email of the last 7 days (set yours up again afterwards);</li>
+  <li>turn off codes by email;</li>
   <li>email you a link to choose a new password.</li>
 </ul>
 <form method="post" action="${WASNT_ME_PATH}" class="form">
@@ -64,8 +64,8 @@ export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
           const user = used === undefined ? undefined : await findUserById(trx, used.userId);
           if (!used || !user) return false;
           await deleteSessionsOfUser(trx, user.id);
-          // A passkey or authenticator app added since this notice went out would let the intruder back in.
-          if ((await removeFactorsAddedSince(trx, user.id, used.createdAt)) > 0) await dropFallbacksWithoutFactor(trx, user.id);
+          // A factor the intruder added would let them back in after the password reset (src/auth/undo-takeover.ts).
+          await undoFactorChangesSince(trx, user.id, used.earliestLiveLinkAt);
           await deleteTrustedDevicesOfUser(trx, user.id);
           await deleteEmailChangesOfUser(trx, user.id); // a change of address someone else asked for dies here
           // The owner is whoever reads the address this notice went to: if the account's address was changed

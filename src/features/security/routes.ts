@@ -39,6 +39,7 @@ import { z } from 'zod';
 import { deleteTrustedDevice, deleteTrustedDevicesOfUser, trustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { passkeysOfUser } from '../../db/passkeys.js';
 import { passkeyRoutes } from './passkeys.js';
+import { emailCodeRoutes } from './email-codes.js';
 import { noticeOfFactorChange } from './notices.js';
 
 export const SECURITY_PATH = '/security';
@@ -78,6 +79,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   const recoveryCodes = new RecoveryCodes(ctx.config.secretKey);
   const stepUp = (formPage: string) => requireRecentAuthentication(ctx.clock, formPage);
   await app.register(passkeyRoutes, { ctx });
+  await app.register(emailCodeRoutes, { ctx });
 
   app.get(SECURITY_PATH, { preHandler: requireUser }, async (request, reply) => {
     const user = request.user!;
@@ -96,6 +98,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         csrfToken: reply.csrfToken(),
         factors,
         phoneEnding: factors.sms ? (user.phone ?? '').slice(-4) : null,
+        backupPhoneEnding: factors.backupPhone ? (user.backup_phone ?? '').slice(-4) : null,
         sessions,
         currentSessionId: request.session!.id,
         devices,

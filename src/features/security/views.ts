@@ -22,6 +22,8 @@ export interface SecurityPageProps {
   factors: AccountFactors;
   /** The SMS number's last digits, when SMS codes are on. */
   phoneEnding: string | null;
+  /** The backup phone's last digits, when there is one. */
+  backupPhoneEnding: string | null;
   sessions: Session[];
   /** This browser's session id, marked "this device". */
   currentSessionId: string;
@@ -124,14 +126,27 @@ ${recoveryNotice(p.recovery, p.csrfToken, p.now)}
       <h3>Text message or call</h3>
       ${factors.sms
         ? html`<p>On: codes go to your phone ending in ${p.phoneEnding ?? ''}.</p>
-      <p><a class="button" href="/two-factor/sms/enable">Change the phone</a> <a class="button" href="/two-factor/disable">Turn off text-message codes</a></p>`
+      <p><a class="button" href="/two-factor/sms/enable">Change the phone</a> <a class="button" href="/two-factor/disable">Turn off text-message codes</a></p>
+      ${p.backupPhoneEnding
+        ? html`<p>Backup phone: ending in ${p.backupPhoneEnding}. If your main phone is lost, sign-in can send the code there.</p>
+      <form method="post" action="/two-factor/sms/backup/remove" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">Remove the backup phone</button></form>`
+        : html`<p>No backup phone. A second number (a partner's phone, a work phone) can get the code if your main phone is lost.</p>
+      <p><a class="button" href="/two-factor/sms/enable?backup=1">Add a backup phone</a></p>`}`
         : html`<p>Codes sent to your phone by SMS or a voice call.</p>
       <p><a class="button${factors.totp ? '' : ' primary'}" href="/two-factor/sms/enable">Set up text-message codes</a></p>`}
     </li>
   </ul>
 </section>
 ${anyFactor
-  ? html`<section class="security" aria-labelledby="recovery-heading">
+  ? html`<section class="security" aria-labelledby="email-codes-heading">
+  <h2 id="email-codes-heading">Codes by email (fallback)</h2>
+  ${factors.emailCodes
+    ? html`<p>On: when you cannot use your other factors, "Try another way" at sign-in can email a code to ${p.email}.</p>
+  <form method="post" action="/security/email-codes/disable" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">Turn off email codes</button></form>`
+    : html`<p>Off. You can let sign-in email you a code when you cannot use your other factors. Your mailbox can already reset your password, so turn this on only if your email account is well protected.</p>
+  <form method="post" action="/security/email-codes/enable" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">Turn on email codes</button></form>`}
+</section>
+<section class="security" aria-labelledby="recovery-heading">
   <h2 id="recovery-heading">Recovery codes</h2>
   ${factors.recoveryCodes <= RECOVERY_CODES_LOW
     ? html`<p class="warning" role="status">You have ${factors.recoveryCodes} recovery code${factors.recoveryCodes === 1 ? '' : 's'} left. Make a new set so you can still get in if you lose your phone.</p>`

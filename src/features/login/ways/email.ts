@@ -10,13 +10,14 @@ import type { z } from 'zod';
 import { EMAIL_CODE_LIFETIME_MS, EmailCodes } from '../../../auth/email-codes.js';
 import { SIGN_IN_FACTOR_PATHS, type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
-import { accountKey, CODES_LOCKED } from '../../../auth/limits.js';
+import { accountKey, CODES_LOCKED, TOO_MANY_EMAIL_CODES } from '../../../auth/limits.js';
+import { CODE_RESEND_INTERVAL_MS } from '../../../auth/policy.js';
 import { resendTooSoonMessage, resendWaitMs } from '../../../auth/two-factor.js';
 import { wasntMeLink } from '../../../auth/wasnt-me.js';
 import type { AppContext } from '../../../context.js';
 import { replaceEmailCode, useEmailCode } from '../../../db/email-codes.js';
 import { enqueueMail } from '../../../db/mail-outbox.js';
-import { setSessionCodeSentAt } from '../../../db/sessions.js';
+import { claimCodeSend } from '../../../db/sessions.js';
 import { checkbox, field, formSchema } from '../../../http/form-schema.js';
 import { maskEmail } from '../../../lib/mask-email.js';
 import { rememberDeviceField } from '../../../views/code-entry.js';
@@ -81,13 +82,20 @@ ${signInFooter(reply.csrfToken())}`,
     const codes = await ctx.limits.code.status(accountKey(user.id));
     if (!codes.ok) return reply.flash('error', CODES_LOCKED(codes.retryAfterMs)).redirect(path);
     const { code, hash } = emailCodes.generate();
-    await ctx.db.transaction().execute(async (trx) => {
+    const sent = await ctx.db.transaction().execute(async (trx): Promise<true | 'too-soon' | { limitedForMs: number }> => {
+      // One conditional UPDATE claims the send: of two requests at once, only one mails a code.
+      if (!(await claimCodeSend(trx, session.id, now, CODE_RESEND_INTERVAL_MS, 'email'))) return 'too-soon';
+      // Per account, whatever the pending sign-in: signing in again (the password is known) buys no more mails.
+      const mails = await ctx.limits.emailCodeMailTo(user.id);
+      if (!mails.ok) return { limitedForMs: mails.retryAfterMs };
       // Only the newest code works: a new one replaces the one before.
       await replaceEmailCode(trx, { sessionId: session.id, userId: user.id, codeHash: hash, now, expiresAt: now + EMAIL_CODE_LIFETIME_MS });
       const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
       await enqueueMail(trx, emailSignInCodeMail({ to: user.email, firstName: user.first_name, code, at: now, wasntMeLink: wasntMe }), now);
-      await setSessionCodeSentAt(trx, session.id, now, 'email');
+      return true;
     });
+    if (sent === 'too-soon') return reply.flash('error', resendTooSoonMessage(now, now) ?? '').redirect(path);
+    if (sent !== true) return reply.flash('error', TOO_MANY_EMAIL_CODES(sent.limitedForMs)).redirect(path);
     ctx.mail.kick();
     return reply.flash('info', EMAIL_CODE_SENT).redirect(path);
   });

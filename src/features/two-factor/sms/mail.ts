@@ -41,3 +41,19 @@ export function twoFactorDisabledMail(user: Pick<User, 'email' | 'first_name'>, 
     action: notWasntMe(wasntMeUrl),
   });
 }
+
+export function backupPhoneChangedMail(user: Pick<User, 'email' | 'first_name'>, phone: string | null, at: number, wasntMeUrl: string) {
+  const heading = phone ? 'A backup phone was added' : 'Your backup phone was removed';
+  return renderMail({
+    to: user.email,
+    subject: `Gatehouse security notice: ${heading.toLowerCase()}`,
+    heading,
+    firstName: user.first_name,
+    paragraphs: [
+      phone
+        ? `On ${exactUtc(at)}, ${maskPhone(phone)} was added to your Gatehouse account as a backup phone: sign-in codes can be sent there too.`
+        : `On ${exactUtc(at)}, the backup phone was removed from your Gatehouse account. Sign-in codes go only to your main phone.`,
+    ],
+    action: notWasntMe(wasntMeUrl),
+  });
+}

@@ -32,11 +32,12 @@ import {
   setEnrollmentCodeSentAt,
   startEnrollment,
 } from '../../../db/phone-enrollments.js';
-import { disableTwoFactor, enableTwoFactor } from '../../../db/users.js';
+import { disableTwoFactor, enableTwoFactor, setBackupPhone } from '../../../db/users.js';
+import { requireRecentAuthentication } from '../../../auth/step-up.js';
 import { field, formSchema } from '../../../http/form-schema.js';
 import { codeEntry } from '../../../views/code-entry.js';
 import { html } from '../../../views/html.js';
-import { phoneChangedMail, twoFactorDisabledMail, twoFactorEnabledMail } from './mail.js';
+import { backupPhoneChangedMail, phoneChangedMail, twoFactorDisabledMail, twoFactorEnabledMail } from './mail.js';
 import { disablePage, enablePage } from './views.js';
 import { phoneNumbers } from '../../../lib/phone-numbers.js';
 import { recoveryCodesPage } from '../../../views/recovery-codes.js';
@@ -49,7 +50,10 @@ import { wasntMeLink } from '../../../auth/wasnt-me.js';
 
 const CONFIRM_PATH = '/two-factor/sms/confirm';
 
-const EnableForm = formSchema({ phone: field(100), password: field(4096).optional(), channel: z.enum(['sms', 'call']).default('sms') });
+const EnableForm = formSchema({ phone: field(100), password: field(4096).optional(), channel: z.enum(['sms', 'call']).default('sms'), kind: z.enum(['main', 'backup']).default('main') });
+const EnableQuery = z.object({ backup: z.string().max(10).optional() });
+const EmptyForm = formSchema({});
+const NEEDS_MAIN_PHONE = 'A backup phone comes with text-message codes: turn those on first.';
 const CodeForm = formSchema({ code: field(100) });
 const ResendForm = formSchema({ channel: z.enum(['sms', 'call']) });
 const DisableForm = formSchema({ password: field(4096) });
@@ -73,18 +77,22 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
   };
   const profilePath = (username: string) => `/user/${encodeURIComponent(username)}`;
 
-  app.get('/two-factor/sms/enable', { preHandler: requireUser }, async (request, reply) => {
+  app.get<{ Querystring: z.infer<typeof EnableQuery> }>('/two-factor/sms/enable', { preHandler: requireUser, schema: { querystring: EnableQuery } }, async (request, reply) => {
     const changing = Boolean(request.user!.two_factor_enabled);
-    return reply.page('Two-factor authentication', enablePage({ csrfToken: reply.csrfToken(), phone: '', errors: {}, changing }), phoneAssets);
+    const backup = request.query.backup !== undefined;
+    if (backup && !changing) return reply.flash('error', NEEDS_MAIN_PHONE).redirect('/security');
+    return reply.page(backup ? 'Add a backup phone' : 'Two-factor authentication', enablePage({ csrfToken: reply.csrfToken(), phone: '', errors: {}, changing, backup }), phoneAssets);
   });
 
   app.post<{ Body: z.infer<typeof EnableForm> }>('/two-factor/sms/enable', { preHandler: requireUser, schema: { body: EnableForm } }, async (request, reply) => {
     const user = request.user!;
     const changing = Boolean(user.two_factor_enabled);
+    const backup = request.body.kind === 'backup';
+    if (backup && !changing) return reply.flash('error', NEEDS_MAIN_PHONE).redirect('/security');
     const showErrors = (errors: { phone?: string; password?: string }, offerCall = false) =>
       reply.page(
-        'Two-factor authentication',
-        enablePage({ csrfToken: reply.csrfToken(), phone: request.body.phone, errors, offerCall, changing }),
+        backup ? 'Add a backup phone' : 'Two-factor authentication',
+        enablePage({ csrfToken: reply.csrfToken(), phone: request.body.phone, errors, offerCall, changing, backup }),
         { status: 422, ...phoneAssets },
       );
 
@@ -95,6 +103,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     const phone = parsePhone(request.body.phone);
     if (!phone) return showErrors({ phone: START_FAILURE_MESSAGES.invalid_number });
     if (changing && phone === user.phone) return showErrors({ phone: 'That is already your two-factor phone.' });
+    if (backup && phone === user.backup_phone) return showErrors({ phone: 'That is already your backup phone.' });
     // The 30-second rule holds here too, or re-posting this form would send codes without limit.
     const tooSoon = resendTooSoonMessage((await enrollmentOf(user.id))?.code_sent_at ?? null, ctx.clock.now());
     if (tooSoon) return showErrors({ phone: tooSoon });
@@ -103,7 +112,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     const sent = await sendCode(ctx, phone, channel, { userId: user.id, ip: request.ip });
     if (!sent.ok) return showErrors({ phone: sent.message }, sent.reason === 'landline');
     const now = ctx.clock.now();
-    await startEnrollment(ctx.db, user.id, phone, now, now);
+    await startEnrollment(ctx.db, user.id, phone, now, now, request.body.kind);
     return reply.redirect(CONFIRM_PATH);
   });
 
@@ -114,7 +123,9 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       'Confirm your phone',
       codeEntry({
         heading: 'Confirm your phone',
-        intro: `We sent a 6-digit code to ${maskPhone(enrollment.phone)}. Type it here to ${request.user!.two_factor_enabled ? 'use this phone for sign-in codes' : 'turn on two-factor authentication'}.`,
+        intro: `We sent a 6-digit code to ${maskPhone(enrollment.phone)}. Type it here to ${
+          enrollment.kind === 'backup' ? 'use it as your backup phone' : request.user!.two_factor_enabled ? 'use this phone for sign-in codes' : 'turn on two-factor authentication'
+        }.`,
         csrfToken: reply.csrfToken(),
         action: CONFIRM_PATH,
         resendAction: '/two-factor/sms/resend',
@@ -141,6 +152,19 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     if (result.ok) await ctx.limits.code.succeed(lockKey);
     else if (result.reason === 'unavailable') await ctx.limits.code.release(lockKey);
     else await ctx.limits.code.fail(lockKey);
+    if (result.ok && enrollment.kind === 'backup') {
+      const now = ctx.clock.now();
+      const saved = await ctx.db.transaction().execute(async (trx) => {
+        // Only next to SMS codes on a main phone (they may have been turned off meanwhile).
+        if (!(await finishEnrollment(trx, user.id, enrollment.phone)) || !(await setBackupPhone(trx, user.id, enrollment.phone))) return false;
+        await logSecurityEvent(ctx, request, user.id, 'backup_phone_added', trx);
+        await enqueueMail(trx, backupPhoneChangedMail(user, enrollment.phone, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
+        return true;
+      });
+      if (!saved) return reply.flash('error', NEEDS_MAIN_PHONE).redirect('/security');
+      ctx.mail.kick();
+      return reply.flash('success', 'Your backup phone is added. Sign-in can send codes there if your main phone is lost.').redirect('/security');
+    }
     if (result.ok) {
       const changing = Boolean(user.two_factor_enabled);
       const now = ctx.clock.now();
@@ -150,6 +174,8 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       const saved = await ctx.db.transaction().execute(async (trx) => {
         if (!(await finishEnrollment(trx, user.id, enrollment.phone))) return false;
         await enableTwoFactor(trx, user.id, enrollment.phone);
+        // The backup number became the main one: it is no longer a second number.
+        if (user.backup_phone === enrollment.phone) await setBackupPhone(trx, user.id, null);
         await logSecurityEvent(ctx, request, user.id, 'sms_enabled', trx);
         // A new phone: browsers remembered after codes to the old one must ask again.
         if (changing) await deleteTrustedDevicesOfUser(trx, user.id);
@@ -191,6 +217,24 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     await setEnrollmentCodeSentAt(ctx.db, user.id, ctx.clock.now());
     return reply.flash('info', codeSentMessage(request.body.channel)).redirect(CONFIRM_PATH);
   });
+
+  app.post<{ Body: z.infer<typeof EmptyForm> }>(
+    '/two-factor/sms/backup/remove',
+    { preHandler: [requireUser, requireRecentAuthentication(ctx.clock, '/security')], schema: { body: EmptyForm } },
+    async (request, reply) => {
+      const user = request.user!;
+      const now = ctx.clock.now();
+      await ctx.db.transaction().execute(async (trx) => {
+        if (!(await setBackupPhone(trx, user.id, null))) return;
+        await logSecurityEvent(ctx, request, user.id, 'backup_phone_removed', trx);
+        // Browsers remembered while codes could go to that number must ask again.
+        await deleteTrustedDevicesOfUser(trx, user.id);
+        await enqueueMail(trx, backupPhoneChangedMail(user, null, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
+      });
+      ctx.mail.kick();
+      return reply.flash('success', 'The backup phone was removed.').redirect('/security');
+    },
+  );
 
   app.get('/two-factor/disable', { preHandler: requireUser }, async (request, reply) => {
     if (!request.user!.two_factor_enabled) return reply.redirect(profilePath(request.user!.username));

@@ -8,19 +8,24 @@ export interface EnablePageProps {
   offerCall?: boolean;
   /** Two-factor is already on: this replaces the phone. Either way the password is asked for. */
   changing: boolean;
+  /** This adds a backup phone instead (two-factor is on). */
+  backup?: boolean;
 }
 
 export function enablePage(p: EnablePageProps): SafeHtml {
-  return html`<h1>${p.changing ? 'Change your two-factor phone' : 'Turn on two-factor authentication'}</h1>
-<p>${p.changing
-    ? 'Sign-in codes will go to the new number once you type the code we send to it.'
-    : 'Each time you sign in, after your password we will send a 6-digit code to your phone. Someone who learns your password still cannot get in.'}</p>
+  return html`<h1>${p.backup ? 'Add a backup phone' : p.changing ? 'Change your two-factor phone' : 'Turn on two-factor authentication'}</h1>
+<p>${p.backup
+    ? 'If your main phone is lost or out of signal, sign-in can send the code to this number instead. It works once you type the code we send to it.'
+    : p.changing
+      ? 'Sign-in codes will go to the new number once you type the code we send to it.'
+      : 'Each time you sign in, after your password we will send a 6-digit code to your phone. Someone who learns your password still cannot get in.'}</p>
 ${errorSummary(p.errors)}
 <form method="post" action="/two-factor/sms/enable" class="form" novalidate>
   ${csrfField(p.csrfToken)}
+  ${p.backup ? html`<input type="hidden" name="kind" value="backup">` : ''}
   ${input({
     name: 'phone',
-    label: p.changing ? 'New mobile phone number' : 'Mobile phone number',
+    label: p.backup ? 'Backup phone number' : p.changing ? 'New mobile phone number' : 'Mobile phone number',
     type: 'tel',
     value: p.phone,
     autocomplete: 'tel',
@@ -34,7 +39,7 @@ ${errorSummary(p.errors)}
   <button type="submit" name="channel" value="sms" class="button primary">Text me a code</button>
   ${p.offerCall ? html`<button type="submit" name="channel" value="call" class="button">Call me instead</button>` : ''}
 </form>
-<p><a href="/">${p.changing ? 'Keep my current phone' : 'Not now'}</a></p>`;
+<p><a href="${p.backup ? '/security' : '/'}">${p.backup ? 'Not now' : p.changing ? 'Keep my current phone' : 'Not now'}</a></p>`;
 }
 
 export function disablePage(p: { csrfToken: string; error?: string }): SafeHtml {

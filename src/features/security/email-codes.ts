@@ -1,0 +1,62 @@
+/**
+ * Email codes, the fallback factor (src/auth/email-codes.ts), on the security
+ * page: turned on or off after step-up, only next to a real second factor;
+ * each change mails the owner with "This wasn't me".
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { z } from 'zod';
+import { logSecurityEvent } from '../../auth/events.js';
+import { factorsOf, hasSecondFactor } from '../../auth/factors.js';
+import { requireUser } from '../../auth/guards.js';
+import { requireRecentAuthentication } from '../../auth/step-up.js';
+import type { AppContext } from '../../context.js';
+import { setEmailCodesEnabled } from '../../db/email-codes.js';
+import { lockUserRow } from '../../db/users.js';
+import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
+import { formSchema } from '../../http/form-schema.js';
+import { noticeOfFactorChange } from './notices.js';
+
+const SECURITY_PATH = '/security';
+const EmptyForm = formSchema({});
+
+export const EMAIL_CODE_MESSAGES = {
+  on: 'Email codes are on. When you cannot use your other factors, "Try another way" at sign-in can email you a code.',
+  off: 'Email codes are off.',
+  needsFactor: 'Email codes are a fallback: set up a passkey, an authenticator app or text-message codes first.',
+} as const;
+
+export const emailCodeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const stepUp = requireRecentAuthentication(ctx.clock, SECURITY_PATH);
+
+  app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/email-codes/enable', { preHandler: [requireUser, stepUp], schema: { body: EmptyForm } }, async (request, reply) => {
+    const user = request.user!;
+    const now = ctx.clock.now();
+    const turnedOn = await ctx.db.transaction().execute(async (trx) => {
+      // Never the only factor: the mailbox already resets the password, so it would then be the only key.
+      // Checked under the user's row lock, so a factor removed at the same moment is seen.
+      await lockUserRow(trx, user.id);
+      if (!hasSecondFactor(await factorsOf(trx, user))) return false;
+      if (!(await setEmailCodesEnabled(trx, user.id, true))) return true;
+      await logSecurityEvent(ctx, request, user.id, 'email_codes_enabled', trx);
+      await noticeOfFactorChange(ctx, trx, user, 'Email codes were turned on', now);
+      return true;
+    });
+    if (!turnedOn) return reply.flash('error', EMAIL_CODE_MESSAGES.needsFactor).redirect(SECURITY_PATH);
+    ctx.mail.kick();
+    return reply.flash('success', EMAIL_CODE_MESSAGES.on).redirect(SECURITY_PATH);
+  });
+
+  app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/email-codes/disable', { preHandler: [requireUser, stepUp], schema: { body: EmptyForm } }, async (request, reply) => {
+    const user = request.user!;
+    const now = ctx.clock.now();
+    await ctx.db.transaction().execute(async (trx) => {
+      if (!(await setEmailCodesEnabled(trx, user.id, false))) return;
+      await logSecurityEvent(ctx, request, user.id, 'email_codes_disabled', trx);
+      // A browser remembered after an email code must not keep skipping the factor.
+      await deleteTrustedDevicesOfUser(trx, user.id);
+      await noticeOfFactorChange(ctx, trx, user, 'Email codes were turned off', now);
+    });
+    ctx.mail.kick();
+    return reply.flash('success', EMAIL_CODE_MESSAGES.off).redirect(SECURITY_PATH);
+  });
+};
