@@ -12,12 +12,12 @@
  * violations.
  */
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hours, ManualClock, seconds } from '../../src/lib/duration.js';
 import { exactUtc } from '../../src/lib/relative-time.js';
-import { createUser, DEFAULT_TEST_PASSWORD } from '../support/app.js';
-import { newJourneyContext, readLatestEmailLink, startAppAndBrowser, type ListeningApp, type PageProblems } from '../support/browser.js';
+import { createUser } from '../support/app.js';
+import { newJourneyContext, readLatestEmailLink, startAppAndBrowser, type ListeningApp, type PageProblems, headingOf, pathOf, signInWithPassword, submit } from '../support/browser.js';
 import { totpCode } from '../support/totp.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
@@ -36,35 +36,18 @@ async function newVisitor(): Promise<Page> {
   return journey.context.newPage();
 }
 
-const url = (path: string) => `${server.baseUrl}${path}`;
-const pathOf = (page: Page) => new URL(page.url()).pathname;
-const heading = (page: Page) => page.locator('h1').innerText();
-
-async function submit(page: Page, button: Locator): Promise<void> {
-  const committed = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() });
-  await button.click();
-  await committed;
-  await page.waitForLoadState('load');
-}
-
-async function signInWithPassword(page: Page, username: string): Promise<void> {
-  await page.goto(url('/login'));
-  await page.getByLabel('Username or email').fill(username);
-  await page.getByLabel('Password').fill(DEFAULT_TEST_PASSWORD);
-  await submit(page, page.getByRole('button', { name: 'Sign in' }));
-}
 
 /** Sets up an authenticator app from the security page, with a code computed at the app's clock; returns the key. */
 async function setUpAuthenticator(page: Page): Promise<string> {
-  await page.goto(url('/security'));
+  await page.goto('/security');
   await page.getByRole('link', { name: 'Set up an authenticator app' }).click();
-  await page.waitForURL(url('/two-factor/app/enable'));
+  await page.waitForURL('/two-factor/app/enable');
   const key = (await page.locator('code.secret-key').innerText()).replace(/\s/g, '');
   await page.getByLabel('Verification code').fill(totpCode(key, clock.now()));
   await submit(page, page.getByRole('button', { name: 'Turn on' }));
-  expect(await heading(page)).toBe('Your recovery codes');
+  expect(await headingOf(page)).toBe('Your recovery codes');
   await page.getByRole('link', { name: 'I have saved them' }).click();
-  await page.waitForURL(url('/security'));
+  await page.waitForURL('/security');
   return key;
 }
 
@@ -97,25 +80,25 @@ describe('Hedy recovers her account after losing her phone', () => {
     await signInWithPassword(page, hedy.username);
     expect(pathOf(page)).toBe('/login/two-factor/app');
     await page.getByRole('link', { name: "Can't use any of these? Recover your account" }).click();
-    await page.waitForURL(url('/login/recover'));
-    expect(await heading(page)).toBe('Recover your account');
+    await page.waitForURL('/login/recover');
+    expect(await headingOf(page)).toBe('Recover your account');
     expect(await page.locator('main').innerText()).toContain('wait of 48 hours');
     await page.screenshot({ path: `${SCREENSHOTS}23-account-recovery.png`, fullPage: true });
     await submit(page, page.getByRole('button', { name: 'Email me a recovery link' }));
-    expect(await heading(page)).toBe('Check your email');
+    expect(await headingOf(page)).toBe('Check your email');
 
     // The mail, read in the dev outbox; its HTML button and its text link agree.
     const mailed = await readLatestEmailLink(contexts[1]!, server.baseUrl, hedy.email, 'Start the account recovery');
     expect(mailed.htmlHref).toBe(mailed.url);
     await page.goto(mailed.url);
-    expect(await heading(page)).toBe('Start the account recovery?');
+    expect(await headingOf(page)).toBe('Start the account recovery?');
     const startedAt = clock.now();
     await submit(page, page.getByRole('button', { name: 'Start the recovery' }));
-    expect(await heading(page)).toBe('Account recovery started');
+    expect(await headingOf(page)).toBe('Account recovery started');
     expect(await page.locator('main').innerText()).toContain(exactUtc(startedAt + hours(48)));
 
     // The laptop, still signed in, warns of it and offers to cancel.
-    await laptop.goto(url('/security'));
+    await laptop.goto('/security');
     const warning = laptop.locator('.recovery-notice');
     expect(await warning.innerText()).toContain(`Account recovery in progress: your second factors will be removed on ${exactUtc(startedAt + hours(48))}.`);
     await warning.getByRole('button', { name: 'Cancel the recovery' }).waitFor();
@@ -135,12 +118,12 @@ describe('Hedy recovers her account after losing her phone', () => {
     const main = await page.locator('main').innerText();
     expect(main).toContain('Your account was recovered: its second factors were removed.');
     expect(main).toContain('Account recovery completed: second factors removed');
-    await page.goto(url('/profile/edit'));
+    await page.goto('/profile/edit');
     expect(pathOf(page)).toBe('/security');
 
     const newKey = await setUpAuthenticator(page);
     expect(newKey).not.toBe(oldKey);
-    await page.goto(url('/profile/edit'));
+    await page.goto('/profile/edit');
     expect(pathOf(page)).toBe('/profile/edit');
 
     for (const seen of problems) expect(seen.list, 'console errors, page errors or CSP violations').toEqual([]);

@@ -10,10 +10,10 @@
  * violations (the QR code is inline SVG drawn by the server).
  */
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newJourneyContext, startAppAndBrowser, type ListeningApp, type PageProblems } from '../support/browser.js';
-import { createUser, DEFAULT_TEST_PASSWORD } from '../support/app.js';
+import { newJourneyContext, startAppAndBrowser, type ListeningApp, type PageProblems, headingOf, pathOf, signInWithPassword, signOut, submit } from '../support/browser.js';
+import { createUser } from '../support/app.js';
 import { totpCode } from '../support/totp.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
@@ -24,28 +24,6 @@ let context: BrowserContext;
 let problems: PageProblems;
 let page: Page;
 
-const url = (path: string) => `${server.baseUrl}${path}`;
-const pathOf = () => new URL(page.url()).pathname;
-const heading = () => page.locator('h1').innerText();
-
-async function submit(button: Locator): Promise<void> {
-  const committed = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() });
-  await button.click();
-  await committed;
-  await page.waitForLoadState('load');
-}
-
-async function signInWithPassword(username: string): Promise<void> {
-  await page.goto(url('/login'));
-  await page.getByLabel('Username or email').fill(username);
-  await page.getByLabel('Password').fill(DEFAULT_TEST_PASSWORD);
-  await submit(page.getByRole('button', { name: 'Sign in' }));
-}
-
-async function signOut(): Promise<void> {
-  await submit(page.locator('.site-header').getByRole('button', { name: 'Sign out' }));
-  expect(pathOf()).toBe('/login');
-}
 
 /** Waits until the next 30-second step starts, so the code typed next has not been used. */
 async function nextTimeStep(): Promise<void> {
@@ -72,60 +50,60 @@ afterAll(async () => {
 describe('Grace and her authenticator app', () => {
   it('sets up the app, signs in with its code, and with a recovery code', async () => {
     const grace = await createUser(server.app, { username: 'grace' });
-    await signInWithPassword(grace.username);
+    await signInWithPassword(page, grace.username);
 
-    await page.goto(url('/security'));
+    await page.goto('/security');
     await page.getByRole('link', { name: 'Set up an authenticator app' }).click();
-    await page.waitForURL(url('/two-factor/app/enable'));
-    expect(await heading()).toBe('Set up an authenticator app');
+    await page.waitForURL('/two-factor/app/enable');
+    expect(await headingOf(page)).toBe('Set up an authenticator app');
     await page.getByRole('img', { name: /QR code/ }).locator('svg').waitFor();
     const key = (await page.locator('code.secret-key').innerText()).replace(/\s/g, '');
     await page.screenshot({ path: `${SCREENSHOTS}20-authenticator-setup.png`, fullPage: true });
 
     await page.getByLabel('Verification code').fill(totpCode(key, Date.now()));
-    await submit(page.getByRole('button', { name: 'Turn on' }));
-    expect(await heading()).toBe('Your recovery codes');
+    await submit(page, page.getByRole('button', { name: 'Turn on' }));
+    expect(await headingOf(page)).toBe('Your recovery codes');
     const recoveryCodes = await page.locator('.recovery-codes code').allInnerTexts();
     expect(recoveryCodes).toHaveLength(10);
     await page.getByRole('link', { name: 'I have saved them' }).click();
-    await page.waitForURL(url('/security'));
+    await page.waitForURL('/security');
     expect(await page.locator('main').innerText()).toContain('Authenticator app added');
-    await signOut();
+    await signOut(page);
 
     // The code used to set the app up is spent: wait for the next one, as a person would.
     await nextTimeStep();
-    await signInWithPassword(grace.username);
-    expect(pathOf()).toBe('/login/two-factor/app');
-    expect(await heading()).toBe('Enter the code from your authenticator app');
+    await signInWithPassword(page, grace.username);
+    expect(pathOf(page)).toBe('/login/two-factor/app');
+    expect(await headingOf(page)).toBe('Enter the code from your authenticator app');
     await page.screenshot({ path: `${SCREENSHOTS}21-authenticator-sign-in.png`, fullPage: true });
     await page.getByLabel('Verification code').fill('000000');
-    await submit(page.getByRole('button', { name: 'Verify' }));
+    await submit(page, page.getByRole('button', { name: 'Verify' }));
     expect(await page.locator('#f-code-error').innerText()).toContain('That code is not right');
     await page.getByLabel('Verification code').fill(totpCode(key, Date.now()));
     await page.getByLabel('Remember this device for 30 days').check();
-    await submit(page.getByRole('button', { name: 'Verify' }));
-    expect(pathOf()).toBe('/');
-    await signOut();
+    await submit(page, page.getByRole('button', { name: 'Verify' }));
+    expect(pathOf(page)).toBe('/');
+    await signOut(page);
 
     // This browser is remembered: the password alone signs in.
-    await signInWithPassword(grace.username);
-    expect(pathOf()).toBe('/');
-    await page.goto(url('/security'));
+    await signInWithPassword(page, grace.username);
+    expect(pathOf(page)).toBe('/');
+    await page.goto('/security');
     expect(await page.locator('main').innerText()).toContain('Remembered devices');
     await page.screenshot({ path: `${SCREENSHOTS}22-security-devices.png`, fullPage: true });
-    await submit(page.getByRole('button', { name: 'Forget all devices' }));
+    await submit(page, page.getByRole('button', { name: 'Forget all devices' }));
     expect(await page.locator('.flash').innerText()).toBe('Every remembered device will ask for a code at its next sign-in.');
-    await signOut();
+    await signOut(page);
 
     // Forgotten: the code is asked again; this time Grace uses a recovery code instead.
-    await signInWithPassword(grace.username);
-    expect(pathOf()).toBe('/login/two-factor/app');
+    await signInWithPassword(page, grace.username);
+    expect(pathOf(page)).toBe('/login/two-factor/app');
     await page.getByRole('link', { name: 'Use a recovery code' }).click();
-    await page.waitForURL(url('/login/two-factor/recovery'));
+    await page.waitForURL('/login/two-factor/recovery');
     await page.getByLabel('Recovery code').fill(recoveryCodes[0]!.toLowerCase());
-    await submit(page.getByRole('button', { name: 'Sign in' }));
-    expect(pathOf()).toBe('/');
-    await page.goto(url('/security'));
+    await submit(page, page.getByRole('button', { name: 'Sign in' }));
+    expect(pathOf(page)).toBe('/');
+    await page.goto('/security');
     expect(await page.locator('main').innerText()).toContain('You have 9 unused recovery codes');
     expect(await page.locator('main').innerText()).toContain('Signed in with a recovery code');
 

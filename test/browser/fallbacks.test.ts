@@ -7,13 +7,13 @@
  * development outbox, as a phone or mailbox would receive them.
  */
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { findUserById } from '../../src/db/users.js';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { createUser, DEFAULT_TEST_PASSWORD, latestDevCode } from '../support/app.js';
-import { newJourneyContext, startAppAndBrowser, type ListeningApp, type PageProblems } from '../support/browser.js';
+import { newJourneyContext, startAppAndBrowser, type ListeningApp, type PageProblems, headingOf, pathOf, signInWithPassword, signOut, submit } from '../support/browser.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const clock = new ManualClock(Date.UTC(2026, 10, 26, 18, 0, 0));
@@ -26,28 +26,6 @@ let context: BrowserContext;
 let problems: PageProblems;
 let page: Page;
 
-const url = (path: string) => `${server.baseUrl}${path}`;
-const pathOf = () => new URL(page.url()).pathname;
-const heading = () => page.locator('h1').innerText();
-
-async function submit(button: Locator): Promise<void> {
-  const committed = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() });
-  await button.click();
-  await committed;
-  await page.waitForLoadState('load');
-}
-
-async function signInWithPassword(username: string): Promise<void> {
-  await page.goto(url('/login'));
-  await page.getByLabel('Username or email').fill(username);
-  await page.getByLabel('Password').fill(DEFAULT_TEST_PASSWORD);
-  await submit(page.getByRole('button', { name: 'Sign in' }));
-}
-
-async function signOut(): Promise<void> {
-  await submit(page.locator('.site-header').getByRole('button', { name: 'Sign out' }));
-  expect(pathOf()).toBe('/login');
-}
 
 /** The newest sign-in code mailed to `email`, once the outbox worker has delivered it. */
 async function mailedCode(email: string): Promise<string> {
@@ -78,61 +56,61 @@ afterAll(async () => {
 describe('Grace and her fallbacks', () => {
   it('adds a backup phone and email codes, and signs in with each', async () => {
     const grace = await createUser(server.app, { username: 'grace', phone: MAIN_PHONE });
-    await signInWithPassword(grace.username);
-    expect(pathOf()).toBe('/login/two-factor');
+    await signInWithPassword(page, grace.username);
+    expect(pathOf(page)).toBe('/login/two-factor');
     await page.getByLabel('Verification code').fill(await latestDevCode(server.app, MAIN_PHONE));
-    await submit(page.getByRole('button', { name: 'Verify' }));
-    expect(pathOf()).toBe('/');
+    await submit(page, page.getByRole('button', { name: 'Verify' }));
+    expect(pathOf(page)).toBe('/');
 
     // A backup phone: the password, then the code sent to it.
-    await page.goto(url('/security'));
+    await page.goto('/security');
     await page.getByRole('link', { name: 'Add a backup phone' }).click();
-    await page.waitForURL(url('/two-factor/sms/enable?backup=1'));
-    expect(await heading()).toBe('Add a backup phone');
+    await page.waitForURL('/two-factor/sms/enable?backup=1');
+    expect(await headingOf(page)).toBe('Add a backup phone');
     await page.getByLabel('Backup phone number').fill(BACKUP_PHONE);
     await page.getByLabel('Current password').fill(DEFAULT_TEST_PASSWORD);
     clock.advance(seconds(31));
-    await submit(page.getByRole('button', { name: 'Text me a code' }));
-    expect(pathOf()).toBe('/two-factor/sms/confirm');
+    await submit(page, page.getByRole('button', { name: 'Text me a code' }));
+    expect(pathOf(page)).toBe('/two-factor/sms/confirm');
     await page.getByLabel('Verification code').fill(await latestDevCode(server.app, BACKUP_PHONE));
-    await submit(page.getByRole('button', { name: 'Verify' }));
-    expect(pathOf()).toBe('/security');
+    await submit(page, page.getByRole('button', { name: 'Verify' }));
+    expect(pathOf(page)).toBe('/security');
     expect(await page.locator('.flash').innerText()).toContain('Your backup phone is added');
 
     // Codes by email, as a fallback.
-    await submit(page.getByRole('button', { name: 'Turn on email codes' }));
+    await submit(page, page.getByRole('button', { name: 'Turn on email codes' }));
     expect(await page.locator('.flash').innerText()).toContain('Email codes are on');
     expect((await findUserById(server.app.ctx.db, grace.id))?.backup_phone).toBe(BACKUP_PHONE);
-    await signOut();
+    await signOut(page);
 
     // The main phone is out of reach: a code to the backup phone instead.
     clock.advance(minutes(1));
-    await signInWithPassword(grace.username);
-    expect(pathOf()).toBe('/login/two-factor');
+    await signInWithPassword(page, grace.username);
+    expect(pathOf(page)).toBe('/login/two-factor');
     clock.advance(seconds(31)); // the wait after the code the main phone got
     await page.getByRole('link', { name: 'Get a code on your backup phone' }).click();
-    await page.waitForURL(url('/login/two-factor/backup-phone'));
+    await page.waitForURL('/login/two-factor/backup-phone');
     await page.screenshot({ path: `${SCREENSHOTS}33-backup-phone-sign-in.png`, fullPage: true });
-    await submit(page.getByRole('button', { name: 'Text me a code' }));
-    expect(pathOf()).toBe('/login/two-factor');
+    await submit(page, page.getByRole('button', { name: 'Text me a code' }));
+    expect(pathOf(page)).toBe('/login/two-factor');
     expect(await page.locator('main').innerText()).toContain('We sent a 6-digit code to your backup phone');
     await page.getByLabel('Verification code').fill(await latestDevCode(server.app, BACKUP_PHONE));
-    await submit(page.getByRole('button', { name: 'Verify' }));
-    expect(pathOf()).toBe('/');
-    await signOut();
+    await submit(page, page.getByRole('button', { name: 'Verify' }));
+    expect(pathOf(page)).toBe('/');
+    await signOut(page);
 
     // No phone at all: a code by email.
     clock.advance(minutes(1));
-    await signInWithPassword(grace.username);
+    await signInWithPassword(page, grace.username);
     clock.advance(seconds(31));
     await page.getByRole('link', { name: 'Get a code by email' }).click();
-    await page.waitForURL(url('/login/two-factor/email'));
-    await submit(page.getByRole('button', { name: 'Email me a code' }));
+    await page.waitForURL('/login/two-factor/email');
+    await submit(page, page.getByRole('button', { name: 'Email me a code' }));
     await page.getByLabel('Verification code').fill(await mailedCode(grace.email));
     await page.screenshot({ path: `${SCREENSHOTS}34-email-code-sign-in.png`, fullPage: true });
-    await submit(page.getByRole('button', { name: 'Verify' }));
-    expect(pathOf()).toBe('/');
-    await page.goto(url('/security'));
+    await submit(page, page.getByRole('button', { name: 'Verify' }));
+    expect(pathOf(page)).toBe('/');
+    await page.goto('/security');
     expect(await page.locator('main').innerText()).toContain('Signed in with a code sent by email');
 
     expect(problems.list, 'console errors, page errors or CSP violations').toEqual([]);

@@ -10,11 +10,11 @@
  * console errors, uncaught exceptions or CSP violations.
  */
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, CDPSession, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passkeysOfUser } from '../../src/db/passkeys.js';
 import { createUser, DEFAULT_TEST_PASSWORD } from '../support/app.js';
-import { newJourneyContext, startAppAndBrowser, type ListeningApp, type PageProblems } from '../support/browser.js';
+import { newJourneyContext, startAppAndBrowser, type ListeningApp, type PageProblems, headingOf, pathOf, signOut, submit } from '../support/browser.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
@@ -26,21 +26,6 @@ let page: Page;
 let cdp: CDPSession;
 let authenticatorId: string;
 
-const url = (path: string) => `${server.baseUrl}${path}`;
-const pathOf = () => new URL(page.url()).pathname;
-const heading = () => page.locator('h1').innerText();
-
-async function submit(button: Locator): Promise<void> {
-  const committed = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() });
-  await button.click();
-  await committed;
-  await page.waitForLoadState('load');
-}
-
-async function signOut(): Promise<void> {
-  await submit(page.locator('.site-header').getByRole('button', { name: 'Sign out' }));
-  expect(pathOf()).toBe('/login');
-}
 
 beforeAll(async () => {
   const started = await startAppAndBrowser();
@@ -67,21 +52,21 @@ afterAll(async () => {
 describe('Ada and her passkey', () => {
   it('adds a passkey, signs in with it after her password and then without one, and removes it', async () => {
     const ada = await createUser(server.app, { username: 'ada' });
-    await page.goto(url('/login'));
+    await page.goto('/login');
     await page.getByLabel('Username or email').fill(ada.username);
     await page.getByLabel('Password').fill(DEFAULT_TEST_PASSWORD);
-    await submit(page.getByRole('button', { name: 'Sign in' }));
+    await submit(page, page.getByRole('button', { name: 'Sign in' }));
 
-    await page.goto(url('/security'));
+    await page.goto('/security');
     await page.getByRole('link', { name: 'Add a passkey' }).click();
-    await page.waitForURL(url('/security/passkeys/add'));
-    expect(await heading()).toBe('Add a passkey');
+    await page.waitForURL('/security/passkeys/add');
+    expect(await headingOf(page)).toBe('Add a passkey');
     await page.getByLabel('Name it').fill('This laptop');
     await page.screenshot({ path: `${SCREENSHOTS}30-passkey-add.png`, fullPage: true });
-    await submit(page.getByRole('button', { name: 'Create a passkey' }));
-    expect(await heading()).toBe('Your recovery codes');
+    await submit(page, page.getByRole('button', { name: 'Create a passkey' }));
+    expect(await headingOf(page)).toBe('Your recovery codes');
     await page.getByRole('link', { name: 'I have saved them' }).click();
-    await page.waitForURL(url('/security'));
+    await page.waitForURL('/security');
     expect(await page.locator('main').innerText()).toContain('This laptop');
 
     // The browser made a discoverable credential (a passkey), and the server stored the same id.
@@ -92,30 +77,30 @@ describe('Ada and her passkey', () => {
     // CDP reports ids in padded base64; WebAuthn JSON and our table use base64url.
     expect(Buffer.from(credentials[0]!.credentialId, 'base64').toString('base64url')).toBe(stored!.id);
     await page.screenshot({ path: `${SCREENSHOTS}32-security-passkeys.png`, fullPage: true });
-    await signOut();
+    await signOut(page);
 
     // Password, then the passkey as second factor.
     await page.getByLabel('Username or email').fill(ada.username);
     await page.getByLabel('Password').fill(DEFAULT_TEST_PASSWORD);
-    await submit(page.getByRole('button', { name: 'Sign in' }));
-    expect(pathOf()).toBe('/login/two-factor/passkey');
-    expect(await heading()).toBe('Use your passkey');
+    await submit(page, page.getByRole('button', { name: 'Sign in' }));
+    expect(pathOf(page)).toBe('/login/two-factor/passkey');
+    expect(await headingOf(page)).toBe('Use your passkey');
     await page.screenshot({ path: `${SCREENSHOTS}31-passkey-sign-in.png`, fullPage: true });
-    await submit(page.getByRole('button', { name: 'Use your passkey' }));
-    expect(pathOf()).toBe('/');
-    await signOut();
+    await submit(page, page.getByRole('button', { name: 'Use your passkey' }));
+    expect(pathOf(page)).toBe('/');
+    await signOut(page);
 
     // No username, no password: the passkey alone.
     await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
-    await page.waitForURL(url('/login/passkey'));
-    await submit(page.getByRole('button', { name: 'Sign in with a passkey' }));
-    expect(pathOf()).toBe('/');
-    await page.goto(url('/security'));
+    await page.waitForURL('/login/passkey');
+    await submit(page, page.getByRole('button', { name: 'Sign in with a passkey' }));
+    expect(pathOf(page)).toBe('/');
+    await page.goto('/security');
     expect(await page.locator('main').innerText()).toContain('Signed in with a passkey (no password)');
 
     // Removing it (the passkey sign-in was just now, so no password is asked again).
     await page.getByText('Rename or remove').click();
-    await submit(page.getByRole('button', { name: 'Remove This laptop' }));
+    await submit(page, page.getByRole('button', { name: 'Remove This laptop' }));
     expect(await page.locator('.flash').innerText()).toBe('The passkey was removed.');
     expect(await passkeysOfUser(server.app.ctx.db, ada.id)).toEqual([]);
 

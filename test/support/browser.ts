@@ -11,7 +11,7 @@
 import { createServer } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import type { BuildOptions } from '../../src/app.js';
-import { startTestApp, type TestApp } from './app.js';
+import { DEFAULT_TEST_PASSWORD, startTestApp, type TestApp } from './app.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -126,6 +126,8 @@ export interface JourneyContext {
 export async function newJourneyContext(browser: Browser, baseUrl: string, options: BrowserContextOptions = {}): Promise<JourneyContext> {
   const origin = new URL(baseUrl).origin;
   const context = await browser.newContext({
+    // Paths in page.goto() are the app's.
+    baseURL: baseUrl,
     viewport: DESKTOP_VIEWPORT,
     colorScheme: 'light',
     locale: 'en-US',
@@ -274,4 +276,38 @@ export async function readLatestEmailLink(
 export async function sessionCookie(context: BrowserContext, baseUrl: string) {
   const cookies = await context.cookies(baseUrl);
   return cookies.find((c) => c.name === 'gatehouse_session' || c.name === '__Host-gatehouse_session');
+}
+
+// ---- The steps every journey takes ----
+
+/** The path of the page's URL (without the query). */
+export function pathOf(page: Page): string {
+  return new URL(page.url()).pathname;
+}
+
+/** The page's h1: what a user reads first. */
+export function headingOf(page: Page): Promise<string> {
+  return page.locator('h1').innerText();
+}
+
+/** Submits a form by clicking its button and waits until the page that answers it (after any redirect) has loaded. */
+export async function submit(page: Page, button: Locator): Promise<void> {
+  const committed = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() });
+  await button.click();
+  await committed;
+  await page.waitForLoadState('load');
+}
+
+/** Signs in through the password form; the page is wherever the app sends the browser next. */
+export async function signInWithPassword(page: Page, username: string, password = DEFAULT_TEST_PASSWORD): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Username or email').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await submit(page, page.getByRole('button', { name: 'Sign in' }));
+}
+
+/** Signs out with the button in the site header; the app answers with the sign-in page. */
+export async function signOut(page: Page): Promise<void> {
+  await submit(page, page.locator('.site-header').getByRole('button', { name: 'Sign out' }));
+  if (pathOf(page) !== '/login') throw new Error(`signing out led to ${page.url()}, not /login`);
 }
