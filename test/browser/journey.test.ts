@@ -90,8 +90,8 @@ async function submit(button: Locator, p: Page = page): Promise<void> {
   await p.waitForLoadState('load');
 }
 
-function expectNoProblems(): void {
-  expect(problems.list, 'console errors, page errors or CSP violations').toEqual([]);
+async function expectNoProblems(): Promise<void> {
+  expect(await problems.checked(), 'console errors, page errors, CSP or accessibility violations').toEqual([]);
 }
 
 beforeAll(async () => {
@@ -348,7 +348,7 @@ describe('Ada in the browser', () => {
       expect(await heading()).toBe('Hi, Ada!');
     });
 
-    expectNoProblems();
+    await expectNoProblems();
   }, 90_000);
 
   it('shows a friendly page for an unknown address', async () => {
@@ -356,7 +356,7 @@ describe('Ada in the browser', () => {
     expect(response?.status()).toBe(404);
     expect(await heading()).toBe('Page not found');
     await screenshot('15-not-found');
-    expectNoProblems();
+    await expectNoProblems();
   }, 60_000);
 
   it('lays the sign-in page out for a phone', async () => {
@@ -368,7 +368,7 @@ describe('Ada in the browser', () => {
       // Nothing sticks out sideways at 375 px.
       expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE_VIEWPORT.width);
       await screenshot('17-login-phone', p);
-      expect(phone.problems.list).toEqual([]);
+      expect(await phone.problems.checked()).toEqual([]);
     } finally {
       await phone.context.close();
     }

@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import type { BuildOptions } from '../../src/app.js';
 import { DEFAULT_TEST_PASSWORD, startTestApp, type TestApp } from './app.js';
+import { accessibilityProblems, isGoneWhileChecking } from './axe.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -90,10 +91,12 @@ export async function startAppAndBrowser(
   };
 }
 
-/** Console errors, uncaught page errors and CSP violations seen in a browser context. */
+/** Console errors, uncaught page errors, CSP violations and accessibility violations seen in a browser context. */
 export interface PageProblems {
   /** One line per problem: `<kind> <page url>: <text>`. */
   readonly list: string[];
+  /** The list once the accessibility checks of the pages loaded so far have finished. */
+  checked(): Promise<string[]>;
   /** Requests to anything other than the app, which the context aborted. */
   readonly outsideRequests: string[];
   /** Forget what was seen so far. */
@@ -136,6 +139,7 @@ export async function newJourneyContext(browser: Browser, baseUrl: string, optio
   });
   const list: string[] = [];
   const outsideRequests: string[] = [];
+  const checks: Array<Promise<void>> = [];
   await context.route(
     (url) => url.origin !== origin,
     async (route) => {
@@ -155,12 +159,29 @@ export async function newJourneyContext(browser: Browser, baseUrl: string, optio
       list.push(`console ${page.url()}: ${text}`);
     });
     page.on('pageerror', (error) => list.push(`pageerror ${page.url()}: ${error.message}`));
+    // Every page of every journey gets the axe check (WCAG 2.2 AA; serious and critical fail the journey).
+    page.on('load', () => {
+      // A mail's HTML is shown in a sandbox without scripts (it is a mail, not a page of the app): nothing can run there.
+      if (!page.url().startsWith(origin) || /\/dev\/outbox\/\d+\/html$/.test(new URL(page.url()).pathname)) return;
+      checks.push(
+        accessibilityProblems(page).then(
+          (found) => void list.push(...found),
+          (error: unknown) => {
+            if (!isGoneWhileChecking(error)) list.push(`axe ${page.url()}: the check failed: ${String(error)}`);
+          },
+        ),
+      );
+    });
   };
   context.on('page', watch);
   return {
     context,
     problems: {
       list,
+      checked: async () => {
+        await Promise.all(checks);
+        return list;
+      },
       outsideRequests,
       clear: () => {
         list.length = 0;
