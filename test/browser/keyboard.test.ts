@@ -1,0 +1,105 @@
+/**
+ * Linus signs in with his password and a text-message code using the keyboard
+ * alone (Chromium, headless): Tab to the fields, type, Enter to submit. Every
+ * control he reaches shows a visible focus ring; on a page without a form the
+ * first Tab reaches "Skip to content"; after a wrong code, focus is on the code field, marked invalid and
+ * tied to its error message, so he can type again at once.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, DEFAULT_TEST_PASSWORD, latestDevCode } from '../support/app.js';
+import { newJourneyContext, pathOf, startAppAndBrowser, type ListeningApp, type PageProblems } from '../support/browser.js';
+
+const PHONE = '+14155557901';
+let server: ListeningApp;
+let browser: Browser;
+let context: BrowserContext;
+let problems: PageProblems;
+let page: Page;
+
+beforeAll(async () => {
+  const started = await startAppAndBrowser();
+  if (started.server) server = started.server;
+  if (started.browser) browser = started.browser;
+  if (started.error !== undefined) throw started.error;
+  ({ context, problems } = await newJourneyContext(browser, server.baseUrl));
+  context.setDefaultTimeout(10_000);
+  page = await context.newPage();
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.close();
+});
+
+/** What has focus: its id, or its text, and whether a focus ring is drawn around it. */
+function focused(): Promise<{ id: string; text: string; ring: boolean; invalid: string | null; describedBy: string | null }> {
+  return page.evaluate(`(() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    return {
+      id: el.id,
+      text: (el.textContent || '').trim(),
+      ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+      invalid: el.getAttribute('aria-invalid'),
+      describedBy: el.getAttribute('aria-describedby'),
+    };
+  })()`);
+}
+
+/** Presses Tab until the element with this id has focus; every stop on the way must show its focus ring. */
+async function tabTo(id: string): Promise<void> {
+  for (let presses = 0; presses < 20; presses++) {
+    await page.keyboard.press('Tab');
+    const now = await focused();
+    expect(now.ring, `no visible focus on "${now.id || now.text}"`).toBe(true);
+    if (now.id === id) return;
+  }
+  throw new Error(`Tab never reached #${id}`);
+}
+
+/** Presses a key that submits a form and waits for the page that answers it. */
+async function pressAndWait(key: string): Promise<void> {
+  const committed = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() });
+  await page.keyboard.press(key);
+  await committed;
+  await page.waitForLoadState('load');
+}
+
+describe('Linus and his keyboard', () => {
+  it('signs in with a text-message code without touching the mouse', async () => {
+    const linus = await createUser(server.app, { username: 'linus', phone: PHONE });
+    // On a page without a form, the first Tab reaches "Skip to content", shown when focused.
+    await page.goto('/no/such/page');
+    await page.keyboard.press('Tab');
+    expect((await focused()).text).toBe('Skip to content');
+    const skip = await page.locator('.skip-link').boundingBox();
+    expect(skip !== null && skip.x >= 0).toBe(true);
+
+    // The sign-in page starts in the username field.
+    await page.goto('/login');
+    expect((await focused()).id).toBe('f-login');
+    await page.keyboard.type(linus.username);
+    await tabTo('f-password');
+    await page.keyboard.type(DEFAULT_TEST_PASSWORD);
+    await pressAndWait('Enter');
+    expect(pathOf(page)).toBe('/login/two-factor');
+
+    // The code field has focus already: type, Enter.
+    expect((await focused()).id).toBe('f-code');
+    await page.keyboard.type('000000');
+    await pressAndWait('Enter');
+    const afterWrong = await focused();
+    expect(afterWrong.id).toBe('f-code');
+    expect(afterWrong.invalid).toBe('true');
+    expect(afterWrong.describedBy).toContain('f-code-error');
+    expect(await page.locator('#f-code-error').innerText()).toContain('not right');
+
+    await page.keyboard.type(await latestDevCode(server.app, PHONE));
+    await pressAndWait('Enter');
+    expect(pathOf(page)).toBe('/');
+
+    expect(await problems.checked(), 'console errors, page errors, CSP or accessibility violations').toEqual([]);
+  }, 60_000);
+});
