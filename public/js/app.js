@@ -13,4 +13,50 @@
   // Move focus to the error summary after a failed submit, so screen readers announce it.
   var summary = document.querySelector('.error-summary');
   if (summary) summary.focus();
+
+  // Password fields get a Show/Hide button (the field stays a password field without this script).
+  document.querySelectorAll('input[type="password"]').forEach(function (field) {
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'link-button show-password';
+    button.setAttribute('aria-controls', field.id);
+    field.setAttribute('data-was-password', '1');
+    button.setAttribute('aria-pressed', 'false');
+    var word = document.createElement('span');
+    word.textContent = 'Show';
+    var rest = document.createElement('span');
+    rest.className = 'visually-hidden';
+    rest.textContent = ' password';
+    button.append(word, rest);
+    button.addEventListener('click', function () {
+      var shown = field.type === 'password';
+      field.type = shown ? 'text' : 'password';
+      word.textContent = shown ? 'Hide' : 'Show';
+      button.setAttribute('aria-pressed', shown ? 'true' : 'false');
+    });
+    field.insertAdjacentElement('afterend', button);
+  });
+
+  // One submission per form: a second click (or Enter) while the first is on its way is ignored. Buttons are marked
+  // busy rather than disabled, so the clicked button's name and value (e.g. channel=call) still go with the form.
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return; // a script handles it (passkeys)
+    if (form.getAttribute('data-submitting')) { event.preventDefault(); return; }
+    form.setAttribute('data-submitting', '1');
+    // A password shown in clear goes back to dots before the next page (and the browser's form memory) sees it.
+    form.querySelectorAll('input[data-was-password]').forEach(function (input) { input.type = 'password'; });
+    form.querySelectorAll('button[type="submit"], button:not([type])').forEach(function (b) {
+      b.setAttribute('aria-disabled', 'true');
+      b.classList.add('is-busy');
+    });
+  });
+  // Back/forward cache: a page shown again must be usable again.
+  window.addEventListener('pageshow', function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll('form[data-submitting]').forEach(function (form) {
+      form.removeAttribute('data-submitting');
+      form.querySelectorAll('.is-busy').forEach(function (b) { b.removeAttribute('aria-disabled'); b.classList.remove('is-busy'); });
+    });
+  });
 })();

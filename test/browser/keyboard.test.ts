@@ -102,4 +102,45 @@ describe('Linus and his keyboard', () => {
 
     expect(await problems.checked(), 'console errors, page errors, CSP or accessibility violations').toEqual([]);
   }, 60_000);
+  it('shows and hides a password on request, and sends a form once however often it is submitted', async () => {
+    await context.clearCookies();
+    await page.goto('/login');
+    const password = page.locator('#f-password');
+    const toggle = page.locator('button.show-password');
+    expect(await page.getByRole('button', { name: 'Show password' }).count()).toBe(1);
+    await password.fill('a secret phrase');
+    await toggle.click();
+    expect(await password.getAttribute('type')).toBe('text');
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+    expect(await page.getByRole('button', { name: 'Hide password' }).count()).toBe(1);
+    await toggle.click();
+    expect(await password.getAttribute('type')).toBe('password');
+
+    // A slow network: the sign-in is held for a moment, and meanwhile the button is clicked again, then Enter.
+    const posts: string[] = [];
+    await page.route('**/login', async (route) => {
+      if (route.request().method() === 'POST') {
+        posts.push(route.request().url());
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+      await route.continue();
+    });
+    await page.locator('#f-login').fill('nobody-in-particular');
+    const answered = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() });
+    // Clicks 100 ms apart, in the page, while the first submission is still on its way.
+    await page.evaluate(`(() => {
+      const form = document.querySelector('form[action="/login"]');
+      const button = form.querySelector('button.primary');
+      button.click();
+      setTimeout(() => button.click(), 100);
+      setTimeout(() => form.requestSubmit(), 200);
+    })()`);
+    await answered;
+    await page.waitForLoadState('load');
+    await page.unroute('**/login');
+    expect(posts).toEqual([`${server.baseUrl}/login`]);
+    expect(await page.locator('.error-summary').innerText()).toContain('do not match');
+
+    expect(await problems.checked(), 'console errors, page errors, CSP or accessibility violations').toEqual([]);
+  }, 60_000);
 });
