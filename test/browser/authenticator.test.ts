@@ -10,17 +10,16 @@
  * violations (the QR code is inline SVG drawn by the server).
  */
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newJourneyContext, startAppAndBrowser, type ListeningApp, type PageProblems, headingOf, pathOf, signInWithPassword, signOut, submit } from '../support/browser.js';
+import { startJourney, type Journey, type ListeningApp, type PageProblems, headingOf, pathOf, signInWithPassword, signOut, submit } from '../support/browser.js';
 import { createUser } from '../support/app.js';
 import { totpCode } from '../support/totp.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
+let journey: Journey;
 let server: ListeningApp;
-let browser: Browser;
-let context: BrowserContext;
 let problems: PageProblems;
 let page: Page;
 
@@ -31,21 +30,11 @@ async function nextTimeStep(): Promise<void> {
 }
 
 beforeAll(async () => {
-  // Keep whichever came up, so afterAll closes it even when the other failed.
-  const started = await startAppAndBrowser();
-  if (started.server) server = started.server;
-  if (started.browser) browser = started.browser;
-  if (started.error !== undefined) throw started.error;
-  ({ context, problems } = await newJourneyContext(browser, server.baseUrl));
-  context.setDefaultTimeout(10_000);
-  page = await context.newPage();
+  journey = await startJourney();
+  ({ server, problems, page } = journey);
 }, 60_000);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
-});
+afterAll(async () => journey?.close());
 
 describe('Grace and her authenticator app', () => {
   it('sets up the app, signs in with its code, and with a recovery code', async () => {

@@ -7,22 +7,21 @@
  * development outbox, as a phone or mailbox would receive them.
  */
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { findUserById } from '../../src/db/users.js';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { createUser, DEFAULT_TEST_PASSWORD, latestDevCode } from '../support/app.js';
-import { newJourneyContext, startAppAndBrowser, type ListeningApp, type PageProblems, headingOf, pathOf, signInWithPassword, signOut, submit } from '../support/browser.js';
+import { startJourney, type Journey, type ListeningApp, type PageProblems, headingOf, pathOf, signInWithPassword, signOut, submit } from '../support/browser.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const clock = new ManualClock(Date.UTC(2026, 10, 26, 18, 0, 0));
 const MAIN_PHONE = '+14155557301';
 const BACKUP_PHONE = '+14155557302';
 
+let journey: Journey;
 let server: ListeningApp;
-let browser: Browser;
-let context: BrowserContext;
 let problems: PageProblems;
 let page: Page;
 
@@ -38,20 +37,11 @@ async function mailedCode(email: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const started = await startAppAndBrowser({}, { clock, outbox: { pollIntervalMs: 20 } });
-  if (started.server) server = started.server;
-  if (started.browser) browser = started.browser;
-  if (started.error !== undefined) throw started.error;
-  ({ context, problems } = await newJourneyContext(browser, server.baseUrl));
-  context.setDefaultTimeout(10_000);
-  page = await context.newPage();
+  journey = await startJourney({}, { clock, outbox: { pollIntervalMs: 20 } });
+  ({ server, problems, page } = journey);
 }, 60_000);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
-});
+afterAll(async () => journey?.close());
 
 describe('Grace and her fallbacks', () => {
   it('adds a backup phone and email codes, and signs in with each', async () => {

@@ -5,33 +5,24 @@
  * first Tab reaches "Skip to content"; after a wrong code, focus is on the code field, marked invalid and
  * tied to its error message, so he can type again at once.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, DEFAULT_TEST_PASSWORD, latestDevCode } from '../support/app.js';
-import { newJourneyContext, pathOf, startAppAndBrowser, type ListeningApp, type PageProblems } from '../support/browser.js';
+import { pathOf, startJourney, type Journey, type ListeningApp, type PageProblems } from '../support/browser.js';
 
 const PHONE = '+14155557901';
+let journey: Journey;
 let server: ListeningApp;
-let browser: Browser;
 let context: BrowserContext;
 let problems: PageProblems;
 let page: Page;
 
 beforeAll(async () => {
-  const started = await startAppAndBrowser();
-  if (started.server) server = started.server;
-  if (started.browser) browser = started.browser;
-  if (started.error !== undefined) throw started.error;
-  ({ context, problems } = await newJourneyContext(browser, server.baseUrl));
-  context.setDefaultTimeout(10_000);
-  page = await context.newPage();
+  journey = await startJourney();
+  ({ server, context, problems, page } = journey);
 }, 60_000);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
-});
+afterAll(async () => journey?.close());
 
 /** What has focus: its id, or its text, and whether a focus ring is drawn around it. */
 function focused(): Promise<{ id: string; text: string; ring: boolean; invalid: string | null; describedBy: string | null }> {

@@ -10,16 +10,16 @@
  * console errors, uncaught exceptions or CSP violations.
  */
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passkeysOfUser } from '../../src/db/passkeys.js';
 import { createUser, DEFAULT_TEST_PASSWORD } from '../support/app.js';
-import { newJourneyContext, startAppAndBrowser, type ListeningApp, type PageProblems, headingOf, pathOf, signOut, submit } from '../support/browser.js';
+import { startJourney, type Journey, type ListeningApp, type PageProblems, headingOf, pathOf, signOut, submit } from '../support/browser.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
+let journey: Journey;
 let server: ListeningApp;
-let browser: Browser;
 let context: BrowserContext;
 let problems: PageProblems;
 let page: Page;
@@ -28,13 +28,8 @@ let authenticatorId: string;
 
 
 beforeAll(async () => {
-  const started = await startAppAndBrowser();
-  if (started.server) server = started.server;
-  if (started.browser) browser = started.browser;
-  if (started.error !== undefined) throw started.error;
-  ({ context, problems } = await newJourneyContext(browser, server.baseUrl));
-  context.setDefaultTimeout(10_000);
-  page = await context.newPage();
+  journey = await startJourney();
+  ({ server, context, problems, page } = journey);
   // A passkey on "this device": user verification (fingerprint) succeeds at once, as if Ada touched the sensor.
   cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
@@ -43,11 +38,7 @@ beforeAll(async () => {
   }));
 }, 60_000);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
-});
+afterAll(async () => journey?.close());
 
 describe('Ada and her passkey', () => {
   it('adds a passkey, signs in with it after her password and then without one, and removes it', async () => {

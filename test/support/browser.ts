@@ -91,6 +91,52 @@ export async function startAppAndBrowser(
   };
 }
 
+/** One visitor's journey: the app, a browser, one fresh context and its first page. */
+export interface Journey {
+  server: ListeningApp;
+  browser: Browser;
+  context: BrowserContext;
+  problems: PageProblems;
+  page: Page;
+  /** Closes the context, the browser and the app. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the app (with `env` and `options`, e.g. a ManualClock) and Chromium,
+ * and opens one visitor's page (10 s per step at most: nothing waits that long
+ * when things work). Whatever came up is closed again when a later part fails.
+ */
+export async function startJourney(env: Record<string, string> = {}, options: BuildOptions = {}): Promise<Journey> {
+  const started = await startAppAndBrowser(env, options);
+  const closeStarted = async () => {
+    await started.browser?.close();
+    await started.server?.close();
+  };
+  try {
+    if (started.error !== undefined) throw started.error;
+    const server = started.server!;
+    const browser = started.browser!;
+    const { context, problems } = await newJourneyContext(browser, server.baseUrl);
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    return {
+      server,
+      browser,
+      context,
+      problems,
+      page,
+      close: async () => {
+        await context.close();
+        await closeStarted();
+      },
+    };
+  } catch (error) {
+    await closeStarted();
+    throw error;
+  }
+}
+
 /** Console errors, uncaught page errors, CSP violations and accessibility violations seen in a browser context. */
 export interface PageProblems {
   /** One line per problem: `<kind> <page url>: <text>`. */
