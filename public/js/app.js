@@ -14,6 +14,29 @@
   var summary = document.querySelector('.error-summary');
   if (summary) summary.focus();
 
+  // "3 minutes ago" stays true while the page is open (the same words as src/lib/relative-time.ts; the server's
+  // text stands until the first update, so a page never changes as it loads).
+  var times = document.querySelectorAll('time[data-relative]');
+  if (times.length > 0 && window.Intl && Intl.RelativeTimeFormat) {
+    var UNITS = [['year', 31536000], ['month', 2592000], ['week', 604800], ['day', 86400], ['hour', 3600], ['minute', 60]];
+    var relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+    var words = function (at, now) {
+      var seconds = Math.round((at - now) / 1000);
+      if (Math.abs(seconds) < 45) return 'just now';
+      for (var i = 0; i < UNITS.length; i++) {
+        if (Math.abs(seconds) >= UNITS[i][1] || UNITS[i][0] === 'minute') return relative.format(Math.round(seconds / UNITS[i][1]), UNITS[i][0]);
+      }
+      return 'just now';
+    };
+    setInterval(function () {
+      var now = Date.now();
+      times.forEach(function (time) {
+        var at = Date.parse(time.getAttribute('datetime'));
+        if (!isNaN(at)) time.textContent = words(at, now);
+      });
+    }, 30000);
+  }
+
   // Password fields get a Show/Hide button (the field stays a password field without this script).
   document.querySelectorAll('input[type="password"]').forEach(function (field) {
     var button = document.createElement('button');

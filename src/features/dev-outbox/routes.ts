@@ -8,8 +8,8 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { findDevMessage, listDevMessages } from '../../db/dev-outbox.js';
 import { isLoopbackAddress } from '../../lib/net.js';
-import { exactUtc, relativeTime } from '../../lib/relative-time.js';
 import { notFoundPage } from '../../views/error-pages.js';
+import { timeAgo } from '../../views/time-ago.js';
 import { html } from '../../views/html.js';
 
 const MessageParams = z.object({ id: z.coerce.number().int().positive() });
@@ -50,7 +50,7 @@ ${messages.length === 0 ? html`<p>Nothing sent yet.</p>` : ''}
 <ol class="outbox">
 ${messages.map(
   (m) => html`<li class="outbox-item" data-kind="${m.kind}" data-recipient="${m.recipient}">
-  <p class="outbox-meta"><strong>${KIND_LABELS[m.kind]}</strong> to <span class="recipient">${m.recipient}</span> · <time datetime="${new Date(m.created_at).toISOString()}" title="${exactUtc(m.created_at)}">${relativeTime(m.created_at, now)}</time></p>
+  <p class="outbox-meta"><strong>${KIND_LABELS[m.kind]}</strong> to <span class="recipient">${m.recipient}</span> · ${timeAgo(m.created_at, now)}</p>
   <p class="outbox-subject">${m.subject}</p>
   <pre class="outbox-body">${m.text_body}</pre>
   ${m.html_body ? html`<p><a href="/dev/outbox/${m.id}/html" target="_blank" rel="noopener">View as HTML</a></p>` : ''}

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ABOUT_ME_MAX_CHARACTERS } from '../../auth/account-rules.js';
 import type { User } from '../../db/schema.js';
-import { exactUtc, relativeTime } from '../../lib/relative-time.js';
 import { csrfField, errorSummary, input, type FieldErrors } from '../../views/forms.js';
+import { timeAgo } from '../../views/time-ago.js';
 import { html, type SafeHtml } from '../../views/html.js';
 
 /** Gravatar identicon from the md5 of the lower-cased email (Gravatar's scheme); a local image replaces it if it fails to load. */
@@ -11,9 +11,6 @@ export function avatarUrl(email: string, size: number): string {
   return `https://www.gravatar.com/avatar/${digest}?d=identicon&s=${size}`;
 }
 
-function timeAgo(at: number, now: number): SafeHtml {
-  return html`<time datetime="${new Date(at).toISOString()}" title="${exactUtc(at)}">${relativeTime(at, now)}</time>`;
-}
 
 export function profilePage(p: { user: User; isOwn: boolean; now: number; hasAppFactor?: boolean }): SafeHtml {
   const u = p.user;

@@ -3,15 +3,13 @@ import type { AccountFactors } from '../../auth/factors.js';
 import { RECOVERY_CODES_LOW } from '../../auth/recovery-codes.js';
 import { SECURITY_EVENT_KINDS, type SecurityEventKind } from '../../db/security-events.js';
 import type { SecurityEvent, Session, TrustedDevice, WebauthnCredential } from '../../db/schema.js';
-import { exactUtc, relativeTime } from '../../lib/relative-time.js';
+import { exactUtc } from '../../lib/relative-time.js';
 import { deviceName } from '../../lib/user-agent.js';
 import { codeInput, csrfField, errorSummary, input } from '../../views/forms.js';
+import { timeAgo } from '../../views/time-ago.js';
 import { html, type SafeHtml } from '../../views/html.js';
 import { recoveryNotice } from '../../views/account-recovery.js';
 
-function timeAgo(at: number, now: number): SafeHtml {
-  return html`<time datetime="${new Date(at).toISOString()}" title="${exactUtc(at)}">${relativeTime(at, now)}</time>`;
-}
 
 function eventLabel(kind: string): string {
   return kind in SECURITY_EVENT_KINDS ? SECURITY_EVENT_KINDS[kind as SecurityEventKind] : kind;
