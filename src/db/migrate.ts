@@ -56,27 +56,33 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-    if (attempt < MIGRATE_ATTEMPTS && isOtherSchemaDropped(error, schema)) continue;
+    if (attempt < MIGRATE_ATTEMPTS && isCatalogScanRace(error, schema)) continue;
     throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
   }
 }
 
-/** Attempts when another schema vanishes under the migrator's catalog scan (see isOtherSchemaDropped). */
+/** Attempts when another schema's objects vanish under the migrator's catalog scan (see isCatalogScanRace). */
 const MIGRATE_ATTEMPTS = 5;
 
 /**
  * PostgreSQL: Kysely's migrator lists the tables of every schema in the
  * database (`has_schema_privilege(nspname, …)` per schema) to find its own. A
  * schema dropped by someone else during that scan (a test's throw-away schema,
- * another tenant's) fails it with 3F000 "schema … does not exist", though
- * nothing is wrong with ours. The scan belongs to the migrator's "do my tables
- * exist yet?" checks, which come before any migration runs and are
- * idempotent, so the whole call is simply made again.
+ * another tenant's) fails it with 3F000 "schema … does not exist"; a table
+ * dropped there mid-scan fails it with 42P01 (relation) or 42703 (column "…"
+ * of relation "…" does not exist), though nothing is wrong with ours. The scan
+ * belongs to the migrator's "do my tables exist yet?" checks, which come
+ * before any migration runs and are idempotent, so the whole call is simply
+ * made again. (A migration of ours that really names a missing table or
+ * column fails the same way each time, and is thrown after the last attempt;
+ * on PostgreSQL each attempt's migrations roll back.)
  */
-function isOtherSchemaDropped(error: unknown, ownSchema: string | undefined): boolean {
+function isCatalogScanRace(error: unknown, ownSchema: string | undefined): boolean {
   if (ownSchema === undefined || typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
-  return code === '3F000' && typeof message === 'string' && !message.includes(`"${ownSchema}"`);
+  if (typeof message !== 'string') return false;
+  if (code === '3F000') return !message.includes(`"${ownSchema}"`);
+  return code === '42P01' || code === '42703';
 }
 
 /**

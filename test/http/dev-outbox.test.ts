@@ -27,7 +27,7 @@ describe('dev outbox', () => {
     expect(kinds).toEqual([`email:${user.email}`, `sms:${phone}`]);
     expect(page.body).toMatch(/Your Gatehouse verification code is: \d{6}/);
     expect(page.body).toContain('/reset-password/');
-    expect(page.body).toMatch(/<time datetime="[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">just now<\/time>/);
+    expect(page.body).toMatch(/<time datetime="[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC" data-relative>just now<\/time>/);
   });
 
   it('shows an HTML mail as HTML, sandboxed with no scripts', async () => {

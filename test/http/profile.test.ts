@@ -32,7 +32,7 @@ describe('profile page', () => {
     const md5 = createHash('md5').update('ada@example.com').digest('hex');
     expect(page.body).toContain(`https://www.gravatar.com/avatar/${md5}?d=identicon&amp;s=128`);
     expect(page.body).toContain('data-fallback="/static/img/avatar.svg"');
-    expect(page.body).toMatch(/<dt>Last seen<\/dt><dd><time datetime="[^"]+" title="2026-11-25 09:00 UTC">3 minutes ago<\/time>/);
+    expect(page.body).toMatch(/<dt>Last seen<\/dt><dd><time datetime="[^"]+" title="2026-11-25 09:00 UTC" data-relative>3 minutes ago<\/time>/);
     // Someone else's profile has no edit link or 2FA controls.
     expect(page.body).not.toContain('href="/profile/edit"');
     expect(page.body).not.toContain('Two-factor authentication');
