@@ -13,20 +13,27 @@
  * once.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransport,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import type * as SimpleWebAuthnServer from '@simplewebauthn/server';
 import { z } from 'zod';
 import type { WebauthnCredential } from '../db/schema.js';
 import { minutes } from '../lib/duration.js';
+
+/**
+ * @simplewebauthn/server (with its ASN.1 and certificate code) costs ~250 ms
+ * and ~30 MB when imported; it loads at the first passkey page instead of at
+ * start, as libphonenumber does (src/lib/phone-numbers.ts).
+ */
+let library: Promise<typeof SimpleWebAuthnServer> | undefined;
+function simpleWebAuthn(): Promise<typeof SimpleWebAuthnServer> {
+  return (library ??= import('@simplewebauthn/server'));
+}
 
 /** How long the browser (and the person) has to answer: the page's prompt, a PIN, a fingerprint. */
 export const CHALLENGE_LIFETIME_MS = minutes(5);
@@ -130,6 +137,7 @@ export class Passkeys {
     p: { userHandle: string; username: string; displayName: string; existing: WebauthnCredential[]; binding: string },
     now: number,
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    const { generateRegistrationOptions } = await simpleWebAuthn();
     return generateRegistrationOptions({
       rpName: RP_NAME,
       rpID: this.rpId,
@@ -149,6 +157,7 @@ export class Passkeys {
 
   async verifyRegistration(credential: unknown, binding: string, now: number): Promise<Checked<NewPasskey>> {
     const challenge = this.challengeCheck('register', binding, now);
+    const { verifyRegistrationResponse } = await simpleWebAuthn();
     try {
       const result = await verifyRegistrationResponse({
         response: credential as RegistrationResponseJSON,
@@ -179,6 +188,7 @@ export class Passkeys {
    * passwordless sign-in, which must verify the person (PIN, fingerprint).
    */
   async authenticationOptions(purpose: Exclude<CeremonyPurpose, 'register'>, allow: WebauthnCredential[], binding: string, now: number): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const { generateAuthenticationOptions } = await simpleWebAuthn();
     return generateAuthenticationOptions({
       rpID: this.rpId,
       allowCredentials: allow.map((c) => ({ id: c.id, transports: transportsOf(c) })),
@@ -201,6 +211,7 @@ export class Passkeys {
     now: number,
   ): Promise<Checked<{ counter: number; backedUp: boolean }>> {
     const challenge = this.challengeCheck(purpose, binding, now);
+    const { verifyAuthenticationResponse } = await simpleWebAuthn();
     try {
       const result = await verifyAuthenticationResponse({
         response: credential as AuthenticationResponseJSON,
