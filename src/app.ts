@@ -35,6 +35,7 @@ import { changePasswordRoutes } from './features/change-password/routes.js';
 import { devOutboxRoutes } from './features/dev-outbox/routes.js';
 import { emailConfirmationRoutes } from './features/email-confirmation/routes.js';
 import { homeRoutes } from './features/home/routes.js';
+import { languageRoutes } from './features/language/routes.js';
 import { loginRoutes } from './features/login/routes.js';
 import { passwordResetRoutes } from './features/password-reset/routes.js';
 import { profileRoutes } from './features/profile/routes.js';
@@ -44,6 +45,7 @@ import { smsTwoFactorRoutes } from './features/two-factor/sms/routes.js';
 import { errorHandler, frameworkErrorHandler, trackRoutesForMethodNotAllowed, withholdCookiesOnServerErrors } from './http/errors.js';
 import { zodValidatorCompiler } from './http/form-schema.js';
 import { healthRoutes } from './http/health.js';
+import { languagePlugin } from './http/language.js';
 import { metricsOff } from './http/metrics-off.js';
 import { pagesPlugin } from './http/pages.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
@@ -197,6 +199,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.removeContentTypeParser(['application/json', 'text/plain']);
   await app.register(formbody);
   await app.register(csrfTokensPlugin, { config });
+  await app.register(languagePlugin, { config });
   await app.register(pagesPlugin, { config });
 
   await app.register(fastifyStatic, {
@@ -248,6 +251,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await site.register(smsTwoFactorRoutes, { ctx });
     await site.register(securityRoutes, { ctx });
     await site.register(accountRecoveryRoutes, { ctx });
+    await site.register(languageRoutes, { ctx });
     if (!config.isProduction) await site.register(devOutboxRoutes, { ctx });
   });
 

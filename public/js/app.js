@@ -14,19 +14,25 @@
   var summary = document.querySelector('.error-summary');
   if (summary) summary.focus();
 
+  // The page's language and the few words this script writes, from the message catalogue (src/views/layout.ts).
+  var root = document.documentElement;
+  var lang = root.lang || 'en';
+  var say = function (key, fallback) { return root.getAttribute('data-t-' + key) || fallback; };
+
   // "3 minutes ago" stays true while the page is open (the same words as src/lib/relative-time.ts; the server's
   // text stands until the first update, so a page never changes as it loads).
   var times = document.querySelectorAll('time[data-relative]');
   if (times.length > 0 && window.Intl && Intl.RelativeTimeFormat) {
     var UNITS = [['year', 31536000], ['month', 2592000], ['week', 604800], ['day', 86400], ['hour', 3600], ['minute', 60]];
-    var relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+    var relative = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+    var justNow = say('just-now', 'just now');
     var words = function (at, now) {
       var seconds = Math.round((at - now) / 1000);
-      if (Math.abs(seconds) < 45) return 'just now';
+      if (Math.abs(seconds) < 45) return justNow;
       for (var i = 0; i < UNITS.length; i++) {
         if (Math.abs(seconds) >= UNITS[i][1] || UNITS[i][0] === 'minute') return relative.format(Math.round(seconds / UNITS[i][1]), UNITS[i][0]);
       }
-      return 'just now';
+      return justNow;
     };
     setInterval(function () {
       var now = Date.now();
@@ -38,6 +44,9 @@
   }
 
   // Password fields get a Show/Hide button (the field stays a password field without this script).
+  var showWord = say('show', 'Show');
+  var hideWord = say('hide', 'Hide');
+  var passwordWord = say('password', ' password');
   document.querySelectorAll('input[type="password"]').forEach(function (field) {
     var button = document.createElement('button');
     button.type = 'button';
@@ -46,15 +55,15 @@
     field.setAttribute('data-was-password', '1');
     button.setAttribute('aria-pressed', 'false');
     var word = document.createElement('span');
-    word.textContent = 'Show';
+    word.textContent = showWord;
     var rest = document.createElement('span');
     rest.className = 'visually-hidden';
-    rest.textContent = ' password';
+    rest.textContent = passwordWord;
     button.append(word, rest);
     button.addEventListener('click', function () {
       var shown = field.type === 'password';
       field.type = shown ? 'text' : 'password';
-      word.textContent = shown ? 'Hide' : 'Show';
+      word.textContent = shown ? hideWord : showWord;
       button.setAttribute('aria-pressed', shown ? 'true' : 'false');
     });
     field.insertAdjacentElement('afterend', button);

@@ -3,6 +3,8 @@
   'use strict';
   var buttons = document.querySelectorAll('[data-countdown]');
   var note = document.querySelector('[data-countdown-note]');
+  // The note's words come from the page, in its language: "… in {seconds} seconds."
+  var noteTemplate = note ? note.getAttribute('data-countdown-note') : '';
   var wait = 0;
   buttons.forEach(function (b) { wait = Math.max(wait, parseInt(b.getAttribute('data-countdown'), 10) || 0); });
   if (wait <= 0) return;
@@ -18,7 +20,7 @@
       return;
     }
     buttons.forEach(function (b, i) { b.textContent = labels[i] + ' (' + remaining + ' s)'; });
-    if (note) note.textContent = 'You can ask for a new code in ' + remaining + ' seconds.';
+    if (note && noteTemplate) note.textContent = noteTemplate.replace('{seconds}', String(remaining));
     setTimeout(tick, Math.min(1000, deadline - Date.now() - (remaining - 1) * 1000 + 20));
   }
   tick();

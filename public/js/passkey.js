@@ -5,19 +5,17 @@
   if (forms.length === 0) return;
   var webauthn = window.SimpleWebAuthnBrowser;
 
-  var MESSAGES = {
-    unsupported: 'This browser cannot use passkeys. Try another way, or another browser.',
-    cancelled: 'The passkey prompt was closed or timed out. Press the button to try again.',
-    duplicate: 'This passkey or security key is already on your account.',
-    failed: 'Your browser could not use a passkey here. Try again, or try another way.'
-  };
+  // The messages come from the form (src/views/passkey-form.ts), in the page's language.
+  function message(form, key) {
+    return form.getAttribute('data-msg-' + key) || '';
+  }
 
-  function messageFor(error) {
+  function messageKeyFor(error) {
     var name = error && (error.name || '');
     var code = error && (error.code || '');
-    if (name === 'NotAllowedError' || code === 'ERROR_CEREMONY_ABORTED') return MESSAGES.cancelled;
-    if (name === 'InvalidStateError' || code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED') return MESSAGES.duplicate;
-    return MESSAGES.failed;
+    if (name === 'NotAllowedError' || code === 'ERROR_CEREMONY_ABORTED') return 'cancelled';
+    if (name === 'InvalidStateError' || code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED') return 'duplicate';
+    return 'failed';
   }
 
   forms.forEach(function (form) {
@@ -30,7 +28,7 @@
       status.setAttribute('role', 'alert');
     }
     if (!webauthn || !webauthn.browserSupportsWebAuthn()) {
-      show(MESSAGES.unsupported);
+      show(message(form, 'unsupported'));
       button.disabled = true;
       return;
     }
@@ -51,7 +49,7 @@
       }, function (error) {
         busy = false;
         button.disabled = false;
-        show(messageFor(error));
+        show(message(form, messageKeyFor(error)));
       });
     });
   });

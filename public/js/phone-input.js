@@ -4,15 +4,26 @@
   'use strict';
   var field = document.querySelector('input[data-phone-input]');
   if (!field || typeof window.intlTelInput !== 'function') return;
-  var iti = window.intlTelInput(field, {
-    initialCountry: 'us',
-    loadUtils: function () { return import('/vendor/intl-tel-input/js/utils.js'); },
-    // The button shows the dial code: its accessible name starts with it, so speech users can say what they see (WCAG 2.5.3).
-    uiTranslations: { selectedCountryAriaLabel: '${dialCode} ${countryName}: change the country of the phone number' },
-  });
-  // Submit the number in E.164 (+14155550123) whatever the user typed.
-  field.form.addEventListener('submit', function () {
-    var full = iti.getNumber();
-    if (full) field.value = full;
-  });
+  var lang = document.documentElement.lang || 'en';
+  // The picker's own words in the page's language (its locale files ship in the package); country names from Intl.
+  import('/vendor/intl-tel-input/js/locale/' + (lang === 'es' ? 'es' : 'en') + '.js')
+    .then(function (module) { return module.default; }, function () { return {}; })
+    .then(function (translations) {
+      var ui = Object.assign({}, translations, {
+        // The button shows the dial code: its accessible name starts with it, so speech users can say what they see
+        // (WCAG 2.5.3). The rest of the name comes from the page (src/i18n), in its language.
+        selectedCountryAriaLabel: '${dialCode} ${countryName}: ' + (field.getAttribute('data-country-label') || 'change the country of the phone number'),
+      });
+      var iti = window.intlTelInput(field, {
+        initialCountry: 'us',
+        countryNameLocale: lang,
+        uiTranslations: ui,
+        loadUtils: function () { return import('/vendor/intl-tel-input/js/utils.js'); },
+      });
+      // Submit the number in E.164 (+14155550123) whatever the user typed.
+      field.form.addEventListener('submit', function () {
+        var full = iti.getNumber();
+        if (full) field.value = full;
+      });
+    });
 })();

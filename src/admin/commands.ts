@@ -17,10 +17,12 @@ import { cancelLiveRecovery, findLiveRecovery, latestRecovery } from '../db/acco
 import { countUnusedRecoveryCodes, findTotpFactor, removeAllSecondFactors } from '../db/factors.js';
 import { enqueueMail } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
-import { recentSecurityEvents, recordSecurityEvent, SECURITY_EVENT_KINDS, SECURITY_EVENT_RETENTION_MS } from '../db/security-events.js';
+import { recentSecurityEvents, recordSecurityEvent, SECURITY_EVENT_RETENTION_MS } from '../db/security-events.js';
 import { deleteSessionsOfUser } from '../db/sessions.js';
 import { emailTaken, findUserById, findUserByLogin, insertUser, newAccount, usernameTaken } from '../db/users.js';
 import { days, type Clock } from '../lib/duration.js';
+import { en } from '../i18n/en/index.js';
+import { problemText } from '../i18n/messages.js';
 import { exactUtc } from '../lib/relative-time.js';
 import { columns, printable, table } from './format.js';
 import { factorsResetMail } from './mail.js';
@@ -94,14 +96,15 @@ export async function createUser(ctx: AdminContext, input: NewUserInput): Promis
     password: input.password,
   });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${FLAG_OF_FIELD[String(issue.path[0])] ?? String(issue.path[0])}: ${issue.message}`);
+    // An operator's tool: the rules' problems in English.
+    const problems = parsed.error.issues.map((issue) => `${FLAG_OF_FIELD[String(issue.path[0])] ?? String(issue.path[0])}: ${problemText(en, issue.message)}`);
     return refused([...new Set(problems)].join(' '));
   }
   const v = parsed.data;
   if (await usernameTaken(ctx.db, v.username)) return refused(USERNAME_TAKEN);
   if (await emailTaken(ctx.db, v.email)) return refused(EMAIL_TAKEN);
   const breached = await breachedPasswordProblem(ctx.pwnedPasswords, v.password);
-  if (breached) return refused(`password: ${breached}`);
+  if (breached) return refused(`password: ${en.problems[breached]}`);
 
   const passwordHash = await hashPassword(v.password);
   const now = ctx.clock.now();
@@ -188,9 +191,10 @@ async function recoveryState(db: Kysely<Database>, user: User, now: number): Pro
 /** recentSecurityEvents' default limit: what the security page shows too. */
 const SHOWN_EVENTS = 100;
 
-/** The security page's words for an event; a kind this version does not know (written by a newer one) as it is stored. */
+/** The security page's words for an event, in English (an operator's tool); a kind this version does not know (written by a newer one) as it is stored. */
 function eventLabel(kind: string): string {
-  return Object.hasOwn(SECURITY_EVENT_KINDS, kind) ? SECURITY_EVENT_KINDS[kind as keyof typeof SECURITY_EVENT_KINDS] : kind;
+  const labels = en.security.events;
+  return Object.hasOwn(labels, kind) ? labels[kind as keyof typeof labels] : kind;
 }
 
 // ---- reset-factors ----
@@ -277,7 +281,7 @@ export async function resetFactors(ctx: AdminContext, login: string, options: { 
 
   ctx.output.out(`Reset the second factors of ${who}:`);
   for (const line of planLines(result.plan, { app: 'removed', sms: 'turned off', codes: 'deleted', sessions: 'signed out' })) ctx.output.out(line);
-  ctx.output.out(`  recorded the security event "${SECURITY_EVENT_KINDS.factors_reset_by_admin}"`);
+  ctx.output.out(`  recorded the security event "${eventLabel('factors_reset_by_admin')}"`);
   ctx.output.out(`Notice mail to ${printable(result.user.email)}: the notice is queued; a running Gatehouse delivers it.`);
   return { ok: true };
 }

@@ -1,21 +1,18 @@
-/** The notice mailed when an administrator removes a user's second factors (`reset-factors`). */
+/** The notice mailed when an administrator removes a user's second factors (`reset-factors`), in the account's language. */
 import type { User } from '../db/schema.js';
-import { exactUtc } from '../lib/relative-time.js';
+import { messagesForAccount } from '../i18n/messages.js';
 import { renderMail } from '../views/mail.js';
 
-export function factorsResetMail(user: Pick<User, 'email' | 'first_name'>, at: number, appUrl: string) {
-  return renderMail({
+export function factorsResetMail(user: Pick<User, 'email' | 'first_name' | 'locale'>, at: number, appUrl: string) {
+  const t = messagesForAccount(user);
+  const m = t.mail.factorsReset;
+  return renderMail(t, {
     to: user.email,
-    subject: 'Your two-factor sign-in was reset',
-    heading: 'Your two-factor sign-in was reset',
+    subject: m.subject,
+    heading: m.subject,
     firstName: user.first_name,
-    paragraphs: [
-      `On ${exactUtc(at)}, a Gatehouse administrator removed the second factors of your account: ` +
-        'your authenticator app, your text-message codes and your recovery codes. ' +
-        'Every device that was signed in to your account has been signed out.',
-      'Your password alone now signs you in. Set up two-factor authentication again on your security page.',
-    ],
-    action: { label: 'Open my security page', url: `${appUrl}/security` },
-    after: [{ text: 'If you did not ask for this, someone may be trying to take over your account.', link: { label: 'Reset your password', url: `${appUrl}/reset-password` } }],
+    paragraphs: [m.what(t.common.time.exact(at)), m.now],
+    action: { label: m.openSecurity, url: `${appUrl}/security` },
+    after: [{ text: m.ifNotYou, link: { label: m.resetPassword, url: `${appUrl}/reset-password` } }],
   });
 }

@@ -25,7 +25,7 @@ import { recoveryCancelledMail, recoveryCompletedMail } from '../views/account-r
 import { logSecurityEvent } from './events.js';
 import { wasntMeLink } from './wasnt-me.js';
 import { latestSecurityEventAt } from '../db/security-events.js';
-import { exactUtc } from '../lib/relative-time.js';
+import { messagesForAccount, type Messages } from '../i18n/messages.js';
 
 /** The page, reached from the second step of sign-in, that explains the recovery and mails the link. */
 export const RECOVER_PATH = '/login/recover';
@@ -36,22 +36,14 @@ export const RECOVERY_CANCEL_PATH = '/recover/cancel';
 /** The security page's Cancel button. */
 export const SECURITY_CANCEL_RECOVERY_PATH = '/security/recovery/cancel';
 
-/** Why a waiting recovery was cancelled: one sentence of the mail the owner gets. */
-const CANCELLED_BECAUSE = {
-  link: 'It was cancelled with the link in our email.',
-  'security-page': 'It was cancelled on the security page of the account.',
-  'factor-sign-in': 'Someone signed in with one of its second factors, so the account does not need recovering.',
-  'password-changed': 'The password was changed, and a recovery is only as good as the password that started it.',
-  'password-reset': 'The password was reset by email, and a recovery is only as good as the password that started it.',
-  'wasnt-me': '"This wasn\'t me" was reported from one of our emails.',
-} as const;
+/**
+ * Why a waiting recovery was cancelled; the mail the owner gets says it in one
+ * sentence (`t.recovery.cancelledBecause[reason]`).
+ */
+export type CancelReason = keyof Messages['recovery']['cancelledBecause'];
 
-export type CancelReason = keyof typeof CANCELLED_BECAUSE;
-
-/** Shown after a sign-in with a second factor cancelled a waiting recovery. */
-export const CANCELLED_BY_SIGN_IN_MESSAGE = 'You signed in with a second factor, so the account recovery that was waiting is cancelled. Your second factors stay as they are.';
-
-type Owner = Pick<User, 'id' | 'email' | 'first_name'>;
+/** Whose recovery: the mail goes to `email`, in the account's language (`locale`). */
+type Owner = Pick<User, 'id' | 'email' | 'first_name' | 'locale'>;
 
 /**
  * Records the cancellation of `owner`'s recovery (already marked cancelled in
@@ -60,7 +52,8 @@ type Owner = Pick<User, 'id' | 'email' | 'first_name'>;
 export async function noteRecoveryCancelled(ctx: AppContext, request: FastifyRequest, owner: Owner, reason: CancelReason, trx: Kysely<Database>): Promise<void> {
   const now = ctx.clock.now();
   await logSecurityEvent(ctx, request, owner.id, 'recovery_cancelled', trx);
-  await enqueueMail(trx, recoveryCancelledMail({ to: owner.email, firstName: owner.first_name, at: now, why: CANCELLED_BECAUSE[reason] }), now);
+  const t = messagesForAccount(owner);
+  await enqueueMail(trx, recoveryCancelledMail(t, { to: owner.email, firstName: owner.first_name, at: now, why: t.recovery.cancelledBecause[reason] }), now);
 }
 
 /**
@@ -82,7 +75,8 @@ export async function cancelRecovery(ctx: AppContext, request: FastifyRequest, o
  * sign-in's transaction.
  */
 export async function cancelRecoveryAfterSignIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, owner: Owner, trx: Kysely<Database>): Promise<void> {
-  if (await cancelRecovery(ctx, request, owner, 'factor-sign-in', trx)) reply.flash('info', CANCELLED_BY_SIGN_IN_MESSAGE);
+  // The flash is for whoever signed in, in the language of their request (the mail follows the account).
+  if (await cancelRecovery(ctx, request, owner, 'factor-sign-in', trx)) reply.flash('info', request.t.recovery.flash.cancelledBySignIn);
 }
 
 /**
@@ -108,7 +102,8 @@ export async function completeDueRecovery(ctx: AppContext, request: FastifyReque
     await setMustSetUpFactor(trx, userId, true);
     await logSecurityEvent(ctx, request, userId, 'recovery_completed', trx);
     const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, owner, now);
-    await enqueueMail(trx, recoveryCompletedMail({ to: owner.email, firstName: owner.first_name, startedAt: recovery.started_at, at: now, wasntMeLink: wasntMe }), now);
+    const mail = recoveryCompletedMail(messagesForAccount(owner), { to: owner.email, firstName: owner.first_name, startedAt: recovery.started_at, at: now, wasntMeLink: wasntMe });
+    await enqueueMail(trx, mail, now);
     return (await findUserById(trx, userId)) ?? null;
   });
   if (user) ctx.mail.kick();
@@ -137,6 +132,7 @@ export async function recoveryBlockedUntil(db: Kysely<Database>, userId: number,
   return resetAt !== null && resetAt + waitMs > now ? { resetAt, until: resetAt + waitMs } : null;
 }
 
-export function recoveryBlockedMessage(b: { resetAt: number; until: number }): string {
-  return `Your password was reset by email on ${exactUtc(b.resetAt)}. So that someone who reads your mailbox cannot also remove your second factors, account recovery can start from ${exactUtc(b.until)}.`;
+/** Why a recovery cannot be asked for or started yet, in `t`'s language. */
+export function recoveryBlockedMessage(t: Messages, b: { resetAt: number; until: number }): string {
+  return t.recovery.blocked.message(t.common.time.exact(b.resetAt), t.common.time.exact(b.until));
 }

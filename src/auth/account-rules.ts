@@ -1,12 +1,17 @@
 /**
  * The rules for what a user types into account forms, shared by registration,
- * profile editing and password reset. Each failure carries the message shown
- * beside the field.
+ * profile editing and password reset. Each failure carries a problem key
+ * (src/i18n/en/problems.ts), which the page shows in the reader's language
+ * (`fieldErrors(error, t)`).
  */
 import { z } from 'zod';
 import type { PwnedPasswords } from '../adapters/pwned-passwords/types.js';
 import { comparablePassword, isCommonPassword } from './password-blocklist.js';
+import type { Problem } from '../i18n/messages.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, normalizePassword } from './password.js';
+
+/** A rule's message is a problem key: checked against the catalogue when it is written. */
+const problem = (key: Problem): Problem => key;
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
 export const ABOUT_ME_MAX_CHARACTERS = 140;
@@ -25,39 +30,35 @@ export function visibleLength(text: string): number {
 export const usernameRule = z
   .string()
   .trim()
-  .regex(USERNAME_PATTERN, 'Use 3 to 32 characters: letters, digits, "_", "-" or ".".');
+  .regex(USERNAME_PATTERN, problem('usernamePattern'));
 
-export const nameRule = (label: string) =>
+export const nameRule = (missing: Problem) =>
   z
     .string()
     .trim()
-    .min(1, `Enter your ${label}.`)
-    .refine((v) => visibleLength(v) <= NAME_MAX_CHARACTERS, `Use at most ${NAME_MAX_CHARACTERS} characters.`);
+    .min(1, missing)
+    .refine((v) => visibleLength(v) <= NAME_MAX_CHARACTERS, problem('nameTooLong'));
 
 export const emailRule = z
   .string()
   .trim()
-  .max(EMAIL_MAX_LENGTH, 'That email address is too long.')
-  .pipe(z.email('Enter an email address like name@example.com.'));
+  .max(EMAIL_MAX_LENGTH, problem('emailTooLong'))
+  .pipe(z.email(problem('emailInvalid')));
 
-/**
- * What the new-password fields say, on every form that sets one (NIST SP
- * 800-63B-4 §3.1.1.2: tell the user why, and suggest a passphrase).
- */
-export const NEW_PASSWORD_HINT =
-  `At least ${MIN_PASSWORD_LENGTH} characters, because your password may be the only thing protecting your account. ` +
-  'Try a passphrase: four or more unrelated words, with spaces if you like. Any characters work, emoji too.';
-
-export const PASSWORD_MESSAGES = {
-  tooShort: `Use at least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a long password that is easy to remember.`,
-  tooLong: `Use at most ${MAX_PASSWORD_LENGTH} characters.`,
-  common: 'This is one of the most common passwords, so attackers try it first. Choose something less predictable, like a few unrelated words.',
-  repetitive: 'This password repeats a short or common pattern, which makes it easy to guess. Choose something less predictable.',
-  appName: 'Your password must not contain "Gatehouse": it is the first word an attacker would try here.',
-  username: 'Your password must not contain your username: anyone who knows your username would try it.',
-  email: 'Your password must not contain your email address: anyone who knows your address would try it.',
-  breached: 'This password has appeared in a data breach, so attackers try it. Choose a different one.',
+/** Why a new password is refused: the problem key of each rule below. */
+export const PASSWORD_PROBLEMS = {
+  tooShort: problem('passwordTooShort'),
+  tooLong: problem('passwordTooLong'),
+  common: problem('passwordCommon'),
+  repetitive: problem('passwordRepetitive'),
+  appName: problem('passwordHasAppName'),
+  username: problem('passwordHasUsername'),
+  email: problem('passwordHasEmail'),
+  breached: problem('passwordBreached'),
 } as const;
+
+// MIN/MAX_PASSWORD_LENGTH are the catalogue's to say (src/i18n/*/problems.ts); re-exported for the rules' readers.
+export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH };
 
 /** Context-specific words (NIST SP 800-63B-4 §3.1.1.2): the service's own name. */
 export const APP_NAME_WORD = 'gatehouse';
@@ -90,10 +91,10 @@ function isRepetitive(comparable: string): boolean {
  */
 export const newPasswordRule = z.string().superRefine((value, ctx) => {
   const length = [...normalizePassword(value)].length;
-  if (length < MIN_PASSWORD_LENGTH) ctx.addIssue({ code: 'custom', message: PASSWORD_MESSAGES.tooShort });
-  else if (length > MAX_PASSWORD_LENGTH) ctx.addIssue({ code: 'custom', message: PASSWORD_MESSAGES.tooLong });
-  else if (isCommonPassword(value)) ctx.addIssue({ code: 'custom', message: PASSWORD_MESSAGES.common });
-  else if (isRepetitive(comparablePassword(value))) ctx.addIssue({ code: 'custom', message: PASSWORD_MESSAGES.repetitive });
+  if (length < MIN_PASSWORD_LENGTH) ctx.addIssue({ code: 'custom', message: PASSWORD_PROBLEMS.tooShort });
+  else if (length > MAX_PASSWORD_LENGTH) ctx.addIssue({ code: 'custom', message: PASSWORD_PROBLEMS.tooLong });
+  else if (isCommonPassword(value)) ctx.addIssue({ code: 'custom', message: PASSWORD_PROBLEMS.common });
+  else if (isRepetitive(comparablePassword(value))) ctx.addIssue({ code: 'custom', message: PASSWORD_PROBLEMS.repetitive });
 });
 
 /** The words of an account a password must not contain: the app's name, the username, the email's local part. */
@@ -103,17 +104,17 @@ export interface PasswordContext {
 }
 
 /** Why `password` is too close to the account, or null. Compared ignoring case, after NFKC. */
-export function passwordContextProblem(password: string, account: PasswordContext): string | null {
+export function passwordContextProblem(password: string, account: PasswordContext): Problem | null {
   const p = comparablePassword(password);
-  if (p.includes(APP_NAME_WORD)) return PASSWORD_MESSAGES.appName;
+  if (p.includes(APP_NAME_WORD)) return PASSWORD_PROBLEMS.appName;
   const username = comparablePassword(account.username.trim());
-  if (username.length >= MIN_CONTEXT_WORD_LENGTH && p.includes(username)) return PASSWORD_MESSAGES.username;
+  if (username.length >= MIN_CONTEXT_WORD_LENGTH && p.includes(username)) return PASSWORD_PROBLEMS.username;
   const email = comparablePassword(account.email.trim());
   const at = email.lastIndexOf('@');
   const local = at > 0 ? email.slice(0, at) : '';
   // "ada+news@…" is usually typed as "ada", so the part before a "+" counts too.
   for (const word of new Set([local, local.split('+')[0] ?? ''])) {
-    if ([...word].length >= MIN_CONTEXT_WORD_LENGTH && p.includes(word)) return PASSWORD_MESSAGES.email;
+    if ([...word].length >= MIN_CONTEXT_WORD_LENGTH && p.includes(word)) return PASSWORD_PROBLEMS.email;
   }
   return null;
 }
@@ -140,29 +141,29 @@ export function newPasswordFormRules(account: PasswordContext) {
 
 /**
  * The optional breached-password check (PWNED_PASSWORDS_CHECK), run after the
- * offline rules pass: the message when the password is in a known breach, else
+ * offline rules pass: the problem when the password is in a known breach, else
  * null. It fails open: an outage or a timeout returns null.
  */
-export async function breachedPasswordProblem(pwned: PwnedPasswords, password: string): Promise<string | null> {
+export async function breachedPasswordProblem(pwned: PwnedPasswords, password: string): Promise<Problem | null> {
   const result = await pwned.check(normalizePassword(password));
-  return result.kind === 'breached' ? PASSWORD_MESSAGES.breached : null;
+  return result.kind === 'breached' ? PASSWORD_PROBLEMS.breached : null;
 }
 
 /** Browsers send CRLF for a line break; the user sees one character, so count one. */
 export const aboutMeRule = z
   .string()
   .transform((v) => v.replace(/\r\n?/g, '\n').trim())
-  .refine((v) => visibleLength(v) <= ABOUT_ME_MAX_CHARACTERS, `Use at most ${ABOUT_ME_MAX_CHARACTERS} characters.`);
+  .refine((v) => visibleLength(v) <= ABOUT_ME_MAX_CHARACTERS, problem('aboutMeTooLong'));
 
-/** Adds "Passwords do not match." to `confirm_password` when the two differ. */
+/** Adds "The two passwords do not match." to `confirm_password` when the two differ. */
 export function passwordsMatch<T extends { password: string; confirm_password: string }>(v: T, ctx: z.RefinementCtx): void {
-  if (v.password !== v.confirm_password) ctx.addIssue({ code: 'custom', path: ['confirm_password'], message: 'The two passwords do not match.' });
+  if (v.password !== v.confirm_password) ctx.addIssue({ code: 'custom', path: ['confirm_password'], message: problem('passwordsDiffer') });
 }
 
 /** The fields of a new account and their rules, shared by registration and `npm run admin -- create-user`. */
 export const newAccountFields = {
-  first_name: nameRule('first name'),
-  last_name: nameRule('last name'),
+  first_name: nameRule('firstNameMissing'),
+  last_name: nameRule('lastNameMissing'),
   username: usernameRule,
   email: emailRule,
   password: newPasswordRule,

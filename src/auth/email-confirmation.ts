@@ -9,7 +9,8 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
 import { replaceConfirmationToken } from '../db/email-confirmations.js';
 import { enqueueMail } from '../db/mail-outbox.js';
-import type { Database } from '../db/schema.js';
+import type { Database, User } from '../db/schema.js';
+import { messagesForAccount, type Messages } from '../i18n/messages.js';
 import { hours, minutes } from '../lib/duration.js';
 import { renderMail } from '../views/mail.js';
 import { hashToken, newToken } from './tokens.js';
@@ -24,16 +25,17 @@ export const REGISTRATION_NOTICE_INTERVAL_MS = hours(1);
 /** The path of a confirmation link; `[redacted]` in logs, like reset links. */
 export const CONFIRM_EMAIL_PATH = '/confirm-email';
 
-export function confirmationMail(p: { to: string; firstName: string; link: string }) {
-  const hoursValid = EMAIL_CONFIRMATION_LIFETIME_MS / hours(1);
-  return renderMail({
+/** The confirmation link's mail, in `t` (the account's language). */
+export function confirmationMail(t: Messages, p: { to: string; firstName: string; link: string }) {
+  const m = t.account.confirmationMail;
+  return renderMail(t, {
     to: p.to,
-    subject: 'Confirm your email address for Gatehouse',
-    heading: 'Confirm your email address',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [`Please confirm that this is your email address for Gatehouse. The link works once, for ${hoursValid} hours.`],
-    action: { label: 'Confirm my email address', url: p.link },
-    after: ['If you did not create a Gatehouse account, ignore this message.'],
+    paragraphs: [m.intro(EMAIL_CONFIRMATION_LIFETIME_MS / hours(1))],
+    action: { label: m.action, url: p.link },
+    after: [m.notYou],
   });
 }
 
@@ -46,7 +48,8 @@ export function confirmationMail(p: { to: string; firstName: string; link: strin
 export async function issueConfirmationLink(
   ctx: Pick<AppContext, 'config'>,
   trx: Kysely<Database>,
-  user: { id: number; email: string; first_name: string },
+  /** Its mail speaks the account's language (for a new account, the one of the page it was made from). */
+  user: Pick<User, 'id' | 'email' | 'first_name' | 'locale'>,
   now: number,
   minIntervalMs: number,
 ): Promise<boolean> {
@@ -55,6 +58,6 @@ export async function issueConfirmationLink(
   if (!stored) return false;
   // The link's host comes from APP_URL, never from the request's Host header.
   const link = `${ctx.config.appUrl}${CONFIRM_EMAIL_PATH}/${token}`;
-  await enqueueMail(trx, confirmationMail({ to: user.email, firstName: user.first_name, link }), now);
+  await enqueueMail(trx, confirmationMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, link }), now);
   return true;
 }

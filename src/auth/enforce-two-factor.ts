@@ -12,11 +12,9 @@ import type { AppContext } from '../context.js';
 import { setMustSetUpFactor } from '../db/users.js';
 import { factorsOf, hasSecondFactor } from './factors.js';
 
-export const ENFORCED_MESSAGE = 'Two-factor sign-in is required for every account here. Add a passkey, an authenticator app or text-message codes to continue.';
-export const RECOVERED_MESSAGE = 'Your account was recovered and its second factors removed. Set up a new second factor to continue.';
 
 /** Paths a user without a second factor may still use: the path itself and below it. */
-const SET_UP_PATHS = ['/security', '/two-factor/app', '/two-factor/sms', '/reauthenticate', '/logout', '/confirm-email', '/confirm-email-change', '/wasnt-me', '/recover'];
+const SET_UP_PATHS = ['/security', '/two-factor/app', '/two-factor/sms', '/reauthenticate', '/logout', '/confirm-email', '/confirm-email-change', '/wasnt-me', '/recover', '/language'];
 
 function mayPass(path: string): boolean {
   return SET_UP_PATHS.some((allowed) => path === allowed || path.startsWith(`${allowed}/`));
@@ -35,13 +33,13 @@ export function requireSecondFactorSetUp(ctx: AppContext): preHandlerAsyncHookHa
         return;
       }
       if (mayPass(request.url.split('?')[0]!)) return;
-      await reply.flash('error', RECOVERED_MESSAGE).redirect('/security');
+      await reply.flash('error', request.t.codes.enforce.recovered).redirect('/security');
       return;
     }
     if (!ctx.config.enforceTwoFactor) return;
     if (user.two_factor_enabled && user.phone) return; // the common case, without a query
     if (mayPass(request.url.split('?')[0]!)) return;
     if (hasSecondFactor(await factorsOf(ctx.db, user))) return;
-    await reply.flash('error', ENFORCED_MESSAGE).redirect('/security');
+    await reply.flash('error', request.t.codes.enforce.required).redirect('/security');
   };
 }

@@ -18,7 +18,7 @@ import type { StartFailure, VerifyChannel, VerifyService } from '../adapters/ver
 import type { Config } from '../config.js';
 import { hours, minutes, seconds } from '../lib/duration.js';
 import { rateLimitKeyForIp } from '../lib/ip.js';
-import { START_FAILURE_MESSAGES } from './two-factor.js';
+import type { Locale } from '../i18n/locales.js';
 import { phoneNumbers } from '../lib/phone-numbers.js';
 
 // ---- Consecutive failures of one account (passwords, and separately codes) ----
@@ -95,25 +95,6 @@ export const SMS_ERROR_MIN_SENDS = 20;
 export const SMS_ERROR_RATE_TO_TRIP = 0.5;
 /** Sending stays off this long after the error rate trips the breaker. */
 export const SMS_BREAKER_OPEN_MS = minutes(15);
-
-/** "1 minute", "12 minutes": how long to wait, rounded up, never "0 minutes". */
-export function minutesText(ms: number): string {
-  const n = Math.max(1, Math.ceil(ms / minutes(1)));
-  return n === 1 ? '1 minute' : `${n} minutes`;
-}
-
-export const TOO_MANY_CODES_SENT = (ms: number) => `Too many codes were sent. Try again in ${minutesText(ms)}.`;
-export const TOO_MANY_WRONG_CODES = (ms: number) => `Too many wrong codes. Try again in ${minutesText(ms)}.`;
-export const TOO_MANY_SIGN_IN_ATTEMPTS = (ms: number) => `Too many sign-in attempts from your network. Try again in ${minutesText(ms)}.`;
-export const TOO_MANY_REGISTRATIONS = (ms: number) => `Too many new accounts from your network. Try again in ${minutesText(ms)}.`;
-export const TOO_MANY_RESET_REQUESTS = (ms: number) => `Too many reset requests from your network. Try again in ${minutesText(ms)}.`;
-export const TOO_MANY_EMAIL_CODES = (ms: number) => `We have emailed several codes already. Check your email, or try again in ${minutesText(ms)}.`;
-export const TOO_MANY_RECOVERY_MAILS = (ms: number) => `We have sent several recovery links already. Check your email, or try again in ${minutesText(ms)}.`;
-export const SMS_PAUSED = (ms: number) => `We cannot send codes right now. Please try again in ${minutesText(ms)}.`;
-/** What a user sees when the account's codes are locked: for a while, or (after 100) until a password reset. */
-export const CODES_LOCKED = (retryAfterMs: number | null) =>
-  retryAfterMs === null ? 'Too many wrong codes. Reset your password by email to unlock sign-in.' : TOO_MANY_WRONG_CODES(retryAfterMs);
-export const COUNTRY_NOT_ALLOWED = 'We cannot send codes to phone numbers in that country. Try a number from another country.';
 
 /** The growing lockout after the n-th consecutive failure (0 before the 5th). */
 export function lockoutMsAfter(failures: number): number {
@@ -254,7 +235,12 @@ export class ConsecutiveFailureLockout {
   }
 }
 
-export type SendOutcome = { ok: true } | { ok: false; reason: StartFailure | 'throttled' | 'country' | 'paused'; message: string };
+/** Why a code was not sent: a limit (with how long it holds), the country list, or Verify's answer. */
+export type SendFailure =
+  | { ok: false; reason: 'throttled' | 'paused'; retryAfterMs: number }
+  | { ok: false; reason: 'country' }
+  | { ok: false; reason: StartFailure };
+export type SendOutcome = { ok: true } | SendFailure;
 
 export interface SendRequest {
   userId: number;
@@ -262,6 +248,8 @@ export interface SendRequest {
   phone: string;
   ip: string;
   channel: VerifyChannel;
+  /** The language of the text or call (Verify's `Locale`). */
+  locale: Locale;
 }
 
 /**
@@ -308,9 +296,9 @@ export class SmsGuard {
   }
 
   async send(verify: VerifyService, request: SendRequest): Promise<SendOutcome> {
-    if (!this.countryAllowed(request.phone)) return { ok: false, reason: 'country', message: COUNTRY_NOT_ALLOWED };
+    if (!this.countryAllowed(request.phone)) return { ok: false, reason: 'country' };
     const paused = await this.pausedForMs();
-    if (paused > 0) return { ok: false, reason: 'paused', message: SMS_PAUSED(paused) };
+    if (paused > 0) return { ok: false, reason: 'paused', retryAfterMs: paused };
 
     for (const [limiter, key] of [
       [this.perAccount, accountKey(request.userId)],
@@ -318,17 +306,17 @@ export class SmsGuard {
       [this.perIp, rateLimitKeyForIp(request.ip)],
     ] as const) {
       const verdict = await take(limiter, key);
-      if (!verdict.ok) return { ok: false, reason: 'throttled', message: TOO_MANY_CODES_SENT(verdict.retryAfterMs) };
+      if (!verdict.ok) return { ok: false, reason: 'throttled', retryAfterMs: verdict.retryAfterMs };
     }
     const budget = await take(this.budget, 'global');
     if (!budget.ok) {
       await this.trip(budget.retryAfterMs, 'the hourly SMS budget (SMS_HOURLY_BUDGET) is spent');
-      return { ok: false, reason: 'paused', message: SMS_PAUSED(budget.retryAfterMs) };
+      return { ok: false, reason: 'paused', retryAfterMs: budget.retryAfterMs };
     }
 
-    const result = await verify.start(request.phone, request.channel);
+    const result = await verify.start(request.phone, request.channel, request.locale);
     await this.recordOutcome(result.ok ? null : result.reason);
-    return result.ok ? { ok: true } : { ok: false, reason: result.reason, message: START_FAILURE_MESSAGES[result.reason] };
+    return result.ok ? { ok: true } : { ok: false, reason: result.reason };
   }
 
   /**
@@ -352,7 +340,7 @@ export class SmsGuard {
     await this.breaker.block('global', Math.max(1, Math.ceil(forMs / 1000)));
     this.log.error(
       { event: 'sms_circuit_breaker_open', reason: why, pausedForMs: forMs },
-      `SMS circuit breaker open: ${why}. No codes will be sent for ${minutesText(forMs)}. Check Twilio and the SMS traffic (toll fraud?).`,
+      `SMS circuit breaker open: ${why}. No codes will be sent for ${Math.max(1, Math.ceil(forMs / minutes(1)))} min. Check Twilio and the SMS traffic (toll fraud?).`,
     );
   }
 }

@@ -11,8 +11,8 @@ import type { AppContext } from '../context.js';
 import { noteKnownBrowser } from '../db/known-browsers.js';
 import { enqueueMail } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
+import { messagesForAccount, type Messages } from '../i18n/messages.js';
 import { days } from '../lib/duration.js';
-import { exactUtc } from '../lib/relative-time.js';
 import { deviceName } from '../lib/user-agent.js';
 import { renderMail } from '../views/mail.js';
 import { baseCookieOptions, cookieName } from './cookies.js';
@@ -22,19 +22,21 @@ import { wasntMeLink } from './wasnt-me.js';
 
 const BROWSER_COOKIE_LIFETIME_MS = days(400); // browsers cap cookie lifetimes near this
 
-export function newBrowserMail(p: { to: string; firstName: string; device: string; ip: string; at: number; wasntMeLink: string }) {
-  return renderMail({
+/** The notice, in the owner's language (`t`): `device` is already named in it. */
+export function newBrowserMail(t: Messages, p: { to: string; firstName: string; device: string; ip: string; at: number; wasntMeLink: string }) {
+  const m = t.login.mail.newBrowser;
+  return renderMail(t, {
     to: p.to,
-    subject: 'New sign-in to your Gatehouse account',
-    heading: 'New sign-in to your account',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [`Your Gatehouse account was signed in to from ${p.device} (address ${p.ip}) on ${exactUtc(p.at)}, a browser it had not been used from before.`, 'If this was you, there is nothing to do.'],
-    action: { label: "This wasn't me: secure my account", url: p.wasntMeLink },
+    paragraphs: [m.what(p.device, p.ip, t.common.time.exact(p.at)), m.ifYou],
+    wasntMeLink: p.wasntMeLink,
   });
 }
 
 /** Call in the transaction that completes a sign-in; queues the notice when the browser is new to the account. */
-export async function noteSignInBrowser(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, user: Pick<User, 'id' | 'email' | 'first_name'>, db: Kysely<Database>): Promise<void> {
+export async function noteSignInBrowser(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, user: Pick<User, 'id' | 'email' | 'first_name' | 'locale'>, db: Kysely<Database>): Promise<void> {
   const name = cookieName(ctx.config, 'browser');
   let browserId = request.cookies[name];
   if (!browserId || !looksLikeToken(browserId)) {
@@ -45,6 +47,9 @@ export async function noteSignInBrowser(ctx: AppContext, request: FastifyRequest
   if ((await noteKnownBrowser(db, user.id, hashToken(browserId), now)) !== 'new') return;
   const userAgent = request.headers['user-agent'];
   const wasntMe = await wasntMeLink(db, ctx.config.appUrl, user, now);
-  await enqueueMail(db, newBrowserMail({ to: user.email, firstName: user.first_name, device: deviceName(typeof userAgent === 'string' ? userAgent : null), ip: request.ip, at: now, wasntMeLink: wasntMe }), now);
+  // The owner reads it, in their language; whoever signed in may be someone else.
+  const t = messagesForAccount(user);
+  const device = deviceName(t, typeof userAgent === 'string' ? userAgent : null);
+  await enqueueMail(db, newBrowserMail(t, { to: user.email, firstName: user.first_name, device, ip: request.ip, at: now, wasntMeLink: wasntMe }), now);
   await logSecurityEvent(ctx, request, user.id, 'new_browser_sign_in', db);
 }

@@ -6,25 +6,24 @@
  */
 import type { AppContext } from '../context.js';
 import type { User } from '../db/schema.js';
-import { accountKey, minutesText } from './limits.js';
+import type { Messages } from '../i18n/messages.js';
+import { accountKey } from './limits.js';
 import { verifyPassword } from './password.js';
 
-export const REAUTH_MESSAGES = {
-  wrong: 'That is not your current password.',
-  locked: (retryAfterMs: number | null) =>
-    retryAfterMs === null
-      ? 'Too many wrong passwords. Reset your password by email to continue.'
-      : `Too many wrong passwords. Try again in ${minutesText(retryAfterMs)}.`,
-} as const;
+/** What a refused password check says, in the reader's language. */
+export function reauthLockedMessage(t: Messages, retryAfterMs: number | null): string {
+  return retryAfterMs === null ? t.codes.reauth.lockedUntilReset : t.codes.reauth.locked(retryAfterMs);
+}
 
 export async function checkCurrentPassword(
   ctx: Pick<AppContext, 'limits'>,
   user: Pick<User, 'id' | 'password_hash'>,
   password: string,
+  t: Messages,
 ): Promise<{ ok: true } | { ok: false; message: string }> {
   const key = accountKey(user.id);
   const attempt = await ctx.limits.password.begin(key);
-  if (!attempt.ok) return { ok: false, message: REAUTH_MESSAGES.locked(attempt.retryAfterMs) };
+  if (!attempt.ok) return { ok: false, message: reauthLockedMessage(t, attempt.retryAfterMs) };
   let passwordOk: boolean;
   try {
     passwordOk = await verifyPassword(user.password_hash, password);
@@ -37,5 +36,5 @@ export async function checkCurrentPassword(
     return { ok: true };
   }
   await ctx.limits.password.fail(key);
-  return { ok: false, message: REAUTH_MESSAGES.wrong };
+  return { ok: false, message: t.codes.reauth.wrong };
 }

@@ -14,12 +14,6 @@ const ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ'; // 30 symbols; 12 of them ≈
 const GROUPS = 3;
 const GROUP_LENGTH = 4;
 
-/** The warning shown when few codes are left. */
-export function recoveryCodesLowMessage(left: number): string {
-  return left === 0
-    ? 'You have no recovery codes left. Make a new set on the security page.'
-    : `You have ${left} recovery code${left === 1 ? '' : 's'} left. Make a new set on the security page.`;
-}
 
 export class RecoveryCodes {
   private readonly key: string;

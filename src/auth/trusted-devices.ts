@@ -30,7 +30,8 @@ export async function trustThisDevice(ctx: AppContext, request: FastifyRequest, 
   await insertTrustedDevice(db, {
     tokenHash: hashToken(token),
     userId,
-    name: deviceName(typeof userAgent === 'string' ? userAgent : null),
+    // Named once, in the language of the browser that asked to be remembered.
+    name: deviceName(request.t, typeof userAgent === 'string' ? userAgent : null),
     now,
     ip: request.ip,
     expiresAt: now + TRUSTED_DEVICE_LIFETIME_MS,

@@ -1,27 +1,14 @@
 /**
- * What sign-in and enrolment share about SMS codes: the user-facing message for
- * each Verify outcome, the resend rule, and how a number is shown.
+ * What sign-in and enrolment share about SMS codes: sending through the
+ * limits, the user-facing message for each outcome, the resend rule, and how
+ * a number is shown.
  */
-import type { CheckFailure, StartFailure, VerifyChannel } from '../adapters/verify/types.js';
+import type { VerifyChannel } from '../adapters/verify/types.js';
 import type { AppContext } from '../context.js';
-import type { SendOutcome } from './limits.js';
+import type { Messages } from '../i18n/messages.js';
+import type { SendFailure } from './limits.js';
 import { CODE_RESEND_INTERVAL_MS } from './policy.js';
 import { phoneNumbers } from '../lib/phone-numbers.js';
-
-export const START_FAILURE_MESSAGES: Record<StartFailure, string> = {
-  invalid_number: 'That phone number is not valid. Enter it with its country code, for example +44 7400 123456.',
-  landline: 'That number looks like a landline, which cannot receive text messages. Choose "Call me instead".',
-  blocked: 'We cannot send codes to that number or country. Try another number.',
-  too_many_sends: 'Too many codes were sent to this number. Wait 10 minutes, then try again.',
-  unavailable: 'We could not send a code right now. Please try again in a moment.',
-};
-
-export const CHECK_FAILURE_MESSAGES: Record<CheckFailure, string> = {
-  wrong_code: 'That code is not right. Check the latest message and try again.',
-  expired: 'That code has expired or was already used. Send a new code.',
-  too_many_checks: 'Too many tries with this code. Send a new code.',
-  unavailable: 'We could not check your code right now. Please try again in a moment.',
-};
 
 /** Users paste codes with spaces or dashes ("123 456"); only digits matter. */
 export function normalizeCode(input: string): string | null {
@@ -42,19 +29,37 @@ export function maskPhone(e164: string): string {
 }
 
 /** The flash shown when a new code is asked for too soon, or null when one may be sent. */
-export function resendTooSoonMessage(codeSentAt: number | null, now: number): string | null {
+export function resendTooSoonMessage(t: Messages, codeSentAt: number | null, now: number): string | null {
   const wait = resendWaitMs(codeSentAt, now);
-  return wait > 0 ? `Please wait ${Math.ceil(wait / 1000)} seconds before asking for another code.` : null;
+  return wait > 0 ? t.codes.resendTooSoon(Math.ceil(wait / 1000)) : null;
 }
 
-export function codeSentMessage(channel: VerifyChannel): string {
-  return channel === 'call' ? 'We are calling you now with your code.' : 'We sent you a new code.';
+export function codeSentMessage(t: Messages, channel: VerifyChannel): string {
+  return t.codes.codeSent[channel];
 }
+
+/** What a person reads when a code could not be sent: a limit, the country list, or Verify's own answer. */
+export function sendFailureMessage(t: Messages, failure: SendFailure): string {
+  const limits = t.codes.limits;
+  switch (failure.reason) {
+    case 'country':
+      return limits.countryNotAllowed;
+    case 'paused':
+      return limits.smsPaused(failure.retryAfterMs);
+    case 'throttled':
+      return limits.tooManyCodesSent(failure.retryAfterMs);
+    default:
+      return t.codes.startFailure[failure.reason];
+  }
+}
+
+export type SendCodeResult = { ok: true } | { ok: false; reason: SendFailure['reason']; message: string };
 
 /**
  * Every code Gatehouse sends goes through here (sign-in, enrolment, resends),
- * so limits on sending apply to all of them. Returns the user-facing message
- * on failure.
+ * so limits on sending apply to all of them. The message (text or voice) is
+ * in the asker's language: Verify is sent its `Locale`. Returns the
+ * user-facing message on failure, in that language too.
  */
 export async function sendCode(
   ctx: Pick<AppContext, 'verify' | 'limits'>,
@@ -62,7 +67,9 @@ export async function sendCode(
   channel: VerifyChannel,
   /** Who asks: the account the code is for and the client IP (src/auth/limits.ts counts both). */
   from: { userId: number; ip: string },
-): Promise<SendOutcome> {
+  t: Messages,
+): Promise<SendCodeResult> {
   // Country allow-list, per-account / per-number / per-IP limits, the hourly budget and the circuit breaker.
-  return ctx.limits.sms.send(ctx.verify, { userId: from.userId, ip: from.ip, phone, channel });
+  const outcome = await ctx.limits.sms.send(ctx.verify, { userId: from.userId, ip: from.ip, phone, channel, locale: t.common.locale });
+  return outcome.ok ? outcome : { ok: false, reason: outcome.reason, message: sendFailureMessage(t, outcome) };
 }

@@ -19,6 +19,7 @@ import * as m008 from './migrations/008-known-browsers.js';
 import * as m009 from './migrations/009-account-recovery.js';
 import * as m010 from './migrations/010-passkeys.js';
 import * as m011 from './migrations/011-backup-phone-and-email-codes.js';
+import * as m012 from './migrations/012-user-locale.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -36,6 +37,7 @@ const migrations: Record<string, DialectMigration> = {
   '009-account-recovery': m009,
   '010-passkeys': m010,
   '011-backup-phone-and-email-codes': m011,
+  '012-user-locale': m012,
 };
 
 class ListedMigrations implements MigrationProvider {

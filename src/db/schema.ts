@@ -37,6 +37,8 @@ export interface UsersTable {
   backup_phone: string | null;
   /** 1 when the user turned on email codes as a fallback second factor (migration 011). */
   email_codes_enabled: Generated<number>;
+  /** The language of this account's mail, 'en' or 'es' (migration 012); null reads as English. */
+  locale: string | null;
 }
 
 export interface SessionsTable {

@@ -1,5 +1,6 @@
 /** SQL for the users table. The only module that writes it. */
 import type { Kysely } from 'kysely';
+import type { Locale } from '../i18n/locales.js';
 import { prepared, type Placeholders } from './prepared.js';
 import type { Database, NewUser, User } from './schema.js';
 
@@ -14,7 +15,13 @@ export function normalizeEmail(email: string): string {
 }
 
 /** What a new account is made of: the names as typed (with normalized copies for uniqueness), no second factor, an unconfirmed email. */
-export function newAccount(a: { username: string; email: string; first_name: string; last_name: string }, passwordHash: string, now: number): Omit<NewUser, 'id'> {
+export function newAccount(
+  a: { username: string; email: string; first_name: string; last_name: string },
+  passwordHash: string,
+  now: number,
+  /** The language of the account's mail (the page it was made from); null = English. */
+  locale: Locale | null = null,
+): Omit<NewUser, 'id'> {
   return {
     username: a.username,
     username_normalized: normalizeUsername(a.username),
@@ -29,7 +36,13 @@ export function newAccount(a: { username: string; email: string; first_name: str
     created_at: now,
     last_seen_at: now,
     email_confirmed_at: null,
+    locale,
   };
+}
+
+/** The owner chose another language: their mail follows it from now on. */
+export async function setUserLocale(db: Db, userId: number, locale: Locale): Promise<void> {
+  await db.updateTable('users').set({ locale }).where('id', '=', userId).execute();
 }
 
 export async function insertUser(db: Db, user: Omit<NewUser, 'id'>): Promise<User> {

@@ -17,14 +17,15 @@ import { PasswordHashingBusyError } from '../auth/password.js';
 import type { Config } from '../config.js';
 import { isDatabaseUnavailable } from '../db/database.js';
 import { busyPage, clientErrorPage, methodNotAllowedPage, notFoundPage, serverErrorPage } from '../views/error-pages.js';
+import { negotiateLocale } from '../i18n/locales.js';
+import { messagesFor, type Messages } from '../i18n/messages.js';
 import { layout } from '../views/layout.js';
 
-const CLIENT_MESSAGES: Record<number, string> = {
-  400: 'We could not read what your browser sent. Go back, reload the page and try again.',
-  403: 'This form has expired or did not come from this site. Go back, reload the page and try again.',
-  413: 'What you sent is too large.',
-  415: 'This address only accepts forms sent from its own pages.',
-};
+/** What a 4xx page says: the catalogue's words for the status, or its general one. */
+function clientMessage(t: Messages, status: number): string {
+  const messages = t.common.errors.client;
+  return status in messages ? messages[status as keyof typeof messages] : messages.other;
+}
 
 function isCsrfError(error: FastifyError): boolean {
   return typeof error.code === 'string' && error.code.startsWith('FST_CSRF_');
@@ -60,9 +61,10 @@ export function errorHandler(config: Config) {
     const clientStatus = isCsrfError(error) ? 403 : error.statusCode;
     if (clientStatus !== undefined && clientStatus >= 400 && clientStatus < 500) {
       request.log.info({ err: { code: error.code, message: error.message }, status: clientStatus }, 'request refused');
+      const t = request.t;
       return reply.page(
-        clientStatus === 403 ? 'Request refused' : 'Bad request',
-        clientErrorPage(clientStatus, CLIENT_MESSAGES[clientStatus] ?? 'That request could not be handled.'),
+        clientStatus === 403 ? t.common.errors.refusedTitle : t.common.errors.badRequestTitle,
+        clientErrorPage(t, clientStatus, clientMessage(t, clientStatus)),
         { status: clientStatus },
       );
     }
@@ -75,9 +77,13 @@ export function errorHandler(config: Config) {
     // An outage is not a bug: its page carries no stack trace even in development.
     const detail = config.isProduction || status === 503 ? null : (error.stack ?? error.message);
     // Rendered without reply.page(): that would mint a CSRF secret and consume the flash cookie.
+    const t = request.t;
     const body = layout({
-      title: busy ? 'Busy' : status === 503 ? 'Service unavailable' : 'Error',
-      body: busy ? busyPage() : serverErrorPage(request.id, status, detail),
+      t,
+      locale: request.locale,
+      path: '/',
+      title: busy ? t.common.errors.busyTitle : status === 503 ? t.common.errors.unavailableTitle : t.common.errors.errorTitle,
+      body: busy ? busyPage(t) : serverErrorPage(t, request.id, status, detail),
       user: null,
       csrfToken: '',
       flash: null,
@@ -97,9 +103,15 @@ export function frameworkErrorHandler(config: Config) {
   return function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
     request.log.info({ err: { code: error.code, message: error.message }, status }, 'request refused before routing');
+    // Before routing the request has none of the app's decorations: its language comes from the header alone.
+    const locale = negotiateLocale(request.headers['accept-language']);
+    const t = messagesFor(locale);
     const body = layout({
-      title: 'Bad request',
-      body: clientErrorPage(status, status === 414 ? 'That address is too long.' : CLIENT_MESSAGES[400]!),
+      t,
+      locale,
+      path: '/',
+      title: t.common.errors.badRequestTitle,
+      body: clientErrorPage(t, status, clientMessage(t, status === 414 ? 414 : 400)),
       user: null,
       csrfToken: '',
       flash: null,
@@ -129,8 +141,8 @@ export function trackRoutesForMethodNotAllowed(app: FastifyInstance) {
     const allowed = METHODS.filter((m) => known.find(m, path) !== null);
     // A route that exists for this method but found nothing (a missing static file, say) is a plain 404.
     if (allowed.length > 0 && !allowed.includes(request.method as (typeof METHODS)[number])) {
-      return reply.header('allow', allowed.join(', ')).page('Not allowed', methodNotAllowedPage(allowed), { status: 405 });
+      return reply.header('allow', allowed.join(', ')).page(request.t.common.errors.notAllowedTitle, methodNotAllowedPage(request.t, allowed), { status: 405 });
     }
-    return reply.page('Not found', notFoundPage(), { status: 404 });
+    return reply.page(request.t.common.errors.notFoundTitle, notFoundPage(request.t), { status: 404 });
   };
 }

@@ -8,6 +8,7 @@
  */
 import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
+import { problemText, type Messages } from '../i18n/messages.js';
 
 export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema }) => {
   return (data: unknown) => {
@@ -30,12 +31,12 @@ export const checkbox = () => z.string().max(10).optional().transform((v) => v !
 /** Every state-changing form carries its CSRF token (checked by the CSRF hook before validation). */
 export const formSchema = <T extends z.ZodRawShape>(shape: T) => z.object({ _csrf: field(200), ...shape });
 
-/** Map a zod error to the first message per field, for showing beside each input. */
-export function fieldErrors(error: z.ZodError): Record<string, string> {
+/** Map a zod error to the first message per field, in the reader's language, for showing beside each input. */
+export function fieldErrors(error: z.ZodError, t: Messages): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of error.issues) {
     const key = String(issue.path[0] ?? '_form');
-    out[key] ??= issue.message;
+    out[key] ??= problemText(t, issue.message);
   }
   return out;
 }

@@ -21,6 +21,7 @@
  * Others get 404, as if there were no such page.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
+import type { Locale } from '../i18n/locales.js';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -132,8 +133,8 @@ export class PrometheusMetrics implements AppMetrics {
   instrumentVerify(verify: VerifyService): VerifyService {
     const outcome = (result: StartResult | CheckResult) => (result.ok ? 'ok' : result.reason);
     return {
-      start: async (to: string, channel: VerifyChannel) => {
-        const result = await verify.start(to, channel);
+      start: async (to: string, channel: VerifyChannel, locale: Locale) => {
+        const result = await verify.start(to, channel, locale);
         this.codeSends.inc({ channel, outcome: outcome(result) });
         return result;
       },

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { baseCookieOptions, cookieName } from '../auth/cookies.js';
+import { safeNextPath } from '../auth/redirects.js';
 import type { Config } from '../config.js';
 import type { SafeHtml } from '../views/html.js';
 import { layout, type Flash } from '../views/layout.js';
@@ -26,6 +27,19 @@ declare module 'fastify' {
     /** Shows `text` on the next page this browser renders. */
     flash(kind: Flash['kind'], text: string): FastifyReply;
   }
+}
+
+/**
+ * Where the language switcher brings the visitor back: this page, with its
+ * query only when that query's own `next` (if any) is a path on this site, so
+ * a hostile `?next=//evil.example` is never written back into the page.
+ */
+export function languageSwitchReturnPath(url: string): string {
+  const [pathname = '/', query] = url.split('?', 2);
+  if (query === undefined) return safeNextPath(pathname) ?? '/';
+  const next = new URLSearchParams(query).get('next');
+  if (next !== null && safeNextPath(next) === null) return safeNextPath(pathname) ?? '/';
+  return safeNextPath(url) ?? safeNextPath(pathname) ?? '/';
 }
 
 function readFlash(raw: string | undefined, unsign: (v: string) => { valid: boolean; value: string | null }): Flash | null {
@@ -56,6 +70,9 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
     const flash = readFlash(request.cookies[FLASH_COOKIE], (v) => request.unsignCookie(v));
     if (request.cookies[FLASH_COOKIE] !== undefined) this.clearCookie(FLASH_COOKIE, cookieOptions);
     const markup = layout({
+      t: request.t,
+      locale: request.locale,
+      path: languageSwitchReturnPath(request.url),
       title,
       body,
       user: request.user ?? null,
@@ -65,6 +82,8 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
       scripts: options.scripts,
       styles: options.styles,
     });
+    // Vary: the same address answers in the visitor's language (private, no-store pages; said for any cache on the way).
+    this.header('content-language', request.locale).header('vary', 'Accept-Language, Cookie');
     if (options.noReferrer) this.header('referrer-policy', 'no-referrer');
     return this.status(options.status ?? 200)
       .header('content-type', 'text/html; charset=utf-8')

@@ -1,10 +1,12 @@
 /**
  * "Firefox on Windows" from a User-Agent string: enough for a person to
  * recognise their own devices on the security page. Deliberately small (the
- * common browsers and systems); anything else is "Unknown browser" or
- * "unknown system". The string is the client's word, so it is only ever shown,
- * never trusted.
+ * common browsers and systems); anything else is "Unknown browser" (in the
+ * reader's language) with no system. The string is the client's word, so it is
+ * only ever shown, never trusted.
  */
+import type { Messages } from '../i18n/messages.js';
+
 const BROWSERS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
   [/\b(?:OPR|Opera)\//, 'Opera'],
@@ -24,9 +26,10 @@ const SYSTEMS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bLinux\b/, 'Linux'],
 ];
 
-export function deviceName(userAgent: string | null | undefined): string {
-  if (!userAgent) return 'Unknown browser';
-  const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1] ?? 'Unknown browser';
+export function deviceName(t: Messages, userAgent: string | null | undefined): string {
+  const unknown = t.common.device.unknownBrowser;
+  if (!userAgent) return unknown;
+  const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1] ?? unknown;
   const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
-  return system ? `${browser} on ${system}` : browser;
+  return system ? t.common.device.on(browser, system) : browser;
 }

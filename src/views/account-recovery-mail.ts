@@ -4,70 +4,60 @@
  * notice that a recovery started (with its cancel link), that it was
  * cancelled, and that it completed. Here, not in the feature, because a
  * cancellation is mailed by several flows (sign-in, password reset and
- * change, "This wasn't me").
+ * change, "This wasn't me"). Each takes the recipient's catalogue
+ * (`messagesForAccount(owner)`), not the requester's.
  */
-import { durationText } from '../lib/duration.js';
-import { exactUtc } from '../lib/relative-time.js';
+import type { Messages } from '../i18n/messages.js';
 import { renderMail } from './mail.js';
 
-const WASNT_ME_LABEL = "This wasn't me: secure my account";
-
-export function recoveryLinkMail(p: { to: string; firstName: string; link: string; linkLifetimeMs: number; waitMs: number; wasntMeLink: string }) {
-  return renderMail({
+export function recoveryLinkMail(t: Messages, p: { to: string; firstName: string; link: string; linkLifetimeMs: number; waitMs: number; wasntMeLink: string }) {
+  const m = t.recovery.mail.link;
+  return renderMail(t, {
     to: p.to,
-    subject: 'Recover your Gatehouse account',
-    heading: 'Recover your account',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [
-      'Someone who knows your password asked to recover your Gatehouse account because they cannot use its second factors (authenticator app, text-message codes, recovery codes).',
-      `If this was you, open the link below within ${durationText(p.linkLifetimeMs)} to start the recovery. A wait of ${durationText(p.waitMs)} then begins; we email you when it starts, and you can cancel it until it ends. After it, your second factors are removed and you set up a new one when you sign in.`,
-      'If this was not you, do not open the link: nothing changes without it. But someone knows your password, so change it now.',
-    ],
-    action: { label: 'Start the account recovery', url: p.link },
-    after: [{ text: 'Not you?', link: { label: WASNT_ME_LABEL, url: p.wasntMeLink } }],
+    paragraphs: [m.asked, m.ifYou(t.recovery.duration(p.linkLifetimeMs), t.recovery.duration(p.waitMs)), m.ifNotYou],
+    action: { label: m.action, url: p.link },
+    // Someone has the password: the owner can act at once.
+    wasntMeLink: p.wasntMeLink,
   });
 }
 
-export function recoveryStartedMail(p: { to: string; firstName: string; startedAt: number; completesAt: number; cancelLink: string; wasntMeLink: string }) {
-  return renderMail({
+export function recoveryStartedMail(t: Messages, p: { to: string; firstName: string; startedAt: number; completesAt: number; cancelLink: string; wasntMeLink: string }) {
+  const m = t.recovery.mail.started;
+  const exact = t.common.time.exact;
+  return renderMail(t, {
     to: p.to,
-    subject: 'Account recovery started',
-    heading: 'Account recovery started',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [
-      `On ${exactUtc(p.startedAt)}, someone who knew your password and opened a link sent to this address started recovering your Gatehouse account.`,
-      `On ${exactUtc(p.completesAt)}, unless it is cancelled, every second factor of the account (authenticator app, text-message codes, recovery codes, remembered devices) will be removed, and whoever signs in with the password then sets up a new one.`,
-      'If this was not you, cancel the recovery now, then change your password: someone knows it. Signing in with one of your second factors cancels it too.',
-    ],
-    action: { label: 'Cancel the recovery', url: p.cancelLink },
-    after: [{ text: 'To also sign out every device and get a link to choose a new password:', link: { label: WASNT_ME_LABEL, url: p.wasntMeLink } }],
+    paragraphs: [m.what(exact(p.startedAt)), m.when(exact(p.completesAt)), m.ifNotYou],
+    action: { label: m.action, url: p.cancelLink },
+    // It also cancels the recovery, and signs out every device and mails a reset link.
+    wasntMeLink: p.wasntMeLink,
   });
 }
 
-export function recoveryCancelledMail(p: { to: string; firstName: string; at: number; why: string }) {
-  return renderMail({
+export function recoveryCancelledMail(t: Messages, p: { to: string; firstName: string; at: number; why: string }) {
+  const m = t.recovery.mail.cancelled;
+  return renderMail(t, {
     to: p.to,
-    subject: 'Account recovery cancelled',
-    heading: 'Account recovery cancelled',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [
-      `On ${exactUtc(p.at)}, the recovery of your Gatehouse account was cancelled. ${p.why}`,
-      'Your second factors stay as they are. If you did not start the recovery, someone knows your password: change it.',
-    ],
+    paragraphs: [m.what(t.common.time.exact(p.at), p.why), m.stay],
   });
 }
 
-export function recoveryCompletedMail(p: { to: string; firstName: string; startedAt: number; at: number; wasntMeLink: string }) {
-  return renderMail({
+export function recoveryCompletedMail(t: Messages, p: { to: string; firstName: string; startedAt: number; at: number; wasntMeLink: string }) {
+  const m = t.recovery.mail.completed;
+  return renderMail(t, {
     to: p.to,
-    subject: 'Your second factors were removed',
-    heading: 'Your second factors were removed',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [
-      `The account recovery started on ${exactUtc(p.startedAt)} was completed on ${exactUtc(p.at)}, at a sign-in with your password: the authenticator app, text-message codes, recovery codes and remembered devices of your Gatehouse account were removed, and every other device was signed out.`,
-      'The account must set up a new second factor before it can do anything else.',
-      'If this was not you, someone has your password and access to this mailbox: secure your account now.',
-    ],
-    action: { label: WASNT_ME_LABEL, url: p.wasntMeLink },
+    paragraphs: [m.what(t.common.time.exact(p.startedAt), t.common.time.exact(p.at)), m.setUp, m.ifNotYou],
+    wasntMeLink: p.wasntMeLink,
   });
 }

@@ -1,5 +1,6 @@
 /** The "type the code we sent" page body, shared by sign-in and phone enrolment. */
 import { codeInput, csrfField } from './forms.js';
+import type { Messages } from '../i18n/messages.js';
 import { html, type SafeHtml } from './html.js';
 
 export interface CodeEntryProps {
@@ -22,31 +23,32 @@ export interface CodeEntryProps {
 }
 
 /** The "skip the code on this browser" checkbox of the sign-in code pages. */
-export function rememberDeviceField(): SafeHtml {
+export function rememberDeviceField(t: Messages): SafeHtml {
   return html`<div class="field checkbox">
     <input id="f-remember_device" type="checkbox" name="remember_device">
-    <label for="f-remember_device">Remember this device for 30 days</label>
+    <label for="f-remember_device">${t.common.forms.rememberDevice}</label>
   </div>`;
 }
 
-export function codeEntry(p: CodeEntryProps): SafeHtml {
+export function codeEntry(t: Messages, p: CodeEntryProps): SafeHtml {
+  const c = t.codes.codeEntry;
   return html`<h1>${p.heading}</h1>
 <p>${p.intro}</p>
 <form method="post" action="${p.action}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
-  ${codeInput(p.error)}
-  ${p.rememberDevice ? rememberDeviceField() : ''}
-  <button type="submit" class="button primary">Verify</button>
+  ${codeInput(t, p.error)}
+  ${p.rememberDevice ? rememberDeviceField(t) : ''}
+  <button type="submit" class="button primary">${t.common.forms.verify}</button>
 </form>
 <div class="resend">
-  <p>Didn't get it?</p>
+  <p>${c.didntGetIt}</p>
   <form method="post" action="${p.resendAction}" class="inline">
     ${csrfField(p.csrfToken)}
     ${p.resendFields ?? ''}
-    <button type="submit" name="channel" value="sms" class="button" data-countdown="${p.resendWaitSeconds}">Send again</button>
-    <button type="submit" name="channel" value="call" class="button" data-countdown="${p.resendWaitSeconds}">Call me instead</button>
+    <button type="submit" name="channel" value="sms" class="button" data-countdown="${p.resendWaitSeconds}">${c.sendAgain}</button>
+    <button type="submit" name="channel" value="call" class="button" data-countdown="${p.resendWaitSeconds}">${c.callInstead}</button>
   </form>
-  ${p.resendWaitSeconds > 0 ? html`<p class="hint" data-countdown-note>You can ask for a new code in ${p.resendWaitSeconds} seconds.</p>` : ''}
+  ${p.resendWaitSeconds > 0 ? html`<p class="hint" data-countdown-note="${c.waitNoteTemplate}">${c.waitNote(p.resendWaitSeconds)}</p>` : ''}
 </div>
 ${p.footer ?? ''}`;
 }

@@ -1,4 +1,5 @@
 /** Form pieces that every page uses the same way: labelled fields with their errors beside them. */
+import type { Messages } from '../i18n/messages.js';
 import { html, type SafeHtml } from './html.js';
 
 export type FieldErrors<K extends string = string> = Partial<Record<K, string>>;
@@ -42,20 +43,20 @@ export function input(p: InputProps): SafeHtml {
 </div>`;
 }
 
-export function errorSummary(errors: FieldErrors): SafeHtml {
+export function errorSummary(t: Messages, errors: FieldErrors): SafeHtml {
   const entries = Object.entries(errors).filter(([, v]) => v);
   if (entries.length === 0) return html``;
   return html`<div class="error-summary" role="alert" tabindex="-1">
-  <p>Please fix ${entries.length === 1 ? 'this' : 'these'}:</p>
+  <p>${t.common.forms.fixThese(entries.length)}</p>
   <ul>${entries.map(([name, message]) => html`<li><a href="#f-${name}">${message}</a></li>`)}</ul>
 </div>`;
 }
 
 /** A one-time-code field: numeric keypad on phones, and the OS can fill it from the SMS. */
-export function codeInput(error: string | undefined): SafeHtml {
+export function codeInput(t: Messages, error: string | undefined): SafeHtml {
   return input({
     name: 'code',
-    label: 'Verification code',
+    label: t.common.forms.verificationCode,
     autocomplete: 'one-time-code',
     inputmode: 'numeric',
     pattern: '[0-9 ]*',

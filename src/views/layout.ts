@@ -1,4 +1,6 @@
 /** The page frame every HTML page shares: head, navigation, flash message, footer. */
+import { LOCALE_NAMES, LOCALES, type Locale } from '../i18n/locales.js';
+import type { Messages } from '../i18n/messages.js';
 import { maskEmail } from '../lib/mask-email.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -8,6 +10,10 @@ export interface Flash {
 }
 
 export interface LayoutProps {
+  t: Messages;
+  locale: Locale;
+  /** The page's own path, where the language switcher brings the visitor back to. */
+  path: string;
   title: string;
   body: SafeHtml;
   /**
@@ -15,6 +21,7 @@ export interface LayoutProps {
    * `email_confirmed_at: null` (with `email`) shows the "confirm your email" banner.
    */
   user: { username: string; email?: string; email_confirmed_at?: number | null } | null;
+  /** The CSRF token for the page's forms; '' on pages that cannot mint one (the 500 page), which then show none. */
   csrfToken: string;
   flash: Flash | null;
   /** Show the link to /dev/outbox (never in production). */
@@ -25,30 +32,32 @@ export interface LayoutProps {
 }
 
 export function layout(p: LayoutProps): SafeHtml {
+  const l = p.t.common.layout;
+  const f = p.t.common.forms;
   return html`<!doctype html>
-<html lang="en">
+<html lang="${p.locale}" data-t-show="${f.show}" data-t-hide="${f.hide}" data-t-password="${f.passwordSuffix}" data-t-just-now="${p.t.common.time.justNow}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${p.title} · Gatehouse</title>
+<title>${l.title(p.title)}</title>
 <link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/css/app.css">
 ${(p.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 </head>
 <body>
-<a class="skip-link" href="#main">Skip to content</a>
+<a class="skip-link" href="#main">${l.skipToContent}</a>
 <header class="site-header">
-  <nav class="nav" aria-label="Main">
+  <nav class="nav" aria-label="${l.mainNav}">
     <a class="brand" href="/">Gatehouse</a>
     <ul>
       ${p.user
-        ? html`<li><a href="/">Home</a></li>
-      <li><a href="/user/${encodeURIComponent(p.user.username)}">Profile</a></li>
-      <li><a href="/security">Security</a></li>
-      <li><form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><button type="submit" class="link-button">Sign out</button></form></li>`
-        : html`<li><a href="/login">Sign in</a></li>
-      <li><a href="/register">Register</a></li>`}
-      ${p.devOutbox ? html`<li><a href="/dev/outbox" class="dev-link">Dev outbox</a></li>` : ''}
+        ? html`<li><a href="/">${l.home}</a></li>
+      <li><a href="/user/${encodeURIComponent(p.user.username)}">${l.profile}</a></li>
+      <li><a href="/security">${l.security}</a></li>
+      <li><form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><button type="submit" class="link-button">${l.signOut}</button></form></li>`
+        : html`<li><a href="/login">${l.signIn}</a></li>
+      <li><a href="/register">${l.register}</a></li>`}
+      ${p.devOutbox ? html`<li><a href="/dev/outbox" class="dev-link">${l.devOutbox}</a></li>` : ''}
     </ul>
   </nav>
 </header>
@@ -57,7 +66,7 @@ ${confirmEmailBanner(p)}
 ${p.flash ? html`<div class="flash flash-${p.flash.kind}" role="${p.flash.kind === 'error' ? 'alert' : 'status'}">${p.flash.text}</div>` : ''}
 ${p.body}
 </main>
-<footer class="site-footer"><p>Gatehouse</p></footer>
+<footer class="site-footer">${languageSwitcher(p)}<p>Gatehouse</p></footer>
 <script src="/static/js/app.js" defer></script>
 ${(p.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </body>
@@ -67,6 +76,25 @@ ${(p.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 /** On every page until the signed-in user opens the link we mailed them; "Resend" asks for a new one. */
 function confirmEmailBanner(p: LayoutProps): SafeHtml | '' {
   if (!p.user || p.user.email_confirmed_at !== null || p.user.email === undefined) return '';
-  return html`<div class="banner banner-confirm-email" role="status"><strong>Confirm your email address</strong> — we sent a link to ${maskEmail(p.user.email)}.
-  <form method="post" action="/confirm-email/resend" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><button type="submit" class="link-button">Resend</button></form></div>`;
+  const l = p.t.common.layout;
+  return html`<div class="banner banner-confirm-email" role="status">${l.confirmEmailBanner(maskEmail(p.user.email))}
+  <form method="post" action="/confirm-email/resend" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><button type="submit" class="link-button">${l.resend}</button></form></div>`;
+}
+
+/**
+ * One button per other language, each named in its own language and marked
+ * with its `lang` (WCAG 3.1.2). A form, not a link: choosing changes state
+ * (a cookie, and the account's mail language), so it is a CSRF-checked POST.
+ */
+function languageSwitcher(p: LayoutProps): SafeHtml | '' {
+  if (p.csrfToken === '') return '';
+  return html`<form method="post" action="/language" class="language-switcher">
+  <input type="hidden" name="_csrf" value="${p.csrfToken}"><input type="hidden" name="next" value="${p.path}">
+  <span id="language-label">${p.t.common.layout.language}:</span>
+  ${LOCALES.map((locale) =>
+    locale === p.locale
+      ? html`<span class="current-language" lang="${locale}" aria-current="true">${LOCALE_NAMES[locale]}</span>`
+      : html`<button type="submit" name="lang" value="${locale}" lang="${locale}" class="link-button" aria-describedby="language-label">${LOCALE_NAMES[locale]}</button>`,
+  )}
+</form>`;
 }

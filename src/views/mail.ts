@@ -1,10 +1,21 @@
 /**
- * The one frame every Gatehouse email uses, as HTML (table layout, inline
- * styles, as mail clients need) and its plain-text twin. Mail modules describe
- * content; this renders it.
+ * The one frame every Gatehouse email uses, as HTML and its plain-text twin.
+ * Mail modules describe content in the recipient's language; this renders it.
+ *
+ * The HTML is written for the clients people actually read mail in, which
+ * ignore or strip much of the web: layout is nested tables with
+ * `role="presentation"` (Outlook on Windows renders with Word), every style is
+ * inline (Gmail drops `<style>` in many cases), widths are fixed with a
+ * `max-width` so phones scale the 560 px column down, the button is a padded
+ * link (no images, no CSS backgrounds), and no image or font is loaded from
+ * anywhere. The hidden preheader is what inbox lists show under the subject.
+ * A security notice's "This wasn't me" is its own bordered block near the top,
+ * before anything a reader might skim past (after the action, in a mail sent
+ * for one, so the link the reader asked for stays the first).
  */
 import type { MailMessage } from '../db/mail-outbox.js';
-import { html } from './html.js';
+import type { Messages } from '../i18n/messages.js';
+import { html, type SafeHtml } from './html.js';
 
 export interface MailContent {
   to: string;
@@ -15,40 +26,77 @@ export interface MailContent {
   paragraphs: string[];
   /** A prominent button (and the link spelled out for the text version). */
   action?: { label: string; url: string };
+  /**
+   * The "This wasn't me" link of a security notice: shown as its own block
+   * with a red button, right under the first paragraph — or, in a mail whose
+   * point is an `action` the reader asked for, right under that action.
+   */
+  wasntMeLink?: string;
   /** Small print under the button; an entry may end in a link of its own. */
   after?: (string | { text: string; link: { label: string; url: string } })[];
 }
 
-const BUTTON = 'display:inline-block;background:#2451c6;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600';
+const FONT = '-apple-system,BlinkMacSystemFont,Segoe UI,Roboto,Helvetica,Arial,sans-serif';
+const TEXT = '#1d2433';
+const MUTED = '#4a5568';
+const LINK = '#2451c6';
+const DANGER = '#b42318';
+const P = `margin:0 0 16px;font-family:${FONT};font-size:16px;line-height:24px;color:${TEXT}`;
+const SMALL = `margin:0 0 16px;font-family:${FONT};font-size:14px;line-height:20px;color:${MUTED}`;
 
-export function renderMail(c: MailContent): MailMessage {
+/** A "bulletproof" button: a table cell with the colour, and a padded link inside it (Outlook ignores padding on links alone). */
+function button(label: string, url: string, color: string): SafeHtml {
+  return html`<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:8px 0 20px"><tr>
+<td bgcolor="${color}" style="border-radius:6px;background:${color}"><a href="${url}" style="display:inline-block;padding:12px 20px;font-family:${FONT};font-size:16px;line-height:20px;font-weight:600;color:#ffffff;text-decoration:none;border-radius:6px">${label}</a></td>
+</tr></table>`;
+}
+
+export function renderMail(t: Messages, c: MailContent): MailMessage {
+  const m = t.mail;
+  const [first, ...rest] = c.paragraphs;
+  const wasntMeText = c.wasntMeLink ? [`${m.wasntMeLead}\n${m.wasntMe}: ${c.wasntMeLink}`] : [];
   const text = [
-    `Hi ${c.firstName},`,
-    ...c.paragraphs,
-    ...(c.action ? [`${c.action.label}: ${c.action.url}`] : []),
+    m.hi(c.firstName),
+    ...(first !== undefined ? [first] : []),
+    ...(c.action ? [] : wasntMeText),
+    ...rest,
+    ...(c.action ? [`${c.action.label}: ${c.action.url}`, ...wasntMeText] : []),
     ...(c.after ?? []).map((p) => (typeof p === 'string' ? p : `${p.text} ${p.link.label}: ${p.link.url}`)),
-    '— Gatehouse',
+    m.signOff,
+    m.footer,
   ].join('\n\n');
+  const wasntMeBlock = c.wasntMeLink
+    ? html`<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 16px;border:2px solid ${DANGER};border-radius:8px"><tr><td style="padding:16px 20px 4px">
+<p style="${P};font-weight:600">${m.wasntMeLead}</p>
+${button(m.wasntMe, c.wasntMeLink, DANGER)}
+</td></tr></table>`
+    : '';
   const body = html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${c.heading}</title></head>
-<body style="margin:0;padding:24px;background:#f4f5f7;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1d2433">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center">
-<table role="presentation" width="560" cellpadding="0" cellspacing="0" style="max-width:560px;background:#ffffff;border-radius:8px;padding:32px">
-<tr><td>
-<h1 style="font-size:20px;margin:0 0 16px">${c.heading}</h1>
-<p style="margin:0 0 16px">Hi ${c.firstName},</p>
-${c.paragraphs.map((p) => html`<p style="margin:0 0 16px">${p}</p>`)}
+<html lang="${t.common.locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light only"><meta name="supported-color-schemes" content="light only"><title>${c.heading}</title></head>
+<body style="margin:0;padding:0;background:#f4f5f7">
+<div style="display:none;max-height:0;overflow:hidden;opacity:0;color:#f4f5f7">${first ?? c.heading}</div>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#f4f5f7" style="background:#f4f5f7"><tr><td align="center" style="padding:24px 12px">
+<table role="presentation" width="560" cellpadding="0" cellspacing="0" border="0" bgcolor="#ffffff" style="width:100%;max-width:560px;background:#ffffff;border-radius:8px">
+<tr><td style="padding:24px 32px 0;font-family:${FONT};font-size:14px;font-weight:700;color:${LINK}">Gatehouse</td></tr>
+<tr><td style="padding:16px 32px 16px">
+<h1 style="margin:0 0 16px;font-family:${FONT};font-size:22px;line-height:28px;color:${TEXT}">${c.heading}</h1>
+<p style="${P}">${m.hi(c.firstName)}</p>
+${first !== undefined ? html`<p style="${P}">${first}</p>` : ''}
+${c.action ? '' : wasntMeBlock}
+${rest.map((p) => html`<p style="${P}">${p}</p>`)}
 ${c.action
-  ? html`<p style="margin:8px 0 24px"><a href="${c.action.url}" style="${BUTTON}">${c.action.label}</a></p>
-<p style="margin:0 0 16px;font-size:14px;color:#4a5568">Or paste this link into your browser:<br><a href="${c.action.url}" style="color:#2451c6;word-break:break-all">${c.action.url}</a></p>`
+  ? html`${button(c.action.label, c.action.url, LINK)}
+<p style="${SMALL}">${m.pasteLink}<br><a href="${c.action.url}" style="color:${LINK};word-break:break-all">${c.action.url}</a></p>
+${wasntMeBlock}`
   : ''}
 ${(c.after ?? []).map(
-  (p) =>
-    html`<p style="margin:0 0 16px;font-size:14px;color:#4a5568">${
-      typeof p === 'string' ? p : html`${p.text} <a href="${p.link.url}" style="color:#2451c6">${p.link.label}</a>.`
-    }</p>`,
+  (p) => html`<p style="${SMALL}">${typeof p === 'string' ? p : html`${p.text} <a href="${p.link.url}" style="color:${LINK}">${p.link.label}</a>.`}</p>`,
 )}
-</td></tr></table>
+<p style="${P}">${m.signOff}</p>
+</td></tr>
+<tr><td style="padding:16px 32px 24px;border-top:1px solid #e2e8f0"><p style="${SMALL};margin:0">${m.footer}</p></td></tr>
+</table>
 </td></tr></table>
 </body></html>`;
   return { to: c.to, subject: c.subject, text, html: body.value };

@@ -63,19 +63,19 @@ describe('TwilioVerifyService against the Verify v2 stand-in', () => {
 
   it('sends To and Channel=sms form-encoded with Basic auth, then approves the right code', async () => {
     const to = freshPhone();
-    expect(await verify.start(to, 'sms')).toEqual({ ok: true });
+    expect(await verify.start(to, 'sms', 'en')).toEqual({ ok: true });
 
     const [start] = standIn.requestsTo('start', to);
     expect(start).toMatchObject({
       method: 'POST',
       path: `/v2/Services/${standIn.serviceSid}/Verifications`,
-      form: { To: to, Channel: 'sms' },
+      form: { To: to, Channel: 'sms', Locale: 'en' },
       authUser: standIn.accountSid,
       authPassword: standIn.authToken,
     });
     expect(start!.contentType).toMatch(/^application\/x-www-form-urlencoded/);
     expect(start!.userAgent).toMatch(/^twilio-node\//);
-    expect(Object.keys(start!.form).sort()).toEqual(['Channel', 'To']);
+    expect(Object.keys(start!.form).sort()).toEqual(['Channel', 'Locale', 'To']);
 
     const code = standIn.codeFor(to);
     expect(code).toMatch(/^[0-9]{6}$/);
@@ -92,21 +92,28 @@ describe('TwilioVerifyService against the Verify v2 stand-in', () => {
 
   it('sends Channel=call for a voice call', async () => {
     const to = freshPhone();
-    expect(await verify.start(to, 'call')).toEqual({ ok: true });
-    expect(standIn.requestsTo('start', to).map((r) => r.form)).toEqual([{ To: to, Channel: 'call' }]);
+    expect(await verify.start(to, 'call', 'en')).toEqual({ ok: true });
+    expect(standIn.requestsTo('start', to).map((r) => r.form)).toEqual([{ To: to, Channel: 'call', Locale: 'en' }]);
     expect(standIn.sent.filter((s) => s.to === to)).toMatchObject([{ channel: 'call' }]);
+  });
+
+  it('asks Twilio for the message in the locale it is given (Verify `Locale`)', async () => {
+    const to = freshPhone();
+    expect(await verify.start(to, 'sms', 'es')).toEqual({ ok: true });
+    expect(standIn.requestsTo('start', to).map((r) => r.form)).toEqual([{ To: to, Channel: 'sms', Locale: 'es' }]);
+    expect(standIn.sent.filter((s) => s.to === to)).toMatchObject([{ channel: 'sms', locale: 'es' }]);
   });
 
   it('treats a wrong code (HTTP 200, status "pending") as wrong, and the verification stays open', async () => {
     const to = freshPhone();
-    await verify.start(to, 'sms');
+    await verify.start(to, 'sms', 'en');
     expect(await verify.check(to, standIn.wrongCodeFor(to))).toEqual({ ok: false, reason: 'wrong_code' });
     expect(await verify.check(to, standIn.codeFor(to))).toEqual({ ok: true });
   });
 
   it('refuses an approved code the second time (20404)', async () => {
     const to = freshPhone();
-    await verify.start(to, 'sms');
+    await verify.start(to, 'sms', 'en');
     const code = standIn.codeFor(to);
     expect(await verify.check(to, code)).toEqual({ ok: true });
     expect(await verify.check(to, code)).toEqual({ ok: false, reason: 'expired' });
@@ -114,7 +121,7 @@ describe('TwilioVerifyService against the Verify v2 stand-in', () => {
 
   it('refuses a code after its 10 minutes (20404)', async () => {
     const to = freshPhone();
-    await verify.start(to, 'sms');
+    await verify.start(to, 'sms', 'en');
     const code = standIn.codeFor(to);
     clock.advance(minutes(10) - seconds(1));
     expect(await verify.check(to, standIn.wrongCodeFor(to))).toEqual({ ok: false, reason: 'wrong_code' });
@@ -128,7 +135,7 @@ describe('TwilioVerifyService against the Verify v2 stand-in', () => {
 
   it('reports too many checks (60202) after 5, even for the right code', async () => {
     const to = freshPhone();
-    await verify.start(to, 'sms');
+    await verify.start(to, 'sms', 'en');
     for (let i = 0; i < STAND_IN_MAX_CHECKS; i++) {
       expect(await verify.check(to, standIn.wrongCodeFor(to))).toEqual({ ok: false, reason: 'wrong_code' });
     }
@@ -137,50 +144,50 @@ describe('TwilioVerifyService against the Verify v2 stand-in', () => {
 
   it('re-sends the same code, and reports too many sends (60203) after 5', async () => {
     const to = freshPhone();
-    for (let i = 0; i < STAND_IN_MAX_SENDS; i++) expect(await verify.start(to, i % 2 ? 'call' : 'sms')).toEqual({ ok: true });
+    for (let i = 0; i < STAND_IN_MAX_SENDS; i++) expect(await verify.start(to, i % 2 ? 'call' : 'sms', 'en')).toEqual({ ok: true });
     const codes = new Set(standIn.sent.filter((s) => s.to === to).map((s) => s.code));
     expect(codes.size).toBe(1);
-    expect(await verify.start(to, 'sms')).toEqual({ ok: false, reason: 'too_many_sends' });
+    expect(await verify.start(to, 'sms', 'en')).toEqual({ ok: false, reason: 'too_many_sends' });
     expect(standIn.requestsTo('start', to)).toHaveLength(STAND_IN_MAX_SENDS + 1);
   });
 
   it('reports a number Twilio rejects as invalid (60200), forced or not E.164', async () => {
     const to = freshPhone();
     standIn.force(60200, { to });
-    expect(await verify.start(to, 'sms')).toEqual({ ok: false, reason: 'invalid_number' });
+    expect(await verify.start(to, 'sms', 'en')).toEqual({ ok: false, reason: 'invalid_number' });
     // Real parameter validation: the stand-in refuses a number without its +country code.
-    expect(await verify.start('07700900123', 'sms')).toEqual({ ok: false, reason: 'invalid_number' });
+    expect(await verify.start('07700900123', 'sms', 'en')).toEqual({ ok: false, reason: 'invalid_number' });
     // The rule was for one number only.
-    expect(await verify.start(freshPhone(), 'sms')).toEqual({ ok: true });
+    expect(await verify.start(freshPhone(), 'sms', 'en')).toEqual({ ok: true });
   });
 
   it('reports a landline (60205) so the page can offer a call', async () => {
     const to = freshPhone();
     standIn.force(60205, { to, channel: 'sms' });
-    expect(await verify.start(to, 'sms')).toEqual({ ok: false, reason: 'landline' });
-    expect(await verify.start(to, 'call')).toEqual({ ok: true });
+    expect(await verify.start(to, 'sms', 'en')).toEqual({ ok: false, reason: 'landline' });
+    expect(await verify.start(to, 'call', 'en')).toEqual({ ok: true });
     expect(standIn.requestsTo('start', to).map((r) => r.form.Channel)).toEqual(['sms', 'call']);
   });
 
   it.each([60410, 60605] as const)('reports a blocked prefix or country (%i) as blocked', async (code) => {
     const to = freshPhone();
     standIn.force(code, { to });
-    expect(await verify.start(to, 'sms')).toEqual({ ok: false, reason: 'blocked' });
+    expect(await verify.start(to, 'sms', 'en')).toEqual({ ok: false, reason: 'blocked' });
   });
 
   it('treats 20429 (too many concurrent requests) as unavailable, on start and on check', async () => {
     const to = freshPhone();
-    await verify.start(to, 'sms');
+    await verify.start(to, 'sms', 'en');
     standIn.force(20429);
-    expect(await verify.start(to, 'sms')).toEqual({ ok: false, reason: 'unavailable' });
+    expect(await verify.start(to, 'sms', 'en')).toEqual({ ok: false, reason: 'unavailable' });
     expect(await verify.check(to, standIn.codeFor(to))).toEqual({ ok: false, reason: 'unavailable' });
   });
 
   it('treats a Twilio 500 as unavailable, never as approved', async () => {
     const to = freshPhone();
-    await verify.start(to, 'sms');
+    await verify.start(to, 'sms', 'en');
     standIn.force(500);
-    expect(await verify.start(to, 'sms')).toEqual({ ok: false, reason: 'unavailable' });
+    expect(await verify.start(to, 'sms', 'en')).toEqual({ ok: false, reason: 'unavailable' });
     expect(await verify.check(to, standIn.codeFor(to))).toEqual({ ok: false, reason: 'unavailable' });
     standIn.clearForced();
     // The outage did not use up the code.
@@ -189,9 +196,9 @@ describe('TwilioVerifyService against the Verify v2 stand-in', () => {
 
   it('treats wrong credentials (401 / 20003) as unavailable and sends the configured Account SID', async () => {
     const to = freshPhone();
-    await verify.start(to, 'sms');
+    await verify.start(to, 'sms', 'en');
     const wrong = verifyService({ TWILIO_AUTH_TOKEN: 'not-the-token' });
-    expect(await wrong.start(to, 'sms')).toEqual({ ok: false, reason: 'unavailable' });
+    expect(await wrong.start(to, 'sms', 'en')).toEqual({ ok: false, reason: 'unavailable' });
     expect(await wrong.check(to, standIn.codeFor(to))).toEqual({ ok: false, reason: 'unavailable' });
     const lastTwo = standIn.requests.slice(-2);
     expect(lastTwo.map((r) => [r.endpoint, r.authUser, r.authPassword])).toEqual([
@@ -208,12 +215,12 @@ describe('TwilioVerifyService against the Verify v2 stand-in', () => {
 
     const began = performance.now();
     let hungFor = -1;
-    const hanging = verify.start(stuck, 'sms').then((result) => {
+    const hanging = verify.start(stuck, 'sms', 'en').then((result) => {
       hungFor = performance.now() - began;
       return result;
     });
     // While one request hangs, another goes through at once.
-    expect(await verify.start(other, 'sms')).toEqual({ ok: true });
+    expect(await verify.start(other, 'sms', 'en')).toEqual({ ok: true });
     expect(await verify.check(other, standIn.codeFor(other))).toEqual({ ok: true });
     expect(hungFor).toBe(-1);
 
@@ -225,7 +232,7 @@ describe('TwilioVerifyService against the Verify v2 stand-in', () => {
 
   it('times out a code check too, as unavailable', async () => {
     const to = freshPhone();
-    await verify.start(to, 'sms');
+    await verify.start(to, 'sms', 'en');
     standIn.force('hang', { to, endpoint: 'check' });
     const began = performance.now();
     expect(await verify.check(to, standIn.codeFor(to))).toEqual({ ok: false, reason: 'unavailable' });
@@ -236,7 +243,7 @@ describe('TwilioVerifyService against the Verify v2 stand-in', () => {
     const to = freshPhone();
     standIn.force('hang', { to });
     logLines.length = 0;
-    expect(await verify.start(to, 'sms')).toEqual({ ok: false, reason: 'unavailable' });
+    expect(await verify.start(to, 'sms', 'en')).toEqual({ ok: false, reason: 'unavailable' });
     standIn.force(500);
     expect(await verify.check(to, '123456')).toEqual({ ok: false, reason: 'unavailable' });
     const logs = logLines.join('');
@@ -254,7 +261,7 @@ describe('TwilioVerifyService against the Verify v2 stand-in', () => {
     try {
       const regional = verifyService();
       const to = freshPhone();
-      expect(await regional.start(to, 'sms')).toEqual({ ok: true });
+      expect(await regional.start(to, 'sms', 'en')).toEqual({ ok: true });
       expect(standIn.requestsTo('start', to)).toHaveLength(1);
     } finally {
       if (saved.region === undefined) delete process.env.TWILIO_REGION;

@@ -11,14 +11,15 @@ import { resetFactors, showUser, type AdminContext } from '../../src/admin/comma
 import { redactUrl } from '../../src/app.js';
 import { pwnedPasswordsOff } from '../../src/adapters/pwned-passwords/off.js';
 import type { FastifyRequest } from 'fastify';
-import { CANCELLED_BY_SIGN_IN_MESSAGE, completeDueRecovery } from '../../src/auth/account-recovery.js';
-import { RECOVERED_MESSAGE } from '../../src/auth/enforce-two-factor.js';
+import { completeDueRecovery } from '../../src/auth/account-recovery.js';
+import { en } from '../../src/i18n/en/index.js';
 import { claimDueRecovery, findLiveRecovery, latestRecovery } from '../../src/db/account-recoveries.js';
 import { countUnusedRecoveryCodes, findTotpFactor } from '../../src/db/factors.js';
 import { recentSecurityEvents } from '../../src/db/security-events.js';
 import { findUserById } from '../../src/db/users.js';
 import { hours, ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { exactUtc } from '../../src/lib/relative-time.js';
+import { escapeHtml } from '../../src/views/html.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
 import { enrolAuthenticator, totpCode } from '../support/totp.js';
@@ -124,7 +125,7 @@ describe('the whole recovery, with a controllable clock', () => {
     const client = await pendingSignIn(user);
     const codePage = await client.get('/login/two-factor/app');
     expect(codePage.body).toContain('href="/login/recover"');
-    expect(codePage.body).toContain("Can't use any of these? Recover your account");
+    expect(codePage.body).toContain(escapeHtml("Can't use any of these? Recover your account"));
     const policy = await client.get('/login/recover');
     expect(policy.status).toBe(200);
     expect(policy.body).toContain('wait of 48 hours');
@@ -199,7 +200,7 @@ describe('the whole recovery, with a controllable clock', () => {
     // Set-up is enforced (ENFORCE_2FA is off here) until a factor exists.
     for (const path of ['/', '/profile/edit', `/user/${user.username}`]) expect((await after.get(path)).location, path).toBe('/security');
     const security = await after.open('/');
-    expect(flashIn(security.body)).toBe(RECOVERED_MESSAGE);
+    expect(flashIn(security.body)).toBe(en.codes.enforce.recovered);
     expect(security.body).toContain('Your account was recovered:');
     expect(security.body).toContain('Account recovery completed: second factors removed');
     const newKey = (await enrolAuthenticator(after, () => clock.now())).key;
@@ -307,7 +308,7 @@ describe('cancelling', () => {
     const client = await pendingSignIn(user);
     const done = await client.submit('/login/two-factor/app', { code: totpCode(key, clock.now()) });
     expect(done.location).toBe('/');
-    expect(flashIn((await client.follow(done)).body)).toBe(CANCELLED_BY_SIGN_IN_MESSAGE);
+    expect(flashIn((await client.follow(done)).body)).toBe(en.recovery.flash.cancelledBySignIn);
     expect(await findLiveRecovery(t.app.ctx.db, user.id)).toBeUndefined();
     expect((await nextMail(user.email, 'Account recovery cancelled', 0)).text_body).toContain('signed in with one of its second factors');
 

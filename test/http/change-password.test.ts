@@ -5,11 +5,10 @@
  * test/security/password-change.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD_MESSAGES } from '../../src/auth/account-rules.js';
+import { en } from '../../src/i18n/en/index.js';
 import { verifyPassword } from '../../src/auth/password.js';
 import { listOutbox } from '../../src/db/mail-outbox.js';
 import { findUserById } from '../../src/db/users.js';
-import { MESSAGES } from '../../src/features/change-password/routes.js';
 import { escapeHtml } from '../../src/views/html.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
@@ -65,7 +64,7 @@ describe('change password', () => {
     const res = await client.submit('/profile/password', { current_password: user.password, password: 'a kettle of fresh tea', confirm_password: 'a kettle of fresh tea' });
     expect(res.status).toBe(302);
     expect(res.location).toBe(`/user/${user.username}`);
-    expect(flashIn((await client.follow(res)).body)).toBe(MESSAGES.changed);
+    expect(flashIn((await client.follow(res)).body)).toBe(en.account.changePassword.changed);
 
     expect((await signIn(new TestClient(t.app), user.username, user.password)).status).toBe(401);
     expect((await signIn(new TestClient(t.app), user.username, 'a kettle of fresh tea')).status).toBe(302);
@@ -84,7 +83,7 @@ describe('change password', () => {
     const before = await storedHash(t, user.id);
     const res = await client.submit('/profile/password', { current_password: 'not my password at all', password: 'a kettle of fresh tea', confirm_password: 'a kettle of fresh tea' });
     expect(res.status).toBe(422);
-    expect(errorBeside(res.body, 'current_password')).toBe(MESSAGES.wrongCurrent);
+    expect(errorBeside(res.body, 'current_password')).toBe(en.codes.reauth.wrong);
     expect(res.body).not.toContain('not my password at all');
     expect(await storedHash(t, user.id)).toBe(before);
     expect(await mailsTo(t, user.email)).toEqual([]);
@@ -94,8 +93,8 @@ describe('change password', () => {
     const { client } = await signedIn();
     const res = await client.submit('/profile/password', { current_password: 'wrong', password: 'short', confirm_password: 'other' });
     expect(res.status).toBe(422);
-    expect(errorBeside(res.body, 'current_password')).toBe(MESSAGES.wrongCurrent);
-    expect(errorBeside(res.body, 'password')).toBe(escapeHtml(PASSWORD_MESSAGES.tooShort));
+    expect(errorBeside(res.body, 'current_password')).toBe(en.codes.reauth.wrong);
+    expect(errorBeside(res.body, 'password')).toBe(escapeHtml(en.problems.passwordTooShort));
     expect(errorBeside(res.body, 'confirm_password')).toBe('The two passwords do not match.');
   });
 
@@ -103,10 +102,10 @@ describe('change password', () => {
     const { user, client } = await signedIn(t, { username: 'lise_meitner', email: 'fission@example.org' });
     const before = await storedHash(t, user.id);
     const cases: [string, string][] = [
-      ['Q1W2E3R4T5Y6U7I8', PASSWORD_MESSAGES.common],
-      ['I am LISE_MEITNER, physicist', PASSWORD_MESSAGES.username],
-      ['nuclear fission 1938', PASSWORD_MESSAGES.email],
-      ['my gatehouse password', PASSWORD_MESSAGES.appName],
+      ['Q1W2E3R4T5Y6U7I8', en.problems.passwordCommon],
+      ['I am LISE_MEITNER, physicist', en.problems.passwordHasUsername],
+      ['nuclear fission 1938', en.problems.passwordHasEmail],
+      ['my gatehouse password', en.problems.passwordHasAppName],
     ];
     for (const [password, message] of cases) {
       const res = await client.submit('/profile/password', { current_password: user.password, password, confirm_password: password });
@@ -120,7 +119,7 @@ describe('change password', () => {
     const { user, client } = await signedIn();
     const res = await client.submit('/profile/password', { current_password: user.password, password: user.password, confirm_password: user.password });
     expect(res.status).toBe(422);
-    expect(errorBeside(res.body, 'password')).toBe(MESSAGES.sameAsCurrent);
+    expect(errorBeside(res.body, 'password')).toBe(en.account.changePassword.sameAsCurrent);
   });
 
   it('keeps "remember me": the new cookie is persistent again', async () => {
@@ -140,7 +139,7 @@ describe('change password', () => {
       const { user, client } = await signedIn(app);
       const res = await client.submit('/profile/password', { current_password: user.password, password: 'breached kettle of tea', confirm_password: 'breached kettle of tea' });
       expect(res.status).toBe(422);
-      expect(errorBeside(res.body, 'password')).toBe(escapeHtml(PASSWORD_MESSAGES.breached));
+      expect(errorBeside(res.body, 'password')).toBe(escapeHtml(en.problems.passwordBreached));
       expect(await verifyPassword(await storedHash(app, user.id), user.password)).toBe(true);
     } finally {
       await app.close();

@@ -1,6 +1,6 @@
 /** ENFORCE_2FA=true: accounts without a second factor must set one up before reaching any other page. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENFORCED_MESSAGE } from '../../src/auth/enforce-two-factor.js';
+import { en } from '../../src/i18n/en/index.js';
 import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
 import { addPasskey } from '../support/passkeys.js';
@@ -22,7 +22,7 @@ describe('ENFORCE_2FA', () => {
       const page = await client.get(path);
       expect(page.location, path).toBe('/security');
     }
-    expect(flashIn((await client.open('/')).body)).toBe(ENFORCED_MESSAGE);
+    expect(flashIn((await client.open('/')).body)).toBe(en.codes.enforce.required);
     // Forms elsewhere are refused the same way.
     const edit = await client.post('/profile/edit', { _csrf: /name="_csrf" value="([^"]+)"/.exec((await client.get('/security')).body)![1]!, username: 'x', about_me: '' });
     expect(edit.location).toBe('/security');

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { en } from '../../src/i18n/en/index.js';
+import { es } from '../../src/i18n/es/index.js';
+import { escapeHtml } from '../../src/views/html.js';
 import { startTestApp, createUser, type TestApp } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
 
@@ -49,6 +52,29 @@ describe('sign in', () => {
     expect(message(wrongPassword.body)).toBeDefined();
     expect(message(wrongPassword.body)).toBe(message(unknownUser.body));
     expect(wrongPassword.body).not.toContain('not the password');
+  });
+
+  it('speaks Spanish to a browser that asks for it: the page and the "wrong password" error', async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app);
+    client.headers['accept-language'] = 'es-ES,es;q=0.9';
+    const page = await client.get('/login');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<html lang="es"');
+    expect(page.body).toContain(`<title>${escapeHtml(es.common.layout.title(es.login.page.title))}</title>`);
+    expect(page.body).toContain(`<h1>${escapeHtml(es.login.page.heading)}</h1>`);
+    expect(page.body).toContain(`<label for="f-login">${escapeHtml(es.login.page.usernameOrEmail)}</label>`);
+    expect(page.body).toContain(`<label for="f-password">${escapeHtml(es.login.page.password)}</label>`);
+    expect(page.body).toContain(`<button type="submit" class="button primary">${escapeHtml(es.login.page.submit)}</button>`);
+    expect(page.body).toContain(`<a href="/reset-password">${escapeHtml(es.login.page.forgotPassword)}</a>`);
+    expect(page.body).not.toContain(en.login.page.usernameOrEmail);
+
+    const wrong = await signIn(client, user.username, 'not the password');
+    expect(wrong.status).toBe(401);
+    const summary = /<div class="error-summary"[\s\S]*?<\/div>/.exec(wrong.body)?.[0];
+    expect(summary).toContain(escapeHtml(es.common.forms.fixThese(1)));
+    expect(summary).toContain(`<a href="#f-login">${escapeHtml(es.login.page.invalidCredentials)}</a>`);
+    expect(wrong.body).not.toContain(en.login.page.invalidCredentials);
   });
 
   it('without "remember me" the cookie lasts for the browser session; with it, 30 days', async () => {

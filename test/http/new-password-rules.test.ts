@@ -6,7 +6,7 @@
  * refused; when the service is down the form still works (fails open).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD_MESSAGES } from '../../src/auth/account-rules.js';
+import { en } from '../../src/i18n/en/index.js';
 import { verifyPassword } from '../../src/auth/password.js';
 import { findUserById, findUserByUsername } from '../../src/db/users.js';
 import { escapeHtml } from '../../src/views/html.js';
@@ -64,12 +64,12 @@ describe('register', () => {
   });
 
   const refused: [string, (n: number) => Record<string, string>, string][] = [
-    ['14 characters', () => ({ password: 'photo 51 x-ray', confirm_password: 'photo 51 x-ray' }), PASSWORD_MESSAGES.tooShort],
-    ['a common password', () => ({ password: 'PasswordPassword', confirm_password: 'PasswordPassword' }), PASSWORD_MESSAGES.common],
-    ['a repeated pattern', () => ({ password: 'abcabcabcabcabcabc', confirm_password: 'abcabcabcabcabcabc' }), PASSWORD_MESSAGES.repetitive],
-    ['the username', (n) => ({ username: `helix${n}`, password: `my helix${n} password`, confirm_password: `my helix${n} password` }), PASSWORD_MESSAGES.username],
-    ['the email local part', (n) => ({ email: `dna.pioneer${n}@example.org`, password: `DNA.Pioneer${n} rocks!`, confirm_password: `DNA.Pioneer${n} rocks!` }), PASSWORD_MESSAGES.email],
-    ['the app name', () => ({ password: 'my gatehouse secret', confirm_password: 'my gatehouse secret' }), PASSWORD_MESSAGES.appName],
+    ['14 characters', () => ({ password: 'photo 51 x-ray', confirm_password: 'photo 51 x-ray' }), en.problems.passwordTooShort],
+    ['a common password', () => ({ password: 'PasswordPassword', confirm_password: 'PasswordPassword' }), en.problems.passwordCommon],
+    ['a repeated pattern', () => ({ password: 'abcabcabcabcabcabc', confirm_password: 'abcabcabcabcabcabc' }), en.problems.passwordRepetitive],
+    ['the username', (n) => ({ username: `helix${n}`, password: `my helix${n} password`, confirm_password: `my helix${n} password` }), en.problems.passwordHasUsername],
+    ['the email local part', (n) => ({ email: `dna.pioneer${n}@example.org`, password: `DNA.Pioneer${n} rocks!`, confirm_password: `DNA.Pioneer${n} rocks!` }), en.problems.passwordHasEmail],
+    ['the app name', () => ({ password: 'my gatehouse secret', confirm_password: 'my gatehouse secret' }), en.problems.passwordHasAppName],
   ];
   for (const [what, overrides, message] of refused) {
     it(`refuses ${what}, saying why beside the field, keeping nothing`, async () => {
@@ -96,11 +96,11 @@ describe('reset', () => {
     const link = await resetLinkFor(t.app, user.id);
     const client = new TestClient(t.app);
     const cases: [string, string][] = [
-      ['short one', PASSWORD_MESSAGES.tooShort],
-      ['1qaz2wsx3edc4rfv', PASSWORD_MESSAGES.common],
-      ['ratios by Chargaff rule', PASSWORD_MESSAGES.username],
-      ['my Base.Ratios at home', PASSWORD_MESSAGES.email],
-      ['gatehouse gatekeeper', PASSWORD_MESSAGES.appName],
+      ['short one', en.problems.passwordTooShort],
+      ['1qaz2wsx3edc4rfv', en.problems.passwordCommon],
+      ['ratios by Chargaff rule', en.problems.passwordHasUsername],
+      ['my Base.Ratios at home', en.problems.passwordHasEmail],
+      ['gatehouse gatekeeper', en.problems.passwordHasAppName],
     ];
     for (const [password, message] of cases) {
       const res = await submitPasswordForm(client, link, { password, confirm_password: password });
@@ -126,7 +126,7 @@ describe('with PWNED_PASSWORDS_CHECK=true (range-API stand-in)', () => {
     standIn.breach('tr0ub4dor&3 horse', 1337);
     const { res, user } = await register(withPwned, registration('tr0ub4dor&3 horse'));
     expect(res.status).toBe(422);
-    expect(errorBeside(res.body, 'password')).toBe(escapeHtml(PASSWORD_MESSAGES.breached));
+    expect(errorBeside(res.body, 'password')).toBe(escapeHtml(en.problems.passwordBreached));
     expect(user).toBeUndefined();
 
     const existing = await createUser(withPwned.app);
@@ -135,7 +135,7 @@ describe('with PWNED_PASSWORDS_CHECK=true (range-API stand-in)', () => {
       confirm_password: 'tr0ub4dor&3 horse',
     });
     expect(reset.status).toBe(422);
-    expect(errorBeside(reset.body, 'password')).toBe(escapeHtml(PASSWORD_MESSAGES.breached));
+    expect(errorBeside(reset.body, 'password')).toBe(escapeHtml(en.problems.passwordBreached));
   });
 
   it('accepts a password the corpus does not hold', async () => {

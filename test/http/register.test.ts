@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserByUsername } from '../../src/db/users.js';
+import { es } from '../../src/i18n/es/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { flashIn, TestClient } from '../support/client.js';
 
@@ -32,6 +33,23 @@ describe('register', () => {
     expect(user?.email_confirmed_at).toBeNull();
     const mail = await t.app.ctx.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', 'Ada@Example.com').execute();
     expect(mail.map((m) => m.subject)).toEqual(['Confirm your email address for Gatehouse']);
+  });
+
+  it('a registration from a Spanish page gets its confirmation mail in Spanish and keeps Spanish on the account', async () => {
+    const client = new TestClient(t.app);
+    client.headers['accept-language'] = 'es';
+    const res = await client.submit('/register', { ...valid, username: 'ada.es', email: 'ada.es@example.com' });
+    expect(res.status).toBe(302);
+    expect(res.location).toBe('/login');
+    const user = await findUserByUsername(t.app.ctx.db, 'ada.es');
+    expect(user?.locale).toBe('es');
+    const mail = await t.app.ctx.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', 'ada.es@example.com').execute();
+    expect(mail.map((m) => m.subject)).toEqual([es.account.confirmationMail.subject]);
+    const intro = es.account.confirmationMail.intro(24);
+    expect(mail[0]!.text_body).toContain(intro);
+    expect(mail[0]!.html_body).toContain(intro);
+    expect(mail[0]!.html_body).toContain('lang="es"');
+    expect(mail[0]!.text_body).not.toContain('Confirm your email address');
   });
 
   it('refuses a username that differs only in case, keeping the input but never the password', async () => {

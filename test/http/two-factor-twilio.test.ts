@@ -8,9 +8,12 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TwilioVerifyService } from '../../src/adapters/verify/twilio.js';
+import { maskPhone } from '../../src/auth/two-factor.js';
 import { findUserById } from '../../src/db/users.js';
+import { en } from '../../src/i18n/en/index.js';
+import { es } from '../../src/i18n/es/index.js';
 import { ManualClock, seconds } from '../../src/lib/duration.js';
-import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '../support/app.js';
+import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, TestClient, type Page } from '../support/client.js';
 import { TwilioStandIn } from '../support/twilio-stand-in.js';
 
@@ -68,7 +71,9 @@ describe('SMS two-factor with the Twilio adapter', () => {
     expect(sent.status).toBe(302);
     expect(sent.location).toBe('/two-factor/sms/confirm');
     const [start] = standIn.requestsTo('start', phone);
-    expect(start).toMatchObject({ form: { To: phone, Channel: 'sms' }, authUser: standIn.accountSid, authPassword: standIn.authToken });
+    // No Accept-Language: the page is English, and so is the text (Twilio is told, not left to guess from the number).
+    expect(start).toMatchObject({ form: { To: phone, Channel: 'sms', Locale: 'en' }, authUser: standIn.accountSid, authPassword: standIn.authToken });
+    expect(standIn.sent.filter((s) => s.to === phone).map((s) => s.locale)).toEqual(['en']);
 
     const code = standIn.codeFor(phone);
     const confirmed = await client.submit('/two-factor/sms/confirm', { code: `${code.slice(0, 3)} ${code.slice(3)}` });
@@ -79,6 +84,39 @@ describe('SMS two-factor with the Twilio adapter', () => {
 
     const saved = await findUserById(t.app.ctx.db, user.id);
     expect(saved).toMatchObject({ phone, two_factor_enabled: 1 });
+  });
+
+  it('sends the code in the language of the page: Locale=es for a browser asking for Spanish, and the confirm page is in Spanish', async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app);
+    client.headers['accept-language'] = 'es-ES,es;q=0.9';
+    expect((await passwordStep(client, user)).location).toBe('/');
+
+    const phone = freshPhone();
+    const sent = await client.submit('/two-factor/sms/enable', { phone, channel: 'sms', password: DEFAULT_TEST_PASSWORD });
+    expect(sent.location).toBe('/two-factor/sms/confirm');
+    expect(standIn.requestsTo('start', phone).map((r) => r.form)).toEqual([{ To: phone, Channel: 'sms', Locale: 'es' }]);
+    expect(standIn.sent.filter((s) => s.to === phone).map((s) => s.locale)).toEqual(['es']);
+
+    const confirm = await client.get('/two-factor/sms/confirm');
+    expect(confirm.status).toBe(200);
+    expect(confirm.headers['content-language']).toBe('es');
+    expect(confirm.body).toContain('<html lang="es"');
+    expect(confirm.body).toContain(`<h1>${es.sms.confirm.title}</h1>`);
+    expect(confirm.body).toContain(es.sms.confirm.introEnable(maskPhone(phone)));
+    expect(confirm.body).toContain(es.codes.codeEntry.sendAgain);
+    expect(confirm.body).toContain(es.sms.confirm.differentNumber);
+    expect(confirm.body).not.toContain(en.sms.confirm.title);
+    expect(confirm.body).not.toContain(en.codes.codeEntry.sendAgain);
+
+    const done = await client.submit('/two-factor/sms/confirm', { code: standIn.codeFor(phone) });
+    expect(done.status).toBe(200);
+    expect(done.body).toContain(es.sms.done.enabled);
+    expect(done.body).toContain(es.codes.recoveryCodes.heading);
+    expect(await findUserById(t.app.ctx.db, user.id)).toMatchObject({ phone, two_factor_enabled: 1 });
+    // The notice goes in the account's language (English: it was not changed), not the browser's.
+    const notice = await waitForDevMail(t.app, user.email, en.sms.mail.enabled.subject);
+    expect(notice.text_body).toContain(en.mail.wasntMe);
   });
 
   it('does not turn two-factor on for a wrong code', async () => {
@@ -118,7 +156,7 @@ describe('SMS two-factor with the Twilio adapter', () => {
     const first = await passwordStep(client, user);
     expect(first.location).toBe('/login/two-factor');
     expect(await isSignedIn(client)).toBe(false);
-    expect(standIn.requestsTo('start', user.phone).map((r) => r.form)).toEqual([{ To: user.phone, Channel: 'sms' }]);
+    expect(standIn.requestsTo('start', user.phone).map((r) => r.form)).toEqual([{ To: user.phone, Channel: 'sms', Locale: 'en' }]);
 
     const code = standIn.codeFor(user.phone);
     const done = await client.submit('/login/two-factor', { code });
@@ -226,8 +264,8 @@ describe('SMS two-factor with the Twilio adapter', () => {
     expect(called.location).toBe('/login/two-factor');
     expect(flashIn((await client.follow(called)).body)).toContain('We are calling you now');
     expect(standIn.requestsTo('start', user.phone).map((r) => r.form)).toEqual([
-      { To: user.phone, Channel: 'sms' },
-      { To: user.phone, Channel: 'call' },
+      { To: user.phone, Channel: 'sms', Locale: 'en' },
+      { To: user.phone, Channel: 'call', Locale: 'en' },
     ]);
     expect(standIn.sent.filter((s) => s.to === user.phone).map((s) => s.channel)).toEqual(['sms', 'call']);
 

@@ -15,7 +15,7 @@
  * hashed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD_MESSAGES } from '../../src/auth/account-rules.js';
+import { en } from '../../src/i18n/en/index.js';
 import { commonPasswords } from '../../src/auth/password-blocklist.js';
 import { MIN_PASSWORD_LENGTH } from '../../src/auth/password.js';
 import { findUserByUsername } from '../../src/db/users.js';
@@ -49,7 +49,7 @@ describe('common passwords', () => {
       const variant = i % 2 === 0 ? password : password.toUpperCase();
       const { res, created, error } = await register(variant);
       expect(res.status, variant).toBe(422);
-      expect(error, variant).toBe(escapeHtml(PASSWORD_MESSAGES.common));
+      expect(error, variant).toBe(escapeHtml(en.problems.passwordCommon));
       expect(created, variant).toBe(false);
     }
   });
@@ -58,7 +58,7 @@ describe('common passwords', () => {
     for (const password of ['monkeymonkeymonkey', 'ILOVEYOUILOVEYOU', 'zzzzzzzzzzzzzzzzzzzz']) {
       const { res, error } = await register(password);
       expect(res.status, password).toBe(422);
-      expect(error, password).toBe(escapeHtml(PASSWORD_MESSAGES.repetitive));
+      expect(error, password).toBe(escapeHtml(en.problems.passwordRepetitive));
     }
   });
 });
@@ -66,9 +66,9 @@ describe('common passwords', () => {
 describe('context-specific words', () => {
   it('refuses the username, the email local part and the app name inside the password, in any case', async () => {
     const cases: [string, { username?: string; email?: string }, string][] = [
-      ['orbital KJOHNSON_1918 maths', { username: 'kjohnson_1918' }, PASSWORD_MESSAGES.username],
-      ['trajectory by Katherine.J!', { email: 'katherine.j@nasa.example' }, PASSWORD_MESSAGES.email],
-      ['welcome to GATEHOUSE today', {}, PASSWORD_MESSAGES.appName],
+      ['orbital KJOHNSON_1918 maths', { username: 'kjohnson_1918' }, en.problems.passwordHasUsername],
+      ['trajectory by Katherine.J!', { email: 'katherine.j@nasa.example' }, en.problems.passwordHasEmail],
+      ['welcome to GATEHOUSE today', {}, en.problems.passwordHasAppName],
     ];
     for (const [password, account, message] of cases) {
       const { res, created, error } = await register(password, account);
@@ -84,7 +84,7 @@ describe('length and characters', () => {
     const fourteen = await register('hidden figures');
     expect([...'hidden figures'].length).toBe(14);
     expect(fourteen.res.status).toBe(422);
-    expect(fourteen.error).toBe(escapeHtml(PASSWORD_MESSAGES.tooShort));
+    expect(fourteen.error).toBe(escapeHtml(en.problems.passwordTooShort));
     const fifteen = await register('hidden figures!');
     expect(fifteen.res.status).toBe(302);
     expect(fifteen.created).toBe(true);

@@ -326,7 +326,7 @@ export async function readLatestEmailLink(
     const url = /https?:\/\/\S+/.exec(text)?.[0];
     if (!url) throw new Error(`no link in the email: ${text}`);
     if (options.screenshot) await tab.screenshot({ path: options.screenshot, fullPage: true, animations: 'disabled' });
-    const [mailTab] = await Promise.all([context.waitForEvent('page'), item.getByRole('link', { name: 'View as HTML' }).click()]);
+    const [mailTab] = await Promise.all([context.waitForEvent('page'), item.locator('a[href$="/html"]').click()]);
     try {
       await mailTab.waitForLoadState();
       const htmlHref = await mailTab.getByRole('link', { name: linkText }).getAttribute('href');

@@ -5,9 +5,11 @@
  * resources, and Twilio's error body `{code, message, more_info, status}`.
  *
  * What it models (twilio.com/docs/verify/api, /docs/api/errors):
- * - POST /v2/Services/{VA…}/Verifications (To, Channel) → 201, status "pending".
- *   Asking again while a verification is open re-sends the same code; the 6th
- *   send of one verification answers 429 / 60203.
+ * - POST /v2/Services/{VA…}/Verifications (To, Channel, optional Locale) → 201,
+ *   status "pending". Asking again while a verification is open re-sends the
+ *   same code (in that request's Locale); the 6th send of one verification
+ *   answers 429 / 60203. Without a Locale, Twilio picks one from the number's
+ *   country: the stand-in records null.
  * - POST /v2/Services/{VA…}/VerificationCheck (Code + To or VerificationSid) →
  *   200 "approved" (the verification is then gone) or 200 "pending" for a wrong
  *   code; the 6th check answers 429 / 60202; no open verification (never
@@ -15,8 +17,9 @@
  * - A code lives 10 minutes, measured on an injectable clock.
  * - Wrong credentials answer 401 / 20003 before anything else.
  *
- * Tests read the code "the phone received" with `codeFor(to)`, assert what the
- * SDK sent with `requests`, and force outages with `force(...)`.
+ * Tests read the code "the phone received" with `codeFor(to)` (and its language
+ * in `sent[…].locale`), assert what the SDK sent with `requests`, and force
+ * outages with `force(...)`.
  */
 import { randomInt, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -57,6 +60,8 @@ export interface SentCode {
   channel: string;
   code: string;
   at: number;
+  /** The `Locale` the send asked for (the language of the text or call), or null when none was sent. */
+  locale: string | null;
 }
 
 interface Verification {
@@ -253,7 +258,7 @@ export class TwilioStandIn {
   }
 
   private startVerification(res: ServerResponse, form: Record<string, string>): void {
-    const { To: to, Channel: channel } = form;
+    const { To: to, Channel: channel, Locale: locale } = form;
     if (!to || !E164.test(to)) return this.error(res, 60200, `Invalid parameter \`To\`: ${to ?? ''}`);
     if (!channel || !CHANNELS.has(channel)) return this.error(res, 60200, `Invalid parameter \`Channel\`: ${channel ?? ''}`);
     const now = this.clock.now();
@@ -265,7 +270,7 @@ export class TwilioStandIn {
     if (v.sends.length >= STAND_IN_MAX_SENDS) return this.error(res, 60203);
     v.channel = channel;
     v.sends.push({ channel, at: now, attemptSid: sid('VL') });
-    this.sent.push({ to, channel, code: v.code, at: now });
+    this.sent.push({ to, channel, code: v.code, at: now, locale: locale ?? null });
     this.json(res, 201, this.verificationResource(v, 'pending'));
   }
 

@@ -3,14 +3,14 @@
  * V6.2): 15 to 1024 code points after NFKC, any characters, no composition
  * rules, not on the common-password blocklist, not the account's own words.
  */
+import { en } from '../../src/i18n/en/index.js';
 import { describe, expect, it } from 'vitest';
 import type { PwnedPasswords, PwnedPasswordsResult } from '../../src/adapters/pwned-passwords/types.js';
 import {
   breachedPasswordProblem,
-  NEW_PASSWORD_HINT,
   newPasswordFormRules,
   newPasswordRule,
-  PASSWORD_MESSAGES,
+  PASSWORD_PROBLEMS,
   passwordContextProblem,
 } from '../../src/auth/account-rules.js';
 import { commonPasswords, isCommonPassword, MIN_BLOCKLIST_ENTRIES } from '../../src/auth/password-blocklist.js';
@@ -23,11 +23,11 @@ const problemOf = (password: string) => {
 describe('length', () => {
   it('needs 15 code points after NFKC: 14 fail, 15 pass', () => {
     expect(problemOf('tulip lantern z')).toBeNull(); // 15
-    expect(problemOf('tulip lantern ')).toBe(PASSWORD_MESSAGES.tooShort); // 14
+    expect(problemOf('tulip lantern ')).toBe(PASSWORD_PROBLEMS.tooShort); // 14
   });
 
   it('counts code points, not UTF-16 units: 8 emoji are 16 units but 8 characters', () => {
-    expect(problemOf('🐙🦑🐠🐡🦀🦞🐚🐳')).toBe(PASSWORD_MESSAGES.tooShort);
+    expect(problemOf('🐙🦑🐠🐡🦀🦞🐚🐳')).toBe(PASSWORD_PROBLEMS.tooShort);
     expect(problemOf('🐙🦑🐠🐡🦀🦞🐚🐳🐙🦑🐠🐡🦀🦞🐚')).toBeNull(); // 15 emoji
   });
 
@@ -41,7 +41,7 @@ describe('length', () => {
     const exact = (n: number) => base.repeat(Math.ceil(n / base.length) + 1).slice(0, n - 1) + '!';
     expect(problemOf(exact(128))).toBeNull();
     expect(problemOf(exact(1024))).toBeNull();
-    expect(problemOf(exact(1025))).toBe(PASSWORD_MESSAGES.tooLong);
+    expect(problemOf(exact(1025))).toBe(PASSWORD_PROBLEMS.tooLong);
   });
 
   it('has no composition rules: lower-case words with spaces are fine, so are emoji and any script', () => {
@@ -67,14 +67,14 @@ describe('blocklist', () => {
 
   it('refuses common passwords long enough to pass the length rule', () => {
     for (const common of ['passwordpassword', '1qaz2wsx3edc4rfv', 'QWERTYUIOP12345', '123456789987654321']) {
-      expect(problemOf(common), common).toBe(PASSWORD_MESSAGES.common);
+      expect(problemOf(common), common).toBe(PASSWORD_PROBLEMS.common);
     }
   });
 
   it('refuses a short unit or a common password repeated', () => {
-    expect(problemOf('aaaaaaaaaaaaaaaa')).toBe(PASSWORD_MESSAGES.repetitive);
-    expect(problemOf('abcabcabcabcabcabc')).toBe(PASSWORD_MESSAGES.repetitive);
-    expect(problemOf('dragondragondragon')).toBe(PASSWORD_MESSAGES.repetitive);
+    expect(problemOf('aaaaaaaaaaaaaaaa')).toBe(PASSWORD_PROBLEMS.repetitive);
+    expect(problemOf('abcabcabcabcabcabc')).toBe(PASSWORD_PROBLEMS.repetitive);
+    expect(problemOf('dragondragondragon')).toBe(PASSWORD_PROBLEMS.repetitive);
     expect(problemOf('tulip lantern tulip lantern')).toBeNull(); // a long phrase said twice is not "short"
   });
 });
@@ -83,17 +83,17 @@ describe('account words', () => {
   const account = { username: 'Marie.Curie', email: 'mcurie+lab@example.org' };
 
   it('refuses the username, the email local part (with or without +tag) and the app name, ignoring case', () => {
-    expect(passwordContextProblem('my name is MARIE.CURIE ok', account)).toBe(PASSWORD_MESSAGES.username);
-    expect(passwordContextProblem('radium and mcurie+lab forever', account)).toBe(PASSWORD_MESSAGES.email);
-    expect(passwordContextProblem('radium and McUrie forever', account)).toBe(PASSWORD_MESSAGES.email);
-    expect(passwordContextProblem('my GateHouse password', account)).toBe(PASSWORD_MESSAGES.appName);
-    expect(passwordContextProblem('ｇａｔｅｈｏｕｓｅ in full width', account)).toBe(PASSWORD_MESSAGES.appName);
+    expect(passwordContextProblem('my name is MARIE.CURIE ok', account)).toBe(PASSWORD_PROBLEMS.username);
+    expect(passwordContextProblem('radium and mcurie+lab forever', account)).toBe(PASSWORD_PROBLEMS.email);
+    expect(passwordContextProblem('radium and McUrie forever', account)).toBe(PASSWORD_PROBLEMS.email);
+    expect(passwordContextProblem('my GateHouse password', account)).toBe(PASSWORD_PROBLEMS.appName);
+    expect(passwordContextProblem('ｇａｔｅｈｏｕｓｅ in full width', account)).toBe(PASSWORD_PROBLEMS.appName);
     expect(passwordContextProblem('polonium glows in the dark', account)).toBeNull();
   });
 
   it('ignores an email local part shorter than 3 characters', () => {
     expect(passwordContextProblem('jolly old password here', { username: 'someone', email: 'jo@example.org' })).toBeNull();
-    expect(passwordContextProblem('jolly old password here', { username: 'someone', email: 'jol@example.org' })).toBe(PASSWORD_MESSAGES.email);
+    expect(passwordContextProblem('jolly old password here', { username: 'someone', email: 'jol@example.org' })).toBe(PASSWORD_PROBLEMS.email);
   });
 
   it('newPasswordFormRules puts each problem on its field', () => {
@@ -102,7 +102,7 @@ describe('account words', () => {
     expect(mismatch.success).toBe(false);
     expect(mismatch.error!.issues.map((i) => i.path.join('.'))).toEqual(['confirm_password']);
     const context = rules.safeParse({ password: 'marie.curie is great', confirm_password: 'marie.curie is great' });
-    expect(context.error!.issues).toMatchObject([{ path: ['password'], message: PASSWORD_MESSAGES.username }]);
+    expect(context.error!.issues).toMatchObject([{ path: ['password'], message: PASSWORD_PROBLEMS.username }]);
     expect(rules.safeParse({ password: 'polonium glows in the dark', confirm_password: 'polonium glows in the dark' }).success).toBe(true);
   });
 });
@@ -114,7 +114,7 @@ describe('breached-password check', () => {
   };
 
   it('refuses only a breached password; off, not found and unavailable (fails open) let it through', async () => {
-    expect(await breachedPasswordProblem(fixed({ kind: 'breached', count: 3 }), 'x')).toBe(PASSWORD_MESSAGES.breached);
+    expect(await breachedPasswordProblem(fixed({ kind: 'breached', count: 3 }), 'x')).toBe(PASSWORD_PROBLEMS.breached);
     for (const kind of ['not_found', 'unavailable', 'off'] as const) {
       expect(await breachedPasswordProblem(fixed({ kind }), 'x'), kind).toBeNull();
     }
@@ -129,8 +129,8 @@ describe('breached-password check', () => {
 
 describe('the hint beside the field', () => {
   it('says 15, why, and suggests a passphrase', () => {
-    expect(NEW_PASSWORD_HINT).toContain('At least 15 characters');
-    expect(NEW_PASSWORD_HINT).toContain('only thing protecting your account');
-    expect(NEW_PASSWORD_HINT).toContain('passphrase');
+    expect(en.problems.newPasswordHint).toContain('At least 15 characters');
+    expect(en.problems.newPasswordHint).toContain('only thing protecting your account');
+    expect(en.problems.newPasswordHint).toContain('passphrase');
   });
 });

@@ -3,7 +3,7 @@ import { aboutMeRule, newPasswordRule, usernameRule, visibleLength } from '../..
 import { maskPhone, normalizeCode, resendWaitMs } from '../../src/auth/two-factor.js';
 import { parsePhone } from '../../src/features/two-factor/sms/routes.js';
 import { days, hours, minutes, seconds } from '../../src/lib/duration.js';
-import { exactUtc, relativeTime } from '../../src/lib/relative-time.js';
+import { exactUtc, relativePhrase } from '../../src/lib/relative-time.js';
 
 describe('account rules', () => {
   it('usernames: 3–32 of letters, digits, _ - .', () => {
@@ -64,11 +64,13 @@ describe('time', () => {
 
   it('relative times read naturally', () => {
     const now = Date.UTC(2026, 10, 25, 12, 0, 0);
-    expect(relativeTime(now - seconds(10), now)).toBe('just now');
-    expect(relativeTime(now - minutes(3), now)).toBe('3 minutes ago');
-    expect(relativeTime(now - hours(1), now)).toBe('1 hour ago');
-    expect(relativeTime(now - days(1), now)).toBe('yesterday');
-    expect(relativeTime(now - days(400), now)).toBe('last year');
+    expect(relativePhrase(now - seconds(10), now, 'en')).toBeNull(); // the catalogue's "just now"
+    expect(relativePhrase(now - minutes(3), now, 'en')).toBe('3 minutes ago');
+    expect(relativePhrase(now - hours(1), now, 'en')).toBe('1 hour ago');
+    expect(relativePhrase(now - days(1), now, 'en')).toBe('yesterday');
+    expect(relativePhrase(now - days(400), now, 'en')).toBe('last year');
+    expect(relativePhrase(now - minutes(3), now, 'es')).toBe('hace 3 minutos');
+    expect(relativePhrase(now - days(1), now, 'es')).toBe('ayer');
     expect(exactUtc(now)).toBe('2026-11-25 12:00 UTC');
   });
 });

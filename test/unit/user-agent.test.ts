@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { en } from '../../src/i18n/en/index.js';
+import { es } from '../../src/i18n/es/index.js';
 import { deviceName } from '../../src/lib/user-agent.js';
 
 describe('deviceName', () => {
@@ -12,6 +14,11 @@ describe('deviceName', () => {
     ['', 'Unknown browser'],
     [null, 'Unknown browser'],
   ])('%s → %s', (ua, name) => {
-    expect(deviceName(ua)).toBe(name);
+    expect(deviceName(en, ua)).toBe(name);
+  });
+
+  it('speaks the reader\'s language', () => {
+    expect(deviceName(es, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0')).toBe('Firefox en Windows');
+    expect(deviceName(es, null)).toBe('Navegador desconocido');
   });
 });

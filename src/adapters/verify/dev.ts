@@ -10,6 +10,8 @@ import { addDevMessage } from '../../db/dev-outbox.js';
 import { consumeDevVerification, countDevCheck, deleteDevVerification, findDevVerification, replaceDevVerification } from '../../db/dev-verifications.js';
 import type { Database } from '../../db/schema.js';
 import { minutes, type Clock } from '../../lib/duration.js';
+import type { Locale } from '../../i18n/locales.js';
+import { messagesFor } from '../../i18n/messages.js';
 import type { CheckResult, StartResult, VerifyChannel, VerifyService } from './types.js';
 
 /** Twilio Verify's defaults, mirrored so development behaves like production. */
@@ -26,7 +28,7 @@ export class DevVerifyService implements VerifyService {
     private readonly log: FastifyBaseLogger,
   ) {}
 
-  async start(to: string, channel: VerifyChannel): Promise<StartResult> {
+  async start(to: string, channel: VerifyChannel, locale: Locale): Promise<StartResult> {
     const now = this.clock.now();
     const existing = await findDevVerification(this.db, to, now);
     const sends = (existing?.sends ?? 0) + 1;
@@ -34,12 +36,10 @@ export class DevVerifyService implements VerifyService {
     const code = randomInt(0, 10 ** CODE_DIGITS).toString().padStart(CODE_DIGITS, '0');
     // A resend issues a fresh code (Twilio re-sends the same one; we keep only a hash, so we cannot).
     await replaceDevVerification(this.db, to, this.hash(to, code), sends, existing?.expires_at ?? now + DEV_CODE_LIFETIME_MS);
-    const text =
-      channel === 'sms'
-        ? `Your Gatehouse verification code is: ${code}`
-        : `Voice call: "Your Gatehouse verification code is ${code.split('').join(' ')}."`;
-    await addDevMessage(this.db, { kind: channel, recipient: to, subject: `Verification code (${channel})`, text_body: text, html_body: null, created_at: now });
-    this.log.info({ devOutbox: true, to, channel, code }, `DEV OUTBOX: ${channel === 'sms' ? 'SMS' : 'voice call'} to ${to}: ${code}`);
+    // Worded as Twilio would word it in this locale, so a developer sees what a user would get.
+    const text = messagesFor(locale).codes.devVerify[channel](code);
+    await addDevMessage(this.db, { kind: channel, recipient: to, subject: `Verification code (${channel}, ${locale})`, text_body: text, html_body: null, created_at: now });
+    this.log.info({ devOutbox: true, to, channel, locale, code }, `DEV OUTBOX: ${channel === 'sms' ? 'SMS' : 'voice call'} to ${to}: ${code}`);
     return { ok: true };
   }
 

@@ -8,6 +8,7 @@ import type { RequestOptions } from 'twilio/lib/base/RequestClient.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { TwilioSettings } from '../../config.js';
 import { withDeadline } from '../../lib/deadline.js';
+import type { Locale } from '../../i18n/locales.js';
 import type { CheckFailure, CheckResult, StartFailure, StartResult, VerifyChannel, VerifyService } from './types.js';
 
 /**
@@ -95,9 +96,10 @@ export class TwilioVerifyService implements VerifyService {
     return this.client.verify.v2.services(this.settings.verifyServiceSid);
   }
 
-  async start(to: string, channel: VerifyChannel): Promise<StartResult> {
+  async start(to: string, channel: VerifyChannel, locale: Locale): Promise<StartResult> {
     try {
-      await withDeadline(this.service.verifications.create({ to, channel }), this.settings.timeoutMs, 'Twilio Verify');
+      // Locale: Twilio words the text or the call in the language the person is reading Gatehouse in.
+      await withDeadline(this.service.verifications.create({ to, channel, locale }), this.settings.timeoutMs, 'Twilio Verify');
       return { ok: true };
     } catch (error) {
       const e = error as TwilioErrorLike;

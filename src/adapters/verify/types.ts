@@ -4,6 +4,8 @@
  * Verify (twilio.ts) and the development outbox (dev.ts). Expected failures are
  * values, not exceptions, so every page can turn them into a clear message.
  */
+import type { Locale } from '../../i18n/locales.js';
+
 export type VerifyChannel = 'sms' | 'call';
 
 export type StartFailure =
@@ -31,8 +33,11 @@ export type StartResult = { ok: true } | { ok: false; reason: StartFailure };
 export type CheckResult = { ok: true } | { ok: false; reason: CheckFailure };
 
 export interface VerifyService {
-  /** Sends a code to an E.164 number. Never throws for service failures. */
-  start(to: string, channel: VerifyChannel): Promise<StartResult>;
+  /**
+   * Sends a code to an E.164 number, its text or voice in `locale` (Verify's
+   * `Locale` parameter: Twilio words the message). Never throws for service failures.
+   */
+  start(to: string, channel: VerifyChannel, locale: Locale): Promise<StartResult>;
   /** Checks a code; only `{ ok: true }` (Twilio "approved") may let anyone in. */
   check(to: string, code: string): Promise<CheckResult>;
 }

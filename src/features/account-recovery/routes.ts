@@ -28,11 +28,9 @@ import {
   SECURITY_CANCEL_RECOVERY_PATH,
 } from '../../auth/account-recovery.js';
 import { requireRecentAuthentication } from '../../auth/step-up.js';
-import { html } from '../../views/html.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { factorsOf, hasSecondFactor } from '../../auth/factors.js';
 import { requirePendingSignIn, requireUser } from '../../auth/guards.js';
-import { TOO_MANY_RECOVERY_MAILS } from '../../auth/limits.js';
 import { ACCOUNT_RECOVERY_LINK_LIFETIME_MS } from '../../auth/policy.js';
 import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import { wasntMeLink } from '../../auth/wasnt-me.js';
@@ -50,10 +48,12 @@ import { isUniqueViolation } from '../../db/database.js';
 import { enqueueMail } from '../../db/mail-outbox.js';
 import { findUserById } from '../../db/users.js';
 import { formSchema } from '../../http/form-schema.js';
+import { messagesForAccount } from '../../i18n/messages.js';
 import { maskEmail } from '../../lib/mask-email.js';
 import { recoveryLinkMail, recoveryStartedMail } from '../../views/account-recovery-mail.js';
 import {
   alreadyWaitingPage,
+  blockedPage,
   cancelledPage,
   cancelLinkExpiredPage,
   confirmCancelPage,
@@ -68,12 +68,12 @@ import {
 const EmptyForm = formSchema({});
 const TokenParams = z.object({ token: z.string().max(200) });
 
-export const MESSAGES = {
-  cancelled: 'The account recovery is cancelled. Your second factors stay as they are.',
-  noneWaiting: 'There is no account recovery in progress.',
-} as const;
-
-type StartOutcome = { kind: 'expired' } | { kind: 'nothing' } | { kind: 'blocked'; message: string } | { kind: 'already'; completesAt: number } | { kind: 'started'; completesAt: number };
+type StartOutcome =
+  | { kind: 'expired' }
+  | { kind: 'nothing' }
+  | { kind: 'blocked'; resetAt: number; until: number }
+  | { kind: 'already'; completesAt: number }
+  | { kind: 'started'; completesAt: number };
 
 export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const waitMs = ctx.config.accountRecoveryWaitMs;
@@ -81,16 +81,17 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
 
   // ---- 1. Ask for the link (password proved, second factor not) ----
 
-  app.get(RECOVER_PATH, { preHandler: requirePendingSignIn }, async (_request, reply) =>
-    reply.page('Recover your account', recoverPage({ csrfToken: reply.csrfToken(), waitMs, linkLifetimeMs }), { noReferrer: true }),
+  app.get(RECOVER_PATH, { preHandler: requirePendingSignIn }, async (request, reply) =>
+    reply.page(request.t.recovery.recover.title, recoverPage(request.t, { csrfToken: reply.csrfToken(), waitMs, linkLifetimeMs }), { noReferrer: true }),
   );
 
   app.post(RECOVER_PATH, { preHandler: requirePendingSignIn, schema: { body: EmptyForm } }, async (request, reply) => {
+    const t = request.t;
     const user = request.sessionUser;
     if (!user) return reply.redirect('/login');
     const blocked = await recoveryBlockedUntil(ctx.db, user.id, waitMs, ctx.clock.now());
     if (blocked) {
-      return reply.page('Recover your account', recoverPage({ csrfToken: reply.csrfToken(), waitMs, linkLifetimeMs, error: recoveryBlockedMessage(blocked) }), {
+      return reply.page(t.recovery.recover.title, recoverPage(t, { csrfToken: reply.csrfToken(), waitMs, linkLifetimeMs, error: recoveryBlockedMessage(t, blocked) }), {
         status: 409,
         noReferrer: true,
       });
@@ -98,7 +99,8 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
     // Whoever has the password could otherwise flood the owner's inbox.
     const allowed = await ctx.limits.recoveryMailTo(user.id);
     if (!allowed.ok) {
-      return reply.page('Recover your account', recoverPage({ csrfToken: reply.csrfToken(), waitMs, linkLifetimeMs, error: TOO_MANY_RECOVERY_MAILS(allowed.retryAfterMs) }), {
+      const error = t.codes.limits.tooManyRecoveryMails(allowed.retryAfterMs);
+      return reply.page(t.recovery.recover.title, recoverPage(t, { csrfToken: reply.csrfToken(), waitMs, linkLifetimeMs, error }), {
         status: 429,
         noReferrer: true,
       });
@@ -110,24 +112,25 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
       // The link's host comes from APP_URL, never from the request's Host header.
       const link = `${ctx.config.appUrl}${RECOVERY_LINK_PATH}/${token}`;
       const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-      await enqueueMail(trx, recoveryLinkMail({ to: user.email, firstName: user.first_name, link, linkLifetimeMs, waitMs, wasntMeLink: wasntMe }), now);
+      // In the account's language: the mailbox's owner reads it, perhaps not whoever typed the password.
+      const mail = recoveryLinkMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, link, linkLifetimeMs, waitMs, wasntMeLink: wasntMe });
+      await enqueueMail(trx, mail, now);
       await logSecurityEvent(ctx, request, user.id, 'recovery_requested', trx);
     });
     ctx.mail.kick();
-    return reply.page('Check your email', linkSentPage({ maskedEmail: maskEmail(user.email), linkLifetimeMs }), { noReferrer: true });
+    return reply.page(t.recovery.linkSent.title, linkSentPage(t, { maskedEmail: maskEmail(user.email), linkLifetimeMs }), { noReferrer: true });
   });
 
   // ---- 2. The mailed link: the mailbox is proved, the wait starts ----
 
   app.get<{ Params: z.infer<typeof TokenParams> }>(`${RECOVERY_LINK_PATH}/:token`, { schema: { params: TokenParams } }, async (request, reply) => {
+    const t = request.t;
     const { token } = request.params;
     const userId = looksLikeToken(token) ? await findLiveRecoveryLink(ctx.db, hashToken(token), ctx.clock.now()) : undefined;
-    if (userId === undefined) return reply.page('Link expired', startLinkExpiredPage({ linkLifetimeMs }), { status: 410, noReferrer: true });
-    return reply.page(
-      'Start the account recovery?',
-      confirmStartPage({ csrfToken: reply.csrfToken(), action: `${RECOVERY_LINK_PATH}/${token}`, waitMs }),
-      { noReferrer: true },
-    );
+    if (userId === undefined) return reply.page(t.recovery.startLinkExpired.title, startLinkExpiredPage(t, { linkLifetimeMs }), { status: 410, noReferrer: true });
+    return reply.page(t.recovery.confirmStart.title, confirmStartPage(t, { csrfToken: reply.csrfToken(), action: `${RECOVERY_LINK_PATH}/${token}`, waitMs }), {
+      noReferrer: true,
+    });
   });
 
   app.post<{ Params: z.infer<typeof TokenParams> }>(`${RECOVERY_LINK_PATH}/:token`, { schema: { params: TokenParams, body: EmptyForm } }, async (request, reply) => {
@@ -144,14 +147,15 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
         if (!hasSecondFactor(await factorsOf(trx, user))) return { kind: 'nothing' };
         // A reset by email after the link was mailed (the link would have been voided; this is the belt to those braces).
         const blocked = await recoveryBlockedUntil(trx, user.id, waitMs, now);
-        if (blocked) return { kind: 'blocked', message: recoveryBlockedMessage(blocked) };
+        if (blocked) return { kind: 'blocked', ...blocked };
         const cancelToken = newToken();
         const completesAt = now + waitMs;
         await insertRecovery(trx, { userId: user.id, startedAt: now, completesAt, cancelTokenHash: hashToken(cancelToken) });
         await logSecurityEvent(ctx, request, user.id, 'recovery_started', trx);
         const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
         const cancelLink = `${ctx.config.appUrl}${RECOVERY_CANCEL_PATH}/${cancelToken}`;
-        await enqueueMail(trx, recoveryStartedMail({ to: user.email, firstName: user.first_name, startedAt: now, completesAt, cancelLink, wasntMeLink: wasntMe }), now);
+        const mail = recoveryStartedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, startedAt: now, completesAt, cancelLink, wasntMeLink: wasntMe });
+        await enqueueMail(trx, mail, now);
         return { kind: 'started', completesAt };
       });
     let outcome: StartOutcome;
@@ -165,31 +169,32 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
       const live = userId === undefined ? undefined : await findLiveRecovery(ctx.db, userId);
       outcome = live ? { kind: 'already', completesAt: live.completes_at } : { kind: 'expired' };
     }
+    const t = request.t;
     switch (outcome.kind) {
       case 'expired':
-        return reply.page('Link expired', startLinkExpiredPage({ linkLifetimeMs }), { status: 410, noReferrer: true });
+        return reply.page(t.recovery.startLinkExpired.title, startLinkExpiredPage(t, { linkLifetimeMs }), { status: 410, noReferrer: true });
       case 'nothing':
-        return reply.page('Nothing to recover', nothingToRecoverPage(), { noReferrer: true });
+        return reply.page(t.recovery.nothingToRecover.title, nothingToRecoverPage(t), { noReferrer: true });
       case 'already':
-        return reply.page('A recovery is already under way', alreadyWaitingPage({ completesAt: outcome.completesAt }), { noReferrer: true });
+        return reply.page(t.recovery.alreadyWaiting.title, alreadyWaitingPage(t, { completesAt: outcome.completesAt }), { noReferrer: true });
       case 'blocked':
-        return reply.page('Recovery cannot start yet', html`<h1>Recovery cannot start yet</h1>
-<p>${outcome.message}</p>`, { status: 409, noReferrer: true });
+        return reply.page(t.recovery.blocked.title, blockedPage(t, { message: recoveryBlockedMessage(t, outcome) }), { status: 409, noReferrer: true });
       case 'started':
         ctx.mail.kick();
-        return reply.page('Account recovery started', startedPage({ completesAt: outcome.completesAt }), { noReferrer: true });
+        return reply.page(t.recovery.started.title, startedPage(t, { completesAt: outcome.completesAt }), { noReferrer: true });
     }
   });
 
   // ---- 3. Cancelling: the mailed link (no sign-in), or the security page ----
 
   app.get<{ Params: z.infer<typeof TokenParams> }>(`${RECOVERY_CANCEL_PATH}/:token`, { schema: { params: TokenParams } }, async (request, reply) => {
+    const t = request.t;
     const { token } = request.params;
     const recovery = looksLikeToken(token) ? await findLiveRecoveryByCancelToken(ctx.db, hashToken(token)) : undefined;
-    if (!recovery) return reply.page('Link expired', cancelLinkExpiredPage(), { status: 410, noReferrer: true });
+    if (!recovery) return reply.page(t.recovery.cancelLinkExpired.title, cancelLinkExpiredPage(t), { status: 410, noReferrer: true });
     return reply.page(
-      'Cancel the account recovery?',
-      confirmCancelPage({ csrfToken: reply.csrfToken(), action: `${RECOVERY_CANCEL_PATH}/${token}`, startedAt: recovery.started_at, completesAt: recovery.completes_at }),
+      t.recovery.confirmCancel.title,
+      confirmCancelPage(t, { csrfToken: reply.csrfToken(), action: `${RECOVERY_CANCEL_PATH}/${token}`, startedAt: recovery.started_at, completesAt: recovery.completes_at }),
       { noReferrer: true },
     );
   });
@@ -206,17 +211,18 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
         await noteRecoveryCancelled(ctx, request, owner, 'link', trx);
         return true;
       }));
-    if (!cancelled) return reply.page('Link expired', cancelLinkExpiredPage(), { status: 410, noReferrer: true });
+    const t = request.t;
+    if (!cancelled) return reply.page(t.recovery.cancelLinkExpired.title, cancelLinkExpiredPage(t), { status: 410, noReferrer: true });
     ctx.mail.kick();
-    return reply.page('The recovery is cancelled', cancelledPage(), { noReferrer: true });
+    return reply.page(t.recovery.cancelled.title, cancelledPage(t), { noReferrer: true });
   });
 
   // Step-up: a thief holding an old session (the lost laptop) must not be able to keep cancelling the owner's recovery.
   app.post(SECURITY_CANCEL_RECOVERY_PATH, { preHandler: [requireUser, requireRecentAuthentication(ctx.clock, '/security')], schema: { body: EmptyForm } }, async (request, reply) => {
     const user = request.user!;
     const cancelled = await ctx.db.transaction().execute((trx) => cancelRecovery(ctx, request, user, 'security-page', trx));
-    if (!cancelled) return reply.flash('info', MESSAGES.noneWaiting).redirect('/security');
+    if (!cancelled) return reply.flash('info', request.t.recovery.flash.noneWaiting).redirect('/security');
     ctx.mail.kick();
-    return reply.flash('success', MESSAGES.cancelled).redirect('/security');
+    return reply.flash('success', request.t.recovery.flash.cancelled).redirect('/security');
   });
 };

@@ -1,17 +1,15 @@
 /** The notice mailed after a password change: what changed, and what to do if it wasn't the owner. */
-import { exactUtc } from '../../lib/relative-time.js';
+import type { Messages } from '../../i18n/messages.js';
 import { renderMail } from '../../views/mail.js';
 
-export function passwordChangedMail(p: { to: string; firstName: string; changedAt: number; wasntMeLink: string }) {
-  return renderMail({
+export function passwordChangedMail(t: Messages, p: { to: string; firstName: string; changedAt: number; wasntMeLink: string }) {
+  const m = t.account.passwordChangedMail;
+  return renderMail(t, {
     to: p.to,
-    subject: 'Your Gatehouse password was changed',
-    heading: 'Your password was changed',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [
-      `Your Gatehouse password was changed on ${exactUtc(p.changedAt)}. Every other device that was signed in to your account has been signed out.`,
-      'If this was you, there is nothing to do.',
-    ],
-    action: { label: "This wasn't me: secure my account", url: p.wasntMeLink },
+    paragraphs: [m.what(t.common.time.exact(p.changedAt)), m.ifYou],
+    wasntMeLink: p.wasntMeLink,
   });
 }

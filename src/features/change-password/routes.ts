@@ -12,13 +12,14 @@ import { breachedPasswordProblem, newPasswordFormRules } from '../../auth/accoun
 import { cancelRecovery } from '../../auth/account-recovery.js';
 import { requireUser } from '../../auth/guards.js';
 import { hashPassword, normalizePassword } from '../../auth/password.js';
-import { checkCurrentPassword, REAUTH_MESSAGES } from '../../auth/reauthenticate.js';
+import { checkCurrentPassword } from '../../auth/reauthenticate.js';
 import { startSession } from '../../auth/session.js';
 import type { AppContext } from '../../context.js';
 import { enqueueMail } from '../../db/mail-outbox.js';
 import { deleteSessionsOfUser } from '../../db/sessions.js';
 import { setPasswordHash } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
+import { messagesForAccount } from '../../i18n/messages.js';
 import type { FieldErrors } from '../../views/forms.js';
 import { passwordChangedMail } from './mail.js';
 import { changePasswordPage } from './views.js';
@@ -30,16 +31,10 @@ export const CHANGE_PASSWORD_PATH = '/profile/password';
 
 const ChangePasswordForm = formSchema({ current_password: field(4096), password: field(4096), confirm_password: field(4096) });
 
-export const MESSAGES = {
-  wrongCurrent: REAUTH_MESSAGES.wrong,
-  locked: REAUTH_MESSAGES.locked,
-  sameAsCurrent: 'That is your current password. Choose a new one.',
-  changed: 'Your password has been changed. Every other device has been signed out.',
-} as const;
-
 export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get(CHANGE_PASSWORD_PATH, { preHandler: requireUser }, async (request, reply) => {
-    return reply.page('Change password', changePasswordPage({ csrfToken: reply.csrfToken(), username: request.user!.username, errors: {} }));
+    const t = request.t;
+    return reply.page(t.account.changePassword.title, changePasswordPage(t, { csrfToken: reply.csrfToken(), username: request.user!.username, errors: {} }));
   });
 
   app.post<{ Body: z.infer<typeof ChangePasswordForm> }>(
@@ -49,24 +44,25 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
       const user = request.user!;
       const session = request.session!;
       const form = request.body;
+      const t = request.t;
       const showErrors = (errors: FieldErrors) =>
-        reply.page('Change password', changePasswordPage({ csrfToken: reply.csrfToken(), username: user.username, errors }), { status: 422 });
+        reply.page(t.account.changePassword.title, changePasswordPage(t, { csrfToken: reply.csrfToken(), username: user.username, errors }), { status: 422 });
 
       // Every problem at once: the current password is checked even when the new one breaks a rule.
       const rules = newPasswordFormRules(user).safeParse(form);
-      const current = await checkCurrentPassword(ctx, user, form.current_password);
+      const current = await checkCurrentPassword(ctx, user, form.current_password, t);
       const currentOk = current.ok;
       const errors: FieldErrors = {
         ...(current.ok ? {} : { current_password: current.message }),
-        ...(rules.success ? {} : fieldErrors(rules.error)),
+        ...(rules.success ? {} : fieldErrors(rules.error, t)),
       };
       if (currentOk && errors.password === undefined && normalizePassword(form.password) === normalizePassword(form.current_password)) {
-        errors.password = MESSAGES.sameAsCurrent;
+        errors.password = t.account.changePassword.sameAsCurrent;
       }
       if (Object.keys(errors).length > 0) return showErrors(errors);
 
       const breached = await breachedPasswordProblem(ctx.pwnedPasswords, form.password);
-      if (breached) return showErrors({ password: breached });
+      if (breached) return showErrors({ password: t.problems[breached] });
 
       const passwordHash = await hashPassword(form.password);
       const now = ctx.clock.now();
@@ -78,13 +74,19 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
         await deleteEmailChangesOfUser(trx, user.id);
         // A recovery waiting on the old password ends with it (src/auth/account-recovery.ts).
         await cancelRecovery(ctx, request, user, 'password-changed', trx);
-        const mail = passwordChangedMail({ to: user.email, firstName: user.first_name, changedAt: now, wasntMeLink: await wasntMeLink(trx, ctx.config.appUrl, user, now) });
+        // The notice speaks the owner's language (stored on the account), not this page's.
+        const mail = passwordChangedMail(messagesForAccount(user), {
+          to: user.email,
+          firstName: user.first_name,
+          changedAt: now,
+          wasntMeLink: await wasntMeLink(trx, ctx.config.appUrl, user, now),
+        });
         await enqueueMail(trx, mail, now);
         // This browser stays signed in, under a new session id; last, so the cookie names a committed row.
         await startSession(ctx, request, reply, { userId: user.id, remember: session.remember === 1, twoFactorPending: false, nextPath: null }, trx);
       });
       ctx.mail.kick();
-      return reply.flash('success', MESSAGES.changed).redirect(`/user/${encodeURIComponent(user.username)}`);
+      return reply.flash('success', t.account.changePassword.changed).redirect(`/user/${encodeURIComponent(user.username)}`);
     },
   );
 };

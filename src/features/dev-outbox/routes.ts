@@ -14,8 +14,6 @@ import { html } from '../../views/html.js';
 
 const MessageParams = z.object({ id: z.coerce.number().int().positive() });
 
-const KIND_LABELS = { sms: 'SMS', call: 'Voice call', email: 'Email' } as const;
-
 /** The Host a loopback browser sends: APP_URL's host, or a loopback name with any port. */
 function isOwnHost(host: string, appUrl: string): boolean {
   if (host === new URL(appUrl).host) return true;
@@ -42,18 +40,20 @@ export const devOutboxRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
   app.get('/dev/outbox', async (request, reply) => {
     const messages = await listDevMessages(ctx.db);
     const now = ctx.clock.now();
+    const t = request.t;
+    const d = t.common.devOutbox;
     return reply.page(
-      'Dev outbox',
-      html`<h1>Development outbox</h1>
-<p class="hint">What Gatehouse would have sent by SMS, voice call and email. This page exists only outside production.</p>
-${messages.length === 0 ? html`<p>Nothing sent yet.</p>` : ''}
+      d.title,
+      html`<h1>${d.heading}</h1>
+<p class="hint">${d.intro}</p>
+${messages.length === 0 ? html`<p>${d.empty}</p>` : ''}
 <ol class="outbox">
 ${messages.map(
   (m) => html`<li class="outbox-item" data-kind="${m.kind}" data-recipient="${m.recipient}">
-  <p class="outbox-meta"><strong>${KIND_LABELS[m.kind]}</strong> to <span class="recipient">${m.recipient}</span> · ${timeAgo(m.created_at, now)}</p>
+  <p class="outbox-meta"><strong>${d.kinds[m.kind]}</strong> ${d.to} <span class="recipient">${m.recipient}</span> · ${timeAgo(t, m.created_at, now)}</p>
   <p class="outbox-subject">${m.subject}</p>
   <pre class="outbox-body">${m.text_body}</pre>
-  ${m.html_body ? html`<p><a href="/dev/outbox/${m.id}/html" target="_blank" rel="noopener">View as HTML</a></p>` : ''}
+  ${m.html_body ? html`<p><a href="/dev/outbox/${m.id}/html" target="_blank" rel="noopener">${d.viewHtml}</a></p>` : ''}
 </li>`,
 )}
 </ol>`,
@@ -62,7 +62,7 @@ ${messages.map(
 
   app.get<{ Params: z.infer<typeof MessageParams> }>('/dev/outbox/:id/html', { schema: { params: MessageParams } }, async (request, reply) => {
     const message = await findDevMessage(ctx.db, request.params.id);
-    if (!message?.html_body) return reply.page('Not found', notFoundPage(), { status: 404 });
+    if (!message?.html_body) return reply.page(request.t.common.errors.notFoundTitle, notFoundPage(request.t), { status: 404 });
     // The mail's own markup, in a sandbox: no scripts, no same-origin access.
     return reply
       .header('content-security-policy', "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'")

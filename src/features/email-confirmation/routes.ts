@@ -12,6 +12,7 @@ import { CONFIRM_EMAIL_PATH, CONFIRMATION_RESEND_INTERVAL_MS, EMAIL_CONFIRMATION
 import { requireUser } from '../../auth/guards.js';
 import { hashToken, looksLikeToken } from '../../auth/tokens.js';
 import type { AppContext } from '../../context.js';
+import type { Messages } from '../../i18n/messages.js';
 import { confirmEmailWithToken, findLiveConfirmationToken } from '../../db/email-confirmations.js';
 import { hours } from '../../lib/duration.js';
 import { maskEmail } from '../../lib/mask-email.js';
@@ -20,50 +21,49 @@ import { confirmEmailPage, invalidConfirmationLinkPage } from './views.js';
 const TokenParams = z.object({ token: z.string().max(200) });
 
 export const emailConfirmationRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const linkGone = (request: { user: { email_confirmed_at: number | null } | null }, csrfToken: string) => {
+  const linkGone = (request: { user: { email_confirmed_at: number | null } | null; t: Messages }, csrfToken: string) => {
     const viewer = !request.user ? 'visitor' : request.user.email_confirmed_at === null ? 'unconfirmed' : 'confirmed';
-    return invalidConfirmationLinkPage({ csrfToken, viewer });
+    return invalidConfirmationLinkPage(request.t, { csrfToken, viewer });
   };
 
   app.get<{ Params: z.infer<typeof TokenParams> }>(`${CONFIRM_EMAIL_PATH}/:token`, { schema: { params: TokenParams } }, async (request, reply) => {
+    const t = request.t;
     const { token } = request.params;
     // The token is in the URL: keep it out of the Referer of anything this page links to.
     void reply.header('referrer-policy', 'no-referrer');
     const live = looksLikeToken(token) ? await findLiveConfirmationToken(ctx.db, hashToken(token), ctx.clock.now()) : undefined;
-    if (!live) return reply.page('Link expired', linkGone(request, reply.csrfToken()), { status: 410 });
+    if (!live) return reply.page(t.account.linkGone.title, linkGone(request, reply.csrfToken()), { status: 410 });
     return reply.page(
-      'Confirm your email address',
-      confirmEmailPage({ csrfToken: reply.csrfToken(), action: `${CONFIRM_EMAIL_PATH}/${token}`, maskedEmail: maskEmail(live.email) }),
+      t.account.confirmEmail.title,
+      confirmEmailPage(t, { csrfToken: reply.csrfToken(), action: `${CONFIRM_EMAIL_PATH}/${token}`, maskedEmail: maskEmail(live.email) }),
     );
   });
 
   app.post<{ Params: z.infer<typeof TokenParams> }>(`${CONFIRM_EMAIL_PATH}/:token`, { schema: { params: TokenParams } }, async (request, reply) => {
+    const t = request.t;
     const { token } = request.params;
     void reply.header('referrer-policy', 'no-referrer');
     const now = ctx.clock.now();
     const userId = looksLikeToken(token)
       ? await ctx.db.transaction().execute((trx) => confirmEmailWithToken(trx, hashToken(token), now))
       : undefined;
-    if (userId === undefined) return reply.page('Link expired', linkGone(request, reply.csrfToken()), { status: 410 });
-    if (request.user?.id === userId) return reply.flash('success', 'Thank you — your email address is confirmed.').redirect('/');
+    if (userId === undefined) return reply.page(t.account.linkGone.title, linkGone(request, reply.csrfToken()), { status: 410 });
+    if (request.user?.id === userId) return reply.flash('success', t.account.confirmEmail.confirmed).redirect('/');
     // Someone else's link, or nobody signed in: say only that it worked.
-    if (request.user) return reply.flash('success', 'That email address is confirmed.').redirect('/');
-    return reply.flash('success', 'Thank you — your email address is confirmed. Sign in to continue.').redirect('/login');
+    if (request.user) return reply.flash('success', t.account.confirmEmail.confirmedOther).redirect('/');
+    return reply.flash('success', t.account.confirmEmail.confirmedSignIn).redirect('/login');
   });
 
   app.post(`${CONFIRM_EMAIL_PATH}/resend`, { preHandler: requireUser }, async (request, reply) => {
     const user = request.user!;
-    if (user.email_confirmed_at !== null) return reply.flash('info', 'Your email address is already confirmed.').redirect('/');
+    const c = request.t.account.confirmEmail;
+    if (user.email_confirmed_at !== null) return reply.flash('info', c.alreadyConfirmed).redirect('/');
     const now = ctx.clock.now();
     const sent = await ctx.db.transaction().execute((trx) => issueConfirmationLink(ctx, trx, user, now, CONFIRMATION_RESEND_INTERVAL_MS));
     if (!sent) {
-      return reply
-        .flash('info', 'We sent you a link less than a minute ago. Give it a moment (and check your spam folder) before asking again.')
-        .redirect('/');
+      return reply.flash('info', c.resendTooSoon).redirect('/');
     }
     ctx.mail.kick();
-    return reply
-      .flash('success', `We sent a new confirmation link to ${maskEmail(user.email)}. It works for ${EMAIL_CONFIRMATION_LIFETIME_MS / hours(1)} hours; older links no longer work.`)
-      .redirect('/');
+    return reply.flash('success', c.resent(maskEmail(user.email), EMAIL_CONFIRMATION_LIFETIME_MS / hours(1))).redirect('/');
   });
 };

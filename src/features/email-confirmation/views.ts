@@ -1,4 +1,5 @@
 import { EMAIL_CONFIRMATION_LIFETIME_MS } from '../../auth/email-confirmation.js';
+import type { Messages } from '../../i18n/messages.js';
 import { hours } from '../../lib/duration.js';
 import { csrfField } from '../../views/forms.js';
 import { html, type SafeHtml } from '../../views/html.js';
@@ -6,12 +7,13 @@ import { html, type SafeHtml } from '../../views/html.js';
 const LIFETIME_HOURS = EMAIL_CONFIRMATION_LIFETIME_MS / hours(1);
 
 /** The page a confirmation link opens: one button, so a GET (a mail scanner's prefetch) changes nothing. */
-export function confirmEmailPage(p: { csrfToken: string; action: string; maskedEmail: string }): SafeHtml {
-  return html`<h1>Confirm your email address</h1>
-<p>Confirm that ${p.maskedEmail} is your address for Gatehouse.</p>
+export function confirmEmailPage(t: Messages, p: { csrfToken: string; action: string; maskedEmail: string }): SafeHtml {
+  const c = t.account.confirmEmail;
+  return html`<h1>${c.heading}</h1>
+<p>${c.confirmThat(p.maskedEmail)}</p>
 <form method="post" action="${p.action}" class="form">
   ${csrfField(p.csrfToken)}
-  <button type="submit" class="button primary">Confirm my email address</button>
+  <button type="submit" class="button primary">${c.submit}</button>
 </form>`;
 }
 
@@ -19,17 +21,18 @@ export function confirmEmailPage(p: { csrfToken: string; action: string; maskedE
  * An unknown, expired or used link. A signed-in, unconfirmed user gets a
  * button for a new link; a visitor is told to sign in for one.
  */
-export function invalidConfirmationLinkPage(p: { csrfToken: string; viewer: 'visitor' | 'unconfirmed' | 'confirmed' }): SafeHtml {
+export function invalidConfirmationLinkPage(t: Messages, p: { csrfToken: string; viewer: 'visitor' | 'unconfirmed' | 'confirmed' }): SafeHtml {
+  const g = t.account.linkGone;
   const next =
     p.viewer === 'confirmed'
-      ? html`<p>Your own email address is already confirmed: there is nothing more to do. <a href="/">Go to your home page</a></p>`
+      ? html`<p>${g.alreadyConfirmed(html`<a href="/">${g.goHome}</a>`)}</p>`
       : p.viewer === 'unconfirmed'
         ? html`<form method="post" action="/confirm-email/resend" class="form">
   ${csrfField(p.csrfToken)}
-  <button type="submit" class="button primary">Send me a new link</button>
+  <button type="submit" class="button primary">${g.sendNew}</button>
 </form>`
-        : html`<p>To get a new link, <a href="/login">sign in</a> and choose <strong>Resend</strong> in the banner at the top of the page.</p>`;
-  return html`<h1>This link no longer works</h1>
-<p>Confirmation links work once, for ${LIFETIME_HOURS} hours, and only the newest link we sent is valid.</p>
+        : html`<p>${g.visitor(html`<a href="/login">${g.signInLabel}</a>`, t.common.layout.resend)}</p>`;
+  return html`<h1>${g.heading}</h1>
+<p>${g.rules(LIFETIME_HOURS)}</p>
 ${next}`;
 }

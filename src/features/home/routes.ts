@@ -7,14 +7,15 @@ import { html } from '../../views/html.js';
 export const homeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app) => {
   app.get('/', { preHandler: requireUser }, async (request, reply) => {
     const user = request.user!;
+    const h = request.t.common.home;
     return reply.page(
-      'Home',
-      html`<h1>Hi, ${user.first_name}!</h1>
-<p>You are signed in as <strong>${user.username}</strong>.</p>
+      h.title,
+      html`<h1>${h.hi(user.first_name)}</h1>
+<p>${h.signedInAs(user.username)}</p>
 <ul class="actions">
-  <li><a href="/user/${encodeURIComponent(user.username)}">Your profile</a></li>
-  <li><a href="/profile/edit">Edit profile</a></li>
-  <li>${user.two_factor_enabled ? html`Two-factor authentication is <strong>on</strong>.` : html`<a href="/two-factor/sms/enable">Turn on two-factor authentication</a>`}</li>
+  <li><a href="/user/${encodeURIComponent(user.username)}">${h.yourProfile}</a></li>
+  <li><a href="/profile/edit">${h.editProfile}</a></li>
+  <li>${user.two_factor_enabled ? h.twoFactorOn : html`<a href="/two-factor/sms/enable">${h.turnOnTwoFactor}</a>`}</li>
 </ul>`,
     );
   });

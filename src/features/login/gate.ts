@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import { cancelRecoveryAfterSignIn } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { factorsOf, SIGN_IN_FACTOR_PATHS, type AccountFactors, type SignInFactor } from '../../auth/factors.js';
-import { accountKey, CODES_LOCKED, TOO_MANY_WRONG_CODES } from '../../auth/limits.js';
+import { accountKey } from '../../auth/limits.js';
 import { noteSignInBrowser } from '../../auth/new-browser-notice.js';
 import { MAX_CODE_ATTEMPTS } from '../../auth/policy.js';
 import { endSession, startSession } from '../../auth/session.js';
@@ -21,10 +21,11 @@ import type { AppContext } from '../../context.js';
 import type { Database, User } from '../../db/schema.js';
 import { consumePendingSession, recordFailedCode } from '../../db/sessions.js';
 import { setLastFactor } from '../../db/users.js';
+import type { Messages } from '../../i18n/messages.js';
 import type { SafeHtml } from '../../views/html.js';
 import { otherWays, type SignInWay } from './views.js';
 
-/** What a check decided: the second factor is done, or the reason it is not. */
+/** What a check decided: the second factor is done, or the reason it is not (`message` in the request's language). */
 export type Verdict = { ok: true } | { ok: false; reason: 'wrong' | 'unavailable'; message: string };
 
 /** Which way a sign-in was finished: a factor, or a fallback (it is not remembered as the factor to offer first). */
@@ -50,6 +51,11 @@ export interface CodeCheck {
   rememberDevice?: boolean;
 }
 
+/** The account's codes are locked: for a while, or (after too many) until a password reset. */
+export function codesLocked(t: Messages, retryAfterMs: number | null): string {
+  return retryAfterMs === null ? t.codes.limits.codesLockedUntilReset : t.codes.limits.tooManyWrongCodes(retryAfterMs);
+}
+
 export class SignInGate {
   constructor(private readonly ctx: AppContext) {}
 
@@ -61,7 +67,7 @@ export class SignInGate {
   }
 
   /** "Try another way": every way this account has, except the one (or ones) on screen. */
-  otherWays(factors: AccountFactors, current: SignInWay | readonly SignInWay[]): SafeHtml {
+  otherWays(t: Messages, factors: AccountFactors, current: SignInWay | readonly SignInWay[]): SafeHtml {
     const shown: readonly SignInWay[] = typeof current === 'string' ? [current] : current;
     const ways: SignInWay[] = [
       ...(factors.passkeys > 0 ? (['passkey'] as const) : []),
@@ -72,6 +78,7 @@ export class SignInGate {
       ...(factors.recoveryCodes > 0 ? (['recovery'] as const) : []),
     ];
     return otherWays(
+      t,
       ways.filter((way) => !shown.includes(way)),
       (way) => SIGN_IN_FACTOR_PATHS[way],
     );
@@ -88,14 +95,15 @@ export class SignInGate {
     const { ctx } = this;
     const { request, reply, user } = c;
     const session = request.session!;
+    const t = request.t;
     // Wrong codes count per account (and per IP), not per pending session: signing in again buys no fresh guesses.
     const lockKey = accountKey(user.id);
     const fromIp = await ctx.limits.beginCodeCheckFrom(request.ip);
-    if (!fromIp.ok) return c.show(TOO_MANY_WRONG_CODES(fromIp.retryAfterMs), 429);
+    if (!fromIp.ok) return c.show(t.codes.limits.tooManyWrongCodes(fromIp.retryAfterMs), 429);
     const attempt = await ctx.limits.code.begin(lockKey);
     if (!attempt.ok) {
       await ctx.limits.refundCodeCheckFrom(request.ip);
-      return c.show(CODES_LOCKED(attempt.retryAfterMs), 429);
+      return c.show(codesLocked(t, attempt.retryAfterMs), 429);
     }
     let verdict: Verdict;
     try {
@@ -141,10 +149,10 @@ export class SignInGate {
     const failures = await recordFailedCode(ctx.db, session.id);
     if (failures >= MAX_CODE_ATTEMPTS) {
       await endSession(ctx, request, reply);
-      return reply.flash('error', 'Too many wrong codes. For your safety, please sign in again.').redirect('/login');
+      return reply.flash('error', t.login.tooManyWrongCodes).redirect('/login');
     }
     const locked = await ctx.limits.code.status(lockKey);
-    if (!locked.ok) return c.show(CODES_LOCKED(locked.retryAfterMs), 429);
+    if (!locked.ok) return c.show(codesLocked(t, locked.retryAfterMs), 429);
     return c.show(verdict.message, 422);
   }
 }

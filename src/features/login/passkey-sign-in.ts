@@ -10,7 +10,6 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { cancelRecoveryAfterSignIn } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
-import { TOO_MANY_SIGN_IN_ATTEMPTS } from '../../auth/limits.js';
 import { noteSignInBrowser } from '../../auth/new-browser-notice.js';
 import { parseCredential, Passkeys } from '../../auth/passkeys.js';
 import { safeNextPath } from '../../auth/redirects.js';
@@ -27,35 +26,32 @@ export const PASSKEY_SIGN_IN_PATH = '/login/passkey';
 const Query = z.object({ next: z.string().max(2000).optional() });
 const PasskeySignInForm = formSchema({ credential: field(16_384), remember: checkbox(), next: field(2000).optional() });
 
-export const PASSWORDLESS_MESSAGES = {
-  noAnswer: 'Your browser did not send a passkey. Passkeys need JavaScript: turn it on, or sign in with your password.',
-  notAccepted: 'That passkey did not sign you in. It may not be on any account here, or it did not check it was you (PIN, fingerprint or face). Try again, or sign in with your password.',
-} as const;
-
 export const passkeySignInRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const passkeys = new Passkeys(ctx.config.appUrl, ctx.config.secretKey);
 
-  async function showPage(reply: FastifyReply, p: { remember: boolean; next: string | null; error?: string }, status = 200) {
+  async function showPage(request: FastifyRequest, reply: FastifyReply, p: { remember: boolean; next: string | null; error?: string }, status = 200) {
     // Not bound to anything: nobody is known yet. The origin check keeps the answer on this site.
     const options = await passkeys.authenticationOptions('passwordless', [], '', ctx.clock.now());
+    const t = request.t;
+    const m = t.login.passwordless;
     return reply.page(
-      'Sign in with a passkey',
-      html`<h1>Sign in with a passkey</h1>
-<p>Use the passkey you added to your Gatehouse account: your browser asks you to unlock it with your fingerprint, face or screen lock, or to touch your security key.</p>
-${passkeyForm({
+      m.title,
+      html`<h1>${m.heading}</h1>
+<p>${m.intro}</p>
+${passkeyForm(t, {
   action: PASSKEY_SIGN_IN_PATH,
   csrfToken: reply.csrfToken(),
   ceremony: 'get',
   options,
-  button: 'Sign in with a passkey',
+  button: m.button,
   error: p.error,
   fields: html`${p.next ? html`<input type="hidden" name="next" value="${p.next}">` : ''}
   <div class="field checkbox">
     <input id="f-remember" type="checkbox" name="remember"${p.remember ? html` checked` : ''}>
-    <label for="f-remember">Remember me for 30 days</label>
+    <label for="f-remember">${t.login.page.rememberMe}</label>
   </div>`,
 })}
-<p><a href="/login${p.next ? `?next=${encodeURIComponent(p.next)}` : ''}">Sign in with your password instead</a></p>`,
+<p><a href="/login${p.next ? `?next=${encodeURIComponent(p.next)}` : ''}">${m.withPassword}</a></p>`,
       { status, scripts: PASSKEY_SCRIPTS },
     );
   }
@@ -63,21 +59,22 @@ ${passkeyForm({
   app.get<{ Querystring: z.infer<typeof Query> }>(PASSKEY_SIGN_IN_PATH, { schema: { querystring: Query } }, async (request, reply) => {
     const next = safeNextPath(request.query.next);
     if (request.user) return reply.redirect(next ?? '/');
-    return showPage(reply, { remember: false, next });
+    return showPage(request, reply, { remember: false, next });
   });
 
   app.post<{ Body: z.infer<typeof PasskeySignInForm> }>(PASSKEY_SIGN_IN_PATH, { schema: { body: PasskeySignInForm } }, async (request, reply) => {
     const { remember } = request.body;
     const next = safeNextPath(request.body.next);
-    if (!request.body.credential) return showPage(reply, { remember, next, error: PASSWORDLESS_MESSAGES.noAnswer }, 422);
+    const t = request.t;
+    if (!request.body.credential) return showPage(request, reply, { remember, next, error: t.login.passwordless.noAnswer }, 422);
     // Every try counts against the IP until one succeeds, as with passwords (credential stuffing with stolen responses).
     const fromIp = await ctx.limits.beginSignInFrom(request.ip);
-    if (!fromIp.ok) return showPage(reply, { remember, next, error: TOO_MANY_SIGN_IN_ATTEMPTS(fromIp.retryAfterMs) }, 429);
+    if (!fromIp.ok) return showPage(request, reply, { remember, next, error: t.codes.limits.tooManySignInAttempts(fromIp.retryAfterMs) }, 429);
 
     const signedIn = await signInWith(request, reply, request.body.credential, remember);
     if (!signedIn) {
       ctx.metrics.signIn('failure');
-      return showPage(reply, { remember, next, error: PASSWORDLESS_MESSAGES.notAccepted }, 401);
+      return showPage(request, reply, { remember, next, error: t.login.passwordless.notAccepted }, 401);
     }
     ctx.metrics.signIn('success');
     await ctx.limits.refundSignInFrom(request.ip);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { completeDueRecovery } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { factorsOf, hasSecondFactor, SIGN_IN_FACTOR_PATHS, signInFactors } from '../../auth/factors.js';
-import { accountKey, deviceKey, FREE_CONSECUTIVE_FAILURES, TOO_MANY_SIGN_IN_ATTEMPTS, unknownLoginKey } from '../../auth/limits.js';
+import { accountKey, deviceKey, FREE_CONSECUTIVE_FAILURES, unknownLoginKey } from '../../auth/limits.js';
 import { deleteTrustedDevice } from '../../db/trusted-devices.js';
 import { verifyAgainstDummy, verifyPassword } from '../../auth/password.js';
 import { safeNextPath } from '../../auth/redirects.js';
@@ -25,8 +25,6 @@ import { loginPage } from './views.js';
 const LoginQuery = z.object({ next: z.string().max(2000).optional() });
 const LoginForm = formSchema({ login: field(500), password: field(4096), remember: checkbox(), next: field(2000).optional() });
 
-const INVALID_CREDENTIALS = 'That username or email and password do not match. Check them and try again.';
-
 export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   await app.register(secondFactorRoutes, { ctx });
   await app.register(passkeySignInRoutes, { ctx });
@@ -34,20 +32,23 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
   app.get<{ Querystring: z.infer<typeof LoginQuery> }>('/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
     const next = safeNextPath(request.query.next);
     if (request.user) return reply.redirect(next ?? '/');
-    return reply.page('Sign in', loginPage({ csrfToken: reply.csrfToken(), login: '', remember: false, next }));
+    const t = request.t;
+    return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login: '', remember: false, next }));
   });
 
   app.post<{ Body: z.infer<typeof LoginForm> }>('/login', { schema: { body: LoginForm } }, async (request, reply) => {
     const { login, password, remember } = request.body;
     const next = safeNextPath(request.body.next);
-    const refuse = (error = INVALID_CREDENTIALS, status = 401) =>
-      reply.page('Sign in', loginPage({ csrfToken: reply.csrfToken(), login, remember, next, error }), { status });
+    const t = request.t;
+    // Wrong username and wrong password (and a locked account) get this same answer.
+    const refuse = (error = t.login.page.invalidCredentials, status = 401) =>
+      reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login, remember, next, error }), { status });
 
     // Credential stuffing: every attempt from this IP counts until it succeeds (src/auth/limits.ts).
     const fromIp = await ctx.limits.beginSignInFrom(request.ip);
     if (!fromIp.ok) {
       ctx.metrics.signIn('throttled');
-      return refuse(TOO_MANY_SIGN_IN_ATTEMPTS(fromIp.retryAfterMs), 429);
+      return refuse(t.codes.limits.tooManySignInAttempts(fromIp.retryAfterMs), 429);
     }
     const user = login.trim() ? await findUserByLogin(ctx.db, login.trim()) : undefined;
     // One failure counter per account id (so case, whitespace, username and email share it), or per typed
@@ -104,12 +105,12 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     // Password is right, second factor still to come: a pending session that reaches only the second-factor pages.
     const sessionId = await startSession(ctx, request, reply, { userId: user.id, remember, twoFactorPending: true, nextPath: next });
     const [first] = signInFactors(user, factors);
-    if (first === 'sms') return startSmsStep(ctx, reply, user, sessionId, request.ip);
+    if (first === 'sms') return startSmsStep(ctx, reply, user, sessionId, request.ip, t);
     return reply.redirect(SIGN_IN_FACTOR_PATHS[first ?? 'totp']);
   });
 
   app.post('/logout', { schema: { body: formSchema({}) } }, async (request, reply) => {
     await endSession(ctx, request, reply);
-    return reply.flash('info', 'You have signed out.').redirect('/login');
+    return reply.flash('info', request.t.login.signedOut).redirect('/login');
   });
 };

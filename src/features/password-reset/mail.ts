@@ -1,16 +1,17 @@
-/** The reset mail, as HTML and plain text. */
+/** The reset mail, as HTML and plain text, in the recipient's language (`messagesForAccount(user)`). */
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
+import type { Messages } from '../../i18n/messages.js';
 import { renderMail } from '../../views/mail.js';
 
-export function resetPasswordMail(p: { to: string; firstName: string; link: string }) {
-  const minutes = PASSWORD_RESET_LIFETIME_MS / 60_000;
-  return renderMail({
+export function resetPasswordMail(t: Messages, p: { to: string; firstName: string; link: string }) {
+  const m = t.reset.mail;
+  return renderMail(t, {
     to: p.to,
-    subject: 'Reset your Gatehouse password',
-    heading: 'Reset your password',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [`To choose a new Gatehouse password, open the link below. It works once, for ${minutes} minutes.`],
-    action: { label: 'Choose a new password', url: p.link },
-    after: ['If you did not ask to reset your password, ignore this message: your password stays as it is.'],
+    paragraphs: [m.intro(PASSWORD_RESET_LIFETIME_MS / 60_000)],
+    action: { label: m.action, url: p.link },
+    after: [m.ignore],
   });
 }

@@ -6,19 +6,19 @@
  * Using it sets the password and ends every session of that user; it never
  * signs anyone in, so a 2FA user still needs their code.
  */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { breachedPasswordProblem, newPasswordFormRules } from '../../auth/account-rules.js';
 import { cancelRecovery } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { setEmailCodesEnabled } from '../../db/email-codes.js';
-import { TOO_MANY_RESET_REQUESTS } from '../../auth/limits.js';
 import { baseCookieOptions, cookieName } from '../../auth/cookies.js';
 import { hashPassword } from '../../auth/password.js';
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
 import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import type { AppContext } from '../../context.js';
 import { enqueueMail } from '../../db/mail-outbox.js';
+import { messagesForAccount } from '../../i18n/messages.js';
 import { consumeResetToken, findLiveResetToken, replaceResetToken } from '../../db/password-reset-tokens.js';
 import { deleteSessionsOfUser } from '../../db/sessions.js';
 import { findUserByEmail, findUserById, normalizeEmail, setPasswordHash } from '../../db/users.js';
@@ -33,6 +33,11 @@ const RequestForm = formSchema({ email: field(500) });
 const TokenParams = z.object({ token: z.string().max(200) });
 const NewPasswordForm = formSchema({ password: field(4096), confirm_password: field(4096) });
 
+/** The answer to a reset (or "This wasn't me") link that is used, expired, replaced or forged. */
+function linkExpired(request: FastifyRequest, reply: FastifyReply) {
+  return reply.page(request.t.reset.invalidLink.title, invalidLinkPage(request.t), { status: 410, noReferrer: true });
+}
+
 /** Where the new-password form lives once the token has left the URL. */
 export const NEW_PASSWORD_PATH = '/reset-password/new';
 
@@ -42,19 +47,23 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
   const resetCookieOptions = baseCookieOptions(ctx.config);
 
   app.get('/reset-password', async (request, reply) => {
-    return reply.page('Forgot password', requestResetPage({ csrfToken: reply.csrfToken(), email: '' }));
+    const t = request.t;
+    return reply.page(t.reset.request.title, requestResetPage(t, { csrfToken: reply.csrfToken(), email: '' }));
   });
 
   app.post<{ Body: z.infer<typeof RequestForm> }>('/reset-password', { schema: { body: RequestForm } }, async (request, reply) => {
+    const t = request.t;
     const email = request.body.email.trim();
     if (!email.includes('@')) {
-      return reply.page('Forgot password', requestResetPage({ csrfToken: reply.csrfToken(), email, error: 'Enter the email address of your account.' }), { status: 422 });
+      return reply.page(t.reset.request.title, requestResetPage(t, { csrfToken: reply.csrfToken(), email, error: t.reset.request.emailMissing }), { status: 422 });
     }
     // Reset spam: a visible limit per IP. Past the per-address limits the answer is the same page but no mail
     // goes, so neither an account's existence nor the limit shows, and one inbox cannot be flooded.
     const fromIp = await ctx.limits.resetRequestFrom(request.ip);
     if (!fromIp.ok) {
-      return reply.page('Forgot password', requestResetPage({ csrfToken: reply.csrfToken(), email, error: TOO_MANY_RESET_REQUESTS(fromIp.retryAfterMs) }), { status: 429 });
+      return reply.page(t.reset.request.title, requestResetPage(t, { csrfToken: reply.csrfToken(), email, error: t.codes.limits.tooManyResetRequests(fromIp.retryAfterMs) }), {
+        status: 429,
+      });
     }
     const mailAllowed = await ctx.limits.resetMailAllowed(normalizeEmail(email), request.ip);
     const user = await findUserByEmail(ctx.db, email);
@@ -66,11 +75,12 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
         await replaceResetToken(trx, user.id, hashToken(token), now, now + PASSWORD_RESET_LIFETIME_MS);
         // The link's host comes from APP_URL, never from the request's Host header.
         const link = `${ctx.config.appUrl}/reset-password/${token}`;
-        await enqueueMail(trx, resetPasswordMail({ to: user.email, firstName: user.first_name, link }), now);
+        // In the account's language, not the requester's: the mail is for whoever reads that mailbox.
+        await enqueueMail(trx, resetPasswordMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, link }), now);
       });
       ctx.mail.kick();
     }
-    return reply.page('Check your email', resetRequestedPage());
+    return reply.page(t.reset.requested.title, resetRequestedPage(t));
   });
 
   /**
@@ -82,7 +92,7 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
     const { token } = request.params;
     const now = ctx.clock.now();
     const userId = looksLikeToken(token) ? await findLiveResetToken(ctx.db, hashToken(token), now) : undefined;
-    if (userId === undefined) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
+    if (userId === undefined) return linkExpired(request, reply);
     reply.setCookie(resetCookie, token, { ...resetCookieOptions, signed: true, maxAge: Math.floor(PASSWORD_RESET_LIFETIME_MS / 1000) });
     return reply.header('referrer-policy', 'no-referrer').redirect(NEW_PASSWORD_PATH, 303);
   });
@@ -96,24 +106,26 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
   }
 
   app.get(NEW_PASSWORD_PATH, async (request, reply) => {
+    const t = request.t;
     const token = heldToken(request);
     const userId = token ? await findLiveResetToken(ctx.db, hashToken(token), ctx.clock.now()) : undefined;
-    if (userId === undefined) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
-    return reply.page('Choose a new password', chooseNewPasswordPage({ csrfToken: reply.csrfToken(), action: NEW_PASSWORD_PATH, errors: {} }), { noReferrer: true });
+    if (userId === undefined) return linkExpired(request, reply);
+    return reply.page(t.reset.newPassword.title, chooseNewPasswordPage(t, { csrfToken: reply.csrfToken(), action: NEW_PASSWORD_PATH, errors: {} }), { noReferrer: true });
   });
 
   app.post<{ Body: z.infer<typeof NewPasswordForm> }>(NEW_PASSWORD_PATH, { schema: { body: NewPasswordForm } }, async (request, reply) => {
+    const t = request.t;
     const token = heldToken(request);
     // The link's account, for the rules that forbid its username and email in the password.
     const liveUserId = token ? await findLiveResetToken(ctx.db, hashToken(token), ctx.clock.now()) : undefined;
     const user = liveUserId === undefined ? undefined : await findUserById(ctx.db, liveUserId);
-    if (!token || !user) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
+    if (!token || !user) return linkExpired(request, reply);
     const showErrors = (errors: Record<string, string>) =>
-      reply.page('Choose a new password', chooseNewPasswordPage({ csrfToken: reply.csrfToken(), action: NEW_PASSWORD_PATH, errors }), { status: 422, noReferrer: true });
+      reply.page(t.reset.newPassword.title, chooseNewPasswordPage(t, { csrfToken: reply.csrfToken(), action: NEW_PASSWORD_PATH, errors }), { status: 422, noReferrer: true });
     const parsed = newPasswordFormRules(user).safeParse(request.body);
-    if (!parsed.success) return showErrors(fieldErrors(parsed.error));
+    if (!parsed.success) return showErrors(fieldErrors(parsed.error, t));
     const breached = await breachedPasswordProblem(ctx.pwnedPasswords, parsed.data.password);
-    if (breached) return showErrors({ password: breached });
+    if (breached) return showErrors({ password: t.problems[breached] });
     const passwordHash = await hashPassword(parsed.data.password);
     const changed = await ctx.db.transaction().execute(async (trx) => {
       const userId = await consumeResetToken(trx, hashToken(token), ctx.clock.now());
@@ -130,9 +142,9 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
       return true;
     });
     reply.clearCookie(resetCookie, resetCookieOptions);
-    if (!changed) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
+    if (!changed) return linkExpired(request, reply);
     ctx.mail.kick();
     await ctx.limits.clearAccount(user.id); // the owner proved control of the mailbox: sign-in lockouts end
-    return reply.flash('success', 'Your password has been changed. Sign in with your new password.').redirect('/login');
+    return reply.flash('success', t.reset.changed).redirect('/login');
   });
 };

@@ -1,39 +1,45 @@
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
-import { NEW_PASSWORD_HINT } from '../../auth/account-rules.js';
+import type { Messages } from '../../i18n/messages.js';
 import { csrfField, errorSummary, input, type FieldErrors } from '../../views/forms.js';
 import { html, type SafeHtml } from '../../views/html.js';
 
-export function requestResetPage(p: { csrfToken: string; email: string; error?: string }): SafeHtml {
-  return html`<h1>Forgot your password?</h1>
-<p>Enter the email address of your account and we will send you a link to choose a new password.</p>
-${p.error ? errorSummary({ email: p.error }) : ''}
+const LIFETIME_MINUTES = PASSWORD_RESET_LIFETIME_MS / 60_000;
+
+export function requestResetPage(t: Messages, p: { csrfToken: string; email: string; error?: string }): SafeHtml {
+  const r = t.reset.request;
+  return html`<h1>${r.heading}</h1>
+<p>${r.intro}</p>
+${p.error ? errorSummary(t, { email: p.error }) : ''}
 <form method="post" action="/reset-password" class="form" novalidate>
   ${csrfField(p.csrfToken)}
-  ${input({ name: 'email', label: 'Email', type: 'email', value: p.email, autocomplete: 'email', required: true, autofocus: true, error: p.error })}
-  <button type="submit" class="button primary">Send the link</button>
+  ${input({ name: 'email', label: r.email, type: 'email', value: p.email, autocomplete: 'email', required: true, autofocus: true, error: p.error })}
+  <button type="submit" class="button primary">${r.submit}</button>
 </form>
-<p><a href="/login">Back to sign in</a></p>`;
+<p><a href="/login">${r.backToSignIn}</a></p>`;
 }
 
-export function resetRequestedPage(): SafeHtml {
-  return html`<h1>Check your email</h1>
-<p>If an account uses that address, we have sent it a link to choose a new password. The link works once, for ${PASSWORD_RESET_LIFETIME_MS / 60_000} minutes.</p>
-<p>Nothing arrived after a few minutes? Check your spam folder, or <a href="/reset-password">ask for a new link</a>.</p>`;
+export function resetRequestedPage(t: Messages): SafeHtml {
+  const r = t.reset.requested;
+  return html`<h1>${r.heading}</h1>
+<p>${r.sent(LIFETIME_MINUTES)}</p>
+<p>${r.nothingArrived('/reset-password')}</p>`;
 }
 
-export function chooseNewPasswordPage(p: { csrfToken: string; action: string; errors: FieldErrors }): SafeHtml {
-  return html`<h1>Choose a new password</h1>
-${errorSummary(p.errors)}
+export function chooseNewPasswordPage(t: Messages, p: { csrfToken: string; action: string; errors: FieldErrors }): SafeHtml {
+  const r = t.reset.newPassword;
+  return html`<h1>${r.heading}</h1>
+${errorSummary(t, p.errors)}
 <form method="post" action="${p.action}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
-  ${input({ name: 'password', label: 'New password', type: 'password', autocomplete: 'new-password', required: true, autofocus: true, error: p.errors.password, hint: NEW_PASSWORD_HINT })}
-  ${input({ name: 'confirm_password', label: 'Repeat new password', type: 'password', autocomplete: 'new-password', required: true, error: p.errors.confirm_password })}
-  <button type="submit" class="button primary">Set new password</button>
+  ${input({ name: 'password', label: r.password, type: 'password', autocomplete: 'new-password', required: true, autofocus: true, error: p.errors.password, hint: t.problems.newPasswordHint })}
+  ${input({ name: 'confirm_password', label: r.confirm, type: 'password', autocomplete: 'new-password', required: true, error: p.errors.confirm_password })}
+  <button type="submit" class="button primary">${r.submit}</button>
 </form>`;
 }
 
-export function invalidLinkPage(): SafeHtml {
-  return html`<h1>This link no longer works</h1>
-<p>Password-reset links work once, for ${PASSWORD_RESET_LIFETIME_MS / 60_000} minutes, and only the newest link you asked for is valid.</p>
-<p><a class="button primary" href="/reset-password">Send me a new link</a></p>`;
+export function invalidLinkPage(t: Messages): SafeHtml {
+  const r = t.reset.invalidLink;
+  return html`<h1>${r.heading}</h1>
+<p>${r.text(LIFETIME_MINUTES)}</p>
+<p><a class="button primary" href="/reset-password">${r.newLink}</a></p>`;
 }

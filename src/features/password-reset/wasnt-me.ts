@@ -5,7 +5,7 @@
  * (src/auth/undo-takeover.ts), and mails a password-reset link. No sign-in is needed:
  * the link itself (256 bits, 7 days, once) proves the mailbox.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { cancelRecovery } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
@@ -22,6 +22,7 @@ import { consumeWasntMeToken, findLiveWasntMeToken } from '../../db/wasnt-me-tok
 import { emailTaken, findUserById, normalizeEmail } from '../../db/users.js';
 import { deleteEmailChangesOfUser, setConfirmedEmail } from '../../db/email-changes.js';
 import { field, formSchema } from '../../http/form-schema.js';
+import { messagesForAccount } from '../../i18n/messages.js';
 import { csrfField } from '../../views/forms.js';
 import { html } from '../../views/html.js';
 import { resetPasswordMail } from './mail.js';
@@ -30,26 +31,32 @@ import { invalidLinkPage } from './views.js';
 const TokenParams = z.object({ token: z.string().max(200) });
 const ConfirmForm = formSchema({ token: field(200) });
 
+/** A used, expired or forged link: the reset flow's "no longer works" page. */
+function linkExpired(request: FastifyRequest, reply: FastifyReply) {
+  return reply.page(request.t.reset.invalidLink.title, invalidLinkPage(request.t), { status: 410, noReferrer: true });
+}
+
 export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get<{ Params: z.infer<typeof TokenParams> }>(`${WASNT_ME_PATH}/:token`, { schema: { params: TokenParams } }, async (request, reply) => {
     const { token } = request.params;
     const userId = looksLikeToken(token) ? await findLiveWasntMeToken(ctx.db, hashToken(token), ctx.clock.now()) : undefined;
-    if (userId === undefined) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
+    if (userId === undefined) return linkExpired(request, reply);
+    const w = request.t.reset.wasntMe;
     return reply.page(
-      'Secure your account',
-      html`<h1>Secure your account</h1>
-<p>If you did not make the change this email told you about, someone else may be using your account. This will:</p>
+      w.title,
+      html`<h1>${w.heading}</h1>
+<p>${w.intro}</p>
 <ul>
-  <li>sign your account out on every device, including this one;</li>
-  <li>make every remembered device ask for a code again;</li>
-  <li>remove any passkey, authenticator app or backup phone added, and turn off text-message codes turned on or moved, since the first security email of the last 7 days (set yours up again afterwards);</li>
-  <li>turn off codes by email;</li>
-  <li>email you a link to choose a new password.</li>
+  <li>${w.signsOut}</li>
+  <li>${w.forgetsDevices}</li>
+  <li>${w.undoesFactors}</li>
+  <li>${w.emailCodesOff}</li>
+  <li>${w.mailsResetLink}</li>
 </ul>
 <form method="post" action="${WASNT_ME_PATH}" class="form">
   ${csrfField(reply.csrfToken())}
   <input type="hidden" name="token" value="${token}">
-  <button type="submit" class="button danger">Secure my account</button>
+  <button type="submit" class="button danger">${w.submit}</button>
 </form>`,
       { noReferrer: true },
     );
@@ -79,22 +86,22 @@ export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
           await cancelRecovery(ctx, request, { ...user, email: ownerAddress }, 'wasnt-me', trx);
           const resetToken = newToken();
           await replaceResetToken(trx, user.id, hashToken(resetToken), now, now + PASSWORD_RESET_LIFETIME_MS);
-          await enqueueMail(trx, resetPasswordMail({ to: ownerAddress, firstName: user.first_name, link: `${ctx.config.appUrl}/reset-password/${resetToken}` }), now);
+          const link = `${ctx.config.appUrl}/reset-password/${resetToken}`;
+          await enqueueMail(trx, resetPasswordMail(messagesForAccount(user), { to: ownerAddress, firstName: user.first_name, link }), now);
           await logSecurityEvent(ctx, request, user.id, 'wasnt_me', trx);
           return true;
         })
       : false;
-    if (!done) return reply.page('Link expired', invalidLinkPage(), { status: 410, noReferrer: true });
+    if (!done) return linkExpired(request, reply);
     ctx.mail.kick();
     // This browser's session (if it was one of the account's) is gone with the others; drop its cookie too.
     request.session = null;
     request.user = null;
+    const w = request.t.reset.wasntMe;
     return reply.page(
-      'Your account is secured',
-      html`<h1>Your account is secured</h1>
-<p>Every device is signed out and remembered devices will ask for a code again. We emailed you a link to choose a new
-password: open it soon. If you also see second factors you did not add, remove them on the security page after you
-sign in.</p>`,
+      w.doneTitle,
+      html`<h1>${w.doneHeading}</h1>
+<p>${w.doneText}</p>`,
       { noReferrer: true },
     );
   });

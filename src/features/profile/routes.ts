@@ -20,34 +20,37 @@ export const profileRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
     '/user/:username',
     { preHandler: requireUser, schema: { params: ProfileParams } },
     async (request, reply) => {
+      const t = request.t;
       const user = await findUserByUsername(ctx.db, request.params.username);
-      if (!user) return reply.page('Not found', notFoundPage(), { status: 404 });
+      if (!user) return reply.page(t.common.errors.notFoundTitle, notFoundPage(t), { status: 404 });
       const isOwn = user.id === request.user!.id;
       const hasAppFactor = isOwn && (await findTotpFactor(ctx.db, user.id))?.confirmed_at != null;
-      return reply.page(`${user.first_name} ${user.last_name}`, profilePage({ user, isOwn, now: ctx.clock.now(), hasAppFactor }));
+      return reply.page(`${user.first_name} ${user.last_name}`, profilePage(t, { user, isOwn, now: ctx.clock.now(), hasAppFactor }));
     },
   );
 
   app.get('/profile/edit', { preHandler: requireUser }, async (request, reply) => {
     const user = request.user!;
-    return reply.page('Edit profile', editProfilePage({ csrfToken: reply.csrfToken(), username: user.username, aboutMe: user.about_me, errors: {} }));
+    const t = request.t;
+    return reply.page(t.account.editProfile.title, editProfilePage(t, { csrfToken: reply.csrfToken(), username: user.username, aboutMe: user.about_me, errors: {} }));
   });
 
   app.post<{ Body: z.infer<typeof EditForm> }>('/profile/edit', { preHandler: requireUser, schema: { body: EditForm } }, async (request, reply) => {
     const user = request.user!;
+    const t = request.t;
     const showErrors = (errors: Record<string, string>) =>
-      reply.page('Edit profile', editProfilePage({ csrfToken: reply.csrfToken(), username: request.body.username, aboutMe: request.body.about_me, errors }), { status: 422 });
+      reply.page(t.account.editProfile.title, editProfilePage(t, { csrfToken: reply.csrfToken(), username: request.body.username, aboutMe: request.body.about_me, errors }), { status: 422 });
 
     const parsed = EditRules.safeParse(request.body);
-    if (!parsed.success) return showErrors(fieldErrors(parsed.error));
+    if (!parsed.success) return showErrors(fieldErrors(parsed.error, t));
     const { username, about_me } = parsed.data;
-    if (await usernameTaken(ctx.db, username, user.id)) return showErrors({ username: 'That username is taken. Try another.' });
+    if (await usernameTaken(ctx.db, username, user.id)) return showErrors({ username: t.account.usernameTaken });
     try {
       await updateProfile(ctx.db, user.id, { username, aboutMe: about_me });
     } catch (error) {
-      if (isUniqueViolation(error)) return showErrors({ username: 'That username was just taken. Try another.' });
+      if (isUniqueViolation(error)) return showErrors({ username: t.account.editProfile.usernameJustTaken });
       throw error;
     }
-    return reply.flash('success', 'Your profile has been saved.').redirect(`/user/${encodeURIComponent(username)}`);
+    return reply.flash('success', t.account.editProfile.saved).redirect(`/user/${encodeURIComponent(username)}`);
   });
 };

@@ -1,23 +1,20 @@
 /**
  * "Someone tried to register with your address": sent to the owner of an
- * address instead of telling the visitor that it has an account.
+ * address instead of telling the visitor that it has an account, in the
+ * owner's language (not the visitor's).
  */
+import type { Messages } from '../../i18n/messages.js';
 import { renderMail } from '../../views/mail.js';
 
-export function registrationAttemptMail(p: { to: string; firstName: string; loginLink: string; resetLink: string }) {
-  return renderMail({
+export function registrationAttemptMail(t: Messages, p: { to: string; firstName: string; loginLink: string; resetLink: string }) {
+  const m = t.account.registrationAttemptMail;
+  return renderMail(t, {
     to: p.to,
-    subject: 'Someone tried to register with your Gatehouse address',
-    heading: 'Someone tried to register with your address',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [
-      'Someone just tried to create a new Gatehouse account with this email address. It already belongs to your account, so no new account was created.',
-      'If it was you, you do not need a second account.',
-    ],
-    action: { label: 'Sign in', url: p.loginLink },
-    after: [
-      { text: 'Forgot your password?', link: { label: 'Choose a new one', url: p.resetLink } },
-      'If it was not you, you can ignore this message: nothing about your account has changed.',
-    ],
+    paragraphs: [m.what, m.ifYou],
+    action: { label: t.common.layout.signIn, url: p.loginLink },
+    after: [{ text: m.forgotPassword, link: { label: m.chooseNew, url: p.resetLink } }, m.ifNotYou],
   });
 }

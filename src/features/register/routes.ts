@@ -10,7 +10,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { breachedPasswordProblem, newAccountFields, passwordAvoidsAccountWords, passwordsMatch } from '../../auth/account-rules.js';
 import { issueConfirmationLink, REGISTRATION_NOTICE_INTERVAL_MS } from '../../auth/email-confirmation.js';
-import { TOO_MANY_REGISTRATIONS } from '../../auth/limits.js';
 import { hashPassword } from '../../auth/password.js';
 import type { AppContext } from '../../context.js';
 import { isUniqueViolation } from '../../db/database.js';
@@ -19,12 +18,10 @@ import { enqueueMail } from '../../db/mail-outbox.js';
 import type { User } from '../../db/schema.js';
 import { findUserByEmail, insertUser, newAccount, usernameTaken } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
+import type { Locale } from '../../i18n/locales.js';
+import { messagesForAccount } from '../../i18n/messages.js';
 import { registrationAttemptMail } from './mail.js';
 import { registerPage, type RegisterValues } from './views.js';
-
-const USERNAME_TAKEN = 'That username is taken. Try another.';
-/** Shown after every accepted form, whether or not the address already had an account. */
-export const REGISTERED_MESSAGE = 'Account created — check your email to confirm your address.';
 
 const RegisterForm = formSchema({
   first_name: field(200),
@@ -43,29 +40,35 @@ const RegisterRules = z
 export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get('/register', async (request, reply) => {
     if (request.user) return reply.redirect('/');
-    return reply.page('Register', registerPage({ csrfToken: reply.csrfToken(), values: {}, errors: {} }));
+    const t = request.t;
+    return reply.page(t.account.register.title, registerPage(t, { csrfToken: reply.csrfToken(), values: {}, errors: {} }));
   });
 
   app.post<{ Body: z.infer<typeof RegisterForm> }>('/register', { schema: { body: RegisterForm } }, async (request, reply) => {
+    const t = request.t;
     const form = request.body;
     const values: RegisterValues = { first_name: form.first_name, last_name: form.last_name, username: form.username, email: form.email };
     const showErrors = (errors: Record<string, string>) =>
-      reply.page('Register', registerPage({ csrfToken: reply.csrfToken(), values, errors }), { status: 422 });
+      reply.page(t.account.register.title, registerPage(t, { csrfToken: reply.csrfToken(), values, errors }), { status: 422 });
 
     const parsed = RegisterRules.safeParse(form);
-    if (!parsed.success) return showErrors(fieldErrors(parsed.error));
+    if (!parsed.success) return showErrors(fieldErrors(parsed.error, t));
     const input = parsed.data;
 
     // The form may say a username is taken (people choose it and must see it);
     // it never says an email address has an account (account enumeration, ASVS 5.0 V6.3.8).
-    if (await usernameTaken(ctx.db, input.username)) return showErrors({ username: USERNAME_TAKEN });
+    if (await usernameTaken(ctx.db, input.username)) return showErrors({ username: t.account.usernameTaken });
     const breached = await breachedPasswordProblem(ctx.pwnedPasswords, input.password);
-    if (breached) return showErrors({ password: breached });
+    if (breached) return showErrors({ password: t.problems[breached] });
 
     // Each registration costs a hash and may send a mail: a per-IP limit before either.
     const fromIp = await ctx.limits.registrationFrom(request.ip);
     if (!fromIp.ok) {
-      return reply.page('Register', registerPage({ csrfToken: reply.csrfToken(), values, errors: { username: TOO_MANY_REGISTRATIONS(fromIp.retryAfterMs) } }), { status: 429 });
+      return reply.page(
+        t.account.register.title,
+        registerPage(t, { csrfToken: reply.csrfToken(), values, errors: { username: t.codes.limits.tooManyRegistrations(fromIp.retryAfterMs) } }),
+        { status: 429 },
+      );
     }
     // Hashed in both cases below, so a known address answers as slowly as a new one.
     const passwordHash = await hashPassword(input.password);
@@ -76,24 +79,27 @@ export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       await tellOwnerAboutAttempt(existing, now);
       outcome = 'address_in_use';
     } else {
-      outcome = await createAccount(input, passwordHash, now);
+      outcome = await createAccount(input, passwordHash, now, request.locale);
       if (outcome === 'address_in_use') {
         // A concurrent registration took the address between the check and the insert.
         const owner = await findUserByEmail(ctx.db, input.email);
         if (owner) await tellOwnerAboutAttempt(owner, now);
       }
     }
-    if (outcome === 'username_taken') return showErrors({ username: USERNAME_TAKEN });
+    if (outcome === 'username_taken') return showErrors({ username: t.account.usernameTaken });
     ctx.mail.kick();
     // The same answer whether the account was created or the address already had one.
-    return reply.flash('success', REGISTERED_MESSAGE).redirect('/login');
+    return reply.flash('success', t.account.register.registered).redirect('/login');
   });
 
-  /** The account, its confirmation link and the link's mail: one transaction, all or nothing. */
-  async function createAccount(input: z.infer<typeof RegisterRules>, passwordHash: string, now: number) {
+  /**
+   * The account, its confirmation link and the link's mail: one transaction, all or nothing.
+   * The account keeps the language of the page it was made from: its mail (the confirmation first) speaks it.
+   */
+  async function createAccount(input: z.infer<typeof RegisterRules>, passwordHash: string, now: number, locale: Locale) {
     try {
       await ctx.db.transaction().execute(async (trx) => {
-        const user = await insertUser(trx, newAccount(input, passwordHash, now));
+        const user = await insertUser(trx, newAccount(input, passwordHash, now, locale));
         await issueConfirmationLink(ctx, trx, user, now, 0);
       });
       return 'created' as const;
@@ -104,11 +110,14 @@ export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     }
   }
 
-  /** Mails the owner of an address someone tried to register with (at most once an hour), instead of telling the visitor. */
+  /**
+   * Mails the owner of an address someone tried to register with (at most once an hour), instead of
+   * telling the visitor; in the owner's language, not the visitor's.
+   */
   async function tellOwnerAboutAttempt(owner: User, now: number): Promise<void> {
     await ctx.db.transaction().execute(async (trx) => {
       if (!(await claimRegistrationNotice(trx, owner.id, now, REGISTRATION_NOTICE_INTERVAL_MS))) return;
-      const mail = registrationAttemptMail({
+      const mail = registrationAttemptMail(messagesForAccount(owner), {
         to: owner.email,
         firstName: owner.first_name,
         loginLink: `${ctx.config.appUrl}/login`,

@@ -19,12 +19,6 @@ import { noticeOfFactorChange } from './notices.js';
 const SECURITY_PATH = '/security';
 const EmptyForm = formSchema({});
 
-export const EMAIL_CODE_MESSAGES = {
-  on: 'Email codes are on. When you cannot use your other factors, "Try another way" at sign-in can email you a code.',
-  off: 'Email codes are off.',
-  needsFactor: 'Email codes are a fallback: set up a passkey, an authenticator app or text-message codes first.',
-} as const;
-
 export const emailCodeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const stepUp = requireRecentAuthentication(ctx.clock, SECURITY_PATH);
 
@@ -38,12 +32,12 @@ export const emailCodeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
       if (!hasSecondFactor(await factorsOf(trx, user))) return false;
       if (!(await setEmailCodesEnabled(trx, user.id, true))) return true;
       await logSecurityEvent(ctx, request, user.id, 'email_codes_enabled', trx);
-      await noticeOfFactorChange(ctx, trx, user, 'Email codes were turned on', now);
+      await noticeOfFactorChange(ctx, trx, user, (t) => t.security.factorChange.emailCodesOn, now);
       return true;
     });
-    if (!turnedOn) return reply.flash('error', EMAIL_CODE_MESSAGES.needsFactor).redirect(SECURITY_PATH);
+    if (!turnedOn) return reply.flash('error', request.t.security.emailCodes.needsFactor).redirect(SECURITY_PATH);
     ctx.mail.kick();
-    return reply.flash('success', EMAIL_CODE_MESSAGES.on).redirect(SECURITY_PATH);
+    return reply.flash('success', request.t.security.emailCodes.on).redirect(SECURITY_PATH);
   });
 
   app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/email-codes/disable', { preHandler: [requireUser, stepUp], schema: { body: EmptyForm } }, async (request, reply) => {
@@ -54,9 +48,9 @@ export const emailCodeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
       await logSecurityEvent(ctx, request, user.id, 'email_codes_disabled', trx);
       // A browser remembered after an email code must not keep skipping the factor.
       await deleteTrustedDevicesOfUser(trx, user.id);
-      await noticeOfFactorChange(ctx, trx, user, 'Email codes were turned off', now);
+      await noticeOfFactorChange(ctx, trx, user, (t) => t.security.factorChange.emailCodesOff, now);
     });
     ctx.mail.kick();
-    return reply.flash('success', EMAIL_CODE_MESSAGES.off).redirect(SECURITY_PATH);
+    return reply.flash('success', request.t.security.emailCodes.off).redirect(SECURITY_PATH);
   });
 };

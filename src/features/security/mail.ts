@@ -1,70 +1,67 @@
-/** Mail the security page sends. */
-import { exactUtc } from '../../lib/relative-time.js';
+/** Mail the security page sends, in the recipient's language (`t`: the account's catalogue, messagesForAccount). */
+import type { Messages } from '../../i18n/messages.js';
 import { renderMail } from '../../views/mail.js';
 
-export function accountDeletedMail(p: { to: string; firstName: string; username: string; deletedAt: number }) {
-  return renderMail({
+export function accountDeletedMail(t: Messages, p: { to: string; firstName: string; username: string; deletedAt: number }) {
+  const m = t.security.mail.accountDeleted;
+  return renderMail(t, {
     to: p.to,
-    subject: 'Your Gatehouse account was deleted',
-    heading: 'Your account was deleted',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [
-      `The Gatehouse account ${p.username} was deleted on ${exactUtc(p.deletedAt)}, together with its sign-in factors, recovery codes, remembered devices and security activity.`,
-      'If you did not do this, someone had your password and a recent sign-in: please contact the people who run this Gatehouse.',
-    ],
+    paragraphs: [m.what(p.username, t.common.time.exact(p.deletedAt)), m.ifNotYou],
   });
 }
 
-export function confirmNewEmailMail(p: { to: string; firstName: string; link: string }) {
-  return renderMail({
+export function confirmNewEmailMail(t: Messages, p: { to: string; firstName: string; link: string }) {
+  const m = t.security.mail.confirmNewEmail;
+  return renderMail(t, {
     to: p.to,
-    subject: 'Confirm your new Gatehouse email address',
-    heading: 'Confirm your new email address',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [
-      'You asked to use this address for your Gatehouse account. Nothing changes until you confirm it; the link works for 24 hours.',
-      'If you did not ask for this, ignore this email.',
-    ],
-    action: { label: 'Use this email address', url: p.link },
+    paragraphs: [m.what, m.ifNotYou],
+    action: { label: m.action, url: p.link },
   });
 }
 
-export function emailChangeRequestedMail(p: { to: string; firstName: string; newAddress: string; at: number; wasntMeLink: string }) {
-  return renderMail({
+export function emailChangeRequestedMail(t: Messages, p: { to: string; firstName: string; newAddress: string; at: number; wasntMeLink: string }) {
+  const m = t.security.mail.emailChangeRequested;
+  return renderMail(t, {
     to: p.to,
-    subject: 'A change of your Gatehouse email address was asked for',
-    heading: 'A change of your email address was asked for',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [
-      `On ${exactUtc(p.at)}, someone signed in to your account asked to change its email address to ${p.newAddress}. It changes only if the link we sent there is opened.`,
-      'If this was you, there is nothing to do.',
-    ],
-    action: { label: "This wasn't me: secure my account", url: p.wasntMeLink },
+    paragraphs: [m.what(t.common.time.exact(p.at), p.newAddress), m.ifYou],
+    wasntMeLink: p.wasntMeLink,
   });
 }
 
-export function emailChangedMail(p: { to: string; firstName: string; newAddress: string; at: number; wasntMeLink: string }) {
-  return renderMail({
+export function emailChangedMail(t: Messages, p: { to: string; firstName: string; newAddress: string; at: number; wasntMeLink: string }) {
+  const m = t.security.mail.emailChanged;
+  return renderMail(t, {
     to: p.to,
-    subject: 'Your Gatehouse email address was changed',
-    heading: 'Your email address was changed',
+    subject: m.subject,
+    heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [
-      `On ${exactUtc(p.at)}, the email address of your Gatehouse account was changed to ${p.newAddress}. Mail about the account now goes there.`,
-      'If this was not you, the link below puts this address back, signs the account out everywhere and sends you a link to choose a new password.',
-    ],
-    action: { label: "This wasn't me: secure my account", url: p.wasntMeLink },
+    paragraphs: [m.what(t.common.time.exact(p.at), p.newAddress), m.ifNotYou],
+    wasntMeLink: p.wasntMeLink,
   });
 }
+
+/** What changed, in the recipient's words: one of `t.security.factorChange`. */
+export type FactorChange = (t: Messages) => string;
 
 /** A second factor was added to or removed from the account: the owner hears of it, with a way to undo a takeover. */
-export function factorChangedMail(p: { to: string; firstName: string; change: string; at: number; wasntMeLink: string }) {
-  return renderMail({
+export function factorChangedMail(t: Messages, p: { to: string; firstName: string; change: FactorChange; at: number; wasntMeLink: string }) {
+  const m = t.security.mail.factorChanged;
+  const change = p.change(t);
+  return renderMail(t, {
     to: p.to,
-    subject: `Gatehouse security notice: ${p.change}`,
-    heading: p.change,
+    subject: m.subject(change),
+    heading: change,
     firstName: p.firstName,
-    paragraphs: [`On ${exactUtc(p.at)}, this change was made to the two-factor sign-in of your Gatehouse account: ${p.change.toLowerCase()}.`, 'If this was you, there is nothing to do.'],
-    action: { label: "This wasn't me: secure my account", url: p.wasntMeLink },
+    paragraphs: [m.what(t.common.time.exact(p.at), change), m.ifYou],
+    wasntMeLink: p.wasntMeLink,
   });
 }

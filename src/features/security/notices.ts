@@ -4,10 +4,14 @@ import { wasntMeLink } from '../../auth/wasnt-me.js';
 import type { AppContext } from '../../context.js';
 import { enqueueMail } from '../../db/mail-outbox.js';
 import type { Database, User } from '../../db/schema.js';
-import { factorChangedMail } from './mail.js';
+import { messagesForAccount } from '../../i18n/messages.js';
+import { factorChangedMail, type FactorChange } from './mail.js';
 
-/** Queues the notice in the transaction that made the change: the owner is told exactly when it happened. */
-export async function noticeOfFactorChange(ctx: Pick<AppContext, 'config'>, trx: Kysely<Database>, user: User, change: string, now: number): Promise<void> {
+/**
+ * Queues the notice in the transaction that made the change: the owner is told exactly when it happened,
+ * in the account's language (`change` picks the words from that catalogue).
+ */
+export async function noticeOfFactorChange(ctx: Pick<AppContext, 'config'>, trx: Kysely<Database>, user: User, change: FactorChange, now: number): Promise<void> {
   const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-  await enqueueMail(trx, factorChangedMail({ to: user.email, firstName: user.first_name, change, at: now, wasntMeLink: wasntMe }), now);
+  await enqueueMail(trx, factorChangedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, change, at: now, wasntMeLink: wasntMe }), now);
 }

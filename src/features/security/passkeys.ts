@@ -33,16 +33,6 @@ const AddForm = formSchema({ credential: field(16_384), name: field(500) });
 const RenameForm = formSchema({ id: field(1400), name: field(500) });
 const IdForm = formSchema({ id: field(1400) });
 
-export const PASSKEY_MESSAGES = {
-  added: 'Your passkey is added. Sign-in will offer it.',
-  noAnswer: 'Your browser did not send a passkey. Passkeys need JavaScript: turn it on, or use another browser.',
-  notAccepted: 'That passkey could not be added: the prompt may have timed out. Try again.',
-  duplicate: 'That passkey or security key is already on an account.',
-  renamed: 'The passkey is renamed.',
-  removed: 'The passkey was removed.',
-  nameRequired: `Give it a name of up to ${PASSKEY_NAME_MAX} characters, like "Phone" or "YubiKey".`,
-} as const;
-
 /** A name as typed: trimmed, control characters dropped, at most PASSKEY_NAME_MAX characters; null when nothing is left. */
 export function cleanPasskeyName(typed: string): string | null {
   const name = typed.replace(/\p{Cc}/gu, ' ').trim().replace(/\s+/g, ' ');
@@ -67,38 +57,42 @@ export const passkeyRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
       },
       now,
     );
+    const t = request.t;
+    const m = t.security.passkeys;
     return reply.page(
-      'Add a passkey',
-      html`<h1>Add a passkey</h1>
-<p>A passkey signs you in with your fingerprint, face or screen lock, or with a security key you plug in. It only works on this site, so a fake site cannot trick it.</p>
-${passkeyForm({
+      m.title,
+      html`<h1>${m.title}</h1>
+<p>${m.intro}</p>
+${passkeyForm(t, {
   action: PASSKEY_ADD_PATH,
   csrfToken: reply.csrfToken(),
   ceremony: 'create',
   options,
-  button: 'Create a passkey',
+  button: m.button,
   error,
-  fields: input({ name: 'name', label: 'Name it', value: name, error: nameError, required: true, maxlength: PASSKEY_NAME_MAX, hint: 'So you can tell your passkeys apart, like "Phone" or "YubiKey".', autocomplete: 'off' }),
+  fields: input({ name: 'name', label: m.nameLabel, value: name, error: nameError, required: true, maxlength: PASSKEY_NAME_MAX, hint: m.nameHint, autocomplete: 'off' }),
 })}
-<p><a href="${SECURITY_PATH}">Back to security</a></p>`,
+<p><a href="${SECURITY_PATH}">${m.back}</a></p>`,
       { status, scripts: PASSKEY_SCRIPTS, noReferrer: true },
     );
   }
 
   app.get(PASSKEY_ADD_PATH, { preHandler: [requireUser, stepUp(PASSKEY_ADD_PATH)] }, async (request, reply) =>
-    showAdd(request, reply, deviceName(typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null)),
+    showAdd(request, reply, deviceName(request.t, typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null)),
   );
 
   app.post<{ Body: z.infer<typeof AddForm> }>(PASSKEY_ADD_PATH, { preHandler: [requireUser, stepUp(PASSKEY_ADD_PATH)], schema: { body: AddForm } }, async (request, reply) => {
     const user = request.user!;
     const now = ctx.clock.now();
+    const t = request.t;
+    const m = t.security.passkeys;
     const name = cleanPasskeyName(request.body.name);
-    if (name === null) return showAdd(request, reply, request.body.name.slice(0, PASSKEY_NAME_MAX), undefined, PASSKEY_MESSAGES.nameRequired, 422);
-    if (!request.body.credential) return showAdd(request, reply, name, PASSKEY_MESSAGES.noAnswer, undefined, 422);
+    if (name === null) return showAdd(request, reply, request.body.name.slice(0, PASSKEY_NAME_MAX), undefined, m.nameRequired(PASSKEY_NAME_MAX), 422);
+    if (!request.body.credential) return showAdd(request, reply, name, m.noAnswer, undefined, 422);
     const credential = parseCredential(request.body.credential);
     const checked = credential === null ? ({ ok: false } as const) : await passkeys.verifyRegistration(credential, request.session!.id, now);
-    if (!checked.ok) return showAdd(request, reply, name, PASSKEY_MESSAGES.notAccepted, undefined, 422);
-    if (await findPasskey(ctx.db, checked.value.id)) return showAdd(request, reply, name, PASSKEY_MESSAGES.duplicate, undefined, 422);
+    if (!checked.ok) return showAdd(request, reply, name, m.notAccepted, undefined, 422);
+    if (await findPasskey(ctx.db, checked.value.id)) return showAdd(request, reply, name, m.duplicate, undefined, 422);
 
     const before = await factorsOf(ctx.db, user);
     const generated = recoveryCodes.generate();
@@ -109,7 +103,7 @@ ${passkeyForm({
         if (!(await useChallenge(trx, checked.nonce, checked.expiresAt))) return false;
         await insertPasskey(trx, { ...checked.value, userId: user.id, name, now });
         await logSecurityEvent(ctx, request, user.id, 'passkey_added', trx);
-        await noticeOfFactorChange(ctx, trx, user, `A passkey was added ("${name}")`, now);
+        await noticeOfFactorChange(ctx, trx, user, (owner) => owner.security.factorChange.passkeyAdded(name), now);
         // The first factor comes with recovery codes, so a lost device is not a locked account.
         if (!hasSecondFactor(before)) {
           await replaceRecoveryCodes(trx, user.id, generated.hashes, now);
@@ -122,19 +116,19 @@ ${passkeyForm({
         if (isUniqueViolation(error)) return 'duplicate' as const;
         throw error;
       });
-    if (added === 'duplicate') return showAdd(request, reply, name, PASSKEY_MESSAGES.duplicate, undefined, 422);
-    if (!added) return showAdd(request, reply, name, PASSKEY_MESSAGES.notAccepted, undefined, 422);
+    if (added === 'duplicate') return showAdd(request, reply, name, m.duplicate, undefined, 422);
+    if (!added) return showAdd(request, reply, name, m.notAccepted, undefined, 422);
     ctx.mail.kick();
-    if (hasSecondFactor(before)) return reply.flash('success', PASSKEY_MESSAGES.added).redirect(SECURITY_PATH);
-    return reply.page('Your recovery codes', recoveryCodesPage({ codes: generated.codes, intro: PASSKEY_MESSAGES.added }), { noReferrer: true });
+    if (hasSecondFactor(before)) return reply.flash('success', m.added).redirect(SECURITY_PATH);
+    return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: m.added }), { noReferrer: true });
   });
 
   // Renaming protects nothing and endangers nothing: no step-up.
   app.post<{ Body: z.infer<typeof RenameForm> }>('/security/passkeys/rename', { preHandler: requireUser, schema: { body: RenameForm } }, async (request, reply) => {
     const name = cleanPasskeyName(request.body.name);
-    if (name === null) return reply.flash('error', PASSKEY_MESSAGES.nameRequired).redirect(SECURITY_PATH);
+    if (name === null) return reply.flash('error', request.t.security.passkeys.nameRequired(PASSKEY_NAME_MAX)).redirect(SECURITY_PATH);
     await renamePasskey(ctx.db, request.user!.id, request.body.id, name);
-    return reply.flash('success', PASSKEY_MESSAGES.renamed).redirect(SECURITY_PATH);
+    return reply.flash('success', request.t.security.passkeys.renamed).redirect(SECURITY_PATH);
   });
 
   app.post<{ Body: z.infer<typeof IdForm> }>('/security/passkeys/remove', { preHandler: [requireUser, stepUp(SECURITY_PATH)], schema: { body: IdForm } }, async (request, reply) => {
@@ -148,10 +142,10 @@ ${passkeyForm({
       await deleteTrustedDevicesOfUser(trx, userId);
       const user = await findUserById(trx, userId);
       if (!user) return;
-      await noticeOfFactorChange(ctx, trx, user, `A passkey was removed ("${passkey.name}")`, now);
+      await noticeOfFactorChange(ctx, trx, user, (owner) => owner.security.factorChange.passkeyRemoved(passkey.name), now);
       await dropFallbacksWithoutFactor(trx, userId);
     });
     ctx.mail.kick();
-    return reply.flash('success', PASSKEY_MESSAGES.removed).redirect(SECURITY_PATH);
+    return reply.flash('success', request.t.security.passkeys.removed).redirect(SECURITY_PATH);
   });
 };

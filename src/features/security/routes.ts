@@ -23,6 +23,7 @@ import { SESSION_IDLE_TIMEOUT_MS } from '../../auth/policy.js';
 import { deleteUser, emailTaken, findUserById, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { consumeEmailChange, findLiveEmailChange, replaceEmailChange, setConfirmedEmail } from '../../db/email-changes.js';
 import { emailRule } from '../../auth/account-rules.js';
+import { messagesForAccount, problemText } from '../../i18n/messages.js';
 import { EMAIL_CONFIRMATION_LIFETIME_MS } from '../../auth/email-confirmation.js';
 import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import { wasntMeLink } from '../../auth/wasnt-me.js';
@@ -55,25 +56,6 @@ const TokenParams = z.object({ token: z.string().max(200) });
 const CHANGE_EMAIL_PATH = '/security/email';
 export const CONFIRM_EMAIL_CHANGE_PATH = '/confirm-email-change';
 
-export const MESSAGES = {
-  totpOn: 'Your authenticator app is set up. Sign-in will ask for its code.',
-  totpOff: 'The authenticator app was removed.',
-  totpWrongCode: 'That code is not right. Check the app shows Gatehouse, wait for a new code and try again.',
-  totpAlreadyOn: 'An authenticator app is already set up. Remove it first to set up another.',
-  noFactor: 'Recovery codes come with two-factor sign-in: set up a second factor first.',
-  sessionEnded: 'That session is signed out.',
-  emailInvalid: 'Enter an email address like name@example.com.',
-  emailSame: 'That is already your email address.',
-  emailLinkSent: (masked: string) => `We sent a link to ${masked}. Your address changes when you open it.`,
-  emailChanged: 'Your email address has been changed.',
-  emailTakenMeanwhile: 'That address is now used by another account, so your email address was not changed.',
-  deleteMismatch: 'That is not your username. Type it exactly to confirm.',
-  deleted: 'Your account has been deleted. We sent a confirmation to your email address.',
-  othersEnded: 'You are signed out everywhere else.',
-  deviceForgotten: 'That device will ask for a code at its next sign-in.',
-  devicesForgotten: 'Every remembered device will ask for a code at its next sign-in.',
-} as const;
-
 export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const totpKeys = new TotpKeys(ctx.config.secretKey);
   const recoveryCodes = new RecoveryCodes(ctx.config.secretKey);
@@ -92,9 +74,10 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       passkeysOfUser(ctx.db, user.id),
     ]);
     const recovery = await recoveryStatusOf(ctx.db, user);
+    const t = request.t;
     return reply.page(
-      'Security',
-      securityPage({
+      t.security.page.title,
+      securityPage(t, {
         csrfToken: reply.csrfToken(),
         factors,
         phoneEnding: factors.sms ? (user.phone ?? '').slice(-4) : null,
@@ -117,42 +100,43 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     const user = request.user!;
     if (request.body.id === request.session!.id) return reply.redirect(SECURITY_PATH); // "sign out" is the button for this one
     if (await deleteSessionOfUser(ctx.db, user.id, request.body.id)) await logSecurityEvent(ctx, request, user.id, 'sessions_ended');
-    return reply.flash('success', MESSAGES.sessionEnded).redirect(SECURITY_PATH);
+    return reply.flash('success', request.t.security.flash.sessionEnded).redirect(SECURITY_PATH);
   });
 
   app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/sessions/end-others', { preHandler: requireUser, schema: { body: EmptyForm } }, async (request, reply) => {
     const user = request.user!;
     const ended = await deleteOtherSessionsOfUser(ctx.db, user.id, request.session!.id);
     if (ended > 0) await logSecurityEvent(ctx, request, user.id, 'sessions_ended');
-    return reply.flash('success', MESSAGES.othersEnded).redirect(SECURITY_PATH);
+    return reply.flash('success', request.t.security.flash.othersEnded).redirect(SECURITY_PATH);
   });
 
   app.post<{ Body: z.infer<typeof IdForm> }>('/security/devices/forget', { preHandler: requireUser, schema: { body: IdForm } }, async (request, reply) => {
     const user = request.user!;
     if (await deleteTrustedDevice(ctx.db, user.id, request.body.id)) await logSecurityEvent(ctx, request, user.id, 'trusted_devices_forgotten');
-    return reply.flash('success', MESSAGES.deviceForgotten).redirect(SECURITY_PATH);
+    return reply.flash('success', request.t.security.flash.deviceForgotten).redirect(SECURITY_PATH);
   });
 
   app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/devices/forget-all', { preHandler: requireUser, schema: { body: EmptyForm } }, async (request, reply) => {
     const user = request.user!;
     if ((await deleteTrustedDevicesOfUser(ctx.db, user.id)) > 0) await logSecurityEvent(ctx, request, user.id, 'trusted_devices_forgotten');
-    return reply.flash('success', MESSAGES.devicesForgotten).redirect(SECURITY_PATH);
+    return reply.flash('success', request.t.security.flash.devicesForgotten).redirect(SECURITY_PATH);
   });
 
   // ---- Step-up ----
 
-  function showReauth(reply: FastifyReply, next: string, error?: string, status = 200) {
-    return reply.page("Confirm it's you", reauthenticatePage({ csrfToken: reply.csrfToken(), next, error }), { status });
+  function showReauth(request: FastifyRequest, reply: FastifyReply, next: string, error?: string, status = 200) {
+    const t = request.t;
+    return reply.page(t.security.reauthenticate.title, reauthenticatePage(t, { csrfToken: reply.csrfToken(), next, error }), { status });
   }
 
   app.get<{ Querystring: { next?: string } }>(REAUTHENTICATE_PATH, { preHandler: requireUser }, async (request, reply) =>
-    showReauth(reply, safeNextPath(typeof request.query.next === 'string' ? request.query.next : undefined) ?? SECURITY_PATH),
+    showReauth(request, reply, safeNextPath(typeof request.query.next === 'string' ? request.query.next : undefined) ?? SECURITY_PATH),
   );
 
   app.post<{ Body: z.infer<typeof ReauthForm> }>(REAUTHENTICATE_PATH, { preHandler: requireUser, schema: { body: ReauthForm } }, async (request, reply) => {
     const next = safeNextPath(request.body.next) ?? SECURITY_PATH;
-    const checked = await checkCurrentPassword(ctx, request.user!, request.body.password);
-    if (!checked.ok) return showReauth(reply, next, checked.message, 422);
+    const checked = await checkCurrentPassword(ctx, request.user!, request.body.password, request.t);
+    if (!checked.ok) return showReauth(request, reply, next, checked.message, 422);
     await markSessionAuthenticated(ctx.db, request.session!.id, ctx.clock.now());
     return reply.redirect(next);
   });
@@ -162,8 +146,9 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   async function showEnroll(request: FastifyRequest, reply: FastifyReply, error?: string, status = 200) {
     const user = request.user!;
     const now = ctx.clock.now();
+    const t = request.t;
     let factor = await findTotpFactor(ctx.db, user.id);
-    if (factor?.confirmed_at != null) return reply.flash('info', MESSAGES.totpAlreadyOn).redirect(SECURITY_PATH);
+    if (factor?.confirmed_at != null) return reply.flash('info', t.security.flash.totpAlreadyOn).redirect(SECURITY_PATH);
     // A new key when there is none yet, or when the pending one no longer opens (SECRET_KEY was changed since).
     if (!factor || !totpKeys.enrollment(factor.secret, user.username)) {
       await startTotpEnrollment(ctx.db, user.id, totpKeys.newSealedSecret(), now);
@@ -174,8 +159,8 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     // The QR code is drawn here as SVG: the key never leaves the server for a third-party QR service.
     const svg = await QRCode.toString(enrollment.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
     return reply.page(
-      'Set up an authenticator app',
-      totpEnrollPage({ csrfToken: reply.csrfToken(), qrSvg: new SafeHtml(svg), base32: enrollment.base32, error }),
+      t.security.totpEnroll.title,
+      totpEnrollPage(t, { csrfToken: reply.csrfToken(), qrSvg: new SafeHtml(svg), base32: enrollment.base32, error }),
       { status, noReferrer: true },
     );
   }
@@ -188,16 +173,17 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     async (request, reply) => {
       const user = request.user!;
       const now = ctx.clock.now();
+      const t = request.t;
       const factor = await findTotpFactor(ctx.db, user.id);
       if (!factor || factor.confirmed_at != null) return reply.redirect(SECURITY_PATH);
       const step = totpKeys.matchingStep(factor.secret, request.body.code.replace(/\s/g, ''), now);
-      if (step === null) return showEnroll(request, reply, MESSAGES.totpWrongCode, 422);
+      if (step === null) return showEnroll(request, reply, t.security.totpEnroll.wrongCode, 422);
       const before = await factorsOf(ctx.db, user);
       const generated = recoveryCodes.generate();
       const activated = await ctx.db.transaction().execute(async (trx) => {
         if (!(await confirmTotpFactor(trx, user.id, step, now))) return false;
         await logSecurityEvent(ctx, request, user.id, 'totp_enabled', trx);
-        await noticeOfFactorChange(ctx, trx, user, 'An authenticator app was added', now);
+        await noticeOfFactorChange(ctx, trx, user, (owner) => owner.security.factorChange.totpAdded, now);
         // The first factor comes with recovery codes, so a lost phone is not a locked account.
         if (!hasSecondFactor(before)) {
           await replaceRecoveryCodes(trx, user.id, generated.hashes, now);
@@ -206,8 +192,8 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         return true;
       });
       if (!activated) return reply.redirect(SECURITY_PATH);
-      if (hasSecondFactor(before)) return reply.flash('success', MESSAGES.totpOn).redirect(SECURITY_PATH);
-      return reply.page('Your recovery codes', recoveryCodesPage({ codes: generated.codes, intro: MESSAGES.totpOn }), { noReferrer: true });
+      if (hasSecondFactor(before)) return reply.flash('success', t.security.flash.totpOn).redirect(SECURITY_PATH);
+      return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: t.security.flash.totpOn }), { noReferrer: true });
     },
   );
 
@@ -222,26 +208,30 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         await deleteTrustedDevicesOfUser(trx, userId);
         await dropFallbacksWithoutFactor(trx, userId);
         const user = await findUserById(trx, userId);
-        if (user) await noticeOfFactorChange(ctx, trx, user, 'The authenticator app was removed', ctx.clock.now());
+        if (user) await noticeOfFactorChange(ctx, trx, user, (owner) => owner.security.factorChange.totpRemoved, ctx.clock.now());
       });
-      return reply.flash('success', MESSAGES.totpOff).redirect(SECURITY_PATH);
+      return reply.flash('success', request.t.security.flash.totpOff).redirect(SECURITY_PATH);
     },
   );
 
   // ---- Change of email address ----
 
   function showChangeEmail(request: FastifyRequest, reply: FastifyReply, value = '', error?: string, status = 200) {
-    return reply.page('Change your email address', changeEmailPage({ csrfToken: reply.csrfToken(), current: request.user!.email, value, error }), { status });
+    const t = request.t;
+    return reply.page(t.security.changeEmail.title, changeEmailPage(t, { csrfToken: reply.csrfToken(), current: request.user!.email, value, error }), { status });
   }
 
   app.get(CHANGE_EMAIL_PATH, { preHandler: [requireUser, stepUp(CHANGE_EMAIL_PATH)] }, async (request, reply) => showChangeEmail(request, reply));
 
   app.post<{ Body: z.infer<typeof EmailForm> }>(CHANGE_EMAIL_PATH, { preHandler: [requireUser, stepUp(CHANGE_EMAIL_PATH)], schema: { body: EmailForm } }, async (request, reply) => {
     const user = request.user!;
+    const t = request.t;
     const parsed = emailRule.safeParse(request.body.email);
-    if (!parsed.success) return showChangeEmail(request, reply, request.body.email, parsed.error.issues[0]?.message ?? MESSAGES.emailInvalid, 422);
+    if (!parsed.success) return showChangeEmail(request, reply, request.body.email, problemText(t, parsed.error.issues[0]?.message ?? 'emailInvalid'), 422);
     const newEmail = parsed.data;
-    if (normalizeEmail(newEmail) === user.email_normalized) return showChangeEmail(request, reply, newEmail, MESSAGES.emailSame, 422);
+    if (normalizeEmail(newEmail) === user.email_normalized) return showChangeEmail(request, reply, newEmail, t.security.changeEmail.same, 422);
+    // Both mails are in the account's language: the new address is still this account's.
+    const owner = messagesForAccount(user);
     const now = ctx.clock.now();
     // An address another account has gets the same answer and no link (no way to learn who is registered).
     const taken = await emailTaken(ctx.db, newEmail);
@@ -249,23 +239,24 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       if (!taken) {
         const token = newToken();
         await replaceEmailChange(trx, user.id, hashToken(token), newEmail, now, now + EMAIL_CONFIRMATION_LIFETIME_MS);
-        await enqueueMail(trx, confirmNewEmailMail({ to: newEmail, firstName: user.first_name, link: `${ctx.config.appUrl}${CONFIRM_EMAIL_CHANGE_PATH}/${token}` }), now);
+        await enqueueMail(trx, confirmNewEmailMail(owner, { to: newEmail, firstName: user.first_name, link: `${ctx.config.appUrl}${CONFIRM_EMAIL_CHANGE_PATH}/${token}` }), now);
       }
       const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-      await enqueueMail(trx, emailChangeRequestedMail({ to: user.email, firstName: user.first_name, newAddress: maskEmail(newEmail), at: now, wasntMeLink: wasntMe }), now);
+      await enqueueMail(trx, emailChangeRequestedMail(owner, { to: user.email, firstName: user.first_name, newAddress: maskEmail(newEmail), at: now, wasntMeLink: wasntMe }), now);
       await logSecurityEvent(ctx, request, user.id, 'email_change_requested', trx);
     });
     ctx.mail.kick();
-    return reply.flash('info', MESSAGES.emailLinkSent(maskEmail(newEmail))).redirect(SECURITY_PATH);
+    return reply.flash('info', t.security.flash.emailLinkSent(maskEmail(newEmail))).redirect(SECURITY_PATH);
   });
 
   app.get<{ Params: z.infer<typeof TokenParams> }>(`${CONFIRM_EMAIL_CHANGE_PATH}/:token`, { schema: { params: TokenParams } }, async (request, reply) => {
     const { token } = request.params;
     const change = looksLikeToken(token) ? await findLiveEmailChange(ctx.db, hashToken(token), ctx.clock.now()) : undefined;
-    if (!change) return reply.page('Link expired', linkExpiredPage(), { status: 410, noReferrer: true });
+    const t = request.t;
+    if (!change) return reply.page(t.security.changeEmail.expiredTitle, linkExpiredPage(t), { status: 410, noReferrer: true });
     return reply.page(
-      'Use this email address?',
-      confirmEmailChangePage({ csrfToken: reply.csrfToken(), action: `${CONFIRM_EMAIL_CHANGE_PATH}/${token}`, newEmail: change.new_email }),
+      t.security.changeEmail.confirmTitle,
+      confirmEmailChangePage(t, { csrfToken: reply.csrfToken(), action: `${CONFIRM_EMAIL_CHANGE_PATH}/${token}`, newEmail: change.new_email }),
       { noReferrer: true },
     );
   });
@@ -283,7 +274,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
           await setConfirmedEmail(trx, user.id, change.new_email, now);
           // The old address hears of it, with a link that undoes it (src/features/password-reset/wasnt-me.ts).
           const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-          await enqueueMail(trx, emailChangedMail({ to: user.email, firstName: user.first_name, newAddress: maskEmail(change.new_email), at: now, wasntMeLink: wasntMe }), now);
+          await enqueueMail(trx, emailChangedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, newAddress: maskEmail(change.new_email), at: now, wasntMeLink: wasntMe }), now);
           await logSecurityEvent(ctx, request, user.id, 'email_changed', trx);
           return 'changed' as const;
         }).catch((error: unknown) => {
@@ -293,15 +284,16 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         })
       : ('expired' as const);
     ctx.mail.kick();
-    if (changed === 'expired') return reply.page('Link expired', linkExpiredPage(), { status: 410, noReferrer: true });
-    if (changed === 'taken') return reply.flash('error', MESSAGES.emailTakenMeanwhile).redirect(request.user ? SECURITY_PATH : '/login');
-    return reply.flash('success', MESSAGES.emailChanged).redirect(request.user ? SECURITY_PATH : '/login');
+    const t = request.t;
+    if (changed === 'expired') return reply.page(t.security.changeEmail.expiredTitle, linkExpiredPage(t), { status: 410, noReferrer: true });
+    if (changed === 'taken') return reply.flash('error', t.security.flash.emailTakenMeanwhile).redirect(request.user ? SECURITY_PATH : '/login');
+    return reply.flash('success', t.security.flash.emailChanged).redirect(request.user ? SECURITY_PATH : '/login');
   });
 
   // ---- Account deletion ----
 
   app.get('/security/delete', { preHandler: [requireUser, stepUp('/security/delete')] }, async (request, reply) =>
-    reply.page('Delete your account', deleteAccountPage({ csrfToken: reply.csrfToken(), username: request.user!.username }), { noReferrer: true }),
+    reply.page(request.t.security.deleteAccount.title, deleteAccountPage(request.t, { csrfToken: reply.csrfToken(), username: request.user!.username }), { noReferrer: true }),
   );
 
   app.post<{ Body: z.infer<typeof DeleteForm> }>(
@@ -309,8 +301,9 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     { preHandler: [requireUser, stepUp('/security/delete')], schema: { body: DeleteForm } },
     async (request, reply) => {
       const user = request.user!;
+      const t = request.t;
       if (normalizeUsername(request.body.confirm_username) !== user.username_normalized) {
-        return reply.page('Delete your account', deleteAccountPage({ csrfToken: reply.csrfToken(), username: user.username, error: MESSAGES.deleteMismatch }), {
+        return reply.page(t.security.deleteAccount.title, deleteAccountPage(t, { csrfToken: reply.csrfToken(), username: user.username, error: t.security.deleteAccount.mismatch }), {
           status: 422,
           noReferrer: true,
         });
@@ -318,13 +311,13 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       const now = ctx.clock.now();
       await ctx.db.transaction().execute(async (trx) => {
         // The confirmation is queued first: the outbox does not belong to the account, so it survives the delete.
-        await enqueueMail(trx, accountDeletedMail({ to: user.email, firstName: user.first_name, username: user.username, deletedAt: now }), now);
+        await enqueueMail(trx, accountDeletedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, username: user.username, deletedAt: now }), now);
         await deleteUser(trx, user.id);
       });
       ctx.mail.kick();
       request.log.info({ userId: user.id }, 'account deleted by its owner');
       await endSession(ctx, request, reply); // its row is gone already; this clears the cookies
-      return reply.flash('info', MESSAGES.deleted).redirect('/login');
+      return reply.flash('info', t.security.flash.deleted).redirect('/login');
     },
   );
 
@@ -335,13 +328,14 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     { preHandler: [requireUser, stepUp(SECURITY_PATH)], schema: { body: EmptyForm } },
     async (request, reply) => {
       const user = request.user!;
-      if (!hasSecondFactor(await factorsOf(ctx.db, user))) return reply.flash('error', MESSAGES.noFactor).redirect(SECURITY_PATH);
+      const t = request.t;
+      if (!hasSecondFactor(await factorsOf(ctx.db, user))) return reply.flash('error', t.security.flash.noFactor).redirect(SECURITY_PATH);
       const generated = recoveryCodes.generate();
       await ctx.db.transaction().execute(async (trx) => {
         await replaceRecoveryCodes(trx, user.id, generated.hashes, ctx.clock.now());
         await logSecurityEvent(ctx, request, user.id, 'recovery_codes_generated', trx);
       });
-      return reply.page('Your recovery codes', recoveryCodesPage({ codes: generated.codes, intro: 'Your new recovery codes are ready. The old ones no longer work.' }), {
+      return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: t.security.flash.newRecoveryCodes }), {
         noReferrer: true,
       });
     },

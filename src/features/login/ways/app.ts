@@ -1,5 +1,5 @@
 /** Finishing a sign-in with a code from an authenticator app (TOTP); each time step is accepted once. */
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { SIGN_IN_FACTOR_PATHS, type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
@@ -12,15 +12,14 @@ import { signInFooter, totpSignInPage } from '../views.js';
 
 const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
 
-export const WRONG_APP_CODE = 'That code is not right, or was already used. Enter the newest code from your authenticator app.';
-
 export const appWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> = async (app, { ctx, gate }) => {
   const totpKeys = new TotpKeys(ctx.config.secretKey);
 
-  function showTotpPage(reply: FastifyReply, factors: AccountFactors, error?: string, status = 200) {
+  function showTotpPage(request: FastifyRequest, reply: FastifyReply, factors: AccountFactors, error?: string, status = 200) {
+    const t = request.t;
     return reply.page(
-      'Enter your code',
-      totpSignInPage({ csrfToken: reply.csrfToken(), error, otherWays: gate.otherWays(factors, 'totp'), footer: signInFooter(reply.csrfToken()) }),
+      t.login.totp.title,
+      totpSignInPage(t, { csrfToken: reply.csrfToken(), error, otherWays: gate.otherWays(t, factors, 'totp'), footer: signInFooter(t, reply.csrfToken()) }),
       { status, noReferrer: true },
     );
   }
@@ -28,7 +27,7 @@ export const appWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
   app.get(SIGN_IN_FACTOR_PATHS.totp, { preHandler: requirePendingSignIn }, async (request, reply) => {
     const pending = await gate.pending(request);
     if (!pending?.factors.totp) return reply.redirect(SIGN_IN_FACTOR_PATHS.sms);
-    return showTotpPage(reply, pending.factors);
+    return showTotpPage(request, reply, pending.factors);
   });
 
   app.post<{ Body: z.infer<typeof CodeForm> }>(SIGN_IN_FACTOR_PATHS.totp, { preHandler: requirePendingSignIn, schema: { body: CodeForm } }, async (request, reply) => {
@@ -45,9 +44,9 @@ export const appWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
         const step = factor ? totpKeys.matchingStep(factor.secret, request.body.code.replace(/\s/g, ''), ctx.clock.now()) : null;
         // A right code whose step was used already (replay, or the same code sent twice at once) is wrong.
         const ok = step !== null && (await useTotpStep(ctx.db, user.id, step));
-        return ok ? { ok: true } : { ok: false, reason: 'wrong', message: WRONG_APP_CODE };
+        return ok ? { ok: true } : { ok: false, reason: 'wrong', message: request.t.login.totp.wrong };
       },
-      show: (error, status) => showTotpPage(reply, factors, error, status),
+      show: (error, status) => showTotpPage(request, reply, factors, error, status),
       rememberDevice: request.body.remember_device,
     });
   });

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { EMAIL_CODE_LIFETIME_MS, EmailCodes } from '../../../auth/email-codes.js';
 import { SIGN_IN_FACTOR_PATHS, type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
-import { accountKey, CODES_LOCKED, TOO_MANY_EMAIL_CODES } from '../../../auth/limits.js';
+import { accountKey } from '../../../auth/limits.js';
 import { CODE_RESEND_INTERVAL_MS } from '../../../auth/policy.js';
 import { resendTooSoonMessage, resendWaitMs } from '../../../auth/two-factor.js';
 import { wasntMeLink } from '../../../auth/wasnt-me.js';
@@ -19,19 +19,17 @@ import { replaceEmailCode, useEmailCode } from '../../../db/email-codes.js';
 import { enqueueMail } from '../../../db/mail-outbox.js';
 import { claimCodeSend } from '../../../db/sessions.js';
 import { checkbox, field, formSchema } from '../../../http/form-schema.js';
+import { messagesForAccount } from '../../../i18n/messages.js';
 import { maskEmail } from '../../../lib/mask-email.js';
 import { rememberDeviceField } from '../../../views/code-entry.js';
 import { codeInput, csrfField } from '../../../views/forms.js';
 import { html } from '../../../views/html.js';
-import type { SignInGate } from '../gate.js';
+import { codesLocked, type SignInGate } from '../gate.js';
 import { emailSignInCodeMail } from '../mail.js';
 import { signInFooter } from '../views.js';
 
 const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
 const SendForm = formSchema({});
-
-export const WRONG_EMAIL_CODE = 'That code is not right, has expired, or was already used. Ask for a new one if you need to.';
-export const EMAIL_CODE_SENT = 'We emailed you a code. It works for 10 minutes.';
 
 export const emailCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> = async (app, { ctx, gate }) => {
   const emailCodes = new EmailCodes(ctx.config.secretKey);
@@ -42,25 +40,28 @@ export const emailCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGat
     const address = maskEmail(request.sessionUser!.email);
     const sent = session.code_sent_to === 'email' && session.code_sent_at !== null;
     const wait = Math.ceil(resendWaitMs(session.code_sent_at, ctx.clock.now()) / 1000);
+    const t = request.t;
+    const m = t.login.email;
+    const c = t.codes.codeEntry;
     return reply.page(
-      'Get a code by email',
-      html`<h1>Get a code by email</h1>
+      m.title,
+      html`<h1>${m.heading}</h1>
 ${sent
-  ? html`<p>We emailed a 6-digit code to ${address}. It works once, for 10 minutes.</p>
+  ? html`<p>${m.sentTo(address)}</p>
 <form method="post" action="${path}" class="form" novalidate>
   ${csrfField(reply.csrfToken())}
-  ${codeInput(error)}
-  ${rememberDeviceField()}
-  <button type="submit" class="button primary">Verify</button>
+  ${codeInput(t, error)}
+  ${rememberDeviceField(t)}
+  <button type="submit" class="button primary">${t.common.forms.verify}</button>
 </form>`
-  : html`<p>We can email a 6-digit code to ${address}.</p>`}
+  : html`<p>${m.canSend(address)}</p>`}
 <form method="post" action="${path}/send" class="${sent ? 'inline' : 'form'}">
   ${csrfField(reply.csrfToken())}
-  <button type="submit" class="button${sent ? '' : ' primary'}" data-countdown="${wait}">${sent ? 'Email me a new code' : 'Email me a code'}</button>
-  ${wait > 0 ? html`<p class="hint" data-countdown-note>You can ask for a new code in ${wait} seconds.</p>` : ''}
+  <button type="submit" class="button${sent ? '' : ' primary'}" data-countdown="${wait}">${sent ? m.sendNewCode : m.sendCode}</button>
+  ${wait > 0 ? html`<p class="hint" data-countdown-note="${c.waitNoteTemplate}">${c.waitNote(wait)}</p>` : ''}
 </form>
-${gate.otherWays(factors, 'email')}
-${signInFooter(reply.csrfToken())}`,
+${gate.otherWays(t, factors, 'email')}
+${signInFooter(t, reply.csrfToken())}`,
       { status, scripts: ['/static/js/countdown.js'], noReferrer: true },
     );
   }
@@ -77,10 +78,11 @@ ${signInFooter(reply.csrfToken())}`,
     if (!pending?.factors.emailCodes) return gate.startOver(request, reply);
     const { user } = pending;
     const now = ctx.clock.now();
-    const tooSoon = resendTooSoonMessage(session.code_sent_at, now);
+    const t = request.t;
+    const tooSoon = resendTooSoonMessage(t, session.code_sent_at, now);
     if (tooSoon) return reply.flash('error', tooSoon).redirect(path);
     const codes = await ctx.limits.code.status(accountKey(user.id));
-    if (!codes.ok) return reply.flash('error', CODES_LOCKED(codes.retryAfterMs)).redirect(path);
+    if (!codes.ok) return reply.flash('error', codesLocked(t, codes.retryAfterMs)).redirect(path);
     const { code, hash } = emailCodes.generate();
     const sent = await ctx.db.transaction().execute(async (trx): Promise<true | 'too-soon' | { limitedForMs: number }> => {
       // One conditional UPDATE claims the send: of two requests at once, only one mails a code.
@@ -91,13 +93,14 @@ ${signInFooter(reply.csrfToken())}`,
       // Only the newest code works: a new one replaces the one before.
       await replaceEmailCode(trx, { sessionId: session.id, userId: user.id, codeHash: hash, now, expiresAt: now + EMAIL_CODE_LIFETIME_MS });
       const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-      await enqueueMail(trx, emailSignInCodeMail({ to: user.email, firstName: user.first_name, code, at: now, wasntMeLink: wasntMe }), now);
+      // To the owner, in their language (whoever is signing in may be someone else).
+      await enqueueMail(trx, emailSignInCodeMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, code, at: now, wasntMeLink: wasntMe }), now);
       return true;
     });
-    if (sent === 'too-soon') return reply.flash('error', resendTooSoonMessage(now, now) ?? '').redirect(path);
-    if (sent !== true) return reply.flash('error', TOO_MANY_EMAIL_CODES(sent.limitedForMs)).redirect(path);
+    if (sent === 'too-soon') return reply.flash('error', resendTooSoonMessage(t, now, now) ?? '').redirect(path);
+    if (sent !== true) return reply.flash('error', t.codes.limits.tooManyEmailCodes(sent.limitedForMs)).redirect(path);
     ctx.mail.kick();
-    return reply.flash('info', EMAIL_CODE_SENT).redirect(path);
+    return reply.flash('info', t.login.email.sent).redirect(path);
   });
 
   app.post<{ Body: z.infer<typeof CodeForm> }>(path, { preHandler: requirePendingSignIn, schema: { body: CodeForm } }, async (request, reply) => {
@@ -113,7 +116,7 @@ ${signInFooter(reply.csrfToken())}`,
         const hash = emailCodes.hashTyped(request.body.code);
         // One conditional DELETE: the code works once, for this pending sign-in, until it expires.
         const ok = hash !== null && (await useEmailCode(ctx.db, request.session!.id, hash, ctx.clock.now()));
-        return ok ? { ok: true } : { ok: false, reason: 'wrong', message: WRONG_EMAIL_CODE };
+        return ok ? { ok: true } : { ok: false, reason: 'wrong', message: request.t.login.email.wrong };
       },
       show: (error, status) => showEmailPage(request, reply, factors, error, status),
       rememberDevice: request.body.remember_device,

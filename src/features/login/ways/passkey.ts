@@ -18,9 +18,6 @@ import { passkeySignInPage, signInFooter } from '../views.js';
 
 const PasskeyForm = formSchema({ credential: field(16_384), remember_device: checkbox() });
 
-export const WRONG_PASSKEY = 'That passkey was not accepted. Use a passkey you added to this account, or try another way.';
-export const PASSKEY_NO_ANSWER = 'Your browser did not send a passkey. Passkeys need JavaScript: turn it on, or try another way.';
-
 export const passkeyWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> = async (app, { ctx, gate }) => {
   const passkeys = new Passkeys(ctx.config.appUrl, ctx.config.secretKey);
 
@@ -28,20 +25,21 @@ export const passkeyWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate 
     const user = request.sessionUser!;
     // Bound to this pending session: an answer made for another sign-in is refused here.
     const options = await passkeys.authenticationOptions('second-factor', await passkeysOfUser(ctx.db, user.id), request.session!.id, ctx.clock.now());
+    const t = request.t;
     return reply.page(
-      'Use your passkey',
-      passkeySignInPage({
-        form: passkeyForm({
+      t.login.passkey.title,
+      passkeySignInPage(t, {
+        form: passkeyForm(t, {
           action: SIGN_IN_FACTOR_PATHS.passkey,
           csrfToken: reply.csrfToken(),
           ceremony: 'get',
           options,
-          button: 'Use your passkey',
+          button: t.login.passkey.button,
           error,
-          fields: rememberDeviceField(),
+          fields: rememberDeviceField(t),
         }),
-        otherWays: gate.otherWays(factors, 'passkey'),
-        footer: signInFooter(reply.csrfToken()),
+        otherWays: gate.otherWays(t, factors, 'passkey'),
+        footer: signInFooter(t, reply.csrfToken()),
       }),
       { status, scripts: PASSKEY_SCRIPTS, noReferrer: true },
     );
@@ -58,7 +56,7 @@ export const passkeyWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate 
     if (!pending || pending.factors.passkeys === 0) return gate.startOver(request, reply);
     const { user, factors } = pending;
     // No answer at all (no JavaScript, or an empty post) is not a guess: it costs no attempt.
-    if (!request.body.credential) return showPasskeyPage(request, reply, factors, PASSKEY_NO_ANSWER, 422);
+    if (!request.body.credential) return showPasskeyPage(request, reply, factors, request.t.login.passkey.noAnswer, 422);
     return gate.checkCode({
       request,
       reply,
@@ -70,7 +68,7 @@ export const passkeyWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate 
         // Another account's passkey is as wrong as a forged one.
         const checked = stored?.user_id === user.id ? await passkeys.verifyAuthentication(credential, stored, 'second-factor', request.session!.id, ctx.clock.now()) : ({ ok: false } as const);
         // Each answer counts once: the same signed response posted twice (a replay) is refused.
-        if (!checked.ok || !(await useChallenge(ctx.db, checked.nonce, checked.expiresAt))) return { ok: false, reason: 'wrong', message: WRONG_PASSKEY };
+        if (!checked.ok || !(await useChallenge(ctx.db, checked.nonce, checked.expiresAt))) return { ok: false, reason: 'wrong', message: request.t.login.passkey.wrong };
         await notePasskeyUse(ctx.db, stored!.id, checked.value.counter, checked.value.backedUp, ctx.clock.now());
         return { ok: true };
       },

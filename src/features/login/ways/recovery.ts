@@ -1,29 +1,29 @@
 /** Finishing a sign-in with a recovery code: single use, the owner is told, and warned when few are left. */
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { SIGN_IN_FACTOR_PATHS, type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
-import { RECOVERY_CODES_LOW, RecoveryCodes, recoveryCodesLowMessage } from '../../../auth/recovery-codes.js';
+import { RECOVERY_CODES_LOW, RecoveryCodes } from '../../../auth/recovery-codes.js';
 import { wasntMeLink } from '../../../auth/wasnt-me.js';
 import type { AppContext } from '../../../context.js';
 import { countUnusedRecoveryCodes, useRecoveryCode } from '../../../db/factors.js';
 import { enqueueMail } from '../../../db/mail-outbox.js';
 import { field, formSchema } from '../../../http/form-schema.js';
+import { messagesForAccount } from '../../../i18n/messages.js';
 import type { SignInGate } from '../gate.js';
 import { recoveryCodeUsedMail } from '../mail.js';
 import { recoveryCodeSignInPage, signInFooter } from '../views.js';
 
 const RecoveryForm = formSchema({ code: field(100) });
 
-export const WRONG_RECOVERY_CODE = 'That recovery code is not right, or was already used.';
-
 export const recoveryCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> = async (app, { ctx, gate }) => {
   const recoveryCodes = new RecoveryCodes(ctx.config.secretKey);
 
-  function showRecoveryPage(reply: FastifyReply, factors: AccountFactors, error?: string, status = 200) {
+  function showRecoveryPage(request: FastifyRequest, reply: FastifyReply, factors: AccountFactors, error?: string, status = 200) {
+    const t = request.t;
     return reply.page(
-      'Use a recovery code',
-      recoveryCodeSignInPage({ csrfToken: reply.csrfToken(), error, otherWays: gate.otherWays(factors, 'recovery'), footer: signInFooter(reply.csrfToken()) }),
+      t.login.recoveryCode.title,
+      recoveryCodeSignInPage(t, { csrfToken: reply.csrfToken(), error, otherWays: gate.otherWays(t, factors, 'recovery'), footer: signInFooter(t, reply.csrfToken()) }),
       { status, noReferrer: true },
     );
   }
@@ -31,7 +31,7 @@ export const recoveryCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignIn
   app.get(SIGN_IN_FACTOR_PATHS.recovery, { preHandler: requirePendingSignIn }, async (request, reply) => {
     const pending = await gate.pending(request);
     if (!pending) return gate.startOver(request, reply);
-    return showRecoveryPage(reply, pending.factors);
+    return showRecoveryPage(request, reply, pending.factors);
   });
 
   app.post<{ Body: z.infer<typeof RecoveryForm> }>(SIGN_IN_FACTOR_PATHS.recovery, { preHandler: requirePendingSignIn, schema: { body: RecoveryForm } }, async (request, reply) => {
@@ -47,16 +47,16 @@ export const recoveryCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignIn
         const hash = recoveryCodes.hashTyped(request.body.code);
         // One conditional UPDATE: of two requests with the same code, only one marks it used.
         const ok = hash !== null && (await useRecoveryCode(ctx.db, user.id, hash, ctx.clock.now()));
-        return ok ? { ok: true } : { ok: false, reason: 'wrong', message: WRONG_RECOVERY_CODE };
+        return ok ? { ok: true } : { ok: false, reason: 'wrong', message: request.t.login.recoveryCode.wrong };
       },
-      show: (error, status) => showRecoveryPage(reply, factors, error, status),
+      show: (error, status) => showRecoveryPage(request, reply, factors, error, status),
       onSignedIn: async (trx) => {
         // Signed in with a recovery code: the owner hears of it by email, and how many codes are left.
         const left = await countUnusedRecoveryCodes(trx, user.id);
         const now = ctx.clock.now();
         const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-        await enqueueMail(trx, recoveryCodeUsedMail({ to: user.email, firstName: user.first_name, usedAt: now, left, wasntMeLink: wasntMe }), now);
-        if (left <= RECOVERY_CODES_LOW) reply.flash('error', recoveryCodesLowMessage(left));
+        await enqueueMail(trx, recoveryCodeUsedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, usedAt: now, left, wasntMeLink: wasntMe }), now);
+        if (left <= RECOVERY_CODES_LOW) reply.flash('error', request.t.codes.recoveryCodes.low(left));
       },
     });
   });

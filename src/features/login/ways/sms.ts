@@ -9,16 +9,17 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SIGN_IN_FACTOR_PATHS, signInFactors, type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
-import { accountKey, CODES_LOCKED } from '../../../auth/limits.js';
-import { CHECK_FAILURE_MESSAGES, codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
+import { accountKey } from '../../../auth/limits.js';
+import { codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
 import type { AppContext } from '../../../context.js';
 import type { Session, User } from '../../../db/schema.js';
 import { setSessionCodeSentAt } from '../../../db/sessions.js';
 import { checkbox, field, formSchema } from '../../../http/form-schema.js';
+import type { Messages } from '../../../i18n/messages.js';
 import { codeEntry } from '../../../views/code-entry.js';
 import { csrfField } from '../../../views/forms.js';
 import { html } from '../../../views/html.js';
-import type { SignInGate } from '../gate.js';
+import { codesLocked, type SignInGate } from '../gate.js';
 import { signInFooter } from '../views.js';
 
 const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
@@ -35,11 +36,12 @@ function phoneInUse(session: Pick<Session, 'code_sent_to'>, user: Pick<User, 'ph
 /**
  * Sends the first SMS code of a sign-in (called right after the password, when
  * SMS is the factor offered first). Nothing is sent while codes are locked.
+ * `t` is the request's catalogue: the text and any error are in its language.
  */
-export async function startSmsStep(ctx: AppContext, reply: FastifyReply, user: User, sessionId: string, ip: string): Promise<FastifyReply> {
+export async function startSmsStep(ctx: AppContext, reply: FastifyReply, user: User, sessionId: string, ip: string, t: Messages): Promise<FastifyReply> {
   const codes = await ctx.limits.code.status(accountKey(user.id));
-  if (!codes.ok) return reply.flash('error', CODES_LOCKED(codes.retryAfterMs)).redirect(SIGN_IN_FACTOR_PATHS.sms);
-  const sent = await sendCode(ctx, user.phone!, 'sms', { userId: user.id, ip });
+  if (!codes.ok) return reply.flash('error', codesLocked(t, codes.retryAfterMs)).redirect(SIGN_IN_FACTOR_PATHS.sms);
+  const sent = await sendCode(ctx, user.phone!, 'sms', { userId: user.id, ip }, t);
   if (sent.ok) await setSessionCodeSentAt(ctx.db, sessionId, ctx.clock.now(), 'main');
   else reply.flash('error', sent.message);
   return reply.redirect(SIGN_IN_FACTOR_PATHS.sms);
@@ -51,12 +53,14 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
     const phone = phoneInUse(session, request.sessionUser!);
     const wait = Math.ceil(resendWaitMs(session.code_sent_at, ctx.clock.now()) / 1000);
     const sentToPhone = session.code_sent_at !== null && session.code_sent_to !== 'email';
-    const which = phone.which === 'backup' ? 'your backup phone' : 'your phone';
+    const t = request.t;
+    const m = t.login.sms;
+    const which = phone.which === 'backup' ? m.yourBackupPhone : m.yourPhone;
     return reply.page(
-      'Enter your code',
-      codeEntry({
-        heading: 'Enter the code we sent you',
-        intro: sentToPhone ? `We sent a 6-digit code to ${which}, ${maskPhone(phone.number)}.` : `Ask for a code to be sent to ${which}, ${maskPhone(phone.number)}.`,
+      m.title,
+      codeEntry(t, {
+        heading: m.heading,
+        intro: sentToPhone ? m.sentTo(which, maskPhone(phone.number)) : m.askFor(which, maskPhone(phone.number)),
         csrfToken: reply.csrfToken(),
         action: SIGN_IN_FACTOR_PATHS.sms,
         resendAction: `${SIGN_IN_FACTOR_PATHS.sms}/resend`,
@@ -65,8 +69,8 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
         error,
         rememberDevice: true,
         footer: html`${phone.which === 'backup'
-          ? html`<form method="post" action="${SIGN_IN_FACTOR_PATHS.sms}/resend" class="inline">${csrfField(reply.csrfToken())}<input type="hidden" name="to" value="main"><button type="submit" name="channel" value="sms" class="link-button">Send a code to your main phone instead</button></form>`
-          : ''}${gate.otherWays(factors, phone.which === 'backup' ? ['sms', 'backupPhone'] : 'sms')}${signInFooter(reply.csrfToken())}`,
+          ? html`<form method="post" action="${SIGN_IN_FACTOR_PATHS.sms}/resend" class="inline">${csrfField(reply.csrfToken())}<input type="hidden" name="to" value="main"><button type="submit" name="channel" value="sms" class="link-button">${m.mainPhoneInstead}</button></form>`
+          : ''}${gate.otherWays(t, factors, phone.which === 'backup' ? ['sms', 'backupPhone'] : 'sms')}${signInFooter(t, reply.csrfToken())}`,
       }),
       { status, scripts: ['/static/js/countdown.js'], noReferrer: true },
     );
@@ -97,7 +101,7 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
       check: async () => {
         const result = code ? await ctx.verify.check(phone.number, code) : ({ ok: false, reason: 'wrong_code' } as const);
         if (result.ok) return { ok: true };
-        return { ok: false, reason: result.reason === 'unavailable' ? 'unavailable' : 'wrong', message: CHECK_FAILURE_MESSAGES[result.reason] };
+        return { ok: false, reason: result.reason === 'unavailable' ? 'unavailable' : 'wrong', message: request.t.codes.checkFailure[result.reason] };
       },
       show: (error, status) => showSmsPage(request, reply, factors, error, status),
       rememberDevice: request.body.remember_device,
@@ -109,17 +113,18 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
     const pending = await gate.pending(request);
     if (!pending?.factors.sms) return gate.startOver(request, reply);
     const { user } = pending;
+    const t = request.t;
     // "Send again" goes where the last code went, unless the form names the other phone.
     const to: Phone = (request.body.to ?? phoneInUse(session, user).which) === 'backup' && user.backup_phone ? 'backup' : 'main';
     const back = to === 'backup' && session.code_sent_to !== 'backup' ? SIGN_IN_FACTOR_PATHS.backupPhone : SIGN_IN_FACTOR_PATHS.sms;
-    const tooSoon = resendTooSoonMessage(session.code_sent_at, ctx.clock.now());
+    const tooSoon = resendTooSoonMessage(t, session.code_sent_at, ctx.clock.now());
     if (tooSoon) return reply.flash('error', tooSoon).redirect(back);
     const codes = await ctx.limits.code.status(accountKey(user.id));
-    if (!codes.ok) return reply.flash('error', CODES_LOCKED(codes.retryAfterMs)).redirect(back);
-    const sent = await sendCode(ctx, to === 'backup' ? user.backup_phone! : user.phone!, request.body.channel, { userId: user.id, ip: request.ip });
+    if (!codes.ok) return reply.flash('error', codesLocked(t, codes.retryAfterMs)).redirect(back);
+    const sent = await sendCode(ctx, to === 'backup' ? user.backup_phone! : user.phone!, request.body.channel, { userId: user.id, ip: request.ip }, t);
     if (!sent.ok) return reply.flash('error', sent.message).redirect(back);
     await setSessionCodeSentAt(ctx.db, session.id, ctx.clock.now(), to);
-    return reply.flash('info', codeSentMessage(request.body.channel)).redirect(SIGN_IN_FACTOR_PATHS.sms);
+    return reply.flash('info', codeSentMessage(t, request.body.channel)).redirect(SIGN_IN_FACTOR_PATHS.sms);
   });
 
   // "Try another way" → the backup phone: a page that sends nothing until asked (a GET must not send a text).
@@ -127,19 +132,22 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
     const pending = await gate.pending(request);
     if (!pending?.factors.backupPhone) return reply.redirect(SIGN_IN_FACTOR_PATHS.sms);
     const wait = Math.ceil(resendWaitMs(request.session!.code_sent_at, ctx.clock.now()) / 1000);
+    const t = request.t;
+    const m = t.login.backupPhone;
+    const c = t.codes.codeEntry;
     return reply.page(
-      'Use your backup phone',
-      html`<h1>Use your backup phone</h1>
-<p>We can send a 6-digit code to your backup phone, ${maskPhone(pending.user.backup_phone!)}.</p>
+      m.title,
+      html`<h1>${m.heading}</h1>
+<p>${m.intro(maskPhone(pending.user.backup_phone!))}</p>
 <form method="post" action="${SIGN_IN_FACTOR_PATHS.sms}/resend" class="form">
   ${csrfField(reply.csrfToken())}
   <input type="hidden" name="to" value="backup">
-  <button type="submit" name="channel" value="sms" class="button primary" data-countdown="${wait}">Text me a code</button>
-  <button type="submit" name="channel" value="call" class="button" data-countdown="${wait}">Call me with a code</button>
-  ${wait > 0 ? html`<p class="hint" data-countdown-note>You can ask for a new code in ${wait} seconds.</p>` : ''}
+  <button type="submit" name="channel" value="sms" class="button primary" data-countdown="${wait}">${m.textMe}</button>
+  <button type="submit" name="channel" value="call" class="button" data-countdown="${wait}">${m.callMe}</button>
+  ${wait > 0 ? html`<p class="hint" data-countdown-note="${c.waitNoteTemplate}">${c.waitNote(wait)}</p>` : ''}
 </form>
-${gate.otherWays(pending.factors, 'backupPhone')}
-${signInFooter(reply.csrfToken())}`,
+${gate.otherWays(t, pending.factors, 'backupPhone')}
+${signInFooter(t, reply.csrfToken())}`,
       { scripts: ['/static/js/countdown.js'], noReferrer: true },
     );
   });

@@ -1,59 +1,60 @@
-/** Security notices about the second factor: each tells the owner what changed and what to do if it wasn't them. */
+/**
+ * Security notices about the second factor: each tells the owner what changed
+ * and what to do if it wasn't them. Written in the recipient's language: the
+ * caller passes `messagesForAccount(user)`, not the requester's catalogue.
+ */
 import { maskPhone } from '../../../auth/two-factor.js';
 import type { User } from '../../../db/schema.js';
-import { exactUtc } from '../../../lib/relative-time.js';
+import type { Messages } from '../../../i18n/messages.js';
 import { renderMail } from '../../../views/mail.js';
 
-/** The notice's button: the owner's "This wasn't me" link (src/auth/wasnt-me.ts). */
-function notWasntMe(wasntMeUrl: string) {
-  return { label: "This wasn't me: secure my account", url: wasntMeUrl };
-}
+type Recipient = Pick<User, 'email' | 'first_name'>;
 
-export function twoFactorEnabledMail(user: Pick<User, 'email' | 'first_name'>, phone: string, at: number, wasntMeUrl: string) {
-  return renderMail({
+export function twoFactorEnabledMail(t: Messages, user: Recipient, phone: string, at: number, wasntMeUrl: string) {
+  const m = t.sms.mail.enabled;
+  return renderMail(t, {
     to: user.email,
-    subject: 'Two-factor authentication is on',
-    heading: 'Two-factor authentication is on',
+    subject: m.subject,
+    heading: m.heading,
     firstName: user.first_name,
-    paragraphs: [`On ${exactUtc(at)}, two-factor authentication was turned on for your Gatehouse account. Sign-in codes go to ${maskPhone(phone)}.`],
-    action: notWasntMe(wasntMeUrl),
+    paragraphs: [m.what(t.common.time.exact(at), maskPhone(phone))],
+    wasntMeLink: wasntMeUrl,
   });
 }
 
-export function phoneChangedMail(user: Pick<User, 'email' | 'first_name'>, phone: string, at: number, wasntMeUrl: string) {
-  return renderMail({
+export function phoneChangedMail(t: Messages, user: Recipient, phone: string, at: number, wasntMeUrl: string) {
+  const m = t.sms.mail.phoneChanged;
+  return renderMail(t, {
     to: user.email,
-    subject: 'Your two-factor phone number was changed',
-    heading: 'Your two-factor phone number was changed',
+    subject: m.subject,
+    heading: m.heading,
     firstName: user.first_name,
-    paragraphs: [`On ${exactUtc(at)}, the phone that receives your Gatehouse sign-in codes was changed to ${maskPhone(phone)}.`],
-    action: notWasntMe(wasntMeUrl),
+    paragraphs: [m.what(t.common.time.exact(at), maskPhone(phone))],
+    wasntMeLink: wasntMeUrl,
   });
 }
 
-export function twoFactorDisabledMail(user: Pick<User, 'email' | 'first_name'>, at: number, wasntMeUrl: string) {
-  return renderMail({
+export function twoFactorDisabledMail(t: Messages, user: Recipient, at: number, wasntMeUrl: string) {
+  const m = t.sms.mail.disabled;
+  return renderMail(t, {
     to: user.email,
-    subject: 'Two-factor authentication was turned off',
-    heading: 'Two-factor authentication was turned off',
+    subject: m.subject,
+    heading: m.heading,
     firstName: user.first_name,
-    paragraphs: [`On ${exactUtc(at)}, two-factor authentication was turned off for your Gatehouse account. Your password alone now signs you in.`],
-    action: notWasntMe(wasntMeUrl),
+    paragraphs: [m.what(t.common.time.exact(at))],
+    wasntMeLink: wasntMeUrl,
   });
 }
 
-export function backupPhoneChangedMail(user: Pick<User, 'email' | 'first_name'>, phone: string | null, at: number, wasntMeUrl: string) {
-  const heading = phone ? 'A backup phone was added' : 'Your backup phone was removed';
-  return renderMail({
+export function backupPhoneChangedMail(t: Messages, user: Recipient, phone: string | null, at: number, wasntMeUrl: string) {
+  const when = t.common.time.exact(at);
+  const m = phone ? t.sms.mail.backupAdded : t.sms.mail.backupRemoved;
+  return renderMail(t, {
     to: user.email,
-    subject: `Gatehouse security notice: ${heading.toLowerCase()}`,
-    heading,
+    subject: m.subject,
+    heading: m.heading,
     firstName: user.first_name,
-    paragraphs: [
-      phone
-        ? `On ${exactUtc(at)}, ${maskPhone(phone)} was added to your Gatehouse account as a backup phone: sign-in codes can be sent there too.`
-        : `On ${exactUtc(at)}, the backup phone was removed from your Gatehouse account. Sign-in codes go only to your main phone.`,
-    ],
-    action: notWasntMe(wasntMeUrl),
+    paragraphs: [phone ? t.sms.mail.backupAdded.what(when, maskPhone(phone)) : t.sms.mail.backupRemoved.what(when)],
+    wasntMeLink: wasntMeUrl,
   });
 }

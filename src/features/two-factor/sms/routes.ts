@@ -10,18 +10,9 @@ import type { VerifyChannel } from '../../../adapters/verify/types.js';
 import { requireUser } from '../../../auth/guards.js';
 import { checkCurrentPassword } from '../../../auth/reauthenticate.js';
 import { MAX_CODE_ATTEMPTS, PHONE_ENROLLMENT_LIFETIME_MS } from '../../../auth/policy.js';
-import { accountKey, CODES_LOCKED } from '../../../auth/limits.js';
+import { accountKey } from '../../../auth/limits.js';
 import { startSession } from '../../../auth/session.js';
-import {
-  CHECK_FAILURE_MESSAGES,
-  codeSentMessage,
-  maskPhone,
-  normalizeCode,
-  resendTooSoonMessage,
-  resendWaitMs,
-  sendCode,
-  START_FAILURE_MESSAGES,
-} from '../../../auth/two-factor.js';
+import { codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
 import type { AppContext } from '../../../context.js';
 import { enqueueMail } from '../../../db/mail-outbox.js';
 import {
@@ -37,6 +28,7 @@ import { requireRecentAuthentication } from '../../../auth/step-up.js';
 import { field, formSchema } from '../../../http/form-schema.js';
 import { codeEntry } from '../../../views/code-entry.js';
 import { html } from '../../../views/html.js';
+import { messagesForAccount } from '../../../i18n/messages.js';
 import { backupPhoneChangedMail, phoneChangedMail, twoFactorDisabledMail, twoFactorEnabledMail } from './mail.js';
 import { disablePage, enablePage } from './views.js';
 import { phoneNumbers } from '../../../lib/phone-numbers.js';
@@ -53,7 +45,6 @@ const CONFIRM_PATH = '/two-factor/sms/confirm';
 const EnableForm = formSchema({ phone: field(100), password: field(4096).optional(), channel: z.enum(['sms', 'call']).default('sms'), kind: z.enum(['main', 'backup']).default('main') });
 const EnableQuery = z.object({ backup: z.string().max(10).optional() });
 const EmptyForm = formSchema({});
-const NEEDS_MAIN_PHONE = 'A backup phone comes with text-message codes: turn those on first.';
 const CodeForm = formSchema({ code: field(100) });
 const ResendForm = formSchema({ channel: z.enum(['sms', 'call']) });
 const DisableForm = formSchema({ password: field(4096) });
@@ -78,38 +69,41 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
   const profilePath = (username: string) => `/user/${encodeURIComponent(username)}`;
 
   app.get<{ Querystring: z.infer<typeof EnableQuery> }>('/two-factor/sms/enable', { preHandler: requireUser, schema: { querystring: EnableQuery } }, async (request, reply) => {
+    const t = request.t;
     const changing = Boolean(request.user!.two_factor_enabled);
     const backup = request.query.backup !== undefined;
-    if (backup && !changing) return reply.flash('error', NEEDS_MAIN_PHONE).redirect('/security');
-    return reply.page(backup ? 'Add a backup phone' : 'Two-factor authentication', enablePage({ csrfToken: reply.csrfToken(), phone: '', errors: {}, changing, backup }), phoneAssets);
+    if (backup && !changing) return reply.flash('error', t.sms.enable.needsMainPhone).redirect('/security');
+    return reply.page(backup ? t.sms.enable.backupTitle : t.sms.enable.title, enablePage(t, { csrfToken: reply.csrfToken(), phone: '', errors: {}, changing, backup }), phoneAssets);
   });
 
   app.post<{ Body: z.infer<typeof EnableForm> }>('/two-factor/sms/enable', { preHandler: requireUser, schema: { body: EnableForm } }, async (request, reply) => {
+    const t = request.t;
     const user = request.user!;
     const changing = Boolean(user.two_factor_enabled);
     const backup = request.body.kind === 'backup';
-    if (backup && !changing) return reply.flash('error', NEEDS_MAIN_PHONE).redirect('/security');
+    if (backup && !changing) return reply.flash('error', t.sms.enable.needsMainPhone).redirect('/security');
     const showErrors = (errors: { phone?: string; password?: string }, offerCall = false) =>
       reply.page(
-        backup ? 'Add a backup phone' : 'Two-factor authentication',
-        enablePage({ csrfToken: reply.csrfToken(), phone: request.body.phone, errors, offerCall, changing, backup }),
+        backup ? t.sms.enable.backupTitle : t.sms.enable.title,
+        enablePage(t, { csrfToken: reply.csrfToken(), phone: request.body.phone, errors, offerCall, changing, backup }),
         { status: 422, ...phoneAssets },
       );
 
     // Adding or replacing a second factor needs the password (ASVS 5.0 V6.2.x re-authentication):
     // a stolen session alone must not put the thief's phone on the account.
-    const current = await checkCurrentPassword(ctx, user, request.body.password ?? '');
+    const current = await checkCurrentPassword(ctx, user, request.body.password ?? '', t);
     if (!current.ok) return showErrors({ password: current.message });
     const phone = parsePhone(request.body.phone);
-    if (!phone) return showErrors({ phone: START_FAILURE_MESSAGES.invalid_number });
-    if (changing && phone === user.phone) return showErrors({ phone: 'That is already your two-factor phone.' });
-    if (backup && phone === user.backup_phone) return showErrors({ phone: 'That is already your backup phone.' });
+    if (!phone) return showErrors({ phone: t.codes.startFailure.invalid_number });
+    if (changing && phone === user.phone) return showErrors({ phone: t.sms.enable.alreadyYourPhone });
+    if (backup && phone === user.backup_phone) return showErrors({ phone: t.sms.enable.alreadyYourBackup });
     // The 30-second rule holds here too, or re-posting this form would send codes without limit.
-    const tooSoon = resendTooSoonMessage((await enrollmentOf(user.id))?.code_sent_at ?? null, ctx.clock.now());
+    const tooSoon = resendTooSoonMessage(t, (await enrollmentOf(user.id))?.code_sent_at ?? null, ctx.clock.now());
     if (tooSoon) return showErrors({ phone: tooSoon });
 
     const channel: VerifyChannel = request.body.channel;
-    const sent = await sendCode(ctx, phone, channel, { userId: user.id, ip: request.ip });
+    // The text or call is in the language of the page the number was typed on.
+    const sent = await sendCode(ctx, phone, channel, { userId: user.id, ip: request.ip }, t);
     if (!sent.ok) return showErrors({ phone: sent.message }, sent.reason === 'landline');
     const now = ctx.clock.now();
     await startEnrollment(ctx.db, user.id, phone, now, now, request.body.kind);
@@ -117,21 +111,22 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
   });
 
   async function showConfirm(request: FastifyRequest, reply: FastifyReply, error?: string, status = 200) {
+    const t = request.t;
+    const c = t.sms.confirm;
     const enrollment = await enrollmentOf(request.user!.id);
-    if (!enrollment) return reply.flash('error', 'That code request has expired. Enter your number again.').redirect('/two-factor/sms/enable');
+    if (!enrollment) return reply.flash('error', c.expired).redirect('/two-factor/sms/enable');
+    const intro = enrollment.kind === 'backup' ? c.introBackup : request.user!.two_factor_enabled ? c.introChange : c.introEnable;
     return reply.page(
-      'Confirm your phone',
-      codeEntry({
-        heading: 'Confirm your phone',
-        intro: `We sent a 6-digit code to ${maskPhone(enrollment.phone)}. Type it here to ${
-          enrollment.kind === 'backup' ? 'use it as your backup phone' : request.user!.two_factor_enabled ? 'use this phone for sign-in codes' : 'turn on two-factor authentication'
-        }.`,
+      c.title,
+      codeEntry(t, {
+        heading: c.title,
+        intro: intro(maskPhone(enrollment.phone)),
         csrfToken: reply.csrfToken(),
         action: CONFIRM_PATH,
         resendAction: '/two-factor/sms/resend',
         resendWaitSeconds: Math.ceil(resendWaitMs(enrollment.code_sent_at, ctx.clock.now()) / 1000),
         error,
-        footer: html`<p><a href="/two-factor/sms/enable">Use a different number</a></p>`,
+        footer: html`<p><a href="/two-factor/sms/enable">${c.differentNumber}</a></p>`,
       }),
       { status, scripts: ['/static/js/countdown.js'], noReferrer: true },
     );
@@ -140,13 +135,17 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
   app.get(CONFIRM_PATH, { preHandler: requireUser }, async (request, reply) => showConfirm(request, reply));
 
   app.post<{ Body: z.infer<typeof CodeForm> }>(CONFIRM_PATH, { preHandler: requireUser, schema: { body: CodeForm } }, async (request, reply) => {
+    const t = request.t;
     const user = request.user!;
     const enrollment = await enrollmentOf(user.id);
     if (!enrollment) return showConfirm(request, reply);
     // The same per-account wrong-code counter and lockout as sign-in (src/auth/limits.ts).
     const lockKey = accountKey(user.id);
     const attempt = await ctx.limits.code.begin(lockKey);
-    if (!attempt.ok) return showConfirm(request, reply, CODES_LOCKED(attempt.retryAfterMs), 429);
+    if (!attempt.ok) {
+      const ms = attempt.retryAfterMs;
+      return showConfirm(request, reply, ms === null ? t.codes.limits.codesLockedUntilReset : t.codes.limits.tooManyWrongCodes(ms), 429);
+    }
     const code = normalizeCode(request.body.code);
     const result = code ? await ctx.verify.check(enrollment.phone, code) : ({ ok: false, reason: 'wrong_code' } as const);
     if (result.ok) await ctx.limits.code.succeed(lockKey);
@@ -158,12 +157,12 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         // Only next to SMS codes on a main phone (they may have been turned off meanwhile).
         if (!(await finishEnrollment(trx, user.id, enrollment.phone)) || !(await setBackupPhone(trx, user.id, enrollment.phone))) return false;
         await logSecurityEvent(ctx, request, user.id, 'backup_phone_added', trx);
-        await enqueueMail(trx, backupPhoneChangedMail(user, enrollment.phone, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
+        await enqueueMail(trx, backupPhoneChangedMail(messagesForAccount(user), user, enrollment.phone, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
         return true;
       });
-      if (!saved) return reply.flash('error', NEEDS_MAIN_PHONE).redirect('/security');
+      if (!saved) return reply.flash('error', t.sms.enable.needsMainPhone).redirect('/security');
       ctx.mail.kick();
-      return reply.flash('success', 'Your backup phone is added. Sign-in can send codes there if your main phone is lost.').redirect('/security');
+      return reply.flash('success', t.sms.done.backupAdded).redirect('/security');
     }
     if (result.ok) {
       const changing = Boolean(user.two_factor_enabled);
@@ -184,7 +183,9 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
           await logSecurityEvent(ctx, request, user.id, 'recovery_codes_generated', trx);
         }
         const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-        const notice = changing ? phoneChangedMail(user, enrollment.phone, now, wasntMe) : twoFactorEnabledMail(user, enrollment.phone, now, wasntMe);
+        // In the owner's language, which may not be this page's.
+        const mt = messagesForAccount(user);
+        const notice = changing ? phoneChangedMail(mt, user, enrollment.phone, now, wasntMe) : twoFactorEnabledMail(mt, user, enrollment.phone, now, wasntMe);
         await enqueueMail(trx, notice, now);
         // A change of factor after re-authentication: a new session id (and CSRF secret), as at sign-in.
         await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);
@@ -192,30 +193,29 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       });
       if (!saved) return reply.redirect('/two-factor/sms/enable');
       ctx.mail.kick();
-      const message = changing
-        ? 'Your two-factor phone has been changed.'
-        : 'Two-factor authentication is on. From now on, sign-in asks for a code sent to your phone.';
-      if (generated) return reply.page('Your recovery codes', recoveryCodesPage({ codes: generated.codes, intro: message }), { noReferrer: true });
+      const message = changing ? t.sms.done.changed : t.sms.done.enabled;
+      if (generated) return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: message }), { noReferrer: true });
       return reply.flash('success', message).redirect(profilePath(user.username));
     }
-    if (result.reason === 'unavailable') return showConfirm(request, reply, CHECK_FAILURE_MESSAGES.unavailable, 503);
+    if (result.reason === 'unavailable') return showConfirm(request, reply, t.codes.checkFailure.unavailable, 503);
     if ((await recordFailedEnrollmentCode(ctx.db, user.id)) >= MAX_CODE_ATTEMPTS) {
       await cancelEnrollment(ctx.db, user.id);
-      return reply.flash('error', 'Too many wrong codes. Enter your number again to get a new code.').redirect('/two-factor/sms/enable');
+      return reply.flash('error', t.sms.confirm.tooManyWrong).redirect('/two-factor/sms/enable');
     }
-    return showConfirm(request, reply, CHECK_FAILURE_MESSAGES[result.reason], 422);
+    return showConfirm(request, reply, t.codes.checkFailure[result.reason], 422);
   });
 
   app.post<{ Body: z.infer<typeof ResendForm> }>('/two-factor/sms/resend', { preHandler: requireUser, schema: { body: ResendForm } }, async (request, reply) => {
+    const t = request.t;
     const user = request.user!;
     const enrollment = await enrollmentOf(user.id);
     if (!enrollment) return reply.redirect('/two-factor/sms/enable');
-    const tooSoon = resendTooSoonMessage(enrollment.code_sent_at, ctx.clock.now());
+    const tooSoon = resendTooSoonMessage(t, enrollment.code_sent_at, ctx.clock.now());
     if (tooSoon) return reply.flash('error', tooSoon).redirect(CONFIRM_PATH);
-    const sent = await sendCode(ctx, enrollment.phone, request.body.channel, { userId: user.id, ip: request.ip });
+    const sent = await sendCode(ctx, enrollment.phone, request.body.channel, { userId: user.id, ip: request.ip }, t);
     if (!sent.ok) return reply.flash('error', sent.message).redirect(CONFIRM_PATH);
     await setEnrollmentCodeSentAt(ctx.db, user.id, ctx.clock.now());
-    return reply.flash('info', codeSentMessage(request.body.channel)).redirect(CONFIRM_PATH);
+    return reply.flash('info', codeSentMessage(t, request.body.channel)).redirect(CONFIRM_PATH);
   });
 
   app.post<{ Body: z.infer<typeof EmptyForm> }>(
@@ -229,23 +229,25 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         await logSecurityEvent(ctx, request, user.id, 'backup_phone_removed', trx);
         // Browsers remembered while codes could go to that number must ask again.
         await deleteTrustedDevicesOfUser(trx, user.id);
-        await enqueueMail(trx, backupPhoneChangedMail(user, null, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
+        await enqueueMail(trx, backupPhoneChangedMail(messagesForAccount(user), user, null, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
       });
       ctx.mail.kick();
-      return reply.flash('success', 'The backup phone was removed.').redirect('/security');
+      return reply.flash('success', request.t.sms.done.backupRemoved).redirect('/security');
     },
   );
 
   app.get('/two-factor/disable', { preHandler: requireUser }, async (request, reply) => {
     if (!request.user!.two_factor_enabled) return reply.redirect(profilePath(request.user!.username));
-    return reply.page('Turn off two-factor authentication', disablePage({ csrfToken: reply.csrfToken() }), { noReferrer: true });
+    const t = request.t;
+    return reply.page(t.sms.disable.title, disablePage(t, { csrfToken: reply.csrfToken() }), { noReferrer: true });
   });
 
   app.post<{ Body: z.infer<typeof DisableForm> }>('/two-factor/disable', { preHandler: requireUser, schema: { body: DisableForm } }, async (request, reply) => {
+    const t = request.t;
     const user = request.user!;
-    const current = await checkCurrentPassword(ctx, user, request.body.password);
+    const current = await checkCurrentPassword(ctx, user, request.body.password, t);
     if (!current.ok) {
-      return reply.page('Turn off two-factor authentication', disablePage({ csrfToken: reply.csrfToken(), error: current.message }), { status: 422, noReferrer: true });
+      return reply.page(t.sms.disable.title, disablePage(t, { csrfToken: reply.csrfToken(), error: current.message }), { status: 422, noReferrer: true });
     }
     const now = ctx.clock.now();
     await ctx.db.transaction().execute(async (trx) => {
@@ -254,11 +256,11 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       await deleteTrustedDevicesOfUser(trx, user.id);
       // No factor left: the recovery codes and email codes would be a way around nothing.
       await dropFallbacksWithoutFactor(trx, user.id);
-      await enqueueMail(trx, twoFactorDisabledMail(user, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
+      await enqueueMail(trx, twoFactorDisabledMail(messagesForAccount(user), user, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
       // The password was just re-entered: a new session id, as at every authentication.
       await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);
     });
     ctx.mail.kick();
-    return reply.flash('info', 'Two-factor authentication is off.').redirect(profilePath(user.username));
+    return reply.flash('info', t.sms.done.disabled).redirect(profilePath(user.username));
   });
 };

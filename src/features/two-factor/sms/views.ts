@@ -1,3 +1,4 @@
+import type { Messages } from '../../../i18n/messages.js';
 import { csrfField, errorSummary, input } from '../../../views/forms.js';
 import { html, type SafeHtml } from '../../../views/html.js';
 
@@ -12,44 +13,43 @@ export interface EnablePageProps {
   backup?: boolean;
 }
 
-export function enablePage(p: EnablePageProps): SafeHtml {
-  return html`<h1>${p.backup ? 'Add a backup phone' : p.changing ? 'Change your two-factor phone' : 'Turn on two-factor authentication'}</h1>
-<p>${p.backup
-    ? 'If your main phone is lost or out of signal, sign-in can send the code to this number instead. It works once you type the code we send to it.'
-    : p.changing
-      ? 'Sign-in codes will go to the new number once you type the code we send to it.'
-      : 'Each time you sign in, after your password we will send a 6-digit code to your phone. Someone who learns your password still cannot get in.'}</p>
-${errorSummary(p.errors)}
+export function enablePage(t: Messages, p: EnablePageProps): SafeHtml {
+  const e = t.sms.enable;
+  return html`<h1>${p.backup ? e.backupHeading : p.changing ? e.changeHeading : e.heading}</h1>
+<p>${p.backup ? e.backupIntro : p.changing ? e.changeIntro : e.intro}</p>
+${errorSummary(t, p.errors)}
 <form method="post" action="/two-factor/sms/enable" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${p.backup ? html`<input type="hidden" name="kind" value="backup">` : ''}
   ${input({
     name: 'phone',
-    label: p.backup ? 'Backup phone number' : p.changing ? 'New mobile phone number' : 'Mobile phone number',
+    label: p.backup ? e.backupPhoneLabel : p.changing ? e.changePhoneLabel : e.phoneLabel,
     type: 'tel',
     value: p.phone,
     autocomplete: 'tel',
     required: true,
     autofocus: true,
     error: p.errors.phone,
-    hint: 'With its country code, for example +44 7400 123456.',
-    data: { 'phone-input': '' },
+    hint: e.phoneHint,
+    // public/js/phone-input.js names the country picker's button "<dial code> <country>: " + this.
+    data: { 'phone-input': '', 'country-label': e.changeCountry },
   })}
-  ${input({ name: 'password', label: 'Current password', type: 'password', autocomplete: 'current-password', required: true, error: p.errors.password, hint: 'To make sure it is you.' })}
-  <button type="submit" name="channel" value="sms" class="button primary">Text me a code</button>
-  ${p.offerCall ? html`<button type="submit" name="channel" value="call" class="button">Call me instead</button>` : ''}
+  ${input({ name: 'password', label: e.currentPassword, type: 'password', autocomplete: 'current-password', required: true, error: p.errors.password, hint: e.currentPasswordHint })}
+  <button type="submit" name="channel" value="sms" class="button primary">${e.textMe}</button>
+  ${p.offerCall ? html`<button type="submit" name="channel" value="call" class="button">${t.codes.codeEntry.callInstead}</button>` : ''}
 </form>
-<p><a href="${p.backup ? '/security' : '/'}">${p.backup ? 'Not now' : p.changing ? 'Keep my current phone' : 'Not now'}</a></p>`;
+<p><a href="${p.backup ? '/security' : '/'}">${p.backup ? e.notNow : p.changing ? e.keepCurrentPhone : e.notNow}</a></p>`;
 }
 
-export function disablePage(p: { csrfToken: string; error?: string }): SafeHtml {
-  return html`<h1>Turn off two-factor authentication</h1>
-<p>Without it, your password alone will let anyone into your account. To confirm, enter your password.</p>
-${p.error ? errorSummary({ password: p.error }) : ''}
+export function disablePage(t: Messages, p: { csrfToken: string; error?: string }): SafeHtml {
+  const d = t.sms.disable;
+  return html`<h1>${d.heading}</h1>
+<p>${d.intro}</p>
+${p.error ? errorSummary(t, { password: p.error }) : ''}
 <form method="post" action="/two-factor/disable" class="form" novalidate>
   ${csrfField(p.csrfToken)}
-  ${input({ name: 'password', label: 'Current password', type: 'password', autocomplete: 'current-password', required: true, autofocus: true, error: p.error })}
-  <button type="submit" class="button danger">Turn off two-factor authentication</button>
+  ${input({ name: 'password', label: d.currentPassword, type: 'password', autocomplete: 'current-password', required: true, autofocus: true, error: p.error })}
+  <button type="submit" class="button danger">${d.submit}</button>
 </form>
-<p><a href="/">Keep it on</a></p>`;
+<p><a href="/">${d.keepOn}</a></p>`;
 }

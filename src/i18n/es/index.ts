@@ -1,0 +1,14 @@
+/** The Spanish catalogue (neutral Spanish, addressing the user as "tú"). */
+import type { Messages } from '../messages.js';
+import { account } from './account.js';
+import { codes } from './codes.js';
+import { common } from './common.js';
+import { login } from './login.js';
+import { mail } from './mail.js';
+import { problems } from './problems.js';
+import { recovery } from './recovery.js';
+import { reset } from './reset.js';
+import { security } from './security.js';
+import { sms } from './sms.js';
+
+export const es: Messages = { common, problems, codes, mail, account, login, reset, recovery, security, sms };

@@ -1,0 +1,62 @@
+import type { Messages } from '../messages.js';
+import { html, type SafeHtml } from '../../views/html.js';
+
+export const reset: Messages['reset'] = {
+  request: {
+    title: 'Contraseña olvidada',
+    heading: '¿Olvidaste tu contraseña?',
+    intro: 'Escribe el correo electrónico de tu cuenta y te enviaremos un enlace para elegir una contraseña nueva.',
+    email: 'Correo electrónico',
+    submit: 'Enviar el enlace',
+    backToSignIn: 'Volver a iniciar sesión',
+    emailMissing: 'Escribe el correo electrónico de tu cuenta.',
+  },
+  requested: {
+    title: 'Revisa tu correo',
+    heading: 'Revisa tu correo',
+    sent: (minutes: number) =>
+      `Si alguna cuenta usa esa dirección, le hemos enviado un enlace para elegir una contraseña nueva. El enlace funciona una sola vez, durante ${minutes} minutos.`,
+    nothingArrived: (href: string): SafeHtml =>
+      html`¿No te llegó nada después de unos minutos? Revisa la carpeta de spam o <a href="${href}">pide un enlace nuevo</a>.`,
+  },
+  newPassword: {
+    title: 'Elige una contraseña nueva',
+    heading: 'Elige una contraseña nueva',
+    password: 'Contraseña nueva',
+    confirm: 'Repite la contraseña nueva',
+    submit: 'Guardar la contraseña nueva',
+  },
+  invalidLink: {
+    title: 'Enlace caducado',
+    heading: 'Este enlace ya no funciona',
+    text: (minutes: number) =>
+      `Los enlaces para restablecer la contraseña funcionan una sola vez, durante ${minutes} minutos, y solo es válido el último que pediste.`,
+    newLink: 'Envíame un enlace nuevo',
+  },
+  changed: 'Se cambió tu contraseña. Inicia sesión con tu contraseña nueva.',
+  mail: {
+    subject: 'Restablece tu contraseña de Gatehouse',
+    heading: 'Restablece tu contraseña',
+    intro: (minutes: number) => `Para elegir una contraseña nueva de Gatehouse, abre el enlace de abajo. Funciona una sola vez, durante ${minutes} minutos.`,
+    action: 'Elegir una contraseña nueva',
+    ignore: 'Si no pediste restablecer tu contraseña, ignora este mensaje: tu contraseña sigue siendo la misma.',
+  },
+  wasntMe: {
+    title: 'Protege tu cuenta',
+    heading: 'Protege tu cuenta',
+    intro: 'Si no hiciste el cambio del que te avisó este correo, puede que otra persona esté usando tu cuenta. Esto:',
+    signsOut: 'cerrará la sesión de tu cuenta en todos los dispositivos, incluido este;',
+    forgetsDevices: 'hará que todos los dispositivos recordados vuelvan a pedir un código;',
+    undoesFactors:
+      'quitará toda llave de acceso, aplicación de autenticación o teléfono de respaldo añadidos, y desactivará los códigos por mensaje de texto activados o cambiados de número, desde el primer correo de seguridad de los últimos 7 días (después, vuelve a configurar los tuyos);',
+    emailCodesOff: 'desactivará los códigos por correo;',
+    mailsResetLink: 'te enviará por correo un enlace para elegir una contraseña nueva.',
+    submit: 'Proteger mi cuenta',
+    doneTitle: 'Tu cuenta está protegida',
+    doneHeading: 'Tu cuenta está protegida',
+    doneText:
+      'Se cerró la sesión en todos los dispositivos y los dispositivos recordados volverán a pedir un código. Te enviamos por correo ' +
+      'un enlace para elegir una contraseña nueva: ábrelo pronto. Si además ves segundos factores que no añadiste, quítalos en la ' +
+      'página de seguridad después de iniciar sesión.',
+  },
+};
