@@ -17,7 +17,7 @@
   // The page's language and the few words this script writes, from the message catalogue (src/views/layout.ts).
   var root = document.documentElement;
   var lang = root.lang || 'en';
-  var say = function (key, fallback) { return root.getAttribute('data-t-' + key) || fallback; };
+  var say = function (key) { return root.getAttribute('data-t-' + key) || ''; };
 
   // "3 minutes ago" stays true while the page is open (the same words as src/lib/relative-time.ts; the server's
   // text stands until the first update, so a page never changes as it loads).
@@ -25,7 +25,7 @@
   if (times.length > 0 && window.Intl && Intl.RelativeTimeFormat) {
     var UNITS = [['year', 31536000], ['month', 2592000], ['week', 604800], ['day', 86400], ['hour', 3600], ['minute', 60]];
     var relative = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
-    var justNow = say('just-now', 'just now');
+    var justNow = say('just-now');
     var words = function (at, now) {
       var seconds = Math.round((at - now) / 1000);
       if (Math.abs(seconds) < 45) return justNow;
@@ -44,9 +44,9 @@
   }
 
   // Password fields get a Show/Hide button (the field stays a password field without this script).
-  var showWord = say('show', 'Show');
-  var hideWord = say('hide', 'Hide');
-  var passwordWord = say('password', ' password');
+  var showWord = say('show');
+  var hideWord = say('hide');
+  var passwordWord = say('password');
   document.querySelectorAll('input[type="password"]').forEach(function (field) {
     var button = document.createElement('button');
     button.type = 'button';

@@ -3,8 +3,9 @@
   'use strict';
   var buttons = document.querySelectorAll('[data-countdown]');
   var note = document.querySelector('[data-countdown-note]');
-  // The note's words come from the page, in its language: "… in {seconds} seconds."
+  // The note's words come from the page, in its language: "… in {seconds} seconds.", and its own words for 1.
   var noteTemplate = note ? note.getAttribute('data-countdown-note') : '';
+  var noteOne = note ? note.getAttribute('data-countdown-note-one') : '';
   var wait = 0;
   buttons.forEach(function (b) { wait = Math.max(wait, parseInt(b.getAttribute('data-countdown'), 10) || 0); });
   if (wait <= 0) return;
@@ -20,7 +21,7 @@
       return;
     }
     buttons.forEach(function (b, i) { b.textContent = labels[i] + ' (' + remaining + ' s)'; });
-    if (note && noteTemplate) note.textContent = noteTemplate.replace('{seconds}', String(remaining));
+    if (note && noteTemplate) note.textContent = remaining === 1 && noteOne ? noteOne : noteTemplate.replace('{seconds}', String(remaining));
     setTimeout(tick, Math.min(1000, deadline - Date.now() - (remaining - 1) * 1000 + 20));
   }
   tick();

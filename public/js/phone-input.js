@@ -12,7 +12,7 @@
       var ui = Object.assign({}, translations, {
         // The button shows the dial code: its accessible name starts with it, so speech users can say what they see
         // (WCAG 2.5.3). The rest of the name comes from the page (src/i18n), in its language.
-        selectedCountryAriaLabel: '${dialCode} ${countryName}: ' + (field.getAttribute('data-country-label') || 'change the country of the phone number'),
+        selectedCountryAriaLabel: '${dialCode} ${countryName}: ' + (field.getAttribute('data-country-label') || ''),
       });
       var iti = window.intlTelInput(field, {
         initialCountry: 'us',

@@ -81,7 +81,7 @@ export function errorHandler(config: Config) {
     const body = layout({
       t,
       locale: request.locale,
-      path: '/',
+      path: null,
       title: busy ? t.common.errors.busyTitle : status === 503 ? t.common.errors.unavailableTitle : t.common.errors.errorTitle,
       body: busy ? busyPage(t) : serverErrorPage(t, request.id, status, detail),
       user: null,
@@ -109,7 +109,7 @@ export function frameworkErrorHandler(config: Config) {
     const body = layout({
       t,
       locale,
-      path: '/',
+      path: null,
       title: t.common.errors.badRequestTitle,
       body: clientErrorPage(t, status, clientMessage(t, status === 414 ? 414 : 400)),
       user: null,

@@ -35,11 +35,19 @@ declare module 'fastify' {
  * a hostile `?next=//evil.example` is never written back into the page.
  */
 export function languageSwitchReturnPath(url: string): string {
-  const [pathname = '/', query] = url.split('?', 2);
-  if (query === undefined) return safeNextPath(pathname) ?? '/';
-  const next = new URLSearchParams(query).get('next');
-  if (next !== null && safeNextPath(next) === null) return safeNextPath(pathname) ?? '/';
-  return safeNextPath(url) ?? safeNextPath(pathname) ?? '/';
+  // "//host…" would parse as another host (or not at all): such a request gets the home page as its way back.
+  if (!url.startsWith('/') || url.startsWith('//')) return '/';
+  let parsed: URL;
+  try {
+    parsed = new URL(url, 'http://gatehouse.invalid');
+  } catch {
+    return '/';
+  }
+  const path = safeNextPath(parsed.pathname) ?? '/';
+  if (parsed.search === '') return path;
+  // Every `next` the query carries must be a path on this site, or the query is left behind.
+  if (parsed.searchParams.getAll('next').some((next) => safeNextPath(next) === null)) return path;
+  return safeNextPath(parsed.pathname + parsed.search) ?? path;
 }
 
 function readFlash(raw: string | undefined, unsign: (v: string) => { valid: boolean; value: string | null }): Flash | null {
@@ -72,7 +80,9 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
     const markup = layout({
       t: request.t,
       locale: request.locale,
-      path: languageSwitchReturnPath(request.url),
+      // Only a page a GET can show again gets the switcher: the answer to a POST (recovery codes shown once, a
+      // "done" page) would be lost by switching, and re-asking for it with a GET finds a 405 or a dead link.
+      path: request.method === 'GET' ? languageSwitchReturnPath(request.url) : null,
       title,
       body,
       user: request.user ?? null,

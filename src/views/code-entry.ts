@@ -48,7 +48,7 @@ export function codeEntry(t: Messages, p: CodeEntryProps): SafeHtml {
     <button type="submit" name="channel" value="sms" class="button" data-countdown="${p.resendWaitSeconds}">${c.sendAgain}</button>
     <button type="submit" name="channel" value="call" class="button" data-countdown="${p.resendWaitSeconds}">${c.callInstead}</button>
   </form>
-  ${p.resendWaitSeconds > 0 ? html`<p class="hint" data-countdown-note="${c.waitNoteTemplate}">${c.waitNote(p.resendWaitSeconds)}</p>` : ''}
+  ${p.resendWaitSeconds > 0 ? html`<p class="hint" data-countdown-note="${c.waitNoteTemplate.other}" data-countdown-note-one="${c.waitNoteTemplate.one}">${c.waitNote(p.resendWaitSeconds)}</p>` : ''}
 </div>
 ${p.footer ?? ''}`;
 }

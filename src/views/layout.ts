@@ -12,8 +12,8 @@ export interface Flash {
 export interface LayoutProps {
   t: Messages;
   locale: Locale;
-  /** The page's own path, where the language switcher brings the visitor back to. */
-  path: string;
+  /** The page's own path, where the language switcher brings the visitor back to; null shows no switcher. */
+  path: string | null;
   title: string;
   body: SafeHtml;
   /**
@@ -87,14 +87,17 @@ function confirmEmailBanner(p: LayoutProps): SafeHtml | '' {
  * (a cookie, and the account's mail language), so it is a CSRF-checked POST.
  */
 function languageSwitcher(p: LayoutProps): SafeHtml | '' {
-  if (p.csrfToken === '') return '';
-  return html`<form method="post" action="/language" class="language-switcher">
+  if (p.csrfToken === '' || p.path === null) return '';
+  // Every language is a button, the current one marked aria-current, so a screen reader tabbing through hears
+  // which is chosen ("Español, button, current") as well as what else there is.
+  return html`<form method="post" action="/language" class="language-switcher" role="group" aria-labelledby="language-label">
   <input type="hidden" name="_csrf" value="${p.csrfToken}"><input type="hidden" name="next" value="${p.path}">
   <span id="language-label">${p.t.common.layout.language}:</span>
-  ${LOCALES.map((locale) =>
-    locale === p.locale
-      ? html`<span class="current-language" lang="${locale}" aria-current="true">${LOCALE_NAMES[locale]}</span>`
-      : html`<button type="submit" name="lang" value="${locale}" lang="${locale}" class="link-button" aria-describedby="language-label">${LOCALE_NAMES[locale]}</button>`,
+  ${LOCALES.map(
+    (locale) =>
+      html`<button type="submit" name="lang" value="${locale}" lang="${locale}" class="link-button${locale === p.locale ? ' current-language' : ''}"${
+        locale === p.locale ? html` aria-current="true"` : ''
+      }>${LOCALE_NAMES[locale]}</button>`,
   )}
 </form>`;
 }

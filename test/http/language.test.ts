@@ -73,6 +73,21 @@ describe('choosing the language', () => {
     expect((await findUserById(t.app.ctx.db, user.id))!.locale).toBe('es');
   });
 
+  it('marks the current language, and each name with its own lang', async () => {
+    const page = await new TestClient(t.app).get('/login', SPANISH);
+    expect(page.body).toContain('value="es" lang="es" class="link-button current-language" aria-current="true">Español</button>');
+    expect(page.body).toContain('value="en" lang="en" class="link-button">English</button>');
+  });
+
+  it('is not offered on the answer to a form, which a GET could not show again (recovery codes are shown once)', async () => {
+    const client = new TestClient(t.app);
+    const page = await client.get('/login');
+    const refused = await client.post('/login', { _csrf: csrfTokenIn(page.body), login: 'nobody', password: 'wrong password here' });
+    expect(refused.status).toBe(401);
+    expect(refused.body).not.toContain('action="/language"');
+    expect(page.body).toContain('action="/language"');
+  });
+
   it('a language it does not speak changes nothing', async () => {
     const client = new TestClient(t.app);
     const page = await client.get('/login');
@@ -93,9 +108,19 @@ describe('attacks on the switcher', () => {
   });
 
   it('open redirect: a hostile next on the page is not written into the switcher', async () => {
-    const page = await new TestClient(t.app).get('/login?next=%2F%2Fevil.example');
-    expect(nextIn(page.body)).toBe('/login');
-    expect(page.body).not.toContain('evil.example');
+    const client = new TestClient(t.app);
+    for (const url of ['/login?next=%2F%2Fevil.example', '/login?a=1?&next=//evil.example', '/login?next=/ok&next=//evil.example']) {
+      const page = await client.get(url);
+      expect(nextIn(page.body), url).toBe('/login');
+      expect(page.body, url).not.toContain('evil.example');
+    }
+    // A page at a protocol-relative path (found by the fuzzer: it used to be a 500) returns home.
+    for (const url of ['//', '//evil.example/x?next=/']) {
+      const page = await client.get(url);
+      expect(page.status, url).toBeLessThan(500);
+      expect(nextIn(page.body) ?? '/', url).toBe('/');
+      expect(page.body, url).not.toContain('evil.example');
+    }
   });
 
   it('cross-site request forgery: a post without the token changes nothing', async () => {

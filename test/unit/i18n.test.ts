@@ -65,6 +65,22 @@ describe('catalogues', () => {
     expect(en.common.locale).toBe('en');
     expect(es.common.locale).toBe('es');
   });
+
+  it('write exact times in UTC, in each language', () => {
+    const at = Date.UTC(2026, 10, 25, 9, 3);
+    expect(en.common.time.exact(at)).toBe('2026-11-25 09:03 UTC');
+    expect(es.common.time.exact(at)).toBe('25 de noviembre de 2026 a las 09:03 UTC');
+  });
+
+  it('count in the singular for one', () => {
+    expect(en.codes.codeEntry.waitNote(1)).toBe(en.codes.codeEntry.waitNoteTemplate.one);
+    expect(es.codes.codeEntry.waitNote(1)).toBe(es.codes.codeEntry.waitNoteTemplate.one);
+    expect(es.codes.codeEntry.waitNote(30)).toBe(es.codes.codeEntry.waitNoteTemplate.other.replace('{seconds}', '30'));
+    expect(es.codes.resendTooSoon(1)).toBe('Espera 1 segundo antes de pedir otro código.');
+    expect(es.codes.recoveryCodes.low(1)).toContain('Te queda 1 código');
+    expect(es.login.mail.recoveryCodeUsed.what('hoy', 0)).toContain('no te queda ninguno');
+    expect(en.login.mail.recoveryCodeUsed.what('today', 0)).toContain('you have none left');
+  });
 });
 
 describe('negotiateLocale (Accept-Language, RFC 9110 §12.5.4)', () => {

@@ -17,9 +17,10 @@ export const codes = {
     didntGetIt: "Didn't get it?",
     sendAgain: 'Send again',
     callInstead: 'Call me instead',
-    /** Under the resend buttons while they wait; public/js/countdown.js counts `{seconds}` down. */
-    waitNote: (seconds: number) => `You can ask for a new code in ${seconds} seconds.`,
-    waitNoteTemplate: 'You can ask for a new code in {seconds} seconds.',
+    /** Under the resend buttons while they wait. */
+    waitNote: (seconds: number) => (seconds === 1 ? 'You can ask for a new code in 1 second.' : `You can ask for a new code in ${seconds} seconds.`),
+    /** The same, for public/js/countdown.js as it counts down: `{seconds}` is filled in; `one` is for 1. */
+    waitNoteTemplate: { one: 'You can ask for a new code in 1 second.', other: 'You can ask for a new code in {seconds} seconds.' },
   },
   /** Why a code could not be sent (Twilio Verify's answers, src/adapters/verify/types.ts). */
   startFailure: {
@@ -36,7 +37,8 @@ export const codes = {
     too_many_checks: 'Too many tries with this code. Send a new code.',
     unavailable: 'We could not check your code right now. Please try again in a moment.',
   },
-  resendTooSoon: (seconds: number) => `Please wait ${seconds} seconds before asking for another code.`,
+  resendTooSoon: (seconds: number) =>
+    seconds === 1 ? 'Please wait 1 second before asking for another code.' : `Please wait ${seconds} seconds before asking for another code.`,
   codeSent: { sms: 'We sent you a new code.', call: 'We are calling you now with your code.' },
   limits: {
     tooManyCodesSent: (ms: number) => `Too many codes were sent. Try again in ${inMinutes(ms)}.`,

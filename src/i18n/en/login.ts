@@ -115,7 +115,7 @@ export const login = {
       subject: 'A recovery code was used to sign in to Gatehouse',
       heading: 'A recovery code was used',
       what: (at: string, left: number) =>
-        `Someone signed in to your Gatehouse account with one of your recovery codes on ${at}. That code will not work again; you have ${left} left.`,
+        `Someone signed in to your Gatehouse account with one of your recovery codes on ${at}. That code will not work again; ${left === 0 ? 'you have none left' : `you have ${left} left`}.`,
       ifYou: 'If this was you, consider making a new set of recovery codes and checking your second factors.',
     },
     /** A sign-in code by email; whoever asked for it knows the password. */

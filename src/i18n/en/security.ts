@@ -7,6 +7,9 @@
 import type { SecurityEventKind } from '../../db/security-events.js';
 import { html, type SafeHtml } from '../../views/html.js';
 
+/** "Passkey added" → "passkey added" mid-sentence, leaving the rest (a passkey's own name) as its owner wrote it. */
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+
 export const security = {
   /** The security page itself. */
   page: {
@@ -283,7 +286,7 @@ remembered devices and security activity. It cannot be undone. We send a confirm
     /** A second factor was added or removed; `change` is one of `factorChange`. */
     factorChanged: {
       subject: (change: string) => `Gatehouse security notice: ${change}`,
-      what: (at: string, change: string) => `On ${at}, this change was made to the two-factor sign-in of your Gatehouse account: ${change.toLowerCase()}.`,
+      what: (at: string, change: string) => `On ${at}, this change was made to the two-factor sign-in of your Gatehouse account: ${lowerFirst(change)}.`,
       ifYou: 'If this was you, there is nothing to do.',
     },
   },

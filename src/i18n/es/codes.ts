@@ -13,8 +13,9 @@ export const codes: Messages['codes'] = {
     didntGetIt: '¿No te ha llegado?',
     sendAgain: 'Enviar de nuevo',
     callInstead: 'Llámame',
-    waitNote: (seconds: number) => `Podrás pedir un código nuevo dentro de ${seconds} segundos.`,
-    waitNoteTemplate: 'Podrás pedir un código nuevo dentro de {seconds} segundos.',
+    waitNote: (seconds: number) =>
+      seconds === 1 ? 'Podrás pedir un código nuevo dentro de 1 segundo.' : `Podrás pedir un código nuevo dentro de ${seconds} segundos.`,
+    waitNoteTemplate: { one: 'Podrás pedir un código nuevo dentro de 1 segundo.', other: 'Podrás pedir un código nuevo dentro de {seconds} segundos.' },
   },
   startFailure: {
     invalid_number: 'Ese número de teléfono no es válido. Escríbelo con el prefijo del país, por ejemplo +34 612 345 678.',
@@ -29,7 +30,7 @@ export const codes: Messages['codes'] = {
     too_many_checks: 'Demasiados intentos con este código. Pide un código nuevo.',
     unavailable: 'No hemos podido comprobar tu código ahora mismo. Inténtalo de nuevo en un momento.',
   },
-  resendTooSoon: (seconds: number) => `Espera ${seconds} segundos antes de pedir otro código.`,
+  resendTooSoon: (seconds: number) => (seconds === 1 ? 'Espera 1 segundo antes de pedir otro código.' : `Espera ${seconds} segundos antes de pedir otro código.`),
   codeSent: { sms: 'Te hemos enviado un código nuevo.', call: 'Te estamos llamando para darte el código.' },
   limits: {
     tooManyCodesSent: (ms: number) => `Se han enviado demasiados códigos. Inténtalo de nuevo dentro de ${inMinutes(ms)}.`,

@@ -97,7 +97,7 @@ export const login: Messages['login'] = {
       heading: 'Se ha usado un código de recuperación',
       what: (at: string, left: number) =>
         `Alguien inició sesión en tu cuenta de Gatehouse con uno de tus códigos de recuperación el ${at}. Ese código no volverá a funcionar; ${
-          left === 1 ? 'te queda 1' : `te quedan ${left}`
+          left === 0 ? 'no te queda ninguno' : left === 1 ? 'te queda 1' : `te quedan ${left}`
         }.`,
       ifYou: 'Si fuiste tú, te conviene crear un juego nuevo de códigos de recuperación y revisar tus segundos factores.',
     },

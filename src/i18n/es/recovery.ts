@@ -50,14 +50,14 @@ export const recovery: Messages['recovery'] = {
     mailed:
       'Te enviamos un correo para avisarte de que la recuperación empezó, con un enlace para cancelarla. Si antes de esa fecha ' +
       'encuentras tu teléfono o un código de recuperación, iniciar sesión con él cancela la recuperación.',
-    backToSignIn: 'Volver a iniciar sesión',
+    backToSignIn: 'Volver al inicio de sesión',
   },
   alreadyWaiting: {
     title: 'Ya hay una recuperación en curso',
     heading: 'Ya hay una recuperación en curso',
     text: (at: string): SafeHtml =>
       html`Los segundos factores de tu cuenta se quitarán en el primer inicio de sesión con tu contraseña a partir del <strong>${at}</strong>. Iniciar otra recuperación no la adelantaría.`,
-    backToSignIn: 'Volver a iniciar sesión',
+    backToSignIn: 'Volver al inicio de sesión',
   },
   nothingToRecover: {
     title: 'Nada que recuperar',

@@ -8,7 +8,7 @@ export const reset: Messages['reset'] = {
     intro: 'Escribe el correo electrónico de tu cuenta y te enviaremos un enlace para elegir una contraseña nueva.',
     email: 'Correo electrónico',
     submit: 'Enviar el enlace',
-    backToSignIn: 'Volver a iniciar sesión',
+    backToSignIn: 'Volver al inicio de sesión',
     emailMissing: 'Escribe el correo electrónico de tu cuenta.',
   },
   requested: {

@@ -91,7 +91,7 @@ export const security: Messages['security'] = {
       none: 'Nada en los últimos 90 días.',
       what: 'Qué',
       when: 'Cuándo',
-      from: 'Desde',
+      from: 'Origen',
     },
     email: {
       heading: 'Correo electrónico',
@@ -264,7 +264,7 @@ sus dispositivos recordados y su actividad de seguridad. No se puede deshacer. T
         'Si no fuiste tú, «No fui yo» (arriba) vuelve a poner esta dirección, cierra la sesión de la cuenta en todas partes y te envía un enlace para elegir una contraseña nueva.',
     },
     factorChanged: {
-      subject: (change: string) => `Aviso de seguridad de Gatehouse: ${change}`,
+      subject: (change: string) => `Aviso de seguridad de Gatehouse: ${lowerFirst(change)}`,
       what: (at: string, change: string) =>
         `El ${at}, se hizo este cambio en la verificación en dos pasos de tu cuenta de Gatehouse: ${lowerFirst(change)}.`,
       ifYou: 'Si fuiste tú, no tienes que hacer nada.',

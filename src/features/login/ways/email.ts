@@ -58,7 +58,7 @@ ${sent
 <form method="post" action="${path}/send" class="${sent ? 'inline' : 'form'}">
   ${csrfField(reply.csrfToken())}
   <button type="submit" class="button${sent ? '' : ' primary'}" data-countdown="${wait}">${sent ? m.sendNewCode : m.sendCode}</button>
-  ${wait > 0 ? html`<p class="hint" data-countdown-note="${c.waitNoteTemplate}">${c.waitNote(wait)}</p>` : ''}
+  ${wait > 0 ? html`<p class="hint" data-countdown-note="${c.waitNoteTemplate.other}" data-countdown-note-one="${c.waitNoteTemplate.one}">${c.waitNote(wait)}</p>` : ''}
 </form>
 ${gate.otherWays(t, factors, 'email')}
 ${signInFooter(t, reply.csrfToken())}`,

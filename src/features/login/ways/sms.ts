@@ -144,7 +144,7 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
   <input type="hidden" name="to" value="backup">
   <button type="submit" name="channel" value="sms" class="button primary" data-countdown="${wait}">${m.textMe}</button>
   <button type="submit" name="channel" value="call" class="button" data-countdown="${wait}">${m.callMe}</button>
-  ${wait > 0 ? html`<p class="hint" data-countdown-note="${c.waitNoteTemplate}">${c.waitNote(wait)}</p>` : ''}
+  ${wait > 0 ? html`<p class="hint" data-countdown-note="${c.waitNoteTemplate.other}" data-countdown-note-one="${c.waitNoteTemplate.one}">${c.waitNote(wait)}</p>` : ''}
 </form>
 ${gate.otherWays(t, pending.factors, 'backupPhone')}
 ${signInFooter(t, reply.csrfToken())}`,
