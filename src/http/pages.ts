@@ -34,9 +34,14 @@ declare module 'fastify' {
  * query only when that query's own `next` (if any) is a path on this site, so
  * a hostile `?next=//evil.example` is never written back into the page.
  */
+/** Letters, digits and "-._~/" only, no empty or dot-led segment: a path that is already what safeNextPath would return. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9\-_~][A-Za-z0-9\-._~]*)*\/?$/;
+
 export function languageSwitchReturnPath(url: string): string {
   // "//host…" would parse as another host (or not at all): such a request gets the home page as its way back.
   if (!url.startsWith('/') || url.startsWith('//')) return '/';
+  // The common case, a plain path ("/security", "/user/ada"), needs no parsing (pages are on the fast path).
+  if (PLAIN_PATH.test(url)) return url;
   let parsed: URL;
   try {
     parsed = new URL(url, 'http://gatehouse.invalid');
