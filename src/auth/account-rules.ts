@@ -57,9 +57,6 @@ export const PASSWORD_PROBLEMS = {
   breached: problem('passwordBreached'),
 } as const;
 
-// MIN/MAX_PASSWORD_LENGTH are the catalogue's to say (src/i18n/*/problems.ts); re-exported for the rules' readers.
-export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH };
-
 /** Context-specific words (NIST SP 800-63B-4 §3.1.1.2): the service's own name. */
 export const APP_NAME_WORD = 'gatehouse';
 /** A username or email local part shorter than this is too short to forbid inside passwords. */

@@ -12,7 +12,6 @@ import type { AppContext } from '../context.js';
 import { setMustSetUpFactor } from '../db/users.js';
 import { factorsOf, hasSecondFactor } from './factors.js';
 
-
 /** Paths a user without a second factor may still use: the path itself and below it. */
 const SET_UP_PATHS = ['/security', '/two-factor/app', '/two-factor/sms', '/reauthenticate', '/logout', '/confirm-email', '/confirm-email-change', '/wasnt-me', '/recover', '/language'];
 

@@ -14,7 +14,6 @@ const ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ'; // 30 symbols; 12 of them ≈
 const GROUPS = 3;
 const GROUP_LENGTH = 4;
 
-
 export class RecoveryCodes {
   private readonly key: string;
 

@@ -34,6 +34,11 @@ export function resendTooSoonMessage(t: Messages, codeSentAt: number | null, now
   return wait > 0 ? t.codes.resendTooSoon(Math.ceil(wait / 1000)) : null;
 }
 
+/** The account's codes are locked: for a while, or (after too many) until a password reset. */
+export function codesLocked(t: Messages, retryAfterMs: number | null): string {
+  return retryAfterMs === null ? t.codes.limits.codesLockedUntilReset : t.codes.limits.tooManyWrongCodes(retryAfterMs);
+}
+
 export function codeSentMessage(t: Messages, channel: VerifyChannel): string {
   return t.codes.codeSent[channel];
 }

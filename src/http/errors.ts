@@ -80,7 +80,6 @@ export function errorHandler(config: Config) {
     const t = request.t;
     const body = layout({
       t,
-      locale: request.locale,
       path: null,
       title: busy ? t.common.errors.busyTitle : status === 503 ? t.common.errors.unavailableTitle : t.common.errors.errorTitle,
       body: busy ? busyPage(t) : serverErrorPage(t, request.id, status, detail),
@@ -108,7 +107,6 @@ export function frameworkErrorHandler(config: Config) {
     const t = messagesFor(locale);
     const body = layout({
       t,
-      locale,
       path: null,
       title: t.common.errors.badRequestTitle,
       body: clientErrorPage(t, status, clientMessage(t, status === 414 ? 414 : 400)),

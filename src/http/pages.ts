@@ -29,13 +29,14 @@ declare module 'fastify' {
   }
 }
 
+/** Letters, digits and "-._~/" only, no empty or dot-led segment: a path that is already what safeNextPath would return. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9\-_~][A-Za-z0-9\-._~]*)*\/?$/;
+
 /**
  * Where the language switcher brings the visitor back: this page, with its
  * query only when that query's own `next` (if any) is a path on this site, so
  * a hostile `?next=//evil.example` is never written back into the page.
  */
-/** Letters, digits and "-._~/" only, no empty or dot-led segment: a path that is already what safeNextPath would return. */
-const PLAIN_PATH = /^(?:\/[A-Za-z0-9\-_~][A-Za-z0-9\-._~]*)*\/?$/;
 
 export function languageSwitchReturnPath(url: string): string {
   // "//host…" would parse as another host (or not at all): such a request gets the home page as its way back.
@@ -80,11 +81,11 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
 
   app.decorateReply('page', function (this: FastifyReply, title: string, body: SafeHtml, options: PageOptions = {}) {
     const request = this.request;
+    const t = request.t;
     const flash = readFlash(request.cookies[FLASH_COOKIE], (v) => request.unsignCookie(v));
     if (request.cookies[FLASH_COOKIE] !== undefined) this.clearCookie(FLASH_COOKIE, cookieOptions);
     const markup = layout({
-      t: request.t,
-      locale: request.locale,
+      t,
       // Only a page a GET can show again gets the switcher: the answer to a POST (recovery codes shown once, a
       // "done" page) would be lost by switching, and re-asking for it with a GET finds a 405 or a dead link.
       path: request.method === 'GET' ? languageSwitchReturnPath(request.url) : null,
@@ -98,7 +99,7 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
       styles: options.styles,
     });
     // Vary: the same address answers in the visitor's language (private, no-store pages; said for any cache on the way).
-    this.header('content-language', request.locale).header('vary', 'Accept-Language, Cookie');
+    this.header('content-language', t.common.locale).header('vary', 'Accept-Language, Cookie');
     if (options.noReferrer) this.header('referrer-policy', 'no-referrer');
     return this.status(options.status ?? 200)
       .header('content-type', 'text/html; charset=utf-8')

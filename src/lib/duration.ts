@@ -21,13 +21,26 @@ export function parseDuration(text: string): number | null {
   return Number(match[1]) * UNIT_MS[match[2]!.toLowerCase() as keyof typeof UNIT_MS];
 }
 
-/** "48 hours", "3 days", "90 minutes", "1 hour": a duration in the largest whole unit, for pages and mails. */
-export function durationText(ms: number): string {
-  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+/**
+ * How a duration is said: in the largest whole unit (48 hours, 3 days, 90
+ * minutes). The words are each language's (`t.common.time.duration`); the rule is this one.
+ */
+export function largestWholeUnit(ms: number): { count: number; unit: 'day' | 'hour' | 'minute' } {
   // Whole days from three on read better as days; a 48-hour wait is what people say.
-  if (ms % days(1) === 0 && ms >= days(3)) return plural(ms / days(1), 'day');
-  if (ms % hours(1) === 0) return plural(ms / hours(1), 'hour');
-  return plural(Math.ceil(ms / minutes(1)), 'minute');
+  if (ms % days(1) === 0 && ms >= days(3)) return { count: ms / days(1), unit: 'day' };
+  if (ms % hours(1) === 0) return { count: ms / hours(1), unit: 'hour' };
+  return { count: Math.ceil(ms / minutes(1)), unit: 'minute' };
+}
+
+/** Whole minutes of a wait, rounded up and never 0 ("try again in 1 minute", not "in 0 minutes"). */
+export function waitMinutes(ms: number): number {
+  return Math.max(1, Math.ceil(ms / minutes(1)));
+}
+
+/** "48 hours", "3 days", "90 minutes", "1 hour": for operators' messages (settings); pages and mail use the catalogue. */
+export function durationText(ms: number): string {
+  const { count, unit } = largestWholeUnit(ms);
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 /** A source of the current time, so tests can move time forward. */

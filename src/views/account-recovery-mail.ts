@@ -17,7 +17,7 @@ export function recoveryLinkMail(t: Messages, p: { to: string; firstName: string
     subject: m.subject,
     heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [m.asked, m.ifYou(t.recovery.duration(p.linkLifetimeMs), t.recovery.duration(p.waitMs)), m.ifNotYou],
+    paragraphs: [m.asked, m.ifYou(t.common.time.duration(p.linkLifetimeMs), t.common.time.duration(p.waitMs)), m.ifNotYou],
     action: { label: m.action, url: p.link },
     // Someone has the password: the owner can act at once.
     wasntMeLink: p.wasntMeLink,

@@ -30,6 +30,17 @@ export function rememberDeviceField(t: Messages): SafeHtml {
   </div>`;
 }
 
+/**
+ * "You can ask for a new code in 30 seconds." under the buttons that wait
+ * (`data-countdown`); public/js/countdown.js counts it down with the page's own
+ * words for one and for many. Nothing once the wait is over.
+ */
+export function countdownNote(t: Messages, seconds: number): SafeHtml | '' {
+  if (seconds <= 0) return '';
+  const c = t.codes.codeEntry;
+  return html`<p class="hint" data-countdown-note="${c.waitNoteTemplate.other}" data-countdown-note-one="${c.waitNoteTemplate.one}">${c.waitNote(seconds)}</p>`;
+}
+
 export function codeEntry(t: Messages, p: CodeEntryProps): SafeHtml {
   const c = t.codes.codeEntry;
   return html`<h1>${p.heading}</h1>
@@ -48,7 +59,7 @@ export function codeEntry(t: Messages, p: CodeEntryProps): SafeHtml {
     <button type="submit" name="channel" value="sms" class="button" data-countdown="${p.resendWaitSeconds}">${c.sendAgain}</button>
     <button type="submit" name="channel" value="call" class="button" data-countdown="${p.resendWaitSeconds}">${c.callInstead}</button>
   </form>
-  ${p.resendWaitSeconds > 0 ? html`<p class="hint" data-countdown-note="${c.waitNoteTemplate.other}" data-countdown-note-one="${c.waitNoteTemplate.one}">${c.waitNote(p.resendWaitSeconds)}</p>` : ''}
+  ${countdownNote(t, p.resendWaitSeconds)}
 </div>
 ${p.footer ?? ''}`;
 }

@@ -1,5 +1,5 @@
 /** The page frame every HTML page shares: head, navigation, flash message, footer. */
-import { LOCALE_NAMES, LOCALES, type Locale } from '../i18n/locales.js';
+import { LOCALE_NAMES, LOCALES } from '../i18n/locales.js';
 import type { Messages } from '../i18n/messages.js';
 import { maskEmail } from '../lib/mask-email.js';
 import { html, type SafeHtml } from './html.js';
@@ -10,8 +10,8 @@ export interface Flash {
 }
 
 export interface LayoutProps {
+  /** The reader's catalogue; its `common.locale` is the page's language. */
   t: Messages;
-  locale: Locale;
   /** The page's own path, where the language switcher brings the visitor back to; null shows no switcher. */
   path: string | null;
   title: string;
@@ -33,9 +33,10 @@ export interface LayoutProps {
 
 export function layout(p: LayoutProps): SafeHtml {
   const l = p.t.common.layout;
+  const locale = p.t.common.locale;
   const f = p.t.common.forms;
   return html`<!doctype html>
-<html lang="${p.locale}" data-t-show="${f.show}" data-t-hide="${f.hide}" data-t-password="${f.passwordSuffix}" data-t-just-now="${p.t.common.time.justNow}">
+<html lang="${locale}" data-t-show="${f.show}" data-t-hide="${f.hide}" data-t-password="${f.passwordSuffix}" data-t-just-now="${p.t.common.time.justNow}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -95,8 +96,8 @@ function languageSwitcher(p: LayoutProps): SafeHtml | '' {
   <span id="language-label">${p.t.common.layout.language}:</span>
   ${LOCALES.map(
     (locale) =>
-      html`<button type="submit" name="lang" value="${locale}" lang="${locale}" class="link-button${locale === p.locale ? ' current-language' : ''}"${
-        locale === p.locale ? html` aria-current="true"` : ''
+      html`<button type="submit" name="lang" value="${locale}" lang="${locale}" class="link-button${locale === p.t.common.locale ? ' current-language' : ''}"${
+        locale === p.t.common.locale ? html` aria-current="true"` : ''
       }>${LOCALE_NAMES[locale]}</button>`,
   )}
 </form>`;

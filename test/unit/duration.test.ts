@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { days, durationText, hours, minutes, parseDuration } from '../../src/lib/duration.js';
+import { en } from '../../src/i18n/en/index.js';
+import { es } from '../../src/i18n/es/index.js';
+import { days, durationText, hours, minutes, parseDuration, seconds } from '../../src/lib/duration.js';
 
 describe('durations in settings and on pages', () => {
   it('parseDuration reads a whole number and a unit (m, h, d), nothing else', () => {
@@ -16,5 +18,12 @@ describe('durations in settings and on pages', () => {
     expect(durationText(days(30))).toBe('30 days');
     expect(durationText(minutes(90))).toBe('90 minutes');
     expect(durationText(minutes(1))).toBe('1 minute');
+  });
+
+  it('pages and mail say the same in each language, and a wait is never "0 minutes"', () => {
+    expect([hours(48), days(3), minutes(90), minutes(1)].map(en.common.time.duration)).toEqual(['48 hours', '3 days', '90 minutes', '1 minute']);
+    expect([hours(48), days(3), minutes(90), hours(1)].map(es.common.time.duration)).toEqual(['48 horas', '3 días', '90 minutos', '1 hora']);
+    expect(en.common.time.waitMinutes(seconds(5))).toBe('1 minute');
+    expect(es.common.time.waitMinutes(minutes(11) + 1)).toBe('12 minutos');
   });
 });

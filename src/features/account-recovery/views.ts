@@ -11,8 +11,8 @@ export function recoverPage(t: Messages, p: { csrfToken: string; waitMs: number;
 ${p.error ? html`<div class="error-summary" role="alert"><p>${p.error}</p></div>` : ''}
 <p>${r.lead}</p>
 <ol class="steps">
-  <li><p>${r.stepLink(t.recovery.duration(p.linkLifetimeMs))}</p></li>
-  <li><p>${r.stepWait(t.recovery.duration(p.waitMs))}</p></li>
+  <li><p>${r.stepLink(t.common.time.duration(p.linkLifetimeMs))}</p></li>
+  <li><p>${r.stepWait(t.common.time.duration(p.waitMs))}</p></li>
   <li><p>${r.stepAfter}</p></li>
 </ol>
 <p class="hint">${r.meanwhile}</p>
@@ -26,7 +26,7 @@ ${p.error ? html`<div class="error-summary" role="alert"><p>${p.error}</p></div>
 export function linkSentPage(t: Messages, p: { maskedEmail: string; linkLifetimeMs: number }): SafeHtml {
   const r = t.recovery.linkSent;
   return html`<h1>${r.heading}</h1>
-<p>${r.sent(p.maskedEmail, t.recovery.duration(p.linkLifetimeMs))}</p>
+<p>${r.sent(p.maskedEmail, t.common.time.duration(p.linkLifetimeMs))}</p>
 <p>${r.nothingYet}</p>`;
 }
 
@@ -34,7 +34,7 @@ export function linkSentPage(t: Messages, p: { maskedEmail: string; linkLifetime
 export function confirmStartPage(t: Messages, p: { csrfToken: string; action: string; waitMs: number }): SafeHtml {
   const r = t.recovery.confirmStart;
   return html`<h1>${r.heading}</h1>
-<p>${r.wait(t.recovery.duration(p.waitMs))}</p>
+<p>${r.wait(t.common.time.duration(p.waitMs))}</p>
 <p>${r.after}</p>
 <form method="post" action="${p.action}" class="form">
   ${csrfField(p.csrfToken)}
@@ -67,7 +67,7 @@ export function nothingToRecoverPage(t: Messages): SafeHtml {
 export function startLinkExpiredPage(t: Messages, p: { linkLifetimeMs: number }): SafeHtml {
   const r = t.recovery.startLinkExpired;
   return html`<h1>${r.heading}</h1>
-<p>${r.text(t.recovery.duration(p.linkLifetimeMs))}</p>
+<p>${r.text(t.common.time.duration(p.linkLifetimeMs))}</p>
 <p><a class="button primary" href="/login">${r.signIn}</a></p>`;
 }
 

@@ -13,6 +13,7 @@ import { cancelRecoveryAfterSignIn } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { factorsOf, SIGN_IN_FACTOR_PATHS, type AccountFactors, type SignInFactor } from '../../auth/factors.js';
 import { accountKey } from '../../auth/limits.js';
+import { codesLocked } from '../../auth/two-factor.js';
 import { noteSignInBrowser } from '../../auth/new-browser-notice.js';
 import { MAX_CODE_ATTEMPTS } from '../../auth/policy.js';
 import { endSession, startSession } from '../../auth/session.js';
@@ -51,10 +52,6 @@ export interface CodeCheck {
   rememberDevice?: boolean;
 }
 
-/** The account's codes are locked: for a while, or (after too many) until a password reset. */
-export function codesLocked(t: Messages, retryAfterMs: number | null): string {
-  return retryAfterMs === null ? t.codes.limits.codesLockedUntilReset : t.codes.limits.tooManyWrongCodes(retryAfterMs);
-}
 
 export class SignInGate {
   constructor(private readonly ctx: AppContext) {}

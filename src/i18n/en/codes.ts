@@ -5,12 +5,10 @@
  */
 import { html, type SafeHtml } from '../../views/html.js';
 
-/** Whole minutes to wait, rounded up and never 0. */
-const minutesLeft = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
-const inMinutes = (ms: number) => {
-  const n = minutesLeft(ms);
-  return n === 1 ? '1 minute' : `${n} minutes`;
-};
+import { common } from './common.js';
+
+const inMinutes = common.time.waitMinutes;
+const { second } = common.time.units;
 
 export const codes = {
   codeEntry: {
@@ -18,7 +16,7 @@ export const codes = {
     sendAgain: 'Send again',
     callInstead: 'Call me instead',
     /** Under the resend buttons while they wait. */
-    waitNote: (seconds: number) => (seconds === 1 ? 'You can ask for a new code in 1 second.' : `You can ask for a new code in ${seconds} seconds.`),
+    waitNote: (seconds: number) => `You can ask for a new code in ${second(seconds)}.`,
     /** The same, for public/js/countdown.js as it counts down: `{seconds}` is filled in; `one` is for 1. */
     waitNoteTemplate: { one: 'You can ask for a new code in 1 second.', other: 'You can ask for a new code in {seconds} seconds.' },
   },
@@ -37,8 +35,7 @@ export const codes = {
     too_many_checks: 'Too many tries with this code. Send a new code.',
     unavailable: 'We could not check your code right now. Please try again in a moment.',
   },
-  resendTooSoon: (seconds: number) =>
-    seconds === 1 ? 'Please wait 1 second before asking for another code.' : `Please wait ${seconds} seconds before asking for another code.`,
+  resendTooSoon: (seconds: number) => `Please wait ${second(seconds)} before asking for another code.`,
   codeSent: { sms: 'We sent you a new code.', call: 'We are calling you now with your code.' },
   limits: {
     tooManyCodesSent: (ms: number) => `Too many codes were sent. Try again in ${inMinutes(ms)}.`,

@@ -4,8 +4,16 @@
  * catalogue: its shape is the type every other language must match.
  */
 import { html, type SafeHtml } from '../../views/html.js';
+import { largestWholeUnit, waitMinutes } from '../../lib/duration.js';
 import { exactUtc } from '../../lib/relative-time.js';
 import type { Locale } from '../locales.js';
+
+const TIME_UNITS = {
+  day: (n: number) => (n === 1 ? '1 day' : `${n} days`),
+  hour: (n: number) => (n === 1 ? '1 hour' : `${n} hours`),
+  minute: (n: number) => (n === 1 ? '1 minute' : `${n} minutes`),
+  second: (n: number) => (n === 1 ? '1 second' : `${n} seconds`),
+};
 
 export const common = {
   /** This catalogue's language, for `<html lang>` and Intl formatting. */
@@ -44,9 +52,15 @@ export const common = {
     justNow: 'just now',
     /** "2026-11-25 19:33 UTC": exact and unambiguous in mail and tooltips. */
     exact: exactUtc,
-    /** How long to wait, rounded up: "1 minute", "12 minutes". */
-    minutes: (n: number) => (n === 1 ? '1 minute' : `${n} minutes`),
-    seconds: (n: number) => (n === 1 ? '1 second' : `${n} seconds`),
+    /** A count of each unit: "1 minute", "12 minutes". */
+    units: TIME_UNITS,
+    /** "48 hours", "3 days", "90 minutes": in the largest whole unit (src/lib/duration.ts). */
+    duration: (ms: number) => {
+      const { count, unit } = largestWholeUnit(ms);
+      return TIME_UNITS[unit](count);
+    },
+    /** How long to wait, in whole minutes rounded up: "1 minute", "12 minutes". */
+    waitMinutes: (ms: number) => TIME_UNITS.minute(waitMinutes(ms)),
   },
   device: {
     unknownBrowser: 'Unknown browser',

@@ -5,12 +5,9 @@
  * cancelled, and the four mails (src/views/account-recovery-mail.ts).
  * The security page's notice is in codes.recoveryNotice.
  */
-import { durationText } from '../../lib/duration.js';
 import { html, type SafeHtml } from '../../views/html.js';
 
 export const recovery = {
-  /** "48 hours", "3 days", "90 minutes": the wait and the links' lifetimes, in the largest whole unit. */
-  duration: durationText,
   /** /login/recover: the policy, and the button that mails the link. */
   recover: {
     title: 'Recover your account',

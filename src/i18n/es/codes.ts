@@ -2,19 +2,17 @@
 import { html, type SafeHtml } from '../../views/html.js';
 import type { Messages } from '../messages.js';
 
-/** Minutos enteros de espera, redondeados hacia arriba y nunca 0. */
-const inMinutes = (ms: number) => {
-  const n = Math.max(1, Math.ceil(ms / 60_000));
-  return n === 1 ? '1 minuto' : `${n} minutos`;
-};
+import { common } from './common.js';
+
+const inMinutes = common.time.waitMinutes;
+const { second } = common.time.units;
 
 export const codes: Messages['codes'] = {
   codeEntry: {
     didntGetIt: '¿No te ha llegado?',
     sendAgain: 'Enviar de nuevo',
     callInstead: 'Llámame',
-    waitNote: (seconds: number) =>
-      seconds === 1 ? 'Podrás pedir un código nuevo dentro de 1 segundo.' : `Podrás pedir un código nuevo dentro de ${seconds} segundos.`,
+    waitNote: (seconds: number) => `Podrás pedir un código nuevo dentro de ${second(seconds)}.`,
     waitNoteTemplate: { one: 'Podrás pedir un código nuevo dentro de 1 segundo.', other: 'Podrás pedir un código nuevo dentro de {seconds} segundos.' },
   },
   startFailure: {
@@ -30,7 +28,7 @@ export const codes: Messages['codes'] = {
     too_many_checks: 'Demasiados intentos con este código. Pide un código nuevo.',
     unavailable: 'No hemos podido comprobar tu código ahora mismo. Inténtalo de nuevo en un momento.',
   },
-  resendTooSoon: (seconds: number) => (seconds === 1 ? 'Espera 1 segundo antes de pedir otro código.' : `Espera ${seconds} segundos antes de pedir otro código.`),
+  resendTooSoon: (seconds: number) => `Espera ${second(seconds)} antes de pedir otro código.`,
   codeSent: { sms: 'Te hemos enviado un código nuevo.', call: 'Te estamos llamando para darte el código.' },
   limits: {
     tooManyCodesSent: (ms: number) => `Se han enviado demasiados códigos. Inténtalo de nuevo dentro de ${inMinutes(ms)}.`,

@@ -1,4 +1,5 @@
 /** Español: lo que comparten todas las páginas (the frame, form pieces, times, error pages, home, dev outbox). */
+import { largestWholeUnit, waitMinutes } from '../../lib/duration.js';
 import { html } from '../../views/html.js';
 import type { Messages } from '../messages.js';
 
@@ -12,6 +13,13 @@ const exactFormat = new Intl.DateTimeFormat('es', {
   hourCycle: 'h23',
   timeZone: 'UTC',
 });
+
+const TIME_UNITS = {
+  day: (n: number) => (n === 1 ? '1 día' : `${n} días`),
+  hour: (n: number) => (n === 1 ? '1 hora' : `${n} horas`),
+  minute: (n: number) => (n === 1 ? '1 minuto' : `${n} minutos`),
+  second: (n: number) => (n === 1 ? '1 segundo' : `${n} segundos`),
+};
 
 export const common: Messages['common'] = {
   locale: 'es',
@@ -43,8 +51,12 @@ export const common: Messages['common'] = {
   time: {
     justNow: 'ahora mismo',
     exact: (at: number) => `${exactFormat.format(at)} UTC`,
-    minutes: (n: number) => (n === 1 ? '1 minuto' : `${n} minutos`),
-    seconds: (n: number) => (n === 1 ? '1 segundo' : `${n} segundos`),
+    units: TIME_UNITS,
+    duration: (ms: number) => {
+      const { count, unit } = largestWholeUnit(ms);
+      return TIME_UNITS[unit](count);
+    },
+    waitMinutes: (ms: number) => TIME_UNITS.minute(waitMinutes(ms)),
   },
   device: {
     unknownBrowser: 'Navegador desconocido',

@@ -1,17 +1,7 @@
 import type { Messages } from '../messages.js';
-import { days, hours, minutes } from '../../lib/duration.js';
 import { html, type SafeHtml } from '../../views/html.js';
 
-/** "48 horas", "3 días", "90 minutos": the same units as English's durationText (src/lib/duration.ts). */
-function duration(ms: number): string {
-  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-  if (ms % days(1) === 0 && ms >= days(3)) return plural(ms / days(1), 'día', 'días');
-  if (ms % hours(1) === 0) return plural(ms / hours(1), 'hora', 'horas');
-  return plural(Math.ceil(ms / minutes(1)), 'minuto', 'minutos');
-}
-
 export const recovery: Messages['recovery'] = {
-  duration,
   recover: {
     title: 'Recupera tu cuenta',
     heading: 'Recupera tu cuenta',

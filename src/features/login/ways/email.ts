@@ -12,7 +12,7 @@ import { SIGN_IN_FACTOR_PATHS, type AccountFactors } from '../../../auth/factors
 import { requirePendingSignIn } from '../../../auth/guards.js';
 import { accountKey } from '../../../auth/limits.js';
 import { CODE_RESEND_INTERVAL_MS } from '../../../auth/policy.js';
-import { resendTooSoonMessage, resendWaitMs } from '../../../auth/two-factor.js';
+import { codesLocked, resendTooSoonMessage, resendWaitMs } from '../../../auth/two-factor.js';
 import { wasntMeLink } from '../../../auth/wasnt-me.js';
 import type { AppContext } from '../../../context.js';
 import { replaceEmailCode, useEmailCode } from '../../../db/email-codes.js';
@@ -21,10 +21,10 @@ import { claimCodeSend } from '../../../db/sessions.js';
 import { checkbox, field, formSchema } from '../../../http/form-schema.js';
 import { messagesForAccount } from '../../../i18n/messages.js';
 import { maskEmail } from '../../../lib/mask-email.js';
-import { rememberDeviceField } from '../../../views/code-entry.js';
+import { countdownNote, rememberDeviceField } from '../../../views/code-entry.js';
 import { codeInput, csrfField } from '../../../views/forms.js';
 import { html } from '../../../views/html.js';
-import { codesLocked, type SignInGate } from '../gate.js';
+import type { SignInGate } from '../gate.js';
 import { emailSignInCodeMail } from '../mail.js';
 import { signInFooter } from '../views.js';
 
@@ -42,7 +42,6 @@ export const emailCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGat
     const wait = Math.ceil(resendWaitMs(session.code_sent_at, ctx.clock.now()) / 1000);
     const t = request.t;
     const m = t.login.email;
-    const c = t.codes.codeEntry;
     return reply.page(
       m.title,
       html`<h1>${m.heading}</h1>
@@ -58,7 +57,7 @@ ${sent
 <form method="post" action="${path}/send" class="${sent ? 'inline' : 'form'}">
   ${csrfField(reply.csrfToken())}
   <button type="submit" class="button${sent ? '' : ' primary'}" data-countdown="${wait}">${sent ? m.sendNewCode : m.sendCode}</button>
-  ${wait > 0 ? html`<p class="hint" data-countdown-note="${c.waitNoteTemplate.other}" data-countdown-note-one="${c.waitNoteTemplate.one}">${c.waitNote(wait)}</p>` : ''}
+  ${countdownNote(t, wait)}
 </form>
 ${gate.otherWays(t, factors, 'email')}
 ${signInFooter(t, reply.csrfToken())}`,

@@ -10,16 +10,16 @@ import { z } from 'zod';
 import { SIGN_IN_FACTOR_PATHS, signInFactors, type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
 import { accountKey } from '../../../auth/limits.js';
-import { codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
+import { codeSentMessage, codesLocked, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
 import type { AppContext } from '../../../context.js';
 import type { Session, User } from '../../../db/schema.js';
 import { setSessionCodeSentAt } from '../../../db/sessions.js';
 import { checkbox, field, formSchema } from '../../../http/form-schema.js';
 import type { Messages } from '../../../i18n/messages.js';
-import { codeEntry } from '../../../views/code-entry.js';
+import { codeEntry, countdownNote } from '../../../views/code-entry.js';
 import { csrfField } from '../../../views/forms.js';
 import { html } from '../../../views/html.js';
-import { codesLocked, type SignInGate } from '../gate.js';
+import type { SignInGate } from '../gate.js';
 import { signInFooter } from '../views.js';
 
 const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
@@ -134,7 +134,6 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
     const wait = Math.ceil(resendWaitMs(request.session!.code_sent_at, ctx.clock.now()) / 1000);
     const t = request.t;
     const m = t.login.backupPhone;
-    const c = t.codes.codeEntry;
     return reply.page(
       m.title,
       html`<h1>${m.heading}</h1>
@@ -144,7 +143,7 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
   <input type="hidden" name="to" value="backup">
   <button type="submit" name="channel" value="sms" class="button primary" data-countdown="${wait}">${m.textMe}</button>
   <button type="submit" name="channel" value="call" class="button" data-countdown="${wait}">${m.callMe}</button>
-  ${wait > 0 ? html`<p class="hint" data-countdown-note="${c.waitNoteTemplate.other}" data-countdown-note-one="${c.waitNoteTemplate.one}">${c.waitNote(wait)}</p>` : ''}
+  ${countdownNote(t, wait)}
 </form>
 ${gate.otherWays(t, pending.factors, 'backupPhone')}
 ${signInFooter(t, reply.csrfToken())}`,

@@ -12,7 +12,7 @@ import { checkCurrentPassword } from '../../../auth/reauthenticate.js';
 import { MAX_CODE_ATTEMPTS, PHONE_ENROLLMENT_LIFETIME_MS } from '../../../auth/policy.js';
 import { accountKey } from '../../../auth/limits.js';
 import { startSession } from '../../../auth/session.js';
-import { codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
+import { codeSentMessage, codesLocked, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
 import type { AppContext } from '../../../context.js';
 import { enqueueMail } from '../../../db/mail-outbox.js';
 import {
@@ -142,10 +142,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     // The same per-account wrong-code counter and lockout as sign-in (src/auth/limits.ts).
     const lockKey = accountKey(user.id);
     const attempt = await ctx.limits.code.begin(lockKey);
-    if (!attempt.ok) {
-      const ms = attempt.retryAfterMs;
-      return showConfirm(request, reply, ms === null ? t.codes.limits.codesLockedUntilReset : t.codes.limits.tooManyWrongCodes(ms), 429);
-    }
+    if (!attempt.ok) return showConfirm(request, reply, codesLocked(t, attempt.retryAfterMs), 429);
     const code = normalizeCode(request.body.code);
     const result = code ? await ctx.verify.check(enrollment.phone, code) : ({ ok: false, reason: 'wrong_code' } as const);
     if (result.ok) await ctx.limits.code.succeed(lockKey);
