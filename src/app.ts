@@ -29,6 +29,7 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { purgeExpired } from './db/housekeeping.js';
+import { MailSeal, sealCarriedOverMail } from './db/mail-outbox.js';
 import { migrateToLatest } from './db/migrate.js';
 import { accountRecoveryRoutes } from './features/account-recovery/routes.js';
 import { changePasswordRoutes } from './features/change-password/routes.js';
@@ -121,8 +122,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   configurePasswordHashing({ concurrency: config.hashConcurrency }); // process-wide: the thread pool is the process's
   const database = options.database ?? openDatabase(config.databaseUrl, { sqliteSynchronous: config.sqliteSynchronous });
   const ownsDatabase = options.database === undefined;
+  const mailSeal = new MailSeal(config.secretKey);
   try {
     await migrateToLatest(database);
+    // Unsent mail from before migration 013 is sealed before anything can read or send it.
+    const carriedOver = await sealCarriedOverMail(database.db, mailSeal);
+    if (carriedOver > 0) app.log.info({ sealed: carriedOver }, 'sealed the unsent mail queued before the outbox sealed its mail');
   } catch (error) {
     if (ownsDatabase) await database.destroy();
     throw error;
@@ -137,7 +142,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const transport: MailTransport =
     options.mailTransport ??
     (config.mail.smtp ? new (await import('./adapters/mail/smtp.js')).SmtpMailTransport(config.mail.smtp) : new DevMailTransport(database.db, clock, app.log));
-  const outbox = new OutboxWorker(database.db, transport, config.mail.from, clock, app.log, options.outbox);
+  const metrics = config.metrics ? new (await import('./http/metrics.js')).PrometheusMetrics(database.db, app.log) : null;
+  const outbox = new OutboxWorker(database.db, transport, mailSeal, config.mail.from, clock, app.log, {
+    retryForMs: config.mail.retryForMs,
+    metrics: metrics ?? metricsOff,
+    ...options.outbox,
+  });
   const pwnedPasswords = config.pwnedPasswords ? new PwnedPasswordsRangeApi(config.pwnedPasswords, app.log) : pwnedPasswordsOff;
   let limits: Limits;
   try {
@@ -149,7 +159,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.isProduction && !config.redisUrl) {
     app.log.warn('Rate limits and lockouts are counted in this process only: set REDIS_URL when running more than one instance.');
   }
-  const metrics = config.metrics ? new (await import('./http/metrics.js')).PrometheusMetrics(database.db, app.log) : null;
   const ctx: AppContext = {
     config,
     db: database.db,

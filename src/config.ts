@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_MAIL_RETRY_FOR_MS, MAX_MAIL_RETRY_FOR_MS, MIN_MAIL_RETRY_FOR_MS } from './adapters/mail/outbox-worker.js';
 import { DEFAULT_HASH_CONCURRENCY } from './auth/password.js';
 import type { SqliteSynchronous } from './db/database.js';
 import { DEFAULT_ACCOUNT_RECOVERY_WAIT_MS, MAX_ACCOUNT_RECOVERY_WAIT_MS, MIN_ACCOUNT_RECOVERY_WAIT_MS } from './auth/policy.js';
@@ -69,7 +70,12 @@ export interface Config {
   sqliteSynchronous: SqliteSynchronous;
   secretKey: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  mail: { from: string; smtp: SmtpSettings | null };
+  mail: {
+    from: string;
+    smtp: SmtpSettings | null;
+    /** MAIL_RETRY_FOR: how long an undelivered mail is retried after it was queued before it is marked failed. Default 3 days. */
+    retryForMs: number;
+  };
   twilio: TwilioSettings | null;
   /** Check new passwords against Pwned Passwords; null (the default) = off. */
   pwnedPasswords: PwnedPasswordsSettings | null;
@@ -151,6 +157,7 @@ const EnvSchema = z.object({
   WEB_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(MAX_WEB_CONCURRENCY).default(1)),
   ENFORCE_2FA: booleanString,
   ACCOUNT_RECOVERY_WAIT: optionalString,
+  MAIL_RETRY_FOR: optionalString,
 });
 
 export interface LoadConfigOptions {
@@ -248,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   }
   if (e.METRICS_TOKEN !== undefined && !e.METRICS_ENABLED) problems.push('METRICS_TOKEN is set but METRICS_ENABLED is not true.');
   const accountRecoveryWaitMs = parseRecoveryWait(e.ACCOUNT_RECOVERY_WAIT, problems);
+  const mailRetryForMs = parseMailRetryFor(e.MAIL_RETRY_FOR, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -262,7 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     secretKey: secretKey!,
     logLevel: e.LOG_LEVEL,
-    mail: { from: e.MAIL_FROM ?? 'Gatehouse <no-reply@localhost>', smtp },
+    mail: { from: e.MAIL_FROM ?? 'Gatehouse <no-reply@localhost>', smtp, retryForMs: mailRetryForMs },
     twilio,
     pwnedPasswords,
     trustProxy,
@@ -341,6 +349,22 @@ function parseRecoveryWait(value: string | undefined, problems: string[]): numbe
       `ACCOUNT_RECOVERY_WAIT must be a duration like 48h, 2d or 90m, from ${durationText(MIN_ACCOUNT_RECOVERY_WAIT_MS)} to ${durationText(MAX_ACCOUNT_RECOVERY_WAIT_MS)} (got "${value}").`,
     );
     return DEFAULT_ACCOUNT_RECOVERY_WAIT_MS;
+  }
+  return ms;
+}
+
+/**
+ * MAIL_RETRY_FOR: the same form as ACCOUNT_RECOVERY_WAIT (`24h`, `3d`, `2880m`); unset = 3 days. Between 24 hours
+ * (an outage overnight loses no mail) and 7 days (by then every link a mail carries has expired).
+ */
+function parseMailRetryFor(value: string | undefined, problems: string[]): number {
+  if (value === undefined) return DEFAULT_MAIL_RETRY_FOR_MS;
+  const ms = parseDuration(value);
+  if (ms === null || ms < MIN_MAIL_RETRY_FOR_MS || ms > MAX_MAIL_RETRY_FOR_MS) {
+    problems.push(
+      `MAIL_RETRY_FOR must be a duration like 24h, 3d or 2880m, from ${durationText(MIN_MAIL_RETRY_FOR_MS)} to ${durationText(MAX_MAIL_RETRY_FOR_MS)} (got "${value}").`,
+    );
+    return DEFAULT_MAIL_RETRY_FOR_MS;
   }
   return ms;
 }

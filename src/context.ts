@@ -14,8 +14,11 @@ export interface AppContext {
   db: Kysely<Database>;
   clock: Clock;
   verify: VerifyService;
-  /** Flows insert mail in their transaction, then call `mail.kick()` after commit. */
-  mail: Pick<OutboxWorker, 'kick'>;
+  /**
+   * Flows queue mail in their transaction (`mail.enqueue`: sealed, with the account it is about), then call
+   * `mail.kick()` after the commit.
+   */
+  mail: Pick<OutboxWorker, 'enqueue' | 'kick'>;
   /** The breached-password check for new passwords (off unless PWNED_PASSWORDS_CHECK=true). */
   pwnedPasswords: PwnedPasswords;
   /** Throttles, lockouts and the SMS guard (src/auth/limits.ts). */

@@ -12,7 +12,10 @@ export type AdminCommand =
   | { name: 'create-user'; username: string; email: string; firstName: string; lastName: string }
   | { name: 'list-users'; limit: number; search: string | null }
   | { name: 'show-user'; login: string }
-  | { name: 'reset-factors'; login: string; confirmed: boolean };
+  | { name: 'reset-factors'; login: string; confirmed: boolean }
+  | { name: 'mail-list'; failedOnly: boolean; limit: number }
+  /** `ids` null: every failed mail (`--all`). */
+  | { name: 'mail-retry'; ids: number[] | null };
 
 export type ParsedArgs = { ok: true; command: AdminCommand } | { ok: false; problem: string };
 
@@ -31,6 +34,15 @@ Commands:
       Remove the user's authenticator app, text-message codes and recovery codes,
       sign them out everywhere, record a security event and queue a notice mail.
       Without --yes it only says what it would do, and changes nothing.
+  mail list [--failed] [--limit N]
+      Mail not delivered: waiting (with its next try) and failed (given up on after
+      MAIL_RETRY_FOR, with the last error), newest first; --failed shows only failed
+      mail. ${DEFAULT_LIST_LIMIT} unless --limit (at most ${MAX_LIST_LIMIT}). What a mail says is sealed
+      and never shown.
+  mail retry <id>... | --all
+      Queue failed mail again (the ids, or --all): a running Gatehouse sends it and
+      retries it for another MAIL_RETRY_FOR. A link or code that expired meanwhile
+      is replaced by a notice that it expired.
 
 Options:
   -h, --help  Show this help.
@@ -55,28 +67,44 @@ const OPTIONS_OF = {
   'list-users': { limit: { type: 'string' }, search: { type: 'string' } },
   'show-user': {},
   'reset-factors': { yes: { type: 'boolean' } },
-} satisfies Record<Exclude<AdminCommand['name'], 'help'>, Options>;
+} satisfies Record<Exclude<AdminCommand['name'], 'help' | 'mail-list' | 'mail-retry'>, Options>;
+
+/** `mail <subcommand>`'s options. */
+const MAIL_OPTIONS_OF = {
+  list: { failed: { type: 'boolean' }, limit: { type: 'string' } },
+  retry: { all: { type: 'boolean' } },
+} satisfies Record<string, Options>;
 
 type CommandName = keyof typeof OPTIONS_OF;
 
 const usage = (problem: string): ParsedArgs => ({ ok: false, problem });
 
+type Parsed = { values: Record<string, string | boolean | undefined>; positionals: string[] };
+
+/** node:util's parseArgs, strict, with its usage errors as values (`label` names the command in them). */
+function parse(label: string, args: readonly string[], options: Options): Parsed | { problem: string } {
+  try {
+    const { values, positionals } = parseArgs({ args: [...args], options: { ...HELP, ...options }, allowPositionals: true, strict: true });
+    // No option is `multiple`, so no value is an array.
+    return { values: values as Parsed['values'], positionals };
+  } catch (error) {
+    // parseArgs reports unknown options, missing values and the like as TypeErrors with an ERR_PARSE_ARGS_* code.
+    if (error instanceof TypeError && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) return { problem: `${label}: ${error.message}` };
+    throw error;
+  }
+}
+
 export function parseAdminArgs(argv: readonly string[]): ParsedArgs {
   const [name, ...rest] = argv;
   if (name === undefined) return usage('Name a command.');
   if (name === '-h' || name === '--help' || name === 'help') return { ok: true, command: { name: 'help' } };
+  if (name === 'mail') return mailArgs(rest);
   if (!Object.hasOwn(OPTIONS_OF, name)) return usage(`Unknown command "${name}".`);
   const command = name as CommandName;
 
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args: [...rest], options: { ...HELP, ...OPTIONS_OF[command] }, allowPositionals: true, strict: true }));
-  } catch (error) {
-    // parseArgs reports unknown options, missing values and the like as TypeErrors with an ERR_PARSE_ARGS_* code.
-    if (error instanceof TypeError && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) return usage(`${command}: ${error.message}`);
-    throw error;
-  }
+  const parsed = parse(command, rest, OPTIONS_OF[command]);
+  if ('problem' in parsed) return usage(parsed.problem);
+  const { values, positionals } = parsed;
   if (values.help === true) return { ok: true, command: { name: 'help' } };
 
   switch (command) {
@@ -114,17 +142,46 @@ function createUserArgs(values: Record<string, string | boolean | undefined>, po
   };
 }
 
+/** --limit's value (DEFAULT_LIST_LIMIT when absent), or null when it is not a whole number from 1 to MAX_LIST_LIMIT. */
+function listLimit(value: string | boolean | undefined): number | null {
+  if (typeof value !== 'string') return DEFAULT_LIST_LIMIT;
+  const limit = /^[0-9]{1,7}$/.test(value) ? Number(value) : NaN;
+  return limit >= 1 && limit <= MAX_LIST_LIMIT ? limit : null;
+}
+
 function listUsersArgs(values: Record<string, string | boolean | undefined>, positionals: string[]): ParsedArgs {
   if (positionals.length > 0) return usage(`list-users takes no arguments besides its options (got "${positionals[0]}").`);
-  let limit = DEFAULT_LIST_LIMIT;
-  if (typeof values.limit === 'string') {
-    limit = /^[0-9]{1,7}$/.test(values.limit) ? Number(values.limit) : NaN;
-    if (!(limit >= 1 && limit <= MAX_LIST_LIMIT)) return usage(`list-users --limit takes a whole number from 1 to ${MAX_LIST_LIMIT}.`);
-  }
+  const limit = listLimit(values.limit);
+  if (limit === null) return usage(`list-users --limit takes a whole number from 1 to ${MAX_LIST_LIMIT}.`);
   let search: string | null = null;
   if (typeof values.search === 'string') {
     search = values.search.trim();
     if (search === '') return usage('list-users --search needs some text.');
   }
   return { ok: true, command: { name: 'list-users', limit, search } };
+}
+
+/** `mail list [--failed] [--limit N]` and `mail retry <id>... | --all`. */
+function mailArgs(argv: readonly string[]): ParsedArgs {
+  const [sub, ...rest] = argv;
+  if (sub === '-h' || sub === '--help') return { ok: true, command: { name: 'help' } };
+  if (sub !== 'list' && sub !== 'retry') return usage(sub === undefined ? 'mail needs a subcommand: list or retry.' : `Unknown mail subcommand "${sub}": use list or retry.`);
+  const parsed = parse(`mail ${sub}`, rest, MAIL_OPTIONS_OF[sub]);
+  if ('problem' in parsed) return usage(parsed.problem);
+  const { values, positionals } = parsed;
+  if (values.help === true) return { ok: true, command: { name: 'help' } };
+  if (sub === 'list') {
+    if (positionals.length > 0) return usage(`mail list takes no arguments besides its options (got "${positionals[0]}").`);
+    const limit = listLimit(values.limit);
+    if (limit === null) return usage(`mail list --limit takes a whole number from 1 to ${MAX_LIST_LIMIT}.`);
+    return { ok: true, command: { name: 'mail-list', failedOnly: values.failed === true, limit } };
+  }
+  if (values.all === true) {
+    if (positionals.length > 0) return usage('mail retry takes ids or --all, not both.');
+    return { ok: true, command: { name: 'mail-retry', ids: null } };
+  }
+  if (positionals.length === 0) return usage('mail retry needs the ids of failed mail (see mail list --failed), or --all.');
+  const bad = positionals.find((id) => !/^[1-9][0-9]{0,14}$/.test(id));
+  if (bad !== undefined) return usage(`mail retry: "${bad}" is not a mail id (a whole number, as mail list shows).`);
+  return { ok: true, command: { name: 'mail-retry', ids: [...new Set(positionals.map(Number))] } };
 }

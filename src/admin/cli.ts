@@ -1,7 +1,8 @@
 /**
  * `npm run admin -- <command>`: the operator's tool for what the web app does
  * not offer (issue #5): create a user, list users, show one with their factors
- * and security events, reset someone's second factors. This file owns the
+ * and security events, reset someone's second factors; list and re-send mail
+ * the outbox could not deliver (issue #12). This file owns the
  * process: argv, stdin, the config, the database handle and the exit code;
  * the commands themselves are in commands.ts.
  *
@@ -17,6 +18,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { systemClock } from '../lib/duration.js';
 import { parseAdminArgs, USAGE, type AdminCommand } from './args.js';
 import { createUser, listUsers, resetFactors, showUser, type AdminContext, type Refused } from './commands.js';
+import { listMail, retryMail } from './mail-commands.js';
 import { readFirstLine } from './read-line.js';
 
 const EXIT_DONE = 0;
@@ -82,6 +84,10 @@ function run(ctx: AdminContext, command: Exclude<AdminCommand, { name: 'help' }>
       return showUser(ctx, command.login);
     case 'reset-factors':
       return resetFactors(ctx, command.login, { confirmed: command.confirmed });
+    case 'mail-list':
+      return listMail(ctx, command);
+    case 'mail-retry':
+      return retryMail(ctx, command.ids);
   }
 }
 

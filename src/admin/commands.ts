@@ -15,7 +15,7 @@ import type { Config } from '../config.js';
 import { isUniqueViolation } from '../db/database.js';
 import { cancelLiveRecovery, findLiveRecovery, latestRecovery } from '../db/account-recoveries.js';
 import { countUnusedRecoveryCodes, findTotpFactor, removeAllSecondFactors } from '../db/factors.js';
-import { enqueueMail } from '../db/mail-outbox.js';
+import { enqueueMail, MailSeal } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
 import { recentSecurityEvents, recordSecurityEvent, SECURITY_EVENT_RETENTION_MS } from '../db/security-events.js';
 import { deleteSessionsOfUser } from '../db/sessions.js';
@@ -273,7 +273,8 @@ export async function resetFactors(ctx: AdminContext, login: string, options: { 
     if (await cancelLiveRecovery(trx, user.id, now)) {
       await recordSecurityEvent(trx, { userId: user.id, kind: 'recovery_cancelled', now, ip: null, userAgent: ADMIN_USER_AGENT });
     }
-    await enqueueMail(trx, factorsResetMail(user, now, ctx.config.appUrl), now);
+    // Sealed under SECRET_KEY like every queued mail; the server's worker opens it.
+    await enqueueMail(trx, new MailSeal(ctx.config.secretKey), factorsResetMail(user, now, ctx.config.appUrl), user.id, now);
     return { user, plan, done: true };
   });
   if (result === null) return refused(noSuchUser(login));

@@ -7,6 +7,7 @@ export function factorsResetMail(user: Pick<User, 'email' | 'first_name' | 'loca
   const t = messagesForAccount(user);
   const m = t.mail.factorsReset;
   return renderMail(t, {
+    kind: 'factors_reset',
     to: user.email,
     subject: m.subject,
     heading: m.subject,

@@ -17,7 +17,6 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
 import { cancelLiveRecovery, claimDueRecovery, deleteRecoveryLinksOfUser, findLiveRecovery } from '../db/account-recoveries.js';
 import { removeAllSecondFactors } from '../db/factors.js';
-import { enqueueMail } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
 import { deleteSessionsOfUser } from '../db/sessions.js';
 import { findUserById, setMustSetUpFactor } from '../db/users.js';
@@ -53,7 +52,7 @@ export async function noteRecoveryCancelled(ctx: AppContext, request: FastifyReq
   const now = ctx.clock.now();
   await logSecurityEvent(ctx, request, owner.id, 'recovery_cancelled', trx);
   const t = messagesForAccount(owner);
-  await enqueueMail(trx, recoveryCancelledMail(t, { to: owner.email, firstName: owner.first_name, at: now, why: t.recovery.cancelledBecause[reason] }), now);
+  await ctx.mail.enqueue(trx, recoveryCancelledMail(t, { to: owner.email, firstName: owner.first_name, at: now, why: t.recovery.cancelledBecause[reason] }), owner.id, now);
 }
 
 /**
@@ -103,7 +102,7 @@ export async function completeDueRecovery(ctx: AppContext, request: FastifyReque
     await logSecurityEvent(ctx, request, userId, 'recovery_completed', trx);
     const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, owner, now);
     const mail = recoveryCompletedMail(messagesForAccount(owner), { to: owner.email, firstName: owner.first_name, startedAt: recovery.started_at, at: now, wasntMeLink: wasntMe });
-    await enqueueMail(trx, mail, now);
+    await ctx.mail.enqueue(trx, mail, userId, now);
     return (await findUserById(trx, userId)) ?? null;
   });
   if (user) ctx.mail.kick();

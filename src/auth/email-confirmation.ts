@@ -8,11 +8,10 @@
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
 import { replaceConfirmationToken } from '../db/email-confirmations.js';
-import { enqueueMail } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
 import { messagesForAccount, type Messages } from '../i18n/messages.js';
 import { hours, minutes } from '../lib/duration.js';
-import { renderMail } from '../views/mail.js';
+import { renderMail, type ExpiringLink } from '../views/mail.js';
 import { hashToken, newToken } from './tokens.js';
 
 /** A confirmation link works this long, once (the issue: "valid 24 h"). */
@@ -25,17 +24,29 @@ export const REGISTRATION_NOTICE_INTERVAL_MS = hours(1);
 /** The path of a confirmation link; `[redacted]` in logs, like reset links. */
 export const CONFIRM_EMAIL_PATH = '/confirm-email';
 
-/** The confirmation link's mail, in `t` (the account's language). */
-export function confirmationMail(t: Messages, p: { to: string; firstName: string; link: string }) {
+/** The confirmation link's mail, in `t` (the account's language); `signInUrl` is where to ask again should the link expire before it is delivered. */
+export function confirmationMail(t: Messages, p: { to: string; firstName: string; link: ExpiringLink; signInUrl: string }) {
   const m = t.account.confirmationMail;
+  const lifetimeHours = EMAIL_CONFIRMATION_LIFETIME_MS / hours(1);
   return renderMail(t, {
+    kind: 'email_confirmation',
     to: p.to,
     subject: m.subject,
     heading: m.heading,
     firstName: p.firstName,
-    paragraphs: [m.intro(EMAIL_CONFIRMATION_LIFETIME_MS / hours(1))],
-    action: { label: m.action, url: p.link },
+    paragraphs: [m.intro(lifetimeHours)],
+    action: { label: m.action, url: p.link.url },
     after: [m.notYou],
+    expires: {
+      at: p.link.expiresAt,
+      instead: {
+        subject: m.expired.subject,
+        heading: m.expired.heading,
+        paragraphs: [m.expired.what(lifetimeHours), m.expired.askAgain(t.common.layout.resend)],
+        action: { label: t.common.layout.signIn, url: p.signInUrl },
+        after: [m.notYou],
+      },
+    },
   });
 }
 
@@ -46,7 +57,7 @@ export function confirmationMail(t: Messages, p: { to: string; firstName: string
  * returns whether a link was issued. Call `ctx.mail.kick()` after the commit.
  */
 export async function issueConfirmationLink(
-  ctx: Pick<AppContext, 'config'>,
+  ctx: Pick<AppContext, 'config' | 'mail'>,
   trx: Kysely<Database>,
   /** Its mail speaks the account's language (for a new account, the one of the page it was made from). */
   user: Pick<User, 'id' | 'email' | 'first_name' | 'locale'>,
@@ -54,10 +65,12 @@ export async function issueConfirmationLink(
   minIntervalMs: number,
 ): Promise<boolean> {
   const token = newToken();
-  const stored = await replaceConfirmationToken(trx, user.id, hashToken(token), now, now + EMAIL_CONFIRMATION_LIFETIME_MS, minIntervalMs);
+  const expiresAt = now + EMAIL_CONFIRMATION_LIFETIME_MS;
+  const stored = await replaceConfirmationToken(trx, user.id, hashToken(token), now, expiresAt, minIntervalMs);
   if (!stored) return false;
   // The link's host comes from APP_URL, never from the request's Host header.
-  const link = `${ctx.config.appUrl}${CONFIRM_EMAIL_PATH}/${token}`;
-  await enqueueMail(trx, confirmationMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, link }), now);
+  const link = { url: `${ctx.config.appUrl}${CONFIRM_EMAIL_PATH}/${token}`, expiresAt };
+  const mail = confirmationMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, link, signInUrl: `${ctx.config.appUrl}/login` });
+  await ctx.mail.enqueue(trx, mail, user.id, now);
   return true;
 }

@@ -9,12 +9,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
 import { noteKnownBrowser } from '../db/known-browsers.js';
-import { enqueueMail } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
 import { messagesForAccount, type Messages } from '../i18n/messages.js';
 import { days } from '../lib/duration.js';
 import { deviceName } from '../lib/user-agent.js';
-import { renderMail } from '../views/mail.js';
+import { renderMail, type WasntMeLink } from '../views/mail.js';
 import { baseCookieOptions, cookieName } from './cookies.js';
 import { logSecurityEvent } from './events.js';
 import { hashToken, looksLikeToken, newToken } from './tokens.js';
@@ -23,15 +22,16 @@ import { wasntMeLink } from './wasnt-me.js';
 const BROWSER_COOKIE_LIFETIME_MS = days(400); // browsers cap cookie lifetimes near this
 
 /** The notice, in the owner's language (`t`): `device` is already named in it. */
-export function newBrowserMail(t: Messages, p: { to: string; firstName: string; device: string; ip: string; at: number; wasntMeLink: string }) {
+export function newBrowserMail(t: Messages, p: { to: string; firstName: string; device: string; ip: string; at: number; wasntMeLink: WasntMeLink }) {
   const m = t.login.mail.newBrowser;
   return renderMail(t, {
+    kind: 'new_browser',
     to: p.to,
     subject: m.subject,
     heading: m.heading,
     firstName: p.firstName,
     paragraphs: [m.what(p.device, p.ip, t.common.time.exact(p.at)), m.ifYou],
-    wasntMeLink: p.wasntMeLink,
+    wasntMe: p.wasntMeLink,
   });
 }
 
@@ -50,6 +50,6 @@ export async function noteSignInBrowser(ctx: AppContext, request: FastifyRequest
   // The owner reads it, in their language; whoever signed in may be someone else.
   const t = messagesForAccount(user);
   const device = deviceName(t, typeof userAgent === 'string' ? userAgent : null);
-  await enqueueMail(db, newBrowserMail(t, { to: user.email, firstName: user.first_name, device, ip: request.ip, at: now, wasntMeLink: wasntMe }), now);
+  await ctx.mail.enqueue(db, newBrowserMail(t, { to: user.email, firstName: user.first_name, device, ip: request.ip, at: now, wasntMeLink: wasntMe }), user.id, now);
   await logSecurityEvent(ctx, request, user.id, 'new_browser_sign_in', db);
 }

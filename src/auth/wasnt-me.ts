@@ -9,18 +9,22 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { insertWasntMeToken } from '../db/wasnt-me-tokens.js';
 import { days } from '../lib/duration.js';
+import type { WasntMeLink } from '../views/mail.js';
 import { hashToken, newToken } from './tokens.js';
 
 export const WASNT_ME_LIFETIME_MS = days(7);
 export const WASNT_ME_PATH = '/wasnt-me';
+/** "Forgot your password?": where a notice delivered after its link expired points instead. */
+const RESET_PASSWORD_PATH = '/reset-password';
 
 /**
  * A new link for a notice mailed to `user.email`; call it in the transaction that queues the notice. The
  * address is kept with the link: if the account's address was changed meanwhile (by whoever took it over),
  * using the link restores it and sends the reset link there.
  */
-export async function wasntMeLink(db: Kysely<Database>, appUrl: string, user: { id: number; email: string }, now: number): Promise<string> {
+export async function wasntMeLink(db: Kysely<Database>, appUrl: string, user: { id: number; email: string }, now: number): Promise<WasntMeLink> {
   const token = newToken();
-  await insertWasntMeToken(db, hashToken(token), user.id, user.email, now, now + WASNT_ME_LIFETIME_MS);
-  return `${appUrl}${WASNT_ME_PATH}/${token}`;
+  const expiresAt = now + WASNT_ME_LIFETIME_MS;
+  await insertWasntMeToken(db, hashToken(token), user.id, user.email, now, expiresAt);
+  return { url: `${appUrl}${WASNT_ME_PATH}/${token}`, expiresAt, resetPasswordUrl: `${appUrl}${RESET_PASSWORD_PATH}` };
 }

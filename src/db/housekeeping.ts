@@ -1,12 +1,15 @@
 /**
  * Deletes what can no longer be used: expired sessions (pending ones too),
  * reset and confirmation links, dev codes, trusted devices, security events
- * older than 90 days, answered passkey challenges past their age.
+ * older than 90 days, answered passkey challenges past their age, and the
+ * records of mail sent or given up on more than 30 days ago
+ * (MAIL_RECORD_RETENTION_MS; mail still waiting is never purged).
  * Rows past their end are already refused by every query; this only keeps the
  * tables from growing forever.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { purgeOldMail } from './mail-outbox.js';
 import { SECURITY_EVENT_RETENTION_MS } from './security-events.js';
 
 export async function purgeExpired(db: Kysely<Database>, now: number): Promise<number> {
@@ -22,6 +25,7 @@ export async function purgeExpired(db: Kysely<Database>, now: number): Promise<n
     db.deleteFrom('account_recovery_links').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('webauthn_used_challenges').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('email_sign_in_codes').where('expires_at', '<=', now).executeTakeFirst(),
+    purgeOldMail(db, now),
   ]);
   return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);
 }

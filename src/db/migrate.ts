@@ -6,7 +6,7 @@
  * one. On SQLite it takes no lock: two processes migrating one fresh file at the
  * same moment can fail with "table … already exists" (start one first).
  */
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { DatabaseHandle, DialectName } from './database.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-email-confirmation.js';
@@ -20,6 +20,7 @@ import * as m009 from './migrations/009-account-recovery.js';
 import * as m010 from './migrations/010-passkeys.js';
 import * as m011 from './migrations/011-backup-phone-and-email-codes.js';
 import * as m012 from './migrations/012-user-locale.js';
+import * as m013 from './migrations/013-mail-at-rest.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -38,6 +39,7 @@ const migrations: Record<string, DialectMigration> = {
   '010-passkeys': m010,
   '011-backup-phone-and-email-codes': m011,
   '012-user-locale': m012,
+  '013-mail-at-rest': m013,
 };
 
 class ListedMigrations implements MigrationProvider {
@@ -53,10 +55,19 @@ class ListedMigrations implements MigrationProvider {
 
 /** Bring the schema up to date. Throws (with the failing migration's error) when one fails. */
 export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
+  return migrate(handle, (migrator) => migrator.migrateToLatest());
+}
+
+/** Applies the migrations up to and including `name`: a test of a migration's upgrade path starts from the one before it. */
+export async function migrateUpTo(handle: DatabaseHandle, name: string): Promise<string[]> {
+  return migrate(handle, (migrator) => migrator.migrateTo(name));
+}
+
+async function migrate(handle: DatabaseHandle, run: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<string[]> {
   const schema = await migrationTableSchema(handle);
   const migrator = new Migrator({ db: handle.db, provider: new ListedMigrations(handle.dialect), migrationTableSchema: schema });
   for (let attempt = 1; ; attempt++) {
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } = await run(migrator);
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     if (attempt < MIGRATE_ATTEMPTS && isCatalogScanRace(error, schema)) continue;
     throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);

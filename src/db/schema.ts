@@ -97,17 +97,25 @@ export interface PhoneEnrollmentsTable {
 
 export interface MailOutboxTable {
   id: Generated<number>;
+  /** One of MAIL_KINDS (src/db/mail-outbox.ts); 'unknown' for rows queued before migration 013. */
+  kind: string;
+  /** The account the mail is about (ON DELETE CASCADE); null for mail that outlives it (the deletion notice). */
+  user_id: number | null;
   to_address: string;
-  subject: string;
-  text_body: string;
-  html_body: string;
+  /**
+   * The subject and bodies (and what to send instead once a link in them has expired), sealed with
+   * AES-256-GCM under a key derived from SECRET_KEY (`MailSeal`); null once the mail is sent.
+   */
+  content: string | null;
   created_at: number;
+  /** When the mail was last put in the queue: its creation, or a `mail retry`. Retries stop MAIL_RETRY_FOR after it. */
+  queued_at: number;
   attempts: number;
   next_attempt_at: number;
   /** A worker that claims a row sets this into the future; others skip it until then. */
   locked_until: number | null;
   sent_at: number | null;
-  /** Set when the message was given up on after the last attempt. */
+  /** Set when the message was given up on (MAIL_RETRY_FOR passed, or its content cannot be opened). */
   failed_at: number | null;
   last_error: string | null;
 }

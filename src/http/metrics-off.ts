@@ -6,6 +6,8 @@ export type SignInOutcome = 'success' | 'failure' | 'locked' | 'throttled';
 
 export interface AppMetrics {
   signIn(outcome: SignInOutcome): void;
+  /** The outbox gave up on a mail of this kind (src/adapters/mail/outbox-worker.ts). */
+  mailFailed(kind: string): void;
 }
 
-export const metricsOff: AppMetrics = { signIn: () => undefined };
+export const metricsOff: AppMetrics = { signIn: () => undefined, mailFailed: () => undefined };

@@ -12,9 +12,13 @@
  * - `gatehouse_two_factor_sends_total{channel,outcome}` and
  *   `gatehouse_two_factor_checks_total{outcome}`: every call to the Verify
  *   service (sign-in and enrolment), by result (`ok` or the failure reason).
- * - `gatehouse_mail_outbox_depth`: mail waiting to be delivered, counted at
- *   each scrape; `gatehouse_password_hashes_{running,waiting}`; and prom-client's
- *   process metrics (memory, CPU, event-loop lag).
+ * - `gatehouse_mail_outbox_depth`: mail waiting to be delivered, and
+ *   `gatehouse_mail_outbox_failed`: mail given up on and not retried since,
+ *   both counted in the database at each scrape (so any instance reports them);
+ *   `gatehouse_mail_failed_total{kind}`: mail this process gave up on (after
+ *   MAIL_RETRY_FOR, or unreadable after a change of SECRET_KEY);
+ *   `gatehouse_password_hashes_{running,waiting}`; and prom-client's process
+ *   metrics (memory, CPU, event-loop lag).
  *
  * Who may scrape: loopback clients that came through no proxy, or, when
  * METRICS_TOKEN is set, anyone sending `Authorization: Bearer <token>`.
@@ -28,7 +32,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { CheckResult, StartResult, VerifyChannel, VerifyService } from '../adapters/verify/types.js';
 import { passwordHashingStats } from '../auth/password.js';
 import type { Config } from '../config.js';
-import { pendingMailCount } from '../db/mail-outbox.js';
+import { failedMailCount, pendingMailCount } from '../db/mail-outbox.js';
 import type { Database } from '../db/schema.js';
 import { withDeadline } from '../lib/deadline.js';
 import { seconds } from '../lib/duration.js';
@@ -76,6 +80,7 @@ export class PrometheusMetrics implements AppMetrics {
   private readonly signIns: Counter<'outcome'>;
   private readonly codeSends: Counter<'channel' | 'outcome'>;
   private readonly codeChecks: Counter<'outcome'>;
+  private readonly mailsFailed: Counter<'kind'>;
 
   constructor(db: Kysely<Database>, log: FastifyBaseLogger) {
     const registers = [this.registry];
@@ -95,6 +100,24 @@ export class PrometheusMetrics implements AppMetrics {
       registers,
     });
     this.codeChecks = new Counter({ name: 'gatehouse_two_factor_checks_total', help: 'Verification codes checked by outcome', labelNames: ['outcome'], registers });
+    this.mailsFailed = new Counter({
+      name: 'gatehouse_mail_failed_total',
+      help: 'Mail this process gave up on (not delivered within MAIL_RETRY_FOR, or unreadable), by kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    new Gauge({
+      name: 'gatehouse_mail_outbox_failed',
+      help: 'Mail given up on and not retried since (npm run admin -- mail list --failed), counted at each scrape',
+      registers,
+      async collect() {
+        try {
+          this.set(await withDeadline(failedMailCount(db), OUTBOX_DEPTH_TIMEOUT_MS, 'counting failed mail'));
+        } catch (error) {
+          log.warn({ err: error }, 'metrics: could not count failed mail');
+        }
+      },
+    });
     new Gauge({
       name: 'gatehouse_mail_outbox_depth',
       help: 'Mail waiting in the outbox (neither sent nor given up on), counted at each scrape',
@@ -127,6 +150,10 @@ export class PrometheusMetrics implements AppMetrics {
 
   signIn(outcome: SignInOutcome): void {
     this.signIns.inc({ outcome });
+  }
+
+  mailFailed(kind: string): void {
+    this.mailsFailed.inc({ kind });
   }
 
   /** The Verify service, counting each send and check by its result. */

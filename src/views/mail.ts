@@ -12,12 +12,40 @@
  * A security notice's "This wasn't me" is its own bordered block near the top,
  * before anything a reader might skim past (after the action, in a mail sent
  * for one, so the link the reader asked for stays the first).
+ *
+ * A mail may wait in the outbox (an SMTP outage) past the end of the link or
+ * code it carries. It is then not sent stale: `renderMail` also renders what
+ * to send instead — for a mail sent for its link or code, `expires.instead`
+ * (the link expired before it reached you; here is how to ask again); for a
+ * notice, the same notice without its expired "This wasn't me" link, pointing
+ * at a password reset. The outbox seals both and the worker picks one at
+ * delivery (docs/decisions/005-mail-outbox.md).
  */
-import type { MailMessage } from '../db/mail-outbox.js';
+import type { Mail, MailKind, MailMessage } from '../db/mail-outbox.js';
 import type { Messages } from '../i18n/messages.js';
 import { html, type SafeHtml } from './html.js';
 
+/** A notice's "This wasn't me" link (src/auth/wasnt-me.ts). */
+export interface WasntMeLink {
+  url: string;
+  /** When the link stops working. */
+  expiresAt: number;
+  /** The "Forgot your password?" page: what a notice delivered after `expiresAt` points at instead. */
+  resetPasswordUrl: string;
+}
+
+/** A link that works until `expiresAt` (a reset, confirmation or recovery link). */
+export interface ExpiringLink {
+  url: string;
+  expiresAt: number;
+}
+
+/** What a mail sent for a link or code says instead when it could not be delivered before that expired. */
+export type ExpiredContent = Pick<MailContent, 'subject' | 'heading' | 'paragraphs' | 'action' | 'after'>;
+
 export interface MailContent {
+  /** What the mail is (stored in clear beside the sealed message: src/db/mail-outbox.ts). */
+  kind: MailKind;
   to: string;
   subject: string;
   /** The heading of the HTML version. */
@@ -30,11 +58,23 @@ export interface MailContent {
    * The "This wasn't me" link of a security notice: shown as its own block
    * with a red button, right under the first paragraph — or, in a mail whose
    * point is an `action` the reader asked for, right under that action.
+   * Delivered after it expired, the notice goes without it (keeping `action`,
+   * which must then be no secret: a mail whose action is a secret link sets
+   * `expires`).
    */
-  wasntMeLink?: string;
+  wasntMe?: WasntMeLink;
   /** Small print under the button; an entry may end in a link of its own. */
   after?: (string | { text: string; link: { label: string; url: string } })[];
+  /**
+   * The link or code this mail is sent for stops working `at`; a mail still
+   * undelivered then goes out as `instead`, which says so and how to ask
+   * again. `instead` carries no link or code (and no "This wasn't me").
+   */
+  expires?: { at: number; instead: ExpiredContent };
 }
+
+/** What the frame draws: the content with at most one "This wasn't me" link, already chosen. */
+type FrameContent = Omit<MailContent, 'kind' | 'wasntMe' | 'expires'> & { wasntMeLink?: string };
 
 const FONT = '-apple-system,BlinkMacSystemFont,Segoe UI,Roboto,Helvetica,Arial,sans-serif';
 const TEXT = '#1d2433';
@@ -51,7 +91,19 @@ function button(label: string, url: string, color: string): SafeHtml {
 </tr></table>`;
 }
 
-export function renderMail(t: Messages, c: MailContent): MailMessage {
+/** The mail: its message, and what to send instead once a link or code in it has expired. */
+export function renderMail(t: Messages, c: MailContent): Mail {
+  const { kind, wasntMe, expires, ...content } = c;
+  const message = frame(t, { ...content, wasntMeLink: wasntMe?.url });
+  const ends = [expires?.at, wasntMe?.expiresAt].filter((at) => at !== undefined);
+  if (ends.length === 0) return { kind, message, expiry: null };
+  const instead = expires
+    ? frame(t, { to: c.to, firstName: c.firstName, ...expires.instead })
+    : frame(t, { ...content, after: [...(c.after ?? []), { text: t.mail.lateNotice, link: { label: t.mail.chooseNewPassword, url: wasntMe!.resetPasswordUrl } }] });
+  return { kind, message, expiry: { at: Math.min(...ends), instead } };
+}
+
+function frame(t: Messages, c: FrameContent): MailMessage {
   const m = t.mail;
   const [first, ...rest] = c.paragraphs;
   const wasntMeText = c.wasntMeLink ? [`${m.wasntMeLead}\n${m.wasntMe}: ${c.wasntMeLink}`] : [];

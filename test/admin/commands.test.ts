@@ -17,6 +17,7 @@ import { verifyPassword } from '../../src/auth/password.js';
 import { maskPhone } from '../../src/auth/two-factor.js';
 import { loadConfig } from '../../src/config.js';
 import { confirmTotpFactor, countUnusedRecoveryCodes, findTotpFactor, replaceRecoveryCodes, startTotpEnrollment, useRecoveryCode } from '../../src/db/factors.js';
+import { MailSeal } from '../../src/db/mail-outbox.js';
 import type { Database, User } from '../../src/db/schema.js';
 import { recordSecurityEvent } from '../../src/db/security-events.js';
 import { insertSession } from '../../src/db/sessions.js';
@@ -276,10 +277,13 @@ describe.each(forEachDatabase())('admin commands on $name', (target) => {
       ]);
       const mail = await mailOf(user.email);
       expect(mail).toHaveLength(1);
-      expect(mail[0]).toMatchObject({ subject: 'Your two-factor sign-in was reset', sent_at: null, created_at: T0, next_attempt_at: T0 });
-      expect(mail[0]!.text_body).toContain(exactUtc(T0));
-      expect(mail[0]!.text_body).toContain(`${APP_URL}/security`);
-      expect(mail[0]!.text_body).toContain(`${APP_URL}/reset-password`);
+      expect(mail[0]).toMatchObject({ kind: 'factors_reset', user_id: user.id, sent_at: null, created_at: T0, next_attempt_at: T0 });
+      // Sealed, as the server seals it: the server's worker opens it with the same SECRET_KEY.
+      const notice = new MailSeal(config.secretKey).open(mail[0]!.content!)!.message;
+      expect(notice.subject).toBe('Your two-factor sign-in was reset');
+      expect(notice.text).toContain(exactUtc(T0));
+      expect(notice.text).toContain(`${APP_URL}/security`);
+      expect(notice.text).toContain(`${APP_URL}/reset-password`);
       expect(await db.selectFrom('mail_outbox').select('id').execute()).toHaveLength(1);
       expect(text()).toContain('the notice is queued; a running Gatehouse delivers it');
       expect(text()).toContain('signed out 2 sessions');

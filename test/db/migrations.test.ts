@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { APP_TABLES, databaseTarget, forEachDatabase, listTables } from '../support/databases.js';
+import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { MailSeal, sealCarriedOverMail, UNSEALED_PREFIX } from '../../src/db/mail-outbox.js';
+import { migrateToLatest, migrateUpTo } from '../../src/db/migrate.js';
+import { APP_TABLES, createPostgresSchema, databaseTarget, forEachDatabase, insertTestUser, listTables } from '../support/databases.js';
 
 describe.each(forEachDatabase())('migrations on $name', (target) => {
   const first = databaseTarget(target.name);
@@ -20,7 +25,7 @@ describe.each(forEachDatabase())('migrations on $name', (target) => {
     for (const table of APP_TABLES) expect(tables).toContain(table);
 
     const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(handle.db);
-    expect(rows.map((r) => r.name)).toEqual(['001-initial', '002-email-confirmation', '003-session-csrf-secret', '004-factors-and-events', '005-devices', '006-wasnt-me-links', '007-email-change', '008-known-browsers', '009-account-recovery', '010-passkeys', '011-backup-phone-and-email-codes', '012-user-locale']);
+    expect(rows.map((r) => r.name)).toEqual(['001-initial', '002-email-confirmation', '003-session-csrf-secret', '004-factors-and-events', '005-devices', '006-wasnt-me-links', '007-email-change', '008-known-browsers', '009-account-recovery', '010-passkeys', '011-backup-phone-and-email-codes', '012-user-locale', '013-mail-at-rest']);
   });
 
   it('migrate a second, fresh database while another one already has the migration tables', async () => {
@@ -31,4 +36,60 @@ describe.each(forEachDatabase())('migrations on $name', (target) => {
     const tables = await listTables(handle);
     for (const table of [...APP_TABLES, 'kysely_migration', 'kysely_migration_lock']) expect(tables).toContain(table);
   });
+
+  it('013 drops the bodies of sent mail and carries unsent mail over, marked to be sealed at start, with its account', async () => {
+    const fresh = await freshDatabase(target.name);
+    const handle = fresh.handle;
+    try {
+      await migrateUpTo(handle, '012-user-locale');
+      const user = await insertTestUser(handle.db, { username: 'mailed' });
+      const T = Date.UTC(2026, 0, 1);
+      const row = (to: string, token: string, sentAt: number | null, failedAt: number | null) =>
+        sql`insert into mail_outbox (to_address, subject, text_body, html_body, created_at, attempts, next_attempt_at, sent_at, failed_at)
+            values (${to}, ${'Reset ' + token}, ${'https://x.example/reset-password/' + token}, ${'<p>' + token + '</p>'}, ${T}, 1, ${T}, ${sentAt}, ${failedAt})`.execute(handle.db);
+      await row(user.email, 'SENT-TOKEN', T, null);
+      await row(user.email, 'WAITING-TOKEN', null, null);
+      await row('stranger@example.com', 'FAILED-TOKEN', null, T);
+
+      await migrateToLatest(handle);
+      const { rows } = await sql<Record<string, unknown>>`select * from mail_outbox order by id`.execute(handle.db);
+      for (const r of rows) for (const gone of ['subject', 'text_body', 'html_body']) expect(r).not.toHaveProperty(gone);
+      expect(rows.map((r) => [r.kind, r.user_id, Number(r.queued_at)])).toEqual([
+        ['unknown', user.id, T],
+        ['unknown', user.id, T],
+        ['unknown', null, T],
+      ]);
+      expect(rows[0]!.content).toBeNull();
+      expect(JSON.parse(String(rows[1]!.content).slice(UNSEALED_PREFIX.length))).toEqual({
+        message: { to: user.email, subject: 'Reset WAITING-TOKEN', text: 'https://x.example/reset-password/WAITING-TOKEN', html: '<p>WAITING-TOKEN</p>' },
+        expiry: null,
+      });
+
+      // At start the app seals them (src/app.ts): nothing readable is left in the table.
+      const seal = new MailSeal('migration-test-secret-key-that-is-long-enough');
+      expect(await sealCarriedOverMail(handle.db, seal)).toBe(2);
+      const after = await sql<{ content: string | null }>`select content from mail_outbox order by id`.execute(handle.db);
+      expect(JSON.stringify(after.rows)).not.toMatch(/TOKEN/);
+      expect(seal.open(after.rows[2]!.content!)?.message.text).toBe('https://x.example/reset-password/FAILED-TOKEN');
+    } finally {
+      await fresh.cleanup();
+    }
+  });
 });
+
+/** An empty database of one dialect, not migrated. */
+async function freshDatabase(name: 'sqlite' | 'postgres'): Promise<{ handle: DatabaseHandle; cleanup: () => Promise<void> }> {
+  if (name === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-upgrade-'));
+    const handle = openDatabase(`sqlite:${join(dir, 'upgrade.db')}`);
+    return {
+      handle,
+      cleanup: async () => {
+        await handle.destroy();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = await createPostgresSchema();
+  return { handle: schema.openHandle(), cleanup: () => schema.drop() };
+}

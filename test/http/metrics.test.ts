@@ -7,8 +7,7 @@
  * reset token must not become a label). Each app has its own registry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueMail } from '../../src/db/mail-outbox.js';
-import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, latestDevCode, plainMail, startTestApp, type TestApp } from '../support/app.js';
 import { TestClient } from '../support/client.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
@@ -123,7 +122,7 @@ describe('what it counts', () => {
     const depth = () => scrape(t).then((res) => sample(res.body, 'gatehouse_mail_outbox_depth'));
     const before = await depth();
     for (let i = 0; i < 3; i++) {
-      await enqueueMail(t.app.ctx.db, { to: `depth${i}@example.com`, subject: 'Hello', text: 'Hello', html: '<p>Hello</p>' }, Date.now());
+      await t.app.outbox.enqueue(t.app.ctx.db, plainMail(`depth${i}@example.com`, 'Hello'), null, Date.now());
     }
     expect(await depth()).toBe(before + 3);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserByUsername } from '../../src/db/users.js';
 import { es } from '../../src/i18n/es/index.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { startTestApp, waitForDevMails, type TestApp } from '../support/app.js';
 import { flashIn, TestClient } from '../support/client.js';
 
 let t: TestApp;
@@ -31,7 +31,7 @@ describe('register', () => {
     expect(user?.email_normalized).toBe('ada@example.com');
     expect(user?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(user?.email_confirmed_at).toBeNull();
-    const mail = await t.app.ctx.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', 'Ada@Example.com').execute();
+    const mail = await waitForDevMails(t.app, 'Ada@Example.com', 1);
     expect(mail.map((m) => m.subject)).toEqual(['Confirm your email address for Gatehouse']);
   });
 
@@ -43,7 +43,7 @@ describe('register', () => {
     expect(res.location).toBe('/login');
     const user = await findUserByUsername(t.app.ctx.db, 'ada.es');
     expect(user?.locale).toBe('es');
-    const mail = await t.app.ctx.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', 'ada.es@example.com').execute();
+    const mail = await waitForDevMails(t.app, 'ada.es@example.com', 1);
     expect(mail.map((m) => m.subject)).toEqual([es.account.confirmationMail.subject]);
     const intro = es.account.confirmationMail.intro(24);
     expect(mail[0]!.text_body).toContain(intro);
@@ -68,7 +68,7 @@ describe('register', () => {
     expect(res.location).toBe('/login');
     expect(flashIn((await client.follow(res)).body)).toBe('Account created — check your email to confirm your address.');
     expect(await findUserByUsername(t.app.ctx.db, 'someone_else')).toBeUndefined();
-    const mail = await t.app.ctx.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', 'Ada@Example.com').orderBy('id').execute();
+    const mail = await waitForDevMails(t.app, 'Ada@Example.com', 2);
     expect(mail.map((m) => m.subject)).toEqual(['Confirm your email address for Gatehouse', 'Someone tried to register with your Gatehouse address']);
     // Sign-in and reset links, from APP_URL, so the owner can act on it.
     expect(mail[1]!.text_body).toContain(`${t.config.appUrl}/login`);

@@ -19,8 +19,8 @@ import type { MailTransport } from '../../src/adapters/mail/types.js';
 import { buildApp, type GatehouseApp } from '../../src/app.js';
 import { accountKey, FREE_CONSECUTIVE_FAILURES } from '../../src/auth/limits.js';
 import { loadConfig } from '../../src/config.js';
-import { enqueueMail, listOutbox, pendingMailCount } from '../../src/db/mail-outbox.js';
-import { createUser, deleteRedisKeys, postgresUrlForSchema, TEST_REDIS_URL, TEST_SECRET, uniqueRedisPrefix } from '../support/app.js';
+import { listOutbox, pendingMailCount } from '../../src/db/mail-outbox.js';
+import { createUser, deleteRedisKeys, plainMail, postgresUrlForSchema, TEST_REDIS_URL, TEST_SECRET, uniqueRedisPrefix } from '../support/app.js';
 import { csrfTokenIn } from '../support/client.js';
 import { createPostgresSchema, TEST_POSTGRES_URL, type PostgresSchema } from '../support/databases.js';
 import { eventually, SmtpSink } from '../support/smtp-sink.js';
@@ -283,7 +283,7 @@ describe('two instances on one PostgreSQL schema and one Redis prefix', () => {
     const queued = Array.from({ length: N }, (_, i) => ({ from: i % 2 ? b : a, to: `bulk-${i}@example.com`, subject: `bulk ${i}` }));
     await Promise.all(
       queued.map(async (m) => {
-        await enqueueMail(m.from.app.ctx.db, { to: m.to, subject: m.subject, text: `message ${m.subject}`, html: `<p>${m.subject}</p>` }, Date.now());
+        await m.from.app.outbox.enqueue(m.from.app.ctx.db, plainMail(m.to, m.subject), null, Date.now());
         m.from.app.outbox.kick();
       }),
     );

@@ -23,8 +23,9 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { hashPassword } from '../../src/auth/password.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
+import { listOutbox, MailSeal, type Mail, type MailKind, type SealedMail } from '../../src/db/mail-outbox.js';
 import { enableTwoFactor, insertUser, normalizeEmail, normalizeUsername } from '../../src/db/users.js';
-import type { User } from '../../src/db/schema.js';
+import type { OutboxMail, User } from '../../src/db/schema.js';
 import { createPostgresSchema, TEST_POSTGRES_URL, type PostgresSchema } from './databases.js';
 
 export const TEST_SECRET = 'test-secret-key-that-is-at-least-32-bytes-long';
@@ -208,4 +209,29 @@ export async function waitForDevMail(app: GatehouseApp, email: string, subject: 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`no mail "${subject}" reached ${email}`);
+}
+
+/** Waits (up to 3 s) until `count` mails to `email` have reached the dev outbox; returns them oldest first. */
+export async function waitForDevMails(app: GatehouseApp, email: string, count: number) {
+  for (let i = 0; i < 150; i++) {
+    const mails = (await listDevMessages(app.ctx.db)).filter((m) => m.kind === 'email' && m.recipient === email).reverse();
+    if (mails.length >= count) return mails;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`fewer than ${count} mails reached ${email}`);
+}
+
+/**
+ * Every row of the app's mail outbox, oldest first, with its sealed content
+ * opened under the app's SECRET_KEY (`mail`: null once sent): for tests that
+ * look at mail before it is delivered.
+ */
+export async function openedOutbox(app: GatehouseApp): Promise<(OutboxMail & { mail: SealedMail | null })[]> {
+  const seal = new MailSeal(app.ctx.config.secretKey);
+  return (await listOutbox(app.ctx.db)).map((row) => ({ ...row, mail: row.content === null ? null : seal.open(row.content) }));
+}
+
+/** A mail with no expiring link in it, for tests that queue mail of their own. */
+export function plainMail(to: string, subject: string, kind: MailKind = 'registration_attempt'): Mail {
+  return { kind, message: { to, subject, text: `message ${subject}`, html: `<p>message ${subject}</p>` }, expiry: null };
 }

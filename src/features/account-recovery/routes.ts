@@ -45,7 +45,6 @@ import {
   replaceRecoveryLink,
 } from '../../db/account-recoveries.js';
 import { isUniqueViolation } from '../../db/database.js';
-import { enqueueMail } from '../../db/mail-outbox.js';
 import { findUserById } from '../../db/users.js';
 import { formSchema } from '../../http/form-schema.js';
 import { messagesForAccount } from '../../i18n/messages.js';
@@ -108,13 +107,23 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
     const token = newToken();
     const now = ctx.clock.now();
     await ctx.db.transaction().execute(async (trx) => {
-      await replaceRecoveryLink(trx, user.id, hashToken(token), now, now + linkLifetimeMs);
+      const expiresAt = now + linkLifetimeMs;
+      await replaceRecoveryLink(trx, user.id, hashToken(token), now, expiresAt);
       // The link's host comes from APP_URL, never from the request's Host header.
-      const link = `${ctx.config.appUrl}${RECOVERY_LINK_PATH}/${token}`;
+      const link = { url: `${ctx.config.appUrl}${RECOVERY_LINK_PATH}/${token}`, expiresAt };
       const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
       // In the account's language: the mailbox's owner reads it, perhaps not whoever typed the password.
-      const mail = recoveryLinkMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, link, linkLifetimeMs, waitMs, wasntMeLink: wasntMe });
-      await enqueueMail(trx, mail, now);
+      const mail = recoveryLinkMail(messagesForAccount(user), {
+        to: user.email,
+        firstName: user.first_name,
+        link,
+        askedAt: now,
+        linkLifetimeMs,
+        waitMs,
+        signInUrl: `${ctx.config.appUrl}/login`,
+        wasntMeLink: wasntMe,
+      });
+      await ctx.mail.enqueue(trx, mail, user.id, now);
       await logSecurityEvent(ctx, request, user.id, 'recovery_requested', trx);
     });
     ctx.mail.kick();
@@ -155,7 +164,7 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
         const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
         const cancelLink = `${ctx.config.appUrl}${RECOVERY_CANCEL_PATH}/${cancelToken}`;
         const mail = recoveryStartedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, startedAt: now, completesAt, cancelLink, wasntMeLink: wasntMe });
-        await enqueueMail(trx, mail, now);
+        await ctx.mail.enqueue(trx, mail, user.id, now);
         return { kind: 'started', completesAt };
       });
     let outcome: StartOutcome;

@@ -15,7 +15,6 @@ import { hashPassword, normalizePassword } from '../../auth/password.js';
 import { checkCurrentPassword } from '../../auth/reauthenticate.js';
 import { startSession } from '../../auth/session.js';
 import type { AppContext } from '../../context.js';
-import { enqueueMail } from '../../db/mail-outbox.js';
 import { deleteSessionsOfUser } from '../../db/sessions.js';
 import { setPasswordHash } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
@@ -81,7 +80,7 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
           changedAt: now,
           wasntMeLink: await wasntMeLink(trx, ctx.config.appUrl, user, now),
         });
-        await enqueueMail(trx, mail, now);
+        await ctx.mail.enqueue(trx, mail, user.id, now);
         // This browser stays signed in, under a new session id; last, so the cookie names a committed row.
         await startSession(ctx, request, reply, { userId: user.id, remember: session.remember === 1, twoFactorPending: false, nextPath: null }, trx);
       });

@@ -17,7 +17,6 @@ import { hashPassword } from '../../auth/password.js';
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
 import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import type { AppContext } from '../../context.js';
-import { enqueueMail } from '../../db/mail-outbox.js';
 import { messagesForAccount } from '../../i18n/messages.js';
 import { consumeResetToken, findLiveResetToken, replaceResetToken } from '../../db/password-reset-tokens.js';
 import { deleteSessionsOfUser } from '../../db/sessions.js';
@@ -72,11 +71,13 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
       const now = ctx.clock.now();
       // The token and its mail are written together: both or neither.
       await ctx.db.transaction().execute(async (trx) => {
-        await replaceResetToken(trx, user.id, hashToken(token), now, now + PASSWORD_RESET_LIFETIME_MS);
+        const expiresAt = now + PASSWORD_RESET_LIFETIME_MS;
+        await replaceResetToken(trx, user.id, hashToken(token), now, expiresAt);
         // The link's host comes from APP_URL, never from the request's Host header.
-        const link = `${ctx.config.appUrl}/reset-password/${token}`;
+        const link = { url: `${ctx.config.appUrl}/reset-password/${token}`, expiresAt };
         // In the account's language, not the requester's: the mail is for whoever reads that mailbox.
-        await enqueueMail(trx, resetPasswordMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, link }), now);
+        const mail = resetPasswordMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, link, askedAt: now, askAgainUrl: `${ctx.config.appUrl}/reset-password` });
+        await ctx.mail.enqueue(trx, mail, user.id, now);
       });
       ctx.mail.kick();
     }

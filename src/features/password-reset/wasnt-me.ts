@@ -14,7 +14,6 @@ import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
 import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import { WASNT_ME_PATH } from '../../auth/wasnt-me.js';
 import type { AppContext } from '../../context.js';
-import { enqueueMail } from '../../db/mail-outbox.js';
 import { replaceResetToken } from '../../db/password-reset-tokens.js';
 import { deleteSessionsOfUser } from '../../db/sessions.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
@@ -85,9 +84,11 @@ export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
           // Whoever started a recovery knew the password: it must not remove the owner's factors later.
           await cancelRecovery(ctx, request, { ...user, email: ownerAddress }, 'wasnt-me', trx);
           const resetToken = newToken();
-          await replaceResetToken(trx, user.id, hashToken(resetToken), now, now + PASSWORD_RESET_LIFETIME_MS);
-          const link = `${ctx.config.appUrl}/reset-password/${resetToken}`;
-          await enqueueMail(trx, resetPasswordMail(messagesForAccount(user), { to: ownerAddress, firstName: user.first_name, link }), now);
+          const expiresAt = now + PASSWORD_RESET_LIFETIME_MS;
+          await replaceResetToken(trx, user.id, hashToken(resetToken), now, expiresAt);
+          const link = { url: `${ctx.config.appUrl}/reset-password/${resetToken}`, expiresAt };
+          const mail = resetPasswordMail(messagesForAccount(user), { to: ownerAddress, firstName: user.first_name, link, askedAt: now, askAgainUrl: `${ctx.config.appUrl}/reset-password` });
+          await ctx.mail.enqueue(trx, mail, user.id, now);
           await logSecurityEvent(ctx, request, user.id, 'wasnt_me', trx);
           return true;
         })

@@ -9,6 +9,7 @@ import { renderMail } from '../../views/mail.js';
 export function registrationAttemptMail(t: Messages, p: { to: string; firstName: string; loginLink: string; resetLink: string }) {
   const m = t.account.registrationAttemptMail;
   return renderMail(t, {
+    kind: 'registration_attempt',
     to: p.to,
     subject: m.subject,
     heading: m.heading,

@@ -14,7 +14,6 @@ import { hashPassword } from '../../auth/password.js';
 import type { AppContext } from '../../context.js';
 import { isUniqueViolation } from '../../db/database.js';
 import { claimRegistrationNotice } from '../../db/email-confirmations.js';
-import { enqueueMail } from '../../db/mail-outbox.js';
 import type { User } from '../../db/schema.js';
 import { findUserByEmail, insertUser, newAccount, usernameTaken } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
@@ -123,7 +122,7 @@ export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         loginLink: `${ctx.config.appUrl}/login`,
         resetLink: `${ctx.config.appUrl}/reset-password`,
       });
-      await enqueueMail(trx, mail, now);
+      await ctx.mail.enqueue(trx, mail, owner.id, now);
     });
   }
 };

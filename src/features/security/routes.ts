@@ -28,7 +28,6 @@ import { EMAIL_CONFIRMATION_LIFETIME_MS } from '../../auth/email-confirmation.js
 import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import { wasntMeLink } from '../../auth/wasnt-me.js';
 import { maskEmail } from '../../lib/mask-email.js';
-import { enqueueMail } from '../../db/mail-outbox.js';
 import { endSession } from '../../auth/session.js';
 import { field, formSchema } from '../../http/form-schema.js';
 import { SafeHtml } from '../../views/html.js';
@@ -238,11 +237,13 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     await ctx.db.transaction().execute(async (trx) => {
       if (!taken) {
         const token = newToken();
-        await replaceEmailChange(trx, user.id, hashToken(token), newEmail, now, now + EMAIL_CONFIRMATION_LIFETIME_MS);
-        await enqueueMail(trx, confirmNewEmailMail(owner, { to: newEmail, firstName: user.first_name, link: `${ctx.config.appUrl}${CONFIRM_EMAIL_CHANGE_PATH}/${token}` }), now);
+        const expiresAt = now + EMAIL_CONFIRMATION_LIFETIME_MS;
+        await replaceEmailChange(trx, user.id, hashToken(token), newEmail, now, expiresAt);
+        const link = { url: `${ctx.config.appUrl}${CONFIRM_EMAIL_CHANGE_PATH}/${token}`, expiresAt };
+        await ctx.mail.enqueue(trx, confirmNewEmailMail(owner, { to: newEmail, firstName: user.first_name, link, securityUrl: `${ctx.config.appUrl}${SECURITY_PATH}` }), user.id, now);
       }
       const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-      await enqueueMail(trx, emailChangeRequestedMail(owner, { to: user.email, firstName: user.first_name, newAddress: maskEmail(newEmail), at: now, wasntMeLink: wasntMe }), now);
+      await ctx.mail.enqueue(trx, emailChangeRequestedMail(owner, { to: user.email, firstName: user.first_name, newAddress: maskEmail(newEmail), at: now, wasntMeLink: wasntMe }), user.id, now);
       await logSecurityEvent(ctx, request, user.id, 'email_change_requested', trx);
     });
     ctx.mail.kick();
@@ -274,7 +275,8 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
           await setConfirmedEmail(trx, user.id, change.new_email, now);
           // The old address hears of it, with a link that undoes it (src/features/password-reset/wasnt-me.ts).
           const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-          await enqueueMail(trx, emailChangedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, newAddress: maskEmail(change.new_email), at: now, wasntMeLink: wasntMe }), now);
+          const notice = emailChangedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, newAddress: maskEmail(change.new_email), at: now, wasntMeLink: wasntMe });
+          await ctx.mail.enqueue(trx, notice, user.id, now);
           await logSecurityEvent(ctx, request, user.id, 'email_changed', trx);
           return 'changed' as const;
         }).catch((error: unknown) => {
@@ -310,9 +312,11 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       }
       const now = ctx.clock.now();
       await ctx.db.transaction().execute(async (trx) => {
-        // The confirmation is queued first: the outbox does not belong to the account, so it survives the delete.
-        await enqueueMail(trx, accountDeletedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, username: user.username, deletedAt: now }), now);
+        // Deleting the account deletes its mail, sent or not (ON DELETE CASCADE): a reset link or code still
+        // waiting must not reach a mailbox after the account is gone. This confirmation belongs to no account
+        // (null), so it survives the delete.
         await deleteUser(trx, user.id);
+        await ctx.mail.enqueue(trx, accountDeletedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, username: user.username, deletedAt: now }), null, now);
       });
       ctx.mail.kick();
       request.log.info({ userId: user.id }, 'account deleted by its owner');

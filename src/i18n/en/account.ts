@@ -71,6 +71,14 @@ export const account = {
     intro: (hours: number) => `Please confirm that this is your email address for Gatehouse. The link works once, for ${hours} hours.`,
     action: 'Confirm my email address',
     notYou: 'If you did not create a Gatehouse account, ignore this message.',
+    /** Sent instead when the link could not be delivered before it expired (a mail outage). */
+    expired: {
+      subject: 'Your Gatehouse confirmation link expired',
+      heading: 'Your confirmation link expired',
+      what: (hours: number) => `We could not deliver the link to confirm your email address within the ${hours} hours it works, so it is not in this email.`,
+      /** `resend` is the banner's button (`common.layout.resend`). */
+      askAgain: (resend: string) => `To get a new one, sign in and choose “${resend}” in the banner at the top of the page.`,
+    },
   },
 
   /** Mailed to the owner of an address someone tried to register with, instead of telling the visitor. */

@@ -120,10 +120,20 @@ export const login = {
     },
     /** A sign-in code by email; whoever asked for it knows the password. */
     emailCode: {
-      subject: (code: string) => `${code} is your Gatehouse sign-in code`,
+      /** No code in the subject: subjects show on lock screens and in inbox lists, and are kept by mail servers. */
+      subject: 'Your Gatehouse sign-in code',
       heading: 'Your sign-in code',
       what: (code: string) => `Your code to finish signing in to Gatehouse is ${code}. It works once, for 10 minutes. We will never ask you for it by phone or email.`,
       askedFor: (at: string) => `It was asked for on ${at} by someone who typed your password. If that was not you, your password is known to someone else.`,
+      /** Sent instead when the code could not be delivered before it expired (a mail outage). */
+      expired: {
+        subject: 'Your Gatehouse sign-in code expired',
+        heading: 'Your sign-in code expired',
+        what: (at: string) =>
+          `On ${at}, someone who typed your password asked for a sign-in code by email. We could not deliver it within the 10 minutes it works, so it is not in this email.`,
+        ifYou: 'If this was you, ask for a new code on the sign-in page.',
+        ifNotYou: 'If this was not you, your password is known to someone else: choose a new one now.',
+      },
     },
     /** A completed sign-in from a browser the account had not used before (src/auth/new-browser-notice.ts). */
     newBrowser: {

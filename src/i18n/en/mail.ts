@@ -7,6 +7,12 @@ export const mail = {
   wasntMe: "This wasn't me: secure my account",
   /** Above the "This wasn't me" button: why it is there. */
   wasntMeLead: 'Not you? Secure your account now: one click signs out every session and undoes recent changes.',
+  /**
+   * A notice delivered after its "This wasn't me" link expired (it waited in the outbox through a mail outage):
+   * the link is left out, and this points at a password reset instead.
+   */
+  lateNotice: "This email reached you late, after its “This wasn't me” link had expired. If what it tells you was not you, choose a new password now: that signs out every device.",
+  chooseNewPassword: 'Choose a new password',
   /** Small print at the foot of every mail. */
   footer: 'You are receiving this email because it is about your Gatehouse account. We never ask for your password or codes by email.',
   /** An administrator removed the account's second factors (`npm run admin -- reset-factors`). */

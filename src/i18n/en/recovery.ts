@@ -134,6 +134,15 @@ export const recovery = {
         'set up a new one when you sign in.',
       ifNotYou: 'If this was not you, do not open the link: nothing changes without it. But someone knows your password, so change it now.',
       action: 'Start the account recovery',
+      /** Sent instead when the link could not be delivered before it expired (a mail outage). */
+      expired: {
+        subject: 'Your Gatehouse account recovery link expired',
+        heading: 'Your recovery link expired',
+        what: (askedAt: string, lifetime: string) =>
+          `On ${askedAt}, someone who knows your password asked for a link to recover your Gatehouse account. We could not deliver it within the ${lifetime} it works, so it is not in this email, and nothing has changed.`,
+        ifYou: 'If this was you, sign in again and choose “Recover your account” to get a new link.',
+        ifNotYou: 'If this was not you, someone knows your password: change it now.',
+      },
     },
     /** The wait has started: the owner's chance to cancel. */
     started: {
@@ -148,6 +157,10 @@ export const recovery = {
         'If this was not you, cancel the recovery now, then change your password: someone knows it. Signing in with one of ' +
         'your second factors cancels it too.',
       action: 'Cancel the recovery',
+      /** Delivered after its cancel link (or its "This wasn't me") expired: neither is in it. */
+      late:
+        'This email reached you late, after its links had expired. If this was not you, sign in with one of your second factors ' +
+        '(that cancels the recovery) or choose a new password now.',
     },
     cancelled: {
       subject: 'Account recovery cancelled',

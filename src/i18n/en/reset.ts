@@ -49,6 +49,15 @@ export const reset = {
     intro: (minutes: number) => `To choose a new Gatehouse password, open the link below. It works once, for ${minutes} minutes.`,
     action: 'Choose a new password',
     ignore: 'If you did not ask to reset your password, ignore this message: your password stays as it is.',
+    /** Sent instead when the link could not be delivered before it expired (a mail outage). */
+    expired: {
+      subject: 'Your Gatehouse password reset link expired',
+      heading: 'Your reset link expired',
+      what: (askedAt: string, minutes: number) =>
+        `On ${askedAt}, you or someone else asked for a link to reset your Gatehouse password. We could not deliver it within the ${minutes} minutes it works, so it is not in this email.`,
+      askAgain: 'If you still want to choose a new password, ask for a new link. If you did not ask for one, ignore this message.',
+      action: 'Ask for a new link',
+    },
   },
   /** "This wasn't me" (/wasnt-me/<token>): one confirmation, then everything is locked down. */
   wasntMe: {

@@ -266,6 +266,16 @@ remembered devices and security activity. It cannot be undone. We send a confirm
       what: 'You asked to use this address for your Gatehouse account. Nothing changes until you confirm it; the link works for 24 hours.',
       ifNotYou: 'If you did not ask for this, ignore this email.',
       action: 'Use this email address',
+      /** Sent instead when the link could not be delivered before it expired (a mail outage). */
+      expired: {
+        subject: 'Your link to confirm a new Gatehouse email address expired',
+        heading: 'Your confirmation link expired',
+        what:
+          'You asked to use this address for your Gatehouse account, but we could not deliver the link to confirm it within the 24 hours it works, ' +
+          'so it is not in this email. Nothing has changed.',
+        askAgain: 'To try again, sign in and change your email address on your security page. If you did not ask for this, ignore this email.',
+        action: 'Open my security page',
+      },
     },
     /** Sent to the current address when a change is asked for. */
     emailChangeRequested: {

@@ -58,6 +58,13 @@ export const account: Messages['account'] = {
       `Confirma que esta es tu dirección de correo electrónico para Gatehouse. El enlace funciona una sola vez, durante ${hours} horas.`,
     action: 'Confirmar mi correo electrónico',
     notYou: 'Si no creaste una cuenta de Gatehouse, ignora este mensaje.',
+    expired: {
+      subject: 'Caducó tu enlace de confirmación de Gatehouse',
+      heading: 'Tu enlace de confirmación caducó',
+      what: (hours: number) =>
+        `No pudimos entregarte el enlace para confirmar tu correo electrónico en las ${hours} horas que funciona, así que no va en este correo.`,
+      askAgain: (resend: string) => `Para recibir uno nuevo, inicia sesión y elige «${resend}» en el aviso de la parte superior de la página.`,
+    },
   },
 
   registrationAttemptMail: {

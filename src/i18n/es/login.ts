@@ -102,11 +102,19 @@ export const login: Messages['login'] = {
       ifYou: 'Si fuiste tú, te conviene crear un juego nuevo de códigos de recuperación y revisar tus segundos factores.',
     },
     emailCode: {
-      subject: (code: string) => `${code} es tu código de inicio de sesión de Gatehouse`,
+      subject: 'Tu código de inicio de sesión de Gatehouse',
       heading: 'Tu código de inicio de sesión',
       what: (code: string) =>
         `Tu código para terminar de iniciar sesión en Gatehouse es ${code}. Sirve una sola vez, durante 10 minutos. Nunca te lo pediremos por teléfono ni por correo.`,
       askedFor: (at: string) => `Lo pidió el ${at} alguien que escribió tu contraseña. Si no fuiste tú, otra persona conoce tu contraseña.`,
+      expired: {
+        subject: 'Caducó tu código de inicio de sesión de Gatehouse',
+        heading: 'Tu código de inicio de sesión caducó',
+        what: (at: string) =>
+          `El ${at}, alguien que escribió tu contraseña pidió un código de inicio de sesión por correo. No pudimos entregarlo en los 10 minutos que funciona, así que no va en este correo.`,
+        ifYou: 'Si fuiste tú, pide un código nuevo en la página de inicio de sesión.',
+        ifNotYou: 'Si no fuiste tú, otra persona conoce tu contraseña: elige una nueva ahora.',
+      },
     },
     newBrowser: {
       subject: 'Nuevo inicio de sesión en tu cuenta de Gatehouse',

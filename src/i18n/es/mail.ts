@@ -7,6 +7,9 @@ export const mail: Messages['mail'] = {
   signOff: '— Gatehouse',
   wasntMe: 'No fui yo: proteger mi cuenta',
   wasntMeLead: '¿No fuiste tú? Protege tu cuenta ahora: con un clic se cierran todas las sesiones y se deshacen los cambios recientes.',
+  lateNotice:
+    'Este correo te llega tarde, cuando su enlace «No fui yo» ya había caducado. Si lo que te cuenta no lo hiciste tú, elige una contraseña nueva ahora: así se cierran las sesiones en todos los dispositivos.',
+  chooseNewPassword: 'Elegir una contraseña nueva',
   footer: 'Recibes este correo porque trata de tu cuenta de Gatehouse. Nunca te pediremos tu contraseña ni tus códigos por correo.',
   factorsReset: {
     subject: 'Se ha restablecido tu verificación en dos pasos',

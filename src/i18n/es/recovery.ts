@@ -116,6 +116,14 @@ export const recovery: Messages['recovery'] = {
         'configuras uno nuevo al iniciar sesión.',
       ifNotYou: 'Si no fuiste tú, no abras el enlace: sin él no cambia nada. Pero alguien conoce tu contraseña, así que cámbiala ahora.',
       action: 'Iniciar la recuperación de la cuenta',
+      expired: {
+        subject: 'Caducó tu enlace para recuperar la cuenta de Gatehouse',
+        heading: 'Tu enlace de recuperación caducó',
+        what: (askedAt: string, lifetime: string) =>
+          `El ${askedAt}, alguien que conoce tu contraseña pidió un enlace para recuperar tu cuenta de Gatehouse. No pudimos entregarlo en el plazo de ${lifetime} que funciona, así que no va en este correo y no ha cambiado nada.`,
+        ifYou: 'Si fuiste tú, vuelve a iniciar sesión y elige «Recupera tu cuenta» para recibir un enlace nuevo.',
+        ifNotYou: 'Si no fuiste tú, alguien conoce tu contraseña: cámbiala ahora.',
+      },
     },
     started: {
       subject: 'Recuperación de la cuenta iniciada',
@@ -130,6 +138,9 @@ export const recovery: Messages['recovery'] = {
         'Si no fuiste tú, cancela la recuperación ahora y después cambia tu contraseña: alguien la conoce. Iniciar sesión con uno ' +
         'de tus segundos factores también la cancela.',
       action: 'Cancelar la recuperación',
+      late:
+        'Este correo te llega tarde, cuando sus enlaces ya habían caducado. Si no fuiste tú, inicia sesión con uno de tus segundos ' +
+        'factores (así se cancela la recuperación) o elige una contraseña nueva ahora.',
     },
     cancelled: {
       subject: 'Recuperación de la cuenta cancelada',

@@ -40,6 +40,14 @@ export const reset: Messages['reset'] = {
     intro: (minutes: number) => `Para elegir una contraseña nueva de Gatehouse, abre el enlace de abajo. Funciona una sola vez, durante ${minutes} minutos.`,
     action: 'Elegir una contraseña nueva',
     ignore: 'Si no pediste restablecer tu contraseña, ignora este mensaje: tu contraseña sigue siendo la misma.',
+    expired: {
+      subject: 'Caducó tu enlace para restablecer la contraseña de Gatehouse',
+      heading: 'Tu enlace caducó',
+      what: (askedAt: string, minutes: number) =>
+        `El ${askedAt}, tú u otra persona pidió un enlace para restablecer tu contraseña de Gatehouse. No pudimos entregarlo en los ${minutes} minutos que funciona, así que no va en este correo.`,
+      askAgain: 'Si todavía quieres elegir una contraseña nueva, pide un enlace nuevo. Si no lo pediste, ignora este mensaje.',
+      action: 'Pedir un enlace nuevo',
+    },
   },
   wasntMe: {
     title: 'Protege tu cuenta',

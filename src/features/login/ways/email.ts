@@ -16,7 +16,6 @@ import { codesLocked, resendTooSoonMessage, resendWaitMs } from '../../../auth/t
 import { wasntMeLink } from '../../../auth/wasnt-me.js';
 import type { AppContext } from '../../../context.js';
 import { replaceEmailCode, useEmailCode } from '../../../db/email-codes.js';
-import { enqueueMail } from '../../../db/mail-outbox.js';
 import { claimCodeSend } from '../../../db/sessions.js';
 import { checkbox, field, formSchema } from '../../../http/form-schema.js';
 import { messagesForAccount } from '../../../i18n/messages.js';
@@ -90,10 +89,12 @@ ${signInFooter(t, reply.csrfToken())}`,
       const mails = await ctx.limits.emailCodeMailTo(user.id);
       if (!mails.ok) return { limitedForMs: mails.retryAfterMs };
       // Only the newest code works: a new one replaces the one before.
-      await replaceEmailCode(trx, { sessionId: session.id, userId: user.id, codeHash: hash, now, expiresAt: now + EMAIL_CODE_LIFETIME_MS });
+      const expiresAt = now + EMAIL_CODE_LIFETIME_MS;
+      await replaceEmailCode(trx, { sessionId: session.id, userId: user.id, codeHash: hash, now, expiresAt });
       const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
       // To the owner, in their language (whoever is signing in may be someone else).
-      await enqueueMail(trx, emailSignInCodeMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, code, at: now, wasntMeLink: wasntMe }), now);
+      const mail = emailSignInCodeMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, code, at: now, expiresAt, wasntMeLink: wasntMe });
+      await ctx.mail.enqueue(trx, mail, user.id, now);
       return true;
     });
     if (sent === 'too-soon') return reply.flash('error', resendTooSoonMessage(t, now, now) ?? '').redirect(path);

@@ -7,7 +7,6 @@ import { RECOVERY_CODES_LOW, RecoveryCodes } from '../../../auth/recovery-codes.
 import { wasntMeLink } from '../../../auth/wasnt-me.js';
 import type { AppContext } from '../../../context.js';
 import { countUnusedRecoveryCodes, useRecoveryCode } from '../../../db/factors.js';
-import { enqueueMail } from '../../../db/mail-outbox.js';
 import { field, formSchema } from '../../../http/form-schema.js';
 import { messagesForAccount } from '../../../i18n/messages.js';
 import type { SignInGate } from '../gate.js';
@@ -55,7 +54,7 @@ export const recoveryCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignIn
         const left = await countUnusedRecoveryCodes(trx, user.id);
         const now = ctx.clock.now();
         const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-        await enqueueMail(trx, recoveryCodeUsedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, usedAt: now, left, wasntMeLink: wasntMe }), now);
+        await ctx.mail.enqueue(trx, recoveryCodeUsedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, usedAt: now, left, wasntMeLink: wasntMe }), user.id, now);
         if (left <= RECOVERY_CODES_LOW) reply.flash('error', request.t.codes.recoveryCodes.low(left));
       },
     });

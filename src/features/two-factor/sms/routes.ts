@@ -14,7 +14,6 @@ import { accountKey } from '../../../auth/limits.js';
 import { startSession } from '../../../auth/session.js';
 import { codeSentMessage, codesLocked, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
 import type { AppContext } from '../../../context.js';
-import { enqueueMail } from '../../../db/mail-outbox.js';
 import {
   cancelEnrollment,
   findEnrollment,
@@ -154,7 +153,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         // Only next to SMS codes on a main phone (they may have been turned off meanwhile).
         if (!(await finishEnrollment(trx, user.id, enrollment.phone)) || !(await setBackupPhone(trx, user.id, enrollment.phone))) return false;
         await logSecurityEvent(ctx, request, user.id, 'backup_phone_added', trx);
-        await enqueueMail(trx, backupPhoneChangedMail(messagesForAccount(user), user, enrollment.phone, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
+        await ctx.mail.enqueue(trx, backupPhoneChangedMail(messagesForAccount(user), user, enrollment.phone, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), user.id, now);
         return true;
       });
       if (!saved) return reply.flash('error', t.sms.enable.needsMainPhone).redirect('/security');
@@ -183,7 +182,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         // In the owner's language, which may not be this page's.
         const mt = messagesForAccount(user);
         const notice = changing ? phoneChangedMail(mt, user, enrollment.phone, now, wasntMe) : twoFactorEnabledMail(mt, user, enrollment.phone, now, wasntMe);
-        await enqueueMail(trx, notice, now);
+        await ctx.mail.enqueue(trx, notice, user.id, now);
         // A change of factor after re-authentication: a new session id (and CSRF secret), as at sign-in.
         await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);
         return true;
@@ -226,7 +225,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         await logSecurityEvent(ctx, request, user.id, 'backup_phone_removed', trx);
         // Browsers remembered while codes could go to that number must ask again.
         await deleteTrustedDevicesOfUser(trx, user.id);
-        await enqueueMail(trx, backupPhoneChangedMail(messagesForAccount(user), user, null, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
+        await ctx.mail.enqueue(trx, backupPhoneChangedMail(messagesForAccount(user), user, null, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), user.id, now);
       });
       ctx.mail.kick();
       return reply.flash('success', request.t.sms.done.backupRemoved).redirect('/security');
@@ -253,7 +252,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       await deleteTrustedDevicesOfUser(trx, user.id);
       // No factor left: the recovery codes and email codes would be a way around nothing.
       await dropFallbacksWithoutFactor(trx, user.id);
-      await enqueueMail(trx, twoFactorDisabledMail(messagesForAccount(user), user, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
+      await ctx.mail.enqueue(trx, twoFactorDisabledMail(messagesForAccount(user), user, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), user.id, now);
       // The password was just re-entered: a new session id, as at every authentication.
       await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);
     });
