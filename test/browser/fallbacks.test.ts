@@ -29,8 +29,8 @@ let page: Page;
 /** The newest sign-in code mailed to `email`, once the outbox worker has delivered it. */
 async function mailedCode(email: string): Promise<string> {
   for (let i = 0; i < 100; i++) {
-    const mail = (await listDevMessages(server.app.ctx.db)).find((m) => m.recipient === email && / is your Gatehouse sign-in code$/.test(m.subject));
-    if (mail) return mail.subject.slice(0, 6);
+    const mail = (await listDevMessages(server.app.ctx.db)).find((m) => m.recipient === email && m.subject === 'Your Gatehouse sign-in code');
+    if (mail) return / is (\d{6})\./.exec(mail.text_body)![1]!;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`no sign-in code mailed to ${email}`);

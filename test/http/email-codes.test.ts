@@ -13,6 +13,7 @@ import { createUser, startTestApp, waitForDevMail, type TestApp } from '../suppo
 import { flashIn, signIn, TestClient } from '../support/client.js';
 import { enrolAuthenticator } from '../support/totp.js';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
+import { en } from '../../src/i18n/en/index.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 26, 14, 0, 0));
 let t: TestApp;
@@ -21,13 +22,17 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const CODE_SUBJECT = / is your Gatehouse sign-in code$/;
+/** The code is in the body only, never the subject (lock screens and inbox lists show subjects). */
+const CODE_SUBJECT = en.login.mail.emailCode.subject;
 
 /** The newest sign-in code mailed to this address (waits for the outbox worker). */
 async function mailedCode(email: string, after = 0): Promise<string> {
   for (let i = 0; i < 60; i++) {
-    const mail = (await listDevMessages(t.app.ctx.db)).find((m) => m.recipient === email && CODE_SUBJECT.test(m.subject) && m.id > after);
-    if (mail) return /^(\d{6}) /.exec(mail.subject)![1]!;
+    const mail = (await listDevMessages(t.app.ctx.db)).find((m) => m.recipient === email && m.subject === CODE_SUBJECT && m.id > after);
+    if (mail) {
+      expect(mail.subject).not.toMatch(/\d{6}/);
+      return / is (\d{6})\./.exec(mail.text_body)![1]!;
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`no sign-in code mailed to ${email}`);
