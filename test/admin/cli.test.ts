@@ -72,4 +72,16 @@ describe('npm run admin', () => {
     expect(bad.stderr).toContain('Unknown command "frobnicate".');
     expect(bad.stderr).toContain('Usage: npm run admin -- <command> [options]');
   }, 120_000); // four child processes, each compiling the CLI with tsx
+
+  it('mail list and mail retry: exit 0 when done, 1 with one line when refused', () => {
+    const listed = admin(['mail', 'list', '--failed']);
+    expect(listed.stderr).toBe('');
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toBe('No failed mail.\n');
+
+    const refused = admin(['mail', 'retry', '999']);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/^No mail has id 999 [^\n]*\n$/);
+  }, 60_000);
 });

@@ -45,6 +45,28 @@ describe('deleting an account', () => {
     expect(mail.text_body).toContain(user.username);
   });
 
+  it("drops the account's mail not yet sent (a reset link waiting out an SMTP outage); its own confirmation still goes", async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app);
+    await signIn(client, user.username, user.password);
+    await t.app.outbox.stop(); // nothing is delivered meanwhile, as in an outage
+    try {
+      const asker = new TestClient(t.app, '203.0.113.7');
+      await asker.submit('/reset-password', { email: user.email });
+      const queued = () => t.app.ctx.db.selectFrom('mail_outbox').select(['kind', 'user_id', 'sent_at']).where('to_address', '=', user.email).execute();
+      expect(await queued()).toEqual([{ kind: 'password_reset', user_id: user.id, sent_at: null }]);
+
+      await client.submit('/security/delete', { confirm_username: user.username });
+      expect(await findUserById(t.app.ctx.db, user.id)).toBeUndefined();
+      expect(await queued()).toEqual([{ kind: 'account_deleted', user_id: null, sent_at: null }]);
+    } finally {
+      t.app.outbox.start();
+    }
+    await waitForDevMail(t.app, user.email, 'Your Gatehouse account was deleted');
+    const delivered = await t.app.ctx.db.selectFrom('dev_outbox').select('subject').where('recipient', '=', user.email).execute();
+    expect(delivered.map((m) => m.subject)).toEqual(['Your Gatehouse account was deleted']);
+  });
+
   it('a visitor cannot reach it', async () => {
     expect((await new TestClient(t.app).get('/security/delete')).location).toMatch(/^\/login/);
   });
