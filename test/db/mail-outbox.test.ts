@@ -18,6 +18,7 @@ import {
   UNSEALED_PREFIX,
   type Mail,
 } from '../../src/db/mail-outbox.js';
+import { purgeExpired } from '../../src/db/housekeeping.js';
 import type { Database } from '../../src/db/schema.js';
 import { deleteUser } from '../../src/db/users.js';
 import { forEachDatabase, insertTestUser, useDatabase } from '../support/databases.js';
@@ -280,7 +281,7 @@ describe.each(forEachDatabase())('mail outbox on $name', (target) => {
     expect(await listUndeliveredMail(db, { failedOnly: false, limit: 1 })).toHaveLength(1);
   });
 
-  it('purgeOldMail deletes sent and failed rows past MAIL_RECORD_RETENTION_MS, never waiting ones', async () => {
+  it('the hourly purge deletes sent and failed rows past MAIL_RECORD_RETENTION_MS, never waiting ones', async () => {
     const { db } = handle();
     for (let i = 0; i < 4; i++) await enqueueMail(db, message(), T0);
     const [oldSent, oldFailed, recentSent] = await claimDueMail(db, T0, LOCK, 3);
@@ -288,7 +289,8 @@ describe.each(forEachDatabase())('mail outbox on $name', (target) => {
     await markMailFailed(db, oldFailed!.id, 'gone', null, T0);
     await markMailSent(db, recentSent!.id, T0 + 1000);
     const now = T0 + MAIL_RECORD_RETENTION_MS + 1;
-    expect(Number((await purgeOldMail(db, now)).numDeletedRows)).toBe(2);
+    expect(Number((await purgeOldMail(db, now - 2)).numDeletedRows)).toBe(0);
+    expect(await purgeExpired(db, now)).toBe(2);
     expect((await listOutbox(db)).map((r) => r.id)).not.toContain(oldSent!.id);
     expect(await listOutbox(db)).toHaveLength(2); // the recent one and the one still waiting (queued long ago)
   });

@@ -107,6 +107,16 @@ describe('configuration', () => {
     }
   });
 
+  it('MAIL_RETRY_FOR: 3 days unless set; the same durations, from 24 hours to 7 days', () => {
+    expect(load({}).mail.retryForMs).toBe(72 * 3_600_000);
+    expect(load({ MAIL_RETRY_FOR: '24h' }).mail.retryForMs).toBe(24 * 3_600_000);
+    expect(load({ MAIL_RETRY_FOR: '7d' }).mail.retryForMs).toBe(7 * 24 * 3_600_000);
+    expect(load({ MAIL_RETRY_FOR: '2880m' }).mail.retryForMs).toBe(48 * 3_600_000);
+    for (const bad of ['23h', '1439m', '8d', '3', 'forever', '-1d']) {
+      expect(problemsOf({ MAIL_RETRY_FOR: bad }).join(), bad).toContain('MAIL_RETRY_FOR must be a duration like 24h, 3d or 2880m, from 24 hours to 7 days');
+    }
+  });
+
   it('reads a .env file, with the real environment winning', async () => {
     const envFile = join(dir, '.env');
     const { writeFileSync } = await import('node:fs');
