@@ -62,7 +62,7 @@ export const account: Messages['account'] = {
       subject: 'Caducó tu enlace de confirmación de Gatehouse',
       heading: 'Tu enlace de confirmación caducó',
       what: (hours: number) =>
-        `No pudimos entregarte el enlace para confirmar tu correo electrónico en las ${hours} horas que funciona, así que no va en este correo.`,
+        `No pudimos entregarte el enlace para confirmar tu correo electrónico en las ${hours} horas en que funciona, así que no va en este correo.`,
       askAgain: (resend: string) => `Para recibir uno nuevo, inicia sesión y elige «${resend}» en el aviso de la parte superior de la página.`,
     },
   },

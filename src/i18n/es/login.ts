@@ -111,7 +111,7 @@ export const login: Messages['login'] = {
         subject: 'Caducó tu código de inicio de sesión de Gatehouse',
         heading: 'Tu código de inicio de sesión caducó',
         what: (at: string) =>
-          `El ${at}, alguien que escribió tu contraseña pidió un código de inicio de sesión por correo. No pudimos entregarlo en los 10 minutos que funciona, así que no va en este correo.`,
+          `El ${at}, alguien que escribió tu contraseña pidió un código de inicio de sesión por correo. No pudimos entregarlo en los 10 minutos en que funciona, así que no va en este correo.`,
         ifYou: 'Si fuiste tú, pide un código nuevo en la página de inicio de sesión.',
         ifNotYou: 'Si no fuiste tú, otra persona conoce tu contraseña: elige una nueva ahora.',
       },

@@ -120,7 +120,7 @@ export const recovery: Messages['recovery'] = {
         subject: 'Caducó tu enlace para recuperar la cuenta de Gatehouse',
         heading: 'Tu enlace de recuperación caducó',
         what: (askedAt: string, lifetime: string) =>
-          `El ${askedAt}, alguien que conoce tu contraseña pidió un enlace para recuperar tu cuenta de Gatehouse. No pudimos entregarlo en el plazo de ${lifetime} que funciona, así que no va en este correo y no ha cambiado nada.`,
+          `El ${askedAt}, alguien que conoce tu contraseña pidió un enlace para recuperar tu cuenta de Gatehouse. No pudimos entregarlo en el plazo de ${lifetime} en que funciona, así que no va en este correo y no ha cambiado nada.`,
         ifYou: 'Si fuiste tú, vuelve a iniciar sesión y elige «Recupera tu cuenta» para recibir un enlace nuevo.',
         ifNotYou: 'Si no fuiste tú, alguien conoce tu contraseña: cámbiala ahora.',
       },

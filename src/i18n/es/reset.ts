@@ -44,7 +44,7 @@ export const reset: Messages['reset'] = {
       subject: 'Caducó tu enlace para restablecer la contraseña de Gatehouse',
       heading: 'Tu enlace caducó',
       what: (askedAt: string, minutes: number) =>
-        `El ${askedAt}, tú u otra persona pidió un enlace para restablecer tu contraseña de Gatehouse. No pudimos entregarlo en los ${minutes} minutos que funciona, así que no va en este correo.`,
+        `El ${askedAt}, alguien (quizá tú) pidió un enlace para restablecer tu contraseña de Gatehouse. No pudimos entregártelo en los ${minutes} minutos en que funciona, así que no va en este correo.`,
       askAgain: 'Si todavía quieres elegir una contraseña nueva, pide un enlace nuevo. Si no lo pediste, ignora este mensaje.',
       action: 'Pedir un enlace nuevo',
     },

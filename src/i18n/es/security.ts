@@ -251,7 +251,7 @@ sus dispositivos recordados y su actividad de seguridad. No se puede deshacer. T
         subject: 'Caducó tu enlace para confirmar un nuevo correo electrónico de Gatehouse',
         heading: 'Tu enlace de confirmación caducó',
         what:
-          'Pediste usar esta dirección para tu cuenta de Gatehouse, pero no pudimos entregarte el enlace para confirmarla en las 24 horas que funciona, ' +
+          'Pediste usar esta dirección para tu cuenta de Gatehouse, pero no pudimos entregarte el enlace para confirmarla en las 24 horas en que funciona, ' +
           'así que no va en este correo. No ha cambiado nada.',
         askAgain: 'Para volver a intentarlo, inicia sesión y cambia tu correo electrónico en tu página de seguridad. Si no lo pediste tú, ignora este correo.',
         action: 'Abrir mi página de seguridad',
