@@ -12,8 +12,8 @@
  * 3. The check itself (Verify, TOTP, a passkey signature, a hashed code).
  * 4. The verdict: a right code clears the account's count and gives the IP its
  *    point back; a check that could not be made (Twilio down) counts nothing;
- *    a wrong one counts, is logged, and mails the owner when it starts a
- *    lockout (src/auth/lockout-notice.ts).
+ *    a wrong one counts, is logged, and (at sign-in) mails the owner when it
+ *    starts a lockout (src/auth/lockout-notice.ts).
  *
  * What a flow does after a verdict (end a pending sign-in after 5 wrong codes,
  * cancel an enrolment) stays with the flow.
@@ -26,12 +26,12 @@ import { accountKey } from './limits.js';
 import { noticeOfLockout } from './lockout-notice.js';
 import { codesLocked } from './two-factor.js';
 
-/** What a check decided: right, or why not (`message` in the request's language). */
-export type CodeCheck = { ok: true } | { ok: false; reason: 'wrong' | 'unavailable'; message: string };
+/** What a check decided: right (with what it found, if the flow needs it), or why not (`message` in the request's language). */
+export type CodeCheck<T = undefined> = { ok: true; value?: T } | { ok: false; reason: 'wrong' | 'unavailable'; message: string };
 
 /** The attempt's outcome, with the status and message to show when it failed. */
-export type CodeAttempt =
-  | { ok: true }
+export type CodeAttempt<T = undefined> =
+  | { ok: true; value: T | undefined }
   /** Not checked: too many wrong codes from this IP, or the account's codes are locked. */
   | { ok: false; outcome: 'refused'; status: 429; message: string }
   /** Checked, and wrong; 429 when this failure locked the account's codes. */
@@ -39,12 +39,20 @@ export type CodeAttempt =
   /** Could not be checked (the provider is down): nothing counted. */
   | { ok: false; outcome: 'unavailable'; status: 503; message: string };
 
-export async function attemptCode(
+/**
+ * Where the code is typed. At sign-in, wrong codes mean someone who knows the password is guessing, and the
+ * owner is told when they lock the codes; at set-up it is the signed-in owner (a phone's clock off, a typo),
+ * whom a "someone knows your password" mail would only alarm.
+ */
+export type CodeAttemptAt = 'sign-in' | 'set-up';
+
+export async function attemptCode<T = undefined>(
   ctx: Pick<AppContext, 'db' | 'clock' | 'config' | 'limits' | 'mail'>,
   request: FastifyRequest,
   user: User,
-  check: () => Promise<CodeCheck>,
-): Promise<CodeAttempt> {
+  at: CodeAttemptAt,
+  check: () => Promise<CodeCheck<T>>,
+): Promise<CodeAttempt<T>> {
   const { limits } = ctx;
   const t = request.t;
   const key = accountKey(user.id);
@@ -56,7 +64,7 @@ export async function attemptCode(
     return { ok: false, outcome: 'refused', status: 429, message: codesLocked(t, attempt.retryAfterMs) };
   }
 
-  let verdict: CodeCheck;
+  let verdict: CodeCheck<T>;
   try {
     verdict = await check();
   } catch (error) {
@@ -68,7 +76,7 @@ export async function attemptCode(
   if (verdict.ok) {
     await limits.code.succeed(key);
     await limits.refundCodeCheckFrom(request.ip);
-    return { ok: true };
+    return { ok: true, value: verdict.value };
   }
   if (verdict.reason === 'unavailable') {
     await limits.code.release(key);
@@ -78,7 +86,7 @@ export async function attemptCode(
 
   const failures = await limits.code.fail(key);
   await logSecurityEvent(ctx, request, user.id, 'code_failed');
-  if (await noticeOfLockout(ctx, user, 'code', failures)) ctx.mail.kick();
+  if (at === 'sign-in' && (await noticeOfLockout(ctx, user, 'code', failures))) ctx.mail.kick();
   const locked = await limits.code.status(key);
   if (!locked.ok) return { ok: false, outcome: 'wrong', status: 429, message: codesLocked(t, locked.retryAfterMs) };
   return { ok: false, outcome: 'wrong', status: 422, message: verdict.message };

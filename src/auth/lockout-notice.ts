@@ -37,7 +37,7 @@ export function lockoutMail(t: Messages, p: { to: string; firstName: string; cau
     paragraphs: [
       p.cause === 'password' ? m.wrongPasswords(at) : m.wrongCodes(at),
       p.untilReset ? m.untilReset : m.forAWhile(t.common.time.duration(p.forMs)),
-      p.cause === 'password' ? m.ifYouPassword : m.ifNotYouCode,
+      p.cause === 'code' ? m.ifNotYouCode : p.untilReset ? m.ifYouPasswordUntilReset : m.ifYouPassword,
     ],
     wasntMeLink: p.wasntMeLink,
   });

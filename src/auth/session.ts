@@ -63,15 +63,16 @@ export function loadSession(ctx: AppContext): onRequestAsyncHookHandler {
   };
 }
 
-export interface StartSessionOptions {
+export type StartSessionOptions = {
   userId: number;
   remember: boolean;
-  /** true: password checked, second factor still to come. */
-  twoFactorPending: boolean;
   nextPath: string | null;
-  /** How a signed-in session was signed in (src/auth/sign-in.ts writes it); none for a pending one. */
-  record?: SignInRecord;
-}
+} & (
+  /** The password is checked, the second factor still to come. */
+  | { twoFactorPending: true }
+  /** Signed in: only `completeSignIn` (src/auth/sign-in.ts) starts one, and it must say how. */
+  | { twoFactorPending: false; record: SignInRecord }
+);
 
 /**
  * Replaces whatever session the browser had with a new one (new token, new
@@ -102,8 +103,8 @@ export async function startSession(
     authenticatedAt: options.twoFactorPending ? null : now,
     ip: request.ip,
     userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
-    signInMethods: options.record ? options.record.methods.join(',') : null,
-    secondStepSkipped: options.record?.secondStepSkipped ?? false,
+    signInMethods: options.twoFactorPending ? null : options.record.methods.join(','),
+    secondStepSkipped: !options.twoFactorPending && options.record.secondStepSkipped,
   });
   rotateCsrfSecret(reply, ctx.config, csrfSecret);
   setSessionCookie(ctx, reply, token, options.remember && !options.twoFactorPending);
@@ -127,18 +128,27 @@ function setSessionCookie(ctx: AppContext, reply: FastifyReply, token: string, p
  * secret, so a cookie or form token copied before the re-check is worth
  * nothing after it (ASVS 5.0 V7.2.4). Everything else the session holds — how
  * it was signed in, its lifetime, "remember me" — stays. `authenticated_at`
- * becomes now. Pass a transaction as `db` to group it with the change.
+ * becomes now. Pass a transaction as `db` to group it with the change, and
+ * renew first: when it answers false nothing else should be written.
  */
-export async function renewSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, db = ctx.db): Promise<void> {
+export async function renewSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, db = ctx.db): Promise<boolean> {
   const session = request.session;
-  if (!session || session.two_factor_pending) throw new Error('renewSession needs a signed-in session');
+  if (!session || session.two_factor_pending) return false;
   const token = newToken();
   const csrfSecret = newCsrfSecret();
   const now = ctx.clock.now();
-  if (!(await renewSessionRow(db, session.id, hashToken(token), csrfSecret, now))) throw new Error('the session to renew is gone');
+  // False when the session ended meanwhile (signed out elsewhere, "This wasn't me"): the caller sends to sign-in.
+  if (!(await renewSessionRow(db, session.id, hashToken(token), csrfSecret, now))) return false;
   request.session = { ...session, id: hashToken(token), csrf_secret: csrfSecret, authenticated_at: now };
   rotateCsrfSecret(reply, ctx.config, csrfSecret);
   setSessionCookie(ctx, reply, token, Boolean(session.remember));
+  return true;
+}
+
+/** The session a signed-in page was working on ended meanwhile (signed out from elsewhere): to sign-in. */
+export async function signedOutMeanwhile(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  await endSession(ctx, request, reply);
+  return reply.redirect('/login');
 }
 
 /** Deletes the server-side session and tells the browser to drop the cookie. */

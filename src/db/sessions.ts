@@ -135,7 +135,8 @@ export async function deleteOtherSessionsOfUser(db: Db, userId: number, keepId: 
 /**
  * The session's user just proved the password again (step-up, a change of password or factor): the row
  * takes a new id (the hash of a new cookie token) and CSRF secret and keeps everything else. False when the
- * session is gone or still pending.
+ * session is gone or still pending. Changing the key in place is safe because the one table that refers to
+ * `sessions.id` (`email_sign_in_codes`, migration 011) holds rows of pending sessions only, never renewed.
  */
 export async function renewSessionRow(db: Db, id: string, newId: string, csrfSecret: string, now: number): Promise<boolean> {
   const result = await db

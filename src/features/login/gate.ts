@@ -36,10 +36,11 @@ export interface GateCheck {
   user: User;
   /** The way, as the record of how someone signed in names it (a code by call is `call`, not `sms`). */
   way: FinishedWith;
-  /** Called only once the per-IP and per-account limits allow a try (src/auth/code-attempt.ts). */
-  check: () => Promise<CodeCheck>;
-  /** Methods the check proved besides the way (a passkey that verified its user); read after a right check. */
-  alsoProved?: () => readonly SignInMethod[];
+  /**
+   * Called only once the per-IP and per-account limits allow a try (src/auth/code-attempt.ts). A right check
+   * may name the methods it proved besides the way (a passkey that verified its user).
+   */
+  check: () => Promise<CodeCheck<readonly SignInMethod[]>>;
   /** Shows the way's page again with this error and status. */
   show: (error: string, status: number) => FastifyReply | Promise<FastifyReply>;
   /** Runs in the sign-in's transaction once it succeeded (notices, warnings). */
@@ -87,13 +88,13 @@ export class SignInGate {
     const { ctx } = this;
     const { request, reply, user } = c;
     const session = request.session!;
-    const attempt = await attemptCode(ctx, request, user, c.check);
+    const attempt = await attemptCode(ctx, request, user, 'sign-in', c.check);
     if (attempt.ok) {
       // Only one of two concurrent correct codes can consume the pending session.
       const signedIn = await ctx.db.transaction().execute(async (trx) => {
         if (!(await consumePendingSession(trx, session.id))) return false;
         request.session = null; // already deleted; completeSignIn must not delete it again
-        const path = { kind: 'second-step', step: c.way, alsoProved: c.alsoProved?.() ?? [], rememberDevice: Boolean(c.rememberDevice) } as const;
+        const path = { kind: 'second-step', step: c.way, alsoProved: attempt.value ?? [], rememberDevice: Boolean(c.rememberDevice) } as const;
         await completeSignIn(ctx, request, reply, { user, path, remember: Boolean(session.remember) }, trx);
         await c.onSignedIn?.(trx);
         return true;

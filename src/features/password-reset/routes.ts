@@ -144,7 +144,7 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
     reply.clearCookie(resetCookie, resetCookieOptions);
     if (!changed) return linkExpired(request, reply);
     ctx.mail.kick();
-    await ctx.limits.clearAccount(user.id); // the owner proved control of the mailbox: sign-in lockouts end
+    await ctx.limits.clearAccount(user); // the owner proved control of the mailbox: sign-in lockouts end
     return reply.flash('success', t.reset.changed).redirect('/login');
   });
 };

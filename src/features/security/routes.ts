@@ -30,7 +30,7 @@ import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import { wasntMeLink } from '../../auth/wasnt-me.js';
 import { maskEmail } from '../../lib/mask-email.js';
 import { enqueueMail } from '../../db/mail-outbox.js';
-import { endSession, renewSession } from '../../auth/session.js';
+import { endSession, renewSession, signedOutMeanwhile } from '../../auth/session.js';
 import { field, formSchema } from '../../http/form-schema.js';
 import { SafeHtml } from '../../views/html.js';
 import { recoveryCodesPage } from '../../views/recovery-codes.js';
@@ -139,7 +139,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     const checked = await checkCurrentPassword(ctx, request.user!, request.body.password, request.t);
     if (!checked.ok) return showReauth(request, reply, next, checked.message, 422);
     // The step-up window opens under a new session id: a cookie copied before the re-check cannot use it.
-    await renewSession(ctx, request, reply);
+    if (!(await renewSession(ctx, request, reply))) return signedOutMeanwhile(ctx, request, reply);
     return reply.redirect(next);
   });
 
@@ -179,13 +179,12 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       const factor = await findTotpFactor(ctx.db, user.id);
       if (!factor || factor.confirmed_at != null) return reply.redirect(SECURITY_PATH);
       // The same limits as a code at sign-in (src/auth/code-attempt.ts).
-      const matched: { step: number | null } = { step: null };
-      const attempt = await attemptCode(ctx, request, user, async () => {
-        matched.step = totpKeys.matchingStep(factor.secret, request.body.code.replace(/\s/g, ''), now);
-        return matched.step === null ? { ok: false, reason: 'wrong', message: t.security.totpEnroll.wrongCode } : { ok: true };
+      const attempt = await attemptCode(ctx, request, user, 'set-up', async () => {
+        const matched = totpKeys.matchingStep(factor.secret, request.body.code.replace(/\s/g, ''), now);
+        return matched === null ? { ok: false, reason: 'wrong', message: t.security.totpEnroll.wrongCode } : { ok: true, value: matched };
       });
-      const step = matched.step;
-      if (!attempt.ok || step === null) return showEnroll(request, reply, attempt.ok ? t.security.totpEnroll.wrongCode : attempt.message, attempt.ok ? 422 : attempt.status);
+      if (!attempt.ok) return showEnroll(request, reply, attempt.message, attempt.status);
+      const step = attempt.value!;
       const before = await factorsOf(ctx.db, user);
       const generated = recoveryCodes.generate();
       const activated = await ctx.db.transaction().execute(async (trx) => {

@@ -4,7 +4,6 @@
  * (a recovery code used, a code by email, a new browser).
  */
 import { html, type SafeHtml } from '../../views/html.js';
-
 import { common } from './common.js';
 
 const inMinutes = common.time.waitMinutes;
@@ -23,16 +22,14 @@ export const login = {
     /** `link` is the "Create an account" link. */
     newHere: (link: SafeHtml): SafeHtml => html`New here? ${link}`,
     createAccount: 'Create an account',
-    /** The same answer for an unknown user, a wrong password and a locked account (no enumeration). */
+    /** The same answer for an unknown user and a wrong password (no enumeration). */
     invalidCredentials: 'That username or email and password do not match. Check them and try again.',
-    /**
-     * Too many failed sign-ins: the same words for every login, known or not (no enumeration), with how long
-     * and the way out, which is on the same page.
-     */
-    paused: (ms: number) =>
-      `Sign-in to this account is paused for ${inMinutes(ms)} after too many failed attempts. To get in sooner, reset your password with "Forgot your password?" below.`,
-    pausedUntilReset:
-      'Sign-in to this account is paused after too many failed attempts. To get back in, reset your password with "Forgot your password?" below.',
+    /** Too many failed sign-ins: the same words for every login, known or not (no enumeration), how long, and the way out. */
+    paused: (ms: number) => `Sign-in to this account is paused for ${inMinutes(ms)} after too many failed attempts.`,
+    pausedUntilReset: 'Sign-in to this account is paused after too many failed attempts, until its password is reset.',
+    /** The link under `paused` to /reset-password. */
+    pausedWayOut: 'Reset your password to get in sooner',
+    pausedUntilResetWayOut: 'Reset your password to get back in',
   },
   signedOut: 'You have signed out.',
   /** "Sign in with a passkey" (/login/passkey): no username, no password. */
@@ -146,7 +143,8 @@ export const login = {
       /** `duration` is "1 minute". */
       forAWhile: (duration: string) => `To protect your account, sign-in to it is paused for ${duration}, and for longer if the wrong tries go on.`,
       untilReset: 'To protect your account, sign-in to it is now paused until its password is reset. Reset it from the sign-in page with "Forgot your password?".',
-      ifYouPassword: 'If this was you, wait and try again, or reset your password. If it was not you, your password was not accepted; choosing a longer one makes guessing it harder still.',
+      ifYouPassword: 'If this was you, wait and try again, or reset your password. If it was not you, nobody got in: every password tried was wrong.',
+      ifYouPasswordUntilReset: 'If this was you, reset your password to get back in. If it was not you, nobody got in: every password tried was wrong; resetting it lifts the pause.',
       ifNotYouCode: 'Whoever did this knows your password. If it was not you, change your password now and check the second factors on your security page.',
     },
     /** A completed sign-in from a browser the account had not used before (src/auth/new-browser-notice.ts). */

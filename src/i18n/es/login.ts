@@ -1,7 +1,6 @@
 /** Español: iniciar sesión — la página de contraseña, las llaves de acceso, cada forma de terminar, y sus correos. */
 import { html, type SafeHtml } from '../../views/html.js';
 import type { Messages } from '../messages.js';
-
 import { common } from './common.js';
 
 const inMinutes = common.time.waitMinutes;
@@ -19,10 +18,10 @@ export const login: Messages['login'] = {
     newHere: (link: SafeHtml): SafeHtml => html`¿Primera vez aquí? ${link}`,
     createAccount: 'Crear una cuenta',
     invalidCredentials: 'El nombre de usuario o correo electrónico y la contraseña no coinciden. Revísalos e inténtalo de nuevo.',
-    paused: (ms: number) =>
-      `El inicio de sesión en esta cuenta está en pausa durante ${inMinutes(ms)} tras demasiados intentos fallidos. Para entrar antes, restablece tu contraseña con «¿Olvidaste tu contraseña?», más abajo.`,
-    pausedUntilReset:
-      'El inicio de sesión en esta cuenta está en pausa tras demasiados intentos fallidos. Para volver a entrar, restablece tu contraseña con «¿Olvidaste tu contraseña?», más abajo.',
+    paused: (ms: number) => `El inicio de sesión en esta cuenta está en pausa durante ${inMinutes(ms)} tras demasiados intentos fallidos.`,
+    pausedUntilReset: 'El inicio de sesión en esta cuenta está en pausa tras demasiados intentos fallidos, hasta que se restablezca su contraseña.',
+    pausedWayOut: 'Restablece tu contraseña para entrar antes',
+    pausedUntilResetWayOut: 'Restablece tu contraseña para volver a entrar',
   },
   signedOut: 'Has cerrado sesión.',
   passwordless: {
@@ -123,7 +122,9 @@ export const login: Messages['login'] = {
       wrongCodes: (at: string) => `Alguien escribió bien tu contraseña de Gatehouse y después varios códigos de inicio de sesión incorrectos seguidos, el último el ${at}.`,
       forAWhile: (duration: string) => `Para proteger tu cuenta, el inicio de sesión queda en pausa durante ${duration}, y más tiempo si siguen los intentos fallidos.`,
       untilReset: 'Para proteger tu cuenta, el inicio de sesión queda en pausa hasta que se restablezca su contraseña. Restablécela desde la página de inicio de sesión con «¿Olvidaste tu contraseña?».',
-      ifYouPassword: 'Si fuiste tú, espera y vuelve a intentarlo, o restablece tu contraseña. Si no fuiste tú, tu contraseña no fue aceptada; una más larga la hace aún más difícil de adivinar.',
+      ifYouPassword: 'Si fuiste tú, espera y vuelve a intentarlo, o restablece tu contraseña. Si no fuiste tú, nadie ha entrado: todas las contraseñas probadas eran incorrectas.',
+      ifYouPasswordUntilReset:
+        'Si fuiste tú, restablece tu contraseña para volver a entrar. Si no fuiste tú, nadie ha entrado: todas las contraseñas probadas eran incorrectas; al restablecerla se levanta la pausa.',
       ifNotYouCode: 'Quien lo hizo conoce tu contraseña. Si no fuiste tú, cámbiala ahora y revisa los segundos factores en tu página de seguridad.',
     },
     newBrowser: {

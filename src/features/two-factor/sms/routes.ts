@@ -11,7 +11,7 @@ import { requireUser } from '../../../auth/guards.js';
 import { checkCurrentPassword } from '../../../auth/reauthenticate.js';
 import { MAX_CODE_ATTEMPTS, PHONE_ENROLLMENT_LIFETIME_MS } from '../../../auth/policy.js';
 import { attemptCode } from '../../../auth/code-attempt.js';
-import { renewSession } from '../../../auth/session.js';
+import { renewSession, signedOutMeanwhile } from '../../../auth/session.js';
 import { codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
 import type { AppContext } from '../../../context.js';
 import { enqueueMail } from '../../../db/mail-outbox.js';
@@ -141,7 +141,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     if (!enrollment) return showConfirm(request, reply);
     // The same limits as a code at sign-in: per IP and per account (src/auth/code-attempt.ts).
     const code = normalizeCode(request.body.code);
-    const result = await attemptCode(ctx, request, user, async () => {
+    const result = await attemptCode(ctx, request, user, 'set-up', async () => {
       const checked = code ? await ctx.verify.check(enrollment.phone, code) : ({ ok: false, reason: 'wrong_code' } as const);
       if (checked.ok) return { ok: true };
       return { ok: false, reason: checked.reason === 'unavailable' ? 'unavailable' : 'wrong', message: t.codes.checkFailure[checked.reason] };
@@ -166,6 +166,8 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       const firstFactor = !hasSecondFactor(await factorsOf(ctx.db, user));
       const generated = firstFactor ? recoveryCodes.generate() : null;
       const saved = await ctx.db.transaction().execute(async (trx) => {
+        // A change of factor after re-authentication: a new session id (and CSRF secret), as at sign-in.
+        if (!(await renewSession(ctx, request, reply, trx))) return 'signed-out';
         if (!(await finishEnrollment(trx, user.id, enrollment.phone))) return false;
         await enableTwoFactor(trx, user.id, enrollment.phone);
         // The backup number became the main one: it is no longer a second number.
@@ -182,10 +184,9 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         const mt = messagesForAccount(user);
         const notice = changing ? phoneChangedMail(mt, user, enrollment.phone, now, wasntMe) : twoFactorEnabledMail(mt, user, enrollment.phone, now, wasntMe);
         await enqueueMail(trx, notice, now);
-        // A change of factor after re-authentication: a new session id (and CSRF secret), as at sign-in.
-        await renewSession(ctx, request, reply, trx);
         return true;
       });
+      if (saved === 'signed-out') return signedOutMeanwhile(ctx, request, reply);
       if (!saved) return reply.redirect('/two-factor/sms/enable');
       ctx.mail.kick();
       const message = changing ? t.sms.done.changed : t.sms.done.enabled;
@@ -244,16 +245,18 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       return reply.page(t.sms.disable.title, disablePage(t, { csrfToken: reply.csrfToken(), error: current.message }), { status: 422, noReferrer: true });
     }
     const now = ctx.clock.now();
-    await ctx.db.transaction().execute(async (trx) => {
+    const disabled = await ctx.db.transaction().execute(async (trx) => {
+      // The password was just re-entered: a new session id, as at every authentication.
+      if (!(await renewSession(ctx, request, reply, trx))) return false;
       await disableTwoFactor(trx, user.id);
       await logSecurityEvent(ctx, request, user.id, 'sms_disabled', trx);
       await deleteTrustedDevicesOfUser(trx, user.id);
       // No factor left: the recovery codes and email codes would be a way around nothing.
       await dropFallbacksWithoutFactor(trx, user.id);
       await enqueueMail(trx, twoFactorDisabledMail(messagesForAccount(user), user, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
-      // The password was just re-entered: a new session id, as at every authentication.
-      await renewSession(ctx, request, reply, trx);
+      return true;
     });
+    if (!disabled) return signedOutMeanwhile(ctx, request, reply);
     ctx.mail.kick();
     return reply.flash('info', t.sms.done.disabled).redirect(profilePath(user.username));
   });
