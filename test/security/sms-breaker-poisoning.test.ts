@@ -26,7 +26,8 @@ import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '.
 import { signIn, TestClient, type Page } from '../support/client.js';
 import { TwilioStandIn, type ForcedFailure, type StandInErrorCode } from '../support/twilio-stand-in.js';
 
-const TIMEOUT_MS = 200;
+/** Long enough that a loaded test machine never times out a stand-in answer (a timeout is an outage). */
+const TIMEOUT_MS = 1500;
 
 let standIn: TwilioStandIn;
 beforeAll(async () => {
