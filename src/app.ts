@@ -128,12 +128,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     throw error;
   }
   const clock = options.clock ?? systemClock;
-  const verify =
-    options.verify ??
-    // Vendor SDKs load only when configured: the embedded default stays small (idle RSS, start time).
-    (config.twilio
-      ? new (await import('./adapters/verify/twilio.js')).TwilioVerifyService(config.twilio, app.log)
-      : new DevVerifyService(database.db, config.secretKey, clock, app.log));
   const transport: MailTransport =
     options.mailTransport ??
     (config.mail.smtp ? new (await import('./adapters/mail/smtp.js')).SmtpMailTransport(config.mail.smtp) : new DevMailTransport(database.db, clock, app.log));
@@ -150,6 +144,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     app.log.warn('Rate limits and lockouts are counted in this process only: set REDIS_URL when running more than one instance.');
   }
   const metrics = config.metrics ? new (await import('./http/metrics.js')).PrometheusMetrics(database.db, app.log) : null;
+  const verify =
+    options.verify ??
+    // Vendor SDKs load only when configured: the embedded default stays small (idle RSS, start time).
+    (config.twilio
+      ? new (await import('./adapters/verify/twilio.js')).TwilioVerifyService(config.twilio, app.log, (code) => metrics?.twilioConfigError(code))
+      : new DevVerifyService(database.db, config.secretKey, clock, app.log));
   const ctx: AppContext = {
     config,
     db: database.db,

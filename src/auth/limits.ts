@@ -95,7 +95,7 @@ export const SMS_BUDGET_WINDOW_MS = hours(1);
 export const SMS_ERROR_WINDOW_MS = minutes(10);
 /** ...once at least this many sends were made in it... */
 export const SMS_ERROR_MIN_SENDS = 20;
-/** ...and the breaker opens when this share of them failed (unavailable or blocked by Twilio's fraud/geo rules). */
+/** ...and the breaker opens when this share of them failed at the provider (an outage: timeouts, network errors, HTTP 5xx, 20429). */
 export const SMS_ERROR_RATE_TO_TRIP = 0.5;
 /** Sending stays off this long after the error rate trips the breaker. */
 export const SMS_BREAKER_OPEN_MS = minutes(15);
@@ -367,10 +367,15 @@ export class SmsGuard {
   }
 
   /**
-   * Only provider outages count towards the error rate. Refusals for a blocked
-   * prefix or country (60410, 60605) are answers about one number, cost nothing,
-   * and an attacker can cause them at will: counting them would let anyone open
-   * the breaker and stop every sign-in code.
+   * Only provider outages ('unavailable') count towards the error rate.
+   * Answers about one number (invalid, landline, STOP, a blocked prefix or
+   * country, too many sends to it) cost nothing and an attacker can cause them
+   * at will: counting them would let anyone open the breaker and stop every
+   * sign-in code. Configuration errors ('misconfigured': bad credentials, a
+   * channel turned off) fail every send until the operator fixes them, and are
+   * reported as such (error log, metric); pausing on them would only keep SMS
+   * off for another SMS_BREAKER_OPEN_MS after the fix. The table of which
+   * Twilio code is which: TWILIO_VERIFY_ERRORS in src/adapters/verify/twilio.ts.
    */
   private async recordOutcome(failure: StartFailure | null): Promise<void> {
     const sends = (await this.sends.penalty('global', 1)).consumedPoints;

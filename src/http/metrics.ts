@@ -12,6 +12,10 @@
  * - `gatehouse_two_factor_sends_total{channel,outcome}` and
  *   `gatehouse_two_factor_checks_total{outcome}`: every call to the Verify
  *   service (sign-in and enrolment), by result (`ok` or the failure reason).
+ * - `gatehouse_twilio_config_errors_total{code}`: Twilio Verify refusals that
+ *   only the operator can fix (bad credentials 20003, a channel turned off
+ *   60223…, and codes Gatehouse does not know), by Twilio error code. Alert on
+ *   any increase: while they last, nobody receives a code.
  * - `gatehouse_mail_outbox_depth`: mail waiting to be delivered, counted at
  *   each scrape; `gatehouse_password_hashes_{running,waiting}`; and prom-client's
  *   process metrics (memory, CPU, event-loop lag).
@@ -76,6 +80,7 @@ export class PrometheusMetrics implements AppMetrics {
   private readonly signIns: Counter<'outcome'>;
   private readonly codeSends: Counter<'channel' | 'outcome'>;
   private readonly codeChecks: Counter<'outcome'>;
+  private readonly twilioConfigErrors: Counter<'code'>;
 
   constructor(db: Kysely<Database>, log: FastifyBaseLogger) {
     const registers = [this.registry];
@@ -95,6 +100,12 @@ export class PrometheusMetrics implements AppMetrics {
       registers,
     });
     this.codeChecks = new Counter({ name: 'gatehouse_two_factor_checks_total', help: 'Verification codes checked by outcome', labelNames: ['outcome'], registers });
+    this.twilioConfigErrors = new Counter({
+      name: 'gatehouse_twilio_config_errors_total',
+      help: 'Twilio Verify refusals caused by the Twilio account or Verify service set-up, by Twilio error code',
+      labelNames: ['code'],
+      registers,
+    });
     new Gauge({
       name: 'gatehouse_mail_outbox_depth',
       help: 'Mail waiting in the outbox (neither sent nor given up on), counted at each scrape',
@@ -127,6 +138,11 @@ export class PrometheusMetrics implements AppMetrics {
 
   signIn(outcome: SignInOutcome): void {
     this.signIns.inc({ outcome });
+  }
+
+  /** A Twilio Verify configuration error (src/adapters/verify/twilio.ts); `code` is Twilio's error code. */
+  twilioConfigError(code: string): void {
+    this.twilioConfigErrors.inc({ code });
   }
 
   /** The Verify service, counting each send and check by its result. */

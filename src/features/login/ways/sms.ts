@@ -7,6 +7,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { checkGaveNoVerdict } from '../../../adapters/verify/types.js';
 import { SIGN_IN_FACTOR_PATHS, signInFactors, type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
 import { accountKey } from '../../../auth/limits.js';
@@ -102,7 +103,7 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
       check: async () => {
         const result = code ? await ctx.verify.check(phone.number, code) : ({ ok: false, reason: 'wrong_code' } as const);
         if (result.ok) return { ok: true };
-        return { ok: false, reason: result.reason === 'unavailable' ? 'unavailable' : 'wrong', message: request.t.codes.checkFailure[result.reason] };
+        return { ok: false, reason: checkGaveNoVerdict(result.reason) ? 'unavailable' : 'wrong', message: request.t.codes.checkFailure[result.reason] };
       },
       show: (error, status) => showSmsPage(request, reply, factors, error, status),
       rememberDevice: request.body.remember_device,

@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { VerifyChannel } from '../../../adapters/verify/types.js';
+import { checkGaveNoVerdict, type VerifyChannel } from '../../../adapters/verify/types.js';
 import { requireUser } from '../../../auth/guards.js';
 import { checkCurrentPassword } from '../../../auth/reauthenticate.js';
 import { MAX_CODE_ATTEMPTS, PHONE_ENROLLMENT_LIFETIME_MS } from '../../../auth/policy.js';
@@ -104,7 +104,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     const channel: VerifyChannel = request.body.channel;
     // The text or call is in the language of the page the number was typed on.
     const sent = await sendCode(ctx, phone, channel, { userId: user.id, ip: request.ip }, t);
-    if (!sent.ok) return showErrors({ phone: sent.message }, sent.reason === 'landline');
+    if (!sent.ok) return showErrors({ phone: sent.message }, sent.reason === 'landline' || sent.reason === 'unsubscribed');
     const now = ctx.clock.now();
     await startEnrollment(ctx.db, user.id, phone, now, now, request.body.kind);
     return reply.redirect(CONFIRM_PATH);
@@ -144,7 +144,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     const result = await attemptCode(ctx, request, user, 'set-up', async () => {
       const checked = code ? await ctx.verify.check(enrollment.phone, code) : ({ ok: false, reason: 'wrong_code' } as const);
       if (checked.ok) return { ok: true };
-      return { ok: false, reason: checked.reason === 'unavailable' ? 'unavailable' : 'wrong', message: t.codes.checkFailure[checked.reason] };
+      return { ok: false, reason: checkGaveNoVerdict(checked.reason) ? 'unavailable' : 'wrong', message: t.codes.checkFailure[checked.reason] };
     });
     if (result.ok && enrollment.kind === 'backup') {
       const now = ctx.clock.now();
