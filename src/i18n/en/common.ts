@@ -106,6 +106,9 @@ export const common = {
     yourProfile: 'Your profile',
     editProfile: 'Edit profile',
     twoFactorOn: html`Two-factor authentication is <strong>on</strong>.`,
+    /** After `twoFactorOn`: a link to the security page. */
+    manageTwoFactor: 'Manage it on the security page',
+    /** A link to the security page, where a passkey, an authenticator app or SMS codes can be set up. */
     turnOnTwoFactor: 'Turn on two-factor authentication',
   },
   devOutbox: {

@@ -100,6 +100,7 @@ export const common: Messages['common'] = {
     yourProfile: 'Tu perfil',
     editProfile: 'Editar el perfil',
     twoFactorOn: html`La verificación en dos pasos está <strong>activada</strong>.`,
+    manageTwoFactor: 'Gestiónala en la página de seguridad',
     turnOnTwoFactor: 'Activar la verificación en dos pasos',
   },
   devOutbox: {
