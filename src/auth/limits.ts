@@ -118,8 +118,11 @@ const DEVICE_KEY_PREFIX = 'device:';
 export const deviceKey = (tokenHash: string) => `${DEVICE_KEY_PREFIX}${tokenHash}`;
 
 export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
-/** `retryAfterMs: null` = locked until the password is reset. */
-export type LockoutVerdict = { ok: true } | { ok: false; retryAfterMs: number | null };
+/**
+ * `retryAfterMs: null` = locked until the password is reset. `failures`: the key's new count, when refusing
+ * this attempt counted it as a failure (passwords), so the caller can tell whether it started a lockout.
+ */
+export type LockoutVerdict = { ok: true } | { ok: false; retryAfterMs: number | null; failures?: number };
 
 type Limiter = RateLimiterMemory | RateLimiterRedis;
 
@@ -206,7 +209,7 @@ export class ConsecutiveFailureLockout {
     const verdict = await take(this.slot, key);
     if (!verdict.ok && this.countRefused) {
       const count = (await this.failuresOf(key).penalty(key, 1)).consumedPoints;
-      if (count >= MAX_CONSECUTIVE_FAILURES) return { ok: false, retryAfterMs: null };
+      return { ok: false, retryAfterMs: count >= MAX_CONSECUTIVE_FAILURES ? null : verdict.retryAfterMs, failures: count };
     }
     return verdict;
   }

@@ -8,7 +8,7 @@ import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
-import { deleteSession, findLiveSession, insertSession, touchSession } from '../db/sessions.js';
+import { deleteSession, findLiveSession, insertSession, renewSessionRow, touchSession } from '../db/sessions.js';
 import type { Session, User } from '../db/schema.js';
 import { touchLastSeen } from '../db/users.js';
 import {
@@ -20,6 +20,7 @@ import {
 } from './policy.js';
 import { cookieName } from './cookies.js';
 import { newCsrfSecret, rotateCsrfSecret } from './csrf.js';
+import type { SignInRecord } from './sign-in.js';
 import { hashToken, looksLikeToken, newToken } from './tokens.js';
 
 declare module 'fastify' {
@@ -68,11 +69,14 @@ export interface StartSessionOptions {
   /** true: password checked, second factor still to come. */
   twoFactorPending: boolean;
   nextPath: string | null;
+  /** How a signed-in session was signed in (src/auth/sign-in.ts writes it); none for a pending one. */
+  record?: SignInRecord;
 }
 
 /**
  * Replaces whatever session the browser had with a new one (new token, new
  * id) and sets the cookie; returns the new session's id. Pass a transaction as `db` to group it with other writes.
+ * A signed-in session is started only by `completeSignIn` (src/auth/sign-in.ts), which brings its record.
  */
 export async function startSession(
   ctx: AppContext,
@@ -98,9 +102,15 @@ export async function startSession(
     authenticatedAt: options.twoFactorPending ? null : now,
     ip: request.ip,
     userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+    signInMethods: options.record ? options.record.methods.join(',') : null,
+    secondStepSkipped: options.record?.secondStepSkipped ?? false,
   });
   rotateCsrfSecret(reply, ctx.config, csrfSecret);
-  const persistent = options.remember && !options.twoFactorPending;
+  setSessionCookie(ctx, reply, token, options.remember && !options.twoFactorPending);
+  return hashToken(token);
+}
+
+function setSessionCookie(ctx: AppContext, reply: FastifyReply, token: string, persistent: boolean): void {
   reply.setCookie(sessionCookieName(ctx.config), token, {
     path: '/',
     httpOnly: true,
@@ -109,7 +119,26 @@ export async function startSession(
     // Without "remember me" the cookie ends with the browser session.
     maxAge: persistent ? Math.floor(REMEMBER_ME_LIFETIME_MS / 1000) : undefined,
   });
-  return hashToken(token);
+}
+
+/**
+ * The signed-in person just proved the password again (step-up, a change of
+ * password or of a factor): the session gets a new token and a new CSRF
+ * secret, so a cookie or form token copied before the re-check is worth
+ * nothing after it (ASVS 5.0 V7.2.4). Everything else the session holds — how
+ * it was signed in, its lifetime, "remember me" — stays. `authenticated_at`
+ * becomes now. Pass a transaction as `db` to group it with the change.
+ */
+export async function renewSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, db = ctx.db): Promise<void> {
+  const session = request.session;
+  if (!session || session.two_factor_pending) throw new Error('renewSession needs a signed-in session');
+  const token = newToken();
+  const csrfSecret = newCsrfSecret();
+  const now = ctx.clock.now();
+  if (!(await renewSessionRow(db, session.id, hashToken(token), csrfSecret, now))) throw new Error('the session to renew is gone');
+  request.session = { ...session, id: hashToken(token), csrf_secret: csrfSecret, authenticated_at: now };
+  rotateCsrfSecret(reply, ctx.config, csrfSecret);
+  setSessionCookie(ctx, reply, token, Boolean(session.remember));
 }
 
 /** Deletes the server-side session and tells the browser to drop the cookie. */

@@ -13,10 +13,10 @@ import { cancelRecovery } from '../../auth/account-recovery.js';
 import { requireUser } from '../../auth/guards.js';
 import { hashPassword, normalizePassword } from '../../auth/password.js';
 import { checkCurrentPassword } from '../../auth/reauthenticate.js';
-import { startSession } from '../../auth/session.js';
+import { renewSession } from '../../auth/session.js';
 import type { AppContext } from '../../context.js';
 import { enqueueMail } from '../../db/mail-outbox.js';
-import { deleteSessionsOfUser } from '../../db/sessions.js';
+import { deleteOtherSessionsOfUser } from '../../db/sessions.js';
 import { setPasswordHash } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { messagesForAccount } from '../../i18n/messages.js';
@@ -69,7 +69,7 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
       await ctx.db.transaction().execute(async (trx) => {
         await setPasswordHash(trx, user.id, passwordHash);
         // Whoever else had a session (a stolen cookie, a forgotten shared computer) is signed out.
-        await deleteSessionsOfUser(trx, user.id);
+        await deleteOtherSessionsOfUser(trx, user.id, session.id);
         await deleteTrustedDevicesOfUser(trx, user.id);
         await deleteEmailChangesOfUser(trx, user.id);
         // A recovery waiting on the old password ends with it (src/auth/account-recovery.ts).
@@ -82,8 +82,8 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
           wasntMeLink: await wasntMeLink(trx, ctx.config.appUrl, user, now),
         });
         await enqueueMail(trx, mail, now);
-        // This browser stays signed in, under a new session id; last, so the cookie names a committed row.
-        await startSession(ctx, request, reply, { userId: user.id, remember: session.remember === 1, twoFactorPending: false, nextPath: null }, trx);
+        // This browser stays signed in, under a new session id (and how it signed in is kept).
+        await renewSession(ctx, request, reply, trx);
       });
       ctx.mail.kick();
       return reply.flash('success', t.account.changePassword.changed).redirect(`/user/${encodeURIComponent(user.username)}`);

@@ -1,7 +1,9 @@
 /**
- * Sign in (password, then the SMS code when two-factor is on) and sign out.
- * Wrong username and wrong password get the same message, and an unknown user
- * still costs one password hash, so neither tells which accounts exist.
+ * Sign in (the password, then a second step when the account has a factor) and
+ * sign out. Wrong username and wrong password get the same message, and an
+ * unknown user still costs one password hash, so neither tells which accounts
+ * exist; a lockout is told as a pause with its length and the way out (a
+ * password reset), the same for a login that matches no account.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
@@ -9,12 +11,13 @@ import { completeDueRecovery } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { factorsOf, hasSecondFactor, SIGN_IN_FACTOR_PATHS, signInFactors } from '../../auth/factors.js';
 import { accountKey, deviceKey, FREE_CONSECUTIVE_FAILURES, unknownLoginKey } from '../../auth/limits.js';
+import { noticeOfLockout } from '../../auth/lockout-notice.js';
 import { deleteTrustedDevice } from '../../db/trusted-devices.js';
 import { verifyAgainstDummy, verifyPassword } from '../../auth/password.js';
 import { safeNextPath } from '../../auth/redirects.js';
 import { endSession, startSession } from '../../auth/session.js';
-import { noteTrustedDeviceUse, trustedDeviceOf } from '../../auth/trusted-devices.js';
-import { noteSignInBrowser } from '../../auth/new-browser-notice.js';
+import { completeSignIn } from '../../auth/sign-in.js';
+import { trustedDeviceOf } from '../../auth/trusted-devices.js';
 import type { AppContext } from '../../context.js';
 import { findUserByLogin, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { checkbox, field, formSchema } from '../../http/form-schema.js';
@@ -56,12 +59,23 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     // account remembered counts apart, so a locked account does not lock its owner's own devices.
     const device = user ? await trustedDeviceOf(ctx, request, user.id) : undefined;
     const lockKey = device ? deviceKey(device.token_hash) : user ? accountKey(user.id) : unknownLoginKey(login.includes('@') ? normalizeEmail(login) : normalizeUsername(login));
+    // A lockout is told as it is — paused, for how long, and the way out — for an unknown login exactly as for
+    // an account (the same counter, words, status and hash), so the answer says nothing about who exists.
+    const paused = (retryAfterMs: number | null) => {
+      if (retryAfterMs !== null) reply.header('retry-after', Math.max(1, Math.ceil(retryAfterMs / 1000)));
+      return refuse(retryAfterMs === null ? t.login.page.pausedUntilReset : t.login.page.paused(retryAfterMs), 429);
+    };
+    // Only an account's own counter tells its owner: not a remembered browser's, nor a login that matches no one.
+    const tellOwner = async (failures: number | undefined) => {
+      if (user && failures !== undefined && lockKey === accountKey(user.id) && (await noticeOfLockout(ctx, user, 'password', failures))) ctx.mail.kick();
+    };
     const attempt = await ctx.limits.password.begin(lockKey);
     if (!attempt.ok) {
-      // Locked: even the right password gets the wrong-password answer, in the time a hash takes.
+      // Locked: even the right password gets this answer, in the time a hash takes.
       await verifyAgainstDummy(password);
+      await tellOwner(attempt.failures);
       ctx.metrics.signIn('locked');
-      return refuse();
+      return paused(attempt.retryAfterMs);
     }
     let passwordOk: boolean;
     try {
@@ -76,10 +90,15 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
       const failures = await ctx.limits.password.fail(lockKey);
       // A remembered browser that keeps guessing is forgotten (OWASP device cookies): it falls back to the
       // account's own count and loses its second-factor skip.
-      if (device && failures >= FREE_CONSECUTIVE_FAILURES) await deleteTrustedDevice(ctx.db, device.user_id, device.token_hash);
+      const forgotten = device !== undefined && failures >= FREE_CONSECUTIVE_FAILURES;
+      if (forgotten) await deleteTrustedDevice(ctx.db, device.user_id, device.token_hash);
       if (user) await logSecurityEvent(ctx, request, user.id, 'sign_in_failed');
+      await tellOwner(failures);
       ctx.metrics.signIn('failure');
-      return refuse();
+      // This failure may have started a lockout: say so now, not at the next try (a forgotten browser's
+      // next try counts on the account instead).
+      const locked = forgotten ? ({ ok: true } as const) : await ctx.limits.password.status(lockKey);
+      return locked.ok ? refuse() : paused(locked.retryAfterMs);
     }
     ctx.metrics.signIn('success');
     await ctx.limits.password.succeed(lockKey);
@@ -92,12 +111,8 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     // No second factor, or a browser the user chose to remember after one: signed in now.
     const trusted = hasSecondFactor(factors) ? device : undefined;
     if (!hasSecondFactor(factors) || trusted) {
-      await ctx.db.transaction().execute(async (trx) => {
-        await startSession(ctx, request, reply, { userId: user.id, remember, twoFactorPending: false, nextPath: null }, trx);
-        if (trusted) await noteTrustedDeviceUse(ctx, request, trusted, trx);
-        await logSecurityEvent(ctx, request, user.id, trusted ? 'sign_in_trusted_device' : 'sign_in', trx);
-        await noteSignInBrowser(ctx, request, reply, user, trx);
-      });
+      const path = trusted ? ({ kind: 'remembered-device', device: trusted } as const) : ({ kind: 'password' } as const);
+      await ctx.db.transaction().execute((trx) => completeSignIn(ctx, request, reply, { user, path, remember }, trx));
       ctx.mail.kick();
       return reply.redirect(next ?? '/');
     }

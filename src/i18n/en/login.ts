@@ -5,6 +5,10 @@
  */
 import { html, type SafeHtml } from '../../views/html.js';
 
+import { common } from './common.js';
+
+const inMinutes = common.time.waitMinutes;
+
 export const login = {
   /** The sign-in page (/login). */
   page: {
@@ -21,6 +25,14 @@ export const login = {
     createAccount: 'Create an account',
     /** The same answer for an unknown user, a wrong password and a locked account (no enumeration). */
     invalidCredentials: 'That username or email and password do not match. Check them and try again.',
+    /**
+     * Too many failed sign-ins: the same words for every login, known or not (no enumeration), with how long
+     * and the way out, which is on the same page.
+     */
+    paused: (ms: number) =>
+      `Sign-in to this account is paused for ${inMinutes(ms)} after too many failed attempts. To get in sooner, reset your password with "Forgot your password?" below.`,
+    pausedUntilReset:
+      'Sign-in to this account is paused after too many failed attempts. To get back in, reset your password with "Forgot your password?" below.',
   },
   signedOut: 'You have signed out.',
   /** "Sign in with a passkey" (/login/passkey): no username, no password. */
@@ -124,6 +136,18 @@ export const login = {
       heading: 'Your sign-in code',
       what: (code: string) => `Your code to finish signing in to Gatehouse is ${code}. It works once, for 10 minutes. We will never ask you for it by phone or email.`,
       askedFor: (at: string) => `It was asked for on ${at} by someone who typed your password. If that was not you, your password is known to someone else.`,
+    },
+    /** Wrong passwords, or wrong codes after the right password, paused sign-in (src/auth/lockout-notice.ts). */
+    lockout: {
+      subject: 'Sign-in to your Gatehouse account is paused',
+      heading: 'Sign-in to your account is paused',
+      wrongPasswords: (at: string) => `Someone typed a wrong password for your Gatehouse account several times in a row, most recently on ${at}.`,
+      wrongCodes: (at: string) => `Someone typed your Gatehouse password correctly and then several wrong sign-in codes in a row, most recently on ${at}.`,
+      /** `duration` is "1 minute". */
+      forAWhile: (duration: string) => `To protect your account, sign-in to it is paused for ${duration}, and for longer if the wrong tries go on.`,
+      untilReset: 'To protect your account, sign-in to it is now paused until its password is reset. Reset it from the sign-in page with "Forgot your password?".',
+      ifYouPassword: 'If this was you, wait and try again, or reset your password. If it was not you, your password was not accepted; choosing a longer one makes guessing it harder still.',
+      ifNotYouCode: 'Whoever did this knows your password. If it was not you, change your password now and check the second factors on your security page.',
     },
     /** A completed sign-in from a browser the account had not used before (src/auth/new-browser-notice.ts). */
     newBrowser: {

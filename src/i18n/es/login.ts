@@ -2,6 +2,10 @@
 import { html, type SafeHtml } from '../../views/html.js';
 import type { Messages } from '../messages.js';
 
+import { common } from './common.js';
+
+const inMinutes = common.time.waitMinutes;
+
 export const login: Messages['login'] = {
   page: {
     title: 'Iniciar sesión',
@@ -15,6 +19,10 @@ export const login: Messages['login'] = {
     newHere: (link: SafeHtml): SafeHtml => html`¿Primera vez aquí? ${link}`,
     createAccount: 'Crear una cuenta',
     invalidCredentials: 'El nombre de usuario o correo electrónico y la contraseña no coinciden. Revísalos e inténtalo de nuevo.',
+    paused: (ms: number) =>
+      `El inicio de sesión en esta cuenta está en pausa durante ${inMinutes(ms)} tras demasiados intentos fallidos. Para entrar antes, restablece tu contraseña con «¿Olvidaste tu contraseña?», más abajo.`,
+    pausedUntilReset:
+      'El inicio de sesión en esta cuenta está en pausa tras demasiados intentos fallidos. Para volver a entrar, restablece tu contraseña con «¿Olvidaste tu contraseña?», más abajo.',
   },
   signedOut: 'Has cerrado sesión.',
   passwordless: {
@@ -107,6 +115,16 @@ export const login: Messages['login'] = {
       what: (code: string) =>
         `Tu código para terminar de iniciar sesión en Gatehouse es ${code}. Sirve una sola vez, durante 10 minutos. Nunca te lo pediremos por teléfono ni por correo.`,
       askedFor: (at: string) => `Lo pidió el ${at} alguien que escribió tu contraseña. Si no fuiste tú, otra persona conoce tu contraseña.`,
+    },
+    lockout: {
+      subject: 'El inicio de sesión en tu cuenta de Gatehouse está en pausa',
+      heading: 'El inicio de sesión en tu cuenta está en pausa',
+      wrongPasswords: (at: string) => `Alguien escribió una contraseña incorrecta para tu cuenta de Gatehouse varias veces seguidas, la última el ${at}.`,
+      wrongCodes: (at: string) => `Alguien escribió bien tu contraseña de Gatehouse y después varios códigos de inicio de sesión incorrectos seguidos, el último el ${at}.`,
+      forAWhile: (duration: string) => `Para proteger tu cuenta, el inicio de sesión queda en pausa durante ${duration}, y más tiempo si siguen los intentos fallidos.`,
+      untilReset: 'Para proteger tu cuenta, el inicio de sesión queda en pausa hasta que se restablezca su contraseña. Restablécela desde la página de inicio de sesión con «¿Olvidaste tu contraseña?».',
+      ifYouPassword: 'Si fuiste tú, espera y vuelve a intentarlo, o restablece tu contraseña. Si no fuiste tú, tu contraseña no fue aceptada; una más larga la hace aún más difícil de adivinar.',
+      ifNotYouCode: 'Quien lo hizo conoce tu contraseña. Si no fuiste tú, cámbiala ahora y revisa los segundos factores en tu página de seguridad.',
     },
     newBrowser: {
       subject: 'Nuevo inicio de sesión en tu cuenta de Gatehouse',

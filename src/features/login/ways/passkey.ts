@@ -55,6 +55,7 @@ export const passkeyWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate 
     const pending = await gate.pending(request);
     if (!pending || pending.factors.passkeys === 0) return gate.startOver(request, reply);
     const { user, factors } = pending;
+    let userVerified = false;
     // No answer at all (no JavaScript, or an empty post) is not a guess: it costs no attempt.
     if (!request.body.credential) return showPasskeyPage(request, reply, factors, request.t.login.passkey.noAnswer, 422);
     return gate.checkCode({
@@ -70,8 +71,11 @@ export const passkeyWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate 
         // Each answer counts once: the same signed response posted twice (a replay) is refused.
         if (!checked.ok || !(await useChallenge(ctx.db, checked.nonce, checked.expiresAt))) return { ok: false, reason: 'wrong', message: request.t.login.passkey.wrong };
         await notePasskeyUse(ctx.db, stored!.id, checked.value.counter, checked.value.backedUp, ctx.clock.now());
+        userVerified = checked.value.userVerified;
         return { ok: true };
       },
+      // A PIN, fingerprint or face unlocked the passkey: the record says so (a bare security key only proves possession).
+      alsoProved: () => (userVerified ? ['user_verification'] : []),
       show: (error, status) => showPasskeyPage(request, reply, factors, error, status),
       rememberDevice: request.body.remember_device,
     });

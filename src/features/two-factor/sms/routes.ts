@@ -10,9 +10,9 @@ import type { VerifyChannel } from '../../../adapters/verify/types.js';
 import { requireUser } from '../../../auth/guards.js';
 import { checkCurrentPassword } from '../../../auth/reauthenticate.js';
 import { MAX_CODE_ATTEMPTS, PHONE_ENROLLMENT_LIFETIME_MS } from '../../../auth/policy.js';
-import { accountKey } from '../../../auth/limits.js';
-import { startSession } from '../../../auth/session.js';
-import { codeSentMessage, codesLocked, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
+import { attemptCode } from '../../../auth/code-attempt.js';
+import { renewSession } from '../../../auth/session.js';
+import { codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
 import type { AppContext } from '../../../context.js';
 import { enqueueMail } from '../../../db/mail-outbox.js';
 import {
@@ -139,15 +139,13 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     const user = request.user!;
     const enrollment = await enrollmentOf(user.id);
     if (!enrollment) return showConfirm(request, reply);
-    // The same per-account wrong-code counter and lockout as sign-in (src/auth/limits.ts).
-    const lockKey = accountKey(user.id);
-    const attempt = await ctx.limits.code.begin(lockKey);
-    if (!attempt.ok) return showConfirm(request, reply, codesLocked(t, attempt.retryAfterMs), 429);
+    // The same limits as a code at sign-in: per IP and per account (src/auth/code-attempt.ts).
     const code = normalizeCode(request.body.code);
-    const result = code ? await ctx.verify.check(enrollment.phone, code) : ({ ok: false, reason: 'wrong_code' } as const);
-    if (result.ok) await ctx.limits.code.succeed(lockKey);
-    else if (result.reason === 'unavailable') await ctx.limits.code.release(lockKey);
-    else await ctx.limits.code.fail(lockKey);
+    const result = await attemptCode(ctx, request, user, async () => {
+      const checked = code ? await ctx.verify.check(enrollment.phone, code) : ({ ok: false, reason: 'wrong_code' } as const);
+      if (checked.ok) return { ok: true };
+      return { ok: false, reason: checked.reason === 'unavailable' ? 'unavailable' : 'wrong', message: t.codes.checkFailure[checked.reason] };
+    });
     if (result.ok && enrollment.kind === 'backup') {
       const now = ctx.clock.now();
       const saved = await ctx.db.transaction().execute(async (trx) => {
@@ -185,7 +183,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         const notice = changing ? phoneChangedMail(mt, user, enrollment.phone, now, wasntMe) : twoFactorEnabledMail(mt, user, enrollment.phone, now, wasntMe);
         await enqueueMail(trx, notice, now);
         // A change of factor after re-authentication: a new session id (and CSRF secret), as at sign-in.
-        await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);
+        await renewSession(ctx, request, reply, trx);
         return true;
       });
       if (!saved) return reply.redirect('/two-factor/sms/enable');
@@ -194,12 +192,11 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       if (generated) return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: message }), { noReferrer: true });
       return reply.flash('success', message).redirect(profilePath(user.username));
     }
-    if (result.reason === 'unavailable') return showConfirm(request, reply, t.codes.checkFailure.unavailable, 503);
-    if ((await recordFailedEnrollmentCode(ctx.db, user.id)) >= MAX_CODE_ATTEMPTS) {
+    if (result.outcome === 'wrong' && (await recordFailedEnrollmentCode(ctx.db, user.id)) >= MAX_CODE_ATTEMPTS) {
       await cancelEnrollment(ctx.db, user.id);
       return reply.flash('error', t.sms.confirm.tooManyWrong).redirect('/two-factor/sms/enable');
     }
-    return showConfirm(request, reply, t.codes.checkFailure[result.reason], 422);
+    return showConfirm(request, reply, result.message, result.status);
   });
 
   app.post<{ Body: z.infer<typeof ResendForm> }>('/two-factor/sms/resend', { preHandler: requireUser, schema: { body: ResendForm } }, async (request, reply) => {
@@ -255,7 +252,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       await dropFallbacksWithoutFactor(trx, user.id);
       await enqueueMail(trx, twoFactorDisabledMail(messagesForAccount(user), user, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), now);
       // The password was just re-entered: a new session id, as at every authentication.
-      await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);
+      await renewSession(ctx, request, reply, trx);
     });
     ctx.mail.kick();
     return reply.flash('info', t.sms.done.disabled).redirect(profilePath(user.username));
