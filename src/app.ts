@@ -43,15 +43,24 @@ import { profileRoutes } from './features/profile/routes.js';
 import { registerRoutes } from './features/register/routes.js';
 import { securityRoutes } from './features/security/routes.js';
 import { smsTwoFactorRoutes } from './features/two-factor/sms/routes.js';
-import { errorHandler, frameworkErrorHandler, trackRoutesForMethodNotAllowed, withholdCookiesOnServerErrors } from './http/errors.js';
+import {
+  clientErrorHandler,
+  errorHandler,
+  frameworkErrorHandler,
+  MAX_HEADER_BYTES,
+  refuseBeforeRouting,
+  trackRoutesForMethodNotAllowed,
+  withholdCookiesOnServerErrors,
+} from './http/errors.js';
 import { zodValidatorCompiler } from './http/form-schema.js';
 import { healthRoutes } from './http/health.js';
 import { languagePlugin } from './http/language.js';
 import { metricsOff } from './http/metrics-off.js';
 import { pagesPlugin } from './http/pages.js';
+import { requestIdGenerator, sendRequestId } from './http/request-id.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { hours, systemClock, type Clock } from './lib/duration.js';
-import { pooledRandomHex } from './lib/random-pool.js';
+import { trustedProxies } from './lib/trusted-proxies.js';
 
 /** How often expired sessions, links and dev codes are deleted. */
 export const PURGE_INTERVAL_MS = hours(1);
@@ -92,29 +101,31 @@ export function redactUrl(url: string): string {
   return url.replace(/^\/(reset-password|confirm-email-change|confirm-email|recover\/cancel|recover|wasnt-me)\/[^/?#]+/, '/$1/[redacted]');
 }
 
-/** TRUST_PROXY=n: trust the n proxies nearest to us (hop 0 is the socket's peer). */
-function trustHops(hops: number): (address: string, hop: number) => boolean {
-  return (_address, hop) => hop < hops;
-}
-
 /** A key for one purpose, derived from SECRET_KEY, so no two mechanisms share a key. */
 function deriveKey(secret: string, purpose: string): string {
   return createHmac('sha256', secret).update(`gatehouse:${purpose}`).digest('base64url');
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<GatehouseApp> {
+  // The client IP (rate limits, logs) is the socket's unless TRUST_PROXY names the proxies in front; the same
+  // function decides whether a proxy's X-Request-Id is kept (src/http/request-id.ts).
+  const trust = trustedProxies(config.trustProxy);
   const app = Fastify({
     logger:
       options.logger === false
         ? false
         : { level: options.logger?.level ?? config.logLevel, stream: options.logger?.stream, serializers: { req: redactedRequest } },
     bodyLimit: BODY_LIMIT_BYTES,
-    genReqId: () => pooledRandomHex(8),
-    // The client IP (rate limits, logs) is the socket's unless TRUST_PROXY names the proxies in front.
-    // A hop count becomes the function Fastify would build from it (its types take no number).
-    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    genReqId: requestIdGenerator(trust),
+    trustProxy: trust ?? false,
     routerOptions: { ignoreTrailingSlash: true },
+    // Every answer the server gives itself is the app's page (src/http/errors.ts): before routing…
     frameworkErrors: frameworkErrorHandler(config),
+    // …when Node's HTTP parser refuses the request…
+    clientErrorHandler: clientErrorHandler(config),
+    // …while shutting down, and to an HTTP/1.1 request without Host (both answered by refuseBeforeRouting).
+    return503OnClosing: false,
+    http: { maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false },
   });
   app.setValidatorCompiler(zodValidatorCompiler);
 
@@ -133,12 +144,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     throw error;
   }
   const clock = options.clock ?? systemClock;
-  const verify =
-    options.verify ??
-    // Vendor SDKs load only when configured: the embedded default stays small (idle RSS, start time).
-    (config.twilio
-      ? new (await import('./adapters/verify/twilio.js')).TwilioVerifyService(config.twilio, app.log)
-      : new DevVerifyService(database.db, config.secretKey, clock, app.log));
   const transport: MailTransport =
     options.mailTransport ??
     (config.mail.smtp ? new (await import('./adapters/mail/smtp.js')).SmtpMailTransport(config.mail.smtp) : new DevMailTransport(database.db, clock, app.log));
@@ -159,6 +164,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.isProduction && !config.redisUrl) {
     app.log.warn('Rate limits and lockouts are counted in this process only: set REDIS_URL when running more than one instance.');
   }
+  const verify =
+    options.verify ??
+    // Vendor SDKs load only when configured: the embedded default stays small (idle RSS, start time).
+    (config.twilio
+      ? new (await import('./adapters/verify/twilio.js')).TwilioVerifyService(config.twilio, app.log, (code) => metrics?.twilioConfigError(code))
+      : new DevVerifyService(database.db, config.secretKey, clock, app.log));
   const ctx: AppContext = {
     config,
     db: database.db,
@@ -197,6 +208,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const notFound = trackRoutesForMethodNotAllowed(app);
   app.setErrorHandler(errorHandler(config));
+  sendRequestId(app); // first: every answer from here on carries X-Request-Id
   // Probes and metrics first and outside the site context: no session, no CSRF, no cookies (src/http/health.ts).
   healthRoutes(app, { db: database.db, limits });
   metrics?.register(app, config);
@@ -204,6 +216,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(securityHeadersPlugin, { https: config.secureCookies });
   await app.register(cookie, { secret: deriveKey(config.secretKey, 'cookie-signing') });
   withholdCookiesOnServerErrors(app); // after the cookie plugin: a failed request sets and clears no cookie
+  refuseBeforeRouting(app, config); // after the cookie plugin too: its 4xx pages read cookies
   // Forms only: every page posts urlencoded forms, so nothing else needs parsing (a JSON or text body is a 415).
   app.removeContentTypeParser(['application/json', 'text/plain']);
   await app.register(formbody);

@@ -10,14 +10,18 @@
     .then(function (module) { return module.default; }, function () { return {}; })
     .then(function (translations) {
       var ui = Object.assign({}, translations, {
-        // The button shows the dial code: its accessible name starts with it, so speech users can say what they see
-        // (WCAG 2.5.3). The rest of the name comes from the page (src/i18n), in its language.
+        // The button's name starts with the dial code the field shows ("+44 United Kingdom: …"), so speech users can
+        // say what they see (WCAG 2.5.3). The rest of the name comes from the page (src/i18n), in its language.
         selectedCountryAriaLabel: '${dialCode} ${countryName}: ' + (field.getAttribute('data-country-label') || ''),
       });
       var iti = window.intlTelInput(field, {
         initialCountry: 'us',
         countryNameLocale: lang,
         uiTranslations: ui,
+        // The dial code stays in the field, as the hint and the form without JavaScript ask ("+44 7400 123456").
+        // With it beside the flag (the library's default), a typed "+" jumps to the picker's search box, which then
+        // takes the rest of the number; here the typed code picks the country, and the picker stays one Tab away.
+        separateDialCode: false,
         loadUtils: function () { return import('/vendor/intl-tel-input/js/utils.js'); },
       });
       // Submit the number in E.164 (+14155550123) whatever the user typed.

@@ -4,6 +4,7 @@
  * everywhere (src/db/schema.ts).
  */
 import { sql, type Kysely } from 'kysely';
+import { hasSecondFactorSql } from '../db/factors.js';
 import type { Database } from '../db/schema.js';
 import { normalizeEmail } from '../db/users.js';
 
@@ -14,7 +15,7 @@ export interface UserListing {
   username: string;
   email: string;
   createdAt: number;
-  /** At least one second factor: a confirmed authenticator app, or SMS with a phone (as factorsOf counts them). */
+  /** At least one second factor, by the rule every page uses (`hasSecondFactorSql`, the twin of `hasSecondFactor`). */
   twoFactor: boolean;
 }
 
@@ -25,12 +26,8 @@ export interface UserListing {
 export async function findUsers(db: Db, options: { limit: number; search: string | null }): Promise<UserListing[]> {
   let query = db
     .selectFrom('users')
-    .select(['users.id', 'users.username', 'users.email', 'users.created_at', 'users.two_factor_enabled', 'users.phone'])
-    .select((eb) =>
-      eb
-        .exists(eb.selectFrom('totp_factors').select('totp_factors.user_id').whereRef('totp_factors.user_id', '=', 'users.id').where('totp_factors.confirmed_at', 'is not', null))
-        .as('has_app'),
-    );
+    .select(['users.id', 'users.username', 'users.email', 'users.created_at'])
+    .select((eb) => hasSecondFactorSql(eb).as('two_factor'));
   if (options.search !== null) {
     // The normalized columns are NFKC and lower case on both databases, so LIKE compares the same way on both
     // (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
@@ -48,7 +45,7 @@ export async function findUsers(db: Db, options: { limit: number; search: string
     username: r.username,
     email: r.email,
     createdAt: r.created_at,
-    twoFactor: Boolean(r.has_app) || Boolean(r.two_factor_enabled && r.phone),
+    twoFactor: Boolean(r.two_factor), // 0/1 on SQLite, a boolean on PostgreSQL
   }));
 }
 

@@ -41,6 +41,10 @@ export async function factorsOf(
   return { ...factors, emailCodes: Boolean(user.email_codes_enabled) && hasSecondFactor(factors) };
 }
 
+/**
+ * The rule of "two-factor sign-in is on", wherever it is shown or enforced (the security and home pages, sign-in,
+ * ENFORCE_2FA). Its SQL twin for lists of users is `hasSecondFactorSql` (src/db/factors.ts).
+ */
 export function hasSecondFactor(f: Pick<AccountFactors, 'passkeys' | 'totp' | 'sms'>): boolean {
   return f.passkeys > 0 || f.totp || f.sms;
 }

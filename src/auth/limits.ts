@@ -42,8 +42,12 @@ export const MAX_CONSECUTIVE_FAILURES = 100;
  * mid-check, the slot frees itself after this long.
  */
 export const ATTEMPT_SLOT_MS = seconds(30);
-/** How long failures of a login that matches no account are remembered (they exist only to look like real lockouts). */
-export const UNKNOWN_LOGIN_FAILURES_TTL_MS = hours(24);
+/**
+ * How long the failures of one typed login (a username or address, known or not) are remembered. The account's
+ * own count has no such end (the 100-failure cap); this one drives only what the sign-in page says, and must
+ * behave the same for a login that matches no account, whose counts cannot be kept forever.
+ */
+export const LOGIN_FAILURES_TTL_MS = hours(24);
 
 // ---- Per client IP (request.ip: the socket, or the proxy's header when TRUST_PROXY names the proxy) ----
 
@@ -91,7 +95,7 @@ export const SMS_BUDGET_WINDOW_MS = hours(1);
 export const SMS_ERROR_WINDOW_MS = minutes(10);
 /** ...once at least this many sends were made in it... */
 export const SMS_ERROR_MIN_SENDS = 20;
-/** ...and the breaker opens when this share of them failed (unavailable or blocked by Twilio's fraud/geo rules). */
+/** ...and the breaker opens when this share of them failed at the provider (an outage: timeouts, network errors, HTTP 5xx, 20429). */
 export const SMS_ERROR_RATE_TO_TRIP = 0.5;
 /** Sending stays off this long after the error rate trips the breaker. */
 export const SMS_BREAKER_OPEN_MS = minutes(15);
@@ -107,8 +111,13 @@ const digest = (s: string) => createHash('sha256').update(s).digest('base64url')
 /** The lockout key of an existing account: its id, so username, email and case variants share it. */
 const ACCOUNT_KEY_PREFIX = 'user:';
 export const accountKey = (userId: number) => `${ACCOUNT_KEY_PREFIX}${userId}`;
-/** The lockout key of a login that matches no account (already normalized), so unknown users behave like known ones. */
-export const unknownLoginKey = (normalizedLogin: string) => `login:${digest(normalizedLogin)}`;
+/**
+ * The lockout key of one typed login (normalized: case and whitespace variants share it), whether or not an
+ * account matches. What the sign-in page tells about a lockout follows this key only, so that it behaves the
+ * same for every login: an account's username and address, which share the account's count, would otherwise
+ * let a prober learn that the two belong together (locking one pauses the other).
+ */
+export const loginKey = (normalizedLogin: string) => `login:${digest(normalizedLogin)}`;
 /**
  * A browser the account remembered (a trusted device) counts its wrong passwords apart from the account's,
  * so someone who locks the account by guessing does not lock its owner out of their own devices (OWASP's
@@ -118,8 +127,11 @@ const DEVICE_KEY_PREFIX = 'device:';
 export const deviceKey = (tokenHash: string) => `${DEVICE_KEY_PREFIX}${tokenHash}`;
 
 export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
-/** `retryAfterMs: null` = locked until the password is reset. */
-export type LockoutVerdict = { ok: true } | { ok: false; retryAfterMs: number | null };
+/**
+ * `retryAfterMs: null` = locked until the password is reset. `failures`: the key's new count, when refusing
+ * this attempt counted it as a failure (passwords), so the caller can tell whether it started a lockout.
+ */
+export type LockoutVerdict = { ok: true } | { ok: false; retryAfterMs: number | null; failures?: number };
 
 type Limiter = RateLimiterMemory | RateLimiterRedis;
 
@@ -164,8 +176,13 @@ export class ConsecutiveFailureLockout {
   /** Holds either the one in-flight attempt (1 point) or a lockout (a block). */
   private readonly slot: Limiter;
 
-  /** Failures of logins that match no account: forgotten after a day, or sprayed random logins would fill the store. */
-  private readonly unknownFailures: Limiter;
+  /** Failures of one typed login: forgotten after a day, or sprayed random logins would fill the store. */
+  private readonly loginFailures: Limiter;
+  /**
+   * Typed logins that reached the 100-failure cap, kept until a success or a reset, as an account's count is:
+   * only logins someone spent a hundred guesses on land here, so spraying cannot fill it cheaply.
+   */
+  private readonly cappedLogins: Limiter;
 
   /**
    * @param countRefused true: an attempt refused because another is in flight or the key is locked
@@ -179,17 +196,30 @@ export class ConsecutiveFailureLockout {
     private readonly countRefused: boolean,
   ) {
     this.failures = factory.make(`${name}-failures`, MAX_CONSECUTIVE_FAILURES, 0);
-    this.unknownFailures = factory.make(`${name}-unknown-failures`, MAX_CONSECUTIVE_FAILURES, UNKNOWN_LOGIN_FAILURES_TTL_MS);
+    this.loginFailures = factory.make(`${name}-login-failures`, MAX_CONSECUTIVE_FAILURES, LOGIN_FAILURES_TTL_MS);
+    this.cappedLogins = factory.make(`${name}-capped-logins`, 1, 0);
     this.slot = factory.make(`${name}-slot`, 1, ATTEMPT_SLOT_MS);
   }
 
-  /** Accounts and remembered devices keep their count until a success or a reset (the 100-failure cap); unknown logins for a day. */
+  /** Accounts and remembered devices keep their count until a success or a reset (the 100-failure cap); typed logins for a day. */
   private failuresOf(key: string): Limiter {
-    return key.startsWith(ACCOUNT_KEY_PREFIX) || key.startsWith(DEVICE_KEY_PREFIX) ? this.failures : this.unknownFailures;
+    return key.startsWith(ACCOUNT_KEY_PREFIX) || key.startsWith(DEVICE_KEY_PREFIX) ? this.failures : this.loginFailures;
+  }
+
+  private isLoginKey(key: string): boolean {
+    return !key.startsWith(ACCOUNT_KEY_PREFIX) && !key.startsWith(DEVICE_KEY_PREFIX);
   }
 
   async failureCount(key: string): Promise<number> {
+    if (this.isLoginKey(key) && (await this.cappedLogins.get(key))) return MAX_CONSECUTIVE_FAILURES;
     return (await this.failuresOf(key).get(key))?.consumedPoints ?? 0;
+  }
+
+  /** One more failure of the key (atomic); returns the new count. */
+  private async count(key: string): Promise<number> {
+    const count = (await this.failuresOf(key).penalty(key, 1)).consumedPoints;
+    if (count >= MAX_CONSECUTIVE_FAILURES && this.isLoginKey(key)) await this.cappedLogins.set(key, 1, 0);
+    return count;
   }
 
   /** Whether the key is locked now, without taking an attempt. */
@@ -205,18 +235,35 @@ export class ConsecutiveFailureLockout {
     if ((await this.failureCount(key)) >= MAX_CONSECUTIVE_FAILURES) return { ok: false, retryAfterMs: null };
     const verdict = await take(this.slot, key);
     if (!verdict.ok && this.countRefused) {
-      const count = (await this.failuresOf(key).penalty(key, 1)).consumedPoints;
-      if (count >= MAX_CONSECUTIVE_FAILURES) return { ok: false, retryAfterMs: null };
+      const count = await this.count(key);
+      return { ok: false, retryAfterMs: count >= MAX_CONSECUTIVE_FAILURES ? null : verdict.retryAfterMs, failures: count };
     }
     return verdict;
   }
 
   /** Counts a failure (atomically) and locks for as long as the new count requires; returns the count. */
   async fail(key: string): Promise<number> {
-    const count = (await this.failuresOf(key).penalty(key, 1)).consumedPoints;
+    const count = await this.count(key);
     const lockMs = lockoutMsAfter(count);
     if (count < MAX_CONSECUTIVE_FAILURES && lockMs > 0) await this.slot.block(key, lockMs / 1000);
     else await this.slot.delete(key);
+    return count;
+  }
+
+  /**
+   * Counts an attempt that another key refused before it was checked (the account's typed login was locked),
+   * without taking this key's slot; returns the count. Like a refused `begin`, it does not lengthen a lock that
+   * is running, but it starts one when the count calls for it and none runs (the one checked attempt of a
+   * parallel burst may have failed while the count was still low).
+   */
+  async penalize(key: string): Promise<number> {
+    const before = await this.failureCount(key);
+    if (before >= MAX_CONSECUTIVE_FAILURES) return before; // locked until a reset: nothing more to count
+    const count = await this.count(key);
+    const lockMs = lockoutMsAfter(count);
+    const slot = await this.slot.get(key);
+    const locked = slot !== null && slot.consumedPoints > 1;
+    if (count < MAX_CONSECUTIVE_FAILURES && lockMs > 0 && !locked) await this.slot.block(key, lockMs / 1000);
     return count;
   }
 
@@ -231,7 +278,7 @@ export class ConsecutiveFailureLockout {
 
   /** Forget every failure and lock of the key (a success, or a password reset). */
   async clear(key: string): Promise<void> {
-    await Promise.all([this.failuresOf(key).delete(key), this.slot.delete(key)]);
+    await Promise.all([this.failuresOf(key).delete(key), this.slot.delete(key), this.isLoginKey(key) ? this.cappedLogins.delete(key) : undefined]);
   }
 }
 
@@ -320,10 +367,15 @@ export class SmsGuard {
   }
 
   /**
-   * Only provider outages count towards the error rate. Refusals for a blocked
-   * prefix or country (60410, 60605) are answers about one number, cost nothing,
-   * and an attacker can cause them at will: counting them would let anyone open
-   * the breaker and stop every sign-in code.
+   * Only provider outages ('unavailable') count towards the error rate.
+   * Answers about one number (invalid, landline, STOP, a blocked prefix or
+   * country, too many sends to it) cost nothing and an attacker can cause them
+   * at will: counting them would let anyone open the breaker and stop every
+   * sign-in code. Configuration errors ('misconfigured': bad credentials, a
+   * channel turned off) fail every send until the operator fixes them, and are
+   * reported as such (error log, metric); pausing on them would only keep SMS
+   * off for another SMS_BREAKER_OPEN_MS after the fix. The table of which
+   * Twilio code is which: TWILIO_VERIFY_ERRORS in src/adapters/verify/twilio.ts.
    */
   private async recordOutcome(failure: StartFailure | null): Promise<void> {
     const sends = (await this.sends.penalty('global', 1)).consumedPoints;
@@ -431,9 +483,14 @@ export class Limits {
     return take(this.emailCodeMailsPerAccount, accountKey(userId));
   }
 
-  /** A password reset ends every lockout of the account: the owner proved control of the mailbox. */
-  async clearAccount(userId: number): Promise<void> {
-    await Promise.all([this.password.clear(accountKey(userId)), this.code.clear(accountKey(userId))]);
+  /** A password reset ends every lockout of the account, and of its username and address: the owner proved control of the mailbox. */
+  async clearAccount(user: { id: number; username_normalized: string; email_normalized: string }): Promise<void> {
+    await Promise.all([
+      this.password.clear(accountKey(user.id)),
+      this.password.clear(loginKey(user.username_normalized)),
+      this.password.clear(loginKey(user.email_normalized)),
+      this.code.clear(accountKey(user.id)),
+    ]);
   }
 
   /** True when the counters are in Redis (REDIS_URL). */

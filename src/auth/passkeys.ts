@@ -209,7 +209,7 @@ export class Passkeys {
     purpose: Exclude<CeremonyPurpose, 'register'>,
     binding: string,
     now: number,
-  ): Promise<Checked<{ counter: number; backedUp: boolean }>> {
+  ): Promise<Checked<{ counter: number; backedUp: boolean; userVerified: boolean }>> {
     const challenge = this.challengeCheck(purpose, binding, now);
     const { verifyAuthenticationResponse } = await simpleWebAuthn();
     try {
@@ -224,7 +224,7 @@ export class Passkeys {
       });
       const opened = challenge.opened();
       if (!result.verified || !opened) return { ok: false };
-      return { ok: true, value: { counter: result.authenticationInfo.newCounter, backedUp: result.authenticationInfo.credentialBackedUp }, ...opened };
+      return { ok: true, value: { counter: result.authenticationInfo.newCounter, backedUp: result.authenticationInfo.credentialBackedUp, userVerified: result.authenticationInfo.userVerified }, ...opened };
     } catch {
       // Wrong origin, RP ID, challenge or signature, or a counter that went back (a cloned authenticator).
       return { ok: false };

@@ -8,7 +8,7 @@ import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
-import { deleteSession, findLiveSession, insertSession, touchSession } from '../db/sessions.js';
+import { deleteSession, findLiveSession, insertSession, renewSessionRow, touchSession } from '../db/sessions.js';
 import type { Session, User } from '../db/schema.js';
 import { touchLastSeen } from '../db/users.js';
 import {
@@ -20,6 +20,7 @@ import {
 } from './policy.js';
 import { cookieName } from './cookies.js';
 import { newCsrfSecret, rotateCsrfSecret } from './csrf.js';
+import type { SignInRecord } from './sign-in.js';
 import { hashToken, looksLikeToken, newToken } from './tokens.js';
 
 declare module 'fastify' {
@@ -62,17 +63,21 @@ export function loadSession(ctx: AppContext): onRequestAsyncHookHandler {
   };
 }
 
-export interface StartSessionOptions {
+export type StartSessionOptions = {
   userId: number;
   remember: boolean;
-  /** true: password checked, second factor still to come. */
-  twoFactorPending: boolean;
   nextPath: string | null;
-}
+} & (
+  /** The password is checked, the second factor still to come. */
+  | { twoFactorPending: true }
+  /** Signed in: only `completeSignIn` (src/auth/sign-in.ts) starts one, and it must say how. */
+  | { twoFactorPending: false; record: SignInRecord }
+);
 
 /**
  * Replaces whatever session the browser had with a new one (new token, new
  * id) and sets the cookie; returns the new session's id. Pass a transaction as `db` to group it with other writes.
+ * A signed-in session is started only by `completeSignIn` (src/auth/sign-in.ts), which brings its record.
  */
 export async function startSession(
   ctx: AppContext,
@@ -98,9 +103,15 @@ export async function startSession(
     authenticatedAt: options.twoFactorPending ? null : now,
     ip: request.ip,
     userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+    signInMethods: options.twoFactorPending ? null : options.record.methods.join(','),
+    secondStepSkipped: !options.twoFactorPending && options.record.secondStepSkipped,
   });
   rotateCsrfSecret(reply, ctx.config, csrfSecret);
-  const persistent = options.remember && !options.twoFactorPending;
+  setSessionCookie(ctx, reply, token, options.remember && !options.twoFactorPending);
+  return hashToken(token);
+}
+
+function setSessionCookie(ctx: AppContext, reply: FastifyReply, token: string, persistent: boolean): void {
   reply.setCookie(sessionCookieName(ctx.config), token, {
     path: '/',
     httpOnly: true,
@@ -109,7 +120,35 @@ export async function startSession(
     // Without "remember me" the cookie ends with the browser session.
     maxAge: persistent ? Math.floor(REMEMBER_ME_LIFETIME_MS / 1000) : undefined,
   });
-  return hashToken(token);
+}
+
+/**
+ * The signed-in person just proved the password again (step-up, a change of
+ * password or of a factor): the session gets a new token and a new CSRF
+ * secret, so a cookie or form token copied before the re-check is worth
+ * nothing after it (ASVS 5.0 V7.2.4). Everything else the session holds — how
+ * it was signed in, its lifetime, "remember me" — stays. `authenticated_at`
+ * becomes now. Pass a transaction as `db` to group it with the change, and
+ * renew first: when it answers false nothing else should be written.
+ */
+export async function renewSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, db = ctx.db): Promise<boolean> {
+  const session = request.session;
+  if (!session || session.two_factor_pending) return false;
+  const token = newToken();
+  const csrfSecret = newCsrfSecret();
+  const now = ctx.clock.now();
+  // False when the session ended meanwhile (signed out elsewhere, "This wasn't me"): the caller sends to sign-in.
+  if (!(await renewSessionRow(db, session.id, hashToken(token), csrfSecret, now))) return false;
+  request.session = { ...session, id: hashToken(token), csrf_secret: csrfSecret, authenticated_at: now };
+  rotateCsrfSecret(reply, ctx.config, csrfSecret);
+  setSessionCookie(ctx, reply, token, Boolean(session.remember));
+  return true;
+}
+
+/** The session a signed-in page was working on ended meanwhile (signed out from elsewhere): to sign-in. */
+export async function signedOutMeanwhile(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  await endSession(ctx, request, reply);
+  return reply.redirect('/login');
 }
 
 /** Deletes the server-side session and tells the browser to drop the cookie. */

@@ -1,5 +1,5 @@
-/** SQL for the second factors beyond SMS: the authenticator app (TOTP) and recovery codes. */
-import type { Kysely } from 'kysely';
+/** SQL for the second factors beyond SMS: the authenticator app (TOTP) and recovery codes; and whether a user has any factor. */
+import type { ExpressionBuilder, ExpressionWrapper, Kysely, SqlBool } from 'kysely';
 import { cancelEnrollment } from './phone-enrollments.js';
 import { setEmailCodesEnabled } from './email-codes.js';
 import { deletePasskeysOfUser } from './passkeys.js';
@@ -8,6 +8,28 @@ import { deleteTrustedDevicesOfUser } from './trusted-devices.js';
 import { disableTwoFactor } from './users.js';
 
 type Db = Kysely<Database>;
+
+// ---- Any factor at all ----
+
+/**
+ * `hasSecondFactor(await factorsOf(db, user))` (src/auth/factors.ts, the rule) as an SQL expression over a
+ * `users` row, for a query over many users at once (the admin CLI's list-users): a passkey, a confirmed
+ * authenticator app, or SMS codes to a phone. A backup phone, email codes and recovery codes come only with one
+ * of these and do not count alone. test/db/factors.test.ts holds the two to the same answer for every factor.
+ */
+export function hasSecondFactorSql(eb: ExpressionBuilder<Database, 'users'>): ExpressionWrapper<Database, 'users', SqlBool> {
+  return eb.or([
+    eb.exists(eb.selectFrom('webauthn_credentials').select('webauthn_credentials.user_id').whereRef('webauthn_credentials.user_id', '=', 'users.id')),
+    eb.exists(
+      eb
+        .selectFrom('totp_factors')
+        .select('totp_factors.user_id')
+        .whereRef('totp_factors.user_id', '=', 'users.id')
+        .where('totp_factors.confirmed_at', 'is not', null),
+    ),
+    eb.and([eb('users.two_factor_enabled', '<>', 0), eb('users.phone', 'is not', null), eb('users.phone', '<>', '')]),
+  ]);
+}
 
 // ---- Authenticator app ----
 

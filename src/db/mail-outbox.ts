@@ -53,6 +53,8 @@ export const MAIL_KINDS = [
   'recovery_cancelled',
   'recovery_completed',
   'factors_reset',
+  'password_reset_done',
+  'sign_in_paused',
 ] as const;
 
 export type MailKind = (typeof MAIL_KINDS)[number];

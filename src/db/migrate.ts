@@ -21,6 +21,7 @@ import * as m010 from './migrations/010-passkeys.js';
 import * as m011 from './migrations/011-backup-phone-and-email-codes.js';
 import * as m012 from './migrations/012-user-locale.js';
 import * as m013 from './migrations/013-mail-at-rest.js';
+import * as m014 from './migrations/014-sign-in-record.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -40,6 +41,7 @@ const migrations: Record<string, DialectMigration> = {
   '011-backup-phone-and-email-codes': m011,
   '012-user-locale': m012,
   '013-mail-at-rest': m013,
+  '014-sign-in-record': m014,
 };
 
 class ListedMigrations implements MigrationProvider {

@@ -65,6 +65,12 @@ export interface SessionsTable {
   user_agent: string | null;
   /** Which of the user's phones got this pending sign-in's last code: 'main' or 'backup' (migration 011). */
   code_sent_to: string | null;
+  /** How the last phone code of a pending sign-in went out: 'sms' or 'call' (migration 014). */
+  code_sent_by: string | null;
+  /** What the person proved to sign in, in order, comma-separated (src/auth/sign-in.ts); null while pending. */
+  sign_in_methods: string | null;
+  /** 1 when a remembered device stood in for the second factor at sign-in. */
+  second_step_skipped: number;
 }
 
 export interface PasswordResetTokensTable {

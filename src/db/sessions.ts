@@ -18,6 +18,9 @@ export interface NewSession {
   authenticatedAt: number | null;
   ip?: string | null;
   userAgent?: string | null;
+  /** How the session was signed in: methods, comma-separated (src/auth/sign-in.ts); null while pending. */
+  signInMethods?: string | null;
+  secondStepSkipped?: boolean;
 }
 
 /** User-Agent strings are chosen by the client: stored bounded. */
@@ -41,6 +44,8 @@ export async function insertSession(db: Db, s: NewSession): Promise<void> {
       authenticated_at: s.authenticatedAt,
       ip: s.ip ?? null,
       user_agent: s.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
+      sign_in_methods: s.signInMethods ?? null,
+      second_step_skipped: s.secondStepSkipped ? 1 : 0,
     })
     .execute();
 }
@@ -62,6 +67,9 @@ const SESSION_COLUMNS = Object.keys({
   ip: true,
   user_agent: true,
   code_sent_to: true,
+  code_sent_by: true,
+  sign_in_methods: true,
+  second_step_skipped: true,
 } satisfies Record<keyof Session, true>) as Array<keyof Session>;
 const SESSION_PREFIX_LENGTH = 'session_'.length;
 
@@ -124,9 +132,20 @@ export async function deleteOtherSessionsOfUser(db: Db, userId: number, keepId: 
   return Number(result.numDeletedRows);
 }
 
-/** The session's user just proved the password again (step-up, src/auth/step-up.ts). */
-export async function markSessionAuthenticated(db: Db, id: string, now: number): Promise<void> {
-  await db.updateTable('sessions').set({ authenticated_at: now }).where('id', '=', id).execute();
+/**
+ * The session's user just proved the password again (step-up, a change of password or factor): the row
+ * takes a new id (the hash of a new cookie token) and CSRF secret and keeps everything else. False when the
+ * session is gone or still pending. Changing the key in place is safe because the one table that refers to
+ * `sessions.id` (`email_sign_in_codes`, migration 011) holds rows of pending sessions only, never renewed.
+ */
+export async function renewSessionRow(db: Db, id: string, newId: string, csrfSecret: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ id: newId, csrf_secret: csrfSecret, authenticated_at: now })
+    .where('id', '=', id)
+    .where('two_factor_pending', '=', 0)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
 }
 
 /** Slides the idle window; written at most once per `minIntervalMs`. */
@@ -186,6 +205,7 @@ export async function claimCodeSend(db: Db, id: string, now: number, minGapMs: n
   return result.numUpdatedRows > 0n;
 }
 
-export async function setSessionCodeSentAt(db: Db, id: string, at: number, to: CodeDestination = 'main'): Promise<void> {
-  await db.updateTable('sessions').set({ code_sent_at: at, code_sent_to: to }).where('id', '=', id).execute();
+/** A phone code went out for a pending sign-in: when, to which of the user's phones, and by text or call. */
+export async function setSessionCodeSentAt(db: Db, id: string, at: number, to: 'main' | 'backup', by: 'sms' | 'call'): Promise<void> {
+  await db.updateTable('sessions').set({ code_sent_at: at, code_sent_to: to, code_sent_by: by }).where('id', '=', id).execute();
 }

@@ -9,7 +9,7 @@
  * - `GET /readyz`: the database answers `select 1` and, when REDIS_URL is set,
  *   Redis answers PING, each within READINESS_TIMEOUT_MS; otherwise 503 naming
  *   what failed, so the balancer sends traffic elsewhere until it recovers.
- *   While the server shuts down Fastify answers new requests 503 itself.
+ *   While the server shuts down every new request gets the 503 page (src/http/errors.ts).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sql, type Kysely } from 'kysely';

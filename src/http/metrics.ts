@@ -12,6 +12,10 @@
  * - `gatehouse_two_factor_sends_total{channel,outcome}` and
  *   `gatehouse_two_factor_checks_total{outcome}`: every call to the Verify
  *   service (sign-in and enrolment), by result (`ok` or the failure reason).
+ * - `gatehouse_twilio_config_errors_total{code}`: Twilio Verify refusals that
+ *   only the operator can fix (bad credentials 20003, a channel turned off
+ *   60223…, and codes Gatehouse does not know), by Twilio error code. Alert on
+ *   any increase: while they last, nobody receives a code.
  * - `gatehouse_mail_outbox_depth`: mail waiting to be delivered, and
  *   `gatehouse_mail_outbox_failed`: mail given up on and not retried since,
  *   both counted in the database at each scrape (so any instance reports them);
@@ -81,6 +85,7 @@ export class PrometheusMetrics implements AppMetrics {
   private readonly codeSends: Counter<'channel' | 'outcome'>;
   private readonly codeChecks: Counter<'outcome'>;
   private readonly mailsFailed: Counter<'kind'>;
+  private readonly twilioConfigErrors: Counter<'code'>;
 
   constructor(db: Kysely<Database>, log: FastifyBaseLogger) {
     const registers = [this.registry];
@@ -118,6 +123,12 @@ export class PrometheusMetrics implements AppMetrics {
         }
       },
     });
+    this.twilioConfigErrors = new Counter({
+      name: 'gatehouse_twilio_config_errors_total',
+      help: 'Twilio Verify refusals caused by the Twilio account or Verify service set-up, by Twilio error code',
+      labelNames: ['code'],
+      registers,
+    });
     new Gauge({
       name: 'gatehouse_mail_outbox_depth',
       help: 'Mail waiting in the outbox (neither sent nor given up on), counted at each scrape',
@@ -154,6 +165,11 @@ export class PrometheusMetrics implements AppMetrics {
 
   mailFailed(kind: string): void {
     this.mailsFailed.inc({ kind });
+  }
+
+  /** A Twilio Verify configuration error (src/adapters/verify/twilio.ts); `code` is Twilio's error code. */
+  twilioConfigError(code: string): void {
+    this.twilioConfigErrors.inc({ code });
   }
 
   /** The Verify service, counting each send and check by its result. */

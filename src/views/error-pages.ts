@@ -23,12 +23,12 @@ export function clientErrorPage(t: Messages, status: number, message: string): S
 <p><a href="/">${e.goHome}</a></p>`;
 }
 
-export function serverErrorPage(t: Messages, requestId: string, status: number, detail: string | null): SafeHtml {
+/** The 500 and 503 pages: what happened and the request id to quote; the details are in the log only. */
+export function serverErrorPage(t: Messages, requestId: string, status: number): SafeHtml {
   const e = t.common.errors;
   return html`<h1>${status === 503 ? e.unavailableTitle : e.serverErrorHeading}</h1>
 <p>${status === 503 ? e.unavailableText : e.serverErrorText}</p>
-<p>${e.reference} <code class="request-id">${requestId}</code></p>
-${detail ? html`<pre class="error-detail">${detail}</pre>` : ''}`;
+<p>${e.reference} <code class="request-id">${requestId}</code></p>`;
 }
 
 /** 503 when too many sign-ins are being checked at once (src/auth/password.ts bounds the hashing). */

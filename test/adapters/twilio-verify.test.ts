@@ -8,11 +8,12 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TwilioVerifyService } from '../../src/adapters/verify/twilio.js';
+import { TWILIO_VERIFY_ERRORS, TwilioVerifyService } from '../../src/adapters/verify/twilio.js';
+import type { CheckFailure, StartFailure } from '../../src/adapters/verify/types.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { TEST_SECRET } from '../support/app.js';
-import { STAND_IN_MAX_CHECKS, STAND_IN_MAX_SENDS, TwilioStandIn } from '../support/twilio-stand-in.js';
+import { STAND_IN_ERRORS, STAND_IN_MAX_CHECKS, STAND_IN_MAX_SENDS, TwilioStandIn, type StandInErrorCode } from '../support/twilio-stand-in.js';
 
 const TIMEOUT_MS = 500;
 
@@ -24,6 +25,9 @@ function configFor(env: Record<string, string>): Config {
   return loadConfig({ NODE_ENV: 'test', SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'silent', ...env }, { envFile: null });
 }
 
+/** Twilio codes the adapter reported as configuration errors (what the app counts in gatehouse_twilio_config_errors_total). */
+const configErrors: string[] = [];
+
 function verifyService(extraEnv: Record<string, string> = {}): TwilioVerifyService {
   const config = configFor(standIn.env({ TWILIO_TIMEOUT_MS: String(TIMEOUT_MS), ...extraEnv }));
   const sink = new Writable({
@@ -32,8 +36,11 @@ function verifyService(extraEnv: Record<string, string> = {}): TwilioVerifyServi
       done();
     },
   });
-  return new TwilioVerifyService(config.twilio!, pino({ level: 'warn' }, sink));
+  return new TwilioVerifyService(config.twilio!, pino({ level: 'warn' }, sink), (code) => configErrors.push(code));
 }
+
+/** The log lines written since `from`, parsed. */
+const logsSince = (from: number) => logLines.slice(from).map((line) => JSON.parse(line) as { level: number; msg: string; twilioCode?: unknown; event?: string });
 
 let verify: TwilioVerifyService;
 let phoneCounter = 0;
@@ -194,12 +201,18 @@ describe('TwilioVerifyService against the Verify v2 stand-in', () => {
     expect(await verify.check(to, standIn.codeFor(to))).toEqual({ ok: true });
   });
 
-  it('treats wrong credentials (401 / 20003) as unavailable and sends the configured Account SID', async () => {
+  it('treats wrong credentials (401 / 20003) as misconfigured, at error level, and sends the configured Account SID', async () => {
     const to = freshPhone();
     await verify.start(to, 'sms', 'en');
     const wrong = verifyService({ TWILIO_AUTH_TOKEN: 'not-the-token' });
-    expect(await wrong.start(to, 'sms', 'en')).toEqual({ ok: false, reason: 'unavailable' });
-    expect(await wrong.check(to, standIn.codeFor(to))).toEqual({ ok: false, reason: 'unavailable' });
+    const mark = logLines.length;
+    expect(await wrong.start(to, 'sms', 'en')).toEqual({ ok: false, reason: 'misconfigured' });
+    expect(await wrong.check(to, standIn.codeFor(to))).toEqual({ ok: false, reason: 'misconfigured' });
+    expect(logsSince(mark).map((l) => [l.level, l.event, l.twilioCode])).toEqual([
+      [50, 'twilio_config_error', 20003],
+      [50, 'twilio_config_error', 20003],
+    ]);
+    expect(configErrors.slice(-2)).toEqual(['20003', '20003']);
     const lastTwo = standIn.requests.slice(-2);
     expect(lastTwo.map((r) => [r.endpoint, r.authUser, r.authPassword])).toEqual([
       ['start', standIn.accountSid, 'not-the-token'],
@@ -269,6 +282,98 @@ describe('TwilioVerifyService against the Verify v2 stand-in', () => {
       if (saved.edge === undefined) delete process.env.TWILIO_EDGE;
       else process.env.TWILIO_EDGE = saved.edge;
     }
+  });
+});
+
+/**
+ * What each error Twilio documents for these two calls must mean, written out
+ * apart from the adapter's table (TWILIO_VERIFY_ERRORS) so each checks the
+ * other: [code, on a send, on a check]. A code Twilio does not document for a
+ * call means `misconfigured` there, like any code the adapter does not know.
+ */
+const EVERY_TWILIO_ERROR: [StandInErrorCode, StartFailure, CheckFailure][] = [
+  // Fix the number.
+  [60200, 'invalid_number', 'wrong_code'],
+  [21211, 'invalid_number', 'misconfigured'],
+  // Another number, or a voice call.
+  [60205, 'landline', 'misconfigured'],
+  [21614, 'landline', 'misconfigured'],
+  [21610, 'unsubscribed', 'misconfigured'],
+  [60410, 'blocked', 'misconfigured'],
+  [60605, 'blocked', 'misconfigured'],
+  [21408, 'blocked', 'misconfigured'],
+  [60220, 'blocked', 'misconfigured'],
+  [60226, 'blocked', 'misconfigured'],
+  // Wait.
+  [60203, 'too_many_sends', 'misconfigured'],
+  [60212, 'number_busy', 'misconfigured'],
+  // A new code.
+  [20404, 'misconfigured', 'expired'],
+  [60202, 'misconfigured', 'too_many_checks'],
+  // The operator's set-up.
+  [20003, 'misconfigured', 'misconfigured'],
+  [60223, 'misconfigured', 'misconfigured'],
+  [60214, 'misconfigured', 'misconfigured'],
+  [60204, 'misconfigured', 'misconfigured'],
+  [60217, 'misconfigured', 'misconfigured'],
+  [60201, 'misconfigured', 'misconfigured'],
+  [60227, 'misconfigured', 'misconfigured'],
+  [60238, 'misconfigured', 'misconfigured'],
+  // Outages.
+  [20429, 'unavailable', 'unavailable'],
+  [20500, 'unavailable', 'unavailable'],
+  [20503, 'unavailable', 'unavailable'],
+];
+
+describe('every documented Twilio error, through the SDK', () => {
+  it("covers every code of the adapter's table, and the stand-in answers each one", () => {
+    const codes = EVERY_TWILIO_ERROR.map(([code]) => code).sort();
+    expect(Object.keys(TWILIO_VERIFY_ERRORS).map(Number).sort()).toEqual(codes);
+    for (const code of codes) expect(STAND_IN_ERRORS[code].status).toBeGreaterThanOrEqual(400);
+  });
+
+  it.each(EVERY_TWILIO_ERROR)('Twilio %i means %s on a send and %s on a check', async (code, onStart, onCheck) => {
+    const to = freshPhone();
+    const mark = logLines.length;
+    const reported = configErrors.length;
+    standIn.force(code, { to, endpoint: 'start' });
+    expect(await verify.start(to, 'sms', 'en')).toEqual({ ok: false, reason: onStart });
+    standIn.clearForced();
+    standIn.force(code, { to, endpoint: 'check' });
+    expect(await verify.check(to, '123456')).toEqual({ ok: false, reason: onCheck });
+    // Both answers came from the stand-in through the SDK, with Twilio's HTTP status.
+    expect(standIn.requestsTo('start', to)).toHaveLength(1);
+    expect(standIn.requestsTo('check', to)).toHaveLength(1);
+
+    // The operator hears of what they must act on: configuration errors at error level and in the
+    // metric, outages as warnings; answers about one person's number are for that person alone.
+    const expectedLog = (reason: StartFailure | CheckFailure) => (reason === 'misconfigured' ? 50 : reason === 'unavailable' ? 40 : null);
+    const levels = [expectedLog(onStart), expectedLog(onCheck)].filter((level) => level !== null);
+    const lines = logsSince(mark);
+    expect(lines.map((l) => l.level)).toEqual(levels);
+    for (const line of lines) expect(line.twilioCode).toBe(code);
+    const misconfigured = [onStart, onCheck].filter((reason) => reason === 'misconfigured').length;
+    expect(configErrors.slice(reported)).toEqual(Array<string>(misconfigured).fill(String(code)));
+  });
+
+  it('treats a code Twilio does not document as misconfigured (logged for the operator to add), and an unknown 5xx as an outage', async () => {
+    const to = freshPhone();
+    const mark = logLines.length;
+    standIn.force({ code: 60999, status: 400 }, { to });
+    expect(await verify.start(to, 'sms', 'en')).toEqual({ ok: false, reason: 'misconfigured' });
+    expect(await verify.check(to, '123456')).toEqual({ ok: false, reason: 'misconfigured' });
+    standIn.force({ code: 60999, status: 503 }, { to });
+    expect(await verify.start(to, 'sms', 'en')).toEqual({ ok: false, reason: 'unavailable' });
+    expect(await verify.check(to, '123456')).toEqual({ ok: false, reason: 'unavailable' });
+    const lines = logsSince(mark);
+    expect(lines.map((l) => l.level)).toEqual([50, 50, 40, 40]);
+    expect(lines[0]!.msg).toContain('60999, an answer TWILIO_VERIFY_ERRORS does not list');
+  });
+
+  it('treats a Verify service that does not exist (20404 on a send) as misconfigured', async () => {
+    const otherService = verifyService({ TWILIO_VERIFY_SERVICE_SID: 'VA' + '2'.repeat(32) });
+    expect(await otherService.start(freshPhone(), 'sms', 'en')).toEqual({ ok: false, reason: 'misconfigured' });
+    expect(configErrors.at(-1)).toBe('20404');
   });
 });
 

@@ -16,8 +16,11 @@ import { ADMIN_USER_AGENT, createUser, listUsers, resetFactors, showUser, type A
 import { verifyPassword } from '../../src/auth/password.js';
 import { maskPhone } from '../../src/auth/two-factor.js';
 import { loadConfig } from '../../src/config.js';
+import { factorsOf, hasSecondFactor } from '../../src/auth/factors.js';
+import { setEmailCodesEnabled } from '../../src/db/email-codes.js';
 import { confirmTotpFactor, countUnusedRecoveryCodes, findTotpFactor, replaceRecoveryCodes, startTotpEnrollment, useRecoveryCode } from '../../src/db/factors.js';
 import { MailSeal } from '../../src/db/mail-outbox.js';
+import { insertPasskey } from '../../src/db/passkeys.js';
 import type { Database, User } from '../../src/db/schema.js';
 import { recordSecurityEvent } from '../../src/db/security-events.js';
 import { insertSession } from '../../src/db/sessions.js';
@@ -191,6 +194,28 @@ describe.each(forEachDatabase())('admin commands on $name', (target) => {
       const none = admin();
       await listUsers(none.ctx, { limit: 50, search: 'nobody' });
       expect(none.lines).toEqual(['No user\'s username or email contains "nobody".']);
+    });
+  });
+
+  describe('list-users and the two-factor rule', () => {
+    it('a passkey alone is two-factor on, as on the security page; recovery codes, email codes or a half-set-up app alone are not', async () => {
+      const { db } = handle();
+      const passkeyOnly = await insertTestUser(db, { username: 'key_only', email: 'key-only@rule.example', now: T0 - days(1) });
+      await insertPasskey(db, { id: 'cred-key-only', userId: passkeyOnly.id, publicKey: 'pk', counter: 0, transports: ['usb'], backedUp: false, name: 'YubiKey', now: T0 });
+      const codesOnly = await insertTestUser(db, { username: 'codes_only', email: 'codes-only@rule.example', now: T0 - days(2) });
+      await db.transaction().execute((trx) => replaceRecoveryCodes(trx, codesOnly.id, ['h1'], T0));
+      await setEmailCodesEnabled(db, codesOnly.id, true);
+
+      const { ctx, lines } = admin();
+      await listUsers(ctx, { limit: 50, search: 'rule.example' });
+      expect(lines.slice(1).map((line) => line.split(/ {2,}/).filter(Boolean).map((cell) => cell.trim()))).toEqual([
+        [String(passkeyOnly.id), 'key_only', 'key-only@rule.example', exactUtc(T0 - days(1)), 'on'],
+        [String(codesOnly.id), 'codes_only', 'codes-only@rule.example', exactUtc(T0 - days(2)), 'off'],
+      ]);
+      // The same answer as the rule the pages use (src/auth/factors.ts).
+      for (const user of [passkeyOnly, codesOnly]) {
+        expect(hasSecondFactor(await factorsOf(db, (await findUserById(db, user.id))!))).toBe(user === passkeyOnly);
+      }
     });
   });
 

@@ -1,18 +1,52 @@
+import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { factorsOf, hasSecondFactor } from '../../src/auth/factors.js';
+import { setEmailCodesEnabled } from '../../src/db/email-codes.js';
 import {
   confirmTotpFactor,
   countUnusedRecoveryCodes,
   findTotpFactor,
+  hasSecondFactorSql,
   replaceRecoveryCodes,
   startTotpEnrollment,
   useRecoveryCode,
   useTotpStep,
 } from '../../src/db/factors.js';
+import { insertPasskey } from '../../src/db/passkeys.js';
+import type { Database } from '../../src/db/schema.js';
+import { enableTwoFactor, findUserById, setBackupPhone } from '../../src/db/users.js';
 import { purgeExpired } from '../../src/db/housekeeping.js';
 import { recentSecurityEvents, recordSecurityEvent, SECURITY_EVENT_RETENTION_MS } from '../../src/db/security-events.js';
 import { forEachDatabase, insertTestUser, useDatabase } from '../support/databases.js';
 
 const T0 = Date.UTC(2026, 0, 1);
+
+type Db = Kysely<Database>;
+
+/** Each way an account can stand, and whether it has two-factor sign-in by the rule (src/auth/factors.ts). */
+const FACTOR_STATES: [name: string, expected: boolean, arrange: (db: Db, userId: number) => Promise<unknown>][] = [
+  ['nothing', false, async () => undefined],
+  ['SMS codes to a phone', true, (db, id) => enableTwoFactor(db, id, '+14155552671')],
+  ['SMS codes with a backup phone', true, async (db, id) => (await enableTwoFactor(db, id, '+14155552671'), setBackupPhone(db, id, '+14155552672'))],
+  ['an authenticator app', true, async (db, id) => (await startTotpEnrollment(db, id, 'sealed', T0), confirmTotpFactor(db, id, 1, T0))],
+  ['an authenticator app half set up (never confirmed)', false, (db, id) => startTotpEnrollment(db, id, 'sealed', T0)],
+  ['a passkey', true, (db, id) => insertPasskey(db, { id: `cred-${id}`, userId: id, publicKey: 'pk', counter: 0, transports: [], backedUp: false, name: 'Key', now: T0 })],
+  ['a backup phone alone (a row the app never writes)', false, (db, id) => db.updateTable('users').set({ backup_phone: '+14155552672' }).where('id', '=', id).execute()],
+  ['SMS switched on without a phone (a row the app never writes)', false, (db, id) => db.updateTable('users').set({ two_factor_enabled: 1 }).where('id', '=', id).execute()],
+  ['email codes alone', false, (db, id) => setEmailCodesEnabled(db, id, true)],
+  ['recovery codes alone', false, (db, id) => db.transaction().execute((trx) => replaceRecoveryCodes(trx, id, ['a', 'b'], T0))],
+  [
+    'every factor at once',
+    true,
+    async (db, id) => {
+      await enableTwoFactor(db, id, '+14155552671');
+      await startTotpEnrollment(db, id, 'sealed', T0);
+      await confirmTotpFactor(db, id, 1, T0);
+      await insertPasskey(db, { id: `cred-all-${id}`, userId: id, publicKey: 'pk', counter: 0, transports: [], backedUp: false, name: 'Key', now: T0 });
+      await setEmailCodesEnabled(db, id, true);
+    },
+  ],
+];
 
 describe.each(forEachDatabase())('second factors on $name', (target) => {
   const handle = useDatabase(target);
@@ -51,6 +85,25 @@ describe.each(forEachDatabase())('second factors on $name', (target) => {
     await db.transaction().execute((trx) => replaceRecoveryCodes(trx, user.id, ['d'], T0));
     expect(await useRecoveryCode(db, user.id, 'b', T0)).toBe(false);
     expect(await useRecoveryCode(db, user.id, 'd', T0)).toBe(true);
+  });
+
+  it.each(FACTOR_STATES)("the SQL rule (the admin's list) and the rule every page uses agree: %s", async (_name, expected, arrange) => {
+    const { db } = handle();
+    const user = await insertTestUser(db);
+    const bystander = await insertTestUser(db); // another user's factors must not count
+    await enableTwoFactor(db, bystander.id, '+14155550100');
+    await arrange(db, user.id);
+    const rule = hasSecondFactor(await factorsOf(db, (await findUserById(db, user.id))!));
+    const rows = await db
+      .selectFrom('users')
+      .select(['users.id'])
+      .select((eb) => hasSecondFactorSql(eb).as('on'))
+      .where('users.id', 'in', [user.id, bystander.id])
+      .execute();
+    const inSql = Boolean(rows.find((r) => r.id === user.id)?.on);
+    expect(rule).toBe(expected);
+    expect(inSql).toBe(rule);
+    expect(Boolean(rows.find((r) => r.id === bystander.id)?.on)).toBe(true);
   });
 
   it('security events come newest first and are purged after 90 days', async () => {

@@ -6,6 +6,7 @@ import {
   findLiveSession,
   insertSession,
   recordFailedCode,
+  renewSessionRow,
   setSessionCodeSentAt,
   touchSession,
   type NewSession,
@@ -65,6 +66,9 @@ describe.each(forEachDatabase())('sessions on $name', (target) => {
       authenticated_at: T0,
       ip: null,
       user_agent: null,
+      code_sent_by: null,
+      sign_in_methods: null,
+      second_step_skipped: 0,
     });
     expect(await findLiveSession(db, 'unknown', T0, IDLE)).toBeUndefined();
   });
@@ -142,13 +146,32 @@ describe.each(forEachDatabase())('sessions on $name', (target) => {
     expect(await recordFailedCode(db, 'unknown')).toBe(Number.POSITIVE_INFINITY);
   });
 
-  it('setSessionCodeSentAt records when a code was sent', async () => {
+  it('setSessionCodeSentAt records when a code was sent, to which phone and by text or call', async () => {
     const { db } = handle();
     const user = await insertTestUser(db);
     const s = session(user.id, { twoFactorPending: true });
     await insertSession(db, s);
-    await setSessionCodeSentAt(db, s.id, T0 + 5000);
-    expect((await findLiveSession(db, s.id, T0, IDLE))?.session.code_sent_at).toBe(T0 + 5000);
+    await setSessionCodeSentAt(db, s.id, T0 + 5000, 'backup', 'call');
+    const found = (await findLiveSession(db, s.id, T0, IDLE))?.session;
+    expect(found).toMatchObject({ code_sent_at: T0 + 5000, code_sent_to: 'backup', code_sent_by: 'call' });
+  });
+
+  it('renewSessionRow gives a signed-in session a new id and CSRF secret and keeps everything else; never a pending one', async () => {
+    const { db } = handle();
+    const user = await insertTestUser(db);
+    const s = { ...session(user.id), signInMethods: 'password,totp', remember: true };
+    await insertSession(db, s);
+    const before = (await findLiveSession(db, s.id, T0, IDLE))!.session;
+    expect(await renewSessionRow(db, s.id, 'b'.repeat(64), 'new-secret', T0 + 1000)).toBe(true);
+    expect(await findLiveSession(db, s.id, T0, IDLE)).toBeUndefined();
+    const after = (await findLiveSession(db, 'b'.repeat(64), T0, IDLE))!.session;
+    expect(after).toEqual({ ...before, id: 'b'.repeat(64), csrf_secret: 'new-secret', authenticated_at: T0 + 1000 });
+    expect(after.sign_in_methods).toBe('password,totp');
+
+    const pending = session(user.id, { twoFactorPending: true });
+    await insertSession(db, pending);
+    expect(await renewSessionRow(db, pending.id, 'c'.repeat(64), 'x', T0)).toBe(false);
+    expect(await renewSessionRow(db, 'gone', 'd'.repeat(64), 'x', T0)).toBe(false);
   });
 
   it('deleteSession and deleteSessionsOfUser remove only what they name', async () => {

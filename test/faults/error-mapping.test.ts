@@ -17,6 +17,7 @@ import { buildApp, type GatehouseApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { isDatabaseUnavailable } from '../../src/db/database.js';
 import { serverErrorStatus } from '../../src/http/errors.js';
+import { es } from '../../src/i18n/es/index.js';
 import { createUser, TEST_SECRET } from '../support/app.js';
 import { TestClient } from '../support/client.js';
 
@@ -104,20 +105,37 @@ describe('the error handler', () => {
     expect(res.status).toBe(503);
     expect(res.body).toContain('<title>Service unavailable · Gatehouse</title>');
     expect(res.body).toContain('Service unavailable, try again in a moment');
-    expect(res.body).toMatch(/<code class="request-id">[0-9a-f]{16}<\/code>/);
+    expect(res.body).toContain(`<code class="request-id">${String(res.headers['x-request-id'])}</code>`);
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{16}$/);
     expect(res.body).not.toMatch(/error-detail|SQLITE_|ECONNREFUSED|\bat \S+ \(/);
     expect(res.headers['retry-after']).toBe('5');
     expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(res.setCookies).toEqual([]);
   });
 
-  it('answers any other failure with a 500, and still sets no cookie', async () => {
+  it('answers any other failure with a 500 and no trace of the error (outside production too), and still sets no cookie', async () => {
     const res = await new TestClient(app).get('/fault/bug');
     expect(res.status).toBe(500);
     expect(res.body).toContain('Something went wrong on our side');
+    expect(res.body).toContain(`<code class="request-id">${String(res.headers['x-request-id'])}</code>`);
     expect(res.body).not.toContain('Service unavailable');
+    expect(res.body).not.toMatch(/TypeError|reading 'id'|error-detail|\bat \S+ \(/);
     expect(res.headers['retry-after']).toBeUndefined();
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(res.setCookies).toEqual([]);
+  });
+
+  it('shows both pages in the language of the request', async () => {
+    const spanish = { 'accept-language': 'es' };
+    const outage = await new TestClient(app).get('/fault/busy', spanish);
+    expect(outage.status).toBe(503);
+    expect(outage.body).toContain('<html lang="es"');
+    expect(outage.body).toContain(es.common.errors.unavailableText);
+    const bug = await new TestClient(app).get('/fault/bug', spanish);
+    expect(bug.status).toBe(500);
+    expect(bug.body).toContain('<html lang="es"');
+    expect(bug.body).toContain(es.common.errors.serverErrorText);
   });
 
   it('a failure after sign-in has set its cookie leaves the browser signed out (the 2FA user\'s pending session)', async () => {

@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findUserById } from '../../src/db/users.js';
 import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '../support/app.js';
-import { flashIn, TestClient } from '../support/client.js';
+import { csrfTokenIn, flashIn, TestClient } from '../support/client.js';
+import { sessionState } from '../support/session-state.js';
 import { TwilioStandIn, type ForcedFailure } from '../support/twilio-stand-in.js';
 
 const TIMEOUT_MS = 400;
@@ -35,10 +36,6 @@ afterAll(async () => {
 let phoneCounter = 300;
 const freshPhone = () => `+1201555${String(++phoneCounter).padStart(4, '0')}`;
 
-async function isSignedIn(client: TestClient): Promise<boolean> {
-  return (await client.get('/profile/edit')).status === 200;
-}
-
 async function twoFactorUser() {
   const phone = freshPhone();
   return { ...(await createUser(t.app, { phone })), phone };
@@ -56,10 +53,12 @@ describe.each(FAILURES)('Twilio answering with %s', (_name, failure) => {
     standIn.force(failure, { to: user.phone });
     const client = new TestClient(t.app);
     const first = await client.submit('/login', { login: user.username, password: user.password });
+    expect(first.status).toBe(302);
     expect(first.location).toBe('/login/two-factor');
     const codePage = await client.follow(first);
+    expect(codePage.status).toBe(200);
     expect(flashIn(codePage.body)).toContain(COULD_NOT_SEND);
-    expect(await isSignedIn(client)).toBe(false);
+    expect(await sessionState(client)).toBe('second factor pending');
 
     // Whatever the user types while Twilio is failing, the check cannot approve it.
     for (const code of ['000000', '123456']) {
@@ -68,12 +67,23 @@ describe.each(FAILURES)('Twilio answering with %s', (_name, failure) => {
       expect(res.body).toContain(COULD_NOT_CHECK);
       expect(res.setCookies.join('\n')).not.toMatch(/gatehouse_session=[^;]/);
     }
-    expect(await isSignedIn(client)).toBe(false);
+    expect(await sessionState(client)).toBe('second factor pending');
 
-    // Asking again while it still fails says so too.
+    // Asking again while it still fails says so too (no code went out, so there is no wait).
     const resent = await client.submit('/login/two-factor', { channel: 'sms' }, '/login/two-factor/resend');
-    expect(flashIn((await client.follow(resent)).body) ?? '').toMatch(new RegExp(`${COULD_NOT_SEND}|Please wait`));
-    expect(await isSignedIn(client)).toBe(false);
+    expect(resent.location).toBe('/login/two-factor');
+    expect(flashIn((await client.follow(resent)).body)).toContain(COULD_NOT_SEND);
+    expect(await sessionState(client)).toBe('second factor pending');
+
+    // The control: once Twilio is back, the same pending sign-in gets a code and that code signs in,
+    // so the refusals above were the outage's doing.
+    standIn.clearForced();
+    const again = await client.post('/login/two-factor/resend', { _csrf: csrfTokenIn((await client.get('/login/two-factor')).body), channel: 'sms' });
+    expect(again.location).toBe('/login/two-factor');
+    const done = await client.submit('/login/two-factor', { code: standIn.codeFor(user.phone) });
+    expect(done.status).toBe(302);
+    expect(done.location).toBe('/');
+    expect(await sessionState(client)).toBe('signed in');
   });
 
   it('when turning two-factor on: "could not send a code", and nothing is saved', async () => {
@@ -88,6 +98,13 @@ describe.each(FAILURES)('Twilio answering with %s', (_name, failure) => {
     expect(await findUserById(t.app.ctx.db, user.id)).toMatchObject({ phone: null, two_factor_enabled: 0 });
     const enrollments = await t.app.ctx.db.selectFrom('phone_enrollments').selectAll().where('user_id', '=', user.id).execute();
     expect(enrollments).toEqual([]);
+
+    // The control: once Twilio is back, the same form sends the code.
+    standIn.clearForced();
+    const sent = await client.submit('/two-factor/sms/enable', { phone, channel: 'sms', password: DEFAULT_TEST_PASSWORD });
+    expect(sent.status).toBe(302);
+    expect(sent.location).toBe('/two-factor/sms/confirm');
+    expect(standIn.codeFor(phone)).toMatch(/^[0-9]{6}$/);
   });
 });
 
@@ -139,9 +156,10 @@ describe('other requests while 20 code sends hang', () => {
       // Release the hung sends: the sign-ins end on the code page with the outage message, not signed in.
       await hanging.close();
       for (const { client, page } of await Promise.all(signIns)) {
+        expect(page.status).toBe(302);
         expect(page.location).toBe('/login/two-factor');
         expect(flashIn((await client.follow(page)).body)).toContain(COULD_NOT_SEND);
-        expect(await isSignedIn(client)).toBe(false);
+        expect(await sessionState(client)).toBe('second factor pending');
       }
     } finally {
       await app.close();

@@ -13,6 +13,8 @@ import { findUserById } from '../../src/db/users.js';
 import { en } from '../../src/i18n/en/index.js';
 import { es } from '../../src/i18n/es/index.js';
 import { ManualClock, seconds } from '../../src/lib/duration.js';
+import { FREE_CONSECUTIVE_FAILURES } from '../../src/auth/limits.js';
+import { escapeHtml } from '../../src/views/html.js';
 import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, TestClient, type Page } from '../support/client.js';
 import { TwilioStandIn } from '../support/twilio-stand-in.js';
@@ -36,6 +38,10 @@ afterAll(async () => {
 let phoneCounter = 100;
 /** A valid US number per test (201-555-01xx), so no two tests share a verification. */
 const freshPhone = () => `+1201555${String(++phoneCounter).padStart(4, '0')}`;
+
+let ipCounter = 0;
+/** An address of its own, so these tests' sends do not use up the others' per-IP allowance. */
+const freshIp = () => `198.51.100.${++ipCounter}`;
 
 /** Whether the client's session reaches a page only a fully signed-in user may see. */
 async function isSignedIn(client: TestClient): Promise<boolean> {
@@ -250,6 +256,72 @@ describe('SMS two-factor with the Twilio adapter', () => {
     expect(first.location).toBe('/login/two-factor');
     expect(flashIn((await client.follow(first)).body)).toContain('We could not send a code right now');
     expect(await isSignedIn(client)).toBe(false);
+  });
+
+  it('tells the person when the Verify service is misconfigured (60223: the channel is turned off), and the page offers nothing it cannot do', async () => {
+    const user = await twoFactorUser();
+    standIn.force(60223, { to: user.phone });
+    const client = new TestClient(t.app, freshIp());
+    const first = await passwordStep(client, user);
+    expect(first.location).toBe('/login/two-factor');
+    expect(flashIn((await client.follow(first)).body)).toBe(escapeHtml(en.codes.startFailure.misconfigured));
+    expect(await isSignedIn(client)).toBe(false);
+    // Fixed by the operator: the same pending sign-in gets its code at once (no pause for everyone meanwhile).
+    standIn.clearForced();
+    const resent = await client.post('/login/two-factor/resend', { _csrf: csrfTokenIn((await client.get('/login/two-factor')).body), channel: 'sms' });
+    expect(flashIn((await client.follow(resent)).body)).toBe(en.codes.codeSent.sms);
+    expect((await client.submit('/login/two-factor', { code: standIn.codeFor(user.phone) })).location).toBe('/');
+    expect(await isSignedIn(client)).toBe(true);
+  });
+
+  it('a number that replied STOP (21610) is told so and offered a call, which works', async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app, freshIp());
+    await passwordStep(client, user);
+    const phone = freshPhone();
+    standIn.force(21610, { to: phone, channel: 'sms' });
+    const refused = await client.submit('/two-factor/sms/enable', { phone, channel: 'sms', password: DEFAULT_TEST_PASSWORD });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toContain(escapeHtml(en.codes.startFailure.unsubscribed));
+    expect(refused.body).toContain('name="channel" value="call"');
+    const called = await client.post('/two-factor/sms/enable', { _csrf: csrfTokenIn(refused.body), phone, channel: 'call', password: DEFAULT_TEST_PASSWORD });
+    expect(called.location).toBe('/two-factor/sms/confirm');
+    expect((await client.submit('/two-factor/sms/confirm', { code: standIn.codeFor(phone) })).body).toContain('Two-factor authentication is on');
+  });
+
+  it('a check Twilio refuses for its configuration (20003) is not a wrong code: 503, and the right code works afterwards', async () => {
+    const user = await twoFactorUser();
+    const client = new TestClient(t.app, freshIp());
+    await passwordStep(client, user);
+    standIn.force(20003, { to: user.phone, endpoint: 'check' });
+    // More refusals than the free wrong codes and the pending sign-in's attempts: none of them counts.
+    for (let i = 0; i <= FREE_CONSECUTIVE_FAILURES; i++) {
+      const res = await client.submit('/login/two-factor', { code: standIn.codeFor(user.phone) });
+      expect(res.status).toBe(503);
+      expect(res.body).toContain(escapeHtml(en.codes.checkFailure.misconfigured));
+    }
+    expect(await isSignedIn(client)).toBe(false);
+    standIn.clearForced();
+    expect((await client.submit('/login/two-factor', { code: standIn.codeFor(user.phone) })).location).toBe('/');
+    expect(await isSignedIn(client)).toBe(true);
+  });
+
+  it('the same when turning SMS codes on: a misconfigured check is a 503 and counts no wrong code', async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app, freshIp());
+    await passwordStep(client, user);
+    const phone = freshPhone();
+    expect((await client.submit('/two-factor/sms/enable', { phone, channel: 'sms', password: DEFAULT_TEST_PASSWORD })).location).toBe('/two-factor/sms/confirm');
+    standIn.force(20003, { to: phone, endpoint: 'check' });
+    for (let i = 0; i <= FREE_CONSECUTIVE_FAILURES; i++) {
+      const res = await client.submit('/two-factor/sms/confirm', { code: standIn.codeFor(phone) });
+      expect(res.status).toBe(503);
+      expect(res.body).toContain(escapeHtml(en.codes.checkFailure.misconfigured));
+    }
+    standIn.clearForced();
+    const confirmed = await client.submit('/two-factor/sms/confirm', { code: standIn.codeFor(phone) });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toContain('Two-factor authentication is on');
   });
 
   it('"Call me instead" at sign-in sends Channel=call, and the code from the call signs in', async () => {

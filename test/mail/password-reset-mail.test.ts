@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listOutbox } from '../../src/db/mail-outbox.js';
+import { en } from '../../src/i18n/en/index.js';
+import { es } from '../../src/i18n/es/index.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, signIn, TestClient, type Page } from '../support/client.js';
 import { SmtpSink, type ReceivedMail } from '../support/smtp-sink.js';
@@ -12,6 +14,8 @@ import { SmtpSink, type ReceivedMail } from '../support/smtp-sink.js';
 const APP_URL = 'https://gatehouse.example';
 const MAIL_FROM = 'Gatehouse Accounts <no-reply@gatehouse.example>';
 const NEW_PASSWORD = 'a brand new passphrase';
+/** The notice of a sign-in from a new browser, in either language. */
+const NEW_BROWSER_SUBJECTS = [en, es].map((t) => t.login.mail.newBrowser.subject);
 /** Long enough for several outbox passes (poll interval 50 ms) to have run. */
 const QUIET_PERIOD_MS = 400;
 
@@ -41,10 +45,17 @@ async function nextMailTo(email: string): Promise<ReceivedMail> {
   for (;;) {
     const [mail] = await sink.waitForMessages(1);
     // An earlier test's sign-in from a new browser may still be on its way; everything else must be this one.
-    if (mail!.subject === 'New sign-in to your Gatehouse account') continue;
+    if (NEW_BROWSER_SUBJECTS.includes(mail!.subject)) continue;
     expect(mail!.envelopeTo).toEqual([email]);
     return mail!;
   }
+}
+
+/** The notice of a completed reset, which must be the next mail to `email`. */
+async function resetDoneNoticeTo(email: string): Promise<ReceivedMail> {
+  const notice = await nextMailTo(email);
+  expect(notice.subject).toBe(en.reset.doneMail.subject);
+  return notice;
 }
 
 function linkIn(mail: ReceivedMail): URL {
@@ -111,6 +122,7 @@ describe('password reset mail over SMTP', () => {
     expect(done.status).toBe(302);
     expect(done.location).toBe('/login');
     expect(flashIn((await browser.follow(done)).body)).toContain('Your password has been changed');
+    await resetDoneNoticeTo(user.email);
 
     const again = await chooseNewPassword(browser, path, 'yet another passphrase');
     expect(again.status).toBe(410);
@@ -133,6 +145,7 @@ describe('password reset mail over SMTP', () => {
     await askForLink(phone, user.email);
     const path = linkIn(await nextMailTo(user.email)).pathname;
     expect((await chooseNewPassword(phone, path)).status).toBe(302);
+    await resetDoneNoticeTo(user.email);
 
     const home = await laptop.get('/');
     expect(home.status).toBe(302);
@@ -164,6 +177,62 @@ describe('password reset mail over SMTP', () => {
 
     expect((await browser.open(newer)).status).toBe(200);
     expect((await chooseNewPassword(browser, newer)).status).toBe(302);
+    await resetDoneNoticeTo(user.email);
+  });
+
+  it("tells the owner once, in the account's language, and its \"This wasn't me\" signs out whoever signed in since and mails a fresh link", async () => {
+    const user = await createUser(t.app, { firstName: 'Lucía' });
+    await t.app.ctx.db.updateTable('users').set({ locale: 'es' }).where('id', '=', user.id).execute();
+    // Someone with the mailbox resets the password from an English browser, then signs in with it.
+    const intruder = new TestClient(t.app);
+    intruder.headers['accept-language'] = 'en';
+    await askForLink(intruder, user.email);
+    const path = linkIn(await nextMailTo(user.email)).pathname;
+    expect((await chooseNewPassword(intruder, path)).status).toBe(302);
+
+    const notice = await nextMailTo(user.email);
+    expect(notice.subject).toBe(es.reset.doneMail.subject);
+    expect(notice.html).toContain('<html lang="es"');
+    for (const body of [notice.text, notice.html!]) {
+      expect(body).toContain(es.mail.hi('Lucía'));
+      expect(body).toContain('Tu contraseña de Gatehouse se restableció el');
+      expect(body).toContain(es.reset.doneMail.ifNotYou);
+      expect(body).toContain(es.mail.wasntMe);
+      expect(body).not.toContain(en.reset.doneMail.ifYou);
+    }
+    const wasntMe = /https?:\/\/\S+(\/wasnt-me\/[A-Za-z0-9_-]{40,})/.exec(notice.text);
+    expect(wasntMe?.[0]).toMatch(new RegExp(`^${APP_URL}/wasnt-me/`));
+    expect(notice.html).toContain(`href="${wasntMe![0]}"`);
+
+    // Once: nothing more reaches the mailbox, and the outbox holds one such notice for the account.
+    await new Promise((resolve) => setTimeout(resolve, QUIET_PERIOD_MS));
+    expect(sink.takeUnread().filter((m) => m.envelopeTo.includes(user.email))).toEqual([]);
+    const notices = (await listOutbox(t.app.ctx.db)).filter((m) => m.to_address === user.email && m.kind === 'password_reset_done');
+    expect(notices).toHaveLength(1);
+
+    const intruderSignIn = await signIn(intruder, user.username, NEW_PASSWORD);
+    expect(intruderSignIn.location).toBe('/');
+    expect((await intruder.get('/')).status).toBe(200);
+
+    // The owner clicks "This wasn't me": the intruder's session ends and a fresh reset link arrives.
+    const owner = new TestClient(t.app);
+    const page = await owner.get(wasntMe![1]!);
+    expect(page.status).toBe(200);
+    const secured = await owner.submit(wasntMe![1]!, { token: wasntMe![1]!.split('/').pop()! }, '/wasnt-me');
+    expect(secured.status).toBe(200);
+    expect(secured.body).toContain(en.reset.wasntMe.doneHeading);
+    const signedOut = await intruder.get('/');
+    expect(signedOut.status).toBe(302);
+    expect(signedOut.location).toMatch(/^\/login/);
+    const fresh = await nextMailTo(user.email);
+    expect(fresh.subject).toBe(es.reset.mail.subject);
+
+    // The owner takes the account back with it (and is told of that reset in turn); the intruder's password is gone.
+    const ownersPassword = 'the owner takes it back 2026';
+    expect((await chooseNewPassword(owner, linkIn(fresh).pathname, ownersPassword)).status).toBe(302);
+    expect((await nextMailTo(user.email)).subject).toBe(es.reset.doneMail.subject);
+    expect((await signIn(new TestClient(t.app), user.username, NEW_PASSWORD)).status).toBe(401);
+    expect((await signIn(new TestClient(t.app), user.username, ownersPassword)).location).toBe('/');
   });
 
   it('gives an unknown address the same answer as a known one and sends nothing', async () => {

@@ -33,7 +33,7 @@ describe('lockout as denial of service', () => {
     const attacker = new TestClient(t.app, '203.0.113.9');
     for (let i = 0; i < 6; i++) await signIn(attacker, user.username, `guess number ${i}`);
     // Locked for the attacker, even with the right password.
-    expect((await signIn(attacker, user.username, user.password)).status).toBe(401);
+    expect((await signIn(attacker, user.username, user.password)).status).toBe(429);
     // The owner's remembered browser signs straight in.
     expect((await signIn(owner, user.username, user.password)).location).toBe('/');
   });

@@ -14,10 +14,13 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passkeysOfUser } from '../../src/db/passkeys.js';
+import { en } from '../../src/i18n/en/index.js';
 import { days, ManualClock, minutes } from '../../src/lib/duration.js';
+import { escapeHtml } from '../../src/views/html.js';
 import { createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
-import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
+import { csrfTokenIn, signIn, TestClient, type Page } from '../support/client.js';
 import { addPasskey, passkeyOptionsIn } from '../support/passkeys.js';
+import { sessionState } from '../support/session-state.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 26, 10, 0, 0));
@@ -43,8 +46,22 @@ async function passwordlessPage(client: TestClient): Promise<{ options: PublicKe
   return { options: passkeyOptionsIn(page.body), csrf: csrfTokenIn(page.body) };
 }
 
-async function isSignedIn(client: TestClient): Promise<boolean> {
-  return (await client.get('/')).status === 200;
+/** Passwordless sign-in's refusal: 401 and its message on the sign-in page, not a crash or a redirect. */
+function expectRefused(page: Page): void {
+  expect(page.status).toBe(401);
+  expect(page.body).toContain(escapeHtml(en.login.passwordless.notAccepted));
+}
+
+/**
+ * The control: an honest answer from `authenticator`, on a fresh page of the same client, signs it in,
+ * so a refusal before it was the attack's doing and not a broken page.
+ */
+async function honestAnswerSignsIn(client: TestClient, authenticator: SoftAuthenticator): Promise<void> {
+  const { options, csrf } = await passwordlessPage(client);
+  const page = await client.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(authenticator.authenticate(options, origin)) });
+  expect(page.status).toBe(302);
+  expect(page.location).toBe('/');
+  expect(await sessionState(client)).toBe('signed in');
 }
 
 describe('passkey phishing', () => {
@@ -54,9 +71,9 @@ describe('passkey phishing', () => {
     const { options, csrf } = await passwordlessPage(attacker);
     // The phishing page relays our options; the browser writes its own origin into the signed client data.
     const phished = authenticator.authenticate(options, 'https://gatehouse-login.example');
-    const refused = await attacker.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(phished) });
-    expect(refused.status).toBe(401);
-    expect(await isSignedIn(attacker)).toBe(false);
+    expectRefused(await attacker.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(phished) }));
+    expect(await sessionState(attacker)).toBe('signed out');
+    await honestAnswerSignsIn(attacker, authenticator);
   });
 
   it('an answer signed for another relying party id does not sign in', async () => {
@@ -64,8 +81,9 @@ describe('passkey phishing', () => {
     const attacker = new TestClient(t.app);
     const { options, csrf } = await passwordlessPage(attacker);
     const phished = authenticator.authenticate(options, origin, { rpId: 'gatehouse-login.example', credentialId: authenticator.credentials()[0]! });
-    expect((await attacker.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(phished) })).status).toBe(401);
-    expect(await isSignedIn(attacker)).toBe(false);
+    expectRefused(await attacker.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(phished) }));
+    expect(await sessionState(attacker)).toBe('signed out');
+    await honestAnswerSignsIn(attacker, authenticator);
   });
 });
 
@@ -80,11 +98,12 @@ describe('passkey replay', () => {
     const { options, csrf } = await passwordlessPage(owner);
     const answer = JSON.stringify(authenticator.authenticate(options, origin, SYNCED));
     expect((await owner.post('/login/passkey', { _csrf: csrf, credential: answer })).location).toBe('/');
+    expect(await sessionState(owner)).toBe('signed in');
 
     const attacker = new TestClient(t.app);
     const { csrf: attackerCsrf } = await passwordlessPage(attacker);
-    expect((await attacker.post('/login/passkey', { _csrf: attackerCsrf, credential: answer })).status).toBe(401);
-    expect(await isSignedIn(attacker)).toBe(false);
+    expectRefused(await attacker.post('/login/passkey', { _csrf: attackerCsrf, credential: answer }));
+    expect(await sessionState(attacker)).toBe('signed out');
   });
 
   it('the same response posted ten times at once signs in exactly once', async () => {
@@ -93,8 +112,11 @@ describe('passkey replay', () => {
     const pages = await Promise.all(clients.map(passwordlessPage));
     const answer = JSON.stringify(authenticator.authenticate(pages[0]!.options, origin, SYNCED));
     const results = await Promise.all(clients.map((c, i) => c.post('/login/passkey', { _csrf: pages[i]!.csrf, credential: answer })));
-    expect(results.filter((r) => r.location === '/')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 401)).toHaveLength(9);
+    expect(results.filter((r) => r.status === 302 && r.location === '/')).toHaveLength(1);
+    const refused = results.filter((r) => r.status === 401);
+    expect(refused).toHaveLength(9);
+    refused.forEach(expectRefused);
+    expect((await Promise.all(clients.map(sessionState))).sort()).toEqual(['signed in', ...Array<string>(9).fill('signed out')]);
   });
 
   it('an expired challenge is refused', async () => {
@@ -102,7 +124,9 @@ describe('passkey replay', () => {
     const client = new TestClient(t.app);
     const { options, csrf } = await passwordlessPage(client);
     clock.advance(minutes(6));
-    expect((await client.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(authenticator.authenticate(options, origin)) })).status).toBe(401);
+    expectRefused(await client.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(authenticator.authenticate(options, origin)) }));
+    expect(await sessionState(client)).toBe('signed out');
+    await honestAnswerSignsIn(client, authenticator);
   });
 
   it('a challenge we did not make, or made for another purpose, is refused', async () => {
@@ -110,15 +134,16 @@ describe('passkey replay', () => {
     const client = new TestClient(t.app);
     const { options, csrf } = await passwordlessPage(client);
     const forged = authenticator.authenticate({ ...options, challenge: Buffer.alloc(40, 7).toString('base64url') }, origin);
-    expect((await client.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(forged) })).status).toBe(401);
+    expectRefused(await client.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(forged) }));
 
     // A challenge from a second-factor page (bound to that pending sign-in) does not open passwordless sign-in.
     const pending = new TestClient(t.app);
     await signIn(pending, user.username, user.password);
     const secondFactorOptions = passkeyOptionsIn((await pending.get('/login/two-factor/passkey')).body);
     const crossed = authenticator.authenticate(secondFactorOptions, origin);
-    expect((await client.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(crossed) })).status).toBe(401);
-    expect(await isSignedIn(client)).toBe(false);
+    expectRefused(await client.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(crossed) }));
+    expect(await sessionState(client)).toBe('signed out');
+    await honestAnswerSignsIn(client, authenticator);
   });
 
   it("a second-factor answer from one pending sign-in does not finish another's", async () => {
@@ -133,7 +158,15 @@ describe('passkey replay', () => {
     const page = await second.get('/login/two-factor/passkey');
     const refused = await second.post('/login/two-factor/passkey', { _csrf: csrfTokenIn(page.body), credential: answer });
     expect(refused.status).toBe(422);
-    expect(await isSignedIn(second)).toBe(false);
+    expect(refused.body).toContain(escapeHtml(en.login.passkey.wrong));
+    expect(await sessionState(second)).toBe('second factor pending');
+
+    // The control: an answer to its own challenge finishes the second sign-in.
+    const own = await second.get('/login/two-factor/passkey');
+    const done = await second.post('/login/two-factor/passkey', { _csrf: csrfTokenIn(own.body), credential: JSON.stringify(authenticator.authenticate(passkeyOptionsIn(own.body), origin)) });
+    expect(done.status).toBe(302);
+    expect(done.location).toBe('/');
+    expect(await sessionState(second)).toBe('signed in');
   });
 });
 
@@ -150,8 +183,10 @@ describe('cloned authenticator', () => {
     const clone = new TestClient(t.app);
     const { options, csrf } = await passwordlessPage(clone);
     const cloned = authenticator.authenticate(options, origin, { counter: 1 });
-    expect((await clone.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(cloned) })).status).toBe(401);
-    expect(await isSignedIn(clone)).toBe(false);
+    expectRefused(await clone.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(cloned) }));
+    expect(await sessionState(clone)).toBe('signed out');
+    // The control: the genuine authenticator, whose counter went on (3), still signs in.
+    await honestAnswerSignsIn(clone, authenticator);
   });
 });
 
@@ -164,8 +199,10 @@ describe('credential swap', () => {
     const { options, csrf } = await passwordlessPage(client);
     const answer = attackers.authenticate(options, origin);
     const swapped = { ...answer, id: targetKey!.id, rawId: targetKey!.id };
-    expect((await client.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(swapped) })).status).toBe(401);
-    expect(await isSignedIn(client)).toBe(false);
+    expectRefused(await client.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(swapped) }));
+    expect(await sessionState(client)).toBe('signed out');
+    // The control: the same key, naming its own credential, signs in (its own account).
+    await honestAnswerSignsIn(client, attackers);
   });
 });
 
@@ -201,8 +238,10 @@ describe('persistence after a takeover', () => {
     expect((await passkeysOfUser(t.app.ctx.db, user.id)).map((k) => k.name)).toEqual(['Test key']);
     const back = new TestClient(t.app);
     const { options, csrf } = await passwordlessPage(back);
-    expect((await back.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(intrudersKey.authenticate(options, origin)) })).status).toBe(401);
-    expect(await isSignedIn(intruder)).toBe(false);
-    expect(await isSignedIn(fresh)).toBe(false);
+    expectRefused(await back.post('/login/passkey', { _csrf: csrf, credential: JSON.stringify(intrudersKey.authenticate(options, origin)) }));
+    expect(await sessionState(intruder)).toBe('signed out');
+    expect(await sessionState(fresh)).toBe('signed out');
+    // The control: the owner's own passkey still signs in, on the same client.
+    await honestAnswerSignsIn(back, owners);
   });
 });

@@ -4,7 +4,9 @@
  * authenticator app, print the recovery codes, or remove a factor.
  * (NIST SP 800-63B-4 §7.2 reauthentication; OWASP ASVS 5.0 V7.5.1.)
  * Defence: these need the password entered in this session within the last
- * 10 minutes; guessing it counts against the account's lockout.
+ * 10 minutes; guessing it counts against the account's lockout. And a cookie
+ * copied before the owner re-enters the password is worth nothing after it:
+ * the step-up gives the session a new id (OWASP ASVS 5.0 V7.2.4).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTotpFactor } from '../../src/db/factors.js';
@@ -62,6 +64,29 @@ describe('step-up after 10 minutes', () => {
     expect(locked.status).toBe(422);
     expect(locked.body).toContain('Too many wrong passwords');
     expect((await client.get('/two-factor/app/enable')).location).toMatch(/^\/reauthenticate/);
+  });
+
+  it('a session cookie stolen before the step-up cannot use the window it opens: the session id is new', async () => {
+    const { user, client } = await oldSession();
+    clock.advance(minutes(11));
+    // The thief copies every cookie of the owner's browser (session, CSRF secret) before the owner steps up.
+    const thief = new TestClient(t.app, '203.0.113.77');
+    for (const [name, cookie] of client.cookies) thief.cookies.set(name, { ...cookie });
+    const before = client.cookies.get('gatehouse_session')!.value;
+    expect((await thief.get('/security')).status).toBe(200); // the copy works, for now
+
+    const stepUp = await client.submit('/reauthenticate?next=%2Ftwo-factor%2Fapp%2Fenable', { password: user.password, next: '/two-factor/app/enable' });
+    expect(stepUp.location).toBe('/two-factor/app/enable');
+    const after = client.cookies.get('gatehouse_session')!.value;
+    expect(after).not.toBe(before);
+    expect((await client.get('/two-factor/app/enable')).status).toBe(200);
+
+    // The old cookie names no session any more: no step-up window, not even a plain page.
+    expect((await thief.get('/two-factor/app/enable')).location).toBe('/login?next=%2Ftwo-factor%2Fapp%2Fenable');
+    expect((await thief.get('/security')).location).toBe('/login?next=%2Fsecurity');
+    // The renewed session keeps how it was signed in, and is still the owner's only one.
+    const sessions = await t.app.ctx.db.selectFrom('sessions').select(['sign_in_methods', 'user_id']).where('user_id', '=', user.id).execute();
+    expect(sessions).toEqual([{ sign_in_methods: 'password', user_id: user.id }]);
   });
 
   it('the step-up page sends only to this site', async () => {

@@ -11,8 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult, StartResult, VerifyService } from '../../src/adapters/verify/types.js';
 import { accountKey, FREE_CONSECUTIVE_FAILURES } from '../../src/auth/limits.js';
 import { minutes, seconds } from '../../src/lib/duration.js';
+import { en } from '../../src/i18n/en/index.js';
 import { createUser, MEMORY_RATE_LIMITS, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, signIn, TestClient, type Page } from '../support/client.js';
+import { sessionState } from '../support/session-state.js';
 import { fakeDate, type FakeTime } from '../support/time.js';
 
 const RIGHT_CODE = '246810';
@@ -47,7 +49,6 @@ const freshIp = () => `198.51.100.${++n}`;
 let phones = 300;
 const freshPhone = () => `+1201555${String(++phones).padStart(4, '0')}`;
 const codeFailures = (userId: number) => t.app.ctx.limits.code.failureCount(accountKey(userId));
-const isSignedIn = async (client: TestClient) => (await client.get('/profile/edit')).status === 200;
 
 async function guess(client: TestClient, code: string): Promise<Page> {
   const token = csrfTokenIn((await client.get('/login/two-factor')).body);
@@ -69,12 +70,23 @@ describe('2FA code brute force', () => {
     const locked = await guess(attacker, RIGHT_CODE);
     expect(locked.status).toBe(429);
     expect(locked.body).toContain('Too many wrong codes. Try again in 1 minute.');
-    expect(await isSignedIn(attacker)).toBe(false);
+    expect(await sessionState(attacker)).toBe('second factor pending');
 
     // After the minute: one more wrong guess locks for 2 minutes, and the counter kept going (6, not 1).
     time.advance(minutes(1) + seconds(1));
-    expect((await guess(attacker, '999999')).body).toContain('Too many wrong codes. Try again in 2 minutes.');
+    const wrong = await guess(attacker, '999999');
+    expect(wrong.status).toBe(429);
+    expect(wrong.body).toContain('Too many wrong codes. Try again in 2 minutes.');
     expect(await codeFailures(user.id)).toBe(6);
+    expect(await sessionState(attacker)).toBe('second factor pending');
+
+    // The control: once the lock has passed, the right code signs this very client in, so the
+    // refusals above were the lock's doing.
+    time.advance(minutes(2) + seconds(1));
+    const right = await guess(attacker, RIGHT_CODE);
+    expect(right.status).toBe(302);
+    expect(right.location).toBe('/');
+    expect(await sessionState(attacker)).toBe('signed in');
   });
 
   it('parallel guesses on one pending sign-in: never more than the free 5 are checked, the rest are refused', async () => {
@@ -83,8 +95,25 @@ describe('2FA code brute force', () => {
     await signIn(attacker, user.username, user.password);
     const token = csrfTokenIn((await attacker.get('/login/two-factor')).body);
     const pages = await Promise.all(Array.from({ length: 30 }, (_, i) => attacker.post('/login/two-factor', { _csrf: token, code: String(100000 + i) })));
-    expect(pages.some((p) => p.location === '/')).toBe(false);
+    // Each answer is one of the gate's: a wrong code, the pending sign-in ended after its 5 wrong
+    // codes, or "too many wrong codes" (another guess is being checked, or the account is locked).
+    const answerOf = (p: Page): string => {
+      if (p.status === 422 && p.body.includes(en.codes.checkFailure.wrong_code)) return 'wrong';
+      if (p.status === 302 && p.location === '/login') return 'ended';
+      if (p.status === 429 && p.body.includes('Too many wrong codes. Try again in 1 minute.')) return 'too many';
+      return `${p.status} ${p.location ?? ''}`;
+    };
+    const answers = pages.map(answerOf);
+    expect(answers.filter((a) => !['wrong', 'ended', 'too many'].includes(a))).toEqual([]);
+    expect(await codeFailures(user.id)).toBeGreaterThanOrEqual(1);
     expect(await codeFailures(user.id)).toBeLessThanOrEqual(FREE_CONSECUTIVE_FAILURES);
+    expect(['second factor pending', 'signed out']).toContain(await sessionState(attacker));
+
+    // The control: after the lock, the right code signs the same client in.
+    time.advance(minutes(1) + seconds(1));
+    expect((await signIn(attacker, user.username, user.password)).location).toBe('/login/two-factor');
+    expect((await guess(attacker, RIGHT_CODE)).location).toBe('/');
+    expect(await sessionState(attacker)).toBe('signed in');
   });
 
   it('the right code clears the account counter (the owner is not punished for earlier typos)', async () => {
@@ -95,6 +124,7 @@ describe('2FA code brute force', () => {
     await guess(owner, '321321');
     expect(await codeFailures(user.id)).toBe(2);
     expect((await guess(owner, RIGHT_CODE)).location).toBe('/');
+    expect(await sessionState(owner)).toBe('signed in');
     expect(await codeFailures(user.id)).toBe(0);
   });
 

@@ -3,7 +3,9 @@
  * have accounts from differences in the answers of sign-in and "forgot
  * password", then targets them. (OWASP ASVS 5.0 V6.3.8; NIST SP 800-63B §5.2.2.)
  * Defences: one message for an unknown user and a wrong password, with a dummy
- * hash so both cost the same; "forgot password" answers the same either way.
+ * hash so both cost the same; a paused (locked-out) sign-in is told with the
+ * same words, status and headers for a login that matches no account, which
+ * locks exactly as an account does; "forgot password" answers the same either way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
@@ -24,6 +26,23 @@ describe('account enumeration', () => {
     const unknown = await signIn(new TestClient(t.app), 'nobody_' + user.username.slice(4), 'wrong password');
     expect(known.status).toBe(unknown.status);
     expect(main(known.body)?.replace(user.username, 'X')).toBe(main(unknown.body)?.replace('nobody_' + user.username.slice(4), 'X'));
+  });
+
+  it('sign-in: the lockout page of a real account and of an unknown login are the same (status, Retry-After, page)', async () => {
+    const user = await createUser(t.app);
+    const nobody = `nobody_${user.username.slice(4)}`;
+    const answers = async (login: string, last: string) => {
+      const pages = [];
+      for (let i = 1; i <= 5; i++) pages.push(await signIn(new TestClient(t.app), login, `wrong password ${i}`));
+      pages.push(await signIn(new TestClient(t.app), login, last));
+      return pages.map((p) => ({ status: p.status, retryAfter: p.headers['retry-after'], page: main(p.body)?.replace(login, 'X') }));
+    };
+    // The account's owner types the right password while it is locked; the prober types anything.
+    const known = await answers(user.username, user.password);
+    const unknown = await answers(nobody, 'whatever');
+    expect(known.map((a) => a.status)).toEqual([401, 401, 401, 401, 429, 429]);
+    expect(known[5]!.page).toContain('Sign-in to this account is paused for 1 minute');
+    expect(unknown).toEqual(known);
   });
 
   it('sign-in: an unknown user still costs a password hash (no fast path to time)', async () => {

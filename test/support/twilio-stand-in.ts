@@ -15,11 +15,16 @@
  *   code; the 6th check answers 429 / 60202; no open verification (never
  *   started, expired, approved) answers 404 / 20404.
  * - A code lives 10 minutes, measured on an injectable clock.
- * - Wrong credentials answer 401 / 20003 before anything else.
+ * - Wrong credentials answer 401 / 20003 before anything else; an unknown
+ *   Verify service, 404 / 20404.
+ * - Every other error Twilio documents for these two calls (STAND_IN_ERRORS,
+ *   with its HTTP status), on demand: `force(code, { to })` makes the stand-in
+ *   answer Twilio error `code` for that number (or every number, one endpoint,
+ *   one channel); `force('hang')` never answers.
  *
  * Tests read the code "the phone received" with `codeFor(to)` (and its language
  * in `sent[…].locale`), assert what the SDK sent with `requests`, and force
- * outages with `force(...)`.
+ * errors and outages with `force(...)`.
  */
 import { randomInt, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -37,8 +42,54 @@ export const STAND_IN_ACCOUNT_SID = 'AC' + '0123456789abcdef'.repeat(2);
 export const STAND_IN_AUTH_TOKEN = 'stand-in-auth-token-0123456789ab';
 export const STAND_IN_SERVICE_SID = 'VA' + 'fedcba9876543210'.repeat(2);
 
-/** A failure the stand-in can be told to answer with, by Twilio error code, or "hang" (never answer). */
-export type ForcedFailure = 60200 | 60205 | 60410 | 60605 | 20429 | 500 | 'hang';
+/**
+ * Twilio's HTTP status and message for every error code the stand-in can
+ * answer: each error Twilio documents for starting or checking a verification
+ * (twilio.com/docs/verify/api/error-codes and twilio.com/docs/api/errors/<code>).
+ * Where a code's page gives no HTTP status, 400, Twilio's status for a request
+ * it refuses.
+ */
+export const STAND_IN_ERRORS = {
+  20003: { status: 401, message: 'Authenticate' },
+  20404: { status: 404, message: 'The requested resource was not found' },
+  20429: { status: 429, message: 'Too Many Requests' },
+  20500: { status: 500, message: 'Internal Server Error' },
+  20503: { status: 503, message: 'Service unavailable' },
+  21211: { status: 400, message: "Invalid 'To' Phone Number" },
+  21408: { status: 400, message: "Permission to send an SMS has not been enabled for the region indicated by the 'To' number" },
+  21610: { status: 400, message: 'Attempt to send to unsubscribed recipient' },
+  21614: { status: 400, message: "'To' number is not a valid mobile number" },
+  60200: { status: 400, message: 'Invalid parameter' },
+  60201: { status: 400, message: 'Selected template translation is not approved' },
+  60202: { status: 429, message: 'Max check attempts reached' },
+  60203: { status: 429, message: 'Max send attempts reached' },
+  60204: { status: 403, message: 'Service does not support this feature' },
+  60205: { status: 403, message: 'SMS is not supported by landline phone number' },
+  60212: { status: 429, message: 'Too many concurrent requests for phone number' },
+  60214: { status: 400, message: 'Call channel is not supported when using PSD2' },
+  60217: { status: 400, message: 'Invalid Service configuration' },
+  60220: { status: 400, message: 'Messages to China require use case vetting' },
+  60223: { status: 400, message: 'Delivery channel disabled: sms' },
+  60226: { status: 400, message: 'Messages sent to china require friendly_name' },
+  60227: { status: 400, message: 'The selected channel for template is not supported' },
+  60238: { status: 400, message: 'Verification creation attempt is blocked by Twilio' },
+  60410: { status: 403, message: 'Verification delivery attempt blocked' },
+  60605: { status: 403, message: 'Verification delivery attempt blocked' },
+} as const;
+
+export type StandInErrorCode = keyof typeof STAND_IN_ERRORS;
+
+/** An error code Twilio does not document for Verify (a new one, say), with the HTTP status to answer it with. */
+export interface UnlistedError {
+  code: number;
+  status: number;
+}
+
+/**
+ * What the stand-in can be told to answer with: a documented Twilio error code,
+ * 500 (20500), an unlisted code, or "hang" (never answer).
+ */
+export type ForcedFailure = StandInErrorCode | 500 | UnlistedError | 'hang';
 export type Endpoint = 'start' | 'check';
 
 export interface RecordedRequest {
@@ -81,21 +132,6 @@ interface Forced {
   endpoint: Endpoint | null;
   channel: string | null;
 }
-
-/** Twilio's HTTP status for each error code the stand-in can produce. */
-const ERRORS: Record<number, { status: number; message: string }> = {
-  20003: { status: 401, message: 'Authenticate' },
-  20404: { status: 404, message: 'The requested resource was not found' },
-  20429: { status: 429, message: 'Too Many Requests' },
-  20500: { status: 500, message: 'Internal Server Error' },
-  60200: { status: 400, message: 'Invalid parameter' },
-  60202: { status: 429, message: 'Max check attempts reached' },
-  60203: { status: 429, message: 'Max send attempts reached' },
-  // twilio.com/docs/api/errors/60205, /60410, /60605 give HTTP 403 for these.
-  60205: { status: 403, message: 'SMS is not supported by landline phone number' },
-  60410: { status: 403, message: 'Verification delivery attempt blocked' },
-  60605: { status: 403, message: 'Verification delivery attempt blocked' },
-};
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 const CHANNELS = new Set(['sms', 'call', 'whatsapp', 'email', 'auto']);
@@ -251,6 +287,7 @@ export class TwilioStandIn {
     const forced = this.forcedFor(endpoint!, form.To ?? this.toOfSid(form.VerificationSid), form.Channel);
     if (forced === 'hang') return; // never answer; close() destroys the socket
     if (forced === 500) return this.error(res, 20500);
+    if (typeof forced === 'object') return this.json(res, forced.status, { code: forced.code, message: 'Error', more_info: `https://www.twilio.com/docs/errors/${forced.code}`, status: forced.status });
     if (forced !== undefined) return this.error(res, forced);
 
     if (endpoint === 'start') return this.startVerification(res, form);
@@ -350,8 +387,8 @@ export class TwilioStandIn {
     };
   }
 
-  private error(res: ServerResponse, code: number, message?: string): void {
-    const known = ERRORS[code] ?? { status: 400, message: 'Error' };
+  private error(res: ServerResponse, code: StandInErrorCode, message?: string): void {
+    const known = STAND_IN_ERRORS[code];
     this.json(res, known.status, { code, message: message ?? known.message, more_info: `https://www.twilio.com/docs/errors/${code}`, status: known.status });
   }
 

@@ -1,7 +1,10 @@
 /**
  * Twilio Verify v2 through the official SDK. Twilio's answers are mapped to
- * the failure values of types.ts; anything unexpected counts as "unavailable",
- * which never lets anyone in.
+ * the failure values of types.ts by one table, TWILIO_VERIFY_ERRORS; only an
+ * outage (a timeout, a network error, HTTP 5xx, 20429) is "unavailable", and
+ * a code the table does not know is "misconfigured": neither ever lets anyone
+ * in, and neither can be used to pause SMS for everyone (src/auth/limits.ts
+ * counts only "unavailable" towards its circuit breaker).
  */
 import twilio from 'twilio';
 import type { RequestOptions } from 'twilio/lib/base/RequestClient.js';
@@ -41,26 +44,104 @@ class RebasedRequestClient extends twilio.RequestClient {
   }
 }
 
-const START_FAILURES: Record<number, StartFailure> = {
-  60200: 'invalid_number',
-  21211: 'invalid_number',
-  21614: 'invalid_number',
-  60205: 'landline',
-  60410: 'blocked',
-  60605: 'blocked',
-  60203: 'too_many_sends',
-};
+/** What one Twilio error code means for each of the two calls Gatehouse makes. */
+export interface TwilioErrorMeaning {
+  /** Twilio's title for the code (twilio.com/docs/api/errors/<code>). */
+  title: string;
+  /** Its meaning when starting a verification; null: Twilio does not document it for this call. */
+  start: StartFailure | null;
+  /** Its meaning when checking a code; null: Twilio does not document it for this call. */
+  check: CheckFailure | null;
+}
 
-const CHECK_FAILURES: Record<number, CheckFailure> = {
-  20404: 'expired',
-  60202: 'too_many_checks',
-  60200: 'wrong_code', // a malformed code (e.g. wrong length) is just a wrong code to the user
-};
+/**
+ * Every error Twilio documents for starting a verification
+ * (POST /v2/Services/{sid}/Verifications) or checking one
+ * (POST /v2/Services/{sid}/VerificationCheck), grouped by what the person can
+ * do about it. Each reason has its message in `codes.startFailure` /
+ * `codes.checkFailure` (src/i18n/<language>/codes.ts).
+ *
+ * Sources (read December 2026): the Verify v2 list,
+ * twilio.com/docs/verify/api/error-codes; each code's page,
+ * twilio.com/docs/api/errors/<code>; the Programmable Messaging codes Verify
+ * passes on for SMS (21211, 21408, 21610, 21614) from the same dictionary;
+ * 20404 for a verification that is gone, twilio.com/docs/verify/api/verification-check.
+ *
+ * A code that is not here, or is null for the call, is handled as
+ * `misconfigured` (and logged with its code so it can be added); an HTTP 5xx is
+ * `unavailable` whatever its code.
+ */
+export const TWILIO_VERIFY_ERRORS = {
+  // -- Fix the number. --
+  // Start: `To` is not E.164. Check: `Code` is not 4-10 digits, which to the person is a wrong code.
+  60200: { title: 'Invalid parameter', start: 'invalid_number', check: 'wrong_code' },
+  21211: { title: "Invalid 'To' Phone Number", start: 'invalid_number', check: null },
+
+  // -- Use another number, or a voice call. --
+  60205: { title: 'SMS is not supported by landline phone number', start: 'landline', check: null },
+  // "likely a landline number or an invalid number"
+  21614: { title: "'To' number is not a valid mobile number", start: 'landline', check: null },
+  // The number replied STOP; START turns texts back on; calls are not affected.
+  21610: { title: 'Attempt to send to unsubscribed recipient', start: 'unsubscribed', check: null },
+  // Refusals for one prefix or country: answers about one number, which anyone can provoke at will.
+  60410: { title: 'Verification delivery attempt blocked (Fraud Guard, the prefix for 12 hours)', start: 'blocked', check: null },
+  60605: { title: 'Verification delivery attempt blocked (Verify geo permissions)', start: 'blocked', check: null },
+  21408: { title: 'Permission to send an SMS has not been enabled for the region', start: 'blocked', check: null },
+  60220: { title: 'Messages to China require use case vetting', start: 'blocked', check: null },
+  60226: { title: 'Messages sent to China require friendly_name', start: 'blocked', check: null },
+
+  // -- Wait, then try again. --
+  60203: { title: 'Max send attempts reached (5 per verification)', start: 'too_many_sends', check: null },
+  60212: { title: 'Too many concurrent requests for phone number', start: 'number_busy', check: null },
+
+  // -- Send a new code. --
+  // Check: the verification is gone (expired, approved, never started). Start: there is no such Verify service.
+  20404: { title: 'Not Found', start: 'misconfigured', check: 'expired' },
+  60202: { title: 'Max check attempts reached (5 per verification)', start: null, check: 'too_many_checks' },
+
+  // -- Nothing the person can do: the operator's Twilio account or Verify service refuses. --
+  20003: { title: 'Authentication failed (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN)', start: 'misconfigured', check: 'misconfigured' },
+  60223: { title: 'Delivery channel disabled (in the Verify service settings)', start: 'misconfigured', check: null },
+  60214: { title: 'Call channel is not supported when using PSD2', start: 'misconfigured', check: null },
+  60204: { title: 'Service does not support this feature', start: 'misconfigured', check: null },
+  60217: { title: 'Invalid Service configuration', start: 'misconfigured', check: null },
+  60201: { title: 'Selected template translation is not approved', start: 'misconfigured', check: null },
+  60227: { title: 'The selected channel for template is not supported', start: 'misconfigured', check: null },
+  // "your upgrade request is going through a review process" (or a destination Twilio no longer serves).
+  60238: { title: 'Verification creation attempt blocked by Twilio', start: 'misconfigured', check: null },
+
+  // -- An outage: the only failures that count towards the SMS circuit breaker. --
+  // "An API Request that receives an error 429 response is never processed and is always safe to retry."
+  20429: { title: 'Too Many Requests (the account\'s API concurrency)', start: 'unavailable', check: 'unavailable' },
+  20500: { title: 'Internal Server Error', start: 'unavailable', check: 'unavailable' },
+  20503: { title: 'Service unavailable', start: 'unavailable', check: 'unavailable' },
+} as const satisfies Record<number, TwilioErrorMeaning>;
+
+export type TwilioVerifyErrorCode = keyof typeof TWILIO_VERIFY_ERRORS;
 
 interface TwilioErrorLike {
+  /** The HTTP status of Twilio's answer; absent when there was none (timeout, network). */
   status?: number;
   code?: number | string;
   message?: string;
+}
+
+type Call = 'start' | 'check';
+
+/**
+ * What a failed call means. No answer at all (a timeout, a network error) or
+ * an HTTP 5xx is an outage, whatever the code; otherwise the table decides,
+ * and a code it does not list for this call is `misconfigured`: it says
+ * nothing about the person's number, and counting it as an outage would let
+ * whoever can provoke it pause SMS for everyone.
+ */
+export function twilioFailure(call: 'start', error: unknown): StartFailure;
+export function twilioFailure(call: 'check', error: unknown): CheckFailure;
+export function twilioFailure(call: Call, error: unknown): StartFailure | CheckFailure {
+  const e = (error ?? {}) as TwilioErrorLike;
+  if (typeof e.status !== 'number' || e.status >= 500) return 'unavailable';
+  const meaning: TwilioErrorMeaning | undefined = typeof e.code === 'number' ? (TWILIO_VERIFY_ERRORS as Record<number, TwilioErrorMeaning>)[e.code] : undefined;
+  return meaning?.[call] ?? 'misconfigured';
 }
 
 /**
@@ -85,6 +166,8 @@ export class TwilioVerifyService implements VerifyService {
   constructor(
     private readonly settings: TwilioSettings,
     private readonly log: FastifyBaseLogger,
+    /** Told each configuration error's Twilio code (the app counts them in gatehouse_twilio_config_errors_total). */
+    private readonly onConfigError: (code: string) => void = () => undefined,
   ) {
     const httpClient = settings.apiBaseUrl
       ? new RebasedRequestClient(settings.apiBaseUrl, settings.timeoutMs)
@@ -102,11 +185,9 @@ export class TwilioVerifyService implements VerifyService {
       await withDeadline(this.service.verifications.create({ to, channel, locale }), this.settings.timeoutMs, 'Twilio Verify');
       return { ok: true };
     } catch (error) {
-      const e = error as TwilioErrorLike;
-      const reason = typeof e.code === 'number' ? START_FAILURES[e.code] : undefined;
-      if (reason) return { ok: false, reason };
-      this.log.warn(loggableError(error), 'Twilio Verify could not start a verification');
-      return { ok: false, reason: 'unavailable' };
+      const reason = twilioFailure('start', error);
+      this.report('start', reason, error);
+      return { ok: false, reason };
     }
   }
 
@@ -119,11 +200,31 @@ export class TwilioVerifyService implements VerifyService {
       // "canceled", "expired", "max_attempts_reached"…: the code can no longer pass.
       return { ok: false, reason: result.status === 'max_attempts_reached' ? 'too_many_checks' : 'expired' };
     } catch (error) {
-      const e = error as TwilioErrorLike;
-      const reason = typeof e.code === 'number' ? CHECK_FAILURES[e.code] : undefined;
-      if (reason) return { ok: false, reason };
-      this.log.warn(loggableError(error), 'Twilio Verify could not check a code');
-      return { ok: false, reason: 'unavailable' };
+      const reason = twilioFailure('check', error);
+      this.report('check', reason, error);
+      return { ok: false, reason };
+    }
+  }
+
+  /**
+   * Tells the operator what they must act on: an outage as a warning (it
+   * passes, and the circuit breaker watches the rate), a configuration error
+   * at error level and in a metric (it lasts until someone fixes it). A
+   * person-specific answer (a bad number, a STOP) is for the person alone.
+   */
+  private report(call: Call, reason: StartFailure | CheckFailure, error: unknown): void {
+    const what = call === 'start' ? 'start a verification' : 'check a code';
+    if (reason === 'unavailable') {
+      this.log.warn(loggableError(error), `Twilio Verify could not ${what}`);
+    } else if (reason === 'misconfigured') {
+      const code = (error as TwilioErrorLike).code;
+      const listed = typeof code === 'number' ? (TWILIO_VERIFY_ERRORS as Record<number, TwilioErrorMeaning>)[code] : undefined;
+      const meaning = listed ? `${code}: ${listed.title}` : `${String(code)}, an answer TWILIO_VERIFY_ERRORS does not list for this call`;
+      this.onConfigError(String(code ?? 'none'));
+      this.log.error(
+        { ...loggableError(error), event: 'twilio_config_error' },
+        `Twilio Verify refused to ${what} because of how the Twilio account or Verify service is set up (${meaning}). Codes by SMS and call fail for everyone until it is fixed.`,
+      );
     }
   }
 }

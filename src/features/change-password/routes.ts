@@ -1,9 +1,9 @@
 /**
  * Change password, from the user's own profile. It needs the current password
  * (a borrowed or stolen session alone cannot lock the owner out), applies the
- * same rules as registration and reset, and then, in one transaction: sets the
- * new hash, ends every session of the user, starts a fresh one for this
- * browser (a new id: ASVS 5.0 V7.2.4, re-authentication), and queues a notice
+ * same rules as registration and reset, and then, in one transaction: gives
+ * this browser's session a new id (ASVS 5.0 V7.2.4, re-authentication), sets
+ * the new hash, ends every other session of the user, and queues a notice
  * mail with a reset link for the case that it was not the owner.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -13,9 +13,9 @@ import { cancelRecovery } from '../../auth/account-recovery.js';
 import { requireUser } from '../../auth/guards.js';
 import { hashPassword, normalizePassword } from '../../auth/password.js';
 import { checkCurrentPassword } from '../../auth/reauthenticate.js';
-import { startSession } from '../../auth/session.js';
+import { renewSession, signedOutMeanwhile } from '../../auth/session.js';
 import type { AppContext } from '../../context.js';
-import { deleteSessionsOfUser } from '../../db/sessions.js';
+import { deleteOtherSessionsOfUser } from '../../db/sessions.js';
 import { setPasswordHash } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { messagesForAccount } from '../../i18n/messages.js';
@@ -41,7 +41,6 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
     { preHandler: requireUser, schema: { body: ChangePasswordForm } },
     async (request, reply) => {
       const user = request.user!;
-      const session = request.session!;
       const form = request.body;
       const t = request.t;
       const showErrors = (errors: FieldErrors) =>
@@ -65,10 +64,13 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
 
       const passwordHash = await hashPassword(form.password);
       const now = ctx.clock.now();
-      await ctx.db.transaction().execute(async (trx) => {
+      const changed = await ctx.db.transaction().execute(async (trx) => {
+        // This browser stays signed in, under a new session id (how it signed in is kept); first, so that a
+        // session ended meanwhile changes nothing.
+        if (!(await renewSession(ctx, request, reply, trx))) return false;
         await setPasswordHash(trx, user.id, passwordHash);
         // Whoever else had a session (a stolen cookie, a forgotten shared computer) is signed out.
-        await deleteSessionsOfUser(trx, user.id);
+        await deleteOtherSessionsOfUser(trx, user.id, request.session!.id);
         await deleteTrustedDevicesOfUser(trx, user.id);
         await deleteEmailChangesOfUser(trx, user.id);
         // A recovery waiting on the old password ends with it (src/auth/account-recovery.ts).
@@ -81,9 +83,9 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
           wasntMeLink: await wasntMeLink(trx, ctx.config.appUrl, user, now),
         });
         await ctx.mail.enqueue(trx, mail, user.id, now);
-        // This browser stays signed in, under a new session id; last, so the cookie names a committed row.
-        await startSession(ctx, request, reply, { userId: user.id, remember: session.remember === 1, twoFactorPending: false, nextPath: null }, trx);
+        return true;
       });
+      if (!changed) return signedOutMeanwhile(ctx, request, reply);
       ctx.mail.kick();
       return reply.flash('success', t.account.changePassword.changed).redirect(`/user/${encodeURIComponent(user.username)}`);
     },

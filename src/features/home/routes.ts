@@ -1,13 +1,19 @@
 /** Home (`/`): signed-in users only. */
 import type { FastifyPluginAsync } from 'fastify';
+import { factorsOf, hasSecondFactor } from '../../auth/factors.js';
 import { requireUser } from '../../auth/guards.js';
 import type { AppContext } from '../../context.js';
 import { html } from '../../views/html.js';
 
-export const homeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app) => {
+/** Where every second factor is set up and managed (the security page; a feature does not import another). */
+const SECURITY_PATH = '/security';
+
+export const homeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get('/', { preHandler: requireUser }, async (request, reply) => {
     const user = request.user!;
     const h = request.t.common.home;
+    // The security page's rule: a passkey or an authenticator app counts as much as SMS codes.
+    const twoFactorOn = hasSecondFactor(await factorsOf(ctx.db, user));
     return reply.page(
       h.title,
       html`<h1>${h.hi(user.first_name)}</h1>
@@ -15,7 +21,7 @@ export const homeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app) =
 <ul class="actions">
   <li><a href="/user/${encodeURIComponent(user.username)}">${h.yourProfile}</a></li>
   <li><a href="/profile/edit">${h.editProfile}</a></li>
-  <li>${user.two_factor_enabled ? h.twoFactorOn : html`<a href="/two-factor/sms/enable">${h.turnOnTwoFactor}</a>`}</li>
+  <li>${twoFactorOn ? html`${h.twoFactorOn} <a href="${SECURITY_PATH}">${h.manageTwoFactor}</a>` : html`<a href="${SECURITY_PATH}">${h.turnOnTwoFactor}</a>`}</li>
 </ul>`,
     );
   });

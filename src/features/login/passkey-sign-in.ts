@@ -8,15 +8,12 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { cancelRecoveryAfterSignIn } from '../../auth/account-recovery.js';
-import { logSecurityEvent } from '../../auth/events.js';
-import { noteSignInBrowser } from '../../auth/new-browser-notice.js';
 import { parseCredential, Passkeys } from '../../auth/passkeys.js';
 import { safeNextPath } from '../../auth/redirects.js';
-import { startSession } from '../../auth/session.js';
+import { completeSignIn } from '../../auth/sign-in.js';
 import type { AppContext } from '../../context.js';
 import { findPasskey, notePasskeyUse, useChallenge } from '../../db/passkeys.js';
-import { findUserById, setLastFactor } from '../../db/users.js';
+import { findUserById } from '../../db/users.js';
 import { checkbox, field, formSchema } from '../../http/form-schema.js';
 import { html } from '../../views/html.js';
 import { PASSKEY_SCRIPTS, passkeyForm } from '../../views/passkey-form.js';
@@ -98,12 +95,8 @@ ${passkeyForm(t, {
       // The same signed response posted twice (a replay) signs in once.
       if (!(await useChallenge(trx, checked.nonce, checked.expiresAt))) return false;
       await notePasskeyUse(trx, stored.id, checked.value.counter, checked.value.backedUp, now);
-      await startSession(ctx, request, reply, { userId: user.id, remember, twoFactorPending: false, nextPath: null }, trx);
-      await setLastFactor(trx, user.id, 'passkey');
-      await logSecurityEvent(ctx, request, user.id, 'sign_in_passkey', trx);
-      // A passkey is a factor: a recovery waiting to remove the factors is cancelled, as at any sign-in with one.
-      await cancelRecoveryAfterSignIn(ctx, request, reply, user, trx);
-      await noteSignInBrowser(ctx, request, reply, user, trx);
+      // A passkey is a factor: completing cancels a recovery waiting to remove the factors, as at any sign-in with one.
+      await completeSignIn(ctx, request, reply, { user, path: { kind: 'passkey' }, remember }, trx);
       return true;
     });
   }

@@ -1,20 +1,23 @@
 /**
- * Sign in (password, then the SMS code when two-factor is on) and sign out.
- * Wrong username and wrong password get the same message, and an unknown user
- * still costs one password hash, so neither tells which accounts exist.
+ * Sign in (the password, then a second step when the account has a factor) and
+ * sign out. Wrong username and wrong password get the same message, and an
+ * unknown user still costs one password hash, so neither tells which accounts
+ * exist; a lockout is told as a pause with its length and the way out (a
+ * password reset), the same for a login that matches no account.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { completeDueRecovery } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { factorsOf, hasSecondFactor, SIGN_IN_FACTOR_PATHS, signInFactors } from '../../auth/factors.js';
-import { accountKey, deviceKey, FREE_CONSECUTIVE_FAILURES, unknownLoginKey } from '../../auth/limits.js';
+import { accountKey, deviceKey, FREE_CONSECUTIVE_FAILURES, lockoutMsAfter, loginKey, MAX_CONSECUTIVE_FAILURES } from '../../auth/limits.js';
+import { noticeOfLockout } from '../../auth/lockout-notice.js';
 import { deleteTrustedDevice } from '../../db/trusted-devices.js';
 import { verifyAgainstDummy, verifyPassword } from '../../auth/password.js';
 import { safeNextPath } from '../../auth/redirects.js';
 import { endSession, startSession } from '../../auth/session.js';
-import { noteTrustedDeviceUse, trustedDeviceOf } from '../../auth/trusted-devices.js';
-import { noteSignInBrowser } from '../../auth/new-browser-notice.js';
+import { completeSignIn } from '../../auth/sign-in.js';
+import { trustedDeviceOf } from '../../auth/trusted-devices.js';
 import type { AppContext } from '../../context.js';
 import { findUserByLogin, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { checkbox, field, formSchema } from '../../http/form-schema.js';
@@ -40,9 +43,17 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     const { login, password, remember } = request.body;
     const next = safeNextPath(request.body.next);
     const t = request.t;
-    // Wrong username and wrong password (and a locked account) get this same answer.
+    // Wrong username and wrong password get this same answer.
     const refuse = (error = t.login.page.invalidCredentials, status = 401) =>
       reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login, remember, next, error }), { status });
+    // A lockout is told as it is: paused, for how long, and the way out (a reset), with Retry-After.
+    const paused = (retryAfterMs: number | null) => {
+      if (retryAfterMs !== null) reply.header('retry-after', Math.max(1, Math.ceil(retryAfterMs / 1000)));
+      return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login, remember, next, paused: { retryAfterMs } }), { status: 429 });
+    };
+    /** The answer after `failures` failures of the key the page speaks for (its lock, if that count set one). */
+    const answerAfter = (failures: number, retryAfterMs: number | null = lockoutMsAfter(failures)) =>
+      failures >= MAX_CONSECUTIVE_FAILURES ? paused(null) : failures >= FREE_CONSECUTIVE_FAILURES ? paused(retryAfterMs) : refuse();
 
     // Credential stuffing: every attempt from this IP counts until it succeeds (src/auth/limits.ts).
     const fromIp = await ctx.limits.beginSignInFrom(request.ip);
@@ -51,38 +62,75 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
       return refuse(t.codes.limits.tooManySignInAttempts(fromIp.retryAfterMs), 429);
     }
     const user = login.trim() ? await findUserByLogin(ctx.db, login.trim()) : undefined;
-    // One failure counter per account id (so case, whitespace, username and email share it), or per typed
-    // login when no account matches, so an unknown user locks exactly like a known one. A browser the
-    // account remembered counts apart, so a locked account does not lock its owner's own devices.
+    // Two counters (decision record 008):
+    // - the typed login's (username or address, normalized, known or not): what this page tells follows it
+    //   alone, so it behaves the same for every login and tells nothing about which accounts exist — or which
+    //   username and address belong together;
+    // - the account's, when one matches: it locks the account whichever of its logins is typed, keeps the
+    //   100-failure cap, and tells the owner; when only it refuses, the page gives the usual answer.
+    // A browser the account remembered counts apart instead, so a locked account does not lock its owner's devices.
     const device = user ? await trustedDeviceOf(ctx, request, user.id) : undefined;
-    const lockKey = device ? deviceKey(device.token_hash) : user ? accountKey(user.id) : unknownLoginKey(login.includes('@') ? normalizeEmail(login) : normalizeUsername(login));
-    const attempt = await ctx.limits.password.begin(lockKey);
-    if (!attempt.ok) {
-      // Locked: even the right password gets the wrong-password answer, in the time a hash takes.
+    const visibleKey = device ? deviceKey(device.token_hash) : loginKey(login.includes('@') ? normalizeEmail(login) : normalizeUsername(login));
+    const ownerKey = user && !device ? accountKey(user.id) : null;
+    // The owner hears of a lockout of their account (src/auth/lockout-notice.ts) after this answer is sent, so
+    // the time of the answer does not tell a known account from an unknown one either.
+    const tellOwner = (failures: number | undefined) => {
+      if (!user || failures === undefined) return;
+      setImmediate(() => {
+        noticeOfLockout(ctx, user, 'password', failures).then(
+          (queued) => queued && ctx.mail.kick(),
+          (error: unknown) => request.log.error({ err: error }, 'could not queue the lockout notice'),
+        );
+      });
+    };
+
+    const visible = await ctx.limits.password.begin(visibleKey);
+    if (!visible.ok) {
+      // Every attempt counts on the account too (NIST's cap counts attempts), before anything slow.
+      if (ownerKey) tellOwner(await ctx.limits.password.penalize(ownerKey));
+      // Locked: even the right password gets this answer, in the time a hash takes.
       await verifyAgainstDummy(password);
       ctx.metrics.signIn('locked');
-      return refuse();
+      // A refusal only because another attempt is in flight (failures still below the lockout) is a plain "no".
+      return answerAfter(visible.failures ?? FREE_CONSECUTIVE_FAILURES, visible.retryAfterMs);
+    }
+    const owner = ownerKey ? await ctx.limits.password.begin(ownerKey) : ({ ok: true } as const);
+    if (!owner.ok) {
+      // The account is locked through another of its logins: this login's count goes on exactly as for a
+      // wrong password (or for a login that matches no one), and so does its answer.
+      await verifyAgainstDummy(password);
+      tellOwner(owner.failures);
+      const failures = await ctx.limits.password.fail(visibleKey);
+      ctx.metrics.signIn('locked');
+      return answerAfter(failures);
     }
     let passwordOk: boolean;
     try {
       passwordOk = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password);
     } catch (error) {
-      // No verdict (hashing busy → 503): free the account's attempt slot and the IP's point, so a retry is a fair try.
-      await ctx.limits.password.release(lockKey);
+      // No verdict (hashing busy → 503): free the attempt slots and the IP's point, so a retry is a fair try.
+      await ctx.limits.password.release(visibleKey);
+      if (ownerKey) await ctx.limits.password.release(ownerKey);
       await ctx.limits.refundSignInFrom(request.ip);
       throw error;
     }
     if (!user || !passwordOk) {
-      const failures = await ctx.limits.password.fail(lockKey);
-      // A remembered browser that keeps guessing is forgotten (OWASP device cookies): it falls back to the
-      // account's own count and loses its second-factor skip.
-      if (device && failures >= FREE_CONSECUTIVE_FAILURES) await deleteTrustedDevice(ctx.db, device.user_id, device.token_hash);
+      const failures = await ctx.limits.password.fail(visibleKey);
+      if (ownerKey) tellOwner(await ctx.limits.password.fail(ownerKey));
       if (user) await logSecurityEvent(ctx, request, user.id, 'sign_in_failed');
       ctx.metrics.signIn('failure');
-      return refuse();
+      // A remembered browser that keeps guessing is forgotten (OWASP device cookies): its next try counts on the
+      // account and its login, and it loses its second-factor skip.
+      if (device && failures >= FREE_CONSECUTIVE_FAILURES) {
+        await deleteTrustedDevice(ctx.db, device.user_id, device.token_hash);
+        return refuse();
+      }
+      // This failure may have started a lockout: say so now, not at the next try.
+      return answerAfter(failures);
     }
     ctx.metrics.signIn('success');
-    await ctx.limits.password.succeed(lockKey);
+    await ctx.limits.password.succeed(visibleKey);
+    if (ownerKey) await ctx.limits.password.succeed(ownerKey);
     await ctx.limits.refundSignInFrom(request.ip);
 
     // A recovery whose wait is over completes now, before the factors are read: they are then gone
@@ -92,12 +140,8 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     // No second factor, or a browser the user chose to remember after one: signed in now.
     const trusted = hasSecondFactor(factors) ? device : undefined;
     if (!hasSecondFactor(factors) || trusted) {
-      await ctx.db.transaction().execute(async (trx) => {
-        await startSession(ctx, request, reply, { userId: user.id, remember, twoFactorPending: false, nextPath: null }, trx);
-        if (trusted) await noteTrustedDeviceUse(ctx, request, trusted, trx);
-        await logSecurityEvent(ctx, request, user.id, trusted ? 'sign_in_trusted_device' : 'sign_in', trx);
-        await noteSignInBrowser(ctx, request, reply, user, trx);
-      });
+      const path = trusted ? ({ kind: 'remembered-device', device: trusted } as const) : ({ kind: 'password' } as const);
+      await ctx.db.transaction().execute((trx) => completeSignIn(ctx, request, reply, { user, path, remember }, trx));
       ctx.mail.kick();
       return reply.redirect(next ?? '/');
     }

@@ -3,10 +3,15 @@ import { codeInput, csrfField, errorSummary, input } from '../../views/forms.js'
 import { rememberDeviceField } from '../../views/code-entry.js';
 import { html, type SafeHtml } from '../../views/html.js';
 
-export function loginPage(t: Messages, p: { csrfToken: string; login: string; remember: boolean; next: string | null; error?: string }): SafeHtml {
+/** A paused sign-in (a lockout): for how long (null: until a reset), shown with the way out. */
+export interface SignInPause {
+  retryAfterMs: number | null;
+}
+
+export function loginPage(t: Messages, p: { csrfToken: string; login: string; remember: boolean; next: string | null; error?: string; paused?: SignInPause }): SafeHtml {
   const l = t.login.page;
   return html`<h1>${l.heading}</h1>
-${p.error ? errorSummary(t, { login: p.error }) : ''}
+${p.paused ? pausedNotice(t, p.paused) : p.error ? errorSummary(t, { login: p.error }) : ''}
 <form method="post" action="/login" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${p.next ? html`<input type="hidden" name="next" value="${p.next}">` : ''}
@@ -21,6 +26,16 @@ ${p.error ? errorSummary(t, { login: p.error }) : ''}
 <p><a href="/login/passkey${p.next ? `?next=${encodeURIComponent(p.next)}` : ''}">${l.withPasskey}</a></p>
 <p><a href="/reset-password">${l.forgotPassword}</a></p>
 <p>${l.newHere(html`<a href="/register">${l.createAccount}</a>`)}</p>`;
+}
+
+/** Not a mistake in a field: the whole sign-in is paused, and the way out is one link away. */
+function pausedNotice(t: Messages, paused: SignInPause): SafeHtml {
+  const l = t.login.page;
+  const untilReset = paused.retryAfterMs === null;
+  return html`<div class="error-summary" role="alert" tabindex="-1">
+  <p>${untilReset ? l.pausedUntilReset : l.paused(paused.retryAfterMs ?? 0)}</p>
+  <p><a href="/reset-password">${untilReset ? l.pausedUntilResetWayOut : l.pausedWayOut}</a></p>
+</div>`;
 }
 
 export function signInFooter(t: Messages, csrfToken: string): SafeHtml {

@@ -3,8 +3,9 @@
  * whether or not the address has an account. The link's token is 256 random
  * bits, stored only as a hash, valid 30 minutes, usable once, and a newer link
  * voids older ones. Opening it moves the token out of the URL into a cookie.
- * Using it sets the password and ends every session of that user; it never
- * signs anyone in, so a 2FA user still needs their code.
+ * Using it sets the password, ends every session of that user and mails the
+ * owner a notice with "This wasn't me"; it never signs anyone in, so a 2FA
+ * user still needs their code.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -22,11 +23,12 @@ import { consumeResetToken, findLiveResetToken, replaceResetToken } from '../../
 import { deleteSessionsOfUser } from '../../db/sessions.js';
 import { findUserByEmail, findUserById, normalizeEmail, setPasswordHash } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
-import { resetPasswordMail } from './mail.js';
+import { passwordResetDoneMail, resetPasswordMail } from './mail.js';
 import { chooseNewPasswordPage, invalidLinkPage, requestResetPage, resetRequestedPage } from './views.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { wasntMeRoutes } from './wasnt-me.js';
 import { deleteEmailChangesOfUser } from '../../db/email-changes.js';
+import { wasntMeLink } from '../../auth/wasnt-me.js';
 
 const RequestForm = formSchema({ email: field(500) });
 const TokenParams = z.object({ token: z.string().max(200) });
@@ -128,8 +130,9 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
     const breached = await breachedPasswordProblem(ctx.pwnedPasswords, parsed.data.password);
     if (breached) return showErrors({ password: t.problems[breached] });
     const passwordHash = await hashPassword(parsed.data.password);
+    const now = ctx.clock.now();
     const changed = await ctx.db.transaction().execute(async (trx) => {
-      const userId = await consumeResetToken(trx, hashToken(token), ctx.clock.now());
+      const userId = await consumeResetToken(trx, hashToken(token), now);
       if (userId === undefined) return false;
       await setPasswordHash(trx, userId, passwordHash);
       await deleteSessionsOfUser(trx, userId); // whoever knew the old password is signed out everywhere
@@ -140,12 +143,20 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
       await logSecurityEvent(ctx, request, userId, 'password_reset', trx);
       // A recovery waiting on the old password ends with it (src/auth/account-recovery.ts).
       await cancelRecovery(ctx, request, user, 'password-reset', trx);
+      // The owner is told at the account's address, in its language, with "This wasn't me".
+      const notice = passwordResetDoneMail(messagesForAccount(user), {
+        to: user.email,
+        firstName: user.first_name,
+        resetAt: now,
+        wasntMeLink: await wasntMeLink(trx, ctx.config.appUrl, user, now),
+      });
+      await ctx.mail.enqueue(trx, notice, userId, now);
       return true;
     });
     reply.clearCookie(resetCookie, resetCookieOptions);
     if (!changed) return linkExpired(request, reply);
     ctx.mail.kick();
-    await ctx.limits.clearAccount(user.id); // the owner proved control of the mailbox: sign-in lockouts end
+    await ctx.limits.clearAccount(user); // the owner proved control of the mailbox: sign-in lockouts end
     return reply.flash('success', t.reset.changed).redirect('/login');
   });
 };

@@ -2,10 +2,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { aboutMeRule, usernameRule } from '../../auth/account-rules.js';
+import { factorsOf, hasSecondFactor } from '../../auth/factors.js';
 import { requireUser } from '../../auth/guards.js';
 import type { AppContext } from '../../context.js';
 import { isUniqueViolation } from '../../db/database.js';
-import { findTotpFactor } from '../../db/factors.js';
 import { findUserByUsername, updateProfile, usernameTaken } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { notFoundPage } from '../../views/error-pages.js';
@@ -24,8 +24,9 @@ export const profileRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
       const user = await findUserByUsername(ctx.db, request.params.username);
       if (!user) return reply.page(t.common.errors.notFoundTitle, notFoundPage(t), { status: 404 });
       const isOwn = user.id === request.user!.id;
-      const hasAppFactor = isOwn && (await findTotpFactor(ctx.db, user.id))?.confirmed_at != null;
-      return reply.page(`${user.first_name} ${user.last_name}`, profilePage(t, { user, isOwn, now: ctx.clock.now(), hasAppFactor }));
+      // Only the owner sees it, by the security page's rule (a passkey counts as much as SMS codes).
+      const twoFactorOn = isOwn && hasSecondFactor(await factorsOf(ctx.db, user));
+      return reply.page(`${user.first_name} ${user.last_name}`, profilePage(t, { user, isOwn, now: ctx.clock.now(), twoFactorOn }));
     },
   );
 

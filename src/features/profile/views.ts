@@ -12,7 +12,7 @@ export function avatarUrl(email: string, size: number): string {
   return `https://www.gravatar.com/avatar/${digest}?d=identicon&s=${size}`;
 }
 
-export function profilePage(t: Messages, p: { user: User; isOwn: boolean; now: number; hasAppFactor?: boolean }): SafeHtml {
+export function profilePage(t: Messages, p: { user: User; isOwn: boolean; now: number; twoFactorOn: boolean }): SafeHtml {
   const u = p.user;
   const m = t.account.profile;
   return html`<article class="profile">
@@ -29,7 +29,7 @@ export function profilePage(t: Messages, p: { user: User; isOwn: boolean; now: n
       ? html`<p class="actions"><a class="button" href="/profile/edit">${m.editProfile}</a> <a class="button" href="/profile/password">${m.changePassword}</a></p>
     <section class="security" aria-labelledby="two-factor-heading">
       <h2 id="two-factor-heading">${m.security}</h2>
-      <p>${m.twoFactorStatus(Boolean(u.two_factor_enabled || p.hasAppFactor), html`<a href="/security">${m.manageSecurity}</a>`)}</p>
+      <p>${m.twoFactorStatus(p.twoFactorOn, html`<a href="/security">${m.manageSecurity}</a>`)}</p>
     </section>`
       : ''}
   </div>

@@ -10,6 +10,7 @@ import { recoveryStatusOf } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { dropFallbacksWithoutFactor, factorsOf, hasSecondFactor } from '../../auth/factors.js';
 import { requireUser } from '../../auth/guards.js';
+import { attemptCode } from '../../auth/code-attempt.js';
 import { checkCurrentPassword } from '../../auth/reauthenticate.js';
 import { RecoveryCodes } from '../../auth/recovery-codes.js';
 import { safeNextPath } from '../../auth/redirects.js';
@@ -18,7 +19,7 @@ import { TotpKeys } from '../../auth/totp.js';
 import type { AppContext } from '../../context.js';
 import { confirmTotpFactor, deleteTotpFactor, findTotpFactor, replaceRecoveryCodes, startTotpEnrollment } from '../../db/factors.js';
 import { recentSecurityEvents, SECURITY_EVENT_RETENTION_MS } from '../../db/security-events.js';
-import { deleteOtherSessionsOfUser, deleteSessionOfUser, liveSessionsOfUser, markSessionAuthenticated } from '../../db/sessions.js';
+import { deleteOtherSessionsOfUser, deleteSessionOfUser, liveSessionsOfUser } from '../../db/sessions.js';
 import { SESSION_IDLE_TIMEOUT_MS } from '../../auth/policy.js';
 import { deleteUser, emailTaken, findUserById, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { consumeEmailChange, findLiveEmailChange, replaceEmailChange, setConfirmedEmail } from '../../db/email-changes.js';
@@ -28,7 +29,7 @@ import { EMAIL_CONFIRMATION_LIFETIME_MS } from '../../auth/email-confirmation.js
 import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import { wasntMeLink } from '../../auth/wasnt-me.js';
 import { maskEmail } from '../../lib/mask-email.js';
-import { endSession } from '../../auth/session.js';
+import { endSession, renewSession, signedOutMeanwhile } from '../../auth/session.js';
 import { field, formSchema } from '../../http/form-schema.js';
 import { SafeHtml } from '../../views/html.js';
 import { recoveryCodesPage } from '../../views/recovery-codes.js';
@@ -136,7 +137,8 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     const next = safeNextPath(request.body.next) ?? SECURITY_PATH;
     const checked = await checkCurrentPassword(ctx, request.user!, request.body.password, request.t);
     if (!checked.ok) return showReauth(request, reply, next, checked.message, 422);
-    await markSessionAuthenticated(ctx.db, request.session!.id, ctx.clock.now());
+    // The step-up window opens under a new session id: a cookie copied before the re-check cannot use it.
+    if (!(await renewSession(ctx, request, reply))) return signedOutMeanwhile(ctx, request, reply);
     return reply.redirect(next);
   });
 
@@ -175,8 +177,13 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       const t = request.t;
       const factor = await findTotpFactor(ctx.db, user.id);
       if (!factor || factor.confirmed_at != null) return reply.redirect(SECURITY_PATH);
-      const step = totpKeys.matchingStep(factor.secret, request.body.code.replace(/\s/g, ''), now);
-      if (step === null) return showEnroll(request, reply, t.security.totpEnroll.wrongCode, 422);
+      // The same limits as a code at sign-in (src/auth/code-attempt.ts).
+      const attempt = await attemptCode(ctx, request, user, 'set-up', async () => {
+        const matched = totpKeys.matchingStep(factor.secret, request.body.code.replace(/\s/g, ''), now);
+        return matched === null ? { ok: false, reason: 'wrong', message: t.security.totpEnroll.wrongCode } : { ok: true, value: matched };
+      });
+      if (!attempt.ok) return showEnroll(request, reply, attempt.message, attempt.status);
+      const step = attempt.value!;
       const before = await factorsOf(ctx.db, user);
       const generated = recoveryCodes.generate();
       const activated = await ctx.db.transaction().execute(async (trx) => {

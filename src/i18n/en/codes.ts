@@ -20,12 +20,20 @@ export const codes = {
     /** The same, for public/js/countdown.js as it counts down: `{seconds}` is filled in; `one` is for 1. */
     waitNoteTemplate: { one: 'You can ask for a new code in 1 second.', other: 'You can ask for a new code in {seconds} seconds.' },
   },
-  /** Why a code could not be sent (Twilio Verify's answers, src/adapters/verify/types.ts). */
+  /**
+   * Why a code could not be sent (Twilio Verify's answers, src/adapters/verify/types.ts; which Twilio
+   * error gives which: TWILIO_VERIFY_ERRORS in src/adapters/verify/twilio.ts). Each says what to do.
+   */
   startFailure: {
     invalid_number: 'That phone number is not valid. Enter it with its country code, for example +44 7400 123456.',
     landline: 'That number looks like a landline, which cannot receive text messages. Choose "Call me instead".',
+    unsubscribed:
+      'That number has turned off our text messages (someone replied STOP). Choose "Call me instead", or reply START to one of our texts and try again.',
     blocked: 'We cannot send codes to that number or country. Try another number.',
     too_many_sends: 'Too many codes were sent to this number. Wait 10 minutes, then try again.',
+    number_busy: 'Several codes were asked for this number at the same moment. Wait a minute, then try again.',
+    misconfigured:
+      'Codes by text message and phone call are not working right now, because of a problem on our side, not with your number. Use another way if you have one, or try again later.',
     unavailable: 'We could not send a code right now. Please try again in a moment.',
   },
   /** Why a typed code was not accepted. */
@@ -33,6 +41,8 @@ export const codes = {
     wrong_code: 'That code is not right. Check the latest message and try again.',
     expired: 'That code has expired or was already used. Send a new code.',
     too_many_checks: 'Too many tries with this code. Send a new code.',
+    misconfigured:
+      'We cannot check codes from text messages or calls right now, because of a problem on our side. Use another way if you have one, or try again later.',
     unavailable: 'We could not check your code right now. Please try again in a moment.',
   },
   resendTooSoon: (seconds: number) => `Please wait ${second(seconds)} before asking for another code.`,

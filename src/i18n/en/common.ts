@@ -78,13 +78,15 @@ export const common = {
     refusedTitle: 'Request refused',
     badRequestTitle: 'Bad request',
     badRequestHeading: 'Something is wrong with that request',
-    /** By status: what went wrong with a request the user's browser sent. */
+    /** By status: what went wrong with a request the user's browser sent (408 and 431 only ever as plain text). */
     client: {
       400: 'We could not read what your browser sent. Go back, reload the page and try again.',
       403: 'This form has expired or did not come from this site. Go back, reload the page and try again.',
       413: 'What you sent is too large.',
       414: 'That address is too long.',
       415: 'This address only accepts forms sent from its own pages.',
+      408: 'Your browser took too long to send its request. Try again.',
+      431: "Your browser sent headers that are too large, most likely too many cookies. Clear this site's cookies and try again.",
       other: 'That request could not be handled.',
     },
     errorTitle: 'Error',
@@ -104,6 +106,9 @@ export const common = {
     yourProfile: 'Your profile',
     editProfile: 'Edit profile',
     twoFactorOn: html`Two-factor authentication is <strong>on</strong>.`,
+    /** After `twoFactorOn`: a link to the security page. */
+    manageTwoFactor: 'Manage it on the security page',
+    /** A link to the security page, where a passkey, an authenticator app or SMS codes can be set up. */
     turnOnTwoFactor: 'Turn on two-factor authentication',
   },
   devOutbox: {

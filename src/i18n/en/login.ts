@@ -4,6 +4,9 @@
  * (a recovery code used, a code by email, a new browser).
  */
 import { html, type SafeHtml } from '../../views/html.js';
+import { common } from './common.js';
+
+const inMinutes = common.time.waitMinutes;
 
 export const login = {
   /** The sign-in page (/login). */
@@ -19,8 +22,14 @@ export const login = {
     /** `link` is the "Create an account" link. */
     newHere: (link: SafeHtml): SafeHtml => html`New here? ${link}`,
     createAccount: 'Create an account',
-    /** The same answer for an unknown user, a wrong password and a locked account (no enumeration). */
+    /** The same answer for an unknown user and a wrong password (no enumeration). */
     invalidCredentials: 'That username or email and password do not match. Check them and try again.',
+    /** Too many failed sign-ins: the same words for every login, known or not (no enumeration), how long, and the way out. */
+    paused: (ms: number) => `Sign-in to this account is paused for ${inMinutes(ms)} after too many failed attempts.`,
+    pausedUntilReset: 'Sign-in to this account is paused after too many failed attempts, until its password is reset.',
+    /** The link under `paused` to /reset-password. */
+    pausedWayOut: 'Reset your password to get in sooner',
+    pausedUntilResetWayOut: 'Reset your password to get back in',
   },
   signedOut: 'You have signed out.',
   /** "Sign in with a passkey" (/login/passkey): no username, no password. */
@@ -134,6 +143,19 @@ export const login = {
         ifYou: 'If this was you, ask for a new code on the sign-in page.',
         ifNotYou: 'If this was not you, your password is known to someone else: choose a new one now.',
       },
+    },
+    /** Wrong passwords, or wrong codes after the right password, paused sign-in (src/auth/lockout-notice.ts). */
+    lockout: {
+      subject: 'Sign-in to your Gatehouse account is paused',
+      heading: 'Sign-in to your account is paused',
+      wrongPasswords: (at: string) => `Someone typed a wrong password for your Gatehouse account several times in a row, most recently on ${at}.`,
+      wrongCodes: (at: string) => `Someone typed your Gatehouse password correctly and then several wrong sign-in codes in a row, most recently on ${at}.`,
+      /** `duration` is "1 minute". */
+      forAWhile: (duration: string) => `To protect your account, sign-in to it is paused for ${duration}, and for longer if the wrong tries go on.`,
+      untilReset: 'To protect your account, sign-in to it is now paused until its password is reset. Reset it from the sign-in page with "Forgot your password?".',
+      ifYouPassword: 'If this was you, wait and try again, or reset your password. If it was not you, nobody got in: every password tried was wrong.',
+      ifYouPasswordUntilReset: 'If this was you, reset your password to get back in. If it was not you, nobody got in: every password tried was wrong; resetting it lifts the pause.',
+      ifNotYouCode: 'Whoever did this knows your password. If it was not you, change your password now and check the second factors on your security page.',
     },
     /** A completed sign-in from a browser the account had not used before (src/auth/new-browser-notice.ts). */
     newBrowser: {

@@ -59,6 +59,16 @@ export const reset = {
       action: 'Ask for a new link',
     },
   },
+  /** The notice to the owner once a reset link has set a new password (with "This wasn't me"). */
+  doneMail: {
+    subject: 'Your Gatehouse password was reset',
+    heading: 'Your password was reset',
+    what: (at: string) =>
+      `Your Gatehouse password was reset on ${at} with a link sent to this address. Every device that was signed in to your account has been signed out.`,
+    ifYou: 'If this was you, there is nothing to do.',
+    ifNotYou:
+      'If it was not you, someone who can read this mailbox may have done it: secure your account with the button above (it emails you a new reset link) and change the password of your email account too.',
+  },
   /** "This wasn't me" (/wasnt-me/<token>): one confirmation, then everything is locked down. */
   wasntMe: {
     title: 'Secure your account',

@@ -18,14 +18,21 @@ export const codes: Messages['codes'] = {
   startFailure: {
     invalid_number: 'Ese número de teléfono no es válido. Escríbelo con el prefijo del país, por ejemplo +34 612 345 678.',
     landline: 'Ese número parece un fijo, que no puede recibir mensajes de texto. Elige "Llámame".',
+    unsubscribed:
+      'Ese número ha desactivado nuestros mensajes de texto (alguien respondió STOP). Elige "Llámame", o responde START a uno de nuestros mensajes y vuelve a intentarlo.',
     blocked: 'No podemos enviar códigos a ese número o país. Prueba con otro número.',
     too_many_sends: 'Se han enviado demasiados códigos a este número. Espera 10 minutos y vuelve a intentarlo.',
+    number_busy: 'Se han pedido varios códigos para este número a la vez. Espera un minuto y vuelve a intentarlo.',
+    misconfigured:
+      'Los códigos por mensaje de texto y por llamada no funcionan ahora mismo por un problema nuestro, no de tu número. Usa otra forma si la tienes, o inténtalo de nuevo más tarde.',
     unavailable: 'No hemos podido enviar un código ahora mismo. Inténtalo de nuevo en un momento.',
   },
   checkFailure: {
     wrong_code: 'Ese código no es correcto. Revisa el último mensaje e inténtalo de nuevo.',
     expired: 'Ese código ha caducado o ya se usó. Pide un código nuevo.',
     too_many_checks: 'Demasiados intentos con este código. Pide un código nuevo.',
+    misconfigured:
+      'Ahora mismo no podemos comprobar los códigos de mensajes de texto o llamadas por un problema nuestro. Usa otra forma si la tienes, o inténtalo de nuevo más tarde.',
     unavailable: 'No hemos podido comprobar tu código ahora mismo. Inténtalo de nuevo en un momento.',
   },
   resendTooSoon: (seconds: number) => `Espera ${second(seconds)} antes de pedir otro código.`,

@@ -79,6 +79,8 @@ export const common: Messages['common'] = {
       413: 'Lo que enviaste es demasiado grande.',
       414: 'Esa dirección es demasiado larga.',
       415: 'Esta dirección solo acepta formularios enviados desde sus propias páginas.',
+      408: 'Tu navegador tardó demasiado en enviar la solicitud. Inténtalo de nuevo.',
+      431: 'Tu navegador envió unas cabeceras demasiado grandes, seguramente por tener demasiadas cookies. Borra las cookies de este sitio e inténtalo de nuevo.',
       other: 'No se pudo atender esa solicitud.',
     },
     errorTitle: 'Error',
@@ -98,6 +100,7 @@ export const common: Messages['common'] = {
     yourProfile: 'Tu perfil',
     editProfile: 'Editar el perfil',
     twoFactorOn: html`La verificación en dos pasos está <strong>activada</strong>.`,
+    manageTwoFactor: 'Gestiónala en la página de seguridad',
     turnOnTwoFactor: 'Activar la verificación en dos pasos',
   },
   devOutbox: {

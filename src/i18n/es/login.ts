@@ -1,6 +1,9 @@
 /** Español: iniciar sesión — la página de contraseña, las llaves de acceso, cada forma de terminar, y sus correos. */
 import { html, type SafeHtml } from '../../views/html.js';
 import type { Messages } from '../messages.js';
+import { common } from './common.js';
+
+const inMinutes = common.time.waitMinutes;
 
 export const login: Messages['login'] = {
   page: {
@@ -15,6 +18,10 @@ export const login: Messages['login'] = {
     newHere: (link: SafeHtml): SafeHtml => html`¿Primera vez aquí? ${link}`,
     createAccount: 'Crear una cuenta',
     invalidCredentials: 'El nombre de usuario o correo electrónico y la contraseña no coinciden. Revísalos e inténtalo de nuevo.',
+    paused: (ms: number) => `El inicio de sesión en esta cuenta está en pausa durante ${inMinutes(ms)} tras demasiados intentos fallidos.`,
+    pausedUntilReset: 'El inicio de sesión en esta cuenta está en pausa tras demasiados intentos fallidos, hasta que se restablezca su contraseña.',
+    pausedWayOut: 'Restablece tu contraseña para entrar antes',
+    pausedUntilResetWayOut: 'Restablece tu contraseña para volver a entrar',
   },
   signedOut: 'Has cerrado sesión.',
   passwordless: {
@@ -115,6 +122,18 @@ export const login: Messages['login'] = {
         ifYou: 'Si fuiste tú, pide un código nuevo en la página de inicio de sesión.',
         ifNotYou: 'Si no fuiste tú, otra persona conoce tu contraseña: elige una nueva ahora.',
       },
+    },
+    lockout: {
+      subject: 'El inicio de sesión en tu cuenta de Gatehouse está en pausa',
+      heading: 'El inicio de sesión en tu cuenta está en pausa',
+      wrongPasswords: (at: string) => `Alguien escribió una contraseña incorrecta para tu cuenta de Gatehouse varias veces seguidas, la última el ${at}.`,
+      wrongCodes: (at: string) => `Alguien escribió bien tu contraseña de Gatehouse y después varios códigos de inicio de sesión incorrectos seguidos, el último el ${at}.`,
+      forAWhile: (duration: string) => `Para proteger tu cuenta, el inicio de sesión queda en pausa durante ${duration}, y más tiempo si siguen los intentos fallidos.`,
+      untilReset: 'Para proteger tu cuenta, el inicio de sesión queda en pausa hasta que se restablezca su contraseña. Restablécela desde la página de inicio de sesión con «¿Olvidaste tu contraseña?».',
+      ifYouPassword: 'Si fuiste tú, espera y vuelve a intentarlo, o restablece tu contraseña. Si no fuiste tú, nadie ha entrado: todas las contraseñas probadas eran incorrectas.',
+      ifYouPasswordUntilReset:
+        'Si fuiste tú, restablece tu contraseña para volver a entrar. Si no fuiste tú, nadie ha entrado: todas las contraseñas probadas eran incorrectas; al restablecerla se levanta la pausa.',
+      ifNotYouCode: 'Quien lo hizo conoce tu contraseña. Si no fuiste tú, cámbiala ahora y revisa los segundos factores en tu página de seguridad.',
     },
     newBrowser: {
       subject: 'Nuevo inicio de sesión en tu cuenta de Gatehouse',

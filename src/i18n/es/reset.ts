@@ -49,6 +49,15 @@ export const reset: Messages['reset'] = {
       action: 'Pedir un enlace nuevo',
     },
   },
+  doneMail: {
+    subject: 'Se ha restablecido tu contraseña de Gatehouse',
+    heading: 'Se ha restablecido tu contraseña',
+    what: (at: string) =>
+      `Tu contraseña de Gatehouse se restableció el ${at} con un enlace enviado a esta dirección. Se ha cerrado la sesión en todos los dispositivos en los que tu cuenta estaba abierta.`,
+    ifYou: 'Si fuiste tú, no tienes que hacer nada.',
+    ifNotYou:
+      'Si no fuiste tú, puede que lo haya hecho alguien que puede leer este buzón: protege tu cuenta con el botón de arriba (te enviará por correo un enlace nuevo para restablecer la contraseña) y cambia también la contraseña de tu cuenta de correo.',
+  },
   wasntMe: {
     title: 'Protege tu cuenta',
     heading: 'Protege tu cuenta',

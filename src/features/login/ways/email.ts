@@ -111,7 +111,7 @@ ${signInFooter(t, reply.csrfToken())}`,
       request,
       reply,
       user,
-      way: 'email',
+      way: 'email_code',
       check: async () => {
         const hash = emailCodes.hashTyped(request.body.code);
         // One conditional DELETE: the code works once, for this pending sign-in, until it expires.

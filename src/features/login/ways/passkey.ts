@@ -70,7 +70,8 @@ export const passkeyWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate 
         // Each answer counts once: the same signed response posted twice (a replay) is refused.
         if (!checked.ok || !(await useChallenge(ctx.db, checked.nonce, checked.expiresAt))) return { ok: false, reason: 'wrong', message: request.t.login.passkey.wrong };
         await notePasskeyUse(ctx.db, stored!.id, checked.value.counter, checked.value.backedUp, ctx.clock.now());
-        return { ok: true };
+        // A PIN, fingerprint or face unlocked the passkey: the record says so (a bare security key only proves possession).
+        return { ok: true, value: checked.value.userVerified ? ['user_verification'] : [] };
       },
       show: (error, status) => showPasskeyPage(request, reply, factors, error, status),
       rememberDevice: request.body.remember_device,

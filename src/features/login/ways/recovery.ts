@@ -41,7 +41,7 @@ export const recoveryCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignIn
       request,
       reply,
       user,
-      way: 'recovery',
+      way: 'recovery_code',
       check: async () => {
         const hash = recoveryCodes.hashTyped(request.body.code);
         // One conditional UPDATE: of two requests with the same code, only one marks it used.

@@ -7,6 +7,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { checkGaveNoVerdict } from '../../../adapters/verify/types.js';
 import { SIGN_IN_FACTOR_PATHS, signInFactors, type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
 import { accountKey } from '../../../auth/limits.js';
@@ -42,7 +43,7 @@ export async function startSmsStep(ctx: AppContext, reply: FastifyReply, user: U
   const codes = await ctx.limits.code.status(accountKey(user.id));
   if (!codes.ok) return reply.flash('error', codesLocked(t, codes.retryAfterMs)).redirect(SIGN_IN_FACTOR_PATHS.sms);
   const sent = await sendCode(ctx, user.phone!, 'sms', { userId: user.id, ip }, t);
-  if (sent.ok) await setSessionCodeSentAt(ctx.db, sessionId, ctx.clock.now(), 'main');
+  if (sent.ok) await setSessionCodeSentAt(ctx.db, sessionId, ctx.clock.now(), 'main', 'sms');
   else reply.flash('error', sent.message);
   return reply.redirect(SIGN_IN_FACTOR_PATHS.sms);
 }
@@ -97,11 +98,12 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
       request,
       reply,
       user,
-      way: 'sms',
+      // A code read out by a voice call is a different method from a text (RFC 8176: `tel`, not `sms`).
+      way: request.session!.code_sent_by === 'call' ? 'call' : 'sms',
       check: async () => {
         const result = code ? await ctx.verify.check(phone.number, code) : ({ ok: false, reason: 'wrong_code' } as const);
         if (result.ok) return { ok: true };
-        return { ok: false, reason: result.reason === 'unavailable' ? 'unavailable' : 'wrong', message: request.t.codes.checkFailure[result.reason] };
+        return { ok: false, reason: checkGaveNoVerdict(result.reason) ? 'unavailable' : 'wrong', message: request.t.codes.checkFailure[result.reason] };
       },
       show: (error, status) => showSmsPage(request, reply, factors, error, status),
       rememberDevice: request.body.remember_device,
@@ -123,7 +125,7 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
     if (!codes.ok) return reply.flash('error', codesLocked(t, codes.retryAfterMs)).redirect(back);
     const sent = await sendCode(ctx, to === 'backup' ? user.backup_phone! : user.phone!, request.body.channel, { userId: user.id, ip: request.ip }, t);
     if (!sent.ok) return reply.flash('error', sent.message).redirect(back);
-    await setSessionCodeSentAt(ctx.db, session.id, ctx.clock.now(), to);
+    await setSessionCodeSentAt(ctx.db, session.id, ctx.clock.now(), to, request.body.channel);
     return reply.flash('info', codeSentMessage(t, request.body.channel)).redirect(SIGN_IN_FACTOR_PATHS.sms);
   });
 

@@ -6,13 +6,13 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { VerifyChannel } from '../../../adapters/verify/types.js';
+import { checkGaveNoVerdict, type VerifyChannel } from '../../../adapters/verify/types.js';
 import { requireUser } from '../../../auth/guards.js';
 import { checkCurrentPassword } from '../../../auth/reauthenticate.js';
 import { MAX_CODE_ATTEMPTS, PHONE_ENROLLMENT_LIFETIME_MS } from '../../../auth/policy.js';
-import { accountKey } from '../../../auth/limits.js';
-import { startSession } from '../../../auth/session.js';
-import { codeSentMessage, codesLocked, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
+import { attemptCode } from '../../../auth/code-attempt.js';
+import { renewSession, signedOutMeanwhile } from '../../../auth/session.js';
+import { codeSentMessage, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
 import type { AppContext } from '../../../context.js';
 import {
   cancelEnrollment,
@@ -103,7 +103,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     const channel: VerifyChannel = request.body.channel;
     // The text or call is in the language of the page the number was typed on.
     const sent = await sendCode(ctx, phone, channel, { userId: user.id, ip: request.ip }, t);
-    if (!sent.ok) return showErrors({ phone: sent.message }, sent.reason === 'landline');
+    if (!sent.ok) return showErrors({ phone: sent.message }, sent.reason === 'landline' || sent.reason === 'unsubscribed');
     const now = ctx.clock.now();
     await startEnrollment(ctx.db, user.id, phone, now, now, request.body.kind);
     return reply.redirect(CONFIRM_PATH);
@@ -138,15 +138,13 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     const user = request.user!;
     const enrollment = await enrollmentOf(user.id);
     if (!enrollment) return showConfirm(request, reply);
-    // The same per-account wrong-code counter and lockout as sign-in (src/auth/limits.ts).
-    const lockKey = accountKey(user.id);
-    const attempt = await ctx.limits.code.begin(lockKey);
-    if (!attempt.ok) return showConfirm(request, reply, codesLocked(t, attempt.retryAfterMs), 429);
+    // The same limits as a code at sign-in: per IP and per account (src/auth/code-attempt.ts).
     const code = normalizeCode(request.body.code);
-    const result = code ? await ctx.verify.check(enrollment.phone, code) : ({ ok: false, reason: 'wrong_code' } as const);
-    if (result.ok) await ctx.limits.code.succeed(lockKey);
-    else if (result.reason === 'unavailable') await ctx.limits.code.release(lockKey);
-    else await ctx.limits.code.fail(lockKey);
+    const result = await attemptCode(ctx, request, user, 'set-up', async () => {
+      const checked = code ? await ctx.verify.check(enrollment.phone, code) : ({ ok: false, reason: 'wrong_code' } as const);
+      if (checked.ok) return { ok: true };
+      return { ok: false, reason: checkGaveNoVerdict(checked.reason) ? 'unavailable' : 'wrong', message: t.codes.checkFailure[checked.reason] };
+    });
     if (result.ok && enrollment.kind === 'backup') {
       const now = ctx.clock.now();
       const saved = await ctx.db.transaction().execute(async (trx) => {
@@ -167,6 +165,8 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       const firstFactor = !hasSecondFactor(await factorsOf(ctx.db, user));
       const generated = firstFactor ? recoveryCodes.generate() : null;
       const saved = await ctx.db.transaction().execute(async (trx) => {
+        // A change of factor after re-authentication: a new session id (and CSRF secret), as at sign-in.
+        if (!(await renewSession(ctx, request, reply, trx))) return 'signed-out';
         if (!(await finishEnrollment(trx, user.id, enrollment.phone))) return false;
         await enableTwoFactor(trx, user.id, enrollment.phone);
         // The backup number became the main one: it is no longer a second number.
@@ -183,22 +183,20 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         const mt = messagesForAccount(user);
         const notice = changing ? phoneChangedMail(mt, user, enrollment.phone, now, wasntMe) : twoFactorEnabledMail(mt, user, enrollment.phone, now, wasntMe);
         await ctx.mail.enqueue(trx, notice, user.id, now);
-        // A change of factor after re-authentication: a new session id (and CSRF secret), as at sign-in.
-        await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);
         return true;
       });
+      if (saved === 'signed-out') return signedOutMeanwhile(ctx, request, reply);
       if (!saved) return reply.redirect('/two-factor/sms/enable');
       ctx.mail.kick();
       const message = changing ? t.sms.done.changed : t.sms.done.enabled;
       if (generated) return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: message }), { noReferrer: true });
       return reply.flash('success', message).redirect(profilePath(user.username));
     }
-    if (result.reason === 'unavailable') return showConfirm(request, reply, t.codes.checkFailure.unavailable, 503);
-    if ((await recordFailedEnrollmentCode(ctx.db, user.id)) >= MAX_CODE_ATTEMPTS) {
+    if (result.outcome === 'wrong' && (await recordFailedEnrollmentCode(ctx.db, user.id)) >= MAX_CODE_ATTEMPTS) {
       await cancelEnrollment(ctx.db, user.id);
       return reply.flash('error', t.sms.confirm.tooManyWrong).redirect('/two-factor/sms/enable');
     }
-    return showConfirm(request, reply, t.codes.checkFailure[result.reason], 422);
+    return showConfirm(request, reply, result.message, result.status);
   });
 
   app.post<{ Body: z.infer<typeof ResendForm> }>('/two-factor/sms/resend', { preHandler: requireUser, schema: { body: ResendForm } }, async (request, reply) => {
@@ -246,16 +244,18 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       return reply.page(t.sms.disable.title, disablePage(t, { csrfToken: reply.csrfToken(), error: current.message }), { status: 422, noReferrer: true });
     }
     const now = ctx.clock.now();
-    await ctx.db.transaction().execute(async (trx) => {
+    const disabled = await ctx.db.transaction().execute(async (trx) => {
+      // The password was just re-entered: a new session id, as at every authentication.
+      if (!(await renewSession(ctx, request, reply, trx))) return false;
       await disableTwoFactor(trx, user.id);
       await logSecurityEvent(ctx, request, user.id, 'sms_disabled', trx);
       await deleteTrustedDevicesOfUser(trx, user.id);
       // No factor left: the recovery codes and email codes would be a way around nothing.
       await dropFallbacksWithoutFactor(trx, user.id);
       await ctx.mail.enqueue(trx, twoFactorDisabledMail(messagesForAccount(user), user, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), user.id, now);
-      // The password was just re-entered: a new session id, as at every authentication.
-      await startSession(ctx, request, reply, { userId: user.id, remember: Boolean(request.session!.remember), twoFactorPending: false, nextPath: null }, trx);
+      return true;
     });
+    if (!disabled) return signedOutMeanwhile(ctx, request, reply);
     ctx.mail.kick();
     return reply.flash('info', t.sms.done.disabled).redirect(profilePath(user.username));
   });
