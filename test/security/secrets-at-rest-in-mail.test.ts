@@ -286,6 +286,16 @@ describe('secrets at rest in the mail outbox', () => {
     await eveBrowser.submit('/security/delete', { confirm_username: eve.username });
     await mailTo(eve.email, en.security.mail.accountDeleted.subject);
 
+    // Fay: five wrong passwords pause her sign-in; she resets her password by email.
+    const fay = await createUser(t.app);
+    for (let i = 1; i <= 5; i++) await signIn(new TestClient(t.app, '192.0.2.91'), fay.username, `not her password ${i}`);
+    await mailTo(fay.email, en.login.mail.lockout.subject);
+    await askForReset(fay.email);
+    const resetLink = pathOf(await mailTo(fay.email, en.reset.mail.subject), '/reset-password');
+    const fayNewPassword = 'lanterns over a quiet harbour';
+    expect((await new TestClient(t.app).submit(resetLink, { password: fayNewPassword, confirm_password: fayNewPassword })).location).toBe('/login');
+    await mailTo(fay.email, en.reset.doneMail.subject);
+
     // Every kind of mail was sent, and delivered.
     await eventually(async () => (await listOutbox(t.app.ctx.db)).every((r) => r.sent_at !== null), 'every mail to be delivered');
     const kinds = new Set((await listOutbox(t.app.ctx.db)).map((r) => r.kind));
