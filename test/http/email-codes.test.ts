@@ -103,6 +103,10 @@ describe('signing in with an email code', () => {
     const page = await client.get('/login/two-factor/email');
     expect(page.body).toContain('Email me a code');
     expect(page.body).not.toContain('autocomplete="one-time-code"');
+    // A code typed before any was asked for is wrong, and the page says so.
+    const early = await client.submit('/login/two-factor/email', { code: '123456' });
+    expect(early.status).toBe(422);
+    expect(early.body).toContain('<div class="error-summary" role="alert" tabindex="-1"><p>That code is not right, has expired, or was already used.');
 
     const sent = await client.submit('/login/two-factor/email', {}, '/login/two-factor/email/send');
     expect(sent.location).toBe('/login/two-factor/email');

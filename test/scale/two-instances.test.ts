@@ -231,12 +231,13 @@ describe('two instances on one PostgreSQL schema and one Redis prefix', () => {
     expect(afterOnB.body).not.toContain('Hi, Grace!');
   });
 
-  it('a lockout counted on A holds on B: the right password is refused there like a wrong one', async () => {
+  it('a lockout counted on A holds on B: the right password is refused there, and the pause is told', async () => {
     const { a, b, prefix } = instances();
     const user = await createUser(b.app);
     const attacker = new Browser();
-    for (let i = 0; i < FREE_CONSECUTIVE_FAILURES; i++) {
-      expect((await attacker.submit(a, a, '/login', { login: user.username, password: `wrong guess ${i}` })).status).toBe(401);
+    for (let i = 1; i <= FREE_CONSECUTIVE_FAILURES; i++) {
+      // The fifth starts the lockout and says so.
+      expect((await attacker.submit(a, a, '/login', { login: user.username, password: `wrong guess ${i}` })).status).toBe(i < FREE_CONSECUTIVE_FAILURES ? 401 : 429);
     }
     // The count lives in Redis under the shared prefix, not in A's memory.
     expect(await b.app.ctx.limits.password.failureCount(accountKey(user.id))).toBe(FREE_CONSECUTIVE_FAILURES);
@@ -244,7 +245,8 @@ describe('two instances on one PostgreSQL schema and one Redis prefix', () => {
     expect(status.ok).toBe(false);
     const owner = new Browser();
     const refused = await owner.submit(b, b, '/login', { login: user.username, password: user.password });
-    expect(refused.status).toBe(401);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toContain('Sign-in to this account is paused for');
     expect(refused.body).not.toContain('Sign out');
     expect(await sessionCount(b.app, user.id)).toBe(0);
     expect(await redisKeys(prefix, 'password-failures:')).not.toEqual([]);

@@ -52,7 +52,7 @@ ${sent
   ${rememberDeviceField(t)}
   <button type="submit" class="button primary">${t.common.forms.verify}</button>
 </form>`
-  : html`<p>${m.canSend(address)}</p>`}
+  : html`${error ? html`<div class="error-summary" role="alert" tabindex="-1"><p>${error}</p></div>` : ''}<p>${m.canSend(address)}</p>`}
 <form method="post" action="${path}/send" class="${sent ? 'inline' : 'form'}">
   ${csrfField(reply.csrfToken())}
   <button type="submit" class="button${sent ? '' : ' primary'}" data-countdown="${wait}">${sent ? m.sendNewCode : m.sendCode}</button>
