@@ -61,6 +61,9 @@ import { requestIdGenerator, sendRequestId } from './http/request-id.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { hours, systemClock, type Clock } from './lib/duration.js';
 import { trustedProxies } from './lib/trusted-proxies.js';
+import { loadSigningKeys } from './oidc/keys.js';
+import { mountIdentityProvider } from './oidc/mount.js';
+import { buildProvider } from './oidc/provider.js';
 
 /** How often expired sessions, links and dev codes are deleted. */
 export const PURGE_INTERVAL_MS = hours(1);
@@ -181,6 +184,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     metrics: metrics ?? metricsOff,
   };
 
+  let identityProvider;
+  try {
+    // Made at the first start, sealed under SECRET_KEY; a key that does not open stops the start.
+    identityProvider = buildProvider(ctx, await loadSigningKeys(database.db, clock, config.secretKey), app.log);
+  } catch (error) {
+    await limits.close();
+    if (ownsDatabase) await database.destroy();
+    throw error;
+  }
+
   app.decorate('ctx', ctx);
   app.decorate('outbox', outbox);
   app.addHook('onReady', async () => outbox.start());
@@ -262,6 +275,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     site.setNotFoundHandler(notFound);
     // ENFORCE_2FA for everyone, or for an account whose factors a recovery removed (src/auth/enforce-two-factor.ts).
     site.addHook('preHandler', requireSecondFactorSetUp(ctx));
+    // Other apps sign in here (OpenID Connect): /oidc/* and the interaction between it and the sign-in pages.
+    await mountIdentityProvider(site, ctx, identityProvider);
 
     await site.register(homeRoutes, { ctx });
     await site.register(registerRoutes, { ctx });

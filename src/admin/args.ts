@@ -4,6 +4,7 @@
  * so every way of calling the CLI is decided before any of them is opened.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { AppKind, AppRequirement, IdTokenAlg, NewAppInput } from './app-commands.js';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './commands.js';
 
 export type AdminCommand =
@@ -15,7 +16,12 @@ export type AdminCommand =
   | { name: 'reset-factors'; login: string; confirmed: boolean }
   | { name: 'mail-list'; failedOnly: boolean; limit: number }
   /** `ids` null: every failed mail (`--all`). */
-  | { name: 'mail-retry'; ids: number[] | null };
+  | { name: 'mail-retry'; ids: number[] | null }
+  | { name: 'apps-add'; app: NewAppInput }
+  | { name: 'apps-list' }
+  | { name: 'apps-show'; clientId: string }
+  | { name: 'apps-remove'; clientId: string }
+  | { name: 'apps-rotate-secret'; clientId: string; json: boolean };
 
 export type ParsedArgs = { ok: true; command: AdminCommand } | { ok: false; problem: string };
 
@@ -43,6 +49,24 @@ Commands:
       Queue failed mail again (the ids, or --all): a running Gatehouse sends it and
       retries it for another MAIL_RETRY_FOR. A link or code that expired meanwhile
       is replaced by a notice that it expired.
+  apps add --name NAME --redirect-uri URI [--redirect-uri URI ...]
+           [--post-logout-redirect-uri URI] [--backchannel-logout-uri URI]
+           [--public | --service] [--first-party] [--require two-factor|passkey]
+           [--id-token-alg ES256|RS256] [--json]
+      Register an app that signs people in with Gatehouse (OpenID Connect). Prints
+      its client_id and, unless --public, its client_secret, once (only a hash is
+      kept); --json prints {"client_id": ..., "client_secret": ...} and nothing else.
+      --public: no secret (a single-page or native app; PKCE protects it).
+      --service: no sign-in, only client credentials (a server calling an API).
+      Redirect URIs are https (http only on localhost) and compared exactly.
+  apps list
+      Every registered app.
+  apps show <client_id>
+      One app's settings.
+  apps remove <client_id>
+      Remove the app; its codes, tokens and grants stop working at once.
+  apps rotate-secret <client_id> [--json]
+      Give the app a new client secret (printed once); the old one stops working.
 
 Options:
   -h, --help  Show this help.
@@ -67,7 +91,7 @@ const OPTIONS_OF = {
   'list-users': { limit: { type: 'string' }, search: { type: 'string' } },
   'show-user': {},
   'reset-factors': { yes: { type: 'boolean' } },
-} satisfies Record<Exclude<AdminCommand['name'], 'help' | 'mail-list' | 'mail-retry'>, Options>;
+} satisfies Record<Exclude<AdminCommand['name'], 'help' | 'mail-list' | 'mail-retry' | `apps-${string}`>, Options>;
 
 /** `mail <subcommand>`'s options. */
 const MAIL_OPTIONS_OF = {
@@ -79,13 +103,12 @@ type CommandName = keyof typeof OPTIONS_OF;
 
 const usage = (problem: string): ParsedArgs => ({ ok: false, problem });
 
-type Parsed = { values: Record<string, string | boolean | undefined>; positionals: string[] };
+type Parsed = { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
 
 /** node:util's parseArgs, strict, with its usage errors as values (`label` names the command in them). */
 function parse(label: string, args: readonly string[], options: Options): Parsed | { problem: string } {
   try {
     const { values, positionals } = parseArgs({ args: [...args], options: { ...HELP, ...options }, allowPositionals: true, strict: true });
-    // No option is `multiple`, so no value is an array.
     return { values: values as Parsed['values'], positionals };
   } catch (error) {
     // parseArgs reports unknown options, missing values and the like as TypeErrors with an ERR_PARSE_ARGS_* code.
@@ -99,6 +122,7 @@ export function parseAdminArgs(argv: readonly string[]): ParsedArgs {
   if (name === undefined) return usage('Name a command.');
   if (name === '-h' || name === '--help' || name === 'help') return { ok: true, command: { name: 'help' } };
   if (name === 'mail') return mailArgs(rest);
+  if (name === 'apps') return appsArgs(rest);
   if (!Object.hasOwn(OPTIONS_OF, name)) return usage(`Unknown command "${name}".`);
   const command = name as CommandName;
 
@@ -123,7 +147,9 @@ export function parseAdminArgs(argv: readonly string[]): ParsedArgs {
   }
 }
 
-function createUserArgs(values: Record<string, string | boolean | undefined>, positionals: string[]): ParsedArgs {
+type Values = Parsed['values'];
+
+function createUserArgs(values: Values, positionals: string[]): ParsedArgs {
   if (positionals.length > 0) return usage(`create-user takes no arguments besides its options (got "${positionals[0]}").`);
   const missing = ['username', 'email', 'first-name', 'last-name'].filter((flag) => typeof values[flag] !== 'string');
   if (missing.length > 0) return usage(`create-user needs ${missing.map((flag) => `--${flag}`).join(', ')}.`);
@@ -143,13 +169,13 @@ function createUserArgs(values: Record<string, string | boolean | undefined>, po
 }
 
 /** --limit's value (DEFAULT_LIST_LIMIT when absent), or null when it is not a whole number from 1 to MAX_LIST_LIMIT. */
-function listLimit(value: string | boolean | undefined): number | null {
+function listLimit(value: Values[string]): number | null {
   if (typeof value !== 'string') return DEFAULT_LIST_LIMIT;
   const limit = /^[0-9]{1,7}$/.test(value) ? Number(value) : NaN;
   return limit >= 1 && limit <= MAX_LIST_LIMIT ? limit : null;
 }
 
-function listUsersArgs(values: Record<string, string | boolean | undefined>, positionals: string[]): ParsedArgs {
+function listUsersArgs(values: Values, positionals: string[]): ParsedArgs {
   if (positionals.length > 0) return usage(`list-users takes no arguments besides its options (got "${positionals[0]}").`);
   const limit = listLimit(values.limit);
   if (limit === null) return usage(`list-users --limit takes a whole number from 1 to ${MAX_LIST_LIMIT}.`);
@@ -184,4 +210,95 @@ function mailArgs(argv: readonly string[]): ParsedArgs {
   const bad = positionals.find((id) => !/^[1-9][0-9]{0,14}$/.test(id));
   if (bad !== undefined) return usage(`mail retry: "${bad}" is not a mail id (a whole number, as mail list shows).`);
   return { ok: true, command: { name: 'mail-retry', ids: [...new Set(positionals.map(Number))] } };
+}
+
+/** `apps <subcommand>`'s options. */
+const APPS_OPTIONS_OF = {
+  add: {
+    name: { type: 'string' },
+    'redirect-uri': { type: 'string', multiple: true },
+    'post-logout-redirect-uri': { type: 'string', multiple: true },
+    'backchannel-logout-uri': { type: 'string' },
+    public: { type: 'boolean' },
+    service: { type: 'boolean' },
+    'first-party': { type: 'boolean' },
+    require: { type: 'string' },
+    'id-token-alg': { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  list: {},
+  show: {},
+  remove: {},
+  'rotate-secret': { json: { type: 'boolean' } },
+} satisfies Record<string, Options>;
+
+type AppsSubcommand = keyof typeof APPS_OPTIONS_OF;
+
+const REQUIREMENTS: Record<string, AppRequirement> = { 'two-factor': 'two-factor', passkey: 'passkey' };
+const ID_TOKEN_ALGS: Record<string, IdTokenAlg> = { ES256: 'ES256', RS256: 'RS256' };
+
+function strings(value: Values[string]): string[] {
+  return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+}
+
+/** `apps add|list|show|remove|rotate-secret`. */
+function appsArgs(argv: readonly string[]): ParsedArgs {
+  const [sub, ...rest] = argv;
+  if (sub === '-h' || sub === '--help') return { ok: true, command: { name: 'help' } };
+  if (sub === undefined || !Object.hasOwn(APPS_OPTIONS_OF, sub)) {
+    return usage(sub === undefined ? 'apps needs a subcommand: add, list, show, remove or rotate-secret.' : `Unknown apps subcommand "${sub}": use add, list, show, remove or rotate-secret.`);
+  }
+  const subcommand = sub as AppsSubcommand;
+  const parsed = parse(`apps ${subcommand}`, rest, APPS_OPTIONS_OF[subcommand]);
+  if ('problem' in parsed) return usage(parsed.problem);
+  const { values, positionals } = parsed;
+  if (values.help === true) return { ok: true, command: { name: 'help' } };
+  if (subcommand === 'add') return appsAddArgs(values, positionals);
+  if (subcommand === 'list') {
+    if (positionals.length > 0) return usage(`apps list takes no arguments (got "${positionals[0]}").`);
+    return { ok: true, command: { name: 'apps-list' } };
+  }
+  if (positionals.length !== 1 || positionals[0]!.trim() === '') return usage(`apps ${subcommand} takes one client_id (see apps list).`);
+  const clientId = positionals[0]!;
+  if (subcommand === 'show') return { ok: true, command: { name: 'apps-show', clientId } };
+  if (subcommand === 'remove') return { ok: true, command: { name: 'apps-remove', clientId } };
+  return { ok: true, command: { name: 'apps-rotate-secret', clientId, json: values.json === true } };
+}
+
+function appsAddArgs(values: Values, positionals: string[]): ParsedArgs {
+  if (positionals.length > 0) return usage(`apps add takes no arguments besides its options (got "${positionals[0]}").`);
+  if (typeof values.name !== 'string') return usage('apps add needs --name.');
+  if (values.public === true && values.service === true) return usage('apps add: an app is --public or --service, not both.');
+  const kind: AppKind = values.public === true ? 'public' : values.service === true ? 'service' : 'web';
+  if (kind !== 'service' && strings(values['redirect-uri']).length === 0) return usage('apps add needs at least one --redirect-uri.');
+  let requirement: AppRequirement = 'none';
+  if (values.require !== undefined) {
+    const asked = REQUIREMENTS[String(values.require)];
+    if (!asked) return usage('apps add --require takes two-factor or passkey.');
+    requirement = asked;
+  }
+  let idTokenAlg: IdTokenAlg = 'ES256';
+  if (values['id-token-alg'] !== undefined) {
+    const asked = ID_TOKEN_ALGS[String(values['id-token-alg'])];
+    if (!asked) return usage('apps add --id-token-alg takes ES256 or RS256.');
+    idTokenAlg = asked;
+  }
+  const backchannel = values['backchannel-logout-uri'];
+  return {
+    ok: true,
+    command: {
+      name: 'apps-add',
+      app: {
+        name: values.name,
+        kind,
+        redirectUris: strings(values['redirect-uri']),
+        postLogoutRedirectUris: strings(values['post-logout-redirect-uri']),
+        backchannelLogoutUri: typeof backchannel === 'string' ? backchannel : null,
+        firstParty: values['first-party'] === true,
+        requirement,
+        idTokenAlg,
+        json: values.json === true,
+      },
+    },
+  };
 }

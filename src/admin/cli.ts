@@ -2,7 +2,8 @@
  * `npm run admin -- <command>`: the operator's tool for what the web app does
  * not offer (issue #5): create a user, list users, show one with their factors
  * and security events, reset someone's second factors; list and re-send mail
- * the outbox could not deliver (issue #12). This file owns the
+ * the outbox could not deliver (issue #12); register the apps that sign people
+ * in with Gatehouse (issue #13). This file owns the
  * process: argv, stdin, the config, the database handle and the exit code;
  * the commands themselves are in commands.ts.
  *
@@ -16,6 +17,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { isDatabaseUnavailable, openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { systemClock } from '../lib/duration.js';
+import { addApp, listApps, removeApp, rotateAppSecret, showApp } from './app-commands.js';
 import { parseAdminArgs, USAGE, type AdminCommand } from './args.js';
 import { createUser, listUsers, resetFactors, showUser, type AdminContext, type Refused } from './commands.js';
 import { listMail, retryMail } from './mail-commands.js';
@@ -88,6 +90,16 @@ function run(ctx: AdminContext, command: Exclude<AdminCommand, { name: 'help' }>
       return listMail(ctx, command);
     case 'mail-retry':
       return retryMail(ctx, command.ids);
+    case 'apps-add':
+      return addApp(ctx, command.app);
+    case 'apps-list':
+      return listApps(ctx);
+    case 'apps-show':
+      return showApp(ctx, command.clientId);
+    case 'apps-remove':
+      return removeApp(ctx, command.clientId);
+    case 'apps-rotate-secret':
+      return rotateAppSecret(ctx, command.clientId, { json: command.json });
   }
 }
 

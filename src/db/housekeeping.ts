@@ -3,7 +3,10 @@
  * reset and confirmation links, dev codes, trusted devices, security events
  * older than 90 days, answered passkey challenges past their age, and the
  * records of mail sent or given up on more than 30 days ago
- * (MAIL_RECORD_RETENTION_MS; mail still waiting is never purged).
+ * (MAIL_RECORD_RETENTION_MS; mail still waiting is never purged), and the
+ * identity provider's expired codes, tokens, grants and sessions (a used code
+ * stays until it expires: while its row exists, a replay is recognised and
+ * revokes what the code gave).
  * Rows past their end are already refused by every query; this only keeps the
  * tables from growing forever.
  */
@@ -25,6 +28,7 @@ export async function purgeExpired(db: Kysely<Database>, now: number): Promise<n
     db.deleteFrom('account_recovery_links').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('webauthn_used_challenges').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('email_sign_in_codes').where('expires_at', '<=', now).executeTakeFirst(),
+    db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).executeTakeFirst(),
     purgeOldMail(db, now),
   ]);
   return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);

@@ -22,6 +22,7 @@ import * as m011 from './migrations/011-backup-phone-and-email-codes.js';
 import * as m012 from './migrations/012-user-locale.js';
 import * as m013 from './migrations/013-mail-at-rest.js';
 import * as m014 from './migrations/014-sign-in-record.js';
+import * as m015 from './migrations/015-identity-provider.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -42,6 +43,7 @@ const migrations: Record<string, DialectMigration> = {
   '012-user-locale': m012,
   '013-mail-at-rest': m013,
   '014-sign-in-record': m014,
+  '015-identity-provider': m015,
 };
 
 class ListedMigrations implements MigrationProvider {

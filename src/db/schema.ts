@@ -39,6 +39,11 @@ export interface UsersTable {
   email_codes_enabled: Generated<number>;
   /** The language of this account's mail, 'en' or 'es' (migration 012); null reads as English. */
   locale: string | null;
+  /**
+   * The `sub` other apps know the account by (migration 015): random, opaque, never reused. Set by `insertUser`;
+   * null only for an account an older Gatehouse made during a rolling upgrade (`oidcSubjectOf` fills it in).
+   */
+  oidc_subject: string | null;
 }
 
 export interface SessionsTable {
@@ -271,6 +276,62 @@ export interface EmailSignInCodesTable {
   expires_at: number;
 }
 
+/** What oidc-provider stores (src/oidc/adapter.ts): one row per (model, id). */
+export interface OidcPayloadsTable {
+  /** The provider's model name: 'AuthorizationCode', 'AccessToken', 'RefreshToken', 'Grant', 'Session', … */
+  model: string;
+  /** The model's id; for codes and tokens (bearer secrets) the SHA-256 of it (src/oidc/adapter.ts). */
+  id: string;
+  /** The model's payload as JSON (without the id of a code or token). */
+  payload: string;
+  grant_id: string | null;
+  /** A provider Session's uid. */
+  session_uid: string | null;
+  /** The account's OpenID Connect subject (users.oidc_subject). */
+  account_id: string | null;
+  client_id: string | null;
+  expires_at: number | null;
+  /** When a code or refresh token was used; set at most once (the atomic consume). */
+  consumed_at: number | null;
+}
+
+/** An app that signs people in with Gatehouse, registered with the admin CLI (src/admin/app-commands.ts). */
+export interface OidcAppsTable {
+  client_id: string;
+  name: string;
+  /** 'web' (confidential), 'public' (no secret, PKCE only), 'service' (client credentials only). */
+  kind: string;
+  /** SHA-256 (hex) of the client secret; the secret itself is shown once and never stored. Null for 'public'. */
+  secret_hash: string | null;
+  /** JSON array of the exact redirect URIs. */
+  redirect_uris: string;
+  /** JSON array of the exact post-logout redirect URIs. */
+  post_logout_redirect_uris: string;
+  backchannel_logout_uri: string | null;
+  /** 1: the app belongs to whoever runs Gatehouse, and no consent is asked. */
+  first_party: number;
+  /** 'none', 'two-factor' or 'passkey'. */
+  requirement: string;
+  /** 'ES256' (the default) or 'RS256'. */
+  id_token_alg: string;
+  created_at: number;
+  secret_rotated_at: number | null;
+}
+
+/** A key that signs ID tokens (src/oidc/keys.ts). */
+export interface OidcSigningKeysTable {
+  kid: string;
+  /** 'ES256' or 'RS256'. */
+  alg: string;
+  /** The private JWK (JSON), sealed with SecretBox under SECRET_KEY. */
+  private_jwk_sealed: string;
+  /** The public JWK (JSON). */
+  public_jwk: string;
+  created_at: number;
+  signs_from: number;
+  published_until: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -292,6 +353,9 @@ export interface Database {
   webauthn_credentials: WebauthnCredentialsTable;
   webauthn_used_challenges: WebauthnUsedChallengesTable;
   email_sign_in_codes: EmailSignInCodesTable;
+  oidc_payloads: OidcPayloadsTable;
+  oidc_apps: OidcAppsTable;
+  oidc_signing_keys: OidcSigningKeysTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -304,3 +368,5 @@ export type SecurityEvent = Selectable<SecurityEventsTable>;
 export type TrustedDevice = Selectable<TrustedDevicesTable>;
 export type AccountRecovery = Selectable<AccountRecoveriesTable>;
 export type WebauthnCredential = Selectable<WebauthnCredentialsTable>;
+export type OidcApp = Selectable<OidcAppsTable>;
+export type OidcSigningKey = Selectable<OidcSigningKeysTable>;

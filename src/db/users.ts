@@ -1,6 +1,7 @@
 /** SQL for the users table. The only module that writes it. */
 import type { Kysely } from 'kysely';
 import type { Locale } from '../i18n/locales.js';
+import { newOidcSubject } from '../lib/oidc-subject.js';
 import { prepared, type Placeholders } from './prepared.js';
 import type { Database, NewUser, User } from './schema.js';
 
@@ -45,8 +46,25 @@ export async function setUserLocale(db: Db, userId: number, locale: Locale): Pro
   await db.updateTable('users').set({ locale }).where('id', '=', userId).execute();
 }
 
-export async function insertUser(db: Db, user: Omit<NewUser, 'id'>): Promise<User> {
-  return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+/** Every new account gets its OpenID Connect subject here, whichever way it was made (registration, the admin CLI). */
+export async function insertUser(db: Db, user: Omit<NewUser, 'id' | 'oidc_subject'>): Promise<User> {
+  return db.insertInto('users').values({ ...user, oidc_subject: newOidcSubject() }).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * The account's OpenID Connect subject. An account made by an older Gatehouse after migration 015 ran (a rolling
+ * upgrade) has none yet: it gets one now, once — the WHERE keeps the first one written when two requests race.
+ */
+export async function oidcSubjectOf(db: Db, user: Pick<User, 'id' | 'oidc_subject'>): Promise<string> {
+  if (user.oidc_subject !== null) return user.oidc_subject;
+  await db.updateTable('users').set({ oidc_subject: newOidcSubject() }).where('id', '=', user.id).where('oidc_subject', 'is', null).execute();
+  const row = await db.selectFrom('users').select('oidc_subject').where('id', '=', user.id).executeTakeFirstOrThrow();
+  return row.oidc_subject!;
+}
+
+/** The account another app names by its `sub`. */
+export async function findUserByOidcSubject(db: Db, subject: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('oidc_subject', '=', subject).executeTakeFirst();
 }
 
 export async function findUserById(db: Db, id: number): Promise<User | undefined> {

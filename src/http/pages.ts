@@ -19,6 +19,8 @@ export interface PageOptions {
   noReferrer?: boolean;
   scripts?: string[];
   styles?: string[];
+  /** Go on to this address at once, without a redirect (LayoutProps.refreshTo). */
+  refreshTo?: string;
 }
 
 declare module 'fastify' {
@@ -97,6 +99,7 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
       devOutbox: !opts.config.isProduction,
       scripts: options.scripts,
       styles: options.styles,
+      refreshTo: options.refreshTo,
     });
     // Vary: the same address answers in the visitor's language (private, no-store pages; said for any cache on the way).
     this.header('content-language', t.common.locale).header('vary', 'Accept-Language, Cookie');

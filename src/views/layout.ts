@@ -29,6 +29,12 @@ export interface LayoutProps {
   /** Extra scripts (paths under /static or /vendor), loaded deferred. */
   scripts?: string[];
   styles?: string[];
+  /**
+   * Go on to this address at once (`<meta http-equiv="refresh">`): a navigation, not a redirect, so it is not
+   * part of the redirect chain of the form post that led here, which CSP `form-action 'self'` would stop at
+   * another site (src/oidc/interaction.ts).
+   */
+  refreshTo?: string;
 }
 
 export function layout(p: LayoutProps): SafeHtml {
@@ -43,6 +49,7 @@ export function layout(p: LayoutProps): SafeHtml {
 <title>${l.title(p.title)}</title>
 <link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/css/app.css">
+${p.refreshTo ? html`<meta http-equiv="refresh" content="0;url=${p.refreshTo}">` : ''}
 ${(p.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 </head>
 <body>

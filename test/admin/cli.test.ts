@@ -73,6 +73,18 @@ describe('npm run admin', () => {
     expect(bad.stderr).toContain('Usage: npm run admin -- <command> [options]');
   }, 120_000); // four child processes, each compiling the CLI with tsx
 
+  it('apps add --json prints one JSON object and nothing else; a wrong --require is a usage error', () => {
+    const added = admin(['apps', 'add', '--name', 'Wiki', '--redirect-uri', 'https://wiki.example.com/cb', '--json']);
+    expect(added.stderr).toBe('');
+    expect(added.status).toBe(0);
+    expect(added.stdout).toMatch(/^\{"client_id":"[0-9a-f]{24}","client_secret":"gh_[A-Za-z0-9_-]{43}"\}\n$/);
+
+    const bad = admin(['apps', 'add', '--name', 'Wiki', '--redirect-uri', 'https://wiki.example.com/cb', '--require', 'sms']);
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('--require takes two-factor or passkey');
+  }, 60_000);
+
   it('mail list and mail retry: exit 0 when done, 1 with one line when refused', () => {
     const listed = admin(['mail', 'list', '--failed']);
     expect(listed.stderr).toBe('');

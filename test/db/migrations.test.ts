@@ -25,7 +25,7 @@ describe.each(forEachDatabase())('migrations on $name', (target) => {
     for (const table of APP_TABLES) expect(tables).toContain(table);
 
     const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(handle.db);
-    expect(rows.map((r) => r.name)).toEqual(['001-initial', '002-email-confirmation', '003-session-csrf-secret', '004-factors-and-events', '005-devices', '006-wasnt-me-links', '007-email-change', '008-known-browsers', '009-account-recovery', '010-passkeys', '011-backup-phone-and-email-codes', '012-user-locale', '013-mail-at-rest', '014-sign-in-record']);
+    expect(rows.map((r) => r.name)).toEqual(['001-initial', '002-email-confirmation', '003-session-csrf-secret', '004-factors-and-events', '005-devices', '006-wasnt-me-links', '007-email-change', '008-known-browsers', '009-account-recovery', '010-passkeys', '011-backup-phone-and-email-codes', '012-user-locale', '013-mail-at-rest', '014-sign-in-record', '015-identity-provider']);
   });
 
   it('migrate a second, fresh database while another one already has the migration tables', async () => {
@@ -37,13 +37,38 @@ describe.each(forEachDatabase())('migrations on $name', (target) => {
     for (const table of [...APP_TABLES, 'kysely_migration', 'kysely_migration_lock']) expect(tables).toContain(table);
   });
 
+  it('015 gives every existing account its own random OpenID Connect subject', async () => {
+    const fresh = await freshDatabase(target.name);
+    const handle = fresh.handle;
+    try {
+      await migrateUpTo(handle, '014-sign-in-record');
+      const T = Date.UTC(2026, 0, 1);
+      for (const name of ['one', 'two']) {
+        await sql`insert into users (username, username_normalized, email, email_normalized, first_name, last_name, password_hash, about_me, two_factor_enabled, created_at, last_seen_at)
+                  values (${name}, ${name}, ${name + '@example.com'}, ${name + '@example.com'}, 'A', 'B', 'x', '', 0, ${T}, ${T})`.execute(handle.db);
+      }
+      await migrateToLatest(handle);
+      const { rows } = await sql<{ username: string; oidc_subject: string | null }>`select username, oidc_subject from users order by id`.execute(handle.db);
+      expect(rows.map((r) => r.username)).toEqual(['one', 'two']);
+      for (const r of rows) expect(r.oidc_subject).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(rows[0]!.oidc_subject).not.toBe(rows[1]!.oidc_subject);
+      // …and a new account gets one when it is made.
+      expect((await insertTestUser(handle.db, { username: 'three' })).oidc_subject).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
   it('013 drops the bodies of sent mail and carries unsent mail over, marked to be sealed at start, with its account', async () => {
     const fresh = await freshDatabase(target.name);
     const handle = fresh.handle;
     try {
       await migrateUpTo(handle, '012-user-locale');
-      const user = await insertTestUser(handle.db, { username: 'mailed' });
       const T = Date.UTC(2026, 0, 1);
+      // The users table as it was then (insertUser writes columns of later migrations).
+      await sql`insert into users (username, username_normalized, email, email_normalized, first_name, last_name, password_hash, about_me, two_factor_enabled, created_at, last_seen_at)
+                values ('mailed', 'mailed', 'mailed@example.com', 'mailed@example.com', 'A', 'B', 'x', '', 0, ${T}, ${T})`.execute(handle.db);
+      const user = (await sql<{ id: number; email: string }>`select id, email from users where username = 'mailed'`.execute(handle.db)).rows[0]!;
       const row = (to: string, token: string, sentAt: number | null, failedAt: number | null) =>
         sql`insert into mail_outbox (to_address, subject, text_body, html_body, created_at, attempts, next_attempt_at, sent_at, failed_at)
             values (${to}, ${'Reset ' + token}, ${'https://x.example/reset-password/' + token}, ${'<p>' + token + '</p>'}, ${T}, 1, ${T}, ${sentAt}, ${failedAt})`.execute(handle.db);

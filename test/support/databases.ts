@@ -26,6 +26,9 @@ export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://po
 
 /** Every table the migrations create, children before parents (the order `clearAllTables` deletes in). */
 export const APP_TABLES = [
+  'oidc_payloads',
+  'oidc_apps',
+  'oidc_signing_keys',
   'email_sign_in_codes',
   'webauthn_used_challenges',
   'webauthn_credentials',

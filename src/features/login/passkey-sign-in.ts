@@ -20,7 +20,8 @@ import { PASSKEY_SCRIPTS, passkeyForm } from '../../views/passkey-form.js';
 
 export const PASSKEY_SIGN_IN_PATH = '/login/passkey';
 
-const Query = z.object({ next: z.string().max(2000).optional() });
+/** `fresh=1`: the page even for someone signed in, as on /login. */
+const Query = z.object({ next: z.string().max(2000).optional(), fresh: z.literal('1').optional() });
 const PasskeySignInForm = formSchema({ credential: field(16_384), remember: checkbox(), next: field(2000).optional() });
 
 export const passkeySignInRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -55,7 +56,7 @@ ${passkeyForm(t, {
 
   app.get<{ Querystring: z.infer<typeof Query> }>(PASSKEY_SIGN_IN_PATH, { schema: { querystring: Query } }, async (request, reply) => {
     const next = safeNextPath(request.query.next);
-    if (request.user) return reply.redirect(next ?? '/');
+    if (request.user && request.query.fresh !== '1') return reply.redirect(next ?? '/');
     return showPage(request, reply, { remember: false, next });
   });
 

@@ -25,7 +25,11 @@ import { secondFactorRoutes, startSmsStep } from './second-factor.js';
 import { passkeySignInRoutes } from './passkey-sign-in.js';
 import { loginPage } from './views.js';
 
-const LoginQuery = z.object({ next: z.string().max(2000).optional() });
+/**
+ * `fresh=1`: show the form even to someone signed in. An app that asks for a fresh sign-in (OpenID Connect
+ * `prompt=login`, `max_age`) sends people here with it; it can only ask for more, never skip anything.
+ */
+const LoginQuery = z.object({ next: z.string().max(2000).optional(), fresh: z.literal('1').optional() });
 const LoginForm = formSchema({ login: field(500), password: field(4096), remember: checkbox(), next: field(2000).optional() });
 
 export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -34,9 +38,10 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
 
   app.get<{ Querystring: z.infer<typeof LoginQuery> }>('/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
     const next = safeNextPath(request.query.next);
-    if (request.user) return reply.redirect(next ?? '/');
+    const fresh = request.query.fresh === '1';
+    if (request.user && !fresh) return reply.redirect(next ?? '/');
     const t = request.t;
-    return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login: '', remember: false, next }));
+    return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login: '', remember: false, next, fresh }));
   });
 
   app.post<{ Body: z.infer<typeof LoginForm> }>('/login', { schema: { body: LoginForm } }, async (request, reply) => {

@@ -8,7 +8,10 @@ export interface SignInPause {
   retryAfterMs: number | null;
 }
 
-export function loginPage(t: Messages, p: { csrfToken: string; login: string; remember: boolean; next: string | null; error?: string; paused?: SignInPause }): SafeHtml {
+export function loginPage(
+  t: Messages,
+  p: { csrfToken: string; login: string; remember: boolean; next: string | null; error?: string; paused?: SignInPause; fresh?: boolean },
+): SafeHtml {
   const l = t.login.page;
   return html`<h1>${l.heading}</h1>
 ${p.paused ? pausedNotice(t, p.paused) : p.error ? errorSummary(t, { login: p.error }) : ''}
@@ -23,9 +26,17 @@ ${p.paused ? pausedNotice(t, p.paused) : p.error ? errorSummary(t, { login: p.er
   </div>
   <button type="submit" class="button primary">${l.submit}</button>
 </form>
-<p><a href="/login/passkey${p.next ? `?next=${encodeURIComponent(p.next)}` : ''}">${l.withPasskey}</a></p>
+<p><a href="/login/passkey${passkeyQuery(p)}">${l.withPasskey}</a></p>
 <p><a href="/reset-password">${l.forgotPassword}</a></p>
 <p>${l.newHere(html`<a href="/register">${l.createAccount}</a>`)}</p>`;
+}
+
+/** The passkey page keeps where to go next, and a request for a fresh sign-in. */
+function passkeyQuery(p: { next: string | null; fresh?: boolean }): string {
+  const query = new URLSearchParams();
+  if (p.fresh) query.set('fresh', '1');
+  if (p.next) query.set('next', p.next);
+  return query.size > 0 ? `?${query.toString()}` : '';
 }
 
 /** Not a mistake in a field: the whole sign-in is paused, and the way out is one link away. */

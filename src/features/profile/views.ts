@@ -1,16 +1,11 @@
-import { createHash } from 'node:crypto';
 import { ABOUT_ME_MAX_CHARACTERS } from '../../auth/account-rules.js';
 import type { User } from '../../db/schema.js';
 import type { Messages } from '../../i18n/messages.js';
 import { csrfField, errorSummary, input, type FieldErrors } from '../../views/forms.js';
+import { avatarUrl } from '../../views/avatar.js';
 import { timeAgo } from '../../views/time-ago.js';
 import { html, type SafeHtml } from '../../views/html.js';
 
-/** Gravatar identicon from the md5 of the lower-cased email (Gravatar's scheme); a local image replaces it if it fails to load. */
-export function avatarUrl(email: string, size: number): string {
-  const digest = createHash('md5').update(email.trim().toLowerCase()).digest('hex');
-  return `https://www.gravatar.com/avatar/${digest}?d=identicon&s=${size}`;
-}
 
 export function profilePage(t: Messages, p: { user: User; isOwn: boolean; now: number; twoFactorOn: boolean }): SafeHtml {
   const u = p.user;

@@ -1,6 +1,7 @@
 /** The Spanish catalogue (neutral Spanish, addressing the user as "tú"). */
 import type { Messages } from '../messages.js';
 import { account } from './account.js';
+import { apps } from './apps.js';
 import { codes } from './codes.js';
 import { common } from './common.js';
 import { login } from './login.js';
@@ -11,4 +12,4 @@ import { reset } from './reset.js';
 import { security } from './security.js';
 import { sms } from './sms.js';
 
-export const es: Messages = { common, problems, codes, mail, account, login, reset, recovery, security, sms };
+export const es: Messages = { common, problems, codes, mail, account, login, reset, recovery, security, sms, apps };

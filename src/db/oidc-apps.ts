@@ -1,0 +1,45 @@
+/** SQL for `oidc_apps`: the apps that sign people in with Gatehouse. Written only by the admin CLI. */
+import type { Kysely } from 'kysely';
+import type { Database, OidcApp } from './schema.js';
+
+type Db = Kysely<Database>;
+
+export async function insertOidcApp(db: Db, app: OidcApp): Promise<void> {
+  await db.insertInto('oidc_apps').values(app).execute();
+}
+
+export async function findOidcApp(db: Db, clientId: string): Promise<OidcApp | undefined> {
+  return db.selectFrom('oidc_apps').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+}
+
+/** Every app, oldest first. */
+export async function listOidcApps(db: Db): Promise<OidcApp[]> {
+  return db.selectFrom('oidc_apps').selectAll().orderBy('created_at').orderBy('client_id').execute();
+}
+
+/**
+ * Removes the app and everything the provider holds for it: its grants, and every code, token and interaction
+ * issued to it (a token of a removed app must not keep working until it expires). True when the app existed.
+ */
+export async function deleteOidcApp(db: Db, clientId: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const grants = trx.selectFrom('oidc_payloads').select('id').where('model', '=', 'Grant').where('client_id', '=', clientId);
+    await trx
+      .deleteFrom('oidc_payloads')
+      .where((eb) => eb.or([eb('client_id', '=', clientId), eb('grant_id', 'in', grants)]))
+      .execute();
+    const result = await trx.deleteFrom('oidc_apps').where('client_id', '=', clientId).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  });
+}
+
+/** Replaces a confidential app's secret hash; false when there is no such app or it has no secret (public). */
+export async function replaceOidcAppSecret(db: Db, clientId: string, secretHash: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('oidc_apps')
+    .set({ secret_hash: secretHash, secret_rotated_at: now })
+    .where('client_id', '=', clientId)
+    .where('secret_hash', 'is not', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

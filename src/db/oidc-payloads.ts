@@ -1,0 +1,103 @@
+/**
+ * SQL for `oidc_payloads`, what the OpenID Connect provider stores (src/oidc/adapter.ts decides ids and
+ * payloads; this module only reads and writes rows). Times are milliseconds; a row past `expires_at` is not found.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database>;
+
+export interface PayloadRow {
+  model: string;
+  id: string;
+  /** JSON. */
+  payload: string;
+  grantId: string | null;
+  sessionUid: string | null;
+  accountId: string | null;
+  clientId: string | null;
+  expiresAt: number | null;
+}
+
+export interface StoredPayload {
+  payload: string;
+  consumedAt: number | null;
+}
+
+/** Inserts the row or replaces its payload and columns; `consumed_at` is never changed here. */
+export async function upsertPayload(db: Db, row: PayloadRow): Promise<void> {
+  const values = {
+    payload: row.payload,
+    grant_id: row.grantId,
+    session_uid: row.sessionUid,
+    account_id: row.accountId,
+    client_id: row.clientId,
+    expires_at: row.expiresAt,
+  };
+  await db
+    .insertInto('oidc_payloads')
+    .values({ model: row.model, id: row.id, ...values, consumed_at: null })
+    .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(values))
+    .execute();
+}
+
+export async function findPayload(db: Db, model: string, id: string, now: number): Promise<StoredPayload | undefined> {
+  const row = await db
+    .selectFrom('oidc_payloads')
+    .select(['payload', 'consumed_at'])
+    .where('model', '=', model)
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .executeTakeFirst();
+  return row ? { payload: row.payload, consumedAt: row.consumed_at } : undefined;
+}
+
+export async function findPayloadBySessionUid(db: Db, model: string, uid: string, now: number): Promise<(StoredPayload & { id: string }) | undefined> {
+  const row = await db
+    .selectFrom('oidc_payloads')
+    .select(['id', 'payload', 'consumed_at'])
+    .where('model', '=', model)
+    .where('session_uid', '=', uid)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .executeTakeFirst();
+  return row ? { id: row.id, payload: row.payload, consumedAt: row.consumed_at } : undefined;
+}
+
+/**
+ * Marks a live row used, in one compare-and-swap: true for the one caller that set `consumed_at`, false for
+ * every other (a replay, or a redemption racing it), and for a row that is gone or expired.
+ */
+export async function consumePayload(db: Db, model: string, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('oidc_payloads')
+    .set({ consumed_at: now })
+    .where('model', '=', model)
+    .where('id', '=', id)
+    .where('consumed_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** The grant a row belongs to, live or not (a replayed code's grant is revoked even after the code expired). */
+export async function grantIdOf(db: Db, model: string, id: string): Promise<string | null> {
+  const row = await db.selectFrom('oidc_payloads').select('grant_id').where('model', '=', model).where('id', '=', id).executeTakeFirst();
+  return row?.grant_id ?? null;
+}
+
+export async function deletePayload(db: Db, model: string, id: string): Promise<void> {
+  await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', id).execute();
+}
+
+/** Deletes the rows of one model that belong to a grant (the provider's `revokeByGrantId`). */
+export async function deletePayloadsOfGrant(db: Db, model: string, grantId: string): Promise<void> {
+  await db.deleteFrom('oidc_payloads').where('model', '=', model).where('grant_id', '=', grantId).execute();
+}
+
+/** Ends a grant: the Grant itself and every code and token issued under it, whatever their model. */
+export async function deleteGrant(db: Db, grantId: string): Promise<void> {
+  await db
+    .deleteFrom('oidc_payloads')
+    .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('model', '=', 'Grant'), eb('id', '=', grantId)])]))
+    .execute();
+}

@@ -1,0 +1,22 @@
+/** Español: iniciar sesión en otras aplicaciones con Gatehouse (el proveedor OpenID Connect, src/oidc). */
+import type { Messages } from '../messages.js';
+
+export const apps: Messages['apps'] = {
+  continuing: {
+    title: 'Continuando',
+    heading: (app: string) => `Iniciando tu sesión en ${app}`,
+    text: 'Esto tarda un momento. Si no pasa nada, usa el enlace de abajo.',
+    link: (app: string) => `Continuar a ${app}`,
+  },
+  expired: {
+    title: 'Solicitud de inicio de sesión caducada',
+    heading: 'Esta solicitud de inicio de sesión ha caducado',
+    text: 'Es demasiado antigua o ya se usó. Vuelve a la aplicación e inicia sesión de nuevo.',
+  },
+  refused: {
+    title: 'Solicitud de inicio de sesión rechazada',
+    heading: 'Gatehouse no puede aceptar esta solicitud de inicio de sesión',
+    text: 'La aplicación que te envió aquí pidió algo que Gatehouse no permite, así que no se compartió nada con ella. Si te encargas de esa aplicación, los detalles de abajo indican qué corregir.',
+    details: 'Detalles para quien desarrolla la aplicación',
+  },
+};

@@ -1,0 +1,106 @@
+/**
+ * The interaction: where the provider sends a browser when an app's sign-in request needs Gatehouse to decide
+ * something (GET /interaction/<uid>). It never shows a sign-in form of its own: someone not signed in goes to
+ * Gatehouse's `/login` — the same password page, second-factor gate, limits and languages — with `next` back to
+ * /interaction/<uid>/continue; someone signed in goes straight back to the app without a page.
+ *
+ * /continue makes the same decision, but answers with a page that goes on by itself (a meta refresh) instead of
+ * a redirect: the sign-in form's POST redirects there, and a browser applies CSP `form-action 'self'` to the
+ * whole redirect chain of a form post, which would otherwise end at the app's site and be blocked.
+ *
+ * `prompt=login` and `max_age` ask for a fresh sign-in: the sign-in page is shown even to someone signed in
+ * (`/login?fresh=1`), and only a sign-in completed after that moment, which is kept with the interaction on the
+ * server, lets the request through. `prompt=none` never gets here: the provider answers `login_required`.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { errors, type Interaction, type InteractionResults } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import { howSignedIn, type SignInRecord } from '../auth/sign-in.js';
+import type { AppContext } from '../context.js';
+import { oidcSubjectOf } from '../db/users.js';
+import { acrOf, amrOf, authTimeOf } from './claims.js';
+import { continuingPage, expiredPage } from './views.js';
+
+export const INTERACTION_PATH = '/interaction';
+
+/** Where, in an interaction's stored result, the moment a fresh sign-in was asked for is kept. */
+const FRESH_AFTER = 'gatehouse_fresh_sign_in_after';
+
+const Params = z.object({ uid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
+
+/**
+ * Does the sign-in satisfy the request's demand for freshness? `prompt=login` wants one completed after the
+ * request; `max_age` one no older than that many seconds when the request came (OpenID Connect Core 3.1.2.1).
+ */
+export function needsFreshSignIn(details: Pick<Interaction, 'iat' | 'params' | 'prompt'>, record: SignInRecord): boolean {
+  if (details.prompt.reasons.includes('login_prompt')) return true;
+  const maxAge = details.params.max_age === undefined ? undefined : Number(details.params.max_age);
+  return maxAge !== undefined && Number.isFinite(maxAge) && authTimeOf(record) + maxAge < details.iat;
+}
+
+export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: Provider }> = async (app, { ctx, provider }) => {
+  /**
+   * `page`: answer with the page that goes on by itself (after a form), else with a 303 (a GET chain from the app).
+   */
+  async function decide(request: FastifyRequest<{ Params: z.infer<typeof Params> }>, reply: FastifyReply, page: boolean) {
+    const t = request.t;
+    let details: Interaction;
+    try {
+      details = await provider.interactionDetails(request.raw, reply.raw);
+    } catch (error) {
+      // No interaction cookie, or the interaction expired or finished: nothing to go back to but the app.
+      if (error instanceof errors.SessionNotFound) return reply.page(t.apps.expired.title, expiredPage(t), { status: 400 });
+      throw error;
+    }
+    // The cookie names the interaction; an address naming another one is a stale tab or a forged link.
+    if (details.uid !== request.params.uid) return reply.page(t.apps.expired.title, expiredPage(t), { status: 400 });
+    const here = `${INTERACTION_PATH}/${details.uid}/continue`;
+    const toSignIn = (fresh: boolean) => reply.redirect(`/login?${fresh ? 'fresh=1&' : ''}next=${encodeURIComponent(here)}`, 303);
+
+    const finish = async (result: InteractionResults, merge: boolean) => {
+      const to = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: merge });
+      if (!page) return reply.redirect(to, 303);
+      const client = await provider.Client.find(details.params.client_id);
+      const appName = client?.clientName ?? details.params.client_id;
+      return reply.page(t.apps.continuing.title, continuingPage(t, { appName, to }), { refreshTo: to });
+    };
+
+    const user = request.user;
+    const session = request.session;
+    // A session signed in before sign-ins were recorded (migration 014) says nothing about how: sign in again.
+    const record = user && session ? howSignedIn(session) : null;
+    if (!user || !session) return toSignIn(false);
+    if (!record) return toSignIn(true);
+    const sub = await oidcSubjectOf(ctx.db, user);
+
+    if (details.prompt.name === 'login') {
+      if (needsFreshSignIn(details, record)) {
+        const askedAt = details.result?.[FRESH_AFTER];
+        if (typeof askedAt !== 'number') {
+          // Kept on the server with the interaction: the browser cannot claim it signed in since.
+          await provider.interactionResult(request.raw, reply.raw, { [FRESH_AFTER]: ctx.clock.now() }, { mergeWithLastSubmission: false });
+          return toSignIn(true);
+        }
+        if (record.at <= askedAt) return toSignIn(true);
+      }
+      return finish({ login: { accountId: sub, acr: acrOf(record), amr: amrOf(record), ts: authTimeOf(record), remember: Boolean(session.remember) } }, false);
+    }
+
+    if (details.prompt.name === 'consent') {
+      // The consent asked for belongs to the provider session's person; another person signed in must sign in as them.
+      if (details.session?.accountId !== sub) return toSignIn(true);
+      // Every app is first-party in this step: what it asks for is granted without a page.
+      const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ?? new provider.Grant({ accountId: sub, clientId: details.params.client_id });
+      const missingScopes = details.prompt.details.missingOIDCScope;
+      if (missingScopes) grant.addOIDCScope(missingScopes.join(' '));
+      const missingClaims = details.prompt.details.missingOIDCClaims;
+      if (missingClaims) grant.addOIDCClaims(missingClaims);
+      return finish({ consent: { grantId: await grant.save() } }, true);
+    }
+    throw new Error(`unexpected interaction prompt "${details.prompt.name}"`);
+  }
+
+  app.get<{ Params: z.infer<typeof Params> }>(`${INTERACTION_PATH}/:uid`, { schema: { params: Params } }, (request, reply) => decide(request, reply, false));
+  app.get<{ Params: z.infer<typeof Params> }>(`${INTERACTION_PATH}/:uid/continue`, { schema: { params: Params } }, (request, reply) => decide(request, reply, true));
+};

@@ -1,0 +1,165 @@
+/**
+ * Types for the part of oidc-provider 9 Gatehouse uses (the package ships none). Written from its source
+ * (lib/provider.js, lib/helpers/defaults.js, lib/models); only what src/oidc calls is declared, so using more of
+ * the library starts here.
+ */
+declare module 'oidc-provider' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
+
+  export type UnknownObject = Record<string, unknown>;
+
+  /** What an adapter stores and returns for one model instance. */
+  export interface AdapterPayload extends UnknownObject {
+    jti?: string;
+    grantId?: string;
+    uid?: string;
+    accountId?: string;
+    clientId?: string;
+    /** When the code or token was consumed (seconds since the epoch). */
+    consumed?: number;
+  }
+
+  export interface Adapter {
+    upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void>;
+    find(id: string): Promise<AdapterPayload | undefined>;
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
+    findByUid(uid: string): Promise<AdapterPayload | undefined>;
+    consume(id: string): Promise<void>;
+    destroy(id: string): Promise<void>;
+    revokeByGrantId(grantId: string): Promise<void>;
+  }
+
+  export interface ClientMetadata extends UnknownObject {
+    client_id: string;
+    client_secret?: string;
+    redirect_uris?: string[];
+    grant_types?: string[];
+    response_types?: string[];
+  }
+
+  export interface Account {
+    accountId: string;
+    claims(use: string, scope: string): UnknownObject | Promise<UnknownObject>;
+  }
+
+  export interface OidcSession {
+    uid: string;
+    accountId?: string;
+    loginTs?: number;
+    acr?: string;
+    amr?: string[];
+    grantIdFor(clientId: string): string | undefined;
+  }
+
+  export interface OidcContext {
+    route: string;
+    provider: Provider;
+    params: UnknownObject & { client_id?: string; max_age?: string | number };
+    session: OidcSession;
+    client?: Client;
+    result?: InteractionResults;
+    requestParamOIDCScopes: Set<string>;
+  }
+
+  /** The Koa context the library hands to its hooks. */
+  export interface KoaContextWithOIDC {
+    req: IncomingMessage;
+    oidc: OidcContext;
+    type: string;
+    body: unknown;
+    status: number;
+  }
+
+  export interface Client {
+    clientId: string;
+    clientName?: string;
+    clientSecret?: string;
+    grantTypeAllowed(grantType: string): boolean;
+  }
+
+  export interface ClientClass {
+    find(clientId: string): Promise<Client | undefined>;
+    prototype: Client & { compareClientSecret(this: Client, actual: string): Promise<boolean> };
+  }
+
+  export interface Grant {
+    jti: string;
+    accountId: string;
+    clientId: string;
+    addOIDCScope(scope: string): void;
+    addOIDCClaims(claims: string[]): void;
+    save(): Promise<string>;
+  }
+
+  export interface GrantClass {
+    new (input: { accountId: string; clientId: string }): Grant;
+    find(id: string): Promise<Grant | undefined>;
+  }
+
+  export interface Interaction {
+    uid: string;
+    iat: number;
+    exp: number;
+    returnTo: string;
+    grantId?: string;
+    params: UnknownObject & { client_id: string; max_age?: string | number; scope?: string };
+    prompt: { name: string; reasons: string[]; details: UnknownObject & { missingOIDCScope?: string[]; missingOIDCClaims?: string[] } };
+    session?: { uid: string; accountId: string; cookie?: string };
+    result?: UnknownObject;
+  }
+
+  export interface InteractionResults extends UnknownObject {
+    login?: { accountId: string; acr?: string; amr?: string[]; remember?: boolean; ts?: number };
+    consent?: { grantId?: string };
+    error?: string;
+    error_description?: string;
+  }
+
+  export type CheckResult = boolean;
+
+  export class Check {
+    static REQUEST_PROMPT: true;
+    static NO_NEED_TO_PROMPT: false;
+    constructor(reason: string, description: string, error: string, check: (ctx: KoaContextWithOIDC) => CheckResult | Promise<CheckResult>);
+  }
+
+  export interface Prompt {
+    name: string;
+    checks: Check[] & { add(check: Check, index?: number): void; remove(reason: string): void };
+  }
+
+  export type Policy = Prompt[] & { get(name: string): Prompt | undefined };
+
+  export const interactionPolicy: { Check: typeof Check; base(this: void): Policy };
+
+  export class OIDCProviderError extends Error {
+    error: string;
+    error_description?: string;
+    status: number;
+  }
+
+  export const errors: {
+    OIDCProviderError: typeof OIDCProviderError;
+    InvalidGrant: new (description?: string) => OIDCProviderError;
+    SessionNotFound: new (description?: string) => OIDCProviderError;
+  };
+
+  export interface ErrorOut extends UnknownObject {
+    error: string;
+    error_description?: string;
+  }
+
+  export type Configuration = UnknownObject;
+
+  export default class Provider {
+    constructor(issuer: string, configuration: Configuration);
+    readonly issuer: string;
+    proxy: boolean;
+    readonly Client: ClientClass;
+    readonly Grant: GrantClass;
+    callback(): (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
+    interactionResult(req: IncomingMessage, res: ServerResponse, result: InteractionResults, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;
+    on(event: string, listener: (...args: unknown[]) => void): this;
+  }
+}

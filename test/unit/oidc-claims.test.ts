@@ -1,0 +1,93 @@
+/**
+ * The identity provider's pure decisions, as tables: what `amr` and `acr` an app is told for each way of signing
+ * in (RFC 8176; a remembered device never counts as a second factor), when the provider's session still stands
+ * for the Gatehouse sign-in, when an app's request wants a fresh sign-in, and which addresses an app may register.
+ */
+import { describe, expect, it } from 'vitest';
+import { uriProblem } from '../../src/admin/app-commands.js';
+import type { SignInMethod, SignInRecord } from '../../src/auth/sign-in.js';
+import { accountClaims, ACR_ONE_FACTOR, ACR_PHISHING_RESISTANT, ACR_TWO_FACTOR, acrOf, amrOf, authTimeOf } from '../../src/oidc/claims.js';
+import { needsFreshSignIn } from '../../src/oidc/interaction.js';
+import { sessionStandsFor } from '../../src/oidc/policy.js';
+
+const AT = Date.UTC(2026, 11, 5, 9, 0, 0, 750);
+const record = (methods: SignInMethod[], secondStepSkipped = false): SignInRecord => ({ methods, secondStepSkipped, at: AT });
+
+describe('amr and acr from the sign-in record', () => {
+  const cases: [string, SignInRecord, boolean | null, string[], string][] = [
+    ['password alone', record(['password']), null, ['pwd'], ACR_ONE_FACTOR],
+    ['password + authenticator app', record(['password', 'totp']), null, ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
+    ['password + text message', record(['password', 'sms']), null, ['pwd', 'sms', 'mfa'], ACR_TWO_FACTOR],
+    ['password + voice call', record(['password', 'call']), null, ['pwd', 'tel', 'mfa'], ACR_TWO_FACTOR],
+    ['password + code by email', record(['password', 'email_code']), null, ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
+    ['password + recovery code', record(['password', 'recovery_code']), null, ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
+    ['password + security key, no PIN', record(['password', 'passkey']), null, ['pwd', 'swk', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['password + device-bound key with PIN', record(['password', 'passkey', 'user_verification']), true, ['pwd', 'hwk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['synced passkey alone (verified its user)', record(['passkey', 'user_verification']), false, ['swk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['passkey alone, backed-up state unknown', record(['passkey', 'user_verification']), null, ['swk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['remembered device skipped the second step', record(['password'], true), null, ['pwd'], ACR_ONE_FACTOR],
+  ];
+  it.each(cases)('%s', (_name, r, deviceBound, amr, acr) => {
+    expect(amrOf(r, deviceBound)).toEqual(amr);
+    expect(acrOf(r)).toBe(acr);
+  });
+
+  it('a remembered device never yields otp or mfa, whatever else the record lists', () => {
+    // A record that somehow listed a factor next to the skip must still say only "pwd".
+    expect(amrOf(record(['password', 'totp'], true))).toEqual(['pwd']);
+    expect(acrOf(record(['password', 'totp'], true))).toBe(ACR_ONE_FACTOR);
+  });
+
+  it('auth_time is the sign-in time in whole seconds', () => {
+    expect(authTimeOf(record(['password']))).toBe(Math.floor(AT / 1000));
+  });
+});
+
+describe('account claims', () => {
+  const user = { username: 'ada', first_name: 'Ada', last_name: 'Lovelace', email: 'Ada@Example.com', email_confirmed_at: null, locale: null };
+  it('names, email, an unconfirmed address said so, no locale until one is chosen', () => {
+    const claims = accountClaims(user, 'SUB');
+    expect(claims).toMatchObject({ sub: 'SUB', preferred_username: 'ada', name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace', email: 'Ada@Example.com', email_verified: false });
+    expect(claims).not.toHaveProperty('locale');
+    expect(accountClaims({ ...user, email_confirmed_at: 1, locale: 'es' }, 'SUB')).toMatchObject({ email_verified: true, locale: 'es' });
+  });
+});
+
+describe("the provider's session stands for one Gatehouse sign-in", () => {
+  const signIn = { sub: 'alice', record: record(['password', 'totp']) };
+  const ts = Math.floor(AT / 1000);
+  const cases: [string, { accountId?: string; loginTs?: number }, typeof signIn | null, boolean][] = [
+    ['the same person, the same sign-in', { accountId: 'alice', loginTs: ts }, signIn, true],
+    ['signed out of Gatehouse', { accountId: 'alice', loginTs: ts }, null, false],
+    ['another person signed in', { accountId: 'bob', loginTs: ts }, signIn, false],
+    ['the same person signed in anew', { accountId: 'alice', loginTs: ts - 60 }, signIn, false],
+  ];
+  it.each(cases)('%s', (_name, session, gatehouse, stands) => {
+    expect(sessionStandsFor(session, gatehouse)).toBe(stands);
+  });
+});
+
+describe('a fresh sign-in', () => {
+  const iat = Math.floor(AT / 1000) + 600; // the request came 10 minutes after the sign-in
+  const details = (params: Record<string, unknown>, reasons: string[] = ['no_session']) => ({ iat, params: { client_id: 'app', ...params }, prompt: { name: 'login', reasons, details: {} } });
+  const cases: [string, ReturnType<typeof details>, boolean][] = [
+    ['nothing asked', details({}), false],
+    ['prompt=login', details({}, ['login_prompt']), true],
+    ['max_age longer than the sign-in is old', details({ max_age: 3600 }), false],
+    ['max_age exactly its age', details({ max_age: 600 }), false],
+    ['max_age shorter', details({ max_age: 599 }), true],
+    ['max_age=0', details({ max_age: '0' }), true],
+  ];
+  it.each(cases)('%s', (_name, d, fresh) => {
+    expect(needsFreshSignIn(d, record(['password']))).toBe(fresh);
+  });
+});
+
+describe('addresses an app may register', () => {
+  it.each(['https://app.example.com/callback', 'https://app.example.com:8443/cb?x=1', 'http://localhost:3000/cb', 'http://127.0.0.1/cb', 'http://[::1]:8080/cb'])('%s', (uri) => {
+    expect(uriProblem('--redirect-uri', uri)).toBeNull();
+  });
+  it.each(['http://app.example.com/cb', 'https://app.example.com/cb#frag', 'https://user:pw@app.example.com/cb', '/callback', 'javascript:alert(1)', 'ftp://x.example/cb'])('%s is refused', (uri) => {
+    expect(uriProblem('--redirect-uri', uri)).toMatch(/^--redirect-uri "/);
+  });
+});
