@@ -1,0 +1,90 @@
+/**
+ * An app sends a person to Gatehouse to sign in, in a real browser (Chromium): the app's authorization request,
+ * Gatehouse's own sign-in page, then back to the app with a code — under Gatehouse's CSP. Chromium applies
+ * `form-action 'self'` to the whole redirect chain of a form post, so the sign-in form must not redirect all
+ * the way to the app: it lands on Gatehouse's "continuing" page, which goes on by itself (a meta refresh).
+ * The app is not running: the browser is offline except for Gatehouse, so reaching the app shows as a request
+ * the context aborted, which is exactly the evidence wanted (the code in its address).
+ */
+import * as client from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '../support/app.js';
+import { startJourney, submit, type Journey } from '../support/browser.js';
+import { registerApp } from '../support/oidc.js';
+
+/** Where the app (not running) wants people back. */
+const CALLBACK = 'http://127.0.0.1:9/callback';
+
+let journey: Journey;
+let clientId: string;
+beforeAll(async () => {
+  journey = await startJourney();
+  clientId = (await registerApp(journey.server.app, { redirectUris: [CALLBACK] })).clientId;
+});
+afterAll(async () => journey?.close());
+
+/** The app's authorization request (code, PKCE S256), as a link the browser opens. */
+async function authorizationUrl(): Promise<string> {
+  const query = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    scope: 'openid profile',
+    redirect_uri: CALLBACK,
+    state: client.randomState(),
+    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+  });
+  return `${journey.server.baseUrl}/oidc/auth?${query.toString()}`;
+}
+
+/** Waits (up to 5 s) for the browser to head for the app; returns the address it asked for. */
+async function arrivalAtApp(after: number): Promise<URL> {
+  for (let i = 0; i < 250; i++) {
+    const found = journey.problems.outsideRequests.slice(after).find((u) => u.startsWith(CALLBACK));
+    if (found) return new URL(found);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`the browser never went to the app; it stayed on ${journey.page.url()}`);
+}
+
+describe('signing in to an app in a browser', () => {
+  it('sign-in page, then back to the app with a code, with no CSP violation on the way; then straight back without a page', async () => {
+    const { page, problems } = journey;
+    const user = await createUser(journey.server.app);
+
+    const before = problems.outsideRequests.length;
+    await page.goto(await authorizationUrl());
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.getByLabel('Username or email').fill(user.username);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const back = await arrivalAtApp(before);
+    expect(back.searchParams.get('code')).toEqual(expect.any(String));
+    expect(back.searchParams.get('iss')).toBe(`${journey.server.baseUrl}/oidc`);
+    expect((await problems.checked()).filter((p) => !p.includes(CALLBACK))).toEqual([]);
+
+    // Signed in now: the next request from the app comes back at once.
+    const again = problems.outsideRequests.length;
+    await page.goto(await authorizationUrl()).catch(() => undefined); // the navigation ends at the (offline) app
+    expect((await arrivalAtApp(again)).searchParams.get('code')).toEqual(expect.any(String));
+    expect(problems.list.filter((p) => /CSP/.test(p))).toEqual([]);
+  });
+
+  it('the continuing page, if it is ever seen, names the app and links on (no script needed)', async () => {
+    const { page } = journey;
+    await page.route('**/oidc/auth/*', (route) => route.abort('aborted')); // hold the browser on the page
+    try {
+      const user = await createUser(journey.server.app);
+      await page.context().clearCookies();
+      await page.goto(await authorizationUrl());
+      await page.getByLabel('Username or email').fill(user.username);
+      await page.getByLabel('Password').fill(user.password);
+      await submit(page, page.getByRole('button', { name: 'Sign in' }));
+      expect(new URL(page.url()).pathname).toMatch(/^\/interaction\/[^/]+\/continue$/);
+      expect(await page.locator('h1').innerText()).toBe('Signing you in to Test App');
+      expect(await page.getByRole('link', { name: 'Continue to Test App' }).getAttribute('href')).toMatch(/\/oidc\/auth\//);
+    } finally {
+      await page.unroute('**/oidc/auth/*');
+    }
+  });
+});
