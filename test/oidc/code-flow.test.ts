@@ -205,3 +205,30 @@ describe('signing in to an app', () => {
     expect(Math.floor(Date.now() / 1000) - claims.auth_time!).toBeLessThan(60);
   });
 });
+
+describe('another person in the same browser', () => {
+  it("signs in after the first signed out: the app gets the second person's code, never the first's", async () => {
+    const [alice, bob] = [await createUser(t.app), await createUser(t.app)];
+    const browser = new TestClient(t.app);
+    await signIn(browser, alice.username, alice.password);
+    const first = await authorizationRequest(rp);
+    const aliceSub = (await redeem(rp, first, (await browse(browser, first.url.href)).atApp!)).claims()!.sub;
+
+    await browser.submit('/security', {}, '/logout');
+    await signIn(browser, bob.username, bob.password);
+    const second = await authorizationRequest(rp);
+    let journey = await browse(browser, second.url.href);
+    // The provider ends its session of the first person with a form that posts itself (its only script).
+    expect(journey.atApp).toBeNull();
+    {
+      const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(journey.page.body);
+      expect(form?.[1]).toBe(`${ISSUER}/session/end/confirm`);
+      const fields = Object.fromEntries([...form![2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/?>/g)].map((m) => [m[1]!, m[2]!]));
+      const posted = await browser.post(new URL(form![1]!).pathname, fields);
+      journey = await browse(browser, posted.location!);
+    }
+    const claims = (await redeem(rp, second, journey.atApp!)).claims()!;
+    expect(claims.sub).toBe((await findUserById(t.app.ctx.db, bob.id))!.oidc_subject);
+    expect(claims.sub).not.toBe(aliceSub);
+  });
+});
