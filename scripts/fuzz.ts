@@ -96,6 +96,9 @@ const FIXED_PATHS = [
   '/', '/login', '/login/two-factor', '/login/two-factor/resend', '/logout', '/register', '/reset-password', '/reset-password/:token',
   '/user/:username', '/profile/edit', '/two-factor/sms/enable', '/two-factor/sms/confirm', '/two-factor/sms/resend', '/two-factor/disable',
   '/dev/outbox', '/static/css/app.css', '/static/:file', '/vendor/intl-tel-input/:file',
+  // The OpenID Connect provider's endpoints: answered by its Koa app, so not in Fastify's route list.
+  '/oidc/.well-known/openid-configuration', '/oidc/jwks', '/oidc/auth', '/oidc/auth/:uid', '/oidc/token', '/oidc/me',
+  '/oidc/token/introspection', '/oidc/token/revocation', '/oidc/session/end/confirm',
 ];
 
 const STATEFUL_FORMS: [string, string[]][] = [
