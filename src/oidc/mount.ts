@@ -5,11 +5,16 @@
  *   the not-found handler, or it never sees these paths; its onRequest hook runs after the ones added here.
  * - Koa believes X-Forwarded-Proto and -Host (`provider.proxy`), and derives every endpoint it advertises from
  *   them: a client's own `X-Forwarded-Host: evil.example` would otherwise put evil.example into discovery. They
- *   are overwritten here: scheme and host are APP_URL's, the client address Fastify's (which followed TRUST_PROXY).
+ *   are overwritten wherever the provider is handed a request — in middie's handler and in the interaction routes'
+ *   scope — with APP_URL's scheme and host, and the client address Fastify's (which followed TRUST_PROXY). Which
+ *   requests those are is decided by middie and by the router themselves, after they decoded the path and resolved
+ *   an absolute-form target (`GET /%6Fidc/…`, `GET http://x/oidc/…`): a test on the raw URL would miss spellings.
+ *   The rest of the site keeps its headers as they came (the dev outbox refuses forwarded requests by them).
  * - A response Koa writes skips Fastify's reply, and with it the security headers: they are set on the raw
  *   response here. Its CSP has no `form-action`: the provider's only forms (the automatic sign-out when another
  *   person signs in) end at the app, on another site, which `form-action 'self'` would stop.
  */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import middie from '@fastify/middie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
@@ -18,13 +23,9 @@ import type { AppContext } from '../context.js';
 import { oidcSubjectOf } from '../db/users.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
 import { securityHeaders } from '../http/security-headers.js';
-import { interactionRoutes, INTERACTION_PATH } from './interaction.js';
+import { interactionRoutes } from './interaction.js';
 import { OIDC_MOUNT_PATH } from './provider.js';
-import { setRequestFacts, type GatehouseSignIn } from './request-facts.js';
-
-function isProviderPath(url: string): boolean {
-  return url === OIDC_MOUNT_PATH || url.startsWith(`${OIDC_MOUNT_PATH}/`) || url.startsWith(`${OIDC_MOUNT_PATH}?`);
-}
+import { requestFacts, setRequestFacts, type GatehouseSignIn } from './request-facts.js';
 
 /** The browser's Gatehouse sign-in, or null (no one, a pending second step, or a session older than its record). */
 async function signInOf(ctx: AppContext, request: FastifyRequest): Promise<GatehouseSignIn | null> {
@@ -32,6 +33,13 @@ async function signInOf(ctx: AppContext, request: FastifyRequest): Promise<Gateh
   const record = howSignedIn(request.session);
   if (!record) return null;
   return { sub: await oidcSubjectOf(ctx.db, request.user), record };
+}
+
+/** The provider's view of where a request came from: APP_URL's scheme and host, whatever the client sent. */
+function pinForwarding(headers: IncomingHttpHeaders, appUrl: URL, ip: string): void {
+  headers['x-forwarded-proto'] = appUrl.protocol.slice(0, -1);
+  headers['x-forwarded-host'] = appUrl.host;
+  headers['x-forwarded-for'] = ip;
 }
 
 export async function mountIdentityProvider(site: FastifyInstance, ctx: AppContext, provider: Provider): Promise<void> {
@@ -45,20 +53,34 @@ export async function mountIdentityProvider(site: FastifyInstance, ctx: AppConte
       .join(';'),
   };
 
-  site.addHook('onRequest', async (request, reply) => {
-    const forProvider = isProviderPath(request.url);
-    if (!forProvider && !request.url.startsWith(`${INTERACTION_PATH}/`)) return;
-    // The interaction routes call the provider with the raw request too (its cookies, its URLs): the same view.
-    const forwarded = request.raw.headers;
-    forwarded['x-forwarded-proto'] = appUrl.protocol.slice(0, -1);
-    forwarded['x-forwarded-host'] = appUrl.host;
-    forwarded['x-forwarded-for'] = request.ip;
-    if (!forProvider) return;
-    for (const [name, value] of Object.entries(providerHeaders)) reply.raw.setHeader(name, value);
-    reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
-    setRequestFacts(request.raw, { signIn: await signInOf(ctx, request), t: request.t });
+  // For every request of the site: which ones middie hands to the provider is known only in its own hook, later.
+  site.addHook('onRequest', (request, _reply, done) => {
+    let signIn: Promise<GatehouseSignIn | null> | undefined;
+    setRequestFacts(request.raw, { t: request.t, ip: request.ip, id: request.id, signIn: () => (signIn ??= signInOf(ctx, request)) });
+    done();
   });
+
   await site.register(middie);
-  site.use(OIDC_MOUNT_PATH, provider.callback());
-  await site.register(interactionRoutes, { ctx, provider });
+  const callback = provider.callback();
+  site.use(OIDC_MOUNT_PATH, (req: IncomingMessage, res: ServerResponse) => {
+    const facts = requestFacts(req);
+    if (!facts) throw new Error('a request reached the OpenID Connect provider without its facts (mount order)');
+    pinForwarding(req.headers, appUrl, facts.ip);
+    // The provider builds its endpoints from the part of `originalUrl` before its own path: middie leaves the
+    // request line there as sent (`http://evil.example/oidc/…`, `/%6Fidc/…`). The path as mounted is the only one.
+    (req as IncomingMessage & { originalUrl?: string }).originalUrl = `${OIDC_MOUNT_PATH}${req.url ?? ''}`;
+    for (const [name, value] of Object.entries(providerHeaders)) res.setHeader(name, value);
+    res.setHeader(REQUEST_ID_HEADER, facts.id);
+    callback(req, res);
+  });
+
+  // The interaction routes hand the raw request to the provider too (its cookies, its URLs): a hook of their own
+  // scope runs for exactly the requests the router gave them.
+  await site.register(async function interaction(scope) {
+    scope.addHook('onRequest', (request, _reply, done) => {
+      pinForwarding(request.raw.headers, appUrl, request.ip);
+      done();
+    });
+    await scope.register(interactionRoutes, { ctx, provider });
+  });
 }

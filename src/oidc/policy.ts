@@ -22,10 +22,11 @@ export function gatehousePolicy(): Policy {
   policy.get('login')!.checks.add(
     // The error must be named: a check added after the prompt was built does not inherit `login_required`, and
     // `prompt=none` would answer `interaction_required`.
-    new Check('gatehouse_session', 'the Gatehouse sign-in this session stood for is over', 'login_required', (ctx) => {
+    new Check('gatehouse_session', 'the Gatehouse sign-in this session stood for is over', 'login_required', async (ctx) => {
       // No provider session at all: the library's own `no_session` check asks already.
       if (ctx.oidc.session.accountId === undefined) return Check.NO_NEED_TO_PROMPT;
-      return sessionStandsFor(ctx.oidc.session, requestFacts(ctx.req)?.signIn ?? null) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      const signIn = (await requestFacts(ctx.req)?.signIn()) ?? null;
+      return sessionStandsFor(ctx.oidc.session, signIn) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
   return policy;

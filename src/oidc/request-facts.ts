@@ -1,7 +1,8 @@
 /**
- * What Gatehouse knows about a request that oidc-provider answers: who is signed in to Gatehouse and how, and
- * the reader's language. Fastify's hooks work it out (src/oidc/mount.ts) before the request reaches the
- * provider's Koa app, which finds it by the raw request.
+ * What Gatehouse knows about a request that oidc-provider answers: who is signed in to Gatehouse and how, the
+ * reader's language, the client's address and the request's id. src/oidc/mount.ts records them for every request
+ * of the site, before middie decides which ones reach the provider's Koa app, which finds them by the raw request.
+ * The sign-in costs a query, so it is worked out only when the provider asks, and then once.
  */
 import type { IncomingMessage } from 'node:http';
 import type { SignInRecord } from '../auth/sign-in.js';
@@ -16,8 +17,12 @@ export interface GatehouseSignIn {
 
 export interface RequestFacts {
   /** Null when nobody is signed in (or only the password of a two-step sign-in was given). */
-  signIn: GatehouseSignIn | null;
+  signIn(): Promise<GatehouseSignIn | null>;
   t: Messages;
+  /** The client's address, as Fastify derived it under TRUST_PROXY. */
+  ip: string;
+  /** The request's id (X-Request-Id), as on Gatehouse's own answers. */
+  id: string;
 }
 
 const factsOfRequest = new WeakMap<IncomingMessage, RequestFacts>();
