@@ -8,9 +8,10 @@
  * a redirect: the sign-in form's POST redirects there, and a browser applies CSP `form-action 'self'` to the
  * whole redirect chain of a form post, which would otherwise end at the app's site and be blocked.
  *
- * `prompt=login` and `max_age` ask for a fresh sign-in: the sign-in page is shown even to someone signed in
- * (`/login?fresh=1`), and only a sign-in completed after that moment, which is kept with the interaction on the
- * server, lets the request through. `prompt=none` never gets here: the provider answers `login_required`.
+ * `prompt=login` and `max_age` ask for a fresh sign-in: the moment it was asked for is kept with the interaction
+ * on the server at the first visit, signed in or not, and only a sign-in completed after it lets the request
+ * through (someone signed in is shown the sign-in page anyway: `/login?fresh=1`). `prompt=none` never gets here:
+ * the provider answers `login_required`.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type Interaction, type InteractionResults } from 'oidc-provider';
@@ -26,6 +27,11 @@ export const INTERACTION_PATH = '/interaction';
 
 /** Where, in an interaction's stored result, the moment a fresh sign-in was asked for is kept. */
 const FRESH_AFTER = 'gatehouse_fresh_sign_in_after';
+
+/** Does the request ask for a sign-in no older than itself, or than `max_age`? */
+function asksForFreshSignIn(details: Pick<Interaction, 'params' | 'prompt'>): boolean {
+  return details.prompt.reasons.includes('login_prompt') || details.params.max_age !== undefined;
+}
 
 const Params = z.object({ uid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 
@@ -66,6 +72,15 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: 
       return reply.page(t.apps.continuing.title, continuingPage(t, { appName, to }), { refreshTo: to });
     };
 
+    const stored = details.result?.[FRESH_AFTER];
+    let askedAt = typeof stored === 'number' ? stored : null;
+    if (details.prompt.name === 'login' && asksForFreshSignIn(details) && askedAt === null) {
+      // Kept on the server with the interaction, before anyone signs in: the browser cannot claim it signed in
+      // since, and the one sign-in a signed-out person makes here is after it.
+      askedAt = ctx.clock.now();
+      await provider.interactionResult(request.raw, reply.raw, { [FRESH_AFTER]: askedAt }, { mergeWithLastSubmission: false });
+    }
+
     const user = request.user;
     const session = request.session;
     // A session signed in before sign-ins were recorded (migration 014) says nothing about how: sign in again.
@@ -75,15 +90,7 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: 
     const sub = await oidcSubjectOf(ctx.db, user);
 
     if (details.prompt.name === 'login') {
-      if (needsFreshSignIn(details, record)) {
-        const askedAt = details.result?.[FRESH_AFTER];
-        if (typeof askedAt !== 'number') {
-          // Kept on the server with the interaction: the browser cannot claim it signed in since.
-          await provider.interactionResult(request.raw, reply.raw, { [FRESH_AFTER]: ctx.clock.now() }, { mergeWithLastSubmission: false });
-          return toSignIn(true);
-        }
-        if (record.at <= askedAt) return toSignIn(true);
-      }
+      if (needsFreshSignIn(details, record) && (askedAt === null || record.at <= askedAt)) return toSignIn(true);
       return finish({ login: { accountId: sub, acr: acrOf(record), amr: amrOf(record), ts: authTimeOf(record), remember: Boolean(session.remember) } }, false);
     }
 

@@ -187,6 +187,20 @@ describe('signing in to an app', () => {
     expect(claims.auth_time).toBe(Math.floor((await recordOf(user.id)).at / 1000));
   });
 
+  it('prompt=login for someone signed out: one sign-in gets the code, not two', async () => {
+    const user = await createUser(t.app);
+    const browser = new TestClient(t.app);
+    const request = await authorizationRequest(rp, { prompt: 'login' });
+    const toSignIn = await browse(browser, request.url.href);
+    expect(toSignIn.atApp).toBeNull();
+    const signedIn = await signInOnPage(browser, toSignIn, user.username, user.password);
+    const back = await browse(browser, signedIn.location!);
+    expect(back.trail.filter((p) => p.startsWith('/login'))).toEqual([]);
+    expect(back.atApp?.searchParams.get('code')).toBeTruthy();
+    const claims = (await redeem(rp, request, back.atApp!)).claims()!;
+    expect(claims.auth_time).toBe(Math.floor((await recordOf(user.id)).at / 1000));
+  });
+
   it('max_age: a sign-in older than asked for is done again; a recent one is not', async () => {
     const user = await createUser(t.app);
     const browser = new TestClient(t.app);
