@@ -28,6 +28,22 @@ export const INTERACTION_PATH = '/interaction';
 /** Where, in an interaction's stored result, the moment a fresh sign-in was asked for is kept. */
 const FRESH_AFTER = 'gatehouse_fresh_sign_in_after';
 
+/**
+ * The account an `id_token_hint` names, or null. The library verified the token (signature, issuer, audience) at
+ * the authorization endpoint, and an interaction's parameters are kept on the server, so its payload is read here
+ * without checking it again.
+ */
+export function hintedSubject(hint: string): string | null {
+  const payload = hint.split('.')[1];
+  if (payload === undefined) return null;
+  try {
+    const { sub } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown };
+    return typeof sub === 'string' ? sub : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Does the request ask for a sign-in no older than itself, or than `max_age`? */
 function asksForFreshSignIn(details: Pick<Interaction, 'params' | 'prompt'>): boolean {
   return details.prompt.reasons.includes('login_prompt') || details.params.max_age !== undefined;
@@ -90,6 +106,13 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: 
     const sub = await oidcSubjectOf(ctx.db, user);
 
     if (details.prompt.name === 'login') {
+      // The app names the account it expects (OpenID Connect Core 3.1.2.1): anyone else gets `login_required`. The
+      // library compares the hint with its session at the authorization endpoint, but not when the request resumes
+      // after this interaction: it would issue a code for whoever signed in here.
+      const hint = details.params.id_token_hint;
+      if (typeof hint === 'string' && hintedSubject(hint) !== sub) {
+        return finish({ error: 'login_required', error_description: 'the account signed in is not the one id_token_hint names' }, false);
+      }
       if (needsFreshSignIn(details, record) && (askedAt === null || record.at <= askedAt)) return toSignIn(true);
       return finish({ login: { accountId: sub, acr: acrOf(record), amr: amrOf(record), ts: authTimeOf(record), remember: Boolean(session.remember) } }, false);
     }

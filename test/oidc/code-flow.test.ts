@@ -245,4 +245,24 @@ describe('another person in the same browser', () => {
     expect(claims.sub).toBe((await findUserById(t.app.ctx.db, bob.id))!.oidc_subject);
     expect(claims.sub).not.toBe(aliceSub);
   });
+
+  it('an id_token_hint naming someone else than the person signed in: login_required back at the app, never their code', async () => {
+    const [alice, bob] = [await createUser(t.app), await createUser(t.app)];
+    const aliceBrowser = new TestClient(t.app);
+    await signIn(aliceBrowser, alice.username, alice.password);
+    const first = await authorizationRequest(rp);
+    const aliceTokens = await redeem(rp, first, (await browse(aliceBrowser, first.url.href)).atApp!);
+
+    const bobBrowser = new TestClient(t.app);
+    await signIn(bobBrowser, bob.username, bob.password);
+    const hinted = await authorizationRequest(rp, { id_token_hint: aliceTokens.id_token! });
+    const answer = await browse(bobBrowser, hinted.url.href);
+    expect(answer.atApp?.searchParams.get('error')).toBe('login_required');
+    expect(answer.atApp?.searchParams.get('state')).toBe(hinted.state);
+    expect(answer.atApp?.searchParams.get('code')).toBeNull();
+
+    // Alice's own browser, with her own hint, still gets a code.
+    const own = await authorizationRequest(rp, { id_token_hint: aliceTokens.id_token! });
+    expect((await browse(aliceBrowser, own.url.href)).atApp?.searchParams.get('code')).toBeTruthy();
+  });
 });
