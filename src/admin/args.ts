@@ -59,6 +59,8 @@ Commands:
       --public: no secret (a single-page or native app; PKCE protects it).
       --service: no sign-in, only client credentials (a server calling an API).
       Redirect URIs are https (http only on localhost) and compared exactly.
+      --first-party: signs people in without asking them; without it an app is
+      refused (consent_required) until consent pages come.
   apps list
       Every registered app.
   apps show <client_id>

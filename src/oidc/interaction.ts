@@ -12,6 +12,9 @@
  * on the server at the first visit, signed in or not, and only a sign-in completed after it lets the request
  * through (someone signed in is shown the sign-in page anyway: `/login?fresh=1`). `prompt=none` never gets here:
  * the provider answers `login_required`.
+ *
+ * An app not registered `--first-party` is refused with `consent_required` before anyone signs in: it would need
+ * the person's consent, and the page for that comes with the next step of issue #13.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type Interaction, type InteractionResults } from 'oidc-provider';
@@ -80,13 +83,17 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: 
     const here = `${INTERACTION_PATH}/${details.uid}/continue`;
     const toSignIn = (fresh: boolean) => reply.redirect(`/login?${fresh ? 'fresh=1&' : ''}next=${encodeURIComponent(here)}`, 303);
 
+    const client = await provider.Client.find(details.params.client_id);
     const finish = async (result: InteractionResults, merge: boolean) => {
       const to = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: merge });
       if (!page) return reply.redirect(to, 303);
-      const client = await provider.Client.find(details.params.client_id);
       const appName = client?.clientName ?? details.params.client_id;
       return reply.page(t.apps.continuing.title, continuingPage(t, { appName, to }), { refreshTo: to });
     };
+
+    if (client?.gatehouse_first_party !== true) {
+      return finish({ error: 'consent_required', error_description: 'this app needs the consent of the person, which Gatehouse cannot ask for yet' }, false);
+    }
 
     const stored = details.result?.[FRESH_AFTER];
     let askedAt = typeof stored === 'number' ? stored : null;
@@ -120,7 +127,7 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: 
     if (details.prompt.name === 'consent') {
       // The consent asked for belongs to the provider session's person; another person signed in must sign in as them.
       if (details.session?.accountId !== sub) return toSignIn(true);
-      // Every app is first-party in this step: what it asks for is granted without a page.
+      // Only first-party apps get here in this step: what they ask for is granted without a page.
       const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ?? new provider.Grant({ accountId: sub, clientId: details.params.client_id });
       const missingScopes = details.prompt.details.missingOIDCScope;
       if (missingScopes) grant.addOIDCScope(missingScopes.join(' '));

@@ -74,6 +74,8 @@ declare module 'oidc-provider' {
     clientId: string;
     clientName?: string;
     clientSecret?: string;
+    /** Gatehouse's own metadata (`extraClientMetadata`), kept under its own name. */
+    gatehouse_first_party?: boolean;
     grantTypeAllowed(grantType: string): boolean;
   }
 

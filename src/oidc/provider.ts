@@ -181,13 +181,17 @@ async function ownTokensOnly(_ctx: KoaContextWithOIDC, client: Client, token: { 
 }
 
 /**
- * The grant a request runs under. Every app is first-party in this step: what it asks for is granted, so no
- * consent page is shown (consent for other apps comes with the next step).
+ * The grant a request runs under. A first-party app is granted what it asks for, so no consent page is shown.
+ * Another app gets no grant made up for it: the library then asks for consent — `consent_required` at once with
+ * `prompt=none`, else through the interaction, which refuses it the same way until consent pages come (the next
+ * step of issue #13).
  */
 async function loadExistingGrant(koa: KoaContextWithOIDC) {
   const { oidc } = koa;
   const provider = oidc.provider;
-  const clientId = oidc.client!.clientId;
+  const client = oidc.client!;
+  if (client.gatehouse_first_party !== true) return undefined;
+  const clientId = client.clientId;
   const grantId = oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(clientId);
   if (grantId) return provider.Grant.find(grantId);
   const grant = new provider.Grant({ accountId: oidc.session.accountId!, clientId });
