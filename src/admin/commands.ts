@@ -10,6 +10,7 @@ import type { PwnedPasswords } from '../adapters/pwned-passwords/types.js';
 import { breachedPasswordProblem, newAccountFields, passwordAvoidsAccountWords } from '../auth/account-rules.js';
 import { factorsOf } from '../auth/factors.js';
 import { hashPassword } from '../auth/password.js';
+import { signOutEverywhere } from '../auth/sign-out-everywhere.js';
 import { maskPhone } from '../auth/two-factor.js';
 import type { Config } from '../config.js';
 import { isUniqueViolation } from '../db/database.js';
@@ -18,7 +19,6 @@ import { countUnusedRecoveryCodes, findTotpFactor, removeAllSecondFactors } from
 import { enqueueMail, MailSeal } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
 import { recentSecurityEvents, recordSecurityEvent, SECURITY_EVENT_RETENTION_MS } from '../db/security-events.js';
-import { deleteSessionsOfUser } from '../db/sessions.js';
 import { emailTaken, findUserById, findUserByLogin, insertUser, newAccount, usernameTaken } from '../db/users.js';
 import { days, type Clock } from '../lib/duration.js';
 import { en } from '../i18n/en/index.js';
@@ -266,7 +266,7 @@ export async function resetFactors(ctx: AdminContext, login: string, options: { 
     // Every factor, and the remembered browsers that stood in for one (they must not skip the new one).
     await removeAllSecondFactors(trx, user.id);
     // A session opened with a factor now gone would outlive the reset; and whoever holds the lost phone may be signed in.
-    await deleteSessionsOfUser(trx, user.id);
+    await signOutEverywhere(trx, user);
     await recordSecurityEvent(trx, { userId: user.id, kind: 'factors_reset_by_admin', now, ip: null, userAgent: ADMIN_USER_AGENT });
     // A self-service recovery waiting to remove the factors has done its work: left alone, it would remove the
     // factor the user sets up next.

@@ -18,10 +18,10 @@ import type { AppContext } from '../context.js';
 import { cancelLiveRecovery, claimDueRecovery, deleteRecoveryLinksOfUser, findLiveRecovery } from '../db/account-recoveries.js';
 import { removeAllSecondFactors } from '../db/factors.js';
 import type { Database, User } from '../db/schema.js';
-import { deleteSessionsOfUser } from '../db/sessions.js';
 import { findUserById, setMustSetUpFactor } from '../db/users.js';
 import { recoveryCancelledMail, recoveryCompletedMail } from '../views/account-recovery-mail.js';
 import { logSecurityEvent } from './events.js';
+import { signOutEverywhere } from './sign-out-everywhere.js';
 import { wasntMeLink } from './wasnt-me.js';
 import { latestSecurityEventAt } from '../db/security-events.js';
 import { messagesForAccount, type Messages } from '../i18n/messages.js';
@@ -96,8 +96,8 @@ export async function completeDueRecovery(ctx: AppContext, request: FastifyReque
     const owner = recovery ? await findUserById(trx, userId) : undefined;
     if (!recovery || !owner) return null;
     await removeAllSecondFactors(trx, userId);
-    // Whoever is signed in elsewhere, perhaps with the lost phone's help, is signed out.
-    await deleteSessionsOfUser(trx, userId);
+    // Whoever is signed in elsewhere, perhaps with the lost phone's help, is signed out, with their apps.
+    await signOutEverywhere(trx, owner);
     await setMustSetUpFactor(trx, userId, true);
     await logSecurityEvent(ctx, request, userId, 'recovery_completed', trx);
     const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, owner, now);

@@ -101,3 +101,12 @@ export async function deleteGrant(db: Db, grantId: string): Promise<void> {
     .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('model', '=', 'Grant'), eb('id', '=', grantId)])]))
     .execute();
 }
+
+/**
+ * Deletes everything the provider holds for an account: its grants, codes, access and refresh tokens, the
+ * provider's sessions and interactions of it. For the flows that end every way into an account
+ * (src/auth/sign-out-everywhere.ts); `sub` is the account's `users.oidc_subject`.
+ */
+export async function deleteOidcPayloadsOfAccount(db: Db, sub: string): Promise<void> {
+  await db.deleteFrom('oidc_payloads').where('account_id', '=', sub).execute();
+}

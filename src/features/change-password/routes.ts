@@ -14,8 +14,8 @@ import { requireUser } from '../../auth/guards.js';
 import { hashPassword, normalizePassword } from '../../auth/password.js';
 import { checkCurrentPassword } from '../../auth/reauthenticate.js';
 import { renewSession, signedOutMeanwhile } from '../../auth/session.js';
+import { signOutEverywhereElse } from '../../auth/sign-out-everywhere.js';
 import type { AppContext } from '../../context.js';
-import { deleteOtherSessionsOfUser } from '../../db/sessions.js';
 import { setPasswordHash } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { messagesForAccount } from '../../i18n/messages.js';
@@ -69,8 +69,8 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
         // session ended meanwhile changes nothing.
         if (!(await renewSession(ctx, request, reply, trx))) return false;
         await setPasswordHash(trx, user.id, passwordHash);
-        // Whoever else had a session (a stolen cookie, a forgotten shared computer) is signed out.
-        await deleteOtherSessionsOfUser(trx, user.id, request.session!.id);
+        // Whoever else had a session (a stolen cookie, a forgotten shared computer) is signed out, with their apps.
+        await signOutEverywhereElse(trx, user, request.session!.id);
         await deleteTrustedDevicesOfUser(trx, user.id);
         await deleteEmailChangesOfUser(trx, user.id);
         // A recovery waiting on the old password ends with it (src/auth/account-recovery.ts).

@@ -20,7 +20,6 @@ import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import type { AppContext } from '../../context.js';
 import { messagesForAccount } from '../../i18n/messages.js';
 import { consumeResetToken, findLiveResetToken, replaceResetToken } from '../../db/password-reset-tokens.js';
-import { deleteSessionsOfUser } from '../../db/sessions.js';
 import { findUserByEmail, findUserById, normalizeEmail, setPasswordHash } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { passwordResetDoneMail, resetPasswordMail } from './mail.js';
@@ -29,6 +28,7 @@ import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { wasntMeRoutes } from './wasnt-me.js';
 import { deleteEmailChangesOfUser } from '../../db/email-changes.js';
 import { wasntMeLink } from '../../auth/wasnt-me.js';
+import { signOutEverywhere } from '../../auth/sign-out-everywhere.js';
 
 const RequestForm = formSchema({ email: field(500) });
 const TokenParams = z.object({ token: z.string().max(200) });
@@ -135,7 +135,7 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
       const userId = await consumeResetToken(trx, hashToken(token), now);
       if (userId === undefined) return false;
       await setPasswordHash(trx, userId, passwordHash);
-      await deleteSessionsOfUser(trx, userId); // whoever knew the old password is signed out everywhere
+      await signOutEverywhere(trx, user); // whoever knew the old password is signed out everywhere, and their apps
       await deleteTrustedDevicesOfUser(trx, userId); // and no remembered browser skips the second factor any more
       await deleteEmailChangesOfUser(trx, userId);
       // The mailbox alone has just set the password: codes to that same mailbox must not be the second step too.

@@ -11,11 +11,11 @@ import { cancelRecovery } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { undoFactorChangesSince } from '../../auth/undo-takeover.js';
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
+import { signOutEverywhere } from '../../auth/sign-out-everywhere.js';
 import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import { WASNT_ME_PATH } from '../../auth/wasnt-me.js';
 import type { AppContext } from '../../context.js';
 import { replaceResetToken } from '../../db/password-reset-tokens.js';
-import { deleteSessionsOfUser } from '../../db/sessions.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { consumeWasntMeToken, findLiveWasntMeToken } from '../../db/wasnt-me-tokens.js';
 import { emailTaken, findUserById, normalizeEmail } from '../../db/users.js';
@@ -69,7 +69,7 @@ export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
           const used = await consumeWasntMeToken(trx, hashToken(token), now);
           const user = used === undefined ? undefined : await findUserById(trx, used.userId);
           if (!used || !user) return false;
-          await deleteSessionsOfUser(trx, user.id);
+          await signOutEverywhere(trx, user); // the intruder's apps too
           // A factor the intruder added would let them back in after the password reset (src/auth/undo-takeover.ts).
           await undoFactorChangesSince(trx, user.id, used.earliestLiveLinkAt);
           await deleteTrustedDevicesOfUser(trx, user.id);

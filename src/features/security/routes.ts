@@ -19,7 +19,7 @@ import { TotpKeys } from '../../auth/totp.js';
 import type { AppContext } from '../../context.js';
 import { confirmTotpFactor, deleteTotpFactor, findTotpFactor, replaceRecoveryCodes, startTotpEnrollment } from '../../db/factors.js';
 import { recentSecurityEvents, SECURITY_EVENT_RETENTION_MS } from '../../db/security-events.js';
-import { deleteOtherSessionsOfUser, deleteSessionOfUser, liveSessionsOfUser } from '../../db/sessions.js';
+import { deleteSessionOfUser, liveSessionsOfUser } from '../../db/sessions.js';
 import { SESSION_IDLE_TIMEOUT_MS } from '../../auth/policy.js';
 import { deleteUser, emailTaken, findUserById, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { consumeEmailChange, findLiveEmailChange, replaceEmailChange, setConfirmedEmail } from '../../db/email-changes.js';
@@ -30,6 +30,7 @@ import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
 import { wasntMeLink } from '../../auth/wasnt-me.js';
 import { maskEmail } from '../../lib/mask-email.js';
 import { endSession, renewSession, signedOutMeanwhile } from '../../auth/session.js';
+import { endAppAccess, signOutEverywhereElse } from '../../auth/sign-out-everywhere.js';
 import { field, formSchema } from '../../http/form-schema.js';
 import { SafeHtml } from '../../views/html.js';
 import { recoveryCodesPage } from '../../views/recovery-codes.js';
@@ -105,7 +106,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
 
   app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/sessions/end-others', { preHandler: requireUser, schema: { body: EmptyForm } }, async (request, reply) => {
     const user = request.user!;
-    const ended = await deleteOtherSessionsOfUser(ctx.db, user.id, request.session!.id);
+    const ended = await ctx.db.transaction().execute((trx) => signOutEverywhereElse(trx, user, request.session!.id));
     if (ended > 0) await logSecurityEvent(ctx, request, user.id, 'sessions_ended');
     return reply.flash('success', request.t.security.flash.othersEnded).redirect(SECURITY_PATH);
   });
@@ -322,6 +323,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         // Deleting the account deletes its mail, sent or not (ON DELETE CASCADE): a reset link or code still
         // waiting must not reach a mailbox after the account is gone. This confirmation belongs to no account
         // (null), so it survives the delete.
+        await endAppAccess(trx, user); // the apps' tokens name the account by its subject, not its row
         await deleteUser(trx, user.id);
         await ctx.mail.enqueue(trx, accountDeletedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, username: user.username, deletedAt: now }), null, now);
       });
