@@ -41,6 +41,26 @@ export async function upsertPayload(db: Db, row: PayloadRow): Promise<void> {
     .execute();
 }
 
+/**
+ * Stores a code or token issued under a grant, unless the grant has ended; false then. Atomic with the grant's end
+ * on both databases: the Grant row is locked first (a no-op UPDATE, held to the commit), and `deleteGrant` deletes
+ * that row before the rest, so it either waits for this insert and then deletes its row too, or ended the grant
+ * before and nothing is stored. Without it, a token issued at the moment a replayed code ended its grant outlived it.
+ */
+export async function upsertPayloadUnderGrant(db: Db, row: PayloadRow & { grantId: string }): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const grant = await trx
+      .updateTable('oidc_payloads')
+      .set((eb) => ({ consumed_at: eb.ref('consumed_at') }))
+      .where('model', '=', 'Grant')
+      .where('id', '=', row.grantId)
+      .executeTakeFirst();
+    if (grant.numUpdatedRows === 0n) return false;
+    await upsertPayload(trx, row);
+    return true;
+  });
+}
+
 export async function findPayload(db: Db, model: string, id: string, now: number): Promise<StoredPayload | undefined> {
   const row = await db
     .selectFrom('oidc_payloads')
@@ -94,12 +114,14 @@ export async function deletePayloadsOfGrant(db: Db, model: string, grantId: stri
   await db.deleteFrom('oidc_payloads').where('model', '=', model).where('grant_id', '=', grantId).execute();
 }
 
-/** Ends a grant: the Grant itself and every code and token issued under it, whatever their model. */
+/**
+ * Ends a grant: the Grant itself and every code and token issued under it, whatever their model. The Grant row
+ * goes first, in a statement of its own: an insert under the grant that holds its lock (`upsertPayloadUnderGrant`)
+ * commits before it, and the second statement, started after, sees that insert's row and deletes it.
+ */
 export async function deleteGrant(db: Db, grantId: string): Promise<void> {
-  await db
-    .deleteFrom('oidc_payloads')
-    .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('model', '=', 'Grant'), eb('id', '=', grantId)])]))
-    .execute();
+  await db.deleteFrom('oidc_payloads').where('model', '=', 'Grant').where('id', '=', grantId).execute();
+  await db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
 }
 
 /**

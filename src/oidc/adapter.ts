@@ -8,7 +8,8 @@
  *   worth anything without the matching Gatehouse session (src/oidc/policy.ts).
  * - `consume` is a compare-and-swap. The library reads a code's `consumed` and only later calls `consume()`,
  *   ignoring its result; two redemptions at the same moment would both pass the read. Here exactly one sets
- *   `consumed_at`; every other attempt ends the whole grant (its tokens too) and fails, as a replay does.
+ *   `consumed_at`; every other attempt ends the whole grant (its tokens too) and fails, as a replay does. The
+ *   winner's tokens, stored after that, are refused (`invalid_grant`) rather than outliving their grant.
  */
 import { errors, type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
 import type { Kysely } from 'kysely';
@@ -23,6 +24,7 @@ import {
   findPayloadBySessionUid,
   grantIdOf,
   upsertPayload,
+  upsertPayloadUnderGrant,
   type StoredPayload,
 } from '../db/oidc-payloads.js';
 import type { Database, OidcApp } from '../db/schema.js';
@@ -58,7 +60,7 @@ class PayloadAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
     const stored = this.secretIds ? { ...payload, jti: undefined } : payload;
-    await upsertPayload(this.db, {
+    const row = {
       model: this.model,
       id: this.key(id),
       payload: JSON.stringify(stored),
@@ -67,7 +69,13 @@ class PayloadAdapter implements Adapter {
       accountId: payload.accountId ?? null,
       clientId: payload.clientId ?? null,
       expiresAt: expiresIn ? this.clock.now() + expiresIn * 1000 : null,
-    });
+    };
+    // A code or token of a grant that ended meanwhile (a replay racing this redemption) is not issued at all.
+    if (this.secretIds && row.grantId !== null) {
+      if (!(await upsertPayloadUnderGrant(this.db, { ...row, grantId: row.grantId }))) throw new errors.InvalidGrant('grant ended');
+      return;
+    }
+    await upsertPayload(this.db, row);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {

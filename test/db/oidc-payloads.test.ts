@@ -5,6 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { purgeExpired } from '../../src/db/housekeeping.js';
+import { deleteGrant } from '../../src/db/oidc-payloads.js';
 import { hashToken } from '../../src/auth/tokens.js';
 import { ManualClock } from '../../src/lib/duration.js';
 import { adapterFactory } from '../../src/oidc/adapter.js';
@@ -20,11 +21,14 @@ describe.each(forEachDatabase())('oidc_payloads on $name', (target) => {
   });
   const adapter = (model: string) => adapterFactory(handle().db, clock)(model);
   const rows = () => handle().db.selectFrom('oidc_payloads').selectAll().orderBy('model').orderBy('id').execute();
+  /** Codes and tokens are stored only under a grant that exists. */
+  const grant = (id: string) => adapter('Grant').upsert(id, { accountId: 'sub', clientId: 'app' }, 3600);
 
   it('a code is stored under its hash, without its value, and found by its value', async () => {
     const codes = adapter('AuthorizationCode');
+    await grant('g1');
     await codes.upsert('the-code-value', { jti: 'the-code-value', grantId: 'g1', accountId: 'sub', clientId: 'app', kind: 'AuthorizationCode' }, 60);
-    const [row] = await rows();
+    const [row] = (await rows()).filter((r) => r.model === 'AuthorizationCode');
     expect(row).toMatchObject({ model: 'AuthorizationCode', id: hashToken('the-code-value'), grant_id: 'g1', account_id: 'sub', client_id: 'app', expires_at: T0 + 60_000, consumed_at: null });
     expect(row!.payload).not.toContain('the-code-value');
     expect(await codes.find('the-code-value')).toMatchObject({ jti: 'the-code-value', grantId: 'g1' });
@@ -32,7 +36,7 @@ describe.each(forEachDatabase())('oidc_payloads on $name', (target) => {
     clock.advance(60_000);
     expect(await codes.find('the-code-value')).toBeUndefined();
     expect(await purgeExpired(handle().db, clock.now())).toBe(1);
-    expect(await rows()).toEqual([]);
+    expect((await rows()).map((r) => r.model)).toEqual(['Grant']);
   });
 
   it('a grant, a session and an interaction keep clear ids; a session is found by its uid', async () => {
@@ -43,7 +47,8 @@ describe.each(forEachDatabase())('oidc_payloads on $name', (target) => {
 
   it('consume: of five at once exactly one wins; the others end the grant with every token in it', async () => {
     const codes = adapter('AuthorizationCode');
-    await adapter('Grant').upsert('g2', { accountId: 'sub', clientId: 'app' }, 3600);
+    await grant('g2');
+    await grant('g3');
     await codes.upsert('code-2', { grantId: 'g2', kind: 'AuthorizationCode' }, 60);
     await adapter('AccessToken').upsert('token-2', { grantId: 'g2', kind: 'AccessToken' }, 600);
     await adapter('AccessToken').upsert('token-other', { grantId: 'g3', kind: 'AccessToken' }, 600);
@@ -52,11 +57,24 @@ describe.each(forEachDatabase())('oidc_payloads on $name', (target) => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results.filter((x) => x.status === 'rejected')) expect((r.reason as { error?: string }).error).toBe('invalid_grant');
     // Only the other grant's token is left.
-    expect((await rows()).map((r) => [r.model, r.grant_id])).toEqual([['AccessToken', 'g3']]);
+    expect((await rows()).map((r) => [r.model, r.grant_id ?? r.id])).toEqual([['AccessToken', 'g3'], ['Grant', 'g3']]);
+  });
+
+  it('no code or token is stored under a grant that ended: the one racing the end is refused, the one before it deleted', async () => {
+    await grant('g6');
+    const tokens = adapter('AccessToken');
+    await tokens.upsert('before', { grantId: 'g6', kind: 'AccessToken' }, 600);
+    // An end and an issue at the same moment (a replay against the winner's token): either order leaves nothing.
+    const [issued] = await Promise.allSettled([tokens.upsert('racing', { grantId: 'g6', kind: 'AccessToken' }, 600), deleteGrant(handle().db, 'g6')]);
+    if (issued.status === 'rejected') expect((issued.reason as { error?: string }).error).toBe('invalid_grant');
+    await expect(tokens.upsert('after', { grantId: 'g6', kind: 'AccessToken' }, 600)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(adapter('AuthorizationCode').upsert('code-never', { grantId: 'nope', kind: 'AuthorizationCode' }, 60)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await rows()).toEqual([]);
   });
 
   it('consume after consume (a replay) fails and ends the grant; a consumed code reads as consumed', async () => {
     const codes = adapter('AuthorizationCode');
+    await grant('g4');
     await codes.upsert('code-3', { grantId: 'g4', kind: 'AuthorizationCode' }, 60);
     await codes.consume('code-3');
     expect(await codes.find('code-3')).toMatchObject({ consumed: Math.floor(T0 / 1000) });
@@ -66,6 +84,7 @@ describe.each(forEachDatabase())('oidc_payloads on $name', (target) => {
 
   it('upsert replaces the payload but never clears consumed_at', async () => {
     const tokens = adapter('RefreshToken');
+    await grant('g5');
     await tokens.upsert('rt', { grantId: 'g5', kind: 'RefreshToken', n: 1 }, 600);
     await tokens.consume('rt');
     await tokens.upsert('rt', { grantId: 'g5', kind: 'RefreshToken', n: 2 }, 600);

@@ -170,16 +170,21 @@ export async function giveAuthenticator(app: GatehouseApp, userId: number): Prom
 }
 
 /** The OAuth error an openid-client call failed with (`invalid_grant`, …), or its message. */
+export function oauthErrorOf(error: unknown): string {
+  const e = error as { error?: string; cause?: unknown; message?: string };
+  if (typeof e.error === 'string') return e.error;
+  // A 401 comes back as a WWW-Authenticate challenge; its error is in `cause`.
+  const challenges = e.cause as { parameters?: { error?: string } }[] | undefined;
+  if (Array.isArray(challenges) && typeof challenges[0]?.parameters?.error === 'string') return challenges[0].parameters.error;
+  return e.message ?? String(error);
+}
+
+/** The OAuth error of a call that must fail. */
 export async function oauthError(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
   } catch (error) {
-    const e = error as { error?: string; cause?: unknown; message?: string };
-    if (typeof e.error === 'string') return e.error;
-    // A 401 comes back as a WWW-Authenticate challenge; its error is in `cause`.
-    const challenges = e.cause as { parameters?: { error?: string } }[] | undefined;
-    if (Array.isArray(challenges) && typeof challenges[0]?.parameters?.error === 'string') return challenges[0].parameters.error;
-    return e.message ?? String(error);
+    return oauthErrorOf(error);
   }
   throw new Error('expected the call to fail');
 }
