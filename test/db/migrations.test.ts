@@ -47,11 +47,15 @@ describe.each(forEachDatabase())('migrations on $name', (target) => {
         await sql`insert into users (username, username_normalized, email, email_normalized, first_name, last_name, password_hash, about_me, two_factor_enabled, created_at, last_seen_at)
                   values (${name}, ${name}, ${name + '@example.com'}, ${name + '@example.com'}, 'A', 'B', 'x', '', 0, ${T}, ${T})`.execute(handle.db);
       }
+      // More than one batch of the backfill (250 accounts a statement).
+      const more = Array.from({ length: 300 }, (_, i) => `bulk${i}`);
+      await sql`insert into users (username, username_normalized, email, email_normalized, first_name, last_name, password_hash, about_me, two_factor_enabled, created_at, last_seen_at)
+                values ${sql.join(more.map((name) => sql`(${name}, ${name}, ${name + '@example.com'}, ${name + '@example.com'}, 'A', 'B', 'x', '', 0, ${T}, ${T})`))}`.execute(handle.db);
       await migrateToLatest(handle);
       const { rows } = await sql<{ username: string; oidc_subject: string | null }>`select username, oidc_subject from users order by id`.execute(handle.db);
-      expect(rows.map((r) => r.username)).toEqual(['one', 'two']);
+      expect(rows.map((r) => r.username)).toEqual(['one', 'two', ...more]);
       for (const r of rows) expect(r.oidc_subject).toMatch(/^[A-Za-z0-9_-]{22}$/);
-      expect(rows[0]!.oidc_subject).not.toBe(rows[1]!.oidc_subject);
+      expect(new Set(rows.map((r) => r.oidc_subject)).size).toBe(rows.length);
       // …and a new account gets one when it is made.
       expect((await insertTestUser(handle.db, { username: 'three' })).oidc_subject).toMatch(/^[A-Za-z0-9_-]{22}$/);
     } finally {
