@@ -4,7 +4,6 @@
  * their own database, clock and stand-ins and call it through `app.inject()`
  * or a real port.
  */
-import { createHmac } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
@@ -59,6 +58,7 @@ import { metricsOff } from './http/metrics-off.js';
 import { pagesPlugin } from './http/pages.js';
 import { requestIdGenerator, sendRequestId } from './http/request-id.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
+import { deriveKey } from './lib/derive-key.js';
 import { hours, systemClock, type Clock } from './lib/duration.js';
 import { trustedProxies } from './lib/trusted-proxies.js';
 import { loadSigningKeys } from './oidc/keys.js';
@@ -102,11 +102,6 @@ function redactedRequest(request: FastifyRequest) {
 
 export function redactUrl(url: string): string {
   return url.replace(/^\/(reset-password|confirm-email-change|confirm-email|recover\/cancel|recover|wasnt-me)\/[^/?#]+/, '/$1/[redacted]');
-}
-
-/** A key for one purpose, derived from SECRET_KEY, so no two mechanisms share a key. */
-function deriveKey(secret: string, purpose: string): string {
-  return createHmac('sha256', secret).update(`gatehouse:${purpose}`).digest('base64url');
 }
 
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<GatehouseApp> {

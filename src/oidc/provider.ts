@@ -6,7 +6,7 @@
  * (S256, every app), refresh tokens for `offline_access` (rotated), client credentials for service apps,
  * userinfo, revocation and introspection of an app's own tokens, `iss` in every authorization response.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import Provider, { type Client, type ErrorOut, type KoaContextWithOIDC } from 'oidc-provider';
 import { REMEMBER_ME_LIFETIME_MS } from '../auth/policy.js';
@@ -14,6 +14,7 @@ import type { AppContext } from '../context.js';
 import { findUserByOidcSubject } from '../db/users.js';
 import { messagesFor } from '../i18n/messages.js';
 import { DEFAULT_LOCALE } from '../i18n/locales.js';
+import { deriveKey } from '../lib/derive-key.js';
 import { days, minutes } from '../lib/duration.js';
 import { layout } from '../views/layout.js';
 import { hashToken } from '../auth/tokens.js';
@@ -63,11 +64,6 @@ function cookieNames(secure: boolean) {
   };
 }
 
-/** A key for one purpose, derived from SECRET_KEY (the same derivation src/app.ts uses for its cookies). */
-function derivedKey(secret: string, purpose: string): string {
-  return createHmac('sha256', secret).update(`gatehouse:${purpose}`).digest('base64url');
-}
-
 /**
  * Client secrets are stored as SHA-256 only (256 random bits, like a session token: a slow hash would only be
  * a lever for anyone able to call the token endpoint). The library compares secrets through this method.
@@ -111,7 +107,7 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
     allowOmittingSingleRegisteredRedirectUri: false,
     jwks: { keys },
     cookies: {
-      keys: [derivedKey(config.secretKey, 'oidc-cookies')],
+      keys: [deriveKey(config.secretKey, 'oidc-cookies')],
       names: cookieNames(config.secureCookies),
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
