@@ -44,11 +44,14 @@ function newClientSecret(): string {
   return CLIENT_SECRET_PREFIX + randomBytes(CLIENT_SECRET_BYTES).toString('base64url');
 }
 
-/** Loopback hosts, where a plain-http address never leaves the machine (RFC 8252 §7.3). */
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/**
+ * Loopback addresses, where a plain-http address never leaves the machine (RFC 8252 §7.3). Not `localhost`: a
+ * name a hosts file or a resolver may point elsewhere, which RFC 8252 §8.3 advises against.
+ */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]']);
 
 /**
- * Why an address cannot be registered, or null. https, or http on the loopback (development, native apps); no
+ * Why an address cannot be registered, or null. https, or http on a loopback address (development, native apps); no
  * fragment (OAuth 2.0 §3.1.2), no user name or password in it. The provider compares what is stored exactly.
  */
 export function uriProblem(flag: string, value: string): string | null {
@@ -59,7 +62,7 @@ export function uriProblem(flag: string, value: string): string | null {
     return `${flag} "${printable(value)}" is not an absolute URL.`;
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-    return `${flag} "${printable(value)}" must be https:// (plain http:// only for localhost, 127.0.0.1 or [::1]).`;
+    return `${flag} "${printable(value)}" must be https:// (plain http:// only on the loopback addresses 127.0.0.1 or [::1], not localhost).`;
   }
   if (value.includes('#')) return `${flag} "${printable(value)}" must not have a fragment (#…).`;
   if (url.username || url.password) return `${flag} "${printable(value)}" must not carry a user name or password.`;

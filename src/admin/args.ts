@@ -58,7 +58,7 @@ Commands:
       kept); --json prints {"client_id": ..., "client_secret": ...} and nothing else.
       --public: no secret (a single-page or native app; PKCE protects it).
       --service: no sign-in, only client credentials (a server calling an API).
-      Redirect URIs are https (http only on localhost) and compared exactly.
+      Redirect URIs are https (http only on 127.0.0.1 or [::1]) and compared exactly.
       --first-party: signs people in without asking them; without it an app is
       refused (consent_required) until consent pages come.
   apps list
