@@ -24,9 +24,21 @@
         separateDialCode: false,
         loadUtils: function () { return import('/vendor/intl-tel-input/js/utils.js'); },
       });
-      // Submit the number in E.164 (+14155550123) whatever the user typed.
-      field.form.addEventListener('submit', function () {
-        var full = iti.getNumber();
+      // Submit the number in E.164 (+14155550123) whatever the user typed. Turning a national number into one
+      // needs the library's utils, loaded after the page: a form sent before they arrive (a fast hand, a slow
+      // network) waits for them, then is sent again with the same button (its channel=sms|call goes with it).
+      // If they never arrive, the form goes as typed once (the server checks the number either way).
+      var waited = false;
+      field.form.addEventListener('submit', function (event) {
+        if (!window.intlTelInput.utils && !waited) {
+          waited = true;
+          event.preventDefault();
+          var submitter = event.submitter;
+          var again = function () { field.form.requestSubmit(submitter || undefined); };
+          iti.promise.then(again, again);
+          return;
+        }
+        var full = window.intlTelInput.utils ? iti.getNumber() : '';
         if (full) field.value = full;
       });
     });

@@ -153,3 +153,45 @@ describe.each(LANGUAGES)('Typing a phone number key by key, in $name', ({ locale
     await page.close();
   }, 60_000);
 });
+
+describe('a form sent before the number utilities arrive', () => {
+  it('waits for them, posts the national number in E.164, and keeps the button that was pressed', async () => {
+    const user = await createUser(server.app);
+    const { context, problems } = await newJourneyContext(browser, server.baseUrl, { locale: 'en-US' });
+    try {
+      const page = await context.newPage();
+      await page.goto('/login');
+      await page.getByLabel(en.login.page.usernameOrEmail, { exact: true }).fill(user.username);
+      await page.getByLabel(en.login.page.password, { exact: true }).fill(user.password);
+      await submit(page, page.locator('main').getByRole('button', { name: en.login.page.submit }));
+      clock.advance(CODE_RESEND_INTERVAL_MS);
+      // A slow network: the utilities (which turn a national number into E.164) arrive only when the test says.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await context.route('**/vendor/intl-tel-input/js/utils.js', async (route) => {
+        await released;
+        await route.continue();
+      });
+      await page.goto('/two-factor/sms/enable');
+      await page.locator('.iti__selected-country .iti__flag.iti__us').waitFor();
+      await page.getByLabel(en.sms.enable.phoneLabel, { exact: true }).fill('415 555 2677');
+      await page.getByLabel(en.sms.enable.currentPassword, { exact: true }).fill(user.password);
+      const posted = page.waitForRequest((r) => r.method() === 'POST' && r.url() === `${server.baseUrl}/two-factor/sms/enable`);
+      await page.getByRole('button', { name: en.sms.enable.textMe }).click();
+      // Nothing is sent while the utilities are on their way...
+      await new Promise((r) => setTimeout(r, 300));
+      expect(pathOf(page)).toBe('/two-factor/sms/enable');
+      // ...then the form goes, once, with the number in E.164 and the button pressed.
+      const navigated = page.waitForURL('**/two-factor/sms/confirm');
+      release();
+      const form = new URLSearchParams((await posted).postData() ?? '');
+      await navigated;
+      expect(form.get('phone')).toBe('+14155552677');
+      // The pressed button's name and value went with the form sent again (channel=sms).
+      expect(form.get('channel')).toBe('sms');
+      expect(await problems.checked(), 'console errors, page errors, CSP or accessibility violations').toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});

@@ -109,7 +109,7 @@ describe.each(FAILURES)('Twilio answering with %s', (_name, failure) => {
 });
 
 describe('other requests while 20 code sends hang', () => {
-  it('GET /login over a real port keeps a p99 under 250 ms', async () => {
+  it('GET /login over a real port answers while every send hangs: no page waits for Twilio', async () => {
     // Its own stand-in and app: the hung sends are released by closing this stand-in at the end.
     const hanging = await TwilioStandIn.start();
     const app = await startTestApp(hanging.env({ TWILIO_TIMEOUT_MS: '10000' }));
@@ -151,7 +151,9 @@ describe('other requests while 20 code sends hang', () => {
       expect(latencies).toHaveLength(200);
       // Every send was still hanging while /login was measured.
       expect(settled).toBe(0);
-      expect(p99).toBeLessThan(250);
+      // A page that waited on a hung send would take the 10 s Twilio timeout; the bound is far from that, and far
+      // above a loaded CI machine's noise (the latency itself is npm run bench's figure, not a test's).
+      expect(p99).toBeLessThan(2000);
 
       // Release the hung sends: the sign-ins end on the code page with the outage message, not signed in.
       await hanging.close();
