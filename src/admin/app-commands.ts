@@ -2,7 +2,7 @@
  * `npm run admin -- apps add|list|show|remove|rotate-secret`: the apps that sign people in with Gatehouse
  * (OpenID Connect, issue #13). A confidential app's secret is printed once and stored only as its SHA-256;
  * redirect URIs are stored as typed and compared exactly by the provider. `--first-party` lets an app sign people in
- * without asking them; an app without it is refused (`consent_required`) until the step that brings consent pages.
+ * without asking them; an app without it shows people a consent page, once per app and scopes.
  * `--require` and the logout URIs are stored now and take effect with the steps that bring policy and logout.
  */
 import { randomBytes } from 'node:crypto';

@@ -21,7 +21,9 @@ export type AdminCommand =
   | { name: 'apps-list' }
   | { name: 'apps-show'; clientId: string }
   | { name: 'apps-remove'; clientId: string }
-  | { name: 'apps-rotate-secret'; clientId: string; json: boolean };
+  | { name: 'apps-rotate-secret'; clientId: string; json: boolean }
+  | { name: 'groups-add' | 'groups-remove'; login: string; group: string }
+  | { name: 'groups-list'; login: string };
 
 export type ParsedArgs = { ok: true; command: AdminCommand } | { ok: false; problem: string };
 
@@ -59,8 +61,8 @@ Commands:
       --public: no secret (a single-page or native app; PKCE protects it).
       --service: no sign-in, only client credentials (a server calling an API).
       Redirect URIs are https (http only on 127.0.0.1 or [::1]) and compared exactly.
-      --first-party: signs people in without asking them; without it an app is
-      refused (consent_required) until consent pages come.
+      --first-party: signs people in without asking them (an app of your own);
+      without it people are asked, once per app, what it may see.
   apps list
       Every registered app.
   apps show <client_id>
@@ -69,6 +71,13 @@ Commands:
       Remove the app; its codes, tokens and grants stop working at once.
   apps rotate-secret <client_id> [--json]
       Give the app a new client secret (printed once); the old one stops working.
+  groups add <username-or-email> <group>
+  groups remove <username-or-email> <group>
+      Put the user in a group, or take them out. Apps granted the "groups" scope
+      see the user's groups (the groups claim). A group name is 1 to 64 lower-case
+      letters, digits, ".", "_" or "-", starting with a letter or digit.
+  groups list <username-or-email>
+      The user's groups.
 
 Options:
   -h, --help  Show this help.
@@ -93,7 +102,7 @@ const OPTIONS_OF = {
   'list-users': { limit: { type: 'string' }, search: { type: 'string' } },
   'show-user': {},
   'reset-factors': { yes: { type: 'boolean' } },
-} satisfies Record<Exclude<AdminCommand['name'], 'help' | 'mail-list' | 'mail-retry' | `apps-${string}`>, Options>;
+} satisfies Record<Exclude<AdminCommand['name'], 'help' | 'mail-list' | 'mail-retry' | `apps-${string}` | `groups-${string}`>, Options>;
 
 /** `mail <subcommand>`'s options. */
 const MAIL_OPTIONS_OF = {
@@ -125,6 +134,7 @@ export function parseAdminArgs(argv: readonly string[]): ParsedArgs {
   if (name === '-h' || name === '--help' || name === 'help') return { ok: true, command: { name: 'help' } };
   if (name === 'mail') return mailArgs(rest);
   if (name === 'apps') return appsArgs(rest);
+  if (name === 'groups') return groupsArgs(rest);
   if (!Object.hasOwn(OPTIONS_OF, name)) return usage(`Unknown command "${name}".`);
   const command = name as CommandName;
 
@@ -212,6 +222,26 @@ function mailArgs(argv: readonly string[]): ParsedArgs {
   const bad = positionals.find((id) => !/^[1-9][0-9]{0,14}$/.test(id));
   if (bad !== undefined) return usage(`mail retry: "${bad}" is not a mail id (a whole number, as mail list shows).`);
   return { ok: true, command: { name: 'mail-retry', ids: [...new Set(positionals.map(Number))] } };
+}
+
+/** `groups add|remove USER GROUP`, `groups list USER`. */
+function groupsArgs(argv: readonly string[]): ParsedArgs {
+  const [sub, ...rest] = argv;
+  if (sub === '-h' || sub === '--help') return { ok: true, command: { name: 'help' } };
+  if (sub !== 'add' && sub !== 'remove' && sub !== 'list') {
+    return usage(sub === undefined ? 'groups needs a subcommand: add, remove or list.' : `Unknown groups subcommand "${sub}": use add, remove or list.`);
+  }
+  const parsed = parse(`groups ${sub}`, rest, {});
+  if ('problem' in parsed) return usage(parsed.problem);
+  const { values, positionals } = parsed;
+  if (values.help === true) return { ok: true, command: { name: 'help' } };
+  if (positionals.some((p) => p.trim() === '')) return usage(`groups ${sub}: an argument is empty.`);
+  if (sub === 'list') {
+    if (positionals.length !== 1) return usage('groups list takes one username or email address.');
+    return { ok: true, command: { name: 'groups-list', login: positionals[0]! } };
+  }
+  if (positionals.length !== 2) return usage(`groups ${sub} takes a username or email address and a group name.`);
+  return { ok: true, command: { name: sub === 'add' ? 'groups-add' : 'groups-remove', login: positionals[0]!, group: positionals[1]! } };
 }
 
 /** `apps <subcommand>`'s options. */

@@ -19,7 +19,8 @@ export async function listOidcApps(db: Db): Promise<OidcApp[]> {
 
 /**
  * Removes the app and everything the provider holds for it: its grants, and every code, token and interaction
- * issued to it (a token of a removed app must not keep working until it expires). True when the app existed.
+ * issued to it (a token of a removed app must not keep working until it expires), and the "Apps with access"
+ * rows naming it. True when the app existed.
  */
 export async function deleteOidcApp(db: Db, clientId: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
@@ -28,6 +29,7 @@ export async function deleteOidcApp(db: Db, clientId: string): Promise<boolean> 
       .deleteFrom('oidc_payloads')
       .where((eb) => eb.or([eb('client_id', '=', clientId), eb('grant_id', 'in', grants)]))
       .execute();
+    await trx.deleteFrom('oidc_app_access').where('client_id', '=', clientId).execute();
     const result = await trx.deleteFrom('oidc_apps').where('client_id', '=', clientId).executeTakeFirst();
     return result.numDeletedRows > 0n;
   });

@@ -132,3 +132,22 @@ export async function deleteGrant(db: Db, grantId: string): Promise<void> {
 export async function deleteOidcPayloadsOfAccount(db: Db, sub: string): Promise<void> {
   await db.deleteFrom('oidc_payloads').where('account_id', '=', sub).execute();
 }
+
+/**
+ * The id of the account's live Grant for an app that lasts longest (the newest: every grant gets the same
+ * lifetime), or null. Consent is remembered through it across browsers and sign-ins (src/oidc/provider.ts).
+ */
+export async function latestGrantIdOf(db: Db, sub: string, clientId: string, now: number): Promise<string | null> {
+  const row = await db
+    .selectFrom('oidc_payloads')
+    .select('id')
+    .where('model', '=', 'Grant')
+    .where('account_id', '=', sub)
+    .where('client_id', '=', clientId)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .orderBy('expires_at', 'desc')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id ?? null;
+}

@@ -332,6 +332,20 @@ export interface OidcSigningKeysTable {
   published_until: number | null;
 }
 
+/** An app the person let in ("Apps with access" on the security page); written when a code is issued. */
+export interface OidcAppAccessTable {
+  user_id: number;
+  client_id: string;
+  first_granted_at: number;
+  last_sign_in_at: number;
+}
+
+/** The groups an operator put an account in (admin CLI `groups add`); the `groups` claim. */
+export interface UserGroupsTable {
+  user_id: number;
+  group_name: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -356,6 +370,8 @@ export interface Database {
   oidc_payloads: OidcPayloadsTable;
   oidc_apps: OidcAppsTable;
   oidc_signing_keys: OidcSigningKeysTable;
+  oidc_app_access: OidcAppAccessTable;
+  user_groups: UserGroupsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -51,6 +51,9 @@ export const SECURITY_EVENT_KINDS = [
   'email_codes_disabled',
   'backup_phone_added',
   'backup_phone_removed',
+  'oidc_first_sign_in',
+  'oidc_consent',
+  'oidc_access_removed',
 ] as const;
 
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];

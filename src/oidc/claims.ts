@@ -93,10 +93,16 @@ export type AccountClaims = {
   email: string;
   email_verified: boolean;
   locale?: string;
+  /** The groups an operator put the account in (admin CLI `groups add`), in name order; scope `groups`. */
+  groups: string[];
 };
 
-/** The account's claims; the provider gives an app those its granted scopes name (`profile`, `email`). */
-export function accountClaims(user: Pick<User, 'username' | 'first_name' | 'last_name' | 'email' | 'email_confirmed_at' | 'locale'>, sub: string): AccountClaims {
+/** The account's claims; the provider gives an app those its granted scopes name (`profile`, `email`, `groups`). */
+export function accountClaims(
+  user: Pick<User, 'username' | 'first_name' | 'last_name' | 'email' | 'email_confirmed_at' | 'locale'>,
+  sub: string,
+  groups: string[] = [],
+): AccountClaims {
   return {
     sub,
     preferred_username: user.username,
@@ -108,6 +114,7 @@ export function accountClaims(user: Pick<User, 'username' | 'first_name' | 'last
     email_verified: user.email_confirmed_at !== null,
     // No language chosen yet: no claim, rather than a guess.
     ...(user.locale ? { locale: user.locale } : {}),
+    groups,
   };
 }
 
@@ -116,4 +123,5 @@ export const CLAIMS_OF_SCOPE = {
   openid: ['sub', 'acr', 'amr', 'auth_time'],
   profile: ['preferred_username', 'name', 'given_name', 'family_name', 'picture', 'locale'],
   email: ['email', 'email_verified'],
+  groups: ['groups'],
 };

@@ -13,8 +13,9 @@
  * through (someone signed in is shown the sign-in page anyway: `/login?fresh=1`). `prompt=none` never gets here:
  * the provider answers `login_required`.
  *
- * An app not registered `--first-party` is refused with `consent_required` before anyone signs in: it would need
- * the person's consent, and the page for that comes with the next step of issue #13.
+ * Consent: an app registered `--first-party` is granted what it asks without a page. Any other app gets the consent
+ * page (consent.ts), naming it and, in plain words, what it will see; Allow and Deny are POSTs bound to this
+ * interaction and to the person it is for, and end on /continue like every other form here.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type Interaction, type InteractionResults } from 'oidc-provider';
@@ -24,7 +25,8 @@ import { howSignedIn, type SignInRecord } from '../auth/sign-in.js';
 import type { AppContext } from '../context.js';
 import { oidcSubjectOf } from '../db/users.js';
 import { acrOf, amrOf, authTimeOf } from './claims.js';
-import { continuingPage, expiredPage } from './views.js';
+import { consentAsked, consentRoutes } from './consent.js';
+import { consentPage, continuingPage, expiredPage } from './views.js';
 
 export const INTERACTION_PATH = '/interaction';
 
@@ -91,10 +93,6 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: 
       return reply.page(t.apps.continuing.title, continuingPage(t, { appName, to }), { refreshTo: to });
     };
 
-    if (client?.gatehouse_first_party !== true) {
-      return finish({ error: 'consent_required', error_description: 'this app needs the consent of the person, which Gatehouse cannot ask for yet' }, false);
-    }
-
     const stored = details.result?.[FRESH_AFTER];
     let askedAt = typeof stored === 'number' ? stored : null;
     if (details.prompt.name === 'login' && asksForFreshSignIn(details) && askedAt === null) {
@@ -127,7 +125,30 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: 
     if (details.prompt.name === 'consent') {
       // The consent asked for belongs to the provider session's person; another person signed in must sign in as them.
       if (details.session?.accountId !== sub) return toSignIn(true);
-      // Only first-party apps get here in this step: what they ask for is granted without a page.
+      // Allow or Deny was pressed (consent.ts): on to the app with the answer.
+      if (details.result?.consent !== undefined || details.result?.error !== undefined) {
+        if (!page) return reply.redirect(details.returnTo, 303);
+        const appName = client?.clientName ?? details.params.client_id;
+        return reply.page(t.apps.continuing.title, continuingPage(t, { appName, to: details.returnTo }), { refreshTo: details.returnTo });
+      }
+      if (client?.gatehouse_first_party !== true) {
+        const asked = consentAsked(details);
+        const action = `${INTERACTION_PATH}/${details.uid}`;
+        return reply.page(
+          t.apps.consent.title,
+          consentPage(t, {
+            csrfToken: reply.csrfToken(),
+            appName: client?.clientName ?? details.params.client_id,
+            username: user.username,
+            scopes: asked.shown,
+            more: details.grantId !== undefined,
+            allowAction: `${action}/consent`,
+            denyAction: `${action}/deny`,
+          }),
+          { noReferrer: true },
+        );
+      }
+      // A first-party app: what it asks for is granted without a page.
       const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ?? new provider.Grant({ accountId: sub, clientId: details.params.client_id });
       const missingScopes = details.prompt.details.missingOIDCScope;
       if (missingScopes) grant.addOIDCScope(missingScopes.join(' '));
@@ -140,4 +161,5 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: 
 
   app.get<{ Params: z.infer<typeof Params> }>(`${INTERACTION_PATH}/:uid`, { schema: { params: Params } }, (request, reply) => decide(request, reply, false));
   app.get<{ Params: z.infer<typeof Params> }>(`${INTERACTION_PATH}/:uid/continue`, { schema: { params: Params } }, (request, reply) => decide(request, reply, true));
+  await app.register(consentRoutes, { ctx, provider });
 };

@@ -59,6 +59,8 @@ declare module 'oidc-provider' {
     client?: Client;
     result?: InteractionResults;
     requestParamOIDCScopes: Set<string>;
+    /** What the request loaded or made; the code once one is issued. */
+    entities: { AuthorizationCode?: { accountId?: string; clientId?: string } };
   }
 
   /** The Koa context the library hands to its hooks. */
@@ -90,6 +92,8 @@ declare module 'oidc-provider' {
     clientId: string;
     addOIDCScope(scope: string): void;
     addOIDCClaims(claims: string[]): void;
+    /** The scopes granted, space-separated. */
+    getOIDCScope(): string;
     save(): Promise<string>;
   }
 
@@ -163,5 +167,7 @@ declare module 'oidc-provider' {
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
     interactionResult(req: IncomingMessage, res: ServerResponse, result: InteractionResults, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;
     on(event: string, listener: (...args: unknown[]) => void): this;
+    /** A Koa middleware around every request the provider answers (`ctx.oidc` is unset for paths it does not know). */
+    use(middleware: (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>): void;
   }
 }

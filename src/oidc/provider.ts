@@ -11,6 +11,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import Provider, { type Client, type ErrorOut, type KoaContextWithOIDC } from 'oidc-provider';
 import { REMEMBER_ME_LIFETIME_MS } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
+import { recordAppSignIn } from '../db/app-access.js';
+import { latestGrantIdOf } from '../db/oidc-payloads.js';
+import { recordSecurityEvent } from '../db/security-events.js';
+import { MAX_USER_AGENT_LENGTH } from '../db/sessions.js';
+import { groupsOfUser } from '../db/user-groups.js';
 import { findUserByOidcSubject } from '../db/users.js';
 import { messagesFor } from '../i18n/messages.js';
 import { DEFAULT_LOCALE } from '../i18n/locales.js';
@@ -52,8 +57,11 @@ export const INTERACTION_TTL_S = minutes(10) / S;
  */
 export const PROVIDER_SESSION_TTL_S = REMEMBER_ME_LIFETIME_MS / S;
 
-/** Scopes an app may ask for. `offline_access` (a refresh token) needs `prompt=consent` (OpenID Connect Core §11). */
-export const SCOPES = ['openid', 'offline_access', 'profile', 'email'];
+/**
+ * Scopes an app may ask for. `offline_access` (a refresh token) is dropped by the library unless the request also
+ * says `prompt=consent` (OpenID Connect Core §11); a person is then asked again (first-party apps: without a page).
+ */
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'groups'];
 
 /** Cookie names: `__Host-` where the cookie is for the whole site, `__Secure-` for the path-bound ones, on https. */
 function cookieNames(secure: boolean) {
@@ -84,9 +92,17 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
     async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
       const user = await findUserByOidcSubject(db, sub);
       if (!user) return undefined;
-      return { accountId: sub, claims: () => accountClaims(user, sub) };
+      // The groups cost a query: made only when the token or userinfo answer may carry them.
+      return {
+        accountId: sub,
+        claims: async (_use: string, scope: string) => accountClaims(user, sub, scope.split(' ').includes('groups') ? await groupsOfUser(db, user.id) : []),
+      };
     },
     claims: CLAIMS_OF_SCOPE,
+    // The granted scopes' claims go into the ID token too, not only to userinfo: apps such as Grafana or Gitea read
+    // `email` and `groups` from the ID token, as Keycloak and Authelia put them there (the library's default keeps
+    // them out when an access token is issued).
+    conformIdTokenClaims: false,
     // Listed so discovery says which values `acr` takes; asking for one is not enforced yet (the next step).
     acrValues: [...ACR_VALUES],
     scopes: SCOPES,
@@ -147,7 +163,7 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
       Interaction: INTERACTION_TTL_S,
       Session: PROVIDER_SESSION_TTL_S,
     },
-    loadExistingGrant,
+    loadExistingGrant: grantLoader(ctx),
     renderError: async (koa: KoaContextWithOIDC, out: ErrorOut) => {
       const t = requestFacts(koa.req)?.t ?? messagesFor(DEFAULT_LOCALE);
       koa.type = 'html';
@@ -168,6 +184,7 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
   provider.proxy = true;
   provider.Client.prototype.compareClientSecret = compareHashedSecret;
   provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'the OpenID Connect provider failed'));
+  provider.use(recordAppSignIns(ctx));
   return provider;
 }
 
@@ -177,21 +194,55 @@ async function ownTokensOnly(_ctx: KoaContextWithOIDC, client: Client, token: { 
 }
 
 /**
- * The grant a request runs under. A first-party app is granted what it asks for, so no consent page is shown.
- * Another app gets no grant made up for it: the library then asks for consent — `consent_required` at once with
- * `prompt=none`, else through the interaction, which refuses it the same way until consent pages come (the next
- * step of issue #13).
+ * The grant a request runs under:
+ * - the one this request's consent made, or the one the provider's session holds for the app;
+ * - for a first-party app, a new one for what it asks: no consent page is shown;
+ * - else the account's latest live grant for the app, from any browser or earlier sign-in: what the person allowed
+ *   is remembered, and the library asks again — for the new scopes only — when the app asks for more.
+ * None (the library then asks for consent) when the person never allowed the app, or removed its access.
  */
-async function loadExistingGrant(koa: KoaContextWithOIDC) {
-  const { oidc } = koa;
-  const provider = oidc.provider;
-  const client = oidc.client!;
-  if (client.gatehouse_first_party !== true) return undefined;
-  const clientId = client.clientId;
-  const grantId = oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(clientId);
-  if (grantId) return provider.Grant.find(grantId);
-  const grant = new provider.Grant({ accountId: oidc.session.accountId!, clientId });
-  grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
-  await grant.save();
-  return grant;
+function grantLoader(ctx: AppContext) {
+  return async function loadExistingGrant(koa: KoaContextWithOIDC) {
+    const { oidc } = koa;
+    const provider = oidc.provider;
+    const clientId = oidc.client!.clientId;
+    const accountId = oidc.session.accountId!;
+    const own = async (grantId: string | undefined) => {
+      const grant = grantId ? await provider.Grant.find(grantId) : undefined;
+      // A grant of another account or app would make the library fail the request: it is not this request's.
+      return grant && grant.accountId === accountId && grant.clientId === clientId ? grant : undefined;
+    };
+    const current = (await own(oidc.result?.consent?.grantId)) ?? (await own(oidc.session.grantIdFor(clientId)));
+    if (current) return current;
+    if (oidc.client!.gatehouse_first_party === true) {
+      const grant = new provider.Grant({ accountId, clientId });
+      grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
+      await grant.save();
+      return grant;
+    }
+    return own((await latestGrantIdOf(ctx.db, accountId, clientId, ctx.clock.now())) ?? undefined);
+  };
+}
+
+/**
+ * After the provider answered: when it gave an app a code, "Apps with access" learns of it (the row is made, or its
+ * last sign-in moved on), and the first sign-in of an app to the account goes into the activity log. Awaited
+ * (event listeners are not), so the row is there when the app's next request comes.
+ */
+function recordAppSignIns(ctx: AppContext) {
+  return async (koa: KoaContextWithOIDC, next: () => Promise<void>) => {
+    await next();
+    const oidc = koa.oidc as KoaContextWithOIDC['oidc'] | undefined;
+    if (oidc?.route !== 'authorization' && oidc?.route !== 'resume') return;
+    const code = oidc.entities.AuthorizationCode;
+    if (!code?.accountId || !code.clientId) return;
+    const user = await findUserByOidcSubject(ctx.db, code.accountId);
+    if (!user) return;
+    const now = ctx.clock.now();
+    if (await recordAppSignIn(ctx.db, user.id, code.clientId, now)) {
+      const userAgent = koa.req.headers['user-agent'];
+      const ip = requestFacts(koa.req)?.ip ?? null;
+      await recordSecurityEvent(ctx.db, { userId: user.id, kind: 'oidc_first_sign_in', now, ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT_LENGTH) : null });
+    }
+  };
 }

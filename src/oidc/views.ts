@@ -1,6 +1,45 @@
 /** The few pages of the identity provider; the sign-in itself uses Gatehouse's own pages. */
 import type { Messages } from '../i18n/messages.js';
+import { csrfField } from '../views/forms.js';
 import { html, type SafeHtml } from '../views/html.js';
+
+/** The scopes the consent page can name, in the order it names them. */
+export const DESCRIBED_SCOPES = ['openid', 'profile', 'email', 'groups', 'offline_access'] as const;
+export type DescribedScope = (typeof DESCRIBED_SCOPES)[number];
+
+export interface ConsentPageProps {
+  csrfToken: string;
+  appName: string;
+  /** Who is signed in (their username): the account the app will see. */
+  username: string;
+  /** What the app asks for now that it was not allowed before. */
+  scopes: DescribedScope[];
+  /** The app has access already and asks for more: the page names only the new scopes. */
+  more: boolean;
+  /** The Allow and Deny forms' addresses. */
+  allowAction: string;
+  denyAction: string;
+}
+
+/**
+ * Asks the person whether an app may see what it asks for, each scope in plain words. Allow is the first button (the
+ * form's default), Deny sends the app `access_denied`; both are one form with Gatehouse's CSRF token.
+ */
+export function consentPage(t: Messages, p: ConsentPageProps): SafeHtml {
+  const m = t.apps.consent;
+  return html`<h1>${p.more ? m.headingMore(p.appName) : m.heading(p.appName)}</h1>
+<p>${p.more ? m.introMore(p.appName) : m.intro(p.appName, p.username)}</p>
+<ul class="consent-scopes">
+  ${p.scopes.map((scope) => html`<li>${m.scopes[scope]}</li>`)}
+</ul>
+<p class="hint">${m.removeLater}</p>
+<form method="post" action="${p.allowAction}" class="form">
+  ${csrfField(p.csrfToken)}
+  <button type="submit" class="button primary">${m.allow}</button>
+  <button type="submit" class="button" formaction="${p.denyAction}">${m.deny}</button>
+</form>
+<p class="hint">${m.notYou(p.username)}</p>`;
+}
 
 /** After a sign-in form: the browser goes on to the app by itself (a meta refresh in the head), or with the link. */
 export function continuingPage(t: Messages, p: { appName: string; to: string }): SafeHtml {

@@ -188,3 +188,23 @@ export async function oauthError(promise: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected the call to fail');
 }
+
+/** The interaction a journey rests on (`/interaction/<uid>` or `/interaction/<uid>/continue`). */
+export function interactionUidOf(journey: Journey): string {
+  const match = /^\/interaction\/([A-Za-z0-9_-]+)/.exec(journey.url);
+  if (!match) throw new Error(`not on an interaction page: ${journey.url}`);
+  return match[1]!;
+}
+
+/** Presses Allow (`consent`) or Deny (`deny`) on the consent page a journey rests on; returns the POST's answer. */
+export function answerConsent(browser: TestClient, journey: Journey, answer: 'consent' | 'deny'): Promise<Page> {
+  expect(journey.page.body).toContain('action="/interaction/');
+  return browser.post(`/interaction/${interactionUidOf(journey)}/${answer}`, { _csrf: csrfTokenIn(journey.page.body) });
+}
+
+/** Presses Allow or Deny and follows the browser on to the app. */
+export async function consentAndGo(browser: TestClient, journey: Journey, answer: 'consent' | 'deny'): Promise<Journey> {
+  const posted = await answerConsent(browser, journey, answer);
+  expect(posted.location).toBe(`/interaction/${interactionUidOf(journey)}/continue`);
+  return browse(browser, posted.location!);
+}

@@ -40,6 +40,8 @@ import { changeEmailPage, confirmEmailChangePage, deleteAccountPage, linkExpired
 import { z } from 'zod';
 import { deleteTrustedDevice, deleteTrustedDevicesOfUser, trustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { passkeysOfUser } from '../../db/passkeys.js';
+import { appsWithAccess, removeAppAccess } from '../../db/app-access.js';
+import { findOidcApp } from '../../db/oidc-apps.js';
 import { passkeyRoutes } from './passkeys.js';
 import { emailCodeRoutes } from './email-codes.js';
 import { noticeOfFactorChange } from './notices.js';
@@ -51,6 +53,7 @@ const ReauthForm = formSchema({ password: field(4096), next: field(2000).optiona
 const CodeForm = formSchema({ code: field(100) });
 const EmptyForm = formSchema({});
 const IdForm = formSchema({ id: field(200) });
+const AppForm = formSchema({ client_id: field(200) });
 const DeleteForm = formSchema({ confirm_username: field(200) });
 const EmailForm = formSchema({ email: field(500) });
 const TokenParams = z.object({ token: z.string().max(200) });
@@ -67,12 +70,13 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   app.get(SECURITY_PATH, { preHandler: requireUser }, async (request, reply) => {
     const user = request.user!;
     const now = ctx.clock.now();
-    const [factors, events, sessions, devices, passkeys] = await Promise.all([
+    const [factors, events, sessions, devices, passkeys, apps] = await Promise.all([
       factorsOf(ctx.db, user),
       recentSecurityEvents(ctx.db, user.id, now - SECURITY_EVENT_RETENTION_MS),
       liveSessionsOfUser(ctx.db, user.id, now, SESSION_IDLE_TIMEOUT_MS),
       trustedDevicesOfUser(ctx.db, user.id, now),
       passkeysOfUser(ctx.db, user.id),
+      appsWithAccess(ctx.db, user.id),
     ]);
     const recovery = await recoveryStatusOf(ctx.db, user);
     const t = request.t;
@@ -91,6 +95,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         now,
         email: user.email,
         recovery,
+        apps,
       }),
     );
   });
@@ -121,6 +126,22 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     const user = request.user!;
     if ((await deleteTrustedDevicesOfUser(ctx.db, user.id)) > 0) await logSecurityEvent(ctx, request, user.id, 'trusted_devices_forgotten');
     return reply.flash('success', request.t.security.flash.devicesForgotten).redirect(SECURITY_PATH);
+  });
+
+  // ---- Apps with access (no step-up either: removing access only protects) ----
+
+  app.post<{ Body: z.infer<typeof AppForm> }>('/security/apps/remove', { preHandler: requireUser, schema: { body: AppForm } }, async (request, reply) => {
+    const user = request.user!;
+    const clientId = request.body.client_id;
+    const app = await findOidcApp(ctx.db, clientId);
+    // The app's grants, codes and tokens for this account, and its row on this page: its refresh token stops working.
+    const removed = await ctx.db.transaction().execute(async (trx) => {
+      if (!(await removeAppAccess(trx, user.id, user.oidc_subject, clientId))) return false;
+      await logSecurityEvent(ctx, request, user.id, 'oidc_access_removed', trx);
+      return true;
+    });
+    if (!removed) return reply.redirect(SECURITY_PATH);
+    return reply.flash('success', request.t.security.flash.appRemoved(app?.name ?? request.t.security.page.apps.removedApp)).redirect(SECURITY_PATH);
   });
 
   // ---- Step-up ----

@@ -1,6 +1,7 @@
 import type { RecoveryStatus } from '../../auth/account-recovery.js';
 import type { AccountFactors } from '../../auth/factors.js';
 import { RECOVERY_CODES_LOW } from '../../auth/recovery-codes.js';
+import type { AppWithAccess } from '../../db/app-access.js';
 import type { SecurityEvent, Session, TrustedDevice, WebauthnCredential } from '../../db/schema.js';
 import type { Messages } from '../../i18n/messages.js';
 import { deviceName } from '../../lib/user-agent.js';
@@ -32,6 +33,28 @@ export interface SecurityPageProps {
   email: string;
   /** A recovery waiting to remove the factors, or one that did (src/auth/account-recovery.ts). */
   recovery: RecoveryStatus;
+  /** The apps that sign the person in with Gatehouse (OpenID Connect). */
+  apps: AppWithAccess[];
+}
+
+function appsSection(t: Messages, p: SecurityPageProps): SafeHtml {
+  const m = t.security.page.apps;
+  return html`<section class="security" aria-labelledby="apps-heading">
+  <h2 id="apps-heading">${m.heading}</h2>
+  ${p.apps.length === 0
+    ? html`<p>${m.none}</p>`
+    : html`<p>${m.intro}</p>
+  <ul class="device-list">
+    ${p.apps.map((a) => {
+      const name = a.name ?? m.removedApp;
+      return html`<li>
+      <strong>${name}</strong>
+      <br><span class="hint">${m.details(timeAgo(t, a.lastSignInAt, p.now), timeAgo(t, a.firstGrantedAt, p.now))}</span>
+      <form method="post" action="/security/apps/remove" class="inline">${csrfField(p.csrfToken)}<input type="hidden" name="client_id" value="${a.clientId}"><button type="submit" class="link-button">${m.remove}<span class="visually-hidden">${m.removeFor(name)}</span></button></form>
+    </li>`;
+    })}
+  </ul>`}
+</section>`;
 }
 
 function sessionsSection(t: Messages, p: SecurityPageProps): SafeHtml {
@@ -164,6 +187,7 @@ ${anyFactor
   : ''}
 ${sessionsSection(t, p)}
 ${devicesSection(t, p)}
+${appsSection(t, p)}
 <section class="security" aria-labelledby="activity-heading">
   <h2 id="activity-heading">${m.activity.heading}</h2>
   ${p.events.length === 0

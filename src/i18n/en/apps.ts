@@ -8,6 +8,27 @@ export const apps = {
     text: 'This takes a moment. If nothing happens, use the link below.',
     link: (app: string) => `Continue to ${app}`,
   },
+  /** An app not registered first-party asks to see the account (src/oidc/interaction.ts). */
+  consent: {
+    title: 'Allow access?',
+    heading: (app: string) => `Allow ${app} to see your account?`,
+    /** When the app already has access and asks for more. */
+    headingMore: (app: string) => `${app} asks to see more`,
+    intro: (app: string, user: string) => `${app} wants to sign you in as ${user}. If you allow it, it will be able to:`,
+    introMore: (app: string) => `You already allowed ${app} some access. It now also wants to:`,
+    /** What each scope lets the app see, in plain words. */
+    scopes: {
+      openid: 'Know it is you: an identifier of your Gatehouse account, and when and how you signed in',
+      profile: 'See your name, username, profile picture and language',
+      email: 'See your email address, and whether you confirmed it',
+      groups: 'See the groups you are in',
+      offline_access: 'Stay signed in: keep access to the above when you are away, until you remove it',
+    },
+    notYou: (user: string) => `Not ${user}? Deny, then sign out of Gatehouse.`,
+    removeLater: 'You can remove its access at any time on your security page.',
+    allow: 'Allow',
+    deny: 'Deny',
+  },
   /** The sign-in request an app started is gone (too old, already finished, or from another browser). */
   expired: {
     title: 'Sign-in request expired',

@@ -91,6 +91,18 @@ export const security = {
       forget: 'Forget',
       forgetAll: 'Forget all devices',
     },
+    /** The apps that sign the person in with Gatehouse (OpenID Connect) and what they may see. */
+    apps: {
+      heading: 'Apps with access',
+      none: 'No app signs you in with Gatehouse yet. When you allow one, it is listed here.',
+      intro: 'These apps sign you in with your Gatehouse account and can see what you allowed. Removing access signs the app out of your account: it has to ask you again.',
+      /** "last signed you in 1 hour ago · allowed 3 days ago" */
+      details: (lastSignIn: SafeHtml, allowed: SafeHtml): SafeHtml => html`last signed you in ${lastSignIn} · allowed ${allowed}`,
+      removedApp: 'An app that was removed',
+      remove: 'Remove access',
+      /** After "Remove access", hidden but read by screen readers: which app the button is for. */
+      removeFor: (app: string) => ` for ${app}`,
+    },
     activity: {
       heading: 'Recent security activity',
       none: 'Nothing in the last 90 days.',
@@ -144,6 +156,9 @@ export const security = {
     email_codes_disabled: 'Email codes turned off',
     backup_phone_added: 'Backup phone added',
     backup_phone_removed: 'Backup phone removed',
+    oidc_first_sign_in: 'An app signed you in with Gatehouse for the first time',
+    oidc_consent: 'You allowed an app to see your account',
+    oidc_access_removed: 'You removed an app’s access to your account',
   } satisfies Record<SecurityEventKind, string>,
 
   /** The flashes of the security page's actions. */
@@ -156,6 +171,7 @@ export const security = {
     othersEnded: 'You are signed out everywhere else.',
     deviceForgotten: 'That device will ask for a code at its next sign-in.',
     devicesForgotten: 'Every remembered device will ask for a code at its next sign-in.',
+    appRemoved: (app: string) => `${app} no longer has access to your account. It will ask you again if you sign in to it.`,
     emailLinkSent: (masked: string) => `We sent a link to ${masked}. Your address changes when you open it.`,
     emailChanged: 'Your email address has been changed.',
     emailTakenMeanwhile: 'That address is now used by another account, so your email address was not changed.',

@@ -86,6 +86,15 @@ export const security: Messages['security'] = {
       forget: 'Olvidar',
       forgetAll: 'Olvidar todos los dispositivos',
     },
+    apps: {
+      heading: 'Aplicaciones con acceso',
+      none: 'Todavía ninguna aplicación inicia tu sesión con Gatehouse. Cuando permitas una, aparecerá aquí.',
+      intro: 'Estas aplicaciones inician tu sesión con tu cuenta de Gatehouse y pueden ver lo que permitiste. Quitar el acceso cierra la sesión de la aplicación en tu cuenta: tendrá que pedírtelo de nuevo.',
+      details: (lastSignIn: SafeHtml, allowed: SafeHtml): SafeHtml => html`último inicio de sesión ${lastSignIn} · permitida ${allowed}`,
+      removedApp: 'Una aplicación que se eliminó',
+      remove: 'Quitar el acceso',
+      removeFor: (app: string) => ` a ${app}`,
+    },
     activity: {
       heading: 'Actividad de seguridad reciente',
       none: 'Nada en los últimos 90 días.',
@@ -137,6 +146,9 @@ export const security: Messages['security'] = {
     email_codes_disabled: 'Códigos por correo desactivados',
     backup_phone_added: 'Teléfono de respaldo añadido',
     backup_phone_removed: 'Teléfono de respaldo quitado',
+    oidc_first_sign_in: 'Una aplicación inició tu sesión con Gatehouse por primera vez',
+    oidc_consent: 'Permitiste que una aplicación vea tu cuenta',
+    oidc_access_removed: 'Quitaste el acceso de una aplicación a tu cuenta',
   },
 
   flash: {
@@ -148,6 +160,7 @@ export const security: Messages['security'] = {
     othersEnded: 'Se cerraron todas tus demás sesiones.',
     deviceForgotten: 'Ese dispositivo pedirá un código en su próximo inicio de sesión.',
     devicesForgotten: 'Todos los dispositivos recordados pedirán un código en su próximo inicio de sesión.',
+    appRemoved: (app: string) => `${app} ya no tiene acceso a tu cuenta. Te lo pedirá de nuevo si inicias sesión en ella.`,
     emailLinkSent: (masked: string) => `Te enviamos un enlace a ${masked}. Tu dirección cambia cuando lo abras.`,
     emailChanged: 'Se ha cambiado tu correo electrónico.',
     emailTakenMeanwhile: 'Esa dirección ya la usa otra cuenta, así que tu correo electrónico no se ha cambiado.',
