@@ -7,6 +7,8 @@
  */
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pwnedPasswordsOff } from '../../src/adapters/pwned-passwords/off.js';
+import { removeApp } from '../../src/admin/app-commands.js';
 import { addUserToGroup } from '../../src/db/user-groups.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient } from '../support/client.js';
@@ -209,5 +211,31 @@ describe('the groups claim', () => {
   it('discovery advertises the groups scope and claim', () => {
     expect(rp.serverMetadata().scopes_supported).toContain('groups');
     expect(rp.serverMetadata().claims_supported).toContain('groups');
+  });
+});
+
+describe('"Apps with access" rows', () => {
+  it("go with the account when it is deleted, and with the app when `apps remove` removes it", async () => {
+    const notes = await registerApp(t.app, { name: 'Notes', firstParty: false });
+    const notesRp = await relyingParty(t.app, notes);
+    const [alice, bob] = [await createUser(t.app), await createUser(t.app)];
+    await addUserToGroup(t.app.ctx.db, alice.id, 'staff');
+    const aliceBrowser = await signedIn(alice);
+    const bobBrowser = await signedIn(bob);
+    for (const browser of [aliceBrowser, bobBrowser]) {
+      const request = await authorizationRequest(notesRp);
+      await consentAndGo(browser, await browse(browser, request.url.href), 'consent');
+    }
+    const rowsOf = (table: 'oidc_app_access' | 'user_groups', userId: number) => t.app.ctx.db.selectFrom(table).select('user_id').where('user_id', '=', userId).execute();
+    expect(await rowsOf('oidc_app_access', alice.id)).toHaveLength(1);
+
+    expect((await aliceBrowser.submit('/security/delete', { confirm_username: alice.username })).location).toBe('/login');
+    expect(await rowsOf('oidc_app_access', alice.id)).toEqual([]);
+    expect(await rowsOf('user_groups', alice.id)).toEqual([]);
+
+    const admin = { db: t.app.ctx.db, config: t.app.ctx.config, clock: t.app.ctx.clock, pwnedPasswords: pwnedPasswordsOff, output: { out: () => undefined } };
+    expect(await removeApp(admin, notes.clientId)).toEqual({ ok: true });
+    expect(await t.app.ctx.db.selectFrom('oidc_app_access').select('user_id').where('client_id', '=', notes.clientId).execute()).toEqual([]);
+    expect((await bobBrowser.get('/security')).body).not.toContain('Notes');
   });
 });
