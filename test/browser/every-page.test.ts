@@ -12,8 +12,10 @@
  * phone pages are also checked for layout shift while the country picker loads.
  *
  * One account has every factor (SMS with a backup phone, an authenticator app,
- * a passkey, recovery codes, email codes), so each sign-in page exists; a
- * second account has none, for the set-up pages.
+ * a passkey, recovery codes, email codes), so each sign-in page exists, and an
+ * app with access (on the security page); a second account has none, for the
+ * set-up pages. The consent page is reached as an app sends people there: its
+ * authorization request, for every scope there is.
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,10 +26,12 @@ import { TotpKeys } from '../../src/auth/totp.js';
 import { setEmailCodesEnabled } from '../../src/db/email-codes.js';
 import { confirmTotpFactor, replaceRecoveryCodes, startTotpEnrollment } from '../../src/db/factors.js';
 import { insertPasskey } from '../../src/db/passkeys.js';
+import { recordAppSignIn } from '../../src/db/app-access.js';
 import { setBackupPhone } from '../../src/db/users.js';
 import { ManualClock } from '../../src/lib/duration.js';
 import { createUser, DEFAULT_TEST_PASSWORD, TEST_SECRET } from '../support/app.js';
 import { DESKTOP_VIEWPORT, newJourneyContext, PHONE_VIEWPORT, startAppAndBrowser, submit, type ListeningApp } from '../support/browser.js';
+import { registerApp } from '../support/oidc.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/pages/', import.meta.url));
 /** The issue's budget for a page and everything it loads. */
@@ -69,6 +73,14 @@ const PAGES: PageSpec[] = [
   { name: 'delete-account', path: '/security/delete', state: 'signed-in' },
   { name: 'reauthenticate', path: '/reauthenticate', state: 'signed-in' },
   { name: 'dev-outbox', path: '/dev/outbox', state: 'signed-in' },
+  // An app's authorization request (set in beforeAll, once the app is registered): it rests on the consent page.
+  {
+    name: 'consent',
+    get path() {
+      return consentRequestPath;
+    },
+    state: 'signed-in',
+  },
   { name: 'security-empty', path: '/security', state: 'new-account' },
   { name: 'set-up-app', path: '/two-factor/app/enable', state: 'new-account' },
   { name: 'set-up-sms', path: '/two-factor/sms/enable', state: 'new-account' },
@@ -105,6 +117,8 @@ const LAYOUT_SHIFT = `new Promise((resolve) => {
 })`;
 
 const PHONE = '+14155557801';
+/** An app not registered first-party: the consent page asks for it, and Pat's security page lists it. */
+let consentRequestPath = '';
 /** Pat's recovery codes: each browser below signs in with one (they work once). */
 const patRecoveryCodes: string[] = [];
 let server: ListeningApp;
@@ -129,6 +143,20 @@ beforeAll(async () => {
   await replaceRecoveryCodes(db, pat.id, codes.hashes, clock.now());
   patRecoveryCodes.push(...codes.codes);
   await setEmailCodesEnabled(db, pat.id, true);
+  // Pat let one app in (its code was issued); another one asks for everything on the consent page.
+  const notes = await registerApp(server.app, { name: 'Notes', firstParty: false, redirectUris: ['http://127.0.0.1:9/callback'] });
+  await recordAppSignIn(db, pat.id, notes.clientId, clock.now());
+  const printer = await registerApp(server.app, { name: 'Photo Printer', firstParty: false, redirectUris: ['http://127.0.0.1:9/callback'] });
+  consentRequestPath = `/oidc/auth?${new URLSearchParams({
+    client_id: printer.clientId,
+    response_type: 'code',
+    scope: 'openid profile email groups offline_access',
+    prompt: 'consent',
+    redirect_uri: 'http://127.0.0.1:9/callback',
+    state: 'every-page',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+  }).toString()}`;
   await createUser(server.app, { username: 'sam', firstName: 'Sam', lastName: 'Ray' });
 }, 60_000);
 

@@ -5,6 +5,9 @@
  * the way to the app: it lands on Gatehouse's "continuing" page, which goes on by itself (a meta refresh).
  * The app is not running: the browser is offline except for Gatehouse, so reaching the app shows as a request
  * the context aborted, which is exactly the evidence wanted (the code in its address).
+ *
+ * An app not registered first-party (the demo app) shows the consent page first: Allow goes on to the app, and
+ * the security page's "Apps with access" then lists it, with "Remove access".
  */
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,24 +20,37 @@ const CALLBACK = 'http://127.0.0.1:9/callback';
 
 let journey: Journey;
 let clientId: string;
+let demoClientId: string;
 beforeAll(async () => {
   journey = await startJourney();
   clientId = (await registerApp(journey.server.app, { redirectUris: [CALLBACK] })).clientId;
+  demoClientId = (await registerApp(journey.server.app, { name: 'Demo App', firstParty: false, redirectUris: [CALLBACK] })).clientId;
 });
 afterAll(async () => journey?.close());
 
 /** The app's authorization request (code, PKCE S256), as a link the browser opens. */
-async function authorizationUrl(): Promise<string> {
+async function authorizationUrl(app = clientId, scope = 'openid profile'): Promise<string> {
   const query = new URLSearchParams({
-    client_id: clientId,
+    client_id: app,
     response_type: 'code',
-    scope: 'openid profile',
+    scope,
     redirect_uri: CALLBACK,
     state: client.randomState(),
     code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
     code_challenge_method: 'S256',
   });
   return `${journey.server.baseUrl}/oidc/auth?${query.toString()}`;
+}
+
+/**
+ * A new tab in the same browser (cookies kept), the old one closed: a tab that went on to the (offline) app is
+ * still loading Chromium's error page, which would interrupt the next navigation there.
+ */
+async function freshPage() {
+  const old = journey.page;
+  journey.page = await journey.context.newPage();
+  await old.close();
+  return journey.page;
 }
 
 /** Waits (up to 5 s) for the browser to head for the app; returns the address it asked for. */
@@ -71,7 +87,7 @@ describe('signing in to an app in a browser', () => {
   });
 
   it('the continuing page, if it is ever seen, names the app and links on (no script needed)', async () => {
-    const { page } = journey;
+    const page = await freshPage();
     await page.route('**/oidc/auth/*', (route) => route.abort('aborted')); // hold the browser on the page
     try {
       const user = await createUser(journey.server.app);
@@ -86,5 +102,39 @@ describe('signing in to an app in a browser', () => {
     } finally {
       await page.unroute('**/oidc/auth/*');
     }
+  });
+});
+
+describe('an app that asks for consent, in a browser', () => {
+  it('consent page, Allow, back to the app with a code; then "Apps with access" and "Remove access"', async () => {
+    let page = await freshPage();
+    const { problems } = journey;
+    const user = await createUser(journey.server.app);
+    await page.context().clearCookies();
+
+    const before = problems.outsideRequests.length;
+    await page.goto(await authorizationUrl(demoClientId, 'openid profile email'));
+    await page.getByLabel('Username or email').fill(user.username);
+    await page.getByLabel('Password').fill(user.password);
+    await submit(page, page.getByRole('button', { name: 'Sign in' }));
+    expect(await page.locator('h1').innerText()).toBe('Allow Demo App to see your account?');
+    expect(await page.getByRole('listitem').allInnerTexts()).toEqual(expect.arrayContaining(['See your email address, and whether you confirmed it']));
+    await page.getByRole('button', { name: 'Allow' }).click();
+    const back = await arrivalAtApp(before);
+    expect(back.searchParams.get('code')).toEqual(expect.any(String));
+    expect((await problems.checked()).filter((p) => !p.includes(CALLBACK))).toEqual([]);
+
+    page = await freshPage();
+    await page.goto('/security');
+    const apps = page.getByRole('region', { name: 'Apps with access' });
+    expect(await apps.innerText()).toContain('Demo App');
+    await submit(page, apps.getByRole('button', { name: 'Remove access for Demo App' }));
+    expect(await page.locator('.flash').innerText()).toContain('Demo App no longer has access to your account');
+    expect(await page.getByRole('region', { name: 'Apps with access' }).innerText()).not.toContain('Demo App');
+
+    // Asked again at the app's next sign-in.
+    await page.goto(await authorizationUrl(demoClientId, 'openid profile email'));
+    expect(await page.locator('h1').innerText()).toBe('Allow Demo App to see your account?');
+    expect(problems.list.filter((p) => /CSP/.test(p))).toEqual([]);
   });
 });
