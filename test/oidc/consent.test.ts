@@ -132,7 +132,8 @@ describe('what was allowed is remembered', () => {
     await consentAndGo(first, allowed.journey, 'consent');
 
     const second = await signedIn(user);
-    for (const params of [{ scope: 'openid profile' }, { scope: 'openid', prompt: 'none' }, { scope: 'openid profile' }]) {
+    const asks: Record<string, string>[] = [{ scope: 'openid profile' }, { scope: 'openid', prompt: 'none' }, { scope: 'openid profile' }];
+    for (const params of asks) {
       const { request, journey } = await start(second, params);
       expect(journey.atApp?.searchParams.get('code'), JSON.stringify(params)).toBeTruthy();
       expect((await redeem(rp, request, journey.atApp!)).claims()!.sub).toBe(user.oidc_subject);
