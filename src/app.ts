@@ -63,6 +63,7 @@ import { hours, systemClock, type Clock } from './lib/duration.js';
 import { trustedProxies } from './lib/trusted-proxies.js';
 import { loadSigningKeys } from './oidc/keys.js';
 import { mountIdentityProvider } from './oidc/mount.js';
+import { providerSessions } from './oidc/logout.js';
 import { buildProvider } from './oidc/provider.js';
 
 /** How often expired sessions, links and dev codes are deleted. */
@@ -177,12 +178,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     pwnedPasswords,
     limits,
     metrics: metrics ?? metricsOff,
+    // Replaced by the provider's below, once it is built.
+    identityProvider: { sessionsEnded: async () => undefined },
   };
 
   let identityProvider;
   try {
     // Made at the first start, sealed under SECRET_KEY; a key that does not open stops the start.
     identityProvider = buildProvider(ctx, await loadSigningKeys(database.db, clock, config.secretKey), app.log);
+    ctx.identityProvider = providerSessions(ctx, identityProvider, app.log);
   } catch (error) {
     await limits.close();
     if (ownsDatabase) await database.destroy();
