@@ -10,6 +10,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
 import type { DestinationStream } from 'pino';
 import { DevMailTransport } from './adapters/mail/dev.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './adapters/mail/outbox-worker.js';
@@ -90,6 +91,8 @@ export interface BuildOptions {
 export interface GatehouseApp extends FastifyInstance {
   ctx: AppContext;
   outbox: OutboxWorker;
+  /** The OpenID Connect provider mounted at /oidc (tests reach the library through it). */
+  oidcProvider: Provider;
 }
 
 /** Request log lines without secrets: reset-link tokens are in the URL path. */
@@ -195,6 +198,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   app.decorate('ctx', ctx);
   app.decorate('outbox', outbox);
+  app.decorate('oidcProvider', identityProvider);
   app.addHook('onReady', async () => outbox.start());
   // Housekeeping: expired rows are refused anyway; deleting them keeps the tables small.
   const purge = async () => {
