@@ -10,6 +10,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
 import type { DestinationStream } from 'pino';
 import { DevMailTransport } from './adapters/mail/dev.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './adapters/mail/outbox-worker.js';
@@ -63,6 +64,7 @@ import { hours, systemClock, type Clock } from './lib/duration.js';
 import { trustedProxies } from './lib/trusted-proxies.js';
 import { loadSigningKeys } from './oidc/keys.js';
 import { mountIdentityProvider } from './oidc/mount.js';
+import { providerSessions } from './oidc/logout.js';
 import { buildProvider } from './oidc/provider.js';
 
 /** How often expired sessions, links and dev codes are deleted. */
@@ -89,6 +91,8 @@ export interface BuildOptions {
 export interface GatehouseApp extends FastifyInstance {
   ctx: AppContext;
   outbox: OutboxWorker;
+  /** The OpenID Connect provider mounted at /oidc (tests reach the library through it). */
+  oidcProvider: Provider;
 }
 
 /** Request log lines without secrets: reset-link tokens are in the URL path. */
@@ -177,12 +181,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     pwnedPasswords,
     limits,
     metrics: metrics ?? metricsOff,
+    // Replaced by the provider's below, once it is built.
+    identityProvider: { sessionsEnded: async () => undefined },
   };
 
   let identityProvider;
   try {
     // Made at the first start, sealed under SECRET_KEY; a key that does not open stops the start.
     identityProvider = buildProvider(ctx, await loadSigningKeys(database.db, clock, config.secretKey), app.log);
+    ctx.identityProvider = providerSessions(ctx, identityProvider, app.log);
   } catch (error) {
     await limits.close();
     if (ownsDatabase) await database.destroy();
@@ -191,6 +198,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   app.decorate('ctx', ctx);
   app.decorate('outbox', outbox);
+  app.decorate('oidcProvider', identityProvider);
   app.addHook('onReady', async () => outbox.start());
   // Housekeeping: expired rows are refused anyway; deleting them keeps the tables small.
   const purge = async () => {

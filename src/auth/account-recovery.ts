@@ -18,6 +18,7 @@ import type { AppContext } from '../context.js';
 import { cancelLiveRecovery, claimDueRecovery, deleteRecoveryLinksOfUser, findLiveRecovery } from '../db/account-recoveries.js';
 import { removeAllSecondFactors } from '../db/factors.js';
 import type { Database, User } from '../db/schema.js';
+import type { EndedSession } from '../db/sessions.js';
 import { findUserById, setMustSetUpFactor } from '../db/users.js';
 import { recoveryCancelledMail, recoveryCompletedMail } from '../views/account-recovery-mail.js';
 import { logSecurityEvent } from './events.js';
@@ -91,13 +92,14 @@ export async function completeDueRecovery(ctx: AppContext, request: FastifyReque
   // The common case (no recovery, or one still waiting) costs one indexed read and no transaction.
   const live = await findLiveRecovery(ctx.db, userId);
   if (!live || live.completes_at > now) return null;
+  let ended: EndedSession[] = [];
   const user = await ctx.db.transaction().execute(async (trx) => {
     const recovery = await claimDueRecovery(trx, userId, now);
     const owner = recovery ? await findUserById(trx, userId) : undefined;
     if (!recovery || !owner) return null;
     await removeAllSecondFactors(trx, userId);
     // Whoever is signed in elsewhere, perhaps with the lost phone's help, is signed out, with their apps.
-    await signOutEverywhere(trx, owner);
+    ended = await signOutEverywhere(trx, owner);
     await setMustSetUpFactor(trx, userId, true);
     await logSecurityEvent(ctx, request, userId, 'recovery_completed', trx);
     const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, owner, now);
@@ -106,6 +108,7 @@ export async function completeDueRecovery(ctx: AppContext, request: FastifyReque
     return (await findUserById(trx, userId)) ?? null;
   });
   if (user) ctx.mail.kick();
+  await ctx.identityProvider.sessionsEnded(ended, 'account-secured');
   return user;
 }
 

@@ -153,10 +153,12 @@ export async function signedOutMeanwhile(ctx: AppContext, request: FastifyReques
 
 /** Deletes the server-side session and tells the browser to drop the cookie. */
 export async function endSession(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (request.session) await deleteSession(ctx.db, request.session.id);
+  const ended = request.session ? await deleteSession(ctx.db, request.session.id) : undefined;
   request.session = null;
   request.user = null;
   request.sessionUser = null;
   reply.clearCookie(sessionCookieName(ctx.config), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
   rotateCsrfSecret(reply, ctx.config);
+  // The apps signed in through this session are signed out too (back-channel logout), and their tokens end.
+  if (ended) await ctx.identityProvider.sessionsEnded([ended], 'signed-out');
 }

@@ -5,12 +5,14 @@
  * (its grants, codes, access and refresh tokens, the provider's own sessions): an intruder's app would otherwise
  * keep a refresh token, and with it the account's data, for up to a year. Apps the owner uses sign in again at
  * their next request, without a page when the owner is still signed in to Gatehouse. Call these in the
- * transaction of the flow, so the sessions and the apps' access end together.
+ * transaction of the flow, so the sessions and the apps' access end together; after the commit, hand the ended
+ * sessions they return to `ctx.identityProvider.sessionsEnded(…, 'account-secured')`, which tells the apps signed
+ * in through them (back-channel logout) and ends the provider's sessions.
  */
 import type { Kysely } from 'kysely';
 import { deleteOidcPayloadsOfAccount } from '../db/oidc-payloads.js';
 import type { Database, User } from '../db/schema.js';
-import { deleteOtherSessionsOfUser, deleteSessionsOfUser } from '../db/sessions.js';
+import { deleteOtherSessionsOfUser, deleteSessionsOfUser, type EndedSession } from '../db/sessions.js';
 
 type Db = Kysely<Database>;
 type Account = Pick<User, 'id' | 'oidc_subject'>;
@@ -21,17 +23,18 @@ export async function endAppAccess(db: Db, user: Account): Promise<void> {
   if (user.oidc_subject !== null) await deleteOidcPayloadsOfAccount(db, user.oidc_subject);
 }
 
-/** Every session of the account, and the apps' access. */
-export async function signOutEverywhere(db: Db, user: Account): Promise<void> {
-  await deleteSessionsOfUser(db, user.id);
+/** Every session of the account, and the apps' access; returns the sessions that ended. */
+export async function signOutEverywhere(db: Db, user: Account): Promise<EndedSession[]> {
+  const ended = await deleteSessionsOfUser(db, user.id);
   await endAppAccess(db, user);
+  return ended;
 }
 
 /**
  * Every session but this browser's, and the apps' access — this browser's apps too: a token does not say which
- * browser it was issued in. Returns how many sessions ended.
+ * browser it was issued in. Returns the sessions that ended.
  */
-export async function signOutEverywhereElse(db: Db, user: Account, keepSessionId: string): Promise<number> {
+export async function signOutEverywhereElse(db: Db, user: Account, keepSessionId: string): Promise<EndedSession[]> {
   const ended = await deleteOtherSessionsOfUser(db, user.id, keepSessionId);
   await endAppAccess(db, user);
   return ended;

@@ -24,6 +24,7 @@ import * as m013 from './migrations/013-mail-at-rest.js';
 import * as m014 from './migrations/014-sign-in-record.js';
 import * as m015 from './migrations/015-identity-provider.js';
 import * as m017 from './migrations/017-app-access-and-groups.js';
+import * as m018 from './migrations/018-provider-session-link.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -46,6 +47,7 @@ const migrations: Record<string, DialectMigration> = {
   '014-sign-in-record': m014,
   '015-identity-provider': m015,
   '017-app-access-and-groups': m017,
+  '018-provider-session-link': m018,
 };
 
 class ListedMigrations implements MigrationProvider {

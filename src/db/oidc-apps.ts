@@ -45,3 +45,9 @@ export async function replaceOidcAppSecret(db: Db, clientId: string, secretHash:
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** Every back-channel logout address an operator registered (`apps add --backchannel-logout-uri`), as registered. */
+export async function registeredBackchannelLogoutUris(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('oidc_apps').select('backchannel_logout_uri').where('backchannel_logout_uri', 'is not', null).execute();
+  return rows.map((row) => row.backchannel_logout_uri!);
+}

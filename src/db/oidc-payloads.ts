@@ -125,12 +125,15 @@ export async function deleteGrant(db: Db, grantId: string): Promise<void> {
 }
 
 /**
- * Deletes everything the provider holds for an account: its grants, codes, access and refresh tokens, the
- * provider's sessions and interactions of it. For the flows that end every way into an account
- * (src/auth/sign-out-everywhere.ts); `sub` is the account's `users.oidc_subject`.
+ * Deletes what the provider holds for an account — its grants, codes, access and refresh tokens, interactions —
+ * but the provider's sessions: they say which apps to tell (back-channel logout), and the caller hands the ended
+ * Gatehouse sessions to `identityProvider.sessionsEnded` after the commit, which ends them. One left over (its
+ * Gatehouse session was replaced by another sign-in before) is worth nothing: the provider's policy accepts a
+ * session only with the live Gatehouse sign-in it stands for (src/oidc/policy.ts), and it expires. For the flows
+ * that end every way into an account (src/auth/sign-out-everywhere.ts); `sub` is the account's `users.oidc_subject`.
  */
 export async function deleteOidcPayloadsOfAccount(db: Db, sub: string): Promise<void> {
-  await db.deleteFrom('oidc_payloads').where('account_id', '=', sub).execute();
+  await db.deleteFrom('oidc_payloads').where('account_id', '=', sub).where('model', '<>', 'Session').execute();
 }
 
 /**

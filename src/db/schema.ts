@@ -76,6 +76,8 @@ export interface SessionsTable {
   sign_in_methods: string | null;
   /** 1 when a remembered device stood in for the second factor at sign-in. */
   second_step_skipped: number;
+  /** The uid of the OpenID Connect provider's session standing for this sign-in, once an app got a code (migration 018). */
+  oidc_session_uid: string | null;
 }
 
 export interface PasswordResetTokensTable {

@@ -70,6 +70,7 @@ const SESSION_COLUMNS = Object.keys({
   code_sent_by: true,
   sign_in_methods: true,
   second_step_skipped: true,
+  oidc_session_uid: true,
 } satisfies Record<keyof Session, true>) as Array<keyof Session>;
 const SESSION_PREFIX_LENGTH = 'session_'.length;
 
@@ -120,16 +121,28 @@ export async function liveSessionsOfUser(db: Db, userId: number, now: number, id
     .execute();
 }
 
-/** Ends one of the user's sessions (only theirs: the id comes from a form). */
-export async function deleteSessionOfUser(db: Db, userId: number, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('sessions').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+/**
+ * What is left of a deleted session that matters afterwards: the identity provider's session that stood for it,
+ * whose apps are told it ended (`AppContext.identityProvider.sessionsEnded`).
+ */
+export type EndedSession = Pick<Session, 'oidc_session_uid'>;
+
+/** Ends one of the user's sessions (only theirs: the id comes from a form); undefined when there was none. */
+export async function deleteSessionOfUser(db: Db, userId: number, id: string): Promise<EndedSession | undefined> {
+  return db.deleteFrom('sessions').where('id', '=', id).where('user_id', '=', userId).returning('oidc_session_uid').executeTakeFirst();
 }
 
 /** "Sign out everywhere else": every session of the user but `keepId`. */
-export async function deleteOtherSessionsOfUser(db: Db, userId: number, keepId: string): Promise<number> {
-  const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '<>', keepId).executeTakeFirst();
-  return Number(result.numDeletedRows);
+export async function deleteOtherSessionsOfUser(db: Db, userId: number, keepId: string): Promise<EndedSession[]> {
+  return db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '<>', keepId).returning('oidc_session_uid').execute();
+}
+
+/**
+ * An app got a code in the browser of this session: the provider's session `uid` stands for it from now on (the
+ * last one wins: it is the provider session the browser holds now).
+ */
+export async function linkProviderSession(db: Db, id: string, uid: string): Promise<void> {
+  await db.updateTable('sessions').set({ oidc_session_uid: uid }).where('id', '=', id).where('two_factor_pending', '=', 0).execute();
 }
 
 /**
@@ -158,8 +171,8 @@ export async function touchSession(db: Db, id: string, now: number, minIntervalM
     .execute();
 }
 
-export async function deleteSession(db: Db, id: string): Promise<void> {
-  await db.deleteFrom('sessions').where('id', '=', id).execute();
+export async function deleteSession(db: Db, id: string): Promise<EndedSession | undefined> {
+  return db.deleteFrom('sessions').where('id', '=', id).returning('oidc_session_uid').executeTakeFirst();
 }
 
 /**
@@ -172,8 +185,8 @@ export async function consumePendingSession(db: Db, id: string): Promise<boolean
   return result.numDeletedRows === 1n;
 }
 
-export async function deleteSessionsOfUser(db: Db, userId: number): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+export async function deleteSessionsOfUser(db: Db, userId: number): Promise<EndedSession[]> {
+  return db.deleteFrom('sessions').where('user_id', '=', userId).returning('oidc_session_uid').execute();
 }
 
 /** Counts a wrong code and returns the new count (one atomic UPDATE, so concurrent guesses all count). */

@@ -8,6 +8,10 @@ export interface AppMetrics {
   signIn(outcome: SignInOutcome): void;
   /** The outbox gave up on a mail of this kind (src/adapters/mail/outbox-worker.ts). */
   mailFailed(kind: string): void;
+  /** A back-channel logout token was sent to an app: it answered 200/204, or it did not (src/oidc/logout.ts). */
+  backchannelLogout(outcome: BackchannelOutcome): void;
 }
 
-export const metricsOff: AppMetrics = { signIn: () => undefined, mailFailed: () => undefined };
+export type BackchannelOutcome = 'delivered' | 'failed';
+
+export const metricsOff: AppMetrics = { signIn: () => undefined, mailFailed: () => undefined, backchannelLogout: () => undefined };

@@ -47,7 +47,7 @@ export const REQUEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 /** Counting the outbox at a scrape gives up after this long (the gauge keeps its last value). */
 export const OUTBOX_DEPTH_TIMEOUT_MS = seconds(1);
 
-import type { AppMetrics, SignInOutcome } from './metrics-off.js';
+import type { AppMetrics, BackchannelOutcome, SignInOutcome } from './metrics-off.js';
 
 export type { AppMetrics, SignInOutcome };
 
@@ -86,6 +86,7 @@ export class PrometheusMetrics implements AppMetrics {
   private readonly codeChecks: Counter<'outcome'>;
   private readonly mailsFailed: Counter<'kind'>;
   private readonly twilioConfigErrors: Counter<'code'>;
+  private readonly backchannelLogouts: Counter<'outcome'>;
 
   constructor(db: Kysely<Database>, log: FastifyBaseLogger) {
     const registers = [this.registry];
@@ -122,6 +123,12 @@ export class PrometheusMetrics implements AppMetrics {
           log.warn({ err: error }, 'metrics: could not count failed mail');
         }
       },
+    });
+    this.backchannelLogouts = new Counter({
+      name: 'gatehouse_oidc_backchannel_logouts_total',
+      help: 'Back-channel logout tokens sent to apps, by outcome (delivered: the app answered 200 or 204)',
+      labelNames: ['outcome'],
+      registers,
     });
     this.twilioConfigErrors = new Counter({
       name: 'gatehouse_twilio_config_errors_total',
@@ -165,6 +172,10 @@ export class PrometheusMetrics implements AppMetrics {
 
   mailFailed(kind: string): void {
     this.mailsFailed.inc({ kind });
+  }
+
+  backchannelLogout(outcome: BackchannelOutcome): void {
+    this.backchannelLogouts.inc({ outcome });
   }
 
   /** A Twilio Verify configuration error (src/adapters/verify/twilio.ts); `code` is Twilio's error code. */

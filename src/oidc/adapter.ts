@@ -152,6 +152,8 @@ export function clientMetadataOf(app: OidcApp): ClientMetadata {
     token_endpoint_auth_method: app.kind === 'public' ? 'none' : 'client_secret_basic',
     redirect_uris: JSON.parse(app.redirect_uris) as string[],
     post_logout_redirect_uris: JSON.parse(app.post_logout_redirect_uris) as string[],
+    // The logout token names the provider session (`sid`), so an app can end the one session it belongs to.
+    ...(app.backchannel_logout_uri !== null ? { backchannel_logout_uri: app.backchannel_logout_uri, backchannel_logout_session_required: true } : {}),
     grant_types: service ? ['client_credentials'] : ['authorization_code', 'refresh_token'],
     response_types: service ? [] : ['code'],
     id_token_signed_response_alg: app.id_token_alg,

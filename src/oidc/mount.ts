@@ -32,7 +32,7 @@ async function signInOf(ctx: AppContext, request: FastifyRequest): Promise<Gateh
   if (!request.user || !request.session) return null;
   const record = howSignedIn(request.session);
   if (!record) return null;
-  return { sub: await oidcSubjectOf(ctx.db, request.user), record };
+  return { sub: await oidcSubjectOf(ctx.db, request.user), record, sessionId: request.session.id };
 }
 
 /** The provider's view of where a request came from: APP_URL's scheme and host, whatever the client sent. */

@@ -42,31 +42,50 @@ declare module 'oidc-provider' {
     claims(use: string, scope: string): UnknownObject | Promise<UnknownObject>;
   }
 
+  /** What the provider session knows of one app signed in through it. */
+  export interface SessionAuthorization {
+    /** The session id the app's ID tokens and logout tokens carry. */
+    sid?: string;
+    grantId?: string;
+    /** Set when a token issued here outlives the session (`offline_access`): a logout leaves the grant alone. */
+    persistsLogout?: boolean;
+  }
+
   export interface OidcSession {
     uid: string;
     accountId?: string;
     loginTs?: number;
     acr?: string;
     amr?: string[];
+    authorizations?: Record<string, SessionAuthorization>;
+    /** True once `destroy()` ran (an ended session, e.g. at `end_session_confirm` with `logout=yes`). */
+    destroyed?: boolean;
     grantIdFor(clientId: string): string | undefined;
+    destroy(): Promise<void>;
+  }
+
+  export interface SessionClass {
+    findByUid(uid: string): Promise<OidcSession | undefined>;
   }
 
   export interface OidcContext {
     route: string;
+    /** What the request loaded or made: `Session`, `Client`, `AuthorizationCode` (once issued), … */
+    entities: { Session?: OidcSession; Client?: Client; AuthorizationCode?: { accountId?: string; clientId?: string } } & UnknownObject;
     provider: Provider;
     params: UnknownObject & { client_id?: string; max_age?: string | number };
     session: OidcSession;
     client?: Client;
     result?: InteractionResults;
     requestParamOIDCScopes: Set<string>;
-    /** What the request loaded or made; the code once one is issued. */
-    entities: { AuthorizationCode?: { accountId?: string; clientId?: string } };
   }
 
   /** The Koa context the library hands to its hooks. */
   export interface KoaContextWithOIDC {
     req: IncomingMessage;
+    /** Only on the provider's own routes (none when no route matched): a middleware added with `use` checks it. */
     oidc: OidcContext;
+    append(field: string, value: string): void;
     type: string;
     body: unknown;
     status: number;
@@ -78,10 +97,14 @@ declare module 'oidc-provider' {
     clientSecret?: string;
     /** Gatehouse's own metadata (`extraClientMetadata`), kept under its own name. */
     gatehouse_first_party?: boolean;
+    backchannelLogoutUri?: string;
     grantTypeAllowed(grantType: string): boolean;
+    /** POSTs a signed logout token to the app's `backchannel_logout_uri`; rejects unless it answers 200 or 204. */
+    backchannelLogout(sub: string, sid: string | undefined): Promise<void>;
   }
 
   export interface ClientClass {
+    new (metadata: ClientMetadata): Client;
     find(clientId: string): Promise<Client | undefined>;
     prototype: Client & { compareClientSecret(this: Client, actual: string): Promise<boolean> };
   }
@@ -163,6 +186,9 @@ declare module 'oidc-provider' {
     proxy: boolean;
     readonly Client: ClientClass;
     readonly Grant: GrantClass;
+    readonly Session: SessionClass;
+    /** A Koa middleware run around every request, before the provider's router. */
+    use(middleware: (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>): this;
     callback(): (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
     interactionResult(req: IncomingMessage, res: ServerResponse, result: InteractionResults, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;

@@ -12,7 +12,7 @@ import { requestFacts, type GatehouseSignIn } from './request-facts.js';
 const { Check, base } = interactionPolicy;
 
 /** True when the provider's session is the copy of this Gatehouse sign-in. */
-export function sessionStandsFor(session: Pick<OidcSession, 'accountId' | 'loginTs'>, signIn: GatehouseSignIn | null): boolean {
+export function sessionStandsFor(session: Pick<OidcSession, 'accountId' | 'loginTs'>, signIn: Pick<GatehouseSignIn, 'sub' | 'record'> | null): boolean {
   return signIn !== null && session.accountId === signIn.sub && session.loginTs === authTimeOf(signIn.record);
 }
 

@@ -4,7 +4,8 @@
  * session to Gatehouse's (policy.ts), and the interaction that signs people in with Gatehouse's own pages
  * (interaction.ts). What is on is what the issue asks for and nothing else: authorization code with PKCE
  * (S256, every app), refresh tokens for `offline_access` (rotated), client credentials for service apps,
- * userinfo, revocation and introspection of an app's own tokens, `iss` in every authorization response.
+ * userinfo, revocation and introspection of an app's own tokens, `iss` in every authorization response,
+ * RP-initiated and back-channel logout (logout.ts).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -27,6 +28,7 @@ import { adapterFactory, HASHED_SECRET_PREFIX } from './adapter.js';
 import { accountClaims, ACR_VALUES, CLAIMS_OF_SCOPE } from './claims.js';
 import type { SigningJwk } from './keys.js';
 import { INTERACTION_PATH } from './interaction.js';
+import { fetchAllowingRegisteredBackchannel, logoutMiddleware, logoutPages, observeBackchannel } from './logout.js';
 import { gatehousePolicy } from './policy.js';
 import { requestFacts } from './request-facts.js';
 import { refusedPage } from './views.js';
@@ -138,8 +140,10 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
       // The default lets any confidential app introspect or revoke any token: only its own.
       introspection: { enabled: true, allowedPolicy: ownTokensOnly },
       revocation: { enabled: true, allowedPolicy: ownTokensOnly },
-      // Signing out through the provider comes with the logout step; until then Gatehouse's own "Sign out" is it.
-      rpInitiatedLogout: { enabled: false },
+      // An app signs the person out at /oidc/session/end: Gatehouse's question, then back to the app (logout.ts).
+      rpInitiatedLogout: { enabled: true, ...logoutPages(config) },
+      // Apps that registered a back-channel logout address are told when a provider session ends.
+      backchannelLogout: { enabled: true },
       // On by default in oidc-provider 9; not used by Gatehouse's apps.
       dPoP: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
@@ -164,6 +168,8 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
       Session: PROVIDER_SESSION_TTL_S,
     },
     loadExistingGrant: grantLoader(ctx),
+    // Back-channel logout to apps an operator registered on private addresses; everything else keeps the SSRF guard.
+    fetch: fetchAllowingRegisteredBackchannel(db),
     renderError: async (koa: KoaContextWithOIDC, out: ErrorOut) => {
       const t = requestFacts(koa.req)?.t ?? messagesFor(DEFAULT_LOCALE);
       koa.type = 'html';
@@ -185,6 +191,8 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
   provider.Client.prototype.compareClientSecret = compareHashedSecret;
   provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'the OpenID Connect provider failed'));
   provider.use(recordAppSignIns(ctx));
+  provider.use(logoutMiddleware(ctx));
+  observeBackchannel(provider, ctx.metrics, log);
   return provider;
 }
 

@@ -13,6 +13,8 @@ export interface GatehouseSignIn {
   /** The account's OpenID Connect subject. */
   sub: string;
   record: SignInRecord;
+  /** The Gatehouse session's id (`sessions.id`): linked to the provider's session, ended with it (src/oidc/logout.ts). */
+  sessionId: string;
 }
 
 export interface RequestFacts {

@@ -49,6 +49,30 @@ export function continuingPage(t: Messages, p: { appName: string; to: string }):
 <p><a class="button primary" href="${p.to}">${m.link(p.appName)}</a></p>`;
 }
 
+/**
+ * An app asked to sign the person out: the library's form (its xsrf secret, posting to `/oidc/session/end/confirm`)
+ * and two buttons for it. "Sign out of Gatehouse and <app>" sends `logout=yes`; "Stay signed in" signs out of the
+ * app alone. Either way the browser then goes back to the app's registered post-logout address.
+ */
+export function logoutPage(t: Messages, p: { appName: string | null; form: SafeHtml }): SafeHtml {
+  const m = t.apps.logout;
+  return html`<h1>${m.heading}</h1>
+<p>${m.text(p.appName)}</p>
+${p.form}
+<div class="actions">
+  <button type="submit" form="op.logoutForm" name="logout" value="yes" class="button primary">${m.signOutBoth(p.appName)}</button>
+  <button type="submit" form="op.logoutForm" class="button">${m.stay}</button>
+</div>`;
+}
+
+/** After a sign-out an app started, when it gave no address to go back to; `appName` when only the app signed out. */
+export function signedOutPage(t: Messages, p: { appName: string | null }): SafeHtml {
+  const m = t.apps.signedOut;
+  return html`<h1>${m.heading}</h1>
+<p>${p.appName === null ? m.everywhere : m.ofApp(p.appName)}</p>
+${p.appName === null ? html`<p><a class="button primary" href="/login">${m.signInAgain}</a></p>` : ''}`;
+}
+
 export function expiredPage(t: Messages): SafeHtml {
   const m = t.apps.expired;
   return html`<h1>${m.heading}</h1>

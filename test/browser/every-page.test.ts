@@ -81,6 +81,14 @@ const PAGES: PageSpec[] = [
     },
     state: 'signed-in',
   },
+  // An app asks to sign Pat out (RP-initiated logout): the question Gatehouse renders through the provider.
+  {
+    name: 'sign-out-of-an-app',
+    get path() {
+      return `/oidc/session/end?client_id=${appClientId}`;
+    },
+    state: 'signed-in',
+  },
   { name: 'security-empty', path: '/security', state: 'new-account' },
   { name: 'set-up-app', path: '/two-factor/app/enable', state: 'new-account' },
   { name: 'set-up-sms', path: '/two-factor/sms/enable', state: 'new-account' },
@@ -119,6 +127,12 @@ const LAYOUT_SHIFT = `new Promise((resolve) => {
 const PHONE = '+14155557801';
 /** An app not registered first-party: the consent page asks for it, and Pat's security page lists it. */
 let consentRequestPath = '';
+/** The app Pat signs in to, for the sign-out question (registered in beforeAll; not running: its callback is faked). */
+let appClientId = '';
+/** Where the app (not running) wants Pat back: a loopback port nothing listens on, so nothing leaves the machine. */
+const APP_CALLBACK = 'http://127.0.0.1:9/callback';
+/** RFC 7636's example S256 challenge: the app's verifier is never needed, the code is never redeemed. */
+const PKCE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 /** Pat's recovery codes: each browser below signs in with one (they work once). */
 const patRecoveryCodes: string[] = [];
 let server: ListeningApp;
@@ -158,6 +172,7 @@ beforeAll(async () => {
     code_challenge_method: 'S256',
   }).toString()}`;
   await createUser(server.app, { username: 'sam', firstName: 'Sam', lastName: 'Ray' });
+  appClientId = (await registerApp(server.app, { name: 'Wiki', redirectUris: [APP_CALLBACK] })).clientId;
 }, 60_000);
 
 afterAll(async () => {
@@ -175,6 +190,15 @@ async function enter(page: Page, state: State): Promise<void> {
     await page.locator('#f-code').fill(patRecoveryCodes.pop()!);
     await submit(page, page.locator('form[action="/login/two-factor/recovery"] button[type=submit]'));
     expect(new URL(page.url()).pathname).toBe('/');
+    // Signed in to an app through Gatehouse too, so that an app can ask to sign Pat out. The app is not running:
+    // the navigation (in a tab of its own, closed after) ends at its refused loopback callback, after the code.
+    const query = new URLSearchParams({ client_id: appClientId, response_type: 'code', scope: 'openid', redirect_uri: APP_CALLBACK, state: 'state', code_challenge: PKCE_CHALLENGE, code_challenge_method: 'S256' });
+    const appTab = await page.context().newPage();
+    await appTab.goto(`/oidc/auth?${query.toString()}`).catch(() => undefined);
+    await appTab.close();
+    const { db } = server.app.ctx;
+    const linked = await db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').select('sessions.oidc_session_uid').where('users.username', '=', 'pat').where('sessions.oidc_session_uid', 'is not', null).execute();
+    expect(linked.length).toBeGreaterThan(0);
   }
 }
 

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   consumePendingSession,
+  deleteOtherSessionsOfUser,
   deleteSession,
+  deleteSessionOfUser,
   deleteSessionsOfUser,
   findLiveSession,
   insertSession,
+  linkProviderSession,
   recordFailedCode,
   renewSessionRow,
   setSessionCodeSentAt,
@@ -69,6 +72,7 @@ describe.each(forEachDatabase())('sessions on $name', (target) => {
       code_sent_by: null,
       sign_in_methods: null,
       second_step_skipped: 0,
+      oidc_session_uid: null,
     });
     expect(await findLiveSession(db, 'unknown', T0, IDLE)).toBeUndefined();
   });
@@ -190,6 +194,28 @@ describe.each(forEachDatabase())('sessions on $name', (target) => {
     expect(await findLiveSession(db, a1.id, T0, IDLE)).toBeUndefined();
     expect(await findLiveSession(db, a2.id, T0, IDLE)).toBeUndefined();
     expect(await findLiveSession(db, b1.id, T0, IDLE)).toBeDefined();
+  });
+
+  it("links a signed-in session to the provider's session, keeps the link through a renewal, and hands it back when the session is deleted", async () => {
+    const { db } = handle();
+    const alice = await insertTestUser(db);
+    const [a1, a2, a3, a4] = [session(alice.id), session(alice.id), session(alice.id), session(alice.id)];
+    const pending = session(alice.id, { twoFactorPending: true });
+    for (const s of [a1, a2, a3, a4, pending]) await insertSession(db, s);
+    for (const [s, uid] of [[a1, 'uid-1'], [a2, 'uid-2'], [a3, 'uid-3'], [pending, 'uid-p']] as const) await linkProviderSession(db, s.id, uid);
+    // A pending sign-in stands for no one yet: never linked.
+    expect((await findLiveSession(db, pending.id, T0, IDLE))?.session.oidc_session_uid).toBeNull();
+    const renewed = 'r'.repeat(64);
+    expect(await renewSessionRow(db, a1.id, renewed, 'x', T0)).toBe(true);
+    expect((await findLiveSession(db, renewed, T0, IDLE))?.session.oidc_session_uid).toBe('uid-1');
+
+    expect(await deleteSession(db, renewed)).toEqual({ oidc_session_uid: 'uid-1' });
+    expect(await deleteSession(db, renewed)).toBeUndefined();
+    expect(await deleteSessionOfUser(db, alice.id, a2.id)).toEqual({ oidc_session_uid: 'uid-2' });
+    const others = (await deleteOtherSessionsOfUser(db, alice.id, a4.id)).map((e) => e.oidc_session_uid);
+    expect(others).toHaveLength(2);
+    expect(others).toEqual(expect.arrayContaining(['uid-3', null]));
+    expect(await deleteSessionsOfUser(db, alice.id)).toEqual([{ oidc_session_uid: null }]);
   });
 
   it('deleting a user deletes their sessions (ON DELETE CASCADE)', async () => {

@@ -7,6 +7,7 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { howSignedIn } from '../../src/auth/sign-in.js';
+import { deleteSessionsOfUser } from '../../src/db/sessions.js';
 import { findUserById } from '../../src/db/users.js';
 import { ACR_ONE_FACTOR, ACR_TWO_FACTOR } from '../../src/oidc/claims.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
@@ -228,7 +229,25 @@ describe('another person in the same browser', () => {
     const first = await authorizationRequest(rp);
     const aliceSub = (await redeem(rp, first, (await browse(browser, first.url.href)).atApp!)).claims()!.sub;
 
+    // Signing out of Gatehouse ended the provider's session of alice too: bob's request goes straight through.
     await browser.submit('/security', {}, '/logout');
+    await signIn(browser, bob.username, bob.password);
+    const second = await authorizationRequest(rp);
+    const journey = await browse(browser, second.url.href);
+    const claims = (await redeem(rp, second, journey.atApp!)).claims()!;
+    expect(claims.sub).toBe((await findUserById(t.app.ctx.db, bob.id))!.oidc_subject);
+    expect(claims.sub).not.toBe(aliceSub);
+  });
+
+  it("signs in after the first one's session expired: the provider ends the first's own session by itself, and the second stays signed in to Gatehouse", async () => {
+    const [alice, bob] = [await createUser(t.app), await createUser(t.app)];
+    const browser = new TestClient(t.app);
+    await signIn(browser, alice.username, alice.password);
+    const first = await authorizationRequest(rp);
+    const aliceSub = (await redeem(rp, first, (await browse(browser, first.url.href)).atApp!)).claims()!.sub;
+
+    // Alice's Gatehouse session ends without a sign-out (as the purge deletes an expired one): the provider's stays.
+    await deleteSessionsOfUser(t.app.ctx.db, alice.id);
     await signIn(browser, bob.username, bob.password);
     const second = await authorizationRequest(rp);
     let journey = await browse(browser, second.url.href);
@@ -244,6 +263,8 @@ describe('another person in the same browser', () => {
     const claims = (await redeem(rp, second, journey.atApp!)).claims()!;
     expect(claims.sub).toBe((await findUserById(t.app.ctx.db, bob.id))!.oidc_subject);
     expect(claims.sub).not.toBe(aliceSub);
+    // That automatic sign-out was alice's: bob's Gatehouse session is not ended with it (src/oidc/logout.ts).
+    expect((await browser.get('/security')).status).toBe(200);
   });
 
   it('an id_token_hint naming someone else than the person signed in: login_required back at the app, never their code', async () => {

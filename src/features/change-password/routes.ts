@@ -17,6 +17,7 @@ import { renewSession, signedOutMeanwhile } from '../../auth/session.js';
 import { signOutEverywhereElse } from '../../auth/sign-out-everywhere.js';
 import type { AppContext } from '../../context.js';
 import { setPasswordHash } from '../../db/users.js';
+import type { EndedSession } from '../../db/sessions.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { messagesForAccount } from '../../i18n/messages.js';
 import type { FieldErrors } from '../../views/forms.js';
@@ -64,13 +65,14 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
 
       const passwordHash = await hashPassword(form.password);
       const now = ctx.clock.now();
+      let ended: EndedSession[] = [];
       const changed = await ctx.db.transaction().execute(async (trx) => {
         // This browser stays signed in, under a new session id (how it signed in is kept); first, so that a
         // session ended meanwhile changes nothing.
         if (!(await renewSession(ctx, request, reply, trx))) return false;
         await setPasswordHash(trx, user.id, passwordHash);
         // Whoever else had a session (a stolen cookie, a forgotten shared computer) is signed out, with their apps.
-        await signOutEverywhereElse(trx, user, request.session!.id);
+        ended = await signOutEverywhereElse(trx, user, request.session!.id);
         await deleteTrustedDevicesOfUser(trx, user.id);
         await deleteEmailChangesOfUser(trx, user.id);
         // A recovery waiting on the old password ends with it (src/auth/account-recovery.ts).
@@ -87,6 +89,7 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
       });
       if (!changed) return signedOutMeanwhile(ctx, request, reply);
       ctx.mail.kick();
+      await ctx.identityProvider.sessionsEnded(ended, 'account-secured');
       return reply.flash('success', t.account.changePassword.changed).redirect(`/user/${encodeURIComponent(user.username)}`);
     },
   );

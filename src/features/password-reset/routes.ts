@@ -21,6 +21,7 @@ import type { AppContext } from '../../context.js';
 import { messagesForAccount } from '../../i18n/messages.js';
 import { consumeResetToken, findLiveResetToken, replaceResetToken } from '../../db/password-reset-tokens.js';
 import { findUserByEmail, findUserById, normalizeEmail, setPasswordHash } from '../../db/users.js';
+import type { EndedSession } from '../../db/sessions.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { passwordResetDoneMail, resetPasswordMail } from './mail.js';
 import { chooseNewPasswordPage, invalidLinkPage, requestResetPage, resetRequestedPage } from './views.js';
@@ -131,11 +132,12 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
     if (breached) return showErrors({ password: t.problems[breached] });
     const passwordHash = await hashPassword(parsed.data.password);
     const now = ctx.clock.now();
+    let ended: EndedSession[] = [];
     const changed = await ctx.db.transaction().execute(async (trx) => {
       const userId = await consumeResetToken(trx, hashToken(token), now);
       if (userId === undefined) return false;
       await setPasswordHash(trx, userId, passwordHash);
-      await signOutEverywhere(trx, user); // whoever knew the old password is signed out everywhere, and their apps
+      ended = await signOutEverywhere(trx, user); // whoever knew the old password is signed out everywhere, and their apps
       await deleteTrustedDevicesOfUser(trx, userId); // and no remembered browser skips the second factor any more
       await deleteEmailChangesOfUser(trx, userId);
       // The mailbox alone has just set the password: codes to that same mailbox must not be the second step too.
@@ -156,6 +158,7 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
     reply.clearCookie(resetCookie, resetCookieOptions);
     if (!changed) return linkExpired(request, reply);
     ctx.mail.kick();
+    await ctx.identityProvider.sessionsEnded(ended, 'account-secured');
     await ctx.limits.clearAccount(user); // the owner proved control of the mailbox: sign-in lockouts end
     return reply.flash('success', t.reset.changed).redirect('/login');
   });

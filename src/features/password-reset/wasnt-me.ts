@@ -18,6 +18,7 @@ import type { AppContext } from '../../context.js';
 import { replaceResetToken } from '../../db/password-reset-tokens.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { consumeWasntMeToken, findLiveWasntMeToken } from '../../db/wasnt-me-tokens.js';
+import type { EndedSession } from '../../db/sessions.js';
 import { emailTaken, findUserById, normalizeEmail } from '../../db/users.js';
 import { deleteEmailChangesOfUser, setConfirmedEmail } from '../../db/email-changes.js';
 import { field, formSchema } from '../../http/form-schema.js';
@@ -64,12 +65,13 @@ export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
   app.post<{ Body: z.infer<typeof ConfirmForm> }>(WASNT_ME_PATH, { schema: { body: ConfirmForm } }, async (request, reply) => {
     const { token } = request.body;
     const now = ctx.clock.now();
+    let ended: EndedSession[] = [];
     const done = looksLikeToken(token)
       ? await ctx.db.transaction().execute(async (trx) => {
           const used = await consumeWasntMeToken(trx, hashToken(token), now);
           const user = used === undefined ? undefined : await findUserById(trx, used.userId);
           if (!used || !user) return false;
-          await signOutEverywhere(trx, user); // the intruder's apps too
+          ended = await signOutEverywhere(trx, user); // the intruder's apps too
           // A factor the intruder added would let them back in after the password reset (src/auth/undo-takeover.ts).
           await undoFactorChangesSince(trx, user.id, used.earliestLiveLinkAt);
           await deleteTrustedDevicesOfUser(trx, user.id);
@@ -95,6 +97,7 @@ export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
       : false;
     if (!done) return linkExpired(request, reply);
     ctx.mail.kick();
+    await ctx.identityProvider.sessionsEnded(ended, 'account-secured');
     // This browser's session (if it was one of the account's) is gone with the others; drop its cookie too.
     request.session = null;
     request.user = null;

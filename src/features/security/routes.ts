@@ -19,7 +19,7 @@ import { TotpKeys } from '../../auth/totp.js';
 import type { AppContext } from '../../context.js';
 import { confirmTotpFactor, deleteTotpFactor, findTotpFactor, replaceRecoveryCodes, startTotpEnrollment } from '../../db/factors.js';
 import { recentSecurityEvents, SECURITY_EVENT_RETENTION_MS } from '../../db/security-events.js';
-import { deleteSessionOfUser, liveSessionsOfUser } from '../../db/sessions.js';
+import { deleteSessionOfUser, deleteSessionsOfUser, liveSessionsOfUser, type EndedSession } from '../../db/sessions.js';
 import { SESSION_IDLE_TIMEOUT_MS } from '../../auth/policy.js';
 import { deleteUser, emailTaken, findUserById, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { consumeEmailChange, findLiveEmailChange, replaceEmailChange, setConfirmedEmail } from '../../db/email-changes.js';
@@ -105,14 +105,19 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   app.post<{ Body: z.infer<typeof IdForm> }>('/security/sessions/end', { preHandler: requireUser, schema: { body: IdForm } }, async (request, reply) => {
     const user = request.user!;
     if (request.body.id === request.session!.id) return reply.redirect(SECURITY_PATH); // "sign out" is the button for this one
-    if (await deleteSessionOfUser(ctx.db, user.id, request.body.id)) await logSecurityEvent(ctx, request, user.id, 'sessions_ended');
+    const ended = await deleteSessionOfUser(ctx.db, user.id, request.body.id);
+    if (ended) {
+      await logSecurityEvent(ctx, request, user.id, 'sessions_ended');
+      await ctx.identityProvider.sessionsEnded([ended], 'signed-out');
+    }
     return reply.flash('success', request.t.security.flash.sessionEnded).redirect(SECURITY_PATH);
   });
 
   app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/sessions/end-others', { preHandler: requireUser, schema: { body: EmptyForm } }, async (request, reply) => {
     const user = request.user!;
     const ended = await ctx.db.transaction().execute((trx) => signOutEverywhereElse(trx, user, request.session!.id));
-    if (ended > 0) await logSecurityEvent(ctx, request, user.id, 'sessions_ended');
+    if (ended.length > 0) await logSecurityEvent(ctx, request, user.id, 'sessions_ended');
+    await ctx.identityProvider.sessionsEnded(ended, 'account-secured');
     return reply.flash('success', request.t.security.flash.othersEnded).redirect(SECURITY_PATH);
   });
 
@@ -340,15 +345,18 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
         });
       }
       const now = ctx.clock.now();
+      let ended: EndedSession[] = [];
       await ctx.db.transaction().execute(async (trx) => {
         // Deleting the account deletes its mail, sent or not (ON DELETE CASCADE): a reset link or code still
         // waiting must not reach a mailbox after the account is gone. This confirmation belongs to no account
         // (null), so it survives the delete.
         await endAppAccess(trx, user); // the apps' tokens name the account by its subject, not its row
+        ended = await deleteSessionsOfUser(trx, user.id); // they would go with the row; their apps are told below
         await deleteUser(trx, user.id);
         await ctx.mail.enqueue(trx, accountDeletedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, username: user.username, deletedAt: now }), null, now);
       });
       ctx.mail.kick();
+      await ctx.identityProvider.sessionsEnded(ended, 'account-secured');
       request.log.info({ userId: user.id }, 'account deleted by its owner');
       await endSession(ctx, request, reply); // its row is gone already; this clears the cookies
       return reply.flash('info', t.security.flash.deleted).redirect('/login');

@@ -42,4 +42,26 @@ export const apps = {
     text: 'The app that sent you here asked for something Gatehouse does not allow, so nothing was shared with it. If you look after that app, the details below say what to fix.',
     details: 'Details for the app’s developer',
   },
+  /**
+   * An app asked Gatehouse to sign the person out (RP-initiated logout, src/oidc/logout.ts). `app` is null when the
+   * request did not say which app sent it.
+   */
+  logout: {
+    title: 'Sign out',
+    heading: 'Sign out of Gatehouse too?',
+    text: (app: string | null) =>
+      app === null
+        ? 'An app asked to sign you out. You can also sign out of Gatehouse and of every app you signed in to with it in this browser.'
+        : `${app} asked to sign you out. You can also sign out of Gatehouse and of every app you signed in to with it in this browser.`,
+    signOutBoth: (app: string | null) => (app === null ? 'Sign out of Gatehouse' : `Sign out of Gatehouse and ${app}`),
+    stay: 'Stay signed in to Gatehouse',
+  },
+  /** After signing out through an app, when the app gave no address to go back to. */
+  signedOut: {
+    title: 'Signed out',
+    heading: 'You are signed out',
+    everywhere: 'You signed out of Gatehouse and of the apps you signed in to with it in this browser.',
+    ofApp: (app: string) => `You signed out of ${app}. You are still signed in to Gatehouse.`,
+    signInAgain: 'Sign in again',
+  },
 };

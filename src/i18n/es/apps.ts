@@ -37,4 +37,21 @@ export const apps: Messages['apps'] = {
     text: 'La aplicación que te envió aquí pidió algo que Gatehouse no permite, así que no se compartió nada con ella. Si te encargas de esa aplicación, los detalles de abajo indican qué corregir.',
     details: 'Detalles para quien desarrolla la aplicación',
   },
+  logout: {
+    title: 'Cerrar sesión',
+    heading: '¿Cerrar también la sesión de Gatehouse?',
+    text: (app: string | null) =>
+      app === null
+        ? 'Una aplicación pidió cerrar tu sesión. También puedes cerrar la sesión de Gatehouse y la de todas las aplicaciones en las que entraste con él en este navegador.'
+        : `${app} pidió cerrar tu sesión. También puedes cerrar la sesión de Gatehouse y la de todas las aplicaciones en las que entraste con él en este navegador.`,
+    signOutBoth: (app: string | null) => (app === null ? 'Cerrar sesión en Gatehouse' : `Cerrar sesión en Gatehouse y en ${app}`),
+    stay: 'Seguir con la sesión de Gatehouse abierta',
+  },
+  signedOut: {
+    title: 'Sesión cerrada',
+    heading: 'Has cerrado la sesión',
+    everywhere: 'Cerraste la sesión de Gatehouse y la de las aplicaciones en las que entraste con él en este navegador.',
+    ofApp: (app: string) => `Cerraste la sesión de ${app}. Sigues con la sesión de Gatehouse abierta.`,
+    signInAgain: 'Iniciar sesión de nuevo',
+  },
 };
