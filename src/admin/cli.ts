@@ -3,7 +3,7 @@
  * not offer (issue #5): create a user, list users, show one with their factors
  * and security events, reset someone's second factors; list and re-send mail
  * the outbox could not deliver (issue #12); register the apps that sign people
- * in with Gatehouse (issue #13). This file owns the
+ * in with Gatehouse and rotate the keys that sign for them (issue #13). This file owns the
  * process: argv, stdin, the config, the database handle and the exit code;
  * the commands themselves are in commands.ts.
  *
@@ -20,6 +20,7 @@ import { systemClock } from '../lib/duration.js';
 import { addApp, listApps, removeApp, rotateAppSecret, showApp } from './app-commands.js';
 import { parseAdminArgs, USAGE, type AdminCommand } from './args.js';
 import { createUser, listUsers, resetFactors, showUser, type AdminContext, type Refused } from './commands.js';
+import { listKeys, rotateKeys } from './key-commands.js';
 import { listMail, retryMail } from './mail-commands.js';
 import { readFirstLine } from './read-line.js';
 
@@ -100,6 +101,10 @@ function run(ctx: AdminContext, command: Exclude<AdminCommand, { name: 'help' }>
       return removeApp(ctx, command.clientId);
     case 'apps-rotate-secret':
       return rotateAppSecret(ctx, command.clientId, { json: command.json });
+    case 'keys-rotate':
+      return rotateKeys(ctx, { json: command.json });
+    case 'keys-list':
+      return listKeys(ctx, { json: command.json });
   }
 }
 
