@@ -19,7 +19,7 @@ import { buildApp, type GatehouseApp } from '../../src/app.js';
 import { purgeExpired } from '../../src/db/housekeeping.js';
 import { allSigningKeyTimes } from '../../src/db/oidc-keys.js';
 import { days, seconds } from '../../src/lib/duration.js';
-import { KEY_PUBLISH_LEAD_MS, RETIRED_KEY_GRACE_MS } from '../../src/oidc/keys.js';
+import { KEY_PUBLISH_LEAD_MS, RETIRED_KEY_GRACE_MS, signingKeyBox } from '../../src/oidc/keys.js';
 import { createUser, MEMORY_RATE_LIMITS, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient } from '../support/client.js';
 import { authorizationRequest, browse, injectFetch, ISSUER, OIDC_APP_URL, redeem, registerApp, type RegisteredApp } from '../support/oidc.js';
@@ -175,5 +175,17 @@ describe('keys rotate, with apps signing people in', () => {
 
     await purgeExpired(a.app.ctx.db, Date.now());
     expect((await allSigningKeyTimes(a.app.ctx.db)).map((k) => k.kid).sort()).toEqual(['gatehouse-es256-2', 'gatehouse-rs256-2']);
+  });
+
+  it('a key that does not open (sealed under another SECRET_KEY) leaves the running provider as it was', async () => {
+    const other = signingKeyBox('another-secret-key-that-is-long-enough-too');
+    const now = Date.now();
+    await a.app.ctx.db
+      .insertInto('oidc_signing_keys')
+      .values({ kid: 'gatehouse-es256-9', alg: 'ES256', private_jwk_sealed: other.seal(Buffer.from('{}')), public_jwk: '{}', created_at: now, signs_from: now, published_until: null })
+      .execute();
+    expect(await a.app.oidcProvider.check()).toBe(false);
+    expect(await publishedKids(a.app)).toEqual(['gatehouse-es256-2', 'gatehouse-rs256-2']);
+    expect((await idToken(browser, await relyingParty(es, 'ES256', a.app))).kid).toBe('gatehouse-es256-2');
   });
 });
