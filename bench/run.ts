@@ -8,8 +8,9 @@
  * (the ceiling, its own process too), GET /login, signed-in GET /user/<name> and GET /, the full
  * sign-in (GET + POST /login) against the raw argon2id verify rate of this machine (same parameters,
  * same concurrency), the 2FA code check, and GET /login latency at a steady 100 req/s alone and while
- * a sign-in storm runs; plus the server's RSS idle and under load and its time from start to first
- * response. The table goes to stdout and to bench/results/latest.md.
+ * a sign-in storm runs; the OpenID Connect provider's discovery and JWKS documents, code → token exchanges of a
+ * signed-in person and refresh-token grants; plus the server's RSS idle and under load and its time from start
+ * to first response. The table goes to stdout and to bench/results/latest.md.
  *
  *     npm run bench                       # a few minutes
  *     BENCH_DURATION=1 npm run bench      # a smoke run
@@ -22,6 +23,7 @@
  * one account are never in flight together (the per-account slot would refuse the second).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -30,8 +32,12 @@ import { fileURLToPath } from 'node:url';
 import { verify, hash } from '@node-rs/argon2';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { pwnedPasswordsOff } from '../src/adapters/pwned-passwords/off.js';
+import { addApp } from '../src/admin/app-commands.js';
 import { ARGON2_OPTIONS } from '../src/auth/password.js';
+import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
+import { systemClock } from '../src/lib/duration.js';
 import { SEED_PASSWORD, seedPhone, seedTwoFactorUsername, seedUsername, seedUsers } from '../scripts/seed.js';
 import { TwilioStandIn } from '../test/support/twilio-stand-in.js';
 
@@ -51,6 +57,8 @@ const TWO_FACTOR_CHECKS_PER_10S = 2_000;
 /** The steady visitor traffic whose latency is watched alone and during the sign-in storm. */
 const PROBE_RATE = 100;
 const PROBE_CONNECTIONS = 4;
+/** Browsers signed in to the bench's app (twice the connections: one is always free to check out). */
+const OIDC_BROWSERS = CONNECTIONS * 2;
 
 // ---- The issue's targets ----
 const TARGETS = {
@@ -498,6 +506,236 @@ async function codeChecks(url: string, pending: PendingSignIn[]): Promise<Measur
 }
 
 // ---------------------------------------------------------------------------------------------
+// The OpenID Connect provider (issue #13)
+// ---------------------------------------------------------------------------------------------
+
+/** The bench's app: first-party (no consent page), confidential, redirect URI on the loopback address. */
+const OIDC_REDIRECT_URI = 'http://127.0.0.1/callback';
+/**
+ * One PKCE pair for every request: the server hashes the verifier each time all the same; fresh randomness per
+ * request would only cost the load generator.
+ */
+const PKCE_VERIFIER = 'bench-pkce-verifier-0123456789-abcdefghijklmnopqrstuvwxyz';
+const PKCE_CHALLENGE = createHash('sha256').update(PKCE_VERIFIER).digest('base64url');
+
+interface OidcBenchApp {
+  clientId: string;
+  /** `Basic …` for the token endpoint. */
+  authorization: string;
+}
+
+/** Registers the app with the admin CLI's own command, in this process, on the seeded database. */
+async function registerOidcApp(databaseUrl: string, dataDir: string): Promise<OidcBenchApp> {
+  const handle = openDatabase(databaseUrl);
+  try {
+    const config = loadConfig(serverEnv(databaseUrl, null), { envFile: null, dataDir });
+    const lines: string[] = [];
+    const ctx = { db: handle.db, config, clock: systemClock, pwnedPasswords: pwnedPasswordsOff, output: { out: (line: string) => lines.push(line) } };
+    const result = await addApp(ctx, {
+      name: 'Bench',
+      kind: 'web',
+      redirectUris: [OIDC_REDIRECT_URI],
+      postLogoutRedirectUris: [],
+      backchannelLogoutUri: null,
+      firstParty: true,
+      requirement: 'none',
+      idTokenAlg: 'ES256',
+      json: true,
+    });
+    if (!result.ok) throw new Error(`apps add failed: ${result.problem}`);
+    const { client_id: clientId, client_secret: secret } = JSON.parse(lines[0]!) as { client_id: string; client_secret: string };
+    return { clientId, authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` };
+  } finally {
+    await handle.destroy();
+  }
+}
+
+function authorizationPath(app: OidcBenchApp, scope: string, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams({
+    client_id: app.clientId,
+    response_type: 'code',
+    redirect_uri: OIDC_REDIRECT_URI,
+    scope,
+    code_challenge: PKCE_CHALLENGE,
+    code_challenge_method: 'S256',
+    state: 'bench-state',
+    nonce: 'bench-nonce',
+    ...extra,
+  });
+  return `/oidc/auth?${params.toString()}`;
+}
+
+/** A response header from autocannon's headers object, whatever the case of its name. */
+function headerOf(headers: Record<string, string | string[] | undefined> | undefined, name: string): string | string[] | undefined {
+  if (!headers) return undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}
+
+/** The code in a redirect to the app, or null (an error, or not yet at the app). */
+function codeIn(location: string | undefined | null): string | null {
+  if (!location?.startsWith(OIDC_REDIRECT_URI)) return null;
+  return new URL(location).searchParams.get('code');
+}
+
+/** Follows the provider's redirects as a signed-in browser (the cookie jar), from the authorization request to the code. */
+async function codeWithFetch(url: string, jar: Map<string, string>, app: OidcBenchApp, scope: string, extra: Record<string, string> = {}): Promise<{ code: string; hops: number }> {
+  let path = authorizationPath(app, scope, extra);
+  for (let hop = 1; hop <= 8; hop++) {
+    const res = await fetch(url + path, { redirect: 'manual', headers: { cookie: cookieHeader(jar) } });
+    await res.arrayBuffer();
+    cookiesFrom(res.headers.getSetCookie(), jar);
+    const location = res.headers.get('location');
+    if (!location) throw new Error(`${path} answered ${res.status} without a redirect`);
+    if (location.startsWith(OIDC_REDIRECT_URI)) {
+      const code = codeIn(location);
+      if (!code) throw new Error(`the app was sent back without a code: ${location}`);
+      return { code, hops: hop };
+    }
+    const next = new URL(location, url);
+    path = next.pathname + next.search;
+  }
+  throw new Error('more than 8 redirects between the authorization request and the app');
+}
+
+async function redeemCode(url: string, app: OidcBenchApp, code: string): Promise<{ refresh_token?: string; id_token?: string }> {
+  const res = await fetch(`${url}/oidc/token`, {
+    method: 'POST',
+    headers: { authorization: app.authorization, 'content-type': FORM },
+    body: form({ grant_type: 'authorization_code', code, redirect_uri: OIDC_REDIRECT_URI, code_verifier: PKCE_VERIFIER }),
+  });
+  const body = (await res.json()) as { refresh_token?: string; id_token?: string; error?: string };
+  if (res.status !== 200 || !body.id_token) throw new Error(`the token endpoint answered ${res.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/**
+ * Signed-in browsers that have been through one sign-in to the app already (the provider's session and the
+ * grant exist): from then on an authorization request is answered at once with a redirect carrying the code.
+ */
+async function oidcBrowsers(url: string, app: OidcBenchApp, logins: string[]): Promise<Map<string, string>[]> {
+  const jars: Map<string, string>[] = [];
+  for (let i = 0; i < logins.length; i++) {
+    const { jar } = await signInWithFetch(url, logins[i]!, addressOf(300_000 + i));
+    await redeemCode(url, app, (await codeWithFetch(url, jar, app, 'openid')).code);
+    const again = await codeWithFetch(url, jar, app, 'openid');
+    if (again.hops !== 1) throw new Error(`a signed-in browser's second authorization request took ${again.hops} hops, not 1`);
+    jars.push(jar);
+  }
+  return jars;
+}
+
+/** Refresh tokens, one chain per signed-in browser, each asked for with `offline_access` (and `prompt=consent`). */
+async function refreshChains(url: string, app: OidcBenchApp, browsers: Map<string, string>[]): Promise<string[]> {
+  const tokens: string[] = [];
+  for (const jar of browsers) {
+    const { code } = await codeWithFetch(url, jar, app, 'openid offline_access', { prompt: 'consent' });
+    const { refresh_token: refreshToken } = await redeemCode(url, app, code);
+    if (!refreshToken) throw new Error('no refresh token for offline_access');
+    tokens.push(refreshToken);
+  }
+  return tokens;
+}
+
+interface ExchangeRun {
+  measured: Measured;
+  /** Completed exchanges (a 200 from the token endpoint with the code) per second, and their time. */
+  perS: number;
+  p50: number;
+  p99: number;
+  outcomes: Record<string, number>;
+}
+
+/**
+ * The app's whole part of a sign-in, for a person already signed in: `GET /oidc/auth` (the provider checks the
+ * Gatehouse session, finds the grant, stores a code; 303 to the app), then `POST /oidc/token` (client
+ * authentication, the code consumed atomically, PKCE, an ES256 ID token signed, the access token stored).
+ * Browsers are checked out of a pool for each pair, so one browser never has two requests in flight.
+ */
+async function codeExchanges(url: string, app: OidcBenchApp, browsers: Map<string, string>[]): Promise<ExchangeRun> {
+  const free = [...browsers];
+  const requests = (stats: { times: number[]; outcomes: Record<string, number> }): autocannon.Request[] => {
+    type Ctx = { jar?: Map<string, string>; code?: string | null; started?: number };
+    return [
+      {
+        method: 'GET',
+        path: authorizationPath(app, 'openid'),
+        setupRequest: (request, context) => {
+          const ctx = context as Ctx;
+          ctx.jar = free.pop() ?? browsers[0]!;
+          ctx.started = performance.now();
+          return { ...request, headers: { ...request.headers, cookie: cookieHeader(ctx.jar) } };
+        },
+        onResponse: (_status, _body, context, headers) => {
+          const ctx = context as Ctx;
+          // Koa writes `Location` and `Set-Cookie` as it names them; autocannon keeps the names as sent.
+          cookiesFrom(headerOf(headers, 'set-cookie'), ctx.jar);
+          const location = headerOf(headers, 'location');
+          ctx.code = codeIn(typeof location === 'string' ? location : undefined);
+        },
+      },
+      {
+        method: 'POST',
+        path: '/oidc/token',
+        setupRequest: (request, context) => {
+          const ctx = context as Ctx;
+          return {
+            ...request,
+            headers: { ...request.headers, authorization: app.authorization, 'content-type': FORM },
+            body: form({ grant_type: 'authorization_code', code: ctx.code ?? 'no-code', redirect_uri: OIDC_REDIRECT_URI, code_verifier: PKCE_VERIFIER }),
+          };
+        },
+        onResponse: (status, _body, context) => {
+          const ctx = context as Ctx;
+          stats.outcomes[status] = (stats.outcomes[status] ?? 0) + 1;
+          if (status === 200 && ctx.started !== undefined) stats.times.push(performance.now() - ctx.started);
+          if (ctx.jar) free.push(ctx.jar);
+        },
+      },
+    ];
+  };
+  if (WARMUP_S > 0) await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S, requests: requests({ times: [], outcomes: {} }) });
+  const stats = { times: [] as number[], outcomes: {} as Record<string, number> };
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, requests: requests(stats) });
+  const sorted = stats.times.sort((a, b) => a - b);
+  return { measured: fromResult(result), perS: sorted.length / result.duration, p50: percentile(sorted, 50), p99: percentile(sorted, 99), outcomes: stats.outcomes };
+}
+
+/**
+ * `POST /oidc/token` with `grant_type=refresh_token`: the token endpoint alone, as an app renewing its access
+ * token does it. Each grant rotates the chain (the old refresh token consumed, a new one stored with a new access
+ * token and an ES256 ID token); chains are checked out of a pool, so a refresh token is never sent twice.
+ */
+async function refreshGrants(url: string, app: OidcBenchApp, chains: string[]): Promise<Measured> {
+  const free = [...chains];
+  const outcomes: Record<string, number> = {};
+  const requests = (): autocannon.Request[] => {
+    type Ctx = { token?: string };
+    return [
+      {
+        method: 'POST',
+        path: '/oidc/token',
+        setupRequest: (request, context) => {
+          const ctx = context as Ctx;
+          ctx.token = free.pop() ?? 'pool-empty';
+          return { ...request, headers: { ...request.headers, authorization: app.authorization, 'content-type': FORM }, body: form({ grant_type: 'refresh_token', refresh_token: ctx.token }) };
+        },
+        onResponse: (status, body) => {
+          outcomes[status] = (outcomes[status] ?? 0) + 1;
+          if (status !== 200) return; // the chain is spent: the pool has twice as many as connections
+          const next = (JSON.parse(body) as { refresh_token?: string }).refresh_token;
+          if (next) free.push(next);
+        },
+      },
+    ];
+  };
+  if (WARMUP_S > 0) await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S, requests: requests() });
+  for (const k of Object.keys(outcomes)) delete outcomes[k];
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, requests: requests() });
+  return { ...fromResult(result), statuses: outcomes };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The default bench
 // ---------------------------------------------------------------------------------------------
 
@@ -567,6 +805,8 @@ async function defaultBench(): Promise<void> {
     } finally {
       await handle.destroy();
     }
+
+    const oidcApp = await registerOidcApp(databaseUrl, dir);
 
     standIn = await TwilioStandIn.start();
     const env = serverEnv(databaseUrl, standIn);
@@ -642,6 +882,19 @@ async function defaultBench(): Promise<void> {
     });
     log(`  p99 ${storm.probe.p99} ms (alone: ${probeAlone.p99} ms)`);
 
+    // The identity provider: its two public documents, then the token endpoint two ways.
+    const discovery = await measure('GET /oidc/.well-known/openid-configuration', async () => fromResult(await cannon({ url: `${server.url}/oidc/.well-known/openid-configuration` })));
+    log(`  ${fmt(discovery.rps)} req/s`);
+    const jwks = await measure('GET /oidc/jwks', async () => fromResult(await cannon({ url: `${server.url}/oidc/jwks` })));
+    log(`  ${fmt(jwks.rps)} req/s`);
+    log(`signing ${OIDC_BROWSERS} browsers in to the bench app…`);
+    const browsers = await oidcBrowsers(server.url, oidcApp, Array.from({ length: OIDC_BROWSERS }, (_, i) => seedUsername(101 + i)));
+    const exchanges = await measure('code → token exchange (GET /oidc/auth + POST /oidc/token)', () => codeExchanges(server.url, oidcApp, browsers));
+    log(`  ${fmt(exchanges.perS, 1)} exchanges/s; token outcomes ${JSON.stringify(exchanges.outcomes)}`);
+    const chains = await refreshChains(server.url, oidcApp, browsers);
+    const refreshes = await measure('refresh-token grant (POST /oidc/token)', () => refreshGrants(server.url, oidcApp, chains));
+    log(`  ${fmt(refreshes.rps)} req/s; outcomes ${JSON.stringify(refreshes.statuses)}`);
+
     log(`preparing ${twoFactorCount} pending two-factor sign-ins…`);
     const pending = await preparePendingSignIns(server.url, standIn, twoFactorCount);
     const codes = await measure('2FA code check (POST /login/two-factor)', () => codeChecks(server.url, pending));
@@ -694,6 +947,18 @@ async function defaultBench(): Promise<void> {
         target: '',
         met: null,
       },
+      { name: '`GET /oidc/.well-known/openid-configuration` (discovery)', rps: discovery.rps, p50: discovery.p50, p99: discovery.p99, ratio: `${pct(discovery.rps / ceiling.rps)} of ceiling`, target: '', met: null },
+      { name: '`GET /oidc/jwks`', rps: jwks.rps, p50: jwks.p50, p99: jwks.p99, ratio: `${pct(jwks.rps / ceiling.rps)} of ceiling`, target: '', met: null },
+      {
+        name: 'code → token exchange, signed-in person (`GET /oidc/auth` + `POST /oidc/token`), per exchange',
+        rps: exchanges.perS,
+        p50: exchanges.p50,
+        p99: exchanges.p99,
+        ratio: `${pct((exchanges.perS * 2) / ceiling.rps)} of ceiling (2 requests each)`,
+        target: '',
+        met: null,
+      },
+      { name: 'refresh-token grant (`POST /oidc/token`, rotated, ES256 ID token)', rps: refreshes.rps, p50: refreshes.p50, p99: refreshes.p99, ratio: `${pct(refreshes.rps / ceiling.rps)} of ceiling`, target: '', met: null },
       { name: `\`GET /login\` at ${PROBE_RATE} req/s, alone`, rps: probeAlone.rps, p50: probeAlone.p50, p99: probeAlone.p99, ratio: '', target: '', met: null },
       {
         name: `\`GET /login\` at ${PROBE_RATE} req/s during a sign-in storm (${fmt(storm.signInsPerS, 0)} sign-ins/s)`,
@@ -718,7 +983,7 @@ async function defaultBench(): Promise<void> {
         met: startMs <= TARGETS.startMs,
       },
     ];
-    const problems = checkOutcomes({ login, profile, home, signIns, codes, storm: storm.probe, probeAlone });
+    const problems = checkOutcomes({ login, profile, home, signIns, codes, storm: storm.probe, probeAlone, discovery, jwks, exchanges, refreshes });
     const markdown = renderDefault(m, rows, extras, problems, { starts, ceilings: [ceilingFirst.rps, ceilingLast.rps], raws: rawRuns.map((r) => r.perS), others });
     console.log('\n' + markdown);
     writeResult('latest.md', markdown);
@@ -734,7 +999,19 @@ async function defaultBench(): Promise<void> {
 }
 
 /** A run that measured error pages or redirects measured the wrong thing: say so loudly. */
-function checkOutcomes(runs: { login: Measured; profile: Measured; home: Measured; signIns: SignInRun; codes: Measured; storm: Measured; probeAlone: Measured }): string[] {
+function checkOutcomes(runs: {
+  login: Measured;
+  profile: Measured;
+  home: Measured;
+  signIns: SignInRun;
+  codes: Measured;
+  storm: Measured;
+  probeAlone: Measured;
+  discovery: Measured;
+  jwks: Measured;
+  exchanges: ExchangeRun;
+  refreshes: Measured;
+}): string[] {
   const problems: string[] = [];
   const only2xx = (name: string, r: Measured) => {
     const bad = Object.entries(r.statuses).filter(([code]) => !code.startsWith('2'));
@@ -749,6 +1026,11 @@ function checkOutcomes(runs: { login: Measured; profile: Measured; home: Measure
   if (failedSignIns.length > 0) problems.push(`sign-in: POST /login outcomes ${JSON.stringify(runs.signIns.outcomes)} (only 302 is a success)`);
   const failedCodes = Object.entries(runs.codes.statuses).filter(([code]) => code !== '302');
   if (failedCodes.length > 0) problems.push(`2FA check: outcomes ${JSON.stringify(runs.codes.statuses)} (only 302 is a success)`);
+  only2xx('GET /oidc/.well-known/openid-configuration', runs.discovery);
+  only2xx('GET /oidc/jwks', runs.jwks);
+  const failedExchanges = Object.entries(runs.exchanges.outcomes).filter(([code]) => code !== '200');
+  if (failedExchanges.length > 0) problems.push(`code → token exchange: token endpoint outcomes ${JSON.stringify(runs.exchanges.outcomes)} (only 200 is a success)`);
+  only2xx('refresh-token grant', runs.refreshes);
   return problems;
 }
 
@@ -792,6 +1074,7 @@ function renderDefault(m: Machine, rows: Row[], extras: Row[], problems: string[
     '- Signed-in pages: 32 sessions, one per user; the profile visited changes with every request. autocannon reports whole milliseconds.',
     '- Sign-in rate = completed sign-ins (`GET /login` + `POST /login` → 302) per second; p50/p99 are of the pair. The raw rate is `@node-rs/argon2` `verify` with the same parameters, 32 at a time, in the load generator\'s process while the server idles (both use libuv\'s default pool of 4 threads).',
     `- 2FA check: users with SMS two-factor are signed in up to the code page first (the code sent to the Twilio stand-in, which runs in the load generator's process), then each \`POST /login/two-factor\` with the right code consumes one pending sign-in (${CONNECTIONS} connections, a fixed number of requests rather than a fixed time).`,
+    `- OpenID Connect: an app registered with \`apps add --first-party\` (confidential, \`client_secret_basic\`, ES256 ID tokens). Discovery and JWKS are plain GETs. A code → token exchange is what the app's server and the browser of someone already signed in to Gatehouse (and to the app once before) do: \`GET /oidc/auth\` (session check, grant, a code stored; 303 to the app), then \`POST /oidc/token\` (client authentication, the code consumed atomically, PKCE, an ID token signed, the access token stored); ${OIDC_BROWSERS} browsers, each with one exchange in flight at most. The refresh-token grant is the token endpoint alone, as an app renewing its access token calls it: each grant consumes the refresh token and stores a new one, a new access token and a signed ID token; the measured code exchange includes the authorization request, so the refresh grant is the token endpoint's own rate.`,
     `- Storm: ${CONNECTIONS} connections signing in continuously while ${PROBE_CONNECTIONS} connections request \`GET /login\` at a steady ${PROBE_RATE} req/s; the p99 is the visitors'.`,
     `- Start: spawn to the first answer of \`GET /login\` on the seeded database (migrations already applied): ${starts.map((s) => `${s.toFixed(0)} ms`).join(', ')}.`,
   ];

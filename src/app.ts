@@ -10,7 +10,6 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import type Provider from 'oidc-provider';
 import type { DestinationStream } from 'pino';
 import { DevMailTransport } from './adapters/mail/dev.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './adapters/mail/outbox-worker.js';
@@ -62,7 +61,7 @@ import { securityHeadersPlugin } from './http/security-headers.js';
 import { deriveKey } from './lib/derive-key.js';
 import { hours, systemClock, type Clock } from './lib/duration.js';
 import { trustedProxies } from './lib/trusted-proxies.js';
-import { loadSigningKeys } from './oidc/keys.js';
+import { LiveProvider } from './oidc/live-provider.js';
 import { mountIdentityProvider } from './oidc/mount.js';
 import { providerSessions } from './oidc/logout.js';
 import { buildProvider } from './oidc/provider.js';
@@ -91,8 +90,8 @@ export interface BuildOptions {
 export interface GatehouseApp extends FastifyInstance {
   ctx: AppContext;
   outbox: OutboxWorker;
-  /** The OpenID Connect provider mounted at /oidc (tests reach the library through it). */
-  oidcProvider: Provider;
+  /** The OpenID Connect provider of the moment; `check()` looks at the signing keys now (tests move the clock). */
+  oidcProvider: LiveProvider;
 }
 
 /** Request log lines without secrets: reset-link tokens are in the URL path. */
@@ -185,10 +184,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     identityProvider: { sessionsEnded: async () => undefined },
   };
 
-  let identityProvider;
+  let identityProvider: LiveProvider;
   try {
     // Made at the first start, sealed under SECRET_KEY; a key that does not open stops the start.
-    identityProvider = buildProvider(ctx, await loadSigningKeys(database.db, clock, config.secretKey), app.log);
+    identityProvider = await LiveProvider.start(ctx, (keys) => buildProvider(ctx, keys, app.log), app.log);
     ctx.identityProvider = providerSessions(ctx, identityProvider, app.log);
   } catch (error) {
     await limits.close();
@@ -200,6 +199,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('outbox', outbox);
   app.decorate('oidcProvider', identityProvider);
   app.addHook('onReady', async () => outbox.start());
+  // A rotation of the signing keys reaches this instance within KEY_CHECK_INTERVAL_MS, without a restart.
+  app.addHook('onReady', async () => identityProvider.startChecking());
+  app.addHook('onClose', async () => identityProvider.stopChecking());
   // Housekeeping: expired rows are refused anyway; deleting them keeps the tables small.
   const purge = async () => {
     try {

@@ -23,7 +23,9 @@ export type AdminCommand =
   | { name: 'apps-remove'; clientId: string }
   | { name: 'apps-rotate-secret'; clientId: string; json: boolean }
   | { name: 'groups-add' | 'groups-remove'; login: string; group: string }
-  | { name: 'groups-list'; login: string };
+  | { name: 'groups-list'; login: string }
+  | { name: 'keys-rotate'; json: boolean }
+  | { name: 'keys-list'; json: boolean };
 
 export type ParsedArgs = { ok: true; command: AdminCommand } | { ok: false; problem: string };
 
@@ -78,6 +80,13 @@ Commands:
       letters, digits, ".", "_" or "-", starting with a letter or digit.
   groups list <username-or-email>
       The user's groups.
+  keys rotate [--json]
+      New keys to sign ID tokens (ES256 and RS256): published at once, signing an
+      hour later; the keys they replace stay published 30 days more, for the tokens
+      they signed. Running instances follow within 5 minutes, without a restart.
+  keys list [--json]
+      The signing keys: kid, algorithm, state (signing, published ahead, retired
+      until ...) and dates. Never a private key.
 
 Options:
   -h, --help  Show this help.
@@ -102,7 +111,7 @@ const OPTIONS_OF = {
   'list-users': { limit: { type: 'string' }, search: { type: 'string' } },
   'show-user': {},
   'reset-factors': { yes: { type: 'boolean' } },
-} satisfies Record<Exclude<AdminCommand['name'], 'help' | 'mail-list' | 'mail-retry' | `apps-${string}` | `groups-${string}`>, Options>;
+} satisfies Record<Exclude<AdminCommand['name'], 'help' | 'mail-list' | 'mail-retry' | `apps-${string}` | `groups-${string}` | `keys-${string}`>, Options>;
 
 /** `mail <subcommand>`'s options. */
 const MAIL_OPTIONS_OF = {
@@ -135,6 +144,7 @@ export function parseAdminArgs(argv: readonly string[]): ParsedArgs {
   if (name === 'mail') return mailArgs(rest);
   if (name === 'apps') return appsArgs(rest);
   if (name === 'groups') return groupsArgs(rest);
+  if (name === 'keys') return keysArgs(rest);
   if (!Object.hasOwn(OPTIONS_OF, name)) return usage(`Unknown command "${name}".`);
   const command = name as CommandName;
 
@@ -333,4 +343,17 @@ function appsAddArgs(values: Values, positionals: string[]): ParsedArgs {
       },
     },
   };
+}
+
+/** `keys rotate|list [--json]`. */
+function keysArgs(argv: readonly string[]): ParsedArgs {
+  const [sub, ...rest] = argv;
+  if (sub === '-h' || sub === '--help') return { ok: true, command: { name: 'help' } };
+  if (sub !== 'rotate' && sub !== 'list') return usage(sub === undefined ? 'keys needs a subcommand: rotate or list.' : `Unknown keys subcommand "${sub}": use rotate or list.`);
+  const parsed = parse(`keys ${sub}`, rest, { json: { type: 'boolean' } });
+  if ('problem' in parsed) return usage(parsed.problem);
+  const { values, positionals } = parsed;
+  if (values.help === true) return { ok: true, command: { name: 'help' } };
+  if (positionals.length > 0) return usage(`keys ${sub} takes no arguments (got "${positionals[0]}").`);
+  return { ok: true, command: { name: sub === 'rotate' ? 'keys-rotate' : 'keys-list', json: values.json === true } };
 }

@@ -3,7 +3,8 @@
  * not offer (issue #5): create a user, list users, show one with their factors
  * and security events, reset someone's second factors; list and re-send mail
  * the outbox could not deliver (issue #12); register the apps that sign people
- * in with Gatehouse and the groups apps see (issue #13). This file owns the
+ * in with Gatehouse, the groups apps see and the keys that sign for them
+ * (issue #13). This file owns the
  * process: argv, stdin, the config, the database handle and the exit code;
  * the commands themselves are in commands.ts.
  *
@@ -21,6 +22,7 @@ import { addApp, listApps, removeApp, rotateAppSecret, showApp } from './app-com
 import { parseAdminArgs, USAGE, type AdminCommand } from './args.js';
 import { addToGroup, listGroups, removeFromGroup } from './group-commands.js';
 import { createUser, listUsers, resetFactors, showUser, type AdminContext, type Refused } from './commands.js';
+import { listKeys, rotateKeys } from './key-commands.js';
 import { listMail, retryMail } from './mail-commands.js';
 import { readFirstLine } from './read-line.js';
 
@@ -107,6 +109,10 @@ function run(ctx: AdminContext, command: Exclude<AdminCommand, { name: 'help' }>
       return removeFromGroup(ctx, command.login, command.group);
     case 'groups-list':
       return listGroups(ctx, command.login);
+    case 'keys-rotate':
+      return rotateKeys(ctx, { json: command.json });
+    case 'keys-list':
+      return listKeys(ctx, { json: command.json });
   }
 }
 

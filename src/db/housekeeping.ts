@@ -6,7 +6,8 @@
  * (MAIL_RECORD_RETENTION_MS; mail still waiting is never purged), and the
  * identity provider's expired codes, tokens, grants and sessions (a used code
  * stays until it expires: while its row exists, a replay is recognised and
- * revokes what the code gave).
+ * revokes what the code gave), and signing keys no longer published (their
+ * private halves go with them: a key nobody can check has nothing left to sign).
  * Rows past their end are already refused by every query; this only keeps the
  * tables from growing forever.
  */
@@ -29,6 +30,7 @@ export async function purgeExpired(db: Kysely<Database>, now: number): Promise<n
     db.deleteFrom('webauthn_used_challenges').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('email_sign_in_codes').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).executeTakeFirst(),
+    db.deleteFrom('oidc_signing_keys').where('published_until', '<=', now).executeTakeFirst(),
     purgeOldMail(db, now),
   ]);
   return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);

@@ -14,7 +14,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type Interaction } from 'oidc-provider';
-import type Provider from 'oidc-provider';
+import type { LiveProvider } from './live-provider.js';
 import { z } from 'zod';
 import { logSecurityEvent } from '../auth/events.js';
 import { howSignedIn } from '../auth/sign-in.js';
@@ -55,7 +55,7 @@ export function consentAsked(details: Pick<Interaction, 'params' | 'prompt'>): C
   return { scopes, claims, shown };
 }
 
-export const consentRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: Provider }> = async (app, { ctx, provider }) => {
+export const consentRoutes: FastifyPluginAsync<{ ctx: AppContext; live: LiveProvider }> = async (app, { ctx, live }) => {
   type Req = FastifyRequest<{ Params: z.infer<typeof Params> }>;
 
   /** The interaction and the account the answer is for, or null when the reply was already sent. */
@@ -63,7 +63,7 @@ export const consentRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: Prov
     const t = request.t;
     let details: Interaction;
     try {
-      details = await provider.interactionDetails(request.raw, reply.raw);
+      details = await live.current.interactionDetails(request.raw, reply.raw);
     } catch (error) {
       if (!(error instanceof errors.SessionNotFound)) throw error;
       await reply.page(t.apps.expired.title, expiredPage(t), { status: 400 });
@@ -88,6 +88,7 @@ export const consentRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: Prov
   app.post<{ Params: z.infer<typeof Params> }>(`${INTERACTION_PATH}/:uid/consent`, { schema: { params: Params, body: EmptyForm } }, async (request, reply) => {
     const answer = await bound(request, reply);
     if (!answer) return reply;
+    const provider = live.current;
     const { details, sub } = answer;
     const clientId = details.params.client_id;
     const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
@@ -104,6 +105,7 @@ export const consentRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: Prov
   app.post<{ Params: z.infer<typeof Params> }>(`${INTERACTION_PATH}/:uid/deny`, { schema: { params: Params, body: EmptyForm } }, async (request, reply) => {
     const answer = await bound(request, reply);
     if (!answer) return reply;
+    const provider = live.current;
     await provider.interactionResult(request.raw, reply.raw, { error: 'access_denied', error_description: 'the person did not allow the app access' }, { mergeWithLastSubmission: false });
     return reply.redirect(`${INTERACTION_PATH}/${answer.details.uid}/continue`, 303);
   });

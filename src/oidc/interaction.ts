@@ -19,13 +19,13 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type Interaction, type InteractionResults } from 'oidc-provider';
-import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { howSignedIn, type SignInRecord } from '../auth/sign-in.js';
 import type { AppContext } from '../context.js';
 import { oidcSubjectOf } from '../db/users.js';
 import { acrOf, amrOf, authTimeOf } from './claims.js';
 import { consentAsked, consentRoutes } from './consent.js';
+import type { LiveProvider } from './live-provider.js';
 import { consentPage, continuingPage, expiredPage } from './views.js';
 
 export const INTERACTION_PATH = '/interaction';
@@ -66,12 +66,13 @@ export function needsFreshSignIn(details: Pick<Interaction, 'iat' | 'params' | '
   return maxAge !== undefined && Number.isFinite(maxAge) && authTimeOf(record) + maxAge < details.iat;
 }
 
-export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: Provider }> = async (app, { ctx, provider }) => {
+export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; live: LiveProvider }> = async (app, { ctx, live }) => {
   /**
    * `page`: answer with the page that goes on by itself (after a form), else with a 303 (a GET chain from the app).
    */
   async function decide(request: FastifyRequest<{ Params: z.infer<typeof Params> }>, reply: FastifyReply, page: boolean) {
     const t = request.t;
+    const provider = live.current;
     let details: Interaction;
     try {
       details = await provider.interactionDetails(request.raw, reply.raw);
@@ -161,5 +162,5 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; provider: 
 
   app.get<{ Params: z.infer<typeof Params> }>(`${INTERACTION_PATH}/:uid`, { schema: { params: Params } }, (request, reply) => decide(request, reply, false));
   app.get<{ Params: z.infer<typeof Params> }>(`${INTERACTION_PATH}/:uid/continue`, { schema: { params: Params } }, (request, reply) => decide(request, reply, true));
-  await app.register(consentRoutes, { ctx, provider });
+  await app.register(consentRoutes, { ctx, live });
 };

@@ -20,6 +20,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
+import type { LiveProvider } from './live-provider.js';
 import type { Client, KoaContextWithOIDC, OidcContext, OidcSession } from 'oidc-provider';
 import { sessionCookieName } from '../auth/session.js';
 import type { AppContext, IdentityProviderSessions, SessionsEndedReason } from '../context.js';
@@ -125,11 +126,11 @@ export function logoutMiddleware(ctx: AppContext) {
 }
 
 /** The provider's side of `AppContext.identityProvider` (see the module comment). */
-export function providerSessions(ctx: AppContext, provider: Provider, log: FastifyBaseLogger): IdentityProviderSessions {
+export function providerSessions(ctx: AppContext, live: LiveProvider, log: FastifyBaseLogger): IdentityProviderSessions {
   async function tellApp(clientId: string, sub: string, sid: string | undefined): Promise<void> {
     let client: Client | undefined;
     try {
-      client = await provider.Client.find(clientId);
+      client = await live.current.Client.find(clientId);
     } catch (error) {
       log.warn({ err: error, clientId }, 'back-channel logout: the app could not be loaded');
       return;
@@ -162,7 +163,7 @@ export function providerSessions(ctx: AppContext, provider: Provider, log: Fasti
       await Promise.all(
         [...uids].map(async (uid) => {
           try {
-            const session = await provider.Session.findByUid(uid);
+            const session = await live.current.Session.findByUid(uid);
             if (session) await end(session, reason);
           } catch (error) {
             // The Gatehouse session is over whatever happens here; the provider session is worth nothing without it.

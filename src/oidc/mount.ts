@@ -17,13 +17,13 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import middie from '@fastify/middie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type Provider from 'oidc-provider';
 import { howSignedIn } from '../auth/sign-in.js';
 import type { AppContext } from '../context.js';
 import { oidcSubjectOf } from '../db/users.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
 import { securityHeaders } from '../http/security-headers.js';
 import { interactionRoutes } from './interaction.js';
+import type { LiveProvider } from './live-provider.js';
 import { OIDC_MOUNT_PATH } from './provider.js';
 import { requestFacts, setRequestFacts, type GatehouseSignIn } from './request-facts.js';
 
@@ -42,7 +42,7 @@ function pinForwarding(headers: IncomingHttpHeaders, appUrl: URL, ip: string): v
   headers['x-forwarded-for'] = ip;
 }
 
-export async function mountIdentityProvider(site: FastifyInstance, ctx: AppContext, provider: Provider): Promise<void> {
+export async function mountIdentityProvider(site: FastifyInstance, ctx: AppContext, provider: LiveProvider): Promise<void> {
   const appUrl = new URL(ctx.config.appUrl);
   const headers = securityHeaders({ https: ctx.config.secureCookies });
   const providerHeaders = {
@@ -61,7 +61,6 @@ export async function mountIdentityProvider(site: FastifyInstance, ctx: AppConte
   });
 
   await site.register(middie);
-  const callback = provider.callback();
   site.use(OIDC_MOUNT_PATH, (req: IncomingMessage, res: ServerResponse) => {
     const facts = requestFacts(req);
     if (!facts) throw new Error('a request reached the OpenID Connect provider without its facts (mount order)');
@@ -71,7 +70,8 @@ export async function mountIdentityProvider(site: FastifyInstance, ctx: AppConte
     (req as IncomingMessage & { originalUrl?: string }).originalUrl = `${OIDC_MOUNT_PATH}${req.url ?? ''}`;
     for (const [name, value] of Object.entries(providerHeaders)) res.setHeader(name, value);
     res.setHeader(REQUEST_ID_HEADER, facts.id);
-    callback(req, res);
+    // The provider of the moment: a change of signing keys swaps it (src/oidc/live-provider.ts).
+    provider.handle(req, res);
   });
 
   // The interaction routes hand the raw request to the provider too (its cookies, its URLs): a hook of their own
@@ -81,6 +81,6 @@ export async function mountIdentityProvider(site: FastifyInstance, ctx: AppConte
       pinForwarding(request.raw.headers, appUrl, request.ip);
       done();
     });
-    await scope.register(interactionRoutes, { ctx, provider });
+    await scope.register(interactionRoutes, { ctx, live: provider });
   });
 }

@@ -96,4 +96,16 @@ describe('npm run admin', () => {
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toMatch(/^No mail has id 999 [^\n]*\n$/);
   }, 60_000);
+
+  it('keys list --json and keys rotate: exit 0 with one JSON array, 1 with one line before the first start', () => {
+    const listed = admin(['keys', 'list', '--json']);
+    expect(listed.stderr).toBe('');
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toBe('[]\n');
+
+    const refused = admin(['keys', 'rotate']);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/^There are no signing keys to rotate yet[^\n]*\n$/);
+  }, 60_000);
 });
