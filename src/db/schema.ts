@@ -76,6 +76,8 @@ export interface SessionsTable {
   sign_in_methods: string | null;
   /** 1 when a remembered device stood in for the second factor at sign-in. */
   second_step_skipped: number;
+  /** The backup state (1 synced, 0 device-bound) of the passkey used at sign-in; null without one (migration 016). */
+  sign_in_passkey_backed_up: number | null;
 }
 
 export interface PasswordResetTokensTable {

@@ -21,6 +21,8 @@ export interface NewSession {
   /** How the session was signed in: methods, comma-separated (src/auth/sign-in.ts); null while pending. */
   signInMethods?: string | null;
   secondStepSkipped?: boolean;
+  /** Whether the passkey used to sign in is synced (backed up); null when none was used or it is not known. */
+  signInPasskeyBackedUp?: boolean | null;
 }
 
 /** User-Agent strings are chosen by the client: stored bounded. */
@@ -46,6 +48,7 @@ export async function insertSession(db: Db, s: NewSession): Promise<void> {
       user_agent: s.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
       sign_in_methods: s.signInMethods ?? null,
       second_step_skipped: s.secondStepSkipped ? 1 : 0,
+      sign_in_passkey_backed_up: s.signInPasskeyBackedUp === undefined || s.signInPasskeyBackedUp === null ? null : s.signInPasskeyBackedUp ? 1 : 0,
     })
     .execute();
 }
@@ -70,6 +73,7 @@ const SESSION_COLUMNS = Object.keys({
   code_sent_by: true,
   sign_in_methods: true,
   second_step_skipped: true,
+  sign_in_passkey_backed_up: true,
 } satisfies Record<keyof Session, true>) as Array<keyof Session>;
 const SESSION_PREFIX_LENGTH = 'session_'.length;
 

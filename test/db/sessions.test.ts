@@ -69,6 +69,7 @@ describe.each(forEachDatabase())('sessions on $name', (target) => {
       code_sent_by: null,
       sign_in_methods: null,
       second_step_skipped: 0,
+      sign_in_passkey_backed_up: null,
     });
     expect(await findLiveSession(db, 'unknown', T0, IDLE)).toBeUndefined();
   });

@@ -11,24 +11,28 @@ import { needsFreshSignIn } from '../../src/oidc/interaction.js';
 import { sessionStandsFor } from '../../src/oidc/policy.js';
 
 const AT = Date.UTC(2026, 11, 5, 9, 0, 0, 750);
-const record = (methods: SignInMethod[], secondStepSkipped = false): SignInRecord => ({ methods, secondStepSkipped, at: AT });
+const record = (methods: SignInMethod[], secondStepSkipped = false, passkeyBackedUp: boolean | null = null): SignInRecord => ({ methods, secondStepSkipped, at: AT, passkeyBackedUp });
 
 describe('amr and acr from the sign-in record', () => {
-  const cases: [string, SignInRecord, boolean | null, string[], string][] = [
-    ['password alone', record(['password']), null, ['pwd'], ACR_ONE_FACTOR],
-    ['password + authenticator app', record(['password', 'totp']), null, ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
-    ['password + text message', record(['password', 'sms']), null, ['pwd', 'sms', 'mfa'], ACR_TWO_FACTOR],
-    ['password + voice call', record(['password', 'call']), null, ['pwd', 'tel', 'mfa'], ACR_TWO_FACTOR],
-    ['password + code by email', record(['password', 'email_code']), null, ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
-    ['password + recovery code', record(['password', 'recovery_code']), null, ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
-    ['password + security key, no PIN', record(['password', 'passkey']), null, ['pwd', 'swk', 'mfa'], ACR_PHISHING_RESISTANT],
-    ['password + device-bound key with PIN', record(['password', 'passkey', 'user_verification']), true, ['pwd', 'hwk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
-    ['synced passkey alone (verified its user)', record(['passkey', 'user_verification']), false, ['swk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
-    ['passkey alone, backed-up state unknown', record(['passkey', 'user_verification']), null, ['swk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
-    ['remembered device skipped the second step', record(['password'], true), null, ['pwd'], ACR_ONE_FACTOR],
+  const cases: [string, SignInRecord, string[], string][] = [
+    ['password alone', record(['password']), ['pwd'], ACR_ONE_FACTOR],
+    ['password + authenticator app', record(['password', 'totp']), ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
+    ['password + text message', record(['password', 'sms']), ['pwd', 'sms', 'mfa'], ACR_TWO_FACTOR],
+    ['password + voice call', record(['password', 'call']), ['pwd', 'tel', 'mfa'], ACR_TWO_FACTOR],
+    ['password + code by email', record(['password', 'email_code']), ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
+    ['password + recovery code', record(['password', 'recovery_code']), ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
+    ['password + security key, no PIN, backup state unknown', record(['password', 'passkey']), ['pwd', 'swk', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['password + device-bound security key, no PIN', record(['password', 'passkey'], false, false), ['pwd', 'hwk', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['password + device-bound key with PIN', record(['password', 'passkey', 'user_verification'], false, false), ['pwd', 'hwk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['password + synced passkey with PIN', record(['password', 'passkey', 'user_verification'], false, true), ['pwd', 'swk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['device-bound passkey alone (verified its user)', record(['passkey', 'user_verification'], false, false), ['hwk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['synced passkey alone (verified its user)', record(['passkey', 'user_verification'], false, true), ['swk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['passkey alone, backup state unknown (signed in before it was recorded)', record(['passkey', 'user_verification']), ['swk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['remembered device skipped the second step', record(['password'], true), ['pwd'], ACR_ONE_FACTOR],
+    ['a backup state without a passkey changes nothing', record(['password', 'totp'], false, false), ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
   ];
-  it.each(cases)('%s', (_name, r, deviceBound, amr, acr) => {
-    expect(amrOf(r, deviceBound)).toEqual(amr);
+  it.each(cases)('%s', (_name, r, amr, acr) => {
+    expect(amrOf(r)).toEqual(amr);
     expect(acrOf(r)).toBe(acr);
   });
 

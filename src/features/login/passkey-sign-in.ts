@@ -97,7 +97,7 @@ ${passkeyForm(t, {
       if (!(await useChallenge(trx, checked.nonce, checked.expiresAt))) return false;
       await notePasskeyUse(trx, stored.id, checked.value.counter, checked.value.backedUp, now);
       // A passkey is a factor: completing cancels a recovery waiting to remove the factors, as at any sign-in with one.
-      await completeSignIn(ctx, request, reply, { user, path: { kind: 'passkey' }, remember }, trx);
+      await completeSignIn(ctx, request, reply, { user, path: { kind: 'passkey', backedUp: checked.value.backedUp }, remember }, trx);
       return true;
     });
   }
