@@ -76,6 +76,8 @@ declare module 'oidc-provider' {
     clientSecret?: string;
     /** Gatehouse's own metadata (`extraClientMetadata`), kept under its own name. */
     gatehouse_first_party?: boolean;
+    /** What the app requires of a sign-in: 'none', 'two-factor' or 'passkey' (`apps add --require`). */
+    gatehouse_requirement?: string;
     grantTypeAllowed(grantType: string): boolean;
   }
 
@@ -144,6 +146,7 @@ declare module 'oidc-provider' {
     OIDCProviderError: typeof OIDCProviderError;
     InvalidGrant: new (description?: string) => OIDCProviderError;
     SessionNotFound: new (description?: string) => OIDCProviderError;
+    InvalidRequest: new (description?: string) => OIDCProviderError;
   };
 
   export interface ErrorOut extends UnknownObject {

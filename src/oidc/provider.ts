@@ -8,7 +8,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import Provider, { type Client, type ErrorOut, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Client, type ErrorOut, type KoaContextWithOIDC, type UnknownObject } from 'oidc-provider';
 import { REMEMBER_ME_LIFETIME_MS } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { findUserByOidcSubject } from '../db/users.js';
@@ -22,7 +22,7 @@ import { adapterFactory, HASHED_SECRET_PREFIX } from './adapter.js';
 import { accountClaims, ACR_VALUES, CLAIMS_OF_SCOPE } from './claims.js';
 import type { SigningJwk } from './keys.js';
 import { INTERACTION_PATH } from './interaction.js';
-import { gatehousePolicy } from './policy.js';
+import { assertAcrRequest, gatehousePolicy } from './policy.js';
 import { requestFacts } from './request-facts.js';
 import { refusedPage } from './views.js';
 
@@ -87,7 +87,7 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
       return { accountId: sub, claims: () => accountClaims(user, sub) };
     },
     claims: CLAIMS_OF_SCOPE,
-    // Listed so discovery says which values `acr` takes; asking for one is not enforced yet (the next step).
+    // Listed so discovery says which values `acr` takes; what a request asks for is enforced by the policy.
     acrValues: [...ACR_VALUES],
     scopes: SCOPES,
     responseTypes: ['code'],
@@ -118,6 +118,8 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
       // The library's own sign-in pages are for development: Gatehouse's are the only ones.
       devInteractions: { enabled: false },
       userinfo: { enabled: true },
+      // An app may ask for an essential `acr` (OpenID Connect Core 5.5.1.1); the policy's level check enforces it.
+      claimsParameter: { enabled: true, assertClaimsParameter: (_ctx: KoaContextWithOIDC, claims: UnknownObject) => assertAcrRequest(claims) },
       clientCredentials: { enabled: true },
       // The default lets any confidential app introspect or revoke any token: only its own.
       introspection: { enabled: true, allowedPolicy: ownTokensOnly },

@@ -8,7 +8,7 @@ import { uriProblem } from '../../src/admin/app-commands.js';
 import type { SignInMethod, SignInRecord } from '../../src/auth/sign-in.js';
 import { accountClaims, ACR_ONE_FACTOR, ACR_PHISHING_RESISTANT, ACR_TWO_FACTOR, acrOf, amrOf, authTimeOf } from '../../src/oidc/claims.js';
 import { needsFreshSignIn } from '../../src/oidc/interaction.js';
-import { sessionStandsFor } from '../../src/oidc/policy.js';
+import { assertAcrRequest, levelOfAcr, requestedSubject, requiredLevel, sessionStandsFor, UNREACHABLE } from '../../src/oidc/policy.js';
 
 const AT = Date.UTC(2026, 11, 5, 9, 0, 0, 750);
 const record = (methods: SignInMethod[], secondStepSkipped = false, passkeyBackedUp: boolean | null = null): SignInRecord => ({ methods, secondStepSkipped, at: AT, passkeyBackedUp });
@@ -68,6 +68,56 @@ describe("the provider's session stands for one Gatehouse sign-in", () => {
   ];
   it.each(cases)('%s', (_name, session, gatehouse, stands) => {
     expect(sessionStandsFor(session, gatehouse)).toBe(stands);
+  });
+});
+
+describe('the level a request needs (1fa < 2fa < phr), and the level a sign-in reached', () => {
+  const essential = (acr: Record<string, unknown>) => JSON.stringify({ id_token: { acr: { essential: true, ...acr } } });
+  const cases: [string, string, Record<string, unknown>, number][] = [
+    ['nothing asked', 'none', {}, 0],
+    ['an app registered --require two-factor', 'two-factor', {}, 2],
+    ['an app registered --require passkey', 'passkey', {}, 3],
+    ['acr_values 2fa', 'none', { acr_values: ACR_TWO_FACTOR }, 2],
+    ['acr_values phr or 2fa: the weakest will do', 'none', { acr_values: `${ACR_PHISHING_RESISTANT} ${ACR_TWO_FACTOR}` }, 2],
+    ['acr_values never weaken the app', 'passkey', { acr_values: ACR_ONE_FACTOR }, 3],
+    ['acr_values Gatehouse does not know are voluntary', 'none', { acr_values: 'urn:example:loa:4' }, 0],
+    ['an unknown acr_value beside a known one', 'none', { acr_values: `urn:example:loa:4 ${ACR_TWO_FACTOR}` }, 2],
+    ['an essential acr value', 'none', { claims: essential({ value: ACR_TWO_FACTOR }) }, 2],
+    ['essential acr values: the weakest known', 'none', { claims: essential({ values: [ACR_PHISHING_RESISTANT, ACR_TWO_FACTOR, 'x'] }) }, 2],
+    ['an essential acr Gatehouse never issues', 'none', { claims: essential({ value: 'urn:example:loa:4' }) }, UNREACHABLE],
+    ['a voluntary acr claim asks nothing', 'none', { claims: JSON.stringify({ id_token: { acr: { values: [ACR_PHISHING_RESISTANT] } } }) }, 0],
+    ['essential, and acr_values too: the higher', 'none', { acr_values: ACR_TWO_FACTOR, claims: essential({ value: ACR_PHISHING_RESISTANT }) }, 3],
+    ['an essential acr in userinfo is not about the sign-in', 'none', { claims: JSON.stringify({ userinfo: { acr: { essential: true, value: ACR_TWO_FACTOR } } }) }, 0],
+    ['a claims parameter that is not JSON', 'two-factor', { claims: '{' }, 2],
+  ];
+  it.each(cases)('%s', (_name, requirement, params, level) => {
+    expect(requiredLevel(requirement, params)).toBe(level);
+  });
+
+  it('each acr is its level; anything else is none', () => {
+    expect([ACR_ONE_FACTOR, ACR_TWO_FACTOR, ACR_PHISHING_RESISTANT, 'urn:example', undefined, 'toString'].map(levelOfAcr)).toEqual([1, 2, 3, 0, 0, 0]);
+  });
+
+  it('a claims parameter naming a subject', () => {
+    expect(requestedSubject({ claims: JSON.stringify({ id_token: { sub: { value: 'abc' } } }) })).toBe('abc');
+    expect(requestedSubject({ claims: JSON.stringify({ id_token: { sub: null } }) })).toBeNull();
+    expect(requestedSubject({})).toBeNull();
+  });
+
+  it('an acr request of the wrong shape is refused as invalid', () => {
+    const refusal = (claims: Record<string, unknown>) => {
+      try {
+        assertAcrRequest(claims);
+        return null;
+      } catch (error) {
+        const e = error as { error?: string; error_description?: string };
+        return `${e.error}: ${e.error_description}`;
+      }
+    };
+    expect(refusal({ id_token: { acr: { essential: true, values: ACR_TWO_FACTOR } } })).toMatch(/^invalid_request: .*values/);
+    expect(refusal({ id_token: { acr: { essential: 'yes', value: ACR_TWO_FACTOR } } })).toMatch(/^invalid_request: .*essential/);
+    expect(refusal({ id_token: { acr: { value: 2 } } })).toMatch(/^invalid_request: .*value/);
+    expect(refusal({ id_token: { acr: { essential: true, values: [ACR_TWO_FACTOR] } } })).toBeNull();
   });
 });
 
