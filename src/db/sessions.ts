@@ -152,6 +152,14 @@ export async function renewSessionRow(db: Db, id: string, newId: string, csrfSec
   return result.numUpdatedRows === 1n;
 }
 
+/**
+ * Where a signed-in session goes once its owner has set up a second factor (src/auth/enforce-two-factor.ts); null
+ * to forget it. A pending session's `next_path` is where its sign-in goes; a signed-in one starts with none.
+ */
+export async function setSessionNextPath(db: Db, id: string, nextPath: string | null): Promise<void> {
+  await db.updateTable('sessions').set({ next_path: nextPath }).where('id', '=', id).where('two_factor_pending', '=', 0).execute();
+}
+
 /** Slides the idle window; written at most once per `minIntervalMs`. */
 export async function touchSession(db: Db, id: string, now: number, minIntervalMs: number): Promise<void> {
   await db
