@@ -5,12 +5,17 @@
  * the way to the app: it lands on Gatehouse's "continuing" page, which goes on by itself (a meta refresh).
  * The app is not running: the browser is offline except for Gatehouse, so reaching the app shows as a request
  * the context aborted, which is exactly the evidence wanted (the code in its address).
+ *
+ * Then per-app policy in a real browser: a demo app signs a person in with the password and a code by text
+ * message, and an app registered `--require passkey` has the same person sign in again with a passkey (a virtual
+ * authenticator), each redeemed by openid-client over HTTP to read what the app is told.
  */
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACR_PHISHING_RESISTANT, ACR_TWO_FACTOR } from '../../src/oidc/claims.js';
 import { createUser } from '../support/app.js';
-import { startJourney, submit, type Journey } from '../support/browser.js';
-import { registerApp } from '../support/oidc.js';
+import { headingOf, pathOf, readLatestSmsCode, startJourney, submit, type Journey } from '../support/browser.js';
+import { registerApp, type RegisteredApp } from '../support/oidc.js';
 
 /** Where the app (not running) wants people back. */
 const CALLBACK = 'http://127.0.0.1:9/callback';
@@ -45,6 +50,25 @@ async function arrivalAtApp(after: number): Promise<URL> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`the browser never went to the app; it stayed on ${journey.page.url()}`);
+}
+
+/**
+ * A request of a registered app, as a link the browser opens, kept by the app to redeem the code (over real HTTP
+ * to the listening Gatehouse, with openid-client).
+ */
+async function appRequest(app: RegisteredApp) {
+  const issuer = `${journey.server.baseUrl}/oidc`;
+  const config = await client.discovery(new URL(issuer), app.clientId, undefined, client.ClientSecretBasic(app.clientSecret!), { execute: [client.allowInsecureRequests] });
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: CALLBACK,
+    scope: 'openid',
+    state,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  return { url: url.href, redeem: (callback: URL) => client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }) };
 }
 
 describe('signing in to an app in a browser', () => {
@@ -87,4 +111,71 @@ describe('signing in to an app in a browser', () => {
       await page.unroute('**/oidc/auth/*');
     }
   });
+
+  it('a demo app with an SMS code; then an app registered --require passkey asks for the passkey, and gets phr', async () => {
+    const { page, problems, context, server } = journey;
+    await page.context().clearCookies();
+    const phone = '+14155557466';
+    const user = await createUser(server.app, { phone });
+    const vault = await registerApp(server.app, { name: 'Vault', redirectUris: [CALLBACK], requirement: 'passkey' });
+    const demo = await registerApp(server.app, { name: 'Demo', redirectUris: [CALLBACK] });
+    // A passkey on this device: the fingerprint succeeds at once; bound to the device (not synced).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true, defaultBackupEligibility: false, defaultBackupState: false },
+    });
+    try {
+      // The demo app: the password, then the code by text message, then back at the app.
+      const toDemo = await appRequest(demo);
+      let before = problems.outsideRequests.length;
+      await page.goto(toDemo.url);
+      await page.getByLabel('Username or email').fill(user.username);
+      await page.getByLabel('Password').fill(user.password);
+      await submit(page, page.getByRole('button', { name: 'Sign in' }));
+      expect(await headingOf(page)).toBe('Enter the code we sent you');
+      await page.getByLabel('Verification code').fill(await readLatestSmsCode(context, server.baseUrl, phone));
+      await page.getByRole('button', { name: 'Verify' }).click();
+      const demoClaims = (await toDemo.redeem(await arrivalAtApp(before))).claims()!;
+      await page.waitForURL((url) => url.protocol === 'chrome-error:'); // the offline app's error page, before going on
+      expect(demoClaims.amr).toEqual(['pwd', 'sms', 'mfa']);
+      expect(demoClaims.acr).toBe(ACR_TWO_FACTOR);
+
+      // A passkey added on the security page (a second factor now, so no recovery codes again).
+      await page.goto('/security/passkeys/add');
+      await page.getByLabel('Name it').fill('This laptop');
+      await submit(page, page.getByRole('button', { name: 'Create a passkey' }));
+      expect(pathOf(page)).toBe('/security');
+
+      // The vault needs a passkey: the text-message sign-in is not enough, the passkey sign-in is asked.
+      const toVault = await appRequest(vault);
+      await page.goto(toVault.url);
+      expect(new URL(page.url()).pathname).toBe('/login/passkey');
+      // Its accessibility check finishes before the button takes the page away.
+      expect((await problems.checked()).filter((p) => !p.includes(CALLBACK))).toEqual([]);
+      before = problems.outsideRequests.length;
+      await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      const vaultClaims = (await toVault.redeem(await arrivalAtApp(before))).claims()!;
+      await page.waitForURL((url) => url.protocol === 'chrome-error:');
+      expect(vaultClaims.acr).toBe(ACR_PHISHING_RESISTANT);
+      expect(vaultClaims.amr).toEqual(['hwk', 'user', 'mfa']);
+
+      // And the demo app, asked again, comes straight back: the passkey sign-in satisfies it too.
+      const again = await appRequest(demo);
+      before = problems.outsideRequests.length;
+      await page.goto(again.url).catch(() => undefined); // the navigation ends at the (offline) app
+      expect((await again.redeem(await arrivalAtApp(before))).claims()!.acr).toBe(ACR_PHISHING_RESISTANT);
+
+      // The sign-in page an app that needs two factors sends people to says why (and passes axe, like every page
+      // here); in a tab of its own, while the first one ends at the offline app.
+      const tab = await context.newPage();
+      await tab.goto('/login?fresh=1&require=two-factor');
+      expect(await tab.getByText('The app you are signing in to needs your second step too', { exact: false }).isVisible()).toBe(true);
+      expect((await problems.checked()).filter((p) => !p.includes(CALLBACK))).toEqual([]);
+      await tab.close();
+    } finally {
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+      await cdp.detach();
+    }
+  }, 90_000);
 });
