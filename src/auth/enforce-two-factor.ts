@@ -6,11 +6,18 @@
  * account whose second factors a completed recovery removed
  * (`users.must_set_up_factor`, src/auth/account-recovery.ts), until it has a
  * factor again.
+ *
+ * The page they were going to is kept on their session (a path on this site,
+ * checked like every `next`), and the set-up's last page (the recovery codes
+ * that come with a first factor) leads back to it: someone an app sent to sign
+ * in (/interaction/…) goes on to the app instead of finding their way back.
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { AppContext } from '../context.js';
+import { setSessionNextPath } from '../db/sessions.js';
 import { setMustSetUpFactor } from '../db/users.js';
 import { factorsOf, hasSecondFactor } from './factors.js';
+import { safeNextPath } from './redirects.js';
 
 /** Paths a user without a second factor may still use: the path itself and below it. */
 const SET_UP_PATHS = ['/security', '/two-factor/app', '/two-factor/sms', '/reauthenticate', '/logout', '/confirm-email', '/confirm-email-change', '/wasnt-me', '/recover', '/language'];
@@ -32,6 +39,7 @@ export function requireSecondFactorSetUp(ctx: AppContext): preHandlerAsyncHookHa
         return;
       }
       if (mayPass(request.url.split('?')[0]!)) return;
+      await keepWhereTheyWereGoing(ctx, request);
       await reply.flash('error', request.t.codes.enforce.recovered).redirect('/security');
       return;
     }
@@ -39,6 +47,28 @@ export function requireSecondFactorSetUp(ctx: AppContext): preHandlerAsyncHookHa
     if (user.two_factor_enabled && user.phone) return; // the common case, without a query
     if (mayPass(request.url.split('?')[0]!)) return;
     if (hasSecondFactor(await factorsOf(ctx.db, user))) return;
+    await keepWhereTheyWereGoing(ctx, request);
     await reply.flash('error', request.t.codes.enforce.required).redirect('/security');
   };
 }
+
+/** A page the browser asked for (not a form post) is where the set-up leads back to. */
+async function keepWhereTheyWereGoing(ctx: AppContext, request: FastifyRequest): Promise<void> {
+  const next = request.method === 'GET' ? safeNextPath(request.url) : null;
+  if (next && request.session && next !== request.session.next_path) await setSessionNextPath(ctx.db, request.session.id, next);
+}
+
+/**
+ * Where the set-up's last page leads: the page kept when the person was sent to set up a factor (forgotten now,
+ * so it leads there once), else the security page.
+ */
+export async function afterSetUp(ctx: AppContext, request: FastifyRequest): Promise<string> {
+  const session = request.session;
+  const next = safeNextPath(session?.next_path);
+  if (!session || session.next_path === null) return SECURITY_PAGE;
+  await setSessionNextPath(ctx.db, session.id, null);
+  session.next_path = null;
+  return next ?? SECURITY_PAGE;
+}
+
+const SECURITY_PAGE = '/security';

@@ -105,6 +105,7 @@ export async function startSession(
     userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
     signInMethods: options.twoFactorPending ? null : options.record.methods.join(','),
     secondStepSkipped: !options.twoFactorPending && options.record.secondStepSkipped,
+    signInPasskeyBackedUp: options.twoFactorPending ? null : (options.record.passkeyBackedUp ?? null),
   });
   rotateCsrfSecret(reply, ctx.config, csrfSecret);
   setSessionCookie(ctx, reply, token, options.remember && !options.twoFactorPending);

@@ -41,6 +41,12 @@ export interface SignInRecord {
   secondStepSkipped: boolean;
   /** When the sign-in completed (ms since the epoch). */
   at: number;
+  /**
+   * Whether the passkey used (if any) is synced to other devices (WebAuthn's backup state at this sign-in):
+   * false for a device-bound key, true for a synced one, null or absent when no passkey was used or it is not
+   * known (sessions older than migration 016).
+   */
+  passkeyBackedUp?: boolean | null;
 }
 
 /** How the sign-in went, as the path that decided it knows it. */
@@ -58,9 +64,11 @@ export type SignInPath =
       alsoProved?: readonly SignInMethod[];
       /** "Remember this device for 30 days" was ticked. */
       rememberDevice: boolean;
+      /** With `step: 'passkey'`: whether that passkey is synced (its backup state as it answered). */
+      passkeyBackedUp?: boolean;
     }
-  /** A passkey alone, which verified its user ("Sign in with a passkey"). */
-  | { kind: 'passkey' };
+  /** A passkey alone, which verified its user ("Sign in with a passkey"); `backedUp`: it is synced. */
+  | { kind: 'passkey'; backedUp: boolean };
 
 export interface CompleteSignIn {
   user: User;
@@ -77,17 +85,30 @@ export function signInRecordOf(path: SignInPath, at: number): SignInRecord {
     case 'remembered-device':
       return { methods: ['password'], secondStepSkipped: true, at };
     case 'second-step':
-      return { methods: ['password', path.step, ...(path.alsoProved ?? [])], secondStepSkipped: false, at };
+      return {
+        methods: ['password', path.step, ...(path.alsoProved ?? [])],
+        secondStepSkipped: false,
+        at,
+        passkeyBackedUp: path.step === 'passkey' ? (path.passkeyBackedUp ?? null) : null,
+      };
     case 'passkey':
-      return { methods: ['passkey', 'user_verification'], secondStepSkipped: false, at };
+      return { methods: ['passkey', 'user_verification'], secondStepSkipped: false, at, passkeyBackedUp: path.backedUp };
   }
 }
 
 /** The record on a signed-in session; null for a pending one (or one signed in before the record existed). */
-export function howSignedIn(session: Pick<Session, 'sign_in_methods' | 'second_step_skipped' | 'created_at' | 'two_factor_pending'>): SignInRecord | null {
+export function howSignedIn(
+  session: Pick<Session, 'sign_in_methods' | 'second_step_skipped' | 'sign_in_passkey_backed_up' | 'created_at' | 'two_factor_pending'>,
+): SignInRecord | null {
   if (session.two_factor_pending || session.sign_in_methods === null) return null;
   const methods = session.sign_in_methods.split(',').filter((m): m is SignInMethod => (SIGN_IN_METHODS as readonly string[]).includes(m));
-  return { methods, secondStepSkipped: Boolean(session.second_step_skipped), at: session.created_at };
+  const backedUp = session.sign_in_passkey_backed_up;
+  return {
+    methods,
+    secondStepSkipped: Boolean(session.second_step_skipped),
+    at: session.created_at,
+    passkeyBackedUp: backedUp === null ? null : backedUp === 1,
+  };
 }
 
 /** The security event each path writes. */

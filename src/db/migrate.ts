@@ -23,6 +23,7 @@ import * as m012 from './migrations/012-user-locale.js';
 import * as m013 from './migrations/013-mail-at-rest.js';
 import * as m014 from './migrations/014-sign-in-record.js';
 import * as m015 from './migrations/015-identity-provider.js';
+import * as m016 from './migrations/016-sign-in-passkey.js';
 import * as m017 from './migrations/017-app-access-and-groups.js';
 import * as m018 from './migrations/018-provider-session-link.js';
 
@@ -46,6 +47,7 @@ const migrations: Record<string, DialectMigration> = {
   '013-mail-at-rest': m013,
   '014-sign-in-record': m014,
   '015-identity-provider': m015,
+  '016-sign-in-passkey': m016,
   '017-app-access-and-groups': m017,
   '018-provider-session-link': m018,
 };

@@ -78,6 +78,8 @@ export interface SessionsTable {
   second_step_skipped: number;
   /** The uid of the OpenID Connect provider's session standing for this sign-in, once an app got a code (migration 018). */
   oidc_session_uid: string | null;
+  /** The backup state (1 synced, 0 device-bound) of the passkey used at sign-in; null without one (migration 016). */
+  sign_in_passkey_backed_up: number | null;
 }
 
 export interface PasswordResetTokensTable {

@@ -21,6 +21,8 @@ export interface NewSession {
   /** How the session was signed in: methods, comma-separated (src/auth/sign-in.ts); null while pending. */
   signInMethods?: string | null;
   secondStepSkipped?: boolean;
+  /** Whether the passkey used to sign in is synced (backed up); null when none was used or it is not known. */
+  signInPasskeyBackedUp?: boolean | null;
 }
 
 /** User-Agent strings are chosen by the client: stored bounded. */
@@ -46,6 +48,7 @@ export async function insertSession(db: Db, s: NewSession): Promise<void> {
       user_agent: s.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
       sign_in_methods: s.signInMethods ?? null,
       second_step_skipped: s.secondStepSkipped ? 1 : 0,
+      sign_in_passkey_backed_up: s.signInPasskeyBackedUp === undefined || s.signInPasskeyBackedUp === null ? null : s.signInPasskeyBackedUp ? 1 : 0,
     })
     .execute();
 }
@@ -71,6 +74,7 @@ const SESSION_COLUMNS = Object.keys({
   sign_in_methods: true,
   second_step_skipped: true,
   oidc_session_uid: true,
+  sign_in_passkey_backed_up: true,
 } satisfies Record<keyof Session, true>) as Array<keyof Session>;
 const SESSION_PREFIX_LENGTH = 'session_'.length;
 
@@ -159,6 +163,14 @@ export async function renewSessionRow(db: Db, id: string, newId: string, csrfSec
     .where('two_factor_pending', '=', 0)
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
+}
+
+/**
+ * Where a signed-in session goes once its owner has set up a second factor (src/auth/enforce-two-factor.ts); null
+ * to forget it. A pending session's `next_path` is where its sign-in goes; a signed-in one starts with none.
+ */
+export async function setSessionNextPath(db: Db, id: string, nextPath: string | null): Promise<void> {
+  await db.updateTable('sessions').set({ next_path: nextPath }).where('id', '=', id).where('two_factor_pending', '=', 0).execute();
 }
 
 /** Slides the idle window; written at most once per `minIntervalMs`. */

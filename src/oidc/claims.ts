@@ -42,7 +42,7 @@ const KIND_OF: Record<SignInMethod, FactorKind> = {
  * one-time codes the person has; decision record 017). A passkey is `hwk` when the credential cannot leave its
  * device (not backed up) and `swk` when it is synced, or when that is unknown.
  */
-function amrOfMethod(method: SignInMethod, passkeyDeviceBound: boolean | null): Amr {
+function amrOfMethod(method: SignInMethod, passkeyDeviceBound: boolean): Amr {
   switch (method) {
     case 'password':
       return 'pwd';
@@ -55,7 +55,7 @@ function amrOfMethod(method: SignInMethod, passkeyDeviceBound: boolean | null): 
     case 'call':
       return 'tel';
     case 'passkey':
-      return passkeyDeviceBound === true ? 'hwk' : 'swk';
+      return passkeyDeviceBound ? 'hwk' : 'swk';
     case 'user_verification':
       return 'user';
   }
@@ -64,10 +64,12 @@ function amrOfMethod(method: SignInMethod, passkeyDeviceBound: boolean | null): 
 /**
  * The `amr` of a sign-in: its methods in order, then `mfa` when two kinds of factor were proved. A remembered
  * device that skipped the second step proved nothing at this sign-in: exactly `["pwd"]`, never `otp` or `mfa`.
+ * A passkey is `hwk` only when the record says it was not backed up (device-bound); synced or unknown is `swk`.
  */
-export function amrOf(record: SignInRecord, passkeyDeviceBound: boolean | null = null): Amr[] {
+export function amrOf(record: SignInRecord): Amr[] {
   if (record.secondStepSkipped) return ['pwd'];
-  const amr = [...new Set(record.methods.map((m) => amrOfMethod(m, passkeyDeviceBound)))];
+  const deviceBound = record.passkeyBackedUp === false;
+  const amr = [...new Set(record.methods.map((m) => amrOfMethod(m, deviceBound)))];
   if (new Set(record.methods.map((m) => KIND_OF[m])).size >= 2) amr.push('mfa');
   return amr;
 }

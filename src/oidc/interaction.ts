@@ -13,6 +13,12 @@
  * through (someone signed in is shown the sign-in page anyway: `/login?fresh=1`). `prompt=none` never gets here:
  * the provider answers `login_required`.
  *
+ * An app registered `--require two-factor|passkey`, `acr_values` and an essential `acr` claim ask for a level
+ * (src/oidc/policy.ts). A sign-in below it is sent to sign in again — with `require=two-factor` (a remembered
+ * browser does not skip the second step), or with a passkey — and the sign-in that comes back is judged again
+ * here: the hints in those addresses can only make a sign-in stricter. An account that cannot reach the level
+ * (no second factor, no passkey) goes back to the app with `unmet_authentication_requirements`, never a code.
+ *
  * Consent: an app registered `--first-party` is granted what it asks without a page. Any other app gets the consent
  * page (consent.ts), naming it and, in plain words, what it will see; Allow and Deny are POSTs bound to this
  * interaction and to the person it is for, and end on /continue like every other form here.
@@ -20,12 +26,17 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type Interaction, type InteractionResults } from 'oidc-provider';
 import { z } from 'zod';
+import { factorsOf, hasSecondFactor } from '../auth/factors.js';
 import { howSignedIn, type SignInRecord } from '../auth/sign-in.js';
 import type { AppContext } from '../context.js';
+import type { User } from '../db/schema.js';
 import { oidcSubjectOf } from '../db/users.js';
+import { PASSKEY_SIGN_IN_PATH } from '../features/login/passkey-sign-in.js';
+import { REQUIRE_TWO_FACTOR } from '../features/login/routes.js';
 import { acrOf, amrOf, authTimeOf } from './claims.js';
 import { consentAsked, consentRoutes } from './consent.js';
 import type { LiveProvider } from './live-provider.js';
+import { levelOfAcr, ONE_FACTOR, PHISHING_RESISTANT, requestedSubject, requiredLevel, TWO_FACTOR, UNREACHABLE, type Level } from './policy.js';
 import { consentPage, continuingPage, expiredPage } from './views.js';
 
 export const INTERACTION_PATH = '/interaction';
@@ -57,6 +68,27 @@ function asksForFreshSignIn(details: Pick<Interaction, 'params' | 'prompt'>): bo
 const Params = z.object({ uid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 
 /**
+ * Where to sign in for an interaction: a passkey when a phishing-resistant sign-in is needed; else the password
+ * page, told to ask for the second step even on a remembered device when two factors are needed. `fresh`: show
+ * the page to someone signed in. Both are hints the sign-in pages may honour only to be stricter.
+ */
+export function signInAddress(next: string, fresh: boolean, required: Level): string {
+  const query = new URLSearchParams();
+  if (fresh) query.set('fresh', '1');
+  if (required === TWO_FACTOR) query.set('require', REQUIRE_TWO_FACTOR);
+  query.set('next', next);
+  return `${required >= PHISHING_RESISTANT ? PASSKEY_SIGN_IN_PATH : '/login'}?${query.toString()}`;
+}
+
+/** Can the account sign in at this level at all: a second factor for two factors, a passkey for phishing-resistant. */
+async function canReach(ctx: AppContext, user: User, required: Level): Promise<boolean> {
+  if (required === UNREACHABLE) return false;
+  if (required <= ONE_FACTOR) return true;
+  const factors = await factorsOf(ctx.db, user);
+  return required === TWO_FACTOR ? hasSecondFactor(factors) : factors.passkeys > 0;
+}
+
+/**
  * Does the sign-in satisfy the request's demand for freshness? `prompt=login` wants one completed after the
  * request; `max_age` one no older than that many seconds when the request came (OpenID Connect Core 3.1.2.1).
  */
@@ -84,9 +116,12 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; live: Live
     // The cookie names the interaction; an address naming another one is a stale tab or a forged link.
     if (details.uid !== request.params.uid) return reply.page(t.apps.expired.title, expiredPage(t), { status: 400 });
     const here = `${INTERACTION_PATH}/${details.uid}/continue`;
-    const toSignIn = (fresh: boolean) => reply.redirect(`/login?${fresh ? 'fresh=1&' : ''}next=${encodeURIComponent(here)}`, 303);
-
     const client = await provider.Client.find(details.params.client_id);
+    // The level the app and the request ask for (policy.ts); the sign-in pages are asked for it, but only as a hint:
+    // whatever sign-in comes back is judged here again.
+    const required = requiredLevel(client?.gatehouse_requirement, details.params);
+    const toSignIn = (fresh: boolean) => reply.redirect(signInAddress(here, fresh, required), 303);
+
     const finish = async (result: InteractionResults, merge: boolean) => {
       const to = await provider.interactionResult(request.raw, reply.raw, result, { mergeWithLastSubmission: merge });
       if (!page) return reply.redirect(to, 303);
@@ -102,6 +137,11 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; live: Live
       askedAt = ctx.clock.now();
       await provider.interactionResult(request.raw, reply.raw, { [FRESH_AFTER]: askedAt }, { mergeWithLastSubmission: false });
     }
+
+    const unmet = () =>
+      finish({ error: 'unmet_authentication_requirements', error_description: 'the account cannot sign in as strongly as the app or the request requires' }, false);
+    // An essential acr of values Gatehouse never issues: no sign-in would do, so nobody is asked for one.
+    if (details.prompt.name === 'login' && required === UNREACHABLE) return unmet();
 
     const user = request.user;
     const session = request.session;
@@ -119,8 +159,20 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; live: Live
       if (typeof hint === 'string' && hintedSubject(hint) !== sub) {
         return finish({ error: 'login_required', error_description: 'the account signed in is not the one id_token_hint names' }, false);
       }
+      // The same for a subject the claims parameter demands: the library would ask again after this login, forever.
+      const demanded = requestedSubject(details.params);
+      if (demanded !== null && demanded !== sub) {
+        return finish({ error: 'login_required', error_description: 'the account signed in is not the one the claims parameter names' }, false);
+      }
+      const acr = acrOf(record);
+      if (levelOfAcr(acr) < required) {
+        // Someone who cannot give the step asked for is sent back to the app, never with a code (and never
+        // round again through the sign-in pages).
+        if (!(await canReach(ctx, user, required))) return unmet();
+        return toSignIn(true);
+      }
       if (needsFreshSignIn(details, record) && (askedAt === null || record.at <= askedAt)) return toSignIn(true);
-      return finish({ login: { accountId: sub, acr: acrOf(record), amr: amrOf(record), ts: authTimeOf(record), remember: Boolean(session.remember) } }, false);
+      return finish({ login: { accountId: sub, acr, amr: amrOf(record), ts: authTimeOf(record), remember: Boolean(session.remember) } }, false);
     }
 
     if (details.prompt.name === 'consent') {

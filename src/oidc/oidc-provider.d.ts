@@ -98,6 +98,8 @@ declare module 'oidc-provider' {
     /** Gatehouse's own metadata (`extraClientMetadata`), kept under its own name. */
     gatehouse_first_party?: boolean;
     backchannelLogoutUri?: string;
+    /** What the app requires of a sign-in: 'none', 'two-factor' or 'passkey' (`apps add --require`). */
+    gatehouse_requirement?: string;
     grantTypeAllowed(grantType: string): boolean;
     /** POSTs a signed logout token to the app's `backchannel_logout_uri`; rejects unless it answers 200 or 204. */
     backchannelLogout(sub: string, sid: string | undefined): Promise<void>;
@@ -171,6 +173,7 @@ declare module 'oidc-provider' {
     OIDCProviderError: typeof OIDCProviderError;
     InvalidGrant: new (description?: string) => OIDCProviderError;
     SessionNotFound: new (description?: string) => OIDCProviderError;
+    InvalidRequest: new (description?: string) => OIDCProviderError;
   };
 
   export interface ErrorOut extends UnknownObject {

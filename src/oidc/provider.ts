@@ -9,7 +9,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import Provider, { type Client, type ErrorOut, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Client, type ErrorOut, type KoaContextWithOIDC, type UnknownObject } from 'oidc-provider';
 import { REMEMBER_ME_LIFETIME_MS } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { recordAppSignIn } from '../db/app-access.js';
@@ -29,7 +29,7 @@ import { accountClaims, ACR_VALUES, CLAIMS_OF_SCOPE } from './claims.js';
 import type { SigningJwk } from './keys.js';
 import { INTERACTION_PATH } from './interaction.js';
 import { fetchAllowingRegisteredBackchannel, logoutMiddleware, logoutPages, observeBackchannel } from './logout.js';
-import { gatehousePolicy } from './policy.js';
+import { assertAcrRequest, gatehousePolicy } from './policy.js';
 import { requestFacts } from './request-facts.js';
 import { refusedPage } from './views.js';
 
@@ -105,7 +105,7 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
     // `email` and `groups` from the ID token, as Keycloak and Authelia put them there (the library's default keeps
     // them out when an access token is issued).
     conformIdTokenClaims: false,
-    // Listed so discovery says which values `acr` takes; asking for one is not enforced yet (the next step).
+    // Listed so discovery says which values `acr` takes; what a request asks for is enforced by the policy.
     acrValues: [...ACR_VALUES],
     scopes: SCOPES,
     responseTypes: ['code'],
@@ -136,6 +136,8 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
       // The library's own sign-in pages are for development: Gatehouse's are the only ones.
       devInteractions: { enabled: false },
       userinfo: { enabled: true },
+      // An app may ask for an essential `acr` (OpenID Connect Core 5.5.1.1); the policy's level check enforces it.
+      claimsParameter: { enabled: true, assertClaimsParameter: (_ctx: KoaContextWithOIDC, claims: UnknownObject) => assertAcrRequest(claims) },
       clientCredentials: { enabled: true },
       // The default lets any confidential app introspect or revoke any token: only its own.
       introspection: { enabled: true, allowedPolicy: ownTokensOnly },

@@ -2,7 +2,8 @@
 import type { Messages } from '../i18n/messages.js';
 import { html, type SafeHtml } from './html.js';
 
-export function recoveryCodesPage(t: Messages, p: { codes: string[]; intro: string }): SafeHtml {
+/** `continueTo`: where "I have saved them" leads (the security page unless a set-up was on the way somewhere). */
+export function recoveryCodesPage(t: Messages, p: { codes: string[]; intro: string; continueTo?: string }): SafeHtml {
   const r = t.codes.recoveryCodes;
   return html`<h1>${r.heading}</h1>
 <p>${p.intro}</p>
@@ -10,5 +11,5 @@ export function recoveryCodesPage(t: Messages, p: { codes: string[]; intro: stri
 <ol class="recovery-codes">
   ${p.codes.map((code) => html`<li><code>${code}</code></li>`)}
 </ol>
-<p><a class="button primary" href="/security">${r.saved}</a></p>`;
+<p><a class="button primary" href="${p.continueTo ?? '/security'}">${r.saved}</a></p>`;
 }

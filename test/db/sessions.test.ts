@@ -73,6 +73,7 @@ describe.each(forEachDatabase())('sessions on $name', (target) => {
       sign_in_methods: null,
       second_step_skipped: 0,
       oidc_session_uid: null,
+      sign_in_passkey_backed_up: null,
     });
     expect(await findLiveSession(db, 'unknown', T0, IDLE)).toBeUndefined();
   });

@@ -4,10 +4,11 @@
  * session what the person proved and whether a remembered device skipped the
  * second step. Other apps will be told this (acr/amr), so each path is checked
  * here end to end: the password alone, each second step, a remembered device,
- * and a passkey alone — and that a step-up keeps the record.
+ * and a passkey alone (synced or bound to its device) — and that a step-up keeps the record.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { howSignedIn } from '../../src/auth/sign-in.js';
+import { amrOf } from '../../src/oidc/claims.js';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { ManualClock, minutes } from '../../src/lib/duration.js';
 import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
@@ -49,7 +50,7 @@ describe('how someone signed in', () => {
   it('the password alone, on an account without a second factor', async () => {
     const user = await createUser(t.app);
     expect((await signIn(new TestClient(t.app), user.username, user.password)).location).toBe('/');
-    expect(await recordOf(user.id)).toEqual({ methods: ['password'], secondStepSkipped: false, at: clock.now() });
+    expect(await recordOf(user.id)).toEqual({ methods: ['password'], secondStepSkipped: false, at: clock.now(), passkeyBackedUp: null });
   });
 
   it('the password and an authenticator code; then a remembered device skips the code, and says so', async () => {
@@ -57,12 +58,12 @@ describe('how someone signed in', () => {
     expect((await signIn(client, user.username, user.password)).location).toBe('/login/two-factor/app');
     clock.advance(minutes(1));
     expect((await client.submit('/login/two-factor/app', { code: totpCode(key, clock.now()), remember_device: 'on' })).location).toBe('/');
-    expect(await recordOf(user.id)).toEqual({ methods: ['password', 'totp'], secondStepSkipped: false, at: signedInAt() });
+    expect(await recordOf(user.id)).toEqual({ methods: ['password', 'totp'], secondStepSkipped: false, at: signedInAt(), passkeyBackedUp: null });
 
     await client.submit('/security', {}, '/logout');
     expect((await signIn(client, user.username, user.password)).location).toBe('/');
     // Only the password was proved on this sign-in: the record must never claim the second factor.
-    expect(await recordOf(user.id)).toEqual({ methods: ['password'], secondStepSkipped: true, at: signedInAt() });
+    expect(await recordOf(user.id)).toEqual({ methods: ['password'], secondStepSkipped: true, at: signedInAt(), passkeyBackedUp: null });
   });
 
   it('the password and a recovery code', async () => {
@@ -115,7 +116,34 @@ describe('how someone signed in', () => {
       expect((await signIn(client, user.username, user.password)).location).toBe('/login/two-factor/passkey');
       expect((await useSecondFactorPasskey(client, authenticator, origin)).location).toBe('/');
       expect((await recordOf(user.id))?.methods).toEqual(userVerification ? ['password', 'passkey', 'user_verification'] : ['password', 'passkey']);
+      // The soft authenticator's keys never leave it: a device-bound passkey (BS flag clear), `hwk` to apps.
+      expect((await recordOf(user.id))?.passkeyBackedUp).toBe(false);
     }
+  });
+
+  it('whether the passkey is synced or bound to its device, as it answered at that sign-in (hwk vs swk)', async () => {
+    for (const synced of [true, false]) {
+      const user = await createUser(t.app);
+      const client = new TestClient(t.app);
+      const authenticator = new SoftAuthenticator({ synced });
+      await signIn(client, user.username, user.password);
+      expect((await addPasskey(client, authenticator, origin)).status).toBe(200);
+      await client.submit('/security', {}, '/logout');
+      expect((await signInWithPasskey(client, authenticator, origin)).location).toBe('/');
+      expect((await recordOf(user.id))?.passkeyBackedUp).toBe(synced);
+      expect(amrOf((await recordOf(user.id))!)).toEqual([synced ? 'swk' : 'hwk', 'user', 'mfa']);
+      await client.submit('/security', {}, '/logout');
+      expect((await signIn(client, user.username, user.password)).location).toBe('/login/two-factor/passkey');
+      expect((await useSecondFactorPasskey(client, authenticator, origin)).location).toBe('/');
+      expect((await recordOf(user.id))?.passkeyBackedUp).toBe(synced);
+    }
+  });
+
+  it('no passkey at the sign-in: nothing said about one', async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app);
+    await signIn(client, user.username, user.password);
+    expect((await recordOf(user.id))?.passkeyBackedUp).toBeNull();
   });
 
   it('a passkey alone ("Sign in with a passkey"), which verified its user; a step-up later keeps the record', async () => {
@@ -127,10 +155,10 @@ describe('how someone signed in', () => {
     await client.submit('/security', {}, '/logout');
     const at = clock.now();
     expect((await signInWithPasskey(client, authenticator, origin)).location).toBe('/');
-    expect(await recordOf(user.id)).toEqual({ methods: ['passkey', 'user_verification'], secondStepSkipped: false, at });
+    expect(await recordOf(user.id)).toEqual({ methods: ['passkey', 'user_verification'], secondStepSkipped: false, at, passkeyBackedUp: false });
 
     clock.advance(minutes(11));
     expect((await client.submit('/reauthenticate', { password: user.password })).location).toBe('/security');
-    expect(await recordOf(user.id)).toEqual({ methods: ['passkey', 'user_verification'], secondStepSkipped: false, at });
+    expect(await recordOf(user.id)).toEqual({ methods: ['passkey', 'user_verification'], secondStepSkipped: false, at, passkeyBackedUp: false });
   });
 });

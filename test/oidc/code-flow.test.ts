@@ -286,4 +286,19 @@ describe('another person in the same browser', () => {
     const own = await authorizationRequest(rp, { id_token_hint: aliceTokens.id_token! });
     expect((await browse(aliceBrowser, own.url.href)).atApp?.searchParams.get('code')).toBeTruthy();
   });
+
+  it('the claims parameter naming another subject: login_required back at the app (not a code, not an endless round)', async () => {
+    const [alice, bob] = [await createUser(t.app), await createUser(t.app)];
+    const aliceSub = (await findUserById(t.app.ctx.db, alice.id))!.oidc_subject!;
+    const bobBrowser = new TestClient(t.app);
+    await signIn(bobBrowser, bob.username, bob.password);
+    const claims = (sub: string) => JSON.stringify({ id_token: { sub: { value: sub } } });
+    const named = await authorizationRequest(rp, { claims: claims(aliceSub) });
+    const answer = await browse(bobBrowser, named.url.href);
+    expect(answer.atApp?.searchParams.get('error')).toBe('login_required');
+    expect(answer.atApp?.searchParams.get('code')).toBeNull();
+
+    const own = await authorizationRequest(rp, { claims: claims((await findUserById(t.app.ctx.db, bob.id))!.oidc_subject!) });
+    expect((await browse(bobBrowser, own.url.href)).atApp?.searchParams.get('code')).toBeTruthy();
+  });
 });

@@ -25,9 +25,14 @@ const CREDENTIAL_ID_BYTES = 32;
 /** A "none"-attestation authenticator reports an all-zero AAGUID (WebAuthn §6.5.1). */
 const ZERO_AAGUID = new Uint8Array(16);
 
-/** Authenticator data flag bits (WebAuthn §6.1). BE/BS stay 0: this key never leaves the test. */
+/**
+ * Authenticator data flag bits (WebAuthn §6.1). BE/BS stay 0 (a device-bound key) unless the authenticator plays
+ * a synced passkey (`synced`).
+ */
 const FLAG_USER_PRESENT = 0x01;
 const FLAG_USER_VERIFIED = 0x04;
+const FLAG_BACKUP_ELIGIBLE = 0x08;
+const FLAG_BACKED_UP = 0x10;
 const FLAG_ATTESTED_CREDENTIAL_DATA = 0x40;
 
 /** COSE labels and values for an EC2 P-256 key used with ES256 (RFC 9053 §7.1, §2.1). */
@@ -43,6 +48,8 @@ const COSE_CURVE_P256 = 1;
 export interface SoftAuthenticatorOptions {
   /** Whether the authenticator verifies the user (sets the UV flag). Default: true. */
   userVerification?: boolean;
+  /** Whether it plays a synced passkey (sets the BE and BS flags), as a password manager's. Default: false. */
+  synced?: boolean;
 }
 
 /** Changes to what goes into a registration response, for attack tests. */
@@ -79,10 +86,12 @@ interface HeldCredential {
 
 export class SoftAuthenticator {
   private readonly userVerification: boolean;
+  private readonly synced: boolean;
   private readonly held = new Map<string, HeldCredential>();
 
   constructor(options: SoftAuthenticatorOptions = {}) {
     this.userVerification = options.userVerification ?? true;
+    this.synced = options.synced ?? false;
   }
 
   /** Like navigator.credentials.create(): makes a new ES256 passkey for the RP and returns its attestation. */
@@ -196,7 +205,7 @@ export class SoftAuthenticator {
   }
 
   private flags(): number {
-    return FLAG_USER_PRESENT | (this.userVerification ? FLAG_USER_VERIFIED : 0);
+    return FLAG_USER_PRESENT | (this.userVerification ? FLAG_USER_VERIFIED : 0) | (this.synced ? FLAG_BACKUP_ELIGIBLE | FLAG_BACKED_UP : 0);
   }
 
   /**

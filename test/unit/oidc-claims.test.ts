@@ -8,27 +8,31 @@ import { uriProblem } from '../../src/admin/app-commands.js';
 import type { SignInMethod, SignInRecord } from '../../src/auth/sign-in.js';
 import { accountClaims, ACR_ONE_FACTOR, ACR_PHISHING_RESISTANT, ACR_TWO_FACTOR, acrOf, amrOf, authTimeOf } from '../../src/oidc/claims.js';
 import { needsFreshSignIn } from '../../src/oidc/interaction.js';
-import { sessionStandsFor } from '../../src/oidc/policy.js';
+import { assertAcrRequest, levelOfAcr, requestedSubject, requiredLevel, sessionStandsFor, UNREACHABLE } from '../../src/oidc/policy.js';
 
 const AT = Date.UTC(2026, 11, 5, 9, 0, 0, 750);
-const record = (methods: SignInMethod[], secondStepSkipped = false): SignInRecord => ({ methods, secondStepSkipped, at: AT });
+const record = (methods: SignInMethod[], secondStepSkipped = false, passkeyBackedUp: boolean | null = null): SignInRecord => ({ methods, secondStepSkipped, at: AT, passkeyBackedUp });
 
 describe('amr and acr from the sign-in record', () => {
-  const cases: [string, SignInRecord, boolean | null, string[], string][] = [
-    ['password alone', record(['password']), null, ['pwd'], ACR_ONE_FACTOR],
-    ['password + authenticator app', record(['password', 'totp']), null, ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
-    ['password + text message', record(['password', 'sms']), null, ['pwd', 'sms', 'mfa'], ACR_TWO_FACTOR],
-    ['password + voice call', record(['password', 'call']), null, ['pwd', 'tel', 'mfa'], ACR_TWO_FACTOR],
-    ['password + code by email', record(['password', 'email_code']), null, ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
-    ['password + recovery code', record(['password', 'recovery_code']), null, ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
-    ['password + security key, no PIN', record(['password', 'passkey']), null, ['pwd', 'swk', 'mfa'], ACR_PHISHING_RESISTANT],
-    ['password + device-bound key with PIN', record(['password', 'passkey', 'user_verification']), true, ['pwd', 'hwk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
-    ['synced passkey alone (verified its user)', record(['passkey', 'user_verification']), false, ['swk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
-    ['passkey alone, backed-up state unknown', record(['passkey', 'user_verification']), null, ['swk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
-    ['remembered device skipped the second step', record(['password'], true), null, ['pwd'], ACR_ONE_FACTOR],
+  const cases: [string, SignInRecord, string[], string][] = [
+    ['password alone', record(['password']), ['pwd'], ACR_ONE_FACTOR],
+    ['password + authenticator app', record(['password', 'totp']), ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
+    ['password + text message', record(['password', 'sms']), ['pwd', 'sms', 'mfa'], ACR_TWO_FACTOR],
+    ['password + voice call', record(['password', 'call']), ['pwd', 'tel', 'mfa'], ACR_TWO_FACTOR],
+    ['password + code by email', record(['password', 'email_code']), ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
+    ['password + recovery code', record(['password', 'recovery_code']), ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
+    ['password + security key, no PIN, backup state unknown', record(['password', 'passkey']), ['pwd', 'swk', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['password + device-bound security key, no PIN', record(['password', 'passkey'], false, false), ['pwd', 'hwk', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['password + device-bound key with PIN', record(['password', 'passkey', 'user_verification'], false, false), ['pwd', 'hwk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['password + synced passkey with PIN', record(['password', 'passkey', 'user_verification'], false, true), ['pwd', 'swk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['device-bound passkey alone (verified its user)', record(['passkey', 'user_verification'], false, false), ['hwk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['synced passkey alone (verified its user)', record(['passkey', 'user_verification'], false, true), ['swk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['passkey alone, backup state unknown (signed in before it was recorded)', record(['passkey', 'user_verification']), ['swk', 'user', 'mfa'], ACR_PHISHING_RESISTANT],
+    ['remembered device skipped the second step', record(['password'], true), ['pwd'], ACR_ONE_FACTOR],
+    ['a backup state without a passkey changes nothing', record(['password', 'totp'], false, false), ['pwd', 'otp', 'mfa'], ACR_TWO_FACTOR],
   ];
-  it.each(cases)('%s', (_name, r, deviceBound, amr, acr) => {
-    expect(amrOf(r, deviceBound)).toEqual(amr);
+  it.each(cases)('%s', (_name, r, amr, acr) => {
+    expect(amrOf(r)).toEqual(amr);
     expect(acrOf(r)).toBe(acr);
   });
 
@@ -64,6 +68,56 @@ describe("the provider's session stands for one Gatehouse sign-in", () => {
   ];
   it.each(cases)('%s', (_name, session, gatehouse, stands) => {
     expect(sessionStandsFor(session, gatehouse)).toBe(stands);
+  });
+});
+
+describe('the level a request needs (1fa < 2fa < phr), and the level a sign-in reached', () => {
+  const essential = (acr: Record<string, unknown>) => JSON.stringify({ id_token: { acr: { essential: true, ...acr } } });
+  const cases: [string, string, Record<string, unknown>, number][] = [
+    ['nothing asked', 'none', {}, 0],
+    ['an app registered --require two-factor', 'two-factor', {}, 2],
+    ['an app registered --require passkey', 'passkey', {}, 3],
+    ['acr_values 2fa', 'none', { acr_values: ACR_TWO_FACTOR }, 2],
+    ['acr_values phr or 2fa: the weakest will do', 'none', { acr_values: `${ACR_PHISHING_RESISTANT} ${ACR_TWO_FACTOR}` }, 2],
+    ['acr_values never weaken the app', 'passkey', { acr_values: ACR_ONE_FACTOR }, 3],
+    ['acr_values Gatehouse does not know are voluntary', 'none', { acr_values: 'urn:example:loa:4' }, 0],
+    ['an unknown acr_value beside a known one', 'none', { acr_values: `urn:example:loa:4 ${ACR_TWO_FACTOR}` }, 2],
+    ['an essential acr value', 'none', { claims: essential({ value: ACR_TWO_FACTOR }) }, 2],
+    ['essential acr values: the weakest known', 'none', { claims: essential({ values: [ACR_PHISHING_RESISTANT, ACR_TWO_FACTOR, 'x'] }) }, 2],
+    ['an essential acr Gatehouse never issues', 'none', { claims: essential({ value: 'urn:example:loa:4' }) }, UNREACHABLE],
+    ['a voluntary acr claim asks nothing', 'none', { claims: JSON.stringify({ id_token: { acr: { values: [ACR_PHISHING_RESISTANT] } } }) }, 0],
+    ['essential, and acr_values too: the higher', 'none', { acr_values: ACR_TWO_FACTOR, claims: essential({ value: ACR_PHISHING_RESISTANT }) }, 3],
+    ['an essential acr in userinfo is not about the sign-in', 'none', { claims: JSON.stringify({ userinfo: { acr: { essential: true, value: ACR_TWO_FACTOR } } }) }, 0],
+    ['a claims parameter that is not JSON', 'two-factor', { claims: '{' }, 2],
+  ];
+  it.each(cases)('%s', (_name, requirement, params, level) => {
+    expect(requiredLevel(requirement, params)).toBe(level);
+  });
+
+  it('each acr is its level; anything else is none', () => {
+    expect([ACR_ONE_FACTOR, ACR_TWO_FACTOR, ACR_PHISHING_RESISTANT, 'urn:example', undefined, 'toString'].map(levelOfAcr)).toEqual([1, 2, 3, 0, 0, 0]);
+  });
+
+  it('a claims parameter naming a subject', () => {
+    expect(requestedSubject({ claims: JSON.stringify({ id_token: { sub: { value: 'abc' } } }) })).toBe('abc');
+    expect(requestedSubject({ claims: JSON.stringify({ id_token: { sub: null } }) })).toBeNull();
+    expect(requestedSubject({})).toBeNull();
+  });
+
+  it('an acr request of the wrong shape is refused as invalid', () => {
+    const refusal = (claims: Record<string, unknown>) => {
+      try {
+        assertAcrRequest(claims);
+        return null;
+      } catch (error) {
+        const e = error as { error?: string; error_description?: string };
+        return `${e.error}: ${e.error_description}`;
+      }
+    };
+    expect(refusal({ id_token: { acr: { essential: true, values: ACR_TWO_FACTOR } } })).toMatch(/^invalid_request: .*values/);
+    expect(refusal({ id_token: { acr: { essential: 'yes', value: ACR_TWO_FACTOR } } })).toMatch(/^invalid_request: .*essential/);
+    expect(refusal({ id_token: { acr: { value: 2 } } })).toMatch(/^invalid_request: .*value/);
+    expect(refusal({ id_token: { acr: { essential: true, values: [ACR_TWO_FACTOR] } } })).toBeNull();
   });
 });
 

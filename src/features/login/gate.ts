@@ -25,6 +25,13 @@ import { otherWays, type SignInWay } from './views.js';
 /** A way of finishing a sign-in, as the record of how someone signed in names it (src/auth/sign-in.ts). */
 export type FinishedWith = Exclude<SignInMethod, 'password' | 'user_verification'>;
 
+/** What a right check proved besides its way, for the sign-in's record (src/auth/sign-in.ts). */
+export interface Proved {
+  alsoProved?: readonly SignInMethod[];
+  /** A passkey's backup state as it answered: synced (true) or bound to its device (false). */
+  passkeyBackedUp?: boolean;
+}
+
 export interface PendingSignIn {
   user: User;
   factors: AccountFactors;
@@ -38,9 +45,9 @@ export interface GateCheck {
   way: FinishedWith;
   /**
    * Called only once the per-IP and per-account limits allow a try (src/auth/code-attempt.ts). A right check
-   * may name the methods it proved besides the way (a passkey that verified its user).
+   * may say what else it proved (a passkey that verified its user, and whether that passkey is synced).
    */
-  check: () => Promise<CodeCheck<readonly SignInMethod[]>>;
+  check: () => Promise<CodeCheck<Proved>>;
   /** Shows the way's page again with this error and status. */
   show: (error: string, status: number) => FastifyReply | Promise<FastifyReply>;
   /** Runs in the sign-in's transaction once it succeeded (notices, warnings). */
@@ -94,7 +101,8 @@ export class SignInGate {
       const signedIn = await ctx.db.transaction().execute(async (trx) => {
         if (!(await consumePendingSession(trx, session.id))) return false;
         request.session = null; // already deleted; completeSignIn must not delete it again
-        const path = { kind: 'second-step', step: c.way, alsoProved: attempt.value ?? [], rememberDevice: Boolean(c.rememberDevice) } as const;
+        const proved = attempt.value ?? {};
+        const path = { kind: 'second-step', step: c.way, alsoProved: proved.alsoProved ?? [], rememberDevice: Boolean(c.rememberDevice), passkeyBackedUp: proved.passkeyBackedUp } as const;
         await completeSignIn(ctx, request, reply, { user, path, remember: Boolean(session.remember) }, trx);
         await c.onSignedIn?.(trx);
         return true;

@@ -20,6 +20,14 @@ import { PASSKEY_SCRIPTS, passkeyForm } from '../../views/passkey-form.js';
 
 export const PASSKEY_SIGN_IN_PATH = '/login/passkey';
 
+/** The password page keeps where to go next, and a request for a fresh sign-in (else it would skip the form). */
+function passwordQuery(p: { next: string | null; fresh?: boolean }): string {
+  const query = new URLSearchParams();
+  if (p.fresh) query.set('fresh', '1');
+  if (p.next) query.set('next', p.next);
+  return query.size > 0 ? `?${query.toString()}` : '';
+}
+
 /** `fresh=1`: the page even for someone signed in, as on /login. */
 const Query = z.object({ next: z.string().max(2000).optional(), fresh: z.literal('1').optional() });
 const PasskeySignInForm = formSchema({ credential: field(16_384), remember: checkbox(), next: field(2000).optional() });
@@ -27,7 +35,7 @@ const PasskeySignInForm = formSchema({ credential: field(16_384), remember: chec
 export const passkeySignInRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const passkeys = new Passkeys(ctx.config.appUrl, ctx.config.secretKey);
 
-  async function showPage(request: FastifyRequest, reply: FastifyReply, p: { remember: boolean; next: string | null; error?: string }, status = 200) {
+  async function showPage(request: FastifyRequest, reply: FastifyReply, p: { remember: boolean; next: string | null; fresh?: boolean; error?: string }, status = 200) {
     // Not bound to anything: nobody is known yet. The origin check keeps the answer on this site.
     const options = await passkeys.authenticationOptions('passwordless', [], '', ctx.clock.now());
     const t = request.t;
@@ -49,7 +57,7 @@ ${passkeyForm(t, {
     <label for="f-remember">${t.login.page.rememberMe}</label>
   </div>`,
 })}
-<p><a href="/login${p.next ? `?next=${encodeURIComponent(p.next)}` : ''}">${m.withPassword}</a></p>`,
+<p><a href="/login${passwordQuery(p)}">${m.withPassword}</a></p>`,
       { status, scripts: PASSKEY_SCRIPTS },
     );
   }
@@ -57,7 +65,7 @@ ${passkeyForm(t, {
   app.get<{ Querystring: z.infer<typeof Query> }>(PASSKEY_SIGN_IN_PATH, { schema: { querystring: Query } }, async (request, reply) => {
     const next = safeNextPath(request.query.next);
     if (request.user && request.query.fresh !== '1') return reply.redirect(next ?? '/');
-    return showPage(request, reply, { remember: false, next });
+    return showPage(request, reply, { remember: false, next, fresh: request.query.fresh === '1' });
   });
 
   app.post<{ Body: z.infer<typeof PasskeySignInForm> }>(PASSKEY_SIGN_IN_PATH, { schema: { body: PasskeySignInForm } }, async (request, reply) => {
@@ -97,7 +105,7 @@ ${passkeyForm(t, {
       if (!(await useChallenge(trx, checked.nonce, checked.expiresAt))) return false;
       await notePasskeyUse(trx, stored.id, checked.value.counter, checked.value.backedUp, now);
       // A passkey is a factor: completing cancels a recovery waiting to remove the factors, as at any sign-in with one.
-      await completeSignIn(ctx, request, reply, { user, path: { kind: 'passkey' }, remember }, trx);
+      await completeSignIn(ctx, request, reply, { user, path: { kind: 'passkey', backedUp: checked.value.backedUp }, remember }, trx);
       return true;
     });
   }

@@ -25,12 +25,17 @@ import { secondFactorRoutes, startSmsStep } from './second-factor.js';
 import { passkeySignInRoutes } from './passkey-sign-in.js';
 import { loginPage } from './views.js';
 
+/** `require=two-factor`: the second step is asked even on a browser the account remembered (below). */
+export const REQUIRE_TWO_FACTOR = 'two-factor';
+
 /**
  * `fresh=1`: show the form even to someone signed in. An app that asks for a fresh sign-in (OpenID Connect
- * `prompt=login`, `max_age`) sends people here with it; it can only ask for more, never skip anything.
+ * `prompt=login`, `max_age`) sends people here with it. `require=two-factor`: an app that needs two factors
+ * (src/oidc/interaction.ts) sends people here with it, and a remembered browser does not skip the second step of
+ * this sign-in. Both can only ask for more, never skip anything: the interaction judges the sign-in that results.
  */
-const LoginQuery = z.object({ next: z.string().max(2000).optional(), fresh: z.literal('1').optional() });
-const LoginForm = formSchema({ login: field(500), password: field(4096), remember: checkbox(), next: field(2000).optional() });
+const LoginQuery = z.object({ next: z.string().max(2000).optional(), fresh: z.literal('1').optional(), require: z.literal(REQUIRE_TWO_FACTOR).optional() });
+const LoginForm = formSchema({ login: field(500), password: field(4096), remember: checkbox(), next: field(2000).optional(), require: field(20).optional() });
 
 export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   await app.register(secondFactorRoutes, { ctx });
@@ -41,20 +46,22 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     const fresh = request.query.fresh === '1';
     if (request.user && !fresh) return reply.redirect(next ?? '/');
     const t = request.t;
-    return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login: '', remember: false, next, fresh }));
+    const secondStepRequired = request.query.require === REQUIRE_TWO_FACTOR;
+    return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login: '', remember: false, next, fresh, secondStepRequired }));
   });
 
   app.post<{ Body: z.infer<typeof LoginForm> }>('/login', { schema: { body: LoginForm } }, async (request, reply) => {
     const { login, password, remember } = request.body;
     const next = safeNextPath(request.body.next);
+    const secondStepRequired = request.body.require === REQUIRE_TWO_FACTOR;
     const t = request.t;
     // Wrong username and wrong password get this same answer.
     const refuse = (error = t.login.page.invalidCredentials, status = 401) =>
-      reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login, remember, next, error }), { status });
+      reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login, remember, next, error, secondStepRequired }), { status });
     // A lockout is told as it is: paused, for how long, and the way out (a reset), with Retry-After.
     const paused = (retryAfterMs: number | null) => {
       if (retryAfterMs !== null) reply.header('retry-after', Math.max(1, Math.ceil(retryAfterMs / 1000)));
-      return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login, remember, next, paused: { retryAfterMs } }), { status: 429 });
+      return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login, remember, next, paused: { retryAfterMs }, secondStepRequired }), { status: 429 });
     };
     /** The answer after `failures` failures of the key the page speaks for (its lock, if that count set one). */
     const answerAfter = (failures: number, retryAfterMs: number | null = lockoutMsAfter(failures)) =>
@@ -142,8 +149,9 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     // (src/auth/account-recovery.ts).
     const recovered = await completeDueRecovery(ctx, request, user.id);
     const factors = await factorsOf(ctx.db, recovered ?? user);
-    // No second factor, or a browser the user chose to remember after one: signed in now.
-    const trusted = hasSecondFactor(factors) ? device : undefined;
+    // No second factor, or a browser the user chose to remember after one: signed in now — unless the sign-in is
+    // for an app that needs two factors, which a remembered browser did not prove at this sign-in.
+    const trusted = hasSecondFactor(factors) && !secondStepRequired ? device : undefined;
     if (!hasSecondFactor(factors) || trusted) {
       const path = trusted ? ({ kind: 'remembered-device', device: trusted } as const) : ({ kind: 'password' } as const);
       await ctx.db.transaction().execute((trx) => completeSignIn(ctx, request, reply, { user, path, remember }, trx));

@@ -6,6 +6,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { afterSetUp } from '../../auth/enforce-two-factor.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { dropFallbacksWithoutFactor, factorsOf, hasSecondFactor } from '../../auth/factors.js';
 import { requireUser } from '../../auth/guards.js';
@@ -120,7 +121,7 @@ ${passkeyForm(t, {
     if (!added) return showAdd(request, reply, name, m.notAccepted, undefined, 422);
     ctx.mail.kick();
     if (hasSecondFactor(before)) return reply.flash('success', m.added).redirect(SECURITY_PATH);
-    return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: m.added }), { noReferrer: true });
+    return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: m.added, continueTo: await afterSetUp(ctx, request) }), { noReferrer: true });
   });
 
   // Renaming protects nothing and endangers nothing: no step-up.

@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { recoveryStatusOf } from '../../auth/account-recovery.js';
+import { afterSetUp } from '../../auth/enforce-two-factor.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { dropFallbacksWithoutFactor, factorsOf, hasSecondFactor } from '../../auth/factors.js';
 import { requireUser } from '../../auth/guards.js';
@@ -226,7 +227,9 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       });
       if (!activated) return reply.redirect(SECURITY_PATH);
       if (hasSecondFactor(before)) return reply.flash('success', t.security.flash.totpOn).redirect(SECURITY_PATH);
-      return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: t.security.flash.totpOn }), { noReferrer: true });
+      return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: t.security.flash.totpOn, continueTo: await afterSetUp(ctx, request) }), {
+        noReferrer: true,
+      });
     },
   );
 

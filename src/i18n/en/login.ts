@@ -18,6 +18,8 @@ export const login = {
     rememberMe: 'Remember me for 30 days',
     submit: 'Sign in',
     withPasskey: 'Sign in with a passkey',
+    /** Shown when an app that needs two factors sent the person here: a remembered browser does not skip the step. */
+    secondStepRequired: 'The app you are signing in to needs your second step too: after your password, confirm it with your code, app or passkey, even on a remembered browser.',
     forgotPassword: 'Forgot your password?',
     /** `link` is the "Create an account" link. */
     newHere: (link: SafeHtml): SafeHtml => html`New here? ${link}`,

@@ -14,6 +14,7 @@ export const login: Messages['login'] = {
     rememberMe: 'Recordarme durante 30 días',
     submit: 'Iniciar sesión',
     withPasskey: 'Iniciar sesión con una llave de acceso',
+    secondStepRequired: 'La aplicación en la que inicias sesión también necesita tu segundo paso: después de la contraseña, confírmalo con tu código, tu aplicación o tu llave de acceso, aunque este navegador esté recordado.',
     forgotPassword: '¿Olvidaste tu contraseña?',
     newHere: (link: SafeHtml): SafeHtml => html`¿Primera vez aquí? ${link}`,
     createAccount: 'Crear una cuenta',

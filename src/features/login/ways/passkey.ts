@@ -71,7 +71,7 @@ export const passkeyWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate 
         if (!checked.ok || !(await useChallenge(ctx.db, checked.nonce, checked.expiresAt))) return { ok: false, reason: 'wrong', message: request.t.login.passkey.wrong };
         await notePasskeyUse(ctx.db, stored!.id, checked.value.counter, checked.value.backedUp, ctx.clock.now());
         // A PIN, fingerprint or face unlocked the passkey: the record says so (a bare security key only proves possession).
-        return { ok: true, value: checked.value.userVerified ? ['user_verification'] : [] };
+        return { ok: true, value: { alsoProved: checked.value.userVerified ? ['user_verification'] : [], passkeyBackedUp: checked.value.backedUp } };
       },
       show: (error, status) => showPasskeyPage(request, reply, factors, error, status),
       rememberDevice: request.body.remember_device,

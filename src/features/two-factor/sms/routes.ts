@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { checkGaveNoVerdict, type VerifyChannel } from '../../../adapters/verify/types.js';
+import { afterSetUp } from '../../../auth/enforce-two-factor.js';
 import { requireUser } from '../../../auth/guards.js';
 import { checkCurrentPassword } from '../../../auth/reauthenticate.js';
 import { MAX_CODE_ATTEMPTS, PHONE_ENROLLMENT_LIFETIME_MS } from '../../../auth/policy.js';
@@ -189,7 +190,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       if (!saved) return reply.redirect('/two-factor/sms/enable');
       ctx.mail.kick();
       const message = changing ? t.sms.done.changed : t.sms.done.enabled;
-      if (generated) return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: message }), { noReferrer: true });
+      if (generated) return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: message, continueTo: await afterSetUp(ctx, request) }), { noReferrer: true });
       return reply.flash('success', message).redirect(profilePath(user.username));
     }
     if (result.outcome === 'wrong' && (await recordFailedEnrollmentCode(ctx.db, user.id)) >= MAX_CODE_ATTEMPTS) {
