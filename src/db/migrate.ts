@@ -23,6 +23,7 @@ import * as m012 from './migrations/012-user-locale.js';
 import * as m013 from './migrations/013-mail-at-rest.js';
 import * as m014 from './migrations/014-sign-in-record.js';
 import * as m015 from './migrations/015-identity-provider.js';
+import * as m022 from './migrations/022-forward-auth.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -44,6 +45,7 @@ const migrations: Record<string, DialectMigration> = {
   '013-mail-at-rest': m013,
   '014-sign-in-record': m014,
   '015-identity-provider': m015,
+  '022-forward-auth': m022,
 };
 
 class ListedMigrations implements MigrationProvider {

@@ -332,6 +332,12 @@ export interface OidcSigningKeysTable {
   published_until: number | null;
 }
 
+/** An account's membership of a named group (migration 022; written by the admin CLI). */
+export interface UserGroupsTable {
+  user_id: number;
+  group_name: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -356,6 +362,7 @@ export interface Database {
   oidc_payloads: OidcPayloadsTable;
   oidc_apps: OidcAppsTable;
   oidc_signing_keys: OidcSigningKeysTable;
+  user_groups: UserGroupsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -21,6 +21,7 @@ import { trustedDeviceOf } from '../../auth/trusted-devices.js';
 import type { AppContext } from '../../context.js';
 import { findUserByLogin, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { checkbox, field, formSchema } from '../../http/form-schema.js';
+import { MAX_ORIGINAL_URL_LENGTH, returnPathFor } from '../../forward-auth/request.js';
 import { secondFactorRoutes, startSmsStep } from './second-factor.js';
 import { passkeySignInRoutes } from './passkey-sign-in.js';
 import { loginPage } from './views.js';
@@ -28,33 +29,52 @@ import { loginPage } from './views.js';
 /**
  * `fresh=1`: show the form even to someone signed in. An app that asks for a fresh sign-in (OpenID Connect
  * `prompt=login`, `max_age`) sends people here with it; it can only ask for more, never skip anything.
+ * `require=two-factor`: a remembered device does not stand in for the second step (forward-auth's `two_factor`
+ * rules). `rd`: where forward-auth was asked about, to return to after the sign-in — only to a host the
+ * access rules name (src/forward-auth/request.ts); it becomes a `next` through `/authz/return`, which checks
+ * it again when it is followed.
  */
-const LoginQuery = z.object({ next: z.string().max(2000).optional(), fresh: z.literal('1').optional() });
-const LoginForm = formSchema({ login: field(500), password: field(4096), remember: checkbox(), next: field(2000).optional() });
+const LoginQuery = z.object({
+  next: z.string().max(2000).optional(),
+  fresh: z.literal('1').optional(),
+  require: z.literal('two-factor').optional(),
+  rd: z.string().max(MAX_ORIGINAL_URL_LENGTH).optional(),
+});
+const LoginForm = formSchema({
+  login: field(500),
+  password: field(4096),
+  remember: checkbox(),
+  next: field(2000).optional(),
+  require: z.literal('two-factor').optional(),
+});
 
 export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   await app.register(secondFactorRoutes, { ctx });
   await app.register(passkeySignInRoutes, { ctx });
 
   app.get<{ Querystring: z.infer<typeof LoginQuery> }>('/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
-    const next = safeNextPath(request.query.next);
+    const next = safeNextPath(request.query.next) ?? returnPathFor(ctx.config, request.query.rd);
     const fresh = request.query.fresh === '1';
+    const requireTwoFactor = request.query.require === 'two-factor';
     if (request.user && !fresh) return reply.redirect(next ?? '/');
     const t = request.t;
-    return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login: '', remember: false, next, fresh }));
+    return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login: '', remember: false, next, fresh, requireTwoFactor }));
   });
 
   app.post<{ Body: z.infer<typeof LoginForm> }>('/login', { schema: { body: LoginForm } }, async (request, reply) => {
     const { login, password, remember } = request.body;
     const next = safeNextPath(request.body.next);
+    const requireTwoFactor = request.body.require === 'two-factor';
     const t = request.t;
     // Wrong username and wrong password get this same answer.
     const refuse = (error = t.login.page.invalidCredentials, status = 401) =>
-      reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login, remember, next, error }), { status });
+      reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login, remember, next, error, requireTwoFactor }), { status });
     // A lockout is told as it is: paused, for how long, and the way out (a reset), with Retry-After.
     const paused = (retryAfterMs: number | null) => {
       if (retryAfterMs !== null) reply.header('retry-after', Math.max(1, Math.ceil(retryAfterMs / 1000)));
-      return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login, remember, next, paused: { retryAfterMs } }), { status: 429 });
+      return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login, remember, next, paused: { retryAfterMs }, requireTwoFactor }), {
+        status: 429,
+      });
     };
     /** The answer after `failures` failures of the key the page speaks for (its lock, if that count set one). */
     const answerAfter = (failures: number, retryAfterMs: number | null = lockoutMsAfter(failures)) =>
@@ -142,8 +162,9 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     // (src/auth/account-recovery.ts).
     const recovered = await completeDueRecovery(ctx, request, user.id);
     const factors = await factorsOf(ctx.db, recovered ?? user);
-    // No second factor, or a browser the user chose to remember after one: signed in now.
-    const trusted = hasSecondFactor(factors) ? device : undefined;
+    // No second factor, or a browser the user chose to remember after one: signed in now — unless the second
+    // step itself was asked for.
+    const trusted = hasSecondFactor(factors) && !requireTwoFactor ? device : undefined;
     if (!hasSecondFactor(factors) || trusted) {
       const path = trusted ? ({ kind: 'remembered-device', device: trusted } as const) : ({ kind: 'password' } as const);
       await ctx.db.transaction().execute((trx) => completeSignIn(ctx, request, reply, { user, path, remember }, trx));

@@ -10,7 +10,17 @@ export interface SignInPause {
 
 export function loginPage(
   t: Messages,
-  p: { csrfToken: string; login: string; remember: boolean; next: string | null; error?: string; paused?: SignInPause; fresh?: boolean },
+  p: {
+    csrfToken: string;
+    login: string;
+    remember: boolean;
+    next: string | null;
+    error?: string;
+    paused?: SignInPause;
+    fresh?: boolean;
+    /** The second step is asked even on a remembered device (`require=two-factor`). */
+    requireTwoFactor?: boolean;
+  },
 ): SafeHtml {
   const l = t.login.page;
   return html`<h1>${l.heading}</h1>
@@ -18,6 +28,7 @@ ${p.paused ? pausedNotice(t, p.paused) : p.error ? errorSummary(t, { login: p.er
 <form method="post" action="/login" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${p.next ? html`<input type="hidden" name="next" value="${p.next}">` : ''}
+  ${p.requireTwoFactor ? html`<input type="hidden" name="require" value="two-factor">` : ''}
   ${input({ name: 'login', label: l.usernameOrEmail, value: p.login, autocomplete: 'username', required: true, autofocus: !p.login })}
   ${input({ name: 'password', label: l.password, type: 'password', autocomplete: 'current-password', required: true, autofocus: Boolean(p.login) })}
   <div class="field checkbox">
