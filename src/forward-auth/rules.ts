@@ -118,15 +118,18 @@ export function parseAccessRules(text: string, name: string): AccessRules {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const syntax = doc.errors[0];
   if (syntax) {
-    const line = syntax.linePos?.[0].line ?? 1;
+    const line = lineCounter.linePos(syntax.pos[0]).line;
     throw new AccessRulesError(`ACCESS_RULES_FILE ${name} line ${line}: ${syntax.message.split('\n')[0]}`);
   }
   const parsed = RulesFileSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    const where = path.length > 0 ? `${path.join('.')}: ` : '';
-    throw new AccessRulesError(`ACCESS_RULES_FILE ${name} line ${lineOf(doc, lineCounter, path)}: ${where}${issue.message}`);
+    // Every problem at once, each with its line, so one edit fixes the file.
+    const problems = parsed.error.issues.map((issue) => {
+      const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      const where = path.length > 0 ? `${path.join('.')}: ` : '';
+      return `line ${lineOf(doc, lineCounter, path)}: ${where}${issue.message}`;
+    });
+    throw new AccessRulesError(`ACCESS_RULES_FILE ${name} ${problems.join('; ')}`);
   }
   return compileAccessRules(parsed.data, (index) => lineOf(doc, lineCounter, ['rules', index]));
 }
