@@ -128,16 +128,20 @@ export const forwardAuthRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: Acc
     return `${config.appUrl}/login?${query.toString()}`;
   }
 
+  /**
+   * 200, with all four Remote-* headers — empty for someone not signed in (a bypass rule) and for an address not
+   * confirmed. Always all four: Caddy 2.6's copy_headers sets a header Gatehouse leaves out to the literal text
+   * of its placeholder (`{http.reverse_proxy.header.Remote-User}`), which an app could take for a name; nginx
+   * passes an empty value on as no header at all.
+   */
   function allow(reply: FastifyReply, as: SignedIn | null, groups: readonly string[]): FastifyReply {
-    if (as) {
-      const { user } = as;
-      reply.header('remote-user', headerValue(user.username));
-      reply.header('remote-name', headerValue(`${user.first_name} ${user.last_name}`.trim()));
-      // Only an address its owner confirmed: an app may trust Remote-Email to link accounts.
-      if (user.email_confirmed_at !== null) reply.header('remote-email', headerValue(user.email));
-      // Comma-separated: a group name with a comma in it could not be told apart, so it is left out here.
-      reply.header('remote-groups', headerValue(groups.filter((g) => !g.includes(',')).join(',')));
-    }
+    const user = as?.user;
+    reply.header('remote-user', user ? headerValue(user.username) : '');
+    reply.header('remote-name', user ? headerValue(`${user.first_name} ${user.last_name}`.trim()) : '');
+    // Only an address its owner confirmed: an app may trust Remote-Email to link accounts.
+    reply.header('remote-email', user && user.email_confirmed_at !== null ? headerValue(user.email) : '');
+    // Comma-separated: a group name with a comma in it could not be told apart, so it is left out here.
+    reply.header('remote-groups', headerValue(groups.filter((g) => !g.includes(',')).join(',')));
     return reply.code(200).send('');
   }
 
