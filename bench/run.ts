@@ -9,11 +9,14 @@
  * sign-in (GET + POST /login) against the raw argon2id verify rate of this machine (same parameters,
  * same concurrency), the 2FA code check, and GET /login latency at a steady 100 req/s alone and while
  * a sign-in storm runs; plus the server's RSS idle and under load and its time from start to first
- * response. The table goes to stdout and to bench/results/latest.md.
+ * response; and forward-auth checks (`GET /api/authz/forward-auth` for a signed-in, allowed session, as a reverse
+ * proxy asks them) on a server started with ACCESS_RULES_FILE. The table goes to stdout and to
+ * bench/results/latest.md.
  *
  *     npm run bench                       # a few minutes
  *     BENCH_DURATION=1 npm run bench      # a smoke run
  *     npm run bench -- --large            # 1,000 vs 1,000,000 users (SQLite; PostgreSQL too with DATABASE_URL)
+ *     npm run bench -- --forward-auth     # the ceiling and forward-auth only (bench/results/forward-auth.md)
  *
  * Rate limits: the server trusts X-Forwarded-For from 127.0.0.1 (TRUST_PROXY) and every benchmark user
  * signs in from an address of its own, as real users do, so the per-IP limits (code sends: 20 an hour
@@ -61,6 +64,8 @@ const TARGETS = {
   idleRssMb: 80,
   startMs: 1000,
   largeOverSmall: 1.2,
+  forwardAuthOfCeiling: 0.3,
+  forwardAuthP99Ms: 5,
 };
 
 function positive(raw: string | undefined, fallback: number): number {
@@ -347,6 +352,65 @@ async function signedInPage(url: string, sessions: string[], pathFor: (i: number
   });
   return fromResult(result);
 }
+
+
+/** The rules the forward-auth server runs with: one app, one factor. */
+const FORWARD_AUTH_RULES = 'default_policy: deny\nrules:\n  - domain: app.bench.test\n    policy: one_factor\n';
+const FORWARD_AUTH_HEADERS = { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.bench.test', 'x-forwarded-uri': '/notes?page=2' };
+
+/**
+ * Forward-auth checks per second: a server of its own (the same build and database, plus ACCESS_RULES_FILE,
+ * COOKIE_DOMAIN and an APP_URL under it), 32 signed-in sessions, and `GET /api/authz/forward-auth` with the
+ * headers Traefik or Caddy send, each request with the next session's cookie. Every answer must be a 200.
+ */
+async function forwardAuthChecks(serverJs: string, serverDir: string, env: Record<string, string>, dir: string): Promise<{ measured: Measured; othersShare: number | null }> {
+  const rulesFile = join(dir, 'access-rules.yml');
+  writeFileSync(rulesFile, FORWARD_AUTH_RULES);
+  const server = await spawnServer(
+    [...START_FLAGS, serverJs],
+    { ...env, APP_URL: 'http://auth.bench.test', COOKIE_DOMAIN: 'bench.test', ACCESS_RULES_FILE: rulesFile },
+    serverDir,
+    '/login',
+  );
+  try {
+    const sessions = await signedInSessions(server.url, Array.from({ length: CONNECTIONS }, (_, i) => seedUsername(i + 1)));
+    let i = 0;
+    return await withOthersCpu([server.process.pid], async () =>
+      fromResult(
+        await cannon({
+          url: `${server.url}/api/authz/forward-auth`,
+          requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...FORWARD_AUTH_HEADERS, cookie: sessions[i++ % sessions.length]! } }) }],
+        }),
+      ),
+    ).then(({ result, othersShare }) => ({ measured: result, othersShare }));
+  } finally {
+    await server.stop();
+  }
+}
+
+function forwardAuthRow(fwd: Measured, ceiling: Measured): Row {
+  const share = fwd.rps / ceiling.rps;
+  return {
+    name: 'forward-auth check (`GET /api/authz/forward-auth`, signed in, allowed)',
+    rps: fwd.rps,
+    p50: fwd.p50,
+    p99: fwd.p99,
+    ratio: `${pct(share)} of ceiling`,
+    target: `≥ ${pct(TARGETS.forwardAuthOfCeiling)}, p99 ≤ ${TARGETS.forwardAuthP99Ms} ms`,
+    met: share >= TARGETS.forwardAuthOfCeiling && fwd.p99 <= TARGETS.forwardAuthP99Ms,
+  };
+}
+
+function forwardAuthProblems(fwd: Measured): string[] {
+  const bad = Object.entries(fwd.statuses).filter(([code]) => code !== '200');
+  return [
+    ...(bad.length > 0 ? [`forward-auth checks answered ${bad.map(([c, n]) => `${n}× ${c}`).join(', ')} (expected only 200)`] : []),
+    ...(fwd.errors > 0 ? [`forward-auth checks: ${fwd.errors} connection errors`] : []),
+  ];
+}
+
+const FORWARD_AUTH_HOW =
+  '- Forward-auth: a second server process (same build and database) with `ACCESS_RULES_FILE` (one `one_factor` rule), `COOKIE_DOMAIN` and `TRUST_PROXY=127.0.0.1`; 32 signed-in sessions; each `GET /api/authz/forward-auth` carries the `X-Forwarded-*` headers Traefik or Caddy send and the next session\'s cookie; every answer a 200 with the `Remote-*` headers (one session read and one groups read per check, no write).';
 
 interface SignInRun {
   measured: Measured;
@@ -649,6 +713,10 @@ async function defaultBench(): Promise<void> {
 
     const peakRss = Math.max(...peaks.map((p) => p ?? 0));
     await server.stop();
+    log('forward-auth checks (a server with ACCESS_RULES_FILE)…');
+    const fwd = await forwardAuthChecks(serverJs, serverDir, env, dir);
+    others.push({ label: 'forward-auth checks', share: fwd.othersShare });
+    log(`  ${fmt(fwd.measured.rps)} req/s, p99 ${fwd.measured.p99} ms`);
     log("hello-world again (the machine's speed may drift)…");
     const ceilingLast = await runCeiling('hello-world (second)');
     const ceiling: Measured = { ...ceilingFirst, rps: (ceilingFirst.rps + ceilingLast.rps) / 2, p50: Math.max(ceilingFirst.p50, ceilingLast.p50), p99: Math.max(ceilingFirst.p99, ceilingLast.p99) };
@@ -694,6 +762,7 @@ async function defaultBench(): Promise<void> {
         target: '',
         met: null,
       },
+      forwardAuthRow(fwd.measured, ceiling),
       { name: `\`GET /login\` at ${PROBE_RATE} req/s, alone`, rps: probeAlone.rps, p50: probeAlone.p50, p99: probeAlone.p99, ratio: '', target: '', met: null },
       {
         name: `\`GET /login\` at ${PROBE_RATE} req/s during a sign-in storm (${fmt(storm.signInsPerS, 0)} sign-ins/s)`,
@@ -718,7 +787,7 @@ async function defaultBench(): Promise<void> {
         met: startMs <= TARGETS.startMs,
       },
     ];
-    const problems = checkOutcomes({ login, profile, home, signIns, codes, storm: storm.probe, probeAlone });
+    const problems = [...checkOutcomes({ login, profile, home, signIns, codes, storm: storm.probe, probeAlone }), ...forwardAuthProblems(fwd.measured)];
     const markdown = renderDefault(m, rows, extras, problems, { starts, ceilings: [ceilingFirst.rps, ceilingLast.rps], raws: rawRuns.map((r) => r.perS), others });
     console.log('\n' + markdown);
     writeResult('latest.md', markdown);
@@ -794,6 +863,7 @@ function renderDefault(m: Machine, rows: Row[], extras: Row[], problems: string[
     `- 2FA check: users with SMS two-factor are signed in up to the code page first (the code sent to the Twilio stand-in, which runs in the load generator's process), then each \`POST /login/two-factor\` with the right code consumes one pending sign-in (${CONNECTIONS} connections, a fixed number of requests rather than a fixed time).`,
     `- Storm: ${CONNECTIONS} connections signing in continuously while ${PROBE_CONNECTIONS} connections request \`GET /login\` at a steady ${PROBE_RATE} req/s; the p99 is the visitors'.`,
     `- Start: spawn to the first answer of \`GET /login\` on the seeded database (migrations already applied): ${starts.map((s) => `${s.toFixed(0)} ms`).join(', ')}.`,
+    FORWARD_AUTH_HOW,
   ];
   if (problems.length > 0) lines.push('', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`));
   return lines.join('\n') + '\n';
@@ -933,5 +1003,73 @@ async function largeBench(): Promise<void> {
   writeResult('large.md', markdown);
 }
 
+// ---------------------------------------------------------------------------------------------
+// --forward-auth: the ceiling and forward-auth checks only
+// ---------------------------------------------------------------------------------------------
+
+async function forwardAuthBench(): Promise<void> {
+  const m = machine();
+  log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadBefore}`);
+  const dir = mkdtempSync(join(os.tmpdir(), 'gatehouse-bench-'));
+  const children: Child[] = [];
+  try {
+    log('compiling the server (tsc, as npm run build)…');
+    const serverJs = buildServer(dir);
+    const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
+    const handle = openDatabase(databaseUrl);
+    try {
+      await seedUsers(handle, { users: USERS });
+    } finally {
+      await handle.destroy();
+    }
+    const runCeiling = async () => {
+      const hello = await spawnServer(['--import', 'tsx', join(ROOT, 'bench', 'hello-world.ts')], { NODE_ENV: 'production' }, ROOT, '/');
+      children.push(hello);
+      const result = fromResult(await cannon({ url: hello.url }));
+      await hello.stop();
+      log(`  ceiling ${fmt(result.rps)} req/s`);
+      return result;
+    };
+    log('hello-world (the ceiling)…');
+    const first = await runCeiling();
+    log('forward-auth checks…');
+    const fwd = await forwardAuthChecks(serverJs, join(dir, 'build'), serverEnv(databaseUrl, null), dir);
+    log(`  ${fmt(fwd.measured.rps)} req/s, p99 ${fwd.measured.p99} ms`);
+    log('hello-world again…');
+    const last = await runCeiling();
+    const ceiling: Measured = { ...first, rps: (first.rps + last.rps) / 2, p50: Math.max(first.p50, last.p50), p99: Math.max(first.p99, last.p99) };
+    m.loadAfter = os.loadavg().map((l) => l.toFixed(2)).join(', ');
+    const rows = [
+      { name: 'Fastify hello-world (the ceiling; mean of two runs)', rps: ceiling.rps, p50: ceiling.p50, p99: ceiling.p99, ratio: '100% of ceiling', target: '', met: null },
+      forwardAuthRow(fwd.measured, ceiling),
+    ];
+    const problems = forwardAuthProblems(fwd.measured);
+    const lines = [
+      '# Gatehouse benchmark: forward-auth (`npm run bench -- --forward-auth`)',
+      '',
+      machineLines(m),
+      `- autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s of warm-up; ceiling measured before and after (${fmt(first.rps)} and ${fmt(last.rps)} req/s, mean used); other processes took at most ${fwd.othersShare === null ? '–' : pct(fwd.othersShare)} of the CPU during the forward-auth run`,
+      '',
+      '| measurement | req/s | p50 ms | p99 ms | ratio | target | |',
+      '|---|---:|---:|---:|---|---|---|',
+      ...rows.map((r) => `| ${r.name} | ${fmt(r.rps, r.rps < 1000 ? 1 : 0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.ratio} | ${r.target} | ${mark(r.met)} |`),
+      '',
+      FORWARD_AUTH_HOW,
+      ...(problems.length > 0 ? ['', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`)] : []),
+    ];
+    const markdown = lines.join('\n') + '\n';
+    console.log('\n' + markdown);
+    writeResult('forward-auth.md', markdown);
+    if (problems.length > 0) process.exitCode = 1;
+  } catch (error) {
+    for (const child of children) if (child.output()) log(`server output:\n${child.output().slice(-3000)}`);
+    throw error;
+  } finally {
+    for (const child of children) await child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv.includes('--large')) await largeBench();
+else if (process.argv.includes('--forward-auth')) await forwardAuthBench();
 else await defaultBench();
