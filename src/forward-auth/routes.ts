@@ -25,6 +25,8 @@ import type { AppContext } from '../context.js';
 import { findLiveSession, touchSession } from '../db/sessions.js';
 import type { Session, User } from '../db/schema.js';
 import { groupsOf } from '../db/user-groups.js';
+import { negotiateLocale } from '../i18n/locales.js';
+import { messagesFor } from '../i18n/messages.js';
 import type { TrustProxy } from '../lib/trusted-proxies.js';
 import { acrOf, ACR_ONE_FACTOR } from '../oidc/claims.js';
 import { continuingPage } from '../oidc/views.js';
@@ -149,6 +151,15 @@ export const forwardAuthRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: Acc
     return reply.code(code).header('content-type', 'text/plain; charset=utf-8').send(text);
   }
 
+  /**
+   * 403. Traefik and Caddy show this answer to the person, on the app's address: plain text in their language (a
+   * page of Gatehouse's would load its styles and links from the app's host).
+   */
+  function forbidden(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const t = messagesFor(negotiateLocale(request.headers['accept-language']));
+    return answer(reply.header('content-language', t.common.locale), 403, t.forwardAuth.forbidden);
+  }
+
   app.addHook('onSend', async (_request, reply) => {
     // A decision is about one session at one moment: never cached by the proxy or anyone on the way.
     reply.header('cache-control', 'no-store');
@@ -161,10 +172,10 @@ export const forwardAuthRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: Acc
       case 'allow':
         return allow(reply, outcome.as, outcome.groups);
       case 'forbidden':
-        return answer(reply, 403, 'Forbidden');
+        return forbidden(request, reply);
       case 'refused':
         request.log.warn({ reason: outcome.reason }, 'forward-auth check refused: not from a trusted proxy, or without X-Forwarded-Proto/-Host/-Uri');
-        return answer(reply, outcome.reason === 'untrusted' ? 403 : 400, outcome.reason === 'untrusted' ? 'Forbidden' : 'Bad Request');
+        return outcome.reason === 'untrusted' ? forbidden(request, reply) : answer(reply, 400, 'Bad Request: no X-Forwarded-Proto, -Host and -Uri');
       case 'sign-in':
       case 'set-up-factor': {
         if (wantsStatusNotRedirect(request)) return answer(reply, 401, 'Unauthorized');
@@ -182,10 +193,10 @@ export const forwardAuthRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: Acc
       case 'allow':
         return allow(reply, outcome.as, outcome.groups);
       case 'forbidden':
-        return answer(reply, 403, 'Forbidden');
+        return forbidden(request, reply);
       case 'refused':
         request.log.warn({ reason: outcome.reason }, 'auth-request check refused: not from a trusted proxy, or without X-Original-URL/-Method');
-        return answer(reply, 403, 'Forbidden');
+        return forbidden(request, reply);
       case 'sign-in':
       case 'set-up-factor':
         // nginx: `auth_request_set $redirection_url $upstream_http_location; error_page 401 =302 $redirection_url;`

@@ -153,6 +153,10 @@ describe('forward-auth (Traefik, Caddy)', () => {
     expect(remoteHeaders(admin.headers)).toEqual([]);
     expect((await forwardAuth(client, 'https://app.example.test/public/../admin')).statusCode).toBe(403);
     expect((await forwardAuth(client, 'https://other.test/')).statusCode).toBe(403);
+    // Traefik and Caddy show the answer to the person: plain text, in their language.
+    expect(admin.body).toMatch(/^You do not have access to this page/);
+    const spanish = await forwardAuth(client, 'https://app.example.test/admin', { headers: { 'accept-language': 'es-ES,es;q=0.9' } });
+    expect([spanish.statusCode, spanish.headers['content-language'], spanish.body]).toEqual([403, 'es', expect.stringMatching(/^No tienes acceso a esta página/)]);
   });
 
   it('bypass: 200 for anyone, with empty Remote-* for someone not signed in', async () => {
