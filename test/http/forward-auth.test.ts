@@ -198,6 +198,26 @@ describe('forward-auth (Traefik, Caddy)', () => {
   });
 });
 
+describe('malformed questions', () => {
+  it('odd forwarded headers, methods and rd values never give a 5xx', async () => {
+    const odd = ['', ' ', '%', '%zz', '/%00', '/\u00e9', '//', '/a?b=%', 'http://x', '/' + 'a'.repeat(5000), '[::1]', 'a..b', '-.-', ':443', 'h:99999', '\u00ff\u00fe'];
+    const { client } = await signedIn();
+    for (const value of odd) {
+      for (const headers of [
+        { 'x-forwarded-proto': 'https', 'x-forwarded-host': value, 'x-forwarded-uri': '/' },
+        { 'x-forwarded-proto': value, 'x-forwarded-host': 'app.example.test', 'x-forwarded-uri': '/' },
+        { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.test', 'x-forwarded-uri': value, 'x-forwarded-method': value },
+      ]) {
+        const res = await t.app.inject({ method: 'GET', url: FORWARD_AUTH, remoteAddress: '127.0.0.1', headers: { ...headers, cookie: client.cookieHeader() } });
+        expect(res.statusCode, JSON.stringify(headers)).toBeLessThan(500);
+      }
+      const nginx = await t.app.inject({ method: 'GET', url: AUTH_REQUEST, remoteAddress: '127.0.0.1', headers: { 'x-original-url': `https://app.example.test${value}`, 'x-original-method': value || 'GET' } });
+      expect([200, 401, 403], value).toContain(nginx.statusCode);
+      for (const path of ['/login?rd=', '/authz/return?rd=']) expect((await client.get(path + encodeURIComponent(value))).status, path + value).toBeLessThan(500);
+    }
+  });
+});
+
 describe('auth-request (nginx): 200, 401 or 403 only', () => {
   it('answers 401 with the sign-in in Location, 200 with Remote-*, 403 — whatever the original method and Content-Type', async () => {
     const anonymous = await authRequest(null, 'https://app.example.test/x?y=1');
