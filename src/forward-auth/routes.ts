@@ -160,12 +160,9 @@ export const forwardAuthRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: Acc
     return answer(reply.header('content-language', t.common.locale), 403, t.forwardAuth.forbidden);
   }
 
-  app.addHook('onSend', async (_request, reply) => {
+  app.all(FORWARD_AUTH_PATH, async (request, reply) => {
     // A decision is about one session at one moment: never cached by the proxy or anyone on the way.
     reply.header('cache-control', 'no-store');
-  });
-
-  app.all(FORWARD_AUTH_PATH, async (request, reply) => {
     const forwarded = fromForwardedHeaders(request.headers);
     const outcome = await outcomeOf(request, forwarded);
     switch (outcome.kind) {
@@ -187,6 +184,7 @@ export const forwardAuthRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: Acc
   });
 
   app.all(AUTH_REQUEST_PATH, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
     const forwarded = fromOriginalHeaders(request.headers);
     const outcome = await outcomeOf(request, forwarded);
     switch (outcome.kind) {
