@@ -184,6 +184,32 @@ function cpuTicks(pids: Array<number | undefined>): { machine: number; ours: num
 /** Ticks per second of /proc's counters (USER_HZ; 100 on Linux). */
 const TICKS_PER_S = 100;
 
+/** CPU time one process has used (user + system), in ms; null where /proc is not there. */
+function processCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(after[11]) + Number(after[12])) * 1000) / TICKS_PER_S;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A run (after its warm-up) with the CPU time the server spent per answered request: unlike req/s, it hardly
+ * moves when other work shares the machine, so the ratio of two servers' figures says what their rates would be
+ * on an idle one.
+ */
+async function cannonWithCpu(options: autocannon.Options, pid: number | undefined): Promise<{ result: autocannon.Result; cpuUsPerRequest: number | null }> {
+  if (WARMUP_S > 0) await autocannon({ connections: CONNECTIONS, ...options, duration: WARMUP_S });
+  const before = processCpuMs(pid);
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options });
+  const after = processCpuMs(pid);
+  const cpuUsPerRequest = before === null || after === null || result.requests.total === 0 ? null : ((after - before) * 1000) / result.requests.total;
+  return { result, cpuUsPerRequest };
+}
+
 /**
  * Runs `work` and tells what share of the machine's CPU capacity went to other processes meanwhile
  * (other engineers' tests, the host's other guests): the bench's figures are only comparable when it is small.
@@ -363,7 +389,12 @@ const FORWARD_AUTH_HEADERS = { 'x-forwarded-method': 'GET', 'x-forwarded-proto':
  * COOKIE_DOMAIN and an APP_URL under it), 32 signed-in sessions, and `GET /api/authz/forward-auth` with the
  * headers Traefik or Caddy send, each request with the next session's cookie. Every answer must be a 200.
  */
-async function forwardAuthChecks(serverJs: string, serverDir: string, env: Record<string, string>, dir: string): Promise<{ measured: Measured; othersShare: number | null }> {
+async function forwardAuthChecks(
+  serverJs: string,
+  serverDir: string,
+  env: Record<string, string>,
+  dir: string,
+): Promise<{ measured: Measured; othersShare: number | null; cpuUsPerRequest: number | null }> {
   const rulesFile = join(dir, 'access-rules.yml');
   writeFileSync(rulesFile, FORWARD_AUTH_RULES);
   const server = await spawnServer(
@@ -375,14 +406,16 @@ async function forwardAuthChecks(serverJs: string, serverDir: string, env: Recor
   try {
     const sessions = await signedInSessions(server.url, Array.from({ length: CONNECTIONS }, (_, i) => seedUsername(i + 1)));
     let i = 0;
-    return await withOthersCpu([server.process.pid], async () =>
-      fromResult(
-        await cannon({
+    const { result, othersShare } = await withOthersCpu([server.process.pid], () =>
+      cannonWithCpu(
+        {
           url: `${server.url}/api/authz/forward-auth`,
           requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...FORWARD_AUTH_HEADERS, cookie: sessions[i++ % sessions.length]! } }) }],
-        }),
+        },
+        server.process.pid,
       ),
-    ).then(({ result, othersShare }) => ({ measured: result, othersShare }));
+    );
+    return { measured: fromResult(result.result), othersShare, cpuUsPerRequest: result.cpuUsPerRequest };
   } finally {
     await server.stop();
   }
@@ -1025,16 +1058,17 @@ async function forwardAuthBench(): Promise<void> {
     const runCeiling = async () => {
       const hello = await spawnServer(['--import', 'tsx', join(ROOT, 'bench', 'hello-world.ts')], { NODE_ENV: 'production' }, ROOT, '/');
       children.push(hello);
-      const result = fromResult(await cannon({ url: hello.url }));
+      const run = await cannonWithCpu({ url: hello.url }, hello.process.pid);
+      const result = { ...fromResult(run.result), cpuUsPerRequest: run.cpuUsPerRequest };
       await hello.stop();
-      log(`  ceiling ${fmt(result.rps)} req/s`);
+      log(`  ceiling ${fmt(result.rps)} req/s, ${fmt(result.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
       return result;
     };
     log('hello-world (the ceiling)…');
     const first = await runCeiling();
     log('forward-auth checks…');
     const fwd = await forwardAuthChecks(serverJs, join(dir, 'build'), serverEnv(databaseUrl, null), dir);
-    log(`  ${fmt(fwd.measured.rps)} req/s, p99 ${fwd.measured.p99} ms`);
+    log(`  ${fmt(fwd.measured.rps)} req/s, p99 ${fwd.measured.p99} ms, ${fmt(fwd.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
     log('hello-world again…');
     const last = await runCeiling();
     const ceiling: Measured = { ...first, rps: (first.rps + last.rps) / 2, p50: Math.max(first.p50, last.p50), p99: Math.max(first.p99, last.p99) };
@@ -1044,6 +1078,11 @@ async function forwardAuthBench(): Promise<void> {
       forwardAuthRow(fwd.measured, ceiling),
     ];
     const problems = forwardAuthProblems(fwd.measured);
+    const ceilingCpu = first.cpuUsPerRequest !== null && last.cpuUsPerRequest !== null ? (first.cpuUsPerRequest + last.cpuUsPerRequest) / 2 : null;
+    const cpuLine =
+      ceilingCpu !== null && fwd.cpuUsPerRequest !== null
+        ? `- CPU time the server process spent per request (other work on the machine hardly changes it, unlike req/s): the ceiling ${fmt(ceilingCpu)} µs (mean of two runs), a forward-auth check ${fmt(fwd.cpuUsPerRequest)} µs — one core answers about ${fmt(1e6 / fwd.cpuUsPerRequest)} checks a second. (The req/s ratio is higher than the CPU ratio because the load generator shares the machine's ${os.cpus().length} cores and limits the ceiling's rate.)`
+        : '- CPU time per request: not available (no /proc).';
     const lines = [
       '# Gatehouse benchmark: forward-auth (`npm run bench -- --forward-auth`)',
       '',
@@ -1054,6 +1093,7 @@ async function forwardAuthBench(): Promise<void> {
       '|---|---:|---:|---:|---|---|---|',
       ...rows.map((r) => `| ${r.name} | ${fmt(r.rps, r.rps < 1000 ? 1 : 0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.ratio} | ${r.target} | ${mark(r.met)} |`),
       '',
+      cpuLine,
       FORWARD_AUTH_HOW,
       ...(problems.length > 0 ? ['', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`)] : []),
     ];
