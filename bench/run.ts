@@ -10,11 +10,14 @@
  * same concurrency), the 2FA code check, and GET /login latency at a steady 100 req/s alone and while
  * a sign-in storm runs; the OpenID Connect provider's discovery and JWKS documents, code → token exchanges of a
  * signed-in person and refresh-token grants; plus the server's RSS idle and under load and its time from start
- * to first response. The table goes to stdout and to bench/results/latest.md.
+ * to first response; and forward-auth checks (`GET /api/authz/forward-auth` for a signed-in, allowed session, as a
+ * reverse proxy asks them) on a server started with ACCESS_RULES_FILE. The table goes to stdout and to
+ * bench/results/latest.md.
  *
  *     npm run bench                       # a few minutes
  *     BENCH_DURATION=1 npm run bench      # a smoke run
  *     npm run bench -- --large            # 1,000 vs 1,000,000 users (SQLite; PostgreSQL too with DATABASE_URL)
+ *     npm run bench -- --forward-auth     # the ceiling and forward-auth only (bench/results/forward-auth.md)
  *
  * Rate limits: the server trusts X-Forwarded-For from 127.0.0.1 (TRUST_PROXY) and every benchmark user
  * signs in from an address of its own, as real users do, so the per-IP limits (code sends: 20 an hour
@@ -69,6 +72,8 @@ const TARGETS = {
   idleRssMb: 80,
   startMs: 1000,
   largeOverSmall: 1.2,
+  forwardAuthOfCeiling: 0.3,
+  forwardAuthP99Ms: 5,
 };
 
 function positive(raw: string | undefined, fallback: number): number {
@@ -186,6 +191,32 @@ function cpuTicks(pids: Array<number | undefined>): { machine: number; ours: num
 
 /** Ticks per second of /proc's counters (USER_HZ; 100 on Linux). */
 const TICKS_PER_S = 100;
+
+/** CPU time one process has used (user + system), in ms; null where /proc is not there. */
+function processCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(after[11]) + Number(after[12])) * 1000) / TICKS_PER_S;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A run (after its warm-up) with the CPU time the server spent per answered request: unlike req/s, it hardly
+ * moves when other work shares the machine, so the ratio of two servers' figures says what their rates would be
+ * on an idle one.
+ */
+async function cannonWithCpu(options: autocannon.Options, pid: number | undefined): Promise<{ result: autocannon.Result; cpuUsPerRequest: number | null }> {
+  if (WARMUP_S > 0) await autocannon({ connections: CONNECTIONS, ...options, duration: WARMUP_S });
+  const before = processCpuMs(pid);
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION_S, ...options });
+  const after = processCpuMs(pid);
+  const cpuUsPerRequest = before === null || after === null || result.requests.total === 0 ? null : ((after - before) * 1000) / result.requests.total;
+  return { result, cpuUsPerRequest };
+}
 
 /**
  * Runs `work` and tells what share of the machine's CPU capacity went to other processes meanwhile
@@ -355,6 +386,72 @@ async function signedInPage(url: string, sessions: string[], pathFor: (i: number
   });
   return fromResult(result);
 }
+
+
+/** The rules the forward-auth server runs with: one app, one factor. */
+const FORWARD_AUTH_RULES = 'default_policy: deny\nrules:\n  - domain: app.bench.test\n    policy: one_factor\n';
+const FORWARD_AUTH_HEADERS = { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.bench.test', 'x-forwarded-uri': '/notes?page=2' };
+
+/**
+ * Forward-auth checks per second: a server of its own (the same build and database, plus ACCESS_RULES_FILE,
+ * COOKIE_DOMAIN and an APP_URL under it), 32 signed-in sessions, and `GET /api/authz/forward-auth` with the
+ * headers Traefik or Caddy send, each request with the next session's cookie. Every answer must be a 200.
+ */
+async function forwardAuthChecks(
+  serverJs: string,
+  serverDir: string,
+  env: Record<string, string>,
+  dir: string,
+): Promise<{ measured: Measured; othersShare: number | null; cpuUsPerRequest: number | null }> {
+  const rulesFile = join(dir, 'access-rules.yml');
+  writeFileSync(rulesFile, FORWARD_AUTH_RULES);
+  const server = await spawnServer(
+    [...START_FLAGS, serverJs],
+    { ...env, APP_URL: 'http://auth.bench.test', COOKIE_DOMAIN: 'bench.test', ACCESS_RULES_FILE: rulesFile },
+    serverDir,
+    '/login',
+  );
+  try {
+    const sessions = await signedInSessions(server.url, Array.from({ length: CONNECTIONS }, (_, i) => seedUsername(i + 1)));
+    let i = 0;
+    const { result, othersShare } = await withOthersCpu([server.process.pid], () =>
+      cannonWithCpu(
+        {
+          url: `${server.url}/api/authz/forward-auth`,
+          requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...FORWARD_AUTH_HEADERS, cookie: sessions[i++ % sessions.length]! } }) }],
+        },
+        server.process.pid,
+      ),
+    );
+    return { measured: fromResult(result.result), othersShare, cpuUsPerRequest: result.cpuUsPerRequest };
+  } finally {
+    await server.stop();
+  }
+}
+
+function forwardAuthRow(fwd: Measured, ceiling: Measured): Row {
+  const share = fwd.rps / ceiling.rps;
+  return {
+    name: 'forward-auth check (`GET /api/authz/forward-auth`, signed in, allowed)',
+    rps: fwd.rps,
+    p50: fwd.p50,
+    p99: fwd.p99,
+    ratio: `${pct(share)} of ceiling`,
+    target: `≥ ${pct(TARGETS.forwardAuthOfCeiling)}, p99 ≤ ${TARGETS.forwardAuthP99Ms} ms`,
+    met: share >= TARGETS.forwardAuthOfCeiling && fwd.p99 <= TARGETS.forwardAuthP99Ms,
+  };
+}
+
+function forwardAuthProblems(fwd: Measured): string[] {
+  const bad = Object.entries(fwd.statuses).filter(([code]) => code !== '200');
+  return [
+    ...(bad.length > 0 ? [`forward-auth checks answered ${bad.map(([c, n]) => `${n}× ${c}`).join(', ')} (expected only 200)`] : []),
+    ...(fwd.errors > 0 ? [`forward-auth checks: ${fwd.errors} connection errors`] : []),
+  ];
+}
+
+const FORWARD_AUTH_HOW =
+  '- Forward-auth: a second server process (same build and database) with `ACCESS_RULES_FILE` (one `one_factor` rule), `COOKIE_DOMAIN` and `TRUST_PROXY=127.0.0.1`; 32 signed-in sessions; each `GET /api/authz/forward-auth` carries the `X-Forwarded-*` headers Traefik or Caddy send and the next session\'s cookie; every answer a 200 with the `Remote-*` headers (one session read and one groups read per check, no write).';
 
 interface SignInRun {
   measured: Measured;
@@ -902,6 +999,10 @@ async function defaultBench(): Promise<void> {
 
     const peakRss = Math.max(...peaks.map((p) => p ?? 0));
     await server.stop();
+    log('forward-auth checks (a server with ACCESS_RULES_FILE)…');
+    const fwd = await forwardAuthChecks(serverJs, serverDir, env, dir);
+    others.push({ label: 'forward-auth checks', share: fwd.othersShare });
+    log(`  ${fmt(fwd.measured.rps)} req/s, p99 ${fwd.measured.p99} ms`);
     log("hello-world again (the machine's speed may drift)…");
     const ceilingLast = await runCeiling('hello-world (second)');
     const ceiling: Measured = { ...ceilingFirst, rps: (ceilingFirst.rps + ceilingLast.rps) / 2, p50: Math.max(ceilingFirst.p50, ceilingLast.p50), p99: Math.max(ceilingFirst.p99, ceilingLast.p99) };
@@ -959,6 +1060,7 @@ async function defaultBench(): Promise<void> {
         met: null,
       },
       { name: 'refresh-token grant (`POST /oidc/token`, rotated, ES256 ID token)', rps: refreshes.rps, p50: refreshes.p50, p99: refreshes.p99, ratio: `${pct(refreshes.rps / ceiling.rps)} of ceiling`, target: '', met: null },
+      forwardAuthRow(fwd.measured, ceiling),
       { name: `\`GET /login\` at ${PROBE_RATE} req/s, alone`, rps: probeAlone.rps, p50: probeAlone.p50, p99: probeAlone.p99, ratio: '', target: '', met: null },
       {
         name: `\`GET /login\` at ${PROBE_RATE} req/s during a sign-in storm (${fmt(storm.signInsPerS, 0)} sign-ins/s)`,
@@ -983,7 +1085,7 @@ async function defaultBench(): Promise<void> {
         met: startMs <= TARGETS.startMs,
       },
     ];
-    const problems = checkOutcomes({ login, profile, home, signIns, codes, storm: storm.probe, probeAlone, discovery, jwks, exchanges, refreshes });
+    const problems = [...checkOutcomes({ login, profile, home, signIns, codes, storm: storm.probe, probeAlone, discovery, jwks, exchanges, refreshes }), ...forwardAuthProblems(fwd.measured)];
     const markdown = renderDefault(m, rows, extras, problems, { starts, ceilings: [ceilingFirst.rps, ceilingLast.rps], raws: rawRuns.map((r) => r.perS), others });
     console.log('\n' + markdown);
     writeResult('latest.md', markdown);
@@ -1077,6 +1179,7 @@ function renderDefault(m: Machine, rows: Row[], extras: Row[], problems: string[
     `- OpenID Connect: an app registered with \`apps add --first-party\` (confidential, \`client_secret_basic\`, ES256 ID tokens). Discovery and JWKS are plain GETs. A code → token exchange is what the app's server and the browser of someone already signed in to Gatehouse (and to the app once before) do: \`GET /oidc/auth\` (session check, grant, a code stored; 303 to the app), then \`POST /oidc/token\` (client authentication, the code consumed atomically, PKCE, an ID token signed, the access token stored); ${OIDC_BROWSERS} browsers, each with one exchange in flight at most. The refresh-token grant is the token endpoint alone, as an app renewing its access token calls it: each grant consumes the refresh token and stores a new one, a new access token and a signed ID token; the measured code exchange includes the authorization request, so the refresh grant is the token endpoint's own rate.`,
     `- Storm: ${CONNECTIONS} connections signing in continuously while ${PROBE_CONNECTIONS} connections request \`GET /login\` at a steady ${PROBE_RATE} req/s; the p99 is the visitors'.`,
     `- Start: spawn to the first answer of \`GET /login\` on the seeded database (migrations already applied): ${starts.map((s) => `${s.toFixed(0)} ms`).join(', ')}.`,
+    FORWARD_AUTH_HOW,
   ];
   if (problems.length > 0) lines.push('', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`));
   return lines.join('\n') + '\n';
@@ -1216,5 +1319,80 @@ async function largeBench(): Promise<void> {
   writeResult('large.md', markdown);
 }
 
+// ---------------------------------------------------------------------------------------------
+// --forward-auth: the ceiling and forward-auth checks only
+// ---------------------------------------------------------------------------------------------
+
+async function forwardAuthBench(): Promise<void> {
+  const m = machine();
+  log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadBefore}`);
+  const dir = mkdtempSync(join(os.tmpdir(), 'gatehouse-bench-'));
+  const children: Child[] = [];
+  try {
+    log('compiling the server (tsc, as npm run build)…');
+    const serverJs = buildServer(dir);
+    const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
+    const handle = openDatabase(databaseUrl);
+    try {
+      await seedUsers(handle, { users: USERS });
+    } finally {
+      await handle.destroy();
+    }
+    const runCeiling = async () => {
+      const hello = await spawnServer(['--import', 'tsx', join(ROOT, 'bench', 'hello-world.ts')], { NODE_ENV: 'production' }, ROOT, '/');
+      children.push(hello);
+      const run = await cannonWithCpu({ url: hello.url }, hello.process.pid);
+      const result = { ...fromResult(run.result), cpuUsPerRequest: run.cpuUsPerRequest };
+      await hello.stop();
+      log(`  ceiling ${fmt(result.rps)} req/s, ${fmt(result.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
+      return result;
+    };
+    log('hello-world (the ceiling)…');
+    const first = await runCeiling();
+    log('forward-auth checks…');
+    const fwd = await forwardAuthChecks(serverJs, join(dir, 'build'), serverEnv(databaseUrl, null), dir);
+    log(`  ${fmt(fwd.measured.rps)} req/s, p99 ${fwd.measured.p99} ms, ${fmt(fwd.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
+    log('hello-world again…');
+    const last = await runCeiling();
+    const ceiling: Measured = { ...first, rps: (first.rps + last.rps) / 2, p50: Math.max(first.p50, last.p50), p99: Math.max(first.p99, last.p99) };
+    m.loadAfter = os.loadavg().map((l) => l.toFixed(2)).join(', ');
+    const rows = [
+      { name: 'Fastify hello-world (the ceiling; mean of two runs)', rps: ceiling.rps, p50: ceiling.p50, p99: ceiling.p99, ratio: '100% of ceiling', target: '', met: null },
+      forwardAuthRow(fwd.measured, ceiling),
+    ];
+    const problems = forwardAuthProblems(fwd.measured);
+    const ceilingCpu = first.cpuUsPerRequest !== null && last.cpuUsPerRequest !== null ? (first.cpuUsPerRequest + last.cpuUsPerRequest) / 2 : null;
+    const cpuLine =
+      ceilingCpu !== null && fwd.cpuUsPerRequest !== null
+        ? `- CPU time the server process spent per request (other work on the machine hardly changes it, unlike req/s): the ceiling ${fmt(ceilingCpu)} µs (mean of two runs), a forward-auth check ${fmt(fwd.cpuUsPerRequest)} µs — one core answers about ${fmt(1e6 / fwd.cpuUsPerRequest)} checks a second. (The req/s ratio is higher than the CPU ratio because the load generator shares the machine's ${os.cpus().length} cores and limits the ceiling's rate.)`
+        : '- CPU time per request: not available (no /proc).';
+    const lines = [
+      '# Gatehouse benchmark: forward-auth (`npm run bench -- --forward-auth`)',
+      '',
+      machineLines(m),
+      `- autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s of warm-up; ceiling measured before and after (${fmt(first.rps)} and ${fmt(last.rps)} req/s, mean used); other processes took at most ${fwd.othersShare === null ? '–' : pct(fwd.othersShare)} of the CPU during the forward-auth run`,
+      '',
+      '| measurement | req/s | p50 ms | p99 ms | ratio | target | |',
+      '|---|---:|---:|---:|---|---|---|',
+      ...rows.map((r) => `| ${r.name} | ${fmt(r.rps, r.rps < 1000 ? 1 : 0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.ratio} | ${r.target} | ${mark(r.met)} |`),
+      '',
+      cpuLine,
+      FORWARD_AUTH_HOW,
+      ...(problems.length > 0 ? ['', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`)] : []),
+    ];
+    const markdown = lines.join('\n') + '\n';
+    console.log('\n' + markdown);
+    writeResult('forward-auth.md', markdown);
+    if (problems.length > 0) process.exitCode = 1;
+  } catch (error) {
+    for (const child of children) if (child.output()) log(`server output:\n${child.output().slice(-3000)}`);
+    throw error;
+  } finally {
+    for (const child of children) await child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv.includes('--large')) await largeBench();
+else if (process.argv.includes('--forward-auth')) await forwardAuthBench();
 else await defaultBench();

@@ -35,6 +35,7 @@ import { changePasswordRoutes } from './features/change-password/routes.js';
 import { devOutboxRoutes } from './features/dev-outbox/routes.js';
 import { emailConfirmationRoutes } from './features/email-confirmation/routes.js';
 import { homeRoutes } from './features/home/routes.js';
+import { forwardAuthReturnRoutes, forwardAuthRoutes } from './forward-auth/routes.js';
 import { languageRoutes } from './features/language/routes.js';
 import { loginRoutes } from './features/login/routes.js';
 import { passwordResetRoutes } from './features/password-reset/routes.js';
@@ -238,6 +239,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Forms only: every page posts urlencoded forms, so nothing else needs parsing (a JSON or text body is a 415).
   app.removeContentTypeParser(['application/json', 'text/plain']);
   await app.register(formbody);
+  // Forward-auth (ACCESS_RULES_FILE): every request to every protected app passes here, so outside the site's
+  // hooks (language, session writes, CSRF, pages); it reads the session cookie itself (src/forward-auth/).
+  if (config.accessRules) await app.register(forwardAuthRoutes, { ctx, rules: config.accessRules, trust });
   await app.register(csrfTokensPlugin, { config });
   await app.register(languagePlugin, { config });
   await app.register(pagesPlugin, { config });
@@ -294,6 +298,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await site.register(securityRoutes, { ctx });
     await site.register(accountRecoveryRoutes, { ctx });
     await site.register(languageRoutes, { ctx });
+    if (config.accessRules) await site.register(forwardAuthReturnRoutes, { ctx, rules: config.accessRules });
     if (!config.isProduction) await site.register(devOutboxRoutes, { ctx });
   });
 

@@ -14,6 +14,7 @@ import { DEFAULT_MAIL_RETRY_FOR_MS, MAX_MAIL_RETRY_FOR_MS, MIN_MAIL_RETRY_FOR_MS
 import { DEFAULT_HASH_CONCURRENCY } from './auth/password.js';
 import type { SqliteSynchronous } from './db/database.js';
 import { DEFAULT_ACCOUNT_RECOVERY_WAIT_MS, MAX_ACCOUNT_RECOVERY_WAIT_MS, MIN_ACCOUNT_RECOVERY_WAIT_MS } from './auth/policy.js';
+import { AccessRulesError, loadAccessRules, namedDomains, type AccessRules } from './forward-auth/rules.js';
 import { durationText, parseDuration, seconds } from './lib/duration.js';
 import { phoneNumbers } from './lib/phone-numbers.js';
 
@@ -107,6 +108,13 @@ export interface Config {
   enforceTwoFactor: boolean;
   /** ACCOUNT_RECOVERY_WAIT: how long a started self-service recovery waits before the second factors go. Default 48 h. */
   accountRecoveryWaitMs: number;
+  /**
+   * COOKIE_DOMAIN: the session cookie is sent to this domain and every name below it (`__Secure-` instead of
+   * `__Host-`), so forward-auth sees the session on the apps' hosts; null (the default) = host-only.
+   */
+  cookieDomain: string | null;
+  /** ACCESS_RULES_FILE, read and compiled at start; null (the default) = no forward-auth routes. */
+  accessRules: AccessRules | null;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +166,8 @@ const EnvSchema = z.object({
   ENFORCE_2FA: booleanString,
   ACCOUNT_RECOVERY_WAIT: optionalString,
   MAIL_RETRY_FOR: optionalString,
+  COOKIE_DOMAIN: optionalString,
+  ACCESS_RULES_FILE: optionalString,
 });
 
 export interface LoadConfigOptions {
@@ -256,6 +266,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   if (e.METRICS_TOKEN !== undefined && !e.METRICS_ENABLED) problems.push('METRICS_TOKEN is set but METRICS_ENABLED is not true.');
   const accountRecoveryWaitMs = parseRecoveryWait(e.ACCOUNT_RECOVERY_WAIT, problems);
   const mailRetryForMs = parseMailRetryFor(e.MAIL_RETRY_FOR, problems);
+  const cookieDomain = parseCookieDomain(e.COOKIE_DOMAIN, appUrl, problems);
+  const accessRules = readAccessRules(e.ACCESS_RULES_FILE, appUrl, cookieDomain, problems);
+  if (accessRules && trustProxy === false) {
+    problems.push('ACCESS_RULES_FILE is set but TRUST_PROXY is not: forward-auth believes only the reverse proxy TRUST_PROXY names.');
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -282,7 +297,64 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     webConcurrency: e.WEB_CONCURRENCY,
     enforceTwoFactor: e.ENFORCE_2FA ?? false,
     accountRecoveryWaitMs,
+    cookieDomain,
+    accessRules,
   });
+}
+
+/**
+ * COOKIE_DOMAIN: a domain (`example.com`; a leading dot is dropped) that APP_URL's host is, or is below;
+ * unset = the session cookie stays on APP_URL's host. Decision record 018 weighs the trade-off.
+ */
+function parseCookieDomain(value: string | undefined, appUrl: string, problems: string[]): string | null {
+  if (value === undefined) return null;
+  const domain = value.trim().toLowerCase().replace(/^\./, '');
+  if (!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(domain)) {
+    problems.push(`COOKIE_DOMAIN must be a domain name such as example.com (got "${value}").`);
+    return null;
+  }
+  let host = '';
+  try {
+    host = new URL(appUrl).hostname;
+  } catch {
+    return null; // APP_URL's own problem is reported already
+  }
+  if (host !== domain && !host.endsWith(`.${domain}`)) {
+    problems.push(`COOKIE_DOMAIN must be APP_URL's host (${host}) or a domain it is below (got "${value}").`);
+    return null;
+  }
+  return domain;
+}
+
+/**
+ * ACCESS_RULES_FILE, read and compiled (src/forward-auth/rules.ts). Also refused: a rule that needs a sign-in on
+ * a host the session cookie never reaches — the person would sign in, be sent back, and be asked again, forever.
+ */
+function readAccessRules(path: string | undefined, appUrl: string, cookieDomain: string | null, problems: string[]): AccessRules | null {
+  if (path === undefined) return null;
+  let rules: AccessRules;
+  try {
+    rules = loadAccessRules(path);
+  } catch (error) {
+    if (!(error instanceof AccessRulesError)) throw error;
+    problems.push(error.message);
+    return null;
+  }
+  let appHost = '';
+  try {
+    appHost = new URL(appUrl).hostname;
+  } catch {
+    return rules;
+  }
+  const reached = (domain: string) =>
+    cookieDomain === null ? domain === appHost : domain === cookieDomain || domain.endsWith(`.${cookieDomain}`);
+  const unreached = namedDomains(rules, ['one_factor', 'two_factor']).filter((d) => !reached(d.replace(/^\*\./, 'x.')));
+  if (unreached.length > 0) {
+    problems.push(
+      `ACCESS_RULES_FILE ${path}: the session cookie does not reach ${[...new Set(unreached)].join(', ')}: set COOKIE_DOMAIN to a domain they and APP_URL's host share.`,
+    );
+  }
+  return rules;
 }
 
 /** The origin of an http(s) URL setting, or a problem noted. */

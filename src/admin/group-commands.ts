@@ -6,7 +6,7 @@
  * name (`Admins`, `admins`) cannot both exist.
  */
 import { findUserByLogin } from '../db/users.js';
-import { addUserToGroup, groupsOfUser, removeUserFromGroup } from '../db/user-groups.js';
+import { addUserToGroup, groupsOf, removeUserFromGroup } from '../db/user-groups.js';
 import type { AdminContext, Refused } from './commands.js';
 import { printable } from './format.js';
 
@@ -49,7 +49,7 @@ export async function removeFromGroup(ctx: AdminContext, login: string, group: s
 export async function listGroups(ctx: AdminContext, login: string): Promise<{ ok: true } | Refused> {
   const user = await findUserByLogin(ctx.db, login);
   if (!user) return refused(noSuchUser(login));
-  const groups = await groupsOfUser(ctx.db, user.id);
+  const groups = await groupsOf(ctx.db, user.id);
   if (groups.length === 0) ctx.output.out(`${printable(user.username)} is in no group.`);
   else for (const group of groups) ctx.output.out(group);
   return { ok: true };

@@ -18,7 +18,7 @@ import {
   SESSION_IDLE_TIMEOUT_MS,
   SESSION_MAX_LIFETIME_MS,
 } from './policy.js';
-import { cookieName } from './cookies.js';
+import { sessionCookieOf } from './cookies.js';
 import { newCsrfSecret, rotateCsrfSecret } from './csrf.js';
 import type { SignInRecord } from './sign-in.js';
 import { hashToken, looksLikeToken, newToken } from './tokens.js';
@@ -35,7 +35,7 @@ declare module 'fastify' {
 }
 
 export function sessionCookieName(config: Config): string {
-  return cookieName(config, 'session');
+  return sessionCookieOf(config).name;
 }
 
 /** Reads the session cookie and loads the session and user for this request. */
@@ -113,7 +113,9 @@ export async function startSession(
 }
 
 function setSessionCookie(ctx: AppContext, reply: FastifyReply, token: string, persistent: boolean): void {
-  reply.setCookie(sessionCookieName(ctx.config), token, {
+  const cookie = sessionCookieOf(ctx.config);
+  reply.setCookie(cookie.name, token, {
+    domain: cookie.domain,
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
@@ -158,7 +160,8 @@ export async function endSession(ctx: AppContext, request: FastifyRequest, reply
   request.session = null;
   request.user = null;
   request.sessionUser = null;
-  reply.clearCookie(sessionCookieName(ctx.config), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
+  const cookie = sessionCookieOf(ctx.config);
+  reply.clearCookie(cookie.name, { domain: cookie.domain, path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.secureCookies });
   rotateCsrfSecret(reply, ctx.config);
   // The apps signed in through this session are signed out too (back-channel logout), and their tokens end.
   if (ended) await ctx.identityProvider.sessionsEnded([ended], 'signed-out');

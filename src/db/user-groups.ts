@@ -1,5 +1,6 @@
 /** SQL for `user_groups`: the groups an operator put an account in (admin CLI), released as the `groups` claim. */
 import type { Kysely } from 'kysely';
+import { prepared, type Placeholders } from './prepared.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -16,8 +17,12 @@ export async function removeUserFromGroup(db: Db, userId: number, group: string)
   return result.numDeletedRows > 0n;
 }
 
-/** The account's groups, in name order. */
-export async function groupsOfUser(db: Db, userId: number): Promise<string[]> {
-  const rows = await db.selectFrom('user_groups').select('group_name').where('user_id', '=', userId).orderBy('group_name').execute();
-  return rows.map((r) => r.group_name);
+/** On every allowed forward-auth check and every `groups` claim: built and compiled once (src/db/prepared.ts). */
+const groupsQuery = prepared((db: Db, p: Placeholders<{ userId: number }>) =>
+  db.selectFrom('user_groups').select('group_name').where('user_id', '=', p.userId).orderBy('group_name'),
+);
+
+/** The account's groups, sorted by name. */
+export async function groupsOf(db: Db, userId: number): Promise<string[]> {
+  return (await groupsQuery.rows(db, { userId })).map((row) => row.group_name);
 }

@@ -16,7 +16,7 @@ import { recordAppSignIn } from '../db/app-access.js';
 import { latestGrantIdOf } from '../db/oidc-payloads.js';
 import { recordSecurityEvent } from '../db/security-events.js';
 import { MAX_USER_AGENT_LENGTH } from '../db/sessions.js';
-import { groupsOfUser } from '../db/user-groups.js';
+import { groupsOf } from '../db/user-groups.js';
 import { findUserByOidcSubject } from '../db/users.js';
 import { messagesFor } from '../i18n/messages.js';
 import { DEFAULT_LOCALE } from '../i18n/locales.js';
@@ -97,7 +97,7 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
       // The groups cost a query: made only when the token or userinfo answer may carry them.
       return {
         accountId: sub,
-        claims: async (_use: string, scope: string) => accountClaims(user, sub, scope.split(' ').includes('groups') ? await groupsOfUser(db, user.id) : []),
+        claims: async (_use: string, scope: string) => accountClaims(user, sub, scope.split(' ').includes('groups') ? await groupsOf(db, user.id) : []),
       };
     },
     claims: CLAIMS_OF_SCOPE,

@@ -13,7 +13,7 @@ import { parseAdminArgs } from '../../src/admin/args.js';
 import type { AdminContext } from '../../src/admin/commands.js';
 import { addToGroup, groupNameProblem, listGroups, removeFromGroup } from '../../src/admin/group-commands.js';
 import { loadConfig } from '../../src/config.js';
-import { groupsOfUser } from '../../src/db/user-groups.js';
+import { groupsOf } from '../../src/db/user-groups.js';
 import { ManualClock } from '../../src/lib/duration.js';
 import { forEachDatabase, insertTestUser, useDatabase } from '../support/databases.js';
 
@@ -62,8 +62,8 @@ describe.each(forEachDatabase())('groups commands on $name', (target) => {
     expect(await addToGroup(a.ctx, user.email, 'admins')).toEqual({ ok: true });
     expect(await addToGroup(a.ctx, user.username, 'admins')).toEqual({ ok: true });
     expect(a.lines).toEqual([`Added ${user.username} to the group "staff".`, `Added ${user.username} to the group "admins".`, `${user.username} is already in the group "admins".`]);
-    expect(await groupsOfUser(handle().db, user.id)).toEqual(['admins', 'staff']);
-    expect(await groupsOfUser(handle().db, other.id)).toEqual([]);
+    expect(await groupsOf(handle().db, user.id)).toEqual(['admins', 'staff']);
+    expect(await groupsOf(handle().db, other.id)).toEqual([]);
 
     const listed = admin();
     expect(await listGroups(listed.ctx, user.username)).toEqual({ ok: true });
@@ -74,7 +74,7 @@ describe.each(forEachDatabase())('groups commands on $name', (target) => {
 
     const removed = admin();
     expect(await removeFromGroup(removed.ctx, user.username, 'staff')).toEqual({ ok: true });
-    expect(await groupsOfUser(handle().db, user.id)).toEqual(['admins']);
+    expect(await groupsOf(handle().db, user.id)).toEqual(['admins']);
     expect(await removeFromGroup(removed.ctx, user.username, 'staff')).toMatchObject({ ok: false, problem: expect.stringContaining('is not in the group "staff"') as unknown });
   });
 
@@ -85,7 +85,7 @@ describe.each(forEachDatabase())('groups commands on $name', (target) => {
     expect(await addToGroup(a.ctx, user.username, 'Staff Team')).toMatchObject({ ok: false, problem: expect.stringContaining('is not a group name') as unknown });
     expect(await removeFromGroup(a.ctx, user.username, 'a,b')).toMatchObject({ ok: false, problem: expect.stringContaining('is not a group name') as unknown });
     expect(await listGroups(a.ctx, 'nobody-here')).toMatchObject({ ok: false });
-    expect(await groupsOfUser(handle().db, user.id)).toEqual([]);
+    expect(await groupsOf(handle().db, user.id)).toEqual([]);
     expect(a.lines).toEqual([]);
   });
 });

@@ -31,6 +31,7 @@ export const APP_TABLES = [
   'oidc_payloads',
   'oidc_apps',
   'oidc_signing_keys',
+  'user_groups',
   'email_sign_in_codes',
   'webauthn_used_challenges',
   'webauthn_credentials',

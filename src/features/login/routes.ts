@@ -21,6 +21,7 @@ import { trustedDeviceOf } from '../../auth/trusted-devices.js';
 import type { AppContext } from '../../context.js';
 import { findUserByLogin, normalizeEmail, normalizeUsername } from '../../db/users.js';
 import { checkbox, field, formSchema } from '../../http/form-schema.js';
+import { MAX_ORIGINAL_URL_LENGTH, returnPathFor } from '../../forward-auth/request.js';
 import { secondFactorRoutes, startSmsStep } from './second-factor.js';
 import { passkeySignInRoutes } from './passkey-sign-in.js';
 import { loginPage } from './views.js';
@@ -32,9 +33,12 @@ export const REQUIRE_TWO_FACTOR = 'two-factor';
  * `fresh=1`: show the form even to someone signed in. An app that asks for a fresh sign-in (OpenID Connect
  * `prompt=login`, `max_age`) sends people here with it. `require=two-factor`: an app that needs two factors
  * (src/oidc/interaction.ts) sends people here with it, and a remembered browser does not skip the second step of
- * this sign-in. Both can only ask for more, never skip anything: the interaction judges the sign-in that results.
+ * this sign-in (forward-auth's `two_factor` rules send it too). Both can only ask for more, never skip anything:
+ * the interaction judges the sign-in that results. `rd`: where forward-auth was asked about, to return to after
+ * the sign-in — only to a host the access rules name (src/forward-auth/request.ts); it becomes a `next` through
+ * `/authz/return`, which checks it again when it is followed.
  */
-const LoginQuery = z.object({ next: z.string().max(2000).optional(), fresh: z.literal('1').optional(), require: z.literal(REQUIRE_TWO_FACTOR).optional() });
+const LoginQuery = z.object({ next: z.string().max(2000).optional(), fresh: z.literal('1').optional(), require: z.literal(REQUIRE_TWO_FACTOR).optional(), rd: z.string().max(MAX_ORIGINAL_URL_LENGTH).optional() });
 const LoginForm = formSchema({ login: field(500), password: field(4096), remember: checkbox(), next: field(2000).optional(), require: field(20).optional() });
 
 export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -42,7 +46,7 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
   await app.register(passkeySignInRoutes, { ctx });
 
   app.get<{ Querystring: z.infer<typeof LoginQuery> }>('/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
-    const next = safeNextPath(request.query.next);
+    const next = safeNextPath(request.query.next) ?? returnPathFor(ctx.config, request.query.rd);
     const fresh = request.query.fresh === '1';
     if (request.user && !fresh) return reply.redirect(next ?? '/');
     const t = request.t;

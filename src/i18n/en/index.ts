@@ -3,6 +3,7 @@ import { account } from './account.js';
 import { apps } from './apps.js';
 import { codes } from './codes.js';
 import { common } from './common.js';
+import { forwardAuth } from './forward-auth.js';
 import { login } from './login.js';
 import { mail } from './mail.js';
 import { problems } from './problems.js';
@@ -11,4 +12,4 @@ import { reset } from './reset.js';
 import { security } from './security.js';
 import { sms } from './sms.js';
 
-export const en = { common, problems, codes, mail, account, login, reset, recovery, security, sms, apps };
+export const en = { common, problems, codes, mail, account, login, reset, recovery, security, sms, apps, forwardAuth };

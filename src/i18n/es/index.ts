@@ -4,6 +4,7 @@ import { account } from './account.js';
 import { apps } from './apps.js';
 import { codes } from './codes.js';
 import { common } from './common.js';
+import { forwardAuth } from './forward-auth.js';
 import { login } from './login.js';
 import { mail } from './mail.js';
 import { problems } from './problems.js';
@@ -12,4 +13,4 @@ import { reset } from './reset.js';
 import { security } from './security.js';
 import { sms } from './sms.js';
 
-export const es: Messages = { common, problems, codes, mail, account, login, reset, recovery, security, sms, apps };
+export const es: Messages = { common, problems, codes, mail, account, login, reset, recovery, security, sms, apps, forwardAuth };

@@ -1,0 +1,226 @@
+/**
+ * Forward-auth: a reverse proxy asks Gatehouse about every request to the apps behind it, and lets it through,
+ * sends the person to sign in, or refuses it — with Authelia's answers, which these proxies' users know:
+ *
+ * - `/api/authz/forward-auth` (Traefik's forwardAuth, Caddy's forward_auth): 200 with `Remote-User`,
+ *   `Remote-Email`, `Remote-Name`, `Remote-Groups`; not signed in: 302 (GET/HEAD) or 303 to the sign-in with
+ *   `rd=` the original URL, or 401 for XHR/fetch; signed in but not allowed: 403.
+ * - `/api/authz/auth-request` (nginx's auth_request): 200, 401 or 403 only; the 401 carries the sign-in URL in
+ *   `Location` for nginx's `error_page 401 =302 $redirection_url`.
+ *
+ * It is the hottest path of a deployment, so it sits outside the site's hooks (no language, CSRF or page
+ * machinery), reads the session with one prepared query and the groups with another, parses nothing but the
+ * proxy's headers (the rules were compiled at start), and writes nothing — except, at most once a minute per
+ * session, the session's last activity, without which someone working only in the apps would reach the idle
+ * timeout (decision record 018).
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { factorsOf, hasSecondFactor } from '../auth/factors.js';
+import { ACTIVITY_WRITE_INTERVAL_MS, SESSION_IDLE_TIMEOUT_MS } from '../auth/policy.js';
+import { sessionCookieName } from '../auth/session.js';
+import { howSignedIn } from '../auth/sign-in.js';
+import { hashToken, looksLikeToken } from '../auth/tokens.js';
+import type { AppContext } from '../context.js';
+import { findLiveSession, touchSession } from '../db/sessions.js';
+import type { Session, User } from '../db/schema.js';
+import { groupsOf } from '../db/user-groups.js';
+import { negotiateLocale } from '../i18n/locales.js';
+import { messagesFor } from '../i18n/messages.js';
+import type { TrustProxy } from '../lib/trusted-proxies.js';
+import { acrOf, ACR_ONE_FACTOR } from '../oidc/claims.js';
+import { continuingPage } from '../oidc/views.js';
+import { allowedReturnUrl, fromForwardedHeaders, fromOriginalHeaders, MAX_ORIGINAL_URL_LENGTH, RETURN_PATH, type ForwardedRequest } from './request.js';
+import { decide, type AccessRules, type Decision, type Subject } from './rules.js';
+
+export const FORWARD_AUTH_PATH = '/api/authz/forward-auth';
+export const AUTH_REQUEST_PATH = '/api/authz/auth-request';
+
+/** What a check comes to, once the account's factors have been looked at where the rules' decision needs them. */
+type Outcome =
+  | { kind: 'allow'; as: SignedIn | null; groups: readonly string[] }
+  | { kind: 'sign-in'; twoFactor: boolean; fresh: boolean }
+  /** Two factors are needed and the account has none yet (or ENFORCE_2FA asks for one): to the security page. */
+  | { kind: 'set-up-factor' }
+  | { kind: 'forbidden' }
+  /** Not asked by a trusted proxy, or asked without saying about what. */
+  | { kind: 'refused'; reason: 'untrusted' | 'incomplete' };
+
+interface SignedIn {
+  user: User;
+  session: Session;
+  level: 1 | 2;
+}
+
+/** A header value as UTF-8 bytes (Node writes header strings as Latin-1), without control characters. */
+function headerValue(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
+  return Buffer.from(text.replace(/[\u0000-\u001f\u007f]/g, ''), 'utf8').toString('latin1');
+}
+
+/** XHR or fetch asking for JSON gets 401, not a redirect it would follow into a sign-in page (Authelia's rule). */
+function wantsStatusNotRedirect(request: FastifyRequest): boolean {
+  const requestedWith = request.headers['x-requested-with'];
+  const accept = request.headers.accept;
+  return (typeof requestedWith === 'string' && requestedWith.toLowerCase() === 'xmlhttprequest') || (typeof accept === 'string' && accept.includes('application/json'));
+}
+
+export const forwardAuthRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: AccessRules; trust: TrustProxy | null }> = async (app, { ctx, rules, trust }) => {
+  const { config } = ctx;
+  const cookieName = sessionCookieName(config);
+
+  // No body is ever read: nginx's subrequest keeps the original method and Content-Type (not the body), and a
+  // JSON or text Content-Type would otherwise be a 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  /** The signed-in session the request carries, read without the page hook's activity writes. */
+  async function signedInOf(request: FastifyRequest): Promise<SignedIn | null> {
+    const token = request.cookies[cookieName];
+    if (!token || !looksLikeToken(token)) return null;
+    const now = ctx.clock.now();
+    const found = await findLiveSession(ctx.db, hashToken(token), now, SESSION_IDLE_TIMEOUT_MS);
+    if (!found || found.session.two_factor_pending) return null;
+    // The idle timeout counts activity in the apps too; at most one write a minute per session, never per check.
+    if (now - found.session.last_active_at >= ACTIVITY_WRITE_INTERVAL_MS) await touchSession(ctx.db, found.session.id, now, ACTIVITY_WRITE_INTERVAL_MS);
+    const record = howSignedIn(found.session);
+    // A session signed in before sign-ins were recorded (migration 014) counts as one factor.
+    const level = record && acrOf(record) !== ACR_ONE_FACTOR ? 2 : 1;
+    return { user: found.user, session: found.session, level };
+  }
+
+  /** The account has a second factor (the common case read from the user row, without a query). */
+  async function hasFactor(user: User): Promise<boolean> {
+    return (Boolean(user.two_factor_enabled) && user.phone !== null) || hasSecondFactor(await factorsOf(ctx.db, user));
+  }
+
+  async function outcomeOf(request: FastifyRequest, forwarded: ForwardedRequest | null): Promise<Outcome> {
+    // X-Forwarded-* and X-Original-* are a client's word unless the peer is a proxy TRUST_PROXY names.
+    const peer = request.raw.socket.remoteAddress;
+    if (trust === null || peer === undefined || !trust(peer, 0)) return { kind: 'refused', reason: 'untrusted' };
+    if (forwarded === null) return { kind: 'refused', reason: 'incomplete' };
+    const signedIn = await signedInOf(request);
+    const subject: Subject = signedIn ? { level: signedIn.level, groups: await groupsOf(ctx.db, signedIn.user.id) } : { level: 0, groups: [] };
+    const decision: Decision = decide(rules, forwarded.facts, subject);
+    request.log.debug({ decision, host: forwarded.facts.host }, 'forward-auth decision');
+    switch (decision.kind) {
+      case 'forbidden':
+        return { kind: 'forbidden' };
+      case 'sign-in':
+        return { kind: 'sign-in', twoFactor: decision.twoFactor, fresh: false };
+      case 'second-step':
+        // A remembered device skipped the step, or the factor came after the sign-in: sign in again with it.
+        return (await hasFactor(signedIn!.user)) ? { kind: 'sign-in', twoFactor: true, fresh: true } : { kind: 'set-up-factor' };
+      case 'allow': {
+        const allowed = { kind: 'allow', as: signedIn, groups: subject.groups } as const;
+        if (!signedIn || decision.policy === 'bypass' || signedIn.level === 2) return allowed;
+        // ENFORCE_2FA, or a recovery that removed the factors: no app until a factor is set up, as no page.
+        const mustSetUp = config.enforceTwoFactor || signedIn.user.must_set_up_factor === 1;
+        if (mustSetUp && !(await hasFactor(signedIn.user))) return { kind: 'set-up-factor' };
+        return allowed;
+      }
+    }
+  }
+
+  function signInUrl(outcome: Extract<Outcome, { kind: 'sign-in' }>, forwarded: ForwardedRequest): string {
+    const query = new URLSearchParams();
+    if (outcome.fresh) query.set('fresh', '1');
+    if (outcome.twoFactor) query.set('require', 'two-factor');
+    query.set('rd', forwarded.url);
+    return `${config.appUrl}/login?${query.toString()}`;
+  }
+
+  /**
+   * 200, with all four Remote-* headers — empty for someone not signed in (a bypass rule) and for an address not
+   * confirmed. Always all four: Caddy 2.6's copy_headers sets a header Gatehouse leaves out to the literal text
+   * of its placeholder (`{http.reverse_proxy.header.Remote-User}`), which an app could take for a name; nginx
+   * passes an empty value on as no header at all.
+   */
+  function allow(reply: FastifyReply, as: SignedIn | null, groups: readonly string[]): FastifyReply {
+    const user = as?.user;
+    reply.header('remote-user', user ? headerValue(user.username) : '');
+    reply.header('remote-name', user ? headerValue(`${user.first_name} ${user.last_name}`.trim()) : '');
+    // Only an address its owner confirmed: an app may trust Remote-Email to link accounts.
+    reply.header('remote-email', user && user.email_confirmed_at !== null ? headerValue(user.email) : '');
+    // Comma-separated: a group name with a comma in it could not be told apart, so it is left out here.
+    reply.header('remote-groups', headerValue(groups.filter((g) => !g.includes(',')).join(',')));
+    return reply.code(200).send('');
+  }
+
+  function answer(reply: FastifyReply, code: number, text: string): FastifyReply {
+    return reply.code(code).header('content-type', 'text/plain; charset=utf-8').send(text);
+  }
+
+  /**
+   * 403. Traefik and Caddy show this answer to the person, on the app's address: plain text in their language (a
+   * page of Gatehouse's would load its styles and links from the app's host).
+   */
+  function forbidden(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const t = messagesFor(negotiateLocale(request.headers['accept-language']));
+    return answer(reply.header('content-language', t.common.locale), 403, t.forwardAuth.forbidden);
+  }
+
+  app.all(FORWARD_AUTH_PATH, async (request, reply) => {
+    // A decision is about one session at one moment: never cached by the proxy or anyone on the way.
+    reply.header('cache-control', 'no-store');
+    const forwarded = fromForwardedHeaders(request.headers);
+    const outcome = await outcomeOf(request, forwarded);
+    switch (outcome.kind) {
+      case 'allow':
+        return allow(reply, outcome.as, outcome.groups);
+      case 'forbidden':
+        return forbidden(request, reply);
+      case 'refused':
+        request.log.warn({ reason: outcome.reason }, 'forward-auth check refused: not from a trusted proxy, or without X-Forwarded-Proto/-Host/-Uri');
+        return outcome.reason === 'untrusted' ? forbidden(request, reply) : answer(reply, 400, 'Bad Request: no X-Forwarded-Proto, -Host and -Uri');
+      case 'sign-in':
+      case 'set-up-factor': {
+        if (wantsStatusNotRedirect(request)) return answer(reply, 401, 'Unauthorized');
+        const to = outcome.kind === 'sign-in' ? signInUrl(outcome, forwarded!) : `${config.appUrl}/security`;
+        const method = forwarded!.facts.method;
+        return reply.redirect(to, method === 'GET' || method === 'HEAD' ? 302 : 303);
+      }
+    }
+  });
+
+  app.all(AUTH_REQUEST_PATH, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const forwarded = fromOriginalHeaders(request.headers);
+    const outcome = await outcomeOf(request, forwarded);
+    switch (outcome.kind) {
+      case 'allow':
+        return allow(reply, outcome.as, outcome.groups);
+      case 'forbidden':
+        return forbidden(request, reply);
+      case 'refused':
+        request.log.warn({ reason: outcome.reason }, 'auth-request check refused: not from a trusted proxy, or without X-Original-URL/-Method');
+        return forbidden(request, reply);
+      case 'sign-in':
+      case 'set-up-factor':
+        // nginx: `auth_request_set $redirection_url $upstream_http_location; error_page 401 =302 $redirection_url;`
+        reply.header('location', outcome.kind === 'sign-in' ? signInUrl(outcome, forwarded!) : `${config.appUrl}/security`);
+        return answer(reply, 401, 'Unauthorized');
+    }
+  });
+};
+
+const ReturnQuery = z.object({ rd: z.string().max(MAX_ORIGINAL_URL_LENGTH).optional() });
+
+/**
+ * `/authz/return?rd=…`: where a sign-in asked for by forward-auth ends (the login's `next`). `rd` is checked
+ * again here, when it is followed: only a host the rules name, https (http only outside production). It answers
+ * with a page that goes on by itself (a meta refresh and a link), not a redirect: the sign-in was a form, and
+ * Chromium applies the CSP's `form-action 'self'` to every redirect after one (decision record 017).
+ */
+export const forwardAuthReturnRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: AccessRules }> = async (app, { ctx, rules }) => {
+  app.get<{ Querystring: z.infer<typeof ReturnQuery> }>(RETURN_PATH, { schema: { querystring: ReturnQuery } }, async (request, reply) => {
+    const to = allowedReturnUrl(rules, request.query.rd, !ctx.config.isProduction);
+    if (to === null) {
+      request.log.warn('rd refused: not an address on a host the access rules name');
+      return reply.redirect('/', 303);
+    }
+    if (!request.user) return reply.redirect(`/login?rd=${encodeURIComponent(to)}`, 303);
+    const t = request.t;
+    return reply.page(t.apps.continuing.title, continuingPage(t, { appName: new URL(to).host, to }), { refreshTo: to });
+  });
+};
