@@ -22,7 +22,7 @@ import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
 import type { LiveProvider } from './live-provider.js';
 import type { Client, KoaContextWithOIDC, OidcContext, OidcSession } from 'oidc-provider';
-import { sessionCookieName } from '../auth/session.js';
+import { sessionCookieOf } from '../auth/cookies.js';
 import type { AppContext, IdentityProviderSessions, SessionsEndedReason } from '../context.js';
 import { registeredBackchannelLogoutUris } from '../db/oidc-apps.js';
 import { deleteGrant } from '../db/oidc-payloads.js';
@@ -102,7 +102,10 @@ function oidcOf(koa: KoaContextWithOIDC): OidcContext | undefined {
  *   Gatehouse session ends too, if it is the same person's.
  */
 export function logoutMiddleware(ctx: AppContext) {
-  const cookie = `${sessionCookieName(ctx.config)}=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax${ctx.config.secureCookies ? '; Secure' : ''}`;
+  // Cleared as it was set: with COOKIE_DOMAIN the session cookie carries a Domain, and only a cookie naming the same
+  // Domain replaces it.
+  const { name, domain } = sessionCookieOf(ctx.config);
+  const cookie = `${name}=; Path=/;${domain === undefined ? '' : ` Domain=${domain};`} Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax${ctx.config.secureCookies ? '; Secure' : ''}`;
   return async function afterProviderRequest(koa: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
     await next();
     const oidc = oidcOf(koa);
@@ -113,7 +116,8 @@ export function logoutMiddleware(ctx: AppContext) {
       if (signIn && signIn.sub === session.accountId) await linkProviderSession(ctx.db, signIn.sessionId, session.uid);
       return;
     }
-    if (oidc.route === 'end_session_confirm' && oidc.params.logout !== undefined && session.destroyed === true && session.accountId !== undefined) {
+    // `params` is missing when the library refused the request before reading it (a body it could not parse).
+    if (oidc.route === 'end_session_confirm' && (oidc.params as OidcContext['params'] | undefined)?.logout !== undefined && session.destroyed === true && session.accountId !== undefined) {
       const signIn = await requestFacts(koa.req)?.signIn();
       // Someone else signed in in this browser meanwhile (the library's own sign-out of the previous person): theirs stays.
       if (!signIn || signIn.sub !== session.accountId) return;

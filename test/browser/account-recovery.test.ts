@@ -37,8 +37,11 @@ async function newVisitor(): Promise<Page> {
 }
 
 
-/** Sets up an authenticator app from the security page, with a code computed at the app's clock; returns the key. */
-async function setUpAuthenticator(page: Page): Promise<string> {
+/**
+ * Sets up an authenticator app from the security page, with a code computed at the app's clock; returns the key.
+ * "I have saved them" leads to `leadsTo`: the security page, or the page the person was sent away from to set up.
+ */
+async function setUpAuthenticator(page: Page, leadsTo = '/security'): Promise<string> {
   await page.goto('/security');
   await page.getByRole('link', { name: 'Set up an authenticator app' }).click();
   await page.waitForURL('/two-factor/app/enable');
@@ -47,7 +50,7 @@ async function setUpAuthenticator(page: Page): Promise<string> {
   await submit(page, page.getByRole('button', { name: 'Turn on' }));
   expect(await headingOf(page)).toBe('Your recovery codes');
   await page.getByRole('link', { name: 'I have saved them' }).click();
-  await page.waitForURL('/security');
+  await page.waitForURL(leadsTo);
   return key;
 }
 
@@ -121,9 +124,9 @@ describe('Hedy recovers her account after losing her phone', () => {
     await page.goto('/profile/edit');
     expect(pathOf(page)).toBe('/security');
 
-    const newKey = await setUpAuthenticator(page);
+    // The set-up leads back to the page she was sent away from, which now opens.
+    const newKey = await setUpAuthenticator(page, '/profile/edit');
     expect(newKey).not.toBe(oldKey);
-    await page.goto('/profile/edit');
     expect(pathOf(page)).toBe('/profile/edit');
 
     for (const seen of problems) expect(await seen.checked(), 'console errors, page errors, CSP or accessibility violations').toEqual([]);

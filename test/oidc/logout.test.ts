@@ -131,6 +131,13 @@ describe('an app signs the person out (RP-initiated logout)', () => {
     expect(done.body).toContain('href="/login"');
   });
 
+  it('a confirmation with a body the provider cannot read is refused with 400, never a 500', async () => {
+    for (const [type, body] of [['application/json', '{"logout":"yes"}'], ['application/xml', '<logout/>'], [';;;', 'logout=yes']]) {
+      const response = await t.app.inject({ method: 'POST', url: '/oidc/session/end/confirm', headers: { 'content-type': type }, payload: body });
+      expect(response.statusCode, type).toBe(400);
+    }
+  });
+
   it('a forged confirmation (no xsrf secret of this browser) ends nothing', async () => {
     const { browser, tokens } = await signedInToApp();
     const question = await browse(browser, client.buildEndSessionUrl(rp, { id_token_hint: tokens.id_token! }).href);
