@@ -147,6 +147,8 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       return true;
     });
     if (!removed) return reply.redirect(SECURITY_PATH);
+    // Once committed: the app is told (back-channel logout) of each of the person's provider sessions it was in.
+    await ctx.identityProvider.appAccessRemoved(user.id, user.oidc_subject, clientId);
     return reply.flash('success', request.t.security.flash.appRemoved(app?.name ?? request.t.security.page.apps.removedApp)).redirect(SECURITY_PATH);
   });
 
