@@ -20,7 +20,7 @@ let printer: RegisteredApp;
 let printerRp: client.Configuration;
 let notesRp: client.Configuration;
 beforeAll(async () => {
-  t = await startTestApp({ APP_URL: OIDC_APP_URL });
+  t = await startTestApp({ APP_URL: OIDC_APP_URL, METRICS_ENABLED: 'true' });
   receiver = await startBackchannelReceiver();
   printer = await registerApp(t.app, { name: 'Photo Printer', firstParty: false, backchannelLogoutUri: `${receiver.origin}/printer` });
   printerRp = await relyingParty(t.app, printer);
@@ -56,6 +56,14 @@ async function removeAccess(browser: TestClient, clientId: string) {
 async function providerSessionsOf(userId: number) {
   const rows = await t.app.ctx.db.selectFrom('sessions').select('oidc_session_uid').where('user_id', '=', userId).where('oidc_session_uid', 'is not', null).execute();
   return Promise.all(rows.map(async (r) => ({ uid: r.oidc_session_uid!, session: await t.app.oidcProvider.current.Session.findByUid(r.oidc_session_uid!) })));
+}
+
+/** How many back-channel logouts ended so (`delivered` or `failed`), as Prometheus reads it. */
+async function backchannelCount(outcome: 'delivered' | 'failed'): Promise<number> {
+  const body = (await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' })).body;
+  const series = `gatehouse_oidc_backchannel_logouts_total{outcome="${outcome}"}`;
+  const line = body.split('\n').find((l) => l.startsWith(series + ' '));
+  return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -113,6 +121,7 @@ describe('Remove access tells the app (back-channel logout)', () => {
     const browser = await signedIn(alice);
     const claims = (await signInToApp(browser, printerRp)).claims()!;
     const before = receiver.received.length;
+    const failedBefore = await backchannelCount('failed');
     receiver.status = 500;
     try {
       const removed = await removeAccess(browser, printer.clientId);
@@ -121,6 +130,7 @@ describe('Remove access tells the app (back-channel logout)', () => {
       receiver.status = 200;
     }
     expect(receiver.logoutTokens().slice(before).map((token) => claimsOf(token).sid)).toEqual([claims.sid]);
+    expect(await backchannelCount('failed')).toBe(failedBefore + 1);
     const after = await browser.get('/security');
     expect(flashIn(after.body)).toContain('Photo Printer no longer has access to your account');
     expect(await t.app.ctx.db.selectFrom('oidc_app_access').selectAll().where('user_id', '=', alice.id).execute()).toEqual([]);
