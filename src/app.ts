@@ -182,7 +182,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     limits,
     metrics: metrics ?? metricsOff,
     // Replaced by the provider's below, once it is built.
-    identityProvider: { sessionsEnded: async () => undefined },
+    identityProvider: { sessionsEnded: async () => undefined, appAccessRemoved: async () => undefined },
   };
 
   let identityProvider: LiveProvider;

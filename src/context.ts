@@ -45,4 +45,11 @@ export interface IdentityProviderSessions {
    * app that does not answer is logged and counted, never a failure of the sign-out.
    */
   sessionsEnded(sessions: readonly EndedSession[], reason: SessionsEndedReason): Promise<void>;
+  /**
+   * "Remove access" took an app's grants and tokens away (committed): each of the person's provider sessions (found
+   * by their Gatehouse sessions) that signed the app in tells it (back-channel logout, where it registered an
+   * address) and forgets it. The person stays signed in to Gatehouse and to the other apps. `sub` is the account's
+   * `users.oidc_subject`. An app that does not answer is logged and counted, never a failure of the removal.
+   */
+  appAccessRemoved(userId: number, sub: string | null, clientId: string): Promise<void>;
 }

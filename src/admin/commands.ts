@@ -18,7 +18,7 @@ import { cancelLiveRecovery, findLiveRecovery, latestRecovery } from '../db/acco
 import { countUnusedRecoveryCodes, findTotpFactor, removeAllSecondFactors } from '../db/factors.js';
 import { enqueueMail, MailSeal } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
-import { recentSecurityEvents, recordSecurityEvent, SECURITY_EVENT_RETENTION_MS } from '../db/security-events.js';
+import { recentSecurityEvents, recordSecurityEvent, SECURITY_EVENT_RETENTION_MS, type ListedSecurityEvent } from '../db/security-events.js';
 import { emailTaken, findUserById, findUserByLogin, insertUser, newAccount, usernameTaken } from '../db/users.js';
 import { days, type Clock } from '../lib/duration.js';
 import { en } from '../i18n/en/index.js';
@@ -166,7 +166,7 @@ export async function showUser(ctx: AdminContext, login: string): Promise<{ ok: 
   for (const line of columns(factorRows)) out(`  ${line}`);
   out(`Security events, last ${SECURITY_EVENT_RETENTION_MS / days(1)} days, newest first`);
   if (events.length === 0) out('  (none)');
-  else for (const line of table(['time', 'event', 'IP'], events.map((e) => [exactUtc(e.created_at), eventLabel(e.kind), e.ip ?? '-']))) out(`  ${line}`);
+  else for (const line of table(['time', 'event', 'IP'], events.map((e) => [exactUtc(e.created_at), eventLabel(e), e.ip ?? '-']))) out(`  ${line}`);
   if (events.length === SHOWN_EVENTS) out(`  (the newest ${SHOWN_EVENTS}; older ones are on the user's security page)`);
   return { ok: true };
 }
@@ -191,10 +191,15 @@ async function recoveryState(db: Kysely<Database>, user: User, now: number): Pro
 /** recentSecurityEvents' default limit: what the security page shows too. */
 const SHOWN_EVENTS = 100;
 
-/** The security page's words for an event, in English (an operator's tool); a kind this version does not know (written by a newer one) as it is stored. */
-function eventLabel(kind: string): string {
+/**
+ * The security page's words for an event, in English (an operator's tool), naming the app of an app event; a kind
+ * this version does not know (written by a newer one) as it is stored.
+ */
+function eventLabel(e: ListedSecurityEvent): string {
+  const named = en.security.appEvents;
+  if (e.client_id !== null && Object.hasOwn(named, e.kind)) return named[e.kind as keyof typeof named](e.app_name);
   const labels = en.security.events;
-  return Object.hasOwn(labels, kind) ? labels[kind as keyof typeof labels] : kind;
+  return Object.hasOwn(labels, e.kind) ? labels[e.kind as keyof typeof labels] : e.kind;
 }
 
 // ---- reset-factors ----
@@ -282,7 +287,7 @@ export async function resetFactors(ctx: AdminContext, login: string, options: { 
 
   ctx.output.out(`Reset the second factors of ${who}:`);
   for (const line of planLines(result.plan, { app: 'removed', sms: 'turned off', codes: 'deleted', sessions: 'signed out' })) ctx.output.out(line);
-  ctx.output.out(`  recorded the security event "${eventLabel('factors_reset_by_admin')}"`);
+  ctx.output.out(`  recorded the security event "${en.security.events.factors_reset_by_admin}"`);
   ctx.output.out(`Notice mail to ${printable(result.user.email)}: the notice is queued; a running Gatehouse delivers it.`);
   return { ok: true };
 }

@@ -26,6 +26,7 @@ import * as m015 from './migrations/015-identity-provider.js';
 import * as m016 from './migrations/016-sign-in-passkey.js';
 import * as m017 from './migrations/017-app-access-and-groups.js';
 import * as m018 from './migrations/018-provider-session-link.js';
+import * as m019 from './migrations/019-app-in-security-events.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -50,6 +51,7 @@ const migrations: Record<string, DialectMigration> = {
   '016-sign-in-passkey': m016,
   '017-app-access-and-groups': m017,
   '018-provider-session-link': m018,
+  '019-app-in-security-events': m019,
 };
 
 class ListedMigrations implements MigrationProvider {

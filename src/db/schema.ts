@@ -182,6 +182,8 @@ export interface SecurityEventsTable {
   created_at: number;
   ip: string | null;
   user_agent: string | null;
+  /** The app an app event (`oidc_*`) was about, by client_id (migration 019); null for every other event. */
+  client_id: string | null;
 }
 
 export interface TrustedDevicesTable {

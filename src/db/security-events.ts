@@ -58,19 +58,25 @@ export const SECURITY_EVENT_KINDS = [
 
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 
+/** The events about one app: they name it (`client_id`), and the activity log says which app it was. */
+export const APP_EVENT_KINDS = ['oidc_first_sign_in', 'oidc_consent', 'oidc_access_removed'] as const satisfies readonly SecurityEventKind[];
+
+export type AppEventKind = (typeof APP_EVENT_KINDS)[number];
+
 export interface SecurityEventInput {
   userId: number;
   kind: SecurityEventKind;
   now: number;
   ip: string | null;
   userAgent: string | null;
+  /** The app the event is about (`APP_EVENT_KINDS`), by client_id. */
+  clientId?: string | null;
 }
-
 
 export async function recordSecurityEvent(db: Db, e: SecurityEventInput): Promise<void> {
   await db
     .insertInto('security_events')
-    .values({ user_id: e.userId, kind: e.kind, created_at: e.now, ip: e.ip, user_agent: e.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null })
+    .values({ user_id: e.userId, kind: e.kind, created_at: e.now, ip: e.ip, user_agent: e.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null, client_id: e.clientId ?? null })
     .execute();
 }
 
@@ -85,15 +91,23 @@ export async function latestSecurityEventAt(db: Db, userId: number, kind: Securi
   return row?.at == null ? null : Number(row.at);
 }
 
+/**
+ * An event as listed. `app_name`: the app's name now (an operator may have renamed it since), for an event that
+ * names an app; null when it names none, or names one that was removed since (`client_id` set, no app).
+ */
+export type ListedSecurityEvent = SecurityEvent & { app_name: string | null };
+
 /** The user's events since `since`, newest first, at most `limit`. */
-export async function recentSecurityEvents(db: Db, userId: number, since: number, limit = 100): Promise<SecurityEvent[]> {
+export async function recentSecurityEvents(db: Db, userId: number, since: number, limit = 100): Promise<ListedSecurityEvent[]> {
   return db
-    .selectFrom('security_events')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('created_at', '>=', since)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
+    .selectFrom('security_events as e')
+    .leftJoin('oidc_apps as app', 'app.client_id', 'e.client_id')
+    .selectAll('e')
+    .select('app.name as app_name')
+    .where('e.user_id', '=', userId)
+    .where('e.created_at', '>=', since)
+    .orderBy('e.created_at', 'desc')
+    .orderBy('e.id', 'desc')
     .limit(limit)
     .execute();
 }

@@ -142,6 +142,15 @@ export async function deleteOtherSessionsOfUser(db: Db, userId: number, keepId: 
 }
 
 /**
+ * The provider sessions that stand for the user's Gatehouse sessions (`oidc_session_uid`), each once: where an app
+ * that loses its access (src/features/security, "Remove access") may still be signed in.
+ */
+export async function providerSessionUidsOfUser(db: Db, userId: number): Promise<string[]> {
+  const rows = await db.selectFrom('sessions').select('oidc_session_uid').distinct().where('user_id', '=', userId).where('oidc_session_uid', 'is not', null).execute();
+  return rows.map((r) => r.oidc_session_uid).filter((uid): uid is string => uid !== null);
+}
+
+/**
  * An app got a code in the browser of this session: the provider's session `uid` stands for it from now on (the
  * last one wins: it is the provider session the browser holds now).
  */

@@ -16,7 +16,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, type Interaction } from 'oidc-provider';
 import type { LiveProvider } from './live-provider.js';
 import { z } from 'zod';
-import { logSecurityEvent } from '../auth/events.js';
+import { logAppEvent } from '../auth/events.js';
 import { howSignedIn } from '../auth/sign-in.js';
 import type { AppContext } from '../context.js';
 import { oidcSubjectOf } from '../db/users.js';
@@ -98,7 +98,7 @@ export const consentRoutes: FastifyPluginAsync<{ ctx: AppContext; live: LiveProv
     if (asked.claims.length > 0) grant.addOIDCClaims(asked.claims);
     const grantId = await grant.save();
     await provider.interactionResult(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
-    await logSecurityEvent(ctx, request, request.user!.id, 'oidc_consent');
+    await logAppEvent(ctx, request, request.user!.id, 'oidc_consent', clientId);
     return reply.redirect(`${INTERACTION_PATH}/${details.uid}/continue`, 303);
   });
 

@@ -12,6 +12,12 @@
  *   `sessionsEnded` finds the provider session each ended Gatehouse session stood for (`sessions.oidc_session_uid`,
  *   written by `linkProviderSession` below when an app got a code), ends its grants and the session, and tells each
  *   app. An app that does not answer is logged and counted; the person is signed out regardless.
+ * - **The person removes an app's access** ("Remove access" on the security page, `appAccessRemoved`): its grants
+ *   and tokens are gone already; each of the person's provider sessions (found by their Gatehouse sessions'
+ *   `oidc_session_uid`) that signed the app in forgets it and the app is told, with that session's `sid`. Nothing
+ *   else ends: not the Gatehouse session, not the provider session, not the other apps'. The provider session is
+ *   read, changed and stored again: a request of the same browser storing it at that very moment may put the app's
+ *   entry back — an entry whose grant is gone, so it gives the app nothing but a `sid` (design note §8).
  * - **Back-channel logout reaches apps an operator registered on private addresses.** The library's fetch refuses
  *   special-use addresses (loopback, RFC 1918…) through an undici dispatcher in the options it hands to
  *   `configuration.fetch`; `fetchAllowingRegisteredBackchannel` removes that dispatcher for a URL equal to a
@@ -27,7 +33,8 @@ import type { AppContext, IdentityProviderSessions, SessionsEndedReason } from '
 import { registeredBackchannelLogoutUris } from '../db/oidc-apps.js';
 import { deleteGrant } from '../db/oidc-payloads.js';
 import type { Database } from '../db/schema.js';
-import { deleteSession, linkProviderSession } from '../db/sessions.js';
+import { deleteSession, linkProviderSession, providerSessionUidsOfUser } from '../db/sessions.js';
+import { seconds } from '../lib/duration.js';
 import { messagesFor, type Messages } from '../i18n/messages.js';
 import { DEFAULT_LOCALE } from '../i18n/locales.js';
 import { layout } from '../views/layout.js';
@@ -161,6 +168,18 @@ export function providerSessions(ctx: AppContext, live: LiveProvider, log: Fasti
     if (sub !== undefined) await Promise.all(authorizations.map(([clientId, authorization]) => tellApp(clientId, sub, authorization.sid)));
   }
 
+  /**
+   * The provider session forgets the app and is stored again, to expire when it would have: an app's removal does
+   * not lengthen anyone's sign-in. The library stamps `exp` with its own clock (`Date.now()`), so that is the one
+   * to count the rest from (every stored session has one). One at its very end simply ends.
+   */
+  async function forget(session: OidcSession, clientId: string): Promise<void> {
+    delete session.authorizations![clientId];
+    const left = (session.exp ?? 0) - Math.floor(Date.now() / seconds(1));
+    if (left > 0) await session.save(left);
+    else await session.destroy();
+  }
+
   return {
     async sessionsEnded(sessions, reason) {
       const uids = new Set(sessions.map((s) => s.oidc_session_uid).filter((uid): uid is string => uid !== null));
@@ -173,6 +192,29 @@ export function providerSessions(ctx: AppContext, live: LiveProvider, log: Fasti
             // The Gatehouse session is over whatever happens here; the provider session is worth nothing without it.
             log.error({ err: error }, 'ending the provider session of an ended Gatehouse session failed');
           }
+        }),
+      );
+    },
+
+    async appAccessRemoved(userId, sub, clientId) {
+      if (sub === null) return; // never signed in to an app
+      const uids = await providerSessionUidsOfUser(ctx.db, userId);
+      await Promise.all(
+        uids.map(async (uid) => {
+          let sid: string | undefined;
+          try {
+            const session = await live.current.Session.findByUid(uid);
+            // Only the person's own session (another may have signed in in that browser since), and only if the app is in it.
+            if (!session || session.accountId !== sub || !session.authorizations || !Object.hasOwn(session.authorizations, clientId)) return;
+            sid = session.authorizations[clientId]!.sid;
+            // Forgotten before the app hears of it: an app that at once asks the provider again finds it gone.
+            await forget(session, clientId);
+          } catch (error) {
+            // The app's grants and tokens are gone whatever happens here: the removal stands.
+            log.error({ err: error, clientId }, 'removing an app from a provider session after "Remove access" failed');
+            return;
+          }
+          await tellApp(clientId, sub, sid);
         }),
       );
     },

@@ -60,7 +60,11 @@ declare module 'oidc-provider' {
     authorizations?: Record<string, SessionAuthorization>;
     /** True once `destroy()` ran (an ended session, e.g. at `end_session_confirm` with `logout=yes`). */
     destroyed?: boolean;
+    /** When the stored session expires, in seconds since the epoch (the library's clock: `Date.now()`). */
+    exp?: number;
     grantIdFor(clientId: string): string | undefined;
+    /** Stores the session again, to expire in `ttl` seconds. */
+    save(ttl: number): Promise<string>;
     destroy(): Promise<void>;
   }
 

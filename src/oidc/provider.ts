@@ -252,7 +252,7 @@ function recordAppSignIns(ctx: AppContext) {
     if (await recordAppSignIn(ctx.db, user.id, code.clientId, now)) {
       const userAgent = koa.req.headers['user-agent'];
       const ip = requestFacts(koa.req)?.ip ?? null;
-      await recordSecurityEvent(ctx.db, { userId: user.id, kind: 'oidc_first_sign_in', now, ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT_LENGTH) : null });
+      await recordSecurityEvent(ctx.db, { userId: user.id, kind: 'oidc_first_sign_in', now, ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT_LENGTH) : null, clientId: code.clientId });
     }
   };
 }

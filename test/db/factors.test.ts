@@ -12,6 +12,7 @@ import {
   useRecoveryCode,
   useTotpStep,
 } from '../../src/db/factors.js';
+import { deleteOidcApp, insertOidcApp } from '../../src/db/oidc-apps.js';
 import { insertPasskey } from '../../src/db/passkeys.js';
 import type { Database } from '../../src/db/schema.js';
 import { enableTwoFactor, findUserById, setBackupPhone } from '../../src/db/users.js';
@@ -116,5 +117,20 @@ describe.each(forEachDatabase())('second factors on $name', (target) => {
     expect(events[1]!.user_agent).toHaveLength(300);
     await purgeExpired(db, T0 + SECURITY_EVENT_RETENTION_MS + 500);
     expect((await recentSecurityEvents(db, user.id, 0)).map((e) => e.kind)).toEqual(['totp_enabled']);
+  });
+
+  it("an app event keeps the app's client_id and is listed with the app's name of the moment, or none once the app is gone", async () => {
+    const { db } = handle();
+    const user = await insertTestUser(db);
+    const app = { client_id: `app-${user.id}`, name: 'Notes', kind: 'web', secret_hash: null, redirect_uris: '[]', post_logout_redirect_uris: '[]', backchannel_logout_uri: null, first_party: 0, requirement: 'none', id_token_alg: 'ES256', created_at: T0, secret_rotated_at: null };
+    await insertOidcApp(db, app);
+    await recordSecurityEvent(db, { userId: user.id, kind: 'oidc_consent', now: T0, ip: null, userAgent: null, clientId: app.client_id });
+    await recordSecurityEvent(db, { userId: user.id, kind: 'sign_in', now: T0 + 1000, ip: null, userAgent: null });
+    const listed = () => recentSecurityEvents(db, user.id, 0).then((events) => events.map((e) => [e.kind, e.client_id, e.app_name]));
+    expect(await listed()).toEqual([['sign_in', null, null], ['oidc_consent', app.client_id, 'Notes']]);
+    await db.updateTable('oidc_apps').set({ name: 'Notebook' }).where('client_id', '=', app.client_id).execute();
+    expect((await listed())[1]).toEqual(['oidc_consent', app.client_id, 'Notebook']);
+    expect(await deleteOidcApp(db, app.client_id)).toBe(true);
+    expect((await listed())[1]).toEqual(['oidc_consent', app.client_id, null]);
   });
 });

@@ -83,8 +83,8 @@ describe('the consent page', () => {
     const security = await browser.get('/security');
     expect(security.body).toContain('Apps with access');
     expect(security.body).toContain('Photo Printer');
-    expect(security.body).toContain('You allowed an app to see your account');
-    expect(security.body).toContain('An app signed you in with Gatehouse for the first time');
+    expect(security.body).toContain('You allowed Photo Printer to sign you in and see your account');
+    expect(security.body).toContain('Photo Printer signed you in with Gatehouse for the first time');
   });
 
   it('Deny: the app gets access_denied, never a code, and nothing is granted', async () => {

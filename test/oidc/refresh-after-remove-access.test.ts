@@ -63,7 +63,7 @@ describe('Remove access', () => {
     const after = await browser.get('/security');
     expect(flashIn(after.body)).toContain('Photo Printer no longer has access to your account');
     expect(after.body).not.toContain('Remove access<span class="visually-hidden"> for Photo Printer</span>');
-    expect(after.body).toContain('You removed an app’s access to your account');
+    expect(after.body).toContain('You removed access to your account for Photo Printer');
 
     // The live refresh token (the first one was rotated away: using it again would end the grant by itself).
     expect(await oauthError(client.refreshTokenGrant(rp, refreshed.refresh_token!))).toBe('invalid_grant');

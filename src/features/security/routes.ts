@@ -8,7 +8,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { recoveryStatusOf } from '../../auth/account-recovery.js';
 import { afterSetUp } from '../../auth/enforce-two-factor.js';
-import { logSecurityEvent } from '../../auth/events.js';
+import { logAppEvent, logSecurityEvent } from '../../auth/events.js';
 import { dropFallbacksWithoutFactor, factorsOf, hasSecondFactor } from '../../auth/factors.js';
 import { requireUser } from '../../auth/guards.js';
 import { attemptCode } from '../../auth/code-attempt.js';
@@ -143,10 +143,12 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     // The app's grants, codes and tokens for this account, and its row on this page: its refresh token stops working.
     const removed = await ctx.db.transaction().execute(async (trx) => {
       if (!(await removeAppAccess(trx, user.id, user.oidc_subject, clientId))) return false;
-      await logSecurityEvent(ctx, request, user.id, 'oidc_access_removed', trx);
+      await logAppEvent(ctx, request, user.id, 'oidc_access_removed', clientId, trx);
       return true;
     });
     if (!removed) return reply.redirect(SECURITY_PATH);
+    // Once committed: the app is told (back-channel logout) of each of the person's provider sessions it was in.
+    await ctx.identityProvider.appAccessRemoved(user.id, user.oidc_subject, clientId);
     return reply.flash('success', request.t.security.flash.appRemoved(app?.name ?? request.t.security.page.apps.removedApp)).redirect(SECURITY_PATH);
   });
 

@@ -2,7 +2,8 @@ import type { RecoveryStatus } from '../../auth/account-recovery.js';
 import type { AccountFactors } from '../../auth/factors.js';
 import { RECOVERY_CODES_LOW } from '../../auth/recovery-codes.js';
 import type { AppWithAccess } from '../../db/app-access.js';
-import type { SecurityEvent, Session, TrustedDevice, WebauthnCredential } from '../../db/schema.js';
+import type { Session, TrustedDevice, WebauthnCredential } from '../../db/schema.js';
+import type { ListedSecurityEvent } from '../../db/security-events.js';
 import type { Messages } from '../../i18n/messages.js';
 import { deviceName } from '../../lib/user-agent.js';
 import { codeInput, csrfField, errorSummary, input } from '../../views/forms.js';
@@ -10,10 +11,16 @@ import { timeAgo } from '../../views/time-ago.js';
 import { html, type SafeHtml } from '../../views/html.js';
 import { recoveryNotice } from '../../views/account-recovery.js';
 
-/** The activity log's words for an event; a kind this version does not know (written by a newer one) as it is stored. */
-function eventLabel(t: Messages, kind: string): string {
+/**
+ * The activity log's words for an event: naming the app for an app event that stored one (its name now, or "an app
+ * that was removed"); a kind this version does not know (written by a newer one) as it is stored. Plain text: the
+ * template escapes it, app name included.
+ */
+function eventLabel(t: Messages, e: ListedSecurityEvent): string {
+  const named = t.security.appEvents;
+  if (e.client_id !== null && Object.hasOwn(named, e.kind)) return named[e.kind as keyof typeof named](e.app_name);
   const labels = t.security.events;
-  return Object.hasOwn(labels, kind) ? labels[kind as keyof typeof labels] : kind;
+  return Object.hasOwn(labels, e.kind) ? labels[e.kind as keyof typeof labels] : e.kind;
 }
 
 export interface SecurityPageProps {
@@ -28,7 +35,7 @@ export interface SecurityPageProps {
   currentSessionId: string;
   devices: TrustedDevice[];
   passkeys: WebauthnCredential[];
-  events: SecurityEvent[];
+  events: ListedSecurityEvent[];
   now: number;
   email: string;
   /** A recovery waiting to remove the factors, or one that did (src/auth/account-recovery.ts). */
@@ -195,7 +202,7 @@ ${appsSection(t, p)}
     : html`<table class="activity">
     <thead><tr><th scope="col">${m.activity.what}</th><th scope="col">${m.activity.when}</th><th scope="col">${m.activity.from}</th></tr></thead>
     <tbody>
-      ${p.events.map((e) => html`<tr><td>${eventLabel(t, e.kind)}</td><td>${timeAgo(t, e.created_at, p.now)}</td><td>${e.ip ?? ''}${e.user_agent ? html`<br><span class="hint">${deviceName(t, e.user_agent)}</span>` : ''}</td></tr>`)}
+      ${p.events.map((e) => html`<tr><td>${eventLabel(t, e)}</td><td>${timeAgo(t, e.created_at, p.now)}</td><td>${e.ip ?? ''}${e.user_agent ? html`<br><span class="hint">${deviceName(t, e.user_agent)}</span>` : ''}</td></tr>`)}
     </tbody>
   </table>`}
 </section>

@@ -4,7 +4,7 @@
  * codes, the activity log, change of email, account deletion, step-up
  * (/reauthenticate) — and the mails they send.
  */
-import type { SecurityEventKind } from '../../db/security-events.js';
+import type { AppEventKind, SecurityEventKind } from '../../db/security-events.js';
 import { html, type SafeHtml } from '../../views/html.js';
 
 /** "Passkey added" → "passkey added" mid-sentence, leaving the rest (a passkey's own name) as its owner wrote it. */
@@ -160,6 +160,16 @@ export const security = {
     oidc_consent: 'You allowed an app to see your account',
     oidc_access_removed: 'You removed an app’s access to your account',
   } satisfies Record<SecurityEventKind, string>,
+
+  /**
+   * An app event that names its app (`security_events.client_id`, since migration 019; `events` above words the
+   * older ones). `app`: the app's name now, or null when the app was removed since.
+   */
+  appEvents: {
+    oidc_first_sign_in: (app: string | null) => `${app ?? 'An app that was removed'} signed you in with Gatehouse for the first time`,
+    oidc_consent: (app: string | null) => `You allowed ${app ?? 'an app that was removed'} to sign you in and see your account`,
+    oidc_access_removed: (app: string | null) => `You removed access to your account for ${app ?? 'an app that was removed'}`,
+  } satisfies Record<AppEventKind, (app: string | null) => string>,
 
   /** The flashes of the security page's actions. */
   flash: {

@@ -151,6 +151,12 @@ export const security: Messages['security'] = {
     oidc_access_removed: 'Quitaste el acceso de una aplicación a tu cuenta',
   },
 
+  appEvents: {
+    oidc_first_sign_in: (app) => `${app ?? 'Una aplicación que se eliminó'} inició tu sesión con Gatehouse por primera vez`,
+    oidc_consent: (app) => `Permitiste que ${app ?? 'una aplicación que se eliminó'} inicie tu sesión y vea tu cuenta`,
+    oidc_access_removed: (app) => `Quitaste el acceso de ${app ?? 'una aplicación que se eliminó'} a tu cuenta`,
+  },
+
   flash: {
     totpOn: 'Tu aplicación de autenticación está configurada. El inicio de sesión te pedirá su código.',
     totpOff: 'Se quitó la aplicación de autenticación.',
