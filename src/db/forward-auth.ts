@@ -92,7 +92,7 @@ const checkQuery = prepared((db: Db, p: Placeholders<{ id: string; now: number; 
 
 /** The signed-in session `id` (the token's hash) names, its account and groups; undefined when none is live. */
 export async function findCheckedSubject(db: Db, id: string, now: number, idleTimeoutMs: number): Promise<CheckedSubject | undefined> {
-  const row = (await checkQuery.takeFirst(db, { id, now, activeSince: now - idleTimeoutMs })) as Row | undefined;
+  const row: Row | undefined = await checkQuery.takeFirst(db, { id, now, activeSince: now - idleTimeoutMs });
   if (!row) return undefined;
   const groups = typeof row.groups === 'string' ? (JSON.parse(row.groups) as string[]) : (row.groups ?? []);
   return {
