@@ -9,10 +9,11 @@
  *   `Location` for nginx's `error_page 401 =302 $redirection_url`.
  *
  * It is the hottest path of a deployment, so it sits outside the site's hooks (no language, CSRF or page
- * machinery), reads the session with one prepared query and the groups with another, parses nothing but the
- * proxy's headers (the rules were compiled at start), and writes nothing — except, at most once a minute per
- * session, the session's last activity, without which someone working only in the apps would reach the idle
- * timeout (decision record 018).
+ * machinery), reads the session, its account and groups with one prepared query, parses nothing but the
+ * proxy's headers (the rules were compiled at start), leaves the page security headers off the 200 only the
+ * proxy reads, and writes nothing — except, at most once a minute per session, the session's last activity,
+ * without which someone working only in the apps would reach the idle timeout (decision record 018). Nothing is
+ * cached between checks: a sign-out or a removed group counts at the next one.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
