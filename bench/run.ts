@@ -1368,7 +1368,7 @@ async function forwardAuthBench(): Promise<void> {
     const ceilingCpu = first.cpuUsPerRequest !== null && last.cpuUsPerRequest !== null ? (first.cpuUsPerRequest + last.cpuUsPerRequest) / 2 : null;
     const cpuLine =
       ceilingCpu !== null && fwd.cpuUsPerRequest !== null
-        ? `- CPU time the server process spent per request (other work on the machine hardly changes it, unlike req/s): the ceiling ${fmt(ceilingCpu)} µs (mean of two runs), a forward-auth check ${fmt(fwd.cpuUsPerRequest)} µs — one core answers about ${fmt(1e6 / fwd.cpuUsPerRequest)} checks a second. (The req/s ratio is higher than the CPU ratio because the load generator shares the machine's ${os.cpus().length} cores and limits the ceiling's rate.)`
+        ? `- CPU time the server process spent per request (steadier than req/s, but on a shared virtual machine it rises with other work too — compare versions side by side, not across runs): the ceiling ${fmt(ceilingCpu)} µs (mean of two runs), a forward-auth check ${fmt(fwd.cpuUsPerRequest)} µs — one core answers about ${fmt(1e6 / fwd.cpuUsPerRequest)} checks a second. (The req/s ratio is higher than the CPU ratio because the load generator shares the machine's ${os.cpus().length} cores and limits the ceiling's rate.)`
         : '- CPU time per request: not available (no /proc).';
     const lines = [
       '# Gatehouse benchmark: forward-auth (`npm run bench -- --forward-auth`)',
