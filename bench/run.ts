@@ -18,6 +18,7 @@
  *     BENCH_DURATION=1 npm run bench      # a smoke run
  *     npm run bench -- --large            # 1,000 vs 1,000,000 users (SQLite; PostgreSQL too with DATABASE_URL)
  *     npm run bench -- --forward-auth     # the ceiling and forward-auth only (bench/results/forward-auth.md)
+ *     BENCH_CPU_PROF=/tmp/prof npm run bench -- --forward-auth   # and a CPU profile of the forward-auth server
  *
  * Rate limits: the server trusts X-Forwarded-For from 127.0.0.1 (TRUST_PROXY) and every benchmark user
  * signs in from an address of its own, as real users do, so the per-IP limits (code sends: 20 an hour
@@ -405,8 +406,11 @@ async function forwardAuthChecks(
 ): Promise<{ measured: Measured; othersShare: number | null; cpuUsPerRequest: number | null }> {
   const rulesFile = join(dir, 'access-rules.yml');
   writeFileSync(rulesFile, FORWARD_AUTH_RULES);
+  // BENCH_CPU_PROF=<folder>: a V8 CPU profile of the forward-auth server, written when it stops (open it in Chrome's
+  // DevTools or speedscope). Sampling costs CPU too: the run's figures are then not comparable with others.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const server = await spawnServer(
-    [...START_FLAGS, serverJs],
+    [...START_FLAGS, ...profile, serverJs],
     { ...env, APP_URL: 'http://auth.bench.test', COOKIE_DOMAIN: 'bench.test', ACCESS_RULES_FILE: rulesFile },
     serverDir,
     '/login',
@@ -451,7 +455,7 @@ function forwardAuthProblems(fwd: Measured): string[] {
 }
 
 const FORWARD_AUTH_HOW =
-  '- Forward-auth: a second server process (same build and database) with `ACCESS_RULES_FILE` (one `one_factor` rule), `COOKIE_DOMAIN` and `TRUST_PROXY=127.0.0.1`; 32 signed-in sessions; each `GET /api/authz/forward-auth` carries the `X-Forwarded-*` headers Traefik or Caddy send and the next session\'s cookie; every answer a 200 with the `Remote-*` headers (one session read and one groups read per check, no write).';
+  '- Forward-auth: a second server process (same build and database) with `ACCESS_RULES_FILE` (one `one_factor` rule), `COOKIE_DOMAIN` and `TRUST_PROXY=127.0.0.1`; 32 signed-in sessions; each `GET /api/authz/forward-auth` carries the `X-Forwarded-*` headers Traefik or Caddy send and the next session\'s cookie; every answer a 200 with the `Remote-*` headers (one query for session, account and groups per check, no write).';
 
 interface SignInRun {
   measured: Measured;
@@ -1364,7 +1368,7 @@ async function forwardAuthBench(): Promise<void> {
     const ceilingCpu = first.cpuUsPerRequest !== null && last.cpuUsPerRequest !== null ? (first.cpuUsPerRequest + last.cpuUsPerRequest) / 2 : null;
     const cpuLine =
       ceilingCpu !== null && fwd.cpuUsPerRequest !== null
-        ? `- CPU time the server process spent per request (other work on the machine hardly changes it, unlike req/s): the ceiling ${fmt(ceilingCpu)} µs (mean of two runs), a forward-auth check ${fmt(fwd.cpuUsPerRequest)} µs — one core answers about ${fmt(1e6 / fwd.cpuUsPerRequest)} checks a second. (The req/s ratio is higher than the CPU ratio because the load generator shares the machine's ${os.cpus().length} cores and limits the ceiling's rate.)`
+        ? `- CPU time the server process spent per request (steadier than req/s, but on a shared virtual machine it rises with other work too — compare versions side by side, not across runs): the ceiling ${fmt(ceilingCpu)} µs (mean of two runs), a forward-auth check ${fmt(fwd.cpuUsPerRequest)} µs — one core answers about ${fmt(1e6 / fwd.cpuUsPerRequest)} checks a second. (The req/s ratio is higher than the CPU ratio because the load generator shares the machine's ${os.cpus().length} cores and limits the ceiling's rate.)`
         : '- CPU time per request: not available (no /proc).';
     const lines = [
       '# Gatehouse benchmark: forward-auth (`npm run bench -- --forward-auth`)',

@@ -35,7 +35,7 @@ import { changePasswordRoutes } from './features/change-password/routes.js';
 import { devOutboxRoutes } from './features/dev-outbox/routes.js';
 import { emailConfirmationRoutes } from './features/email-confirmation/routes.js';
 import { homeRoutes } from './features/home/routes.js';
-import { forwardAuthReturnRoutes, forwardAuthRoutes } from './forward-auth/routes.js';
+import { FORWARD_AUTH_CHECK_PATHS, forwardAuthReturnRoutes, forwardAuthRoutes } from './forward-auth/routes.js';
 import { languageRoutes } from './features/language/routes.js';
 import { loginRoutes } from './features/login/routes.js';
 import { passwordResetRoutes } from './features/password-reset/routes.js';
@@ -232,7 +232,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   healthRoutes(app, { db: database.db, limits });
   metrics?.register(app, config);
 
-  await app.register(securityHeadersPlugin, { https: config.secureCookies });
+  // Forward-auth's checks send them only on the answers a browser may see, not on the 200 only the proxy reads.
+  await app.register(securityHeadersPlugin, { https: config.secureCookies, sentByRoute: config.accessRules ? FORWARD_AUTH_CHECK_PATHS : [] });
   await app.register(cookie, { secret: deriveKey(config.secretKey, 'cookie-signing') });
   withholdCookiesOnServerErrors(app); // after the cookie plugin: a failed request sets and clears no cookie
   refuseBeforeRouting(app, config); // after the cookie plugin too: its 4xx pages read cookies

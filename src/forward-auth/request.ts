@@ -45,13 +45,13 @@ export function requestFactsOf(method: string, proto: string, host: string, uri:
   if (!uri.startsWith('/') || uri.length > MAX_ORIGINAL_URL_LENGTH || FORBIDDEN.test(uri)) return null;
   let url: URL;
   try {
-    url = new URL(`${proto}://${host}${decodeUnreserved(uri)}`);
+    url = new URL(`${proto}://${host}${uri.includes('%') ? decodeUnreserved(uri) : uri}`);
   } catch {
     return null;
   }
   // The Host value must have been the whole authority (nothing smuggled in with `@` or a path).
   if (url.host !== host.toLowerCase().replace(proto === 'https' ? /:443$/ : /:80$/, '')) return null;
-  url.hash = '';
+  if (uri.includes('#')) url.hash = '';
   const hostname = url.hostname.startsWith('[') ? url.hostname : url.hostname.replace(/\.$/, '');
   return { facts: { method, host: hostname, pathAndQuery: url.pathname + url.search }, url: url.href };
 }

@@ -89,9 +89,10 @@ const failedReplies = new WeakSet<FastifyReply>();
  * `reply.setCookie()` calls into the header this one removes.
  */
 export function withholdCookiesOnServerErrors(app: FastifyInstance): void {
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // A callback, not an async function: it runs on every answer, and a promise per answer is measurable there.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (failedReplies.has(reply)) reply.removeHeader('set-cookie');
-    return payload;
+    done(null, payload);
   });
 }
 

@@ -14,6 +14,12 @@ import fp from 'fastify-plugin';
 export interface SecurityHeadersOptions {
   /** HTTPS deployment: HSTS and `upgrade-insecure-requests`. */
   https: boolean;
+  /**
+   * Paths (exactly as requested, no query) whose routes send these headers themselves, on every answer but
+   * the one a browser never sees: forward-auth's checks (src/forward-auth/routes.ts), whose 200 (an empty body
+   * with Remote-*) only the proxy reads. A request spelled otherwise (a query, a trailing slash) gets them here.
+   */
+  sentByRoute?: readonly string[];
 }
 
 const CSP_DIRECTIVES: ReadonlyArray<readonly [string, string]> = [
@@ -52,8 +58,10 @@ export function securityHeaders(options: SecurityHeadersOptions): Readonly<Recor
 
 export const securityHeadersPlugin = fp(async function securityHeadersPlugin(app: FastifyInstance, options: SecurityHeadersOptions) {
   const headers = securityHeaders(options);
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+  const sentByRoute = new Set(options.sentByRoute ?? []);
+  app.addHook('onRequest', (request, reply, done) => {
+    // A path of theirs that no route answers (an unusual method) is a 404 page: it gets them here.
+    if (!sentByRoute.has(request.url) || request.is404) reply.headers(headers);
     done();
   });
 });

@@ -192,6 +192,38 @@ describe('forward-auth (Traefik, Caddy)', () => {
     expect(res.headers.location).toBe(`${APP_URL}/security`);
   });
 
+  it('a group removed counts at the next check: nothing is cached', async () => {
+    const { user, client } = await signedIn();
+    await t.app.ctx.db.insertInto('user_groups').values({ user_id: user.id, group_name: 'admins' }).execute();
+    expect((await forwardAuth(client, 'https://app.example.test/admin')).statusCode).toBe(200);
+    await t.app.ctx.db.deleteFrom('user_groups').where('user_id', '=', user.id).execute();
+    expect((await forwardAuth(client, 'https://app.example.test/admin')).statusCode).toBe(403);
+  });
+
+  it("the site's security headers on every answer a browser may be shown, not on the 200 only the proxy reads", async () => {
+    const { client } = await signedIn();
+    const shown = [
+      await forwardAuth(null, 'https://app.example.test/'), // 302
+      await forwardAuth(null, 'https://app.example.test/', { headers: { accept: 'application/json' } }), // 401
+      await forwardAuth(client, 'https://app.example.test/admin'), // 403
+      await t.app.inject({ method: 'GET', url: FORWARD_AUTH, remoteAddress: '127.0.0.1' }), // 400
+      await authRequest(null, 'https://app.example.test/'), // nginx's 401
+    ];
+    expect(shown.map((res) => res.statusCode)).toEqual([302, 401, 403, 400, 401]);
+    for (const res of shown) {
+      expect(res.headers['content-security-policy'], String(res.statusCode)).toContain("default-src 'self'");
+      expect(res.headers['x-content-type-options'], String(res.statusCode)).toBe('nosniff');
+    }
+    const allowed = await forwardAuth(client, 'https://app.example.test/');
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.headers['content-security-policy']).toBeUndefined();
+    expect(allowed.headers['x-request-id']).toBeDefined();
+    expect(allowed.headers['cache-control']).toBe('no-store');
+    // Asked otherwise than by its exact path, the 200 has them as every other answer of the site does.
+    const spelledOtherwise = await t.app.inject({ method: 'GET', url: `${FORWARD_AUTH}?from=proxy`, remoteAddress: '127.0.0.1', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.test', 'x-forwarded-uri': '/', cookie: client.cookieHeader() } });
+    expect([spelledOtherwise.statusCode, spelledOtherwise.headers['x-content-type-options']]).toEqual([200, 'nosniff']);
+  });
+
   it('a forwarded request without Host/Proto/URI is a 400 (a proxy set up wrong), not a decision about nothing', async () => {
     const res = await t.app.inject({ method: 'GET', url: FORWARD_AUTH, remoteAddress: '127.0.0.1', headers: { 'x-forwarded-host': 'app.example.test' } });
     expect(res.statusCode).toBe(400);

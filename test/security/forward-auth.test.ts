@@ -6,12 +6,14 @@
  *   directly names the URL it wants judged, e.g. a public one instead of the denied one it is after;
  * - Remote-User sent by the client: an identity header the upstream trusts, forged by the client. Gatehouse's
  *   part (it never echoes one) is here; the proxy's part, with a real nginx, is test/proxies/nginx.test.ts.
+ * - session replay after sign-out, and a half-done sign-in: a copied cookie used once its session ended, or a
+ *   password without its second factor, let through to the apps.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient } from '../support/client.js';
 
 const RULES = `default_policy: deny
@@ -165,5 +167,43 @@ describe('Remote-User sent by the client never reaches the upstream', () => {
     expect(signedIn.headers['remote-user']).toBe(user.username);
     expect(signedIn.headers['remote-groups']).toBe('');
     expect(signedIn.headers['remote-email']).toBe(user.email);
+  });
+});
+
+describe('session replay after sign-out, and a half-done sign-in', () => {
+  // Attack: a cookie copied while its session was live (a shared computer, a leaked log) is replayed to an app
+  // after the person signed out; or someone with the password alone, whose second factor is still asked for,
+  // goes straight to an app. Each check reads the session as it is now: nothing is cached between checks.
+  const check = (cookie: string) =>
+    t.app.inject({
+      method: 'GET',
+      url: '/api/authz/forward-auth',
+      remoteAddress: PROXY,
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.test', 'x-forwarded-uri': '/', cookie },
+    });
+
+  it('a session signed out is refused at the very next check', async () => {
+    const user = await createUser(t.app);
+    const client = new TestClient(t.app, PROXY);
+    await signIn(client, user.username, user.password);
+    const copied = client.cookieHeader();
+    const before = await check(copied);
+    expect([before.statusCode, before.headers['remote-user']]).toEqual([200, user.username]);
+    await client.submit('/', {}, '/logout');
+    const after = await check(copied);
+    expect(after.statusCode).toBe(302);
+    expect(after.headers['remote-user']).toBeUndefined();
+  });
+
+  it('a sign-in waiting for its second factor is not signed in', async () => {
+    const phone = '+14155550199';
+    const user = await createUser(t.app, { phone });
+    const client = new TestClient(t.app, PROXY);
+    expect((await signIn(client, user.username, user.password)).location).toBe('/login/two-factor');
+    const pending = await check(client.cookieHeader());
+    expect(pending.statusCode).toBe(302);
+    expect(pending.headers['remote-user']).toBeUndefined();
+    await client.submit('/login/two-factor', { code: await latestDevCode(t.app, phone) });
+    expect((await check(client.cookieHeader())).headers['remote-user']).toBe(user.username);
   });
 });
