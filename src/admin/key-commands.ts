@@ -1,5 +1,5 @@
 /**
- * `npm run admin -- keys rotate|list`: the keys that sign ID tokens (src/oidc/keys.ts, decision record 022).
+ * `npm run admin -- keys rotate|list`: the keys that sign ID tokens (src/oidc/keys.ts, decision record 019).
  * A rotation publishes new keys at once and lets them sign an hour later; the keys they replace stay published
  * for the tokens they signed. Running instances follow within KEY_CHECK_INTERVAL_MS: nothing is restarted.
  * Nothing here reads a private key: the listing selects the keys' times only.

@@ -4,7 +4,7 @@
  * (`SecretBox`, purpose 'oidc-signing-key'), so a copy of the database cannot sign tokens. The provider publishes
  * the public halves at its `jwks_uri`.
  *
- * Rotation (`npm run admin -- keys rotate`, design note §9, decision record 022) is made of times, not of steps
+ * Rotation (`npm run admin -- keys rotate`, design note §9, decision record 019) is made of times, not of steps
  * an instance must take: a new key is published at once and signs from `signs_from`, KEY_PUBLISH_LEAD later; the
  * key it replaces stays published until RETIRED_KEY_GRACE after that. Which key signs is computed from those times
  * and the clock (`orderSigningKeys`), so every instance reaches the same answer without talking to the others;

@@ -1,5 +1,5 @@
 /**
- * Rotating the keys that sign ID tokens (`npm run admin -- keys rotate`, decision record 022) while apps sign
+ * Rotating the keys that sign ID tokens (`npm run admin -- keys rotate`, decision record 019) while apps sign
  * people in, on two running instances of one database, with the clock moved by a fake `Date`:
  *
  * - after the rotation the new keys are published at once, but the old ones go on signing;
