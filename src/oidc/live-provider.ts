@@ -5,7 +5,7 @@
  * order they give at that moment; when it differs from the order its provider was built with, it builds a new
  * provider with the keys opened afresh and swaps it in. Requests already inside the old provider finish there;
  * everything the provider remembers is in the database (src/oidc/adapter.ts), so nothing is lost by the swap.
- * Decision record 022 says why a swap rather than a restart.
+ * Decision record 019 says why a swap rather than a restart.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
