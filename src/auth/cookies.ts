@@ -27,3 +27,21 @@ export function sessionCookieOf(config: Pick<Config, 'secureCookies' | 'cookieDo
   if (config.cookieDomain === null) return { name: cookieName(config, 'session'), domain: undefined };
   return { name: `${config.secureCookies ? '__Secure-' : ''}gatehouse_session`, domain: config.cookieDomain };
 }
+
+/**
+ * The value of the one cookie of this name in a Cookie header, or undefined when there is none — or more than one.
+ * With COOKIE_DOMAIN, any host below the domain can plant a session cookie of the same name with a narrower Path
+ * (`Path=/oidc`); browsers send it first, before Gatehouse's own, and a parser keeps the first. Two session cookies
+ * therefore mean nobody is signed in: a planted session can at worst sign the person out, never sign them in as
+ * someone else (decision 018).
+ */
+export function onlyCookie(header: string | undefined, name: string, parsed: string | undefined): string | undefined {
+  if (header === undefined || parsed === undefined) return undefined;
+  // The common case costs two searches: the name appears once.
+  const key = `${name}=`;
+  const first = header.indexOf(key);
+  if (first === -1 || header.indexOf(key, first + key.length) === -1) return parsed;
+  let count = 0;
+  for (const part of header.split(';')) if (part.trimStart().startsWith(key)) count++;
+  return count > 1 ? undefined : parsed;
+}

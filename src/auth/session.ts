@@ -18,7 +18,7 @@ import {
   SESSION_IDLE_TIMEOUT_MS,
   SESSION_MAX_LIFETIME_MS,
 } from './policy.js';
-import { sessionCookieOf } from './cookies.js';
+import { onlyCookie, sessionCookieOf } from './cookies.js';
 import { newCsrfSecret, rotateCsrfSecret } from './csrf.js';
 import type { SignInRecord } from './sign-in.js';
 import { hashToken, looksLikeToken, newToken } from './tokens.js';
@@ -45,7 +45,7 @@ export function loadSession(ctx: AppContext): onRequestAsyncHookHandler {
     request.session = null;
     request.user = null;
     request.sessionUser = null;
-    const token = request.cookies[cookieName];
+    const token = onlyCookie(request.headers.cookie, cookieName, request.cookies[cookieName]);
     if (!token || !looksLikeToken(token)) return;
     const now = ctx.clock.now();
     const found = await findLiveSession(ctx.db, hashToken(token), now, SESSION_IDLE_TIMEOUT_MS);

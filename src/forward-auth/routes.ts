@@ -17,6 +17,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { onlyCookie } from '../auth/cookies.js';
 import { factorsOf, hasSecondFactor } from '../auth/factors.js';
 import { ACTIVITY_WRITE_INTERVAL_MS, SESSION_IDLE_TIMEOUT_MS } from '../auth/policy.js';
 import { sessionCookieName } from '../auth/session.js';
@@ -99,7 +100,7 @@ export const forwardAuthRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: Acc
    * read without the page hook's activity writes.
    */
   async function signedInOf(request: FastifyRequest): Promise<SignedIn | null> {
-    const token = request.cookies[cookieName];
+    const token = onlyCookie(request.headers.cookie, cookieName, request.cookies[cookieName]);
     if (!token || !looksLikeToken(token)) return null;
     const now = ctx.clock.now();
     // Not a session waiting for its second factor: the query leaves those out.

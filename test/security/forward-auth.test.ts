@@ -207,3 +207,38 @@ describe('session replay after sign-out, and a half-done sign-in', () => {
     expect((await check(client.cookieHeader())).headers['remote-user']).toBe(user.username);
   });
 });
+
+describe('session cookie planted by a sibling host (COOKIE_DOMAIN)', () => {
+  // Attack: with COOKIE_DOMAIN, any host below the domain can set a session cookie of the same name with a narrower
+  // Path (`Path=/oidc`, `Path=/interaction`, or the app's own path) holding the attacker's own session. The browser
+  // sends it first, before the victim's; a parser keeps the first value, so the victim would be judged — and sign
+  // in to apps — as the attacker. Two session cookies must mean nobody is signed in.
+  it('a second session cookie signs nobody in: neither forward-auth nor Gatehouse takes the planted one', async () => {
+    const victim = await createUser(t.app);
+    const attacker = await createUser(t.app);
+    const victimClient = new TestClient(t.app, PROXY);
+    await signIn(victimClient, victim.username, victim.password);
+    const attackerClient = new TestClient(t.app, PROXY);
+    await signIn(attackerClient, attacker.username, attacker.password);
+    const planted = attackerClient.cookieHeader().split('; ').find((c) => c.startsWith('gatehouse_session='))!;
+    expect(planted).toBeDefined();
+    const cookie = `${planted}; ${victimClient.cookieHeader()}`;
+
+    const judged = await t.app.inject({
+      method: 'GET',
+      url: '/api/authz/forward-auth',
+      remoteAddress: PROXY,
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.test', 'x-forwarded-uri': '/', cookie },
+    });
+    expect(judged.headers['remote-user']).not.toBe(attacker.username);
+    expect(judged.statusCode).toBe(302);
+
+    const page = await t.app.inject({ method: 'GET', url: '/security', remoteAddress: PROXY, headers: { cookie } });
+    expect(page.statusCode).toBe(302);
+    expect(page.headers.location).toMatch(/^\/login/);
+
+    // Each cookie alone still works: the rule costs nothing to a browser that carries one session.
+    const alone = await t.app.inject({ method: 'GET', url: '/security', remoteAddress: PROXY, headers: { cookie: victimClient.cookieHeader() } });
+    expect(alone.statusCode).toBe(200);
+  });
+});
