@@ -21,6 +21,13 @@ const HOST = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$/;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
 const FORBIDDEN = /[\u0000-\u0020\u007f\\]/;
 
+/**
+ * Paths upstreams read differently from the rules: an escaped `/`, `\` or NUL (`/public/..%2Fadmin`, which a router
+ * that decodes before resolving dot segments serves as `/admin`), and a dot segment with a `;` parameter
+ * (`/public/..;/admin`, which Tomcat and Jetty serve as `/admin`). No browser sends them for a real page: refused.
+ */
+const AMBIGUOUS_PATH = /%2f|%5c|%00|(?:^|\/)(?:\.|%2e){1,2};/i;
+
 export interface ForwardedRequest {
   facts: RequestFacts;
   /** The original URL, normalised, without a fragment: where a sign-in returns to (`rd`). */
@@ -43,6 +50,8 @@ function decodeUnreserved(path: string): string {
 export function requestFactsOf(method: string, proto: string, host: string, uri: string): ForwardedRequest | null {
   if (!HTTP_METHOD.test(method) || (proto !== 'http' && proto !== 'https') || !HOST.test(host)) return null;
   if (!uri.startsWith('/') || uri.length > MAX_ORIGINAL_URL_LENGTH || FORBIDDEN.test(uri)) return null;
+  const query = uri.indexOf('?');
+  if (AMBIGUOUS_PATH.test(query === -1 ? uri : uri.slice(0, query))) return null;
   let url: URL;
   try {
     url = new URL(`${proto}://${host}${uri.includes('%') ? decodeUnreserved(uri) : uri}`);

@@ -148,9 +148,19 @@ describe('what a proxy forwards', () => {
     expect(requestFactsOf('GET', 'https', 'App.Example.com', '/public/../admin?x=1')?.facts).toEqual({ method: 'GET', host: 'app.example.com', pathAndQuery: '/admin?x=1' });
     expect(requestFactsOf('GET', 'https', 'app.example.com', '/%61dmin')?.facts.pathAndQuery).toBe('/admin');
     expect(requestFactsOf('GET', 'https', 'app.example.com', '/%2e%2e/admin')?.facts.pathAndQuery).toBe('/admin');
-    expect(requestFactsOf('GET', 'https', 'app.example.com', '/a%2fb')?.facts.pathAndQuery).toBe('/a%2Fb');
+    expect(requestFactsOf('GET', 'https', 'app.example.com', '/a?next=%2Fb')?.facts.pathAndQuery).toBe('/a?next=%2Fb');
     expect(requestFactsOf('GET', 'https', 'app.example.com:8443', '/')?.url).toBe('https://app.example.com:8443/');
     expect(requestFactsOf('GET', 'https', 'app.example.com.', '/')?.facts.host).toBe('app.example.com');
+  });
+
+  // Attack: a path the rules and the upstream read differently — `/public/..%2Fadmin` (a router that decodes `%2F`
+  // before dot segments serves /admin), `/public/..;/admin` (Tomcat and Jetty serve /admin) — judged by a `bypass`
+  // rule for /public. Refused, so no rule is asked about it.
+  it('refuses paths upstreams read differently from the rules: an escaped slash, backslash or NUL, a dot segment with a parameter', () => {
+    for (const path of ['/public/..%2Fadmin', '/public/..%2fadmin', '/a%5Cb', '/a%00b', '/public/..;/admin', '/public/.;/x', '/public/%2e%2e;/admin', '/..;/admin']) {
+      expect(requestFactsOf('GET', 'https', 'app.example.com', path), path).toBeNull();
+    }
+    expect(requestFactsOf('GET', 'https', 'app.example.com', '/a;b/c..;d')?.facts.pathAndQuery).toBe('/a;b/c..;d');
   });
 
   it('refuses what no proxy sends: a host with userinfo or a path, a relative URI, control characters, other schemes', () => {
