@@ -196,8 +196,8 @@ export const forwardAuthRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: Acc
       case 'forbidden':
         return forbidden(request, reply);
       case 'refused':
-        request.log.warn({ reason: outcome.reason }, 'forward-auth check refused: not from a trusted proxy, or without X-Forwarded-Proto/-Host/-Uri');
-        return outcome.reason === 'untrusted' ? forbidden(request, reply) : answer(reply, 400, 'Bad Request: no X-Forwarded-Proto, -Host and -Uri');
+        request.log.warn({ reason: outcome.reason }, 'forward-auth check refused: not from a trusted proxy, or X-Forwarded-Proto/-Host/-Uri missing, malformed or ambiguous');
+        return outcome.reason === 'untrusted' ? forbidden(request, reply) : answer(reply, 400, 'Bad Request: X-Forwarded-Proto, -Host and -Uri missing, malformed or ambiguous');
       case 'sign-in':
       case 'set-up-factor': {
         if (wantsStatusNotRedirect(request)) return answer(reply, 401, 'Unauthorized');
@@ -218,7 +218,7 @@ export const forwardAuthRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: Acc
       case 'forbidden':
         return forbidden(request, reply);
       case 'refused':
-        request.log.warn({ reason: outcome.reason }, 'auth-request check refused: not from a trusted proxy, or without X-Original-URL/-Method');
+        request.log.warn({ reason: outcome.reason }, 'auth-request check refused: not from a trusted proxy, or X-Original-URL/-Method missing, malformed or ambiguous');
         return forbidden(request, reply);
       case 'sign-in':
       case 'set-up-factor':
