@@ -242,7 +242,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(formbody);
   // Forward-auth (ACCESS_RULES_FILE): every request to every protected app passes here, so outside the site's
   // hooks (language, session writes, CSRF, pages); it reads the session cookie itself (src/forward-auth/).
-  if (config.accessRules) await app.register(forwardAuthRoutes, { ctx, rules: config.accessRules, trust });
+  if (config.accessRules) await app.register(forwardAuthRoutes, { ctx, rules: config.accessRules, trust, databaseVersion: database.version });
   await app.register(csrfTokensPlugin, { config });
   await app.register(languagePlugin, { config });
   await app.register(pagesPlugin, { config });

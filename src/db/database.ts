@@ -17,6 +17,13 @@ export interface DatabaseHandle {
   db: Kysely<Database>;
   dialect: DialectName;
   destroy(): Promise<void>;
+  /**
+   * A number that changes whenever the database may have changed since it was last asked: a write through this
+   * handle, or a commit by any other connection (another process on the same SQLite file, such as the admin
+   * CLI). It lets a hot read be kept until then (src/db/forward-auth.ts). Null on PostgreSQL, where other
+   * instances write and nothing tells this one at no cost: nothing is kept there.
+   */
+  version: (() => number) | null;
 }
 
 /**
@@ -61,7 +68,7 @@ const STATEMENT_CACHE_SIZE = 500;
  * prepares every query anew, which was a fifth of a signed-in page's time; a statement can be reused
  * because every call on it finishes synchronously (one still iterating is `busy` and is not handed out).
  */
-export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
+export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE, onWrite: () => void = () => undefined): SqliteDatabase {
   const statements = new Map<string, SQLite.Statement>();
   return {
     close: () => {
@@ -70,13 +77,39 @@ export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CAC
     },
     prepare(sql) {
       const kept = statements.get(sql);
-      if (kept && !kept.busy) return kept;
-      const statement = sqlite.prepare(sql);
+      const statement = kept && !kept.busy ? kept : sqlite.prepare(sql);
       if (!kept) {
         if (statements.size >= size) statements.delete(statements.keys().next().value!);
         statements.set(sql, statement);
       }
+      // Kysely runs what it prepares at once: told before the write, a version read after it is already new.
+      // `readonly`, not `reader`: a DELETE … RETURNING reads rows back, and writes.
+      if (!statement.readonly) onWrite();
       return statement;
+    },
+  };
+}
+
+/**
+ * `DatabaseHandle.version` for SQLite: this connection's writes (every statement that may change the file, as
+ * SQLite's `sqlite3_stmt_readonly` tells, counted as it is prepared) plus the changes of `PRAGMA data_version`,
+ * which moves when any other connection commits. Reading it costs one pragma, about a microsecond.
+ */
+function sqliteVersion(sqlite: SQLite.Database): { wrote: () => void; current: () => number } {
+  const othersCommits = sqlite.prepare('pragma data_version').pluck();
+  let version = 0;
+  let othersSeen: unknown = othersCommits.get();
+  return {
+    wrote: () => {
+      version += 1;
+    },
+    current: () => {
+      const others = othersCommits.get();
+      if (others !== othersSeen) {
+        othersSeen = others;
+        version += 1;
+      }
+      return version;
     },
   };
 }
@@ -94,8 +127,9 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
     // indexes no longer fit the default, and each signed-in page would read them from the file again.
     // The cache only grows as pages are read, so a small database stays small.
     sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect: 'sqlite', destroy: () => db.destroy() };
+    const version = sqliteVersion(sqlite);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE, version.wrote) }) });
+    return { db, dialect: 'sqlite', destroy: () => db.destroy(), version: version.current };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     // The schema name goes into a connection option unquoted: allow identifiers only.
@@ -120,7 +154,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
     pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
     pool.on('error', () => undefined); // already reported by the client's own listener
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', destroy: () => db.destroy() };
+    return { db, dialect: 'postgres', destroy: () => db.destroy(), version: null };
   }
   throw new Error(`Unsupported DATABASE_URL: ${url.replace(/\/\/[^@]*@/, '//***@')}`);
 }

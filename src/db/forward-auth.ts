@@ -4,7 +4,12 @@
  * in one prepared query, where a page's session read (`findLiveSession`) brings every column of both rows and
  * the groups took a second query (`groupsOf`). Same conditions as `findLiveSession` (not expired, and "remember
  * me" or active within the idle timeout), plus "not waiting for its second factor", which the check refuses
- * anyway. Nothing is cached: a signed-out session or a removed group counts at the next check (decision 018).
+ * anyway.
+ *
+ * On SQLite, `CheckedSubjects` keeps what it read until the database changes (`DatabaseHandle.version`: any
+ * write of this process, any commit of another) or the session's time runs out, whichever comes first: a
+ * sign-out or a removed group still counts at the next check, and a check that finds nothing changed costs a
+ * pragma instead of the query (decision 018). On PostgreSQL every check reads.
  */
 import { PostgresIntrospector, sql, type Kysely } from 'kysely';
 import { prepared, type Placeholders } from './prepared.js';
@@ -15,7 +20,15 @@ type Db = Kysely<Database>;
 /** The session's columns a check reads: its activity (the idle timeout) and how it was signed in (the level). */
 export type CheckedSession = Pick<
   Session,
-  'id' | 'last_active_at' | 'two_factor_pending' | 'sign_in_methods' | 'second_step_skipped' | 'sign_in_passkey_backed_up' | 'created_at'
+  | 'id'
+  | 'last_active_at'
+  | 'two_factor_pending'
+  | 'sign_in_methods'
+  | 'second_step_skipped'
+  | 'sign_in_passkey_backed_up'
+  | 'created_at'
+  | 'expires_at'
+  | 'remember'
 >;
 
 /** The account's columns a check reads: the Remote-* headers, and whether it has or must set up a second factor. */
@@ -38,6 +51,8 @@ interface Row {
   second_step_skipped: number;
   sign_in_passkey_backed_up: number | null;
   created_at: number;
+  expires_at: number;
+  remember: number;
   user_id: number;
   username: string;
   first_name: string;
@@ -71,6 +86,8 @@ const checkQuery = prepared((db: Db, p: Placeholders<{ id: string; now: number; 
       'sessions.second_step_skipped',
       'sessions.sign_in_passkey_backed_up',
       'sessions.created_at',
+      'sessions.expires_at',
+      'sessions.remember',
       'users.id as user_id',
       'users.username',
       'users.first_name',
@@ -104,6 +121,8 @@ export async function findCheckedSubject(db: Db, id: string, now: number, idleTi
       second_step_skipped: row.second_step_skipped,
       sign_in_passkey_backed_up: row.sign_in_passkey_backed_up,
       created_at: row.created_at,
+      expires_at: row.expires_at,
+      remember: row.remember,
     },
     user: {
       id: row.user_id,
@@ -120,4 +139,51 @@ export async function findCheckedSubject(db: Db, id: string, now: number, idleTi
     },
     groups,
   };
+}
+
+/** The query's conditions on time, for a session read earlier: not expired, and remembered or active lately. */
+export function stillLive(session: CheckedSession, now: number, idleTimeoutMs: number): boolean {
+  return session.expires_at > now && (session.remember === 1 || session.last_active_at > now - idleTimeoutMs);
+}
+
+/** Sessions kept at most; past it the longest kept goes first. A few hundred bytes each. */
+export const CHECKED_SUBJECTS_KEPT = 10_000;
+
+/**
+ * `findCheckedSubject`, keeping each answer while nothing in the database has changed. The version is read
+ * before the query, so a write that lands while it runs makes the next check read again; a version change
+ * drops everything kept (any write may be the one that matters: a sign-out, a group, a name, a factor). Only
+ * live sessions are kept, so a flood of made-up cookies costs queries, not memory. What is returned is shared
+ * between checks: read it, never change it.
+ */
+export class CheckedSubjects {
+  readonly #kept = new Map<string, CheckedSubject>();
+  #keptAt = -1;
+
+  constructor(
+    private readonly db: Db,
+    /** `DatabaseHandle.version`; null: nothing is kept, every check reads. */
+    private readonly version: (() => number) | null,
+    private readonly limit = CHECKED_SUBJECTS_KEPT,
+  ) {}
+
+  async find(id: string, now: number, idleTimeoutMs: number): Promise<CheckedSubject | undefined> {
+    if (this.version === null) return findCheckedSubject(this.db, id, now, idleTimeoutMs);
+    const version = this.version();
+    if (version !== this.#keptAt) {
+      this.#kept.clear();
+      this.#keptAt = version;
+    }
+    const kept = this.#kept.get(id);
+    if (kept && stillLive(kept.session, now, idleTimeoutMs)) return kept;
+    if (kept) this.#kept.delete(id);
+    const found = await findCheckedSubject(this.db, id, now, idleTimeoutMs);
+    // Kept only if no other check has seen the database change meanwhile (this one may not have seen it yet:
+    // then the next check sees a new version and drops it).
+    if (found && this.#keptAt === version) {
+      if (this.#kept.size >= this.limit) this.#kept.delete(this.#kept.keys().next().value!);
+      this.#kept.set(id, found);
+    }
+    return found;
+  }
 }

@@ -12,8 +12,9 @@
  * machinery), reads the session, its account and groups with one prepared query, parses nothing but the
  * proxy's headers (the rules were compiled at start), leaves the page security headers off the 200 only the
  * proxy reads, and writes nothing — except, at most once a minute per session, the session's last activity,
- * without which someone working only in the apps would reach the idle timeout (decision record 018). Nothing is
- * cached between checks: a sign-out or a removed group counts at the next one.
+ * without which someone working only in the apps would reach the idle timeout (decision record 018). On SQLite
+ * what the query found is kept until the database changes (`CheckedSubjects`): a sign-out or a removed group
+ * still counts at the next check.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -24,7 +25,7 @@ import { sessionCookieName } from '../auth/session.js';
 import { howSignedIn } from '../auth/sign-in.js';
 import { hashToken, looksLikeToken } from '../auth/tokens.js';
 import type { AppContext } from '../context.js';
-import { findCheckedSubject, type CheckedSession, type CheckedUser } from '../db/forward-auth.js';
+import { CheckedSubjects, type CheckedSession, type CheckedUser } from '../db/forward-auth.js';
 import { touchSession } from '../db/sessions.js';
 import { negotiateLocale } from '../i18n/locales.js';
 import { messagesFor } from '../i18n/messages.js';
@@ -77,8 +78,17 @@ function wantsStatusNotRedirect(request: FastifyRequest): boolean {
   return (typeof requestedWith === 'string' && requestedWith.toLowerCase() === 'xmlhttprequest') || (typeof accept === 'string' && accept.includes('application/json'));
 }
 
-export const forwardAuthRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: AccessRules; trust: TrustProxy | null }> = async (app, { ctx, rules, trust }) => {
+export interface ForwardAuthOptions {
+  ctx: AppContext;
+  rules: AccessRules;
+  trust: TrustProxy | null;
+  /** The database's `DatabaseHandle.version`: what a check read is kept until it changes (null: never kept). */
+  databaseVersion: (() => number) | null;
+}
+
+export const forwardAuthRoutes: FastifyPluginAsync<ForwardAuthOptions> = async (app, { ctx, rules, trust, databaseVersion }) => {
   const { config } = ctx;
+  const subjects = new CheckedSubjects(ctx.db, databaseVersion);
   const cookieName = sessionCookieName(config);
 
   // No body is ever read: nginx's subrequest keeps the original method and Content-Type (not the body), and a
@@ -97,14 +107,14 @@ export const forwardAuthRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: Acc
 
   /**
    * The signed-in session the request carries, its account and groups — one prepared query (src/db/forward-auth.ts),
-   * read without the page hook's activity writes.
+   * or what it found last while the database has not changed; read without the page hook's activity writes.
    */
   async function signedInOf(request: FastifyRequest): Promise<SignedIn | null> {
     const token = onlyCookie(request.headers.cookie, cookieName, request.cookies[cookieName]);
     if (!token || !looksLikeToken(token)) return null;
     const now = ctx.clock.now();
     // Not a session waiting for its second factor: the query leaves those out.
-    const found = await findCheckedSubject(ctx.db, hashToken(token), now, SESSION_IDLE_TIMEOUT_MS);
+    const found = await subjects.find(hashToken(token), now, SESSION_IDLE_TIMEOUT_MS);
     if (!found) return null;
     // The idle timeout counts activity in the apps too; at most one write a minute per session, never per check.
     if (now - found.session.last_active_at >= ACTIVITY_WRITE_INTERVAL_MS) await touchSession(ctx.db, found.session.id, now, ACTIVITY_WRITE_INTERVAL_MS);

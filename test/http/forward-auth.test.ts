@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enableTwoFactor } from '../../src/db/users.js';
+import { SESSION_IDLE_TIMEOUT_MS } from '../../src/auth/policy.js';
 import { ManualClock, minutes } from '../../src/lib/duration.js';
 import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient } from '../support/client.js';
@@ -192,12 +193,35 @@ describe('forward-auth (Traefik, Caddy)', () => {
     expect(res.headers.location).toBe(`${APP_URL}/security`);
   });
 
-  it('a group removed counts at the next check: nothing is cached', async () => {
+  it('a group removed counts at the next check, whatever an earlier check kept', async () => {
     const { user, client } = await signedIn();
     await t.app.ctx.db.insertInto('user_groups').values({ user_id: user.id, group_name: 'admins' }).execute();
     expect((await forwardAuth(client, 'https://app.example.test/admin')).statusCode).toBe(200);
+    expect((await forwardAuth(client, 'https://app.example.test/admin')).statusCode).toBe(200); // kept (SQLite)
     await t.app.ctx.db.deleteFrom('user_groups').where('user_id', '=', user.id).execute();
     expect((await forwardAuth(client, 'https://app.example.test/admin')).statusCode).toBe(403);
+  });
+
+  it("another process's change (the admin CLI on the same database) counts at the next check", async () => {
+    const { user, client } = await signedIn();
+    await t.app.ctx.db.insertInto('user_groups').values({ user_id: user.id, group_name: 'admins' }).execute();
+    const before = await forwardAuth(client, 'https://app.example.test/admin');
+    expect([before.statusCode, before.headers['remote-groups'], before.headers['remote-name']]).toEqual([200, 'admins', `${user.first_name} ${user.last_name}`]);
+    const other = t.openSharedDatabase();
+    await other.db.updateTable('users').set({ first_name: 'Renamed' }).where('id', '=', user.id).execute();
+    const renamed = await forwardAuth(client, 'https://app.example.test/admin');
+    expect([renamed.statusCode, renamed.headers['remote-name']]).toEqual([200, `Renamed ${user.last_name}`]);
+    await other.db.deleteFrom('user_groups').where('user_id', '=', user.id).execute();
+    expect((await forwardAuth(client, 'https://app.example.test/admin')).statusCode).toBe(403);
+    await other.db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    expect((await forwardAuth(client, 'https://app.example.test/')).statusCode).toBe(302);
+  });
+
+  it('a session an earlier check kept still ends at its idle timeout, with nothing written meanwhile', async () => {
+    const { client } = await signedIn();
+    expect((await forwardAuth(client, 'https://app.example.test/')).statusCode).toBe(200);
+    clock.advance(SESSION_IDLE_TIMEOUT_MS + 1);
+    expect((await forwardAuth(client, 'https://app.example.test/')).statusCode).toBe(302);
   });
 
   it("the site's security headers on every answer a browser may be shown, not on the 200 only the proxy reads", async () => {
