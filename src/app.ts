@@ -35,6 +35,8 @@ import { changePasswordRoutes } from './features/change-password/routes.js';
 import { devOutboxRoutes } from './features/dev-outbox/routes.js';
 import { emailConfirmationRoutes } from './features/email-confirmation/routes.js';
 import { homeRoutes } from './features/home/routes.js';
+import { adminRoutes } from './features/admin/routes.js';
+import { isHiddenConsolePath } from './features/admin/guard.js';
 import { FORWARD_AUTH_CHECK_PATHS, forwardAuthReturnRoutes, forwardAuthRoutes } from './forward-auth/routes.js';
 import { languageRoutes } from './features/language/routes.js';
 import { loginRoutes } from './features/login/routes.js';
@@ -225,7 +227,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (ownsDatabase) await database.destroy();
   });
 
-  const notFound = trackRoutesForMethodNotAllowed(app);
+  const notFound = trackRoutesForMethodNotAllowed(app, { hidden: isHiddenConsolePath });
   app.setErrorHandler(errorHandler(config));
   sendRequestId(app); // first: every answer from here on carries X-Request-Id
   // Probes and metrics first and outside the site context: no session, no CSRF, no cookies (src/http/health.ts).
@@ -299,6 +301,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await site.register(securityRoutes, { ctx });
     await site.register(accountRecoveryRoutes, { ctx });
     await site.register(languageRoutes, { ctx });
+    await site.register(adminRoutes, { ctx });
     if (config.accessRules) await site.register(forwardAuthReturnRoutes, { ctx, rules: config.accessRules });
     if (!config.isProduction) await site.register(devOutboxRoutes, { ctx });
   });

@@ -14,6 +14,7 @@ export type AdminCommand =
   | { name: 'list-users'; limit: number; search: string | null }
   | { name: 'show-user'; login: string }
   | { name: 'reset-factors'; login: string; confirmed: boolean }
+  | { name: 'grant-admin' | 'revoke-admin'; login: string }
   | { name: 'mail-list'; failedOnly: boolean; limit: number }
   /** `ids` null: every failed mail (`--all`). */
   | { name: 'mail-retry'; ids: number[] | null }
@@ -44,6 +45,12 @@ Commands:
       Remove the user's authenticator app, text-message codes and recovery codes,
       sign them out everywhere, record a security event and queue a notice mail.
       Without --yes it only says what it would do, and changes nothing.
+  grant-admin <username-or-email>
+      Let the user into the web console at /admin (they must also have a second
+      factor, and sign in with it). Recorded in the console's audit log.
+  revoke-admin <username-or-email>
+      Take the console away from the user; their open console pages stop working
+      at the next request. Recorded in the audit log.
   mail list [--failed] [--limit N]
       Mail not delivered: waiting (with its next try) and failed (given up on after
       MAIL_RETRY_FOR, with the last error), newest first; --failed shows only failed
@@ -111,6 +118,8 @@ const OPTIONS_OF = {
   'list-users': { limit: { type: 'string' }, search: { type: 'string' } },
   'show-user': {},
   'reset-factors': { yes: { type: 'boolean' } },
+  'grant-admin': {},
+  'revoke-admin': {},
 } satisfies Record<Exclude<AdminCommand['name'], 'help' | 'mail-list' | 'mail-retry' | `apps-${string}` | `groups-${string}` | `keys-${string}`>, Options>;
 
 /** `mail <subcommand>`'s options. */
@@ -158,6 +167,11 @@ export function parseAdminArgs(argv: readonly string[]): ParsedArgs {
       return createUserArgs(values, positionals);
     case 'list-users':
       return listUsersArgs(values, positionals);
+    case 'grant-admin':
+    case 'revoke-admin': {
+      if (positionals.length !== 1 || positionals[0]!.trim() === '') return usage(`${command} takes one username or email address.`);
+      return { ok: true, command: { name: command, login: positionals[0]! } };
+    }
     case 'show-user':
     case 'reset-factors': {
       if (positionals.length !== 1 || positionals[0]!.trim() === '') return usage(`${command} takes one username or email address.`);

@@ -22,6 +22,7 @@ import { addApp, listApps, removeApp, rotateAppSecret, showApp } from './app-com
 import { parseAdminArgs, USAGE, type AdminCommand } from './args.js';
 import { addToGroup, listGroups, removeFromGroup } from './group-commands.js';
 import { createUser, listUsers, resetFactors, showUser, type AdminContext, type Refused } from './commands.js';
+import { grantAdmin, revokeAdmin } from './role-commands.js';
 import { listKeys, rotateKeys } from './key-commands.js';
 import { listMail, retryMail } from './mail-commands.js';
 import { readFirstLine } from './read-line.js';
@@ -89,6 +90,10 @@ function run(ctx: AdminContext, command: Exclude<AdminCommand, { name: 'help' }>
       return showUser(ctx, command.login);
     case 'reset-factors':
       return resetFactors(ctx, command.login, { confirmed: command.confirmed });
+    case 'grant-admin':
+      return grantAdmin(ctx, command.login);
+    case 'revoke-admin':
+      return revokeAdmin(ctx, command.login);
     case 'mail-list':
       return listMail(ctx, command);
     case 'mail-retry':

@@ -27,6 +27,7 @@ import * as m016 from './migrations/016-sign-in-passkey.js';
 import * as m017 from './migrations/017-app-access-and-groups.js';
 import * as m018 from './migrations/018-provider-session-link.js';
 import * as m019 from './migrations/019-app-in-security-events.js';
+import * as m020 from './migrations/020-admin-console.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -52,6 +53,7 @@ const migrations: Record<string, DialectMigration> = {
   '017-app-access-and-groups': m017,
   '018-provider-session-link': m018,
   '019-app-in-security-events': m019,
+  '020-admin-console': m020,
 };
 
 class ListedMigrations implements MigrationProvider {

@@ -44,6 +44,8 @@ export interface UsersTable {
    * null only for an account an older Gatehouse made during a rolling upgrade (`oidcSubjectOf` fills it in).
    */
   oidc_subject: string | null;
+  /** 1 for an operator of the web console (migration 020): set and cleared only by the admin CLI. */
+  is_admin: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -184,6 +186,26 @@ export interface SecurityEventsTable {
   user_agent: string | null;
   /** The app an app event (`oidc_*`) was about, by client_id (migration 019); null for every other event. */
   client_id: string | null;
+}
+
+/** One action of an operator (migration 020, src/db/admin-audit.ts): append-only, never a secret. */
+export interface AdminAuditTable {
+  id: Generated<number>;
+  created_at: number;
+  /** The admin who acted; null for the CLI. No foreign key: the entry outlives the account. */
+  actor_user_id: number | null;
+  /** The admin's username at the time, or `cli (<OS user>)`. */
+  actor: string;
+  /** One of ADMIN_ACTIONS. */
+  action: string;
+  /** The person acted on, if any; no foreign key (a deletion is an entry too). */
+  target_user_id: number | null;
+  /** The person's username at the time. */
+  target: string | null;
+  /** A small JSON object of what was chosen (a group, an app); never a secret. */
+  detail: string | null;
+  ip: string | null;
+  request_id: string | null;
 }
 
 export interface TrustedDevicesTable {
@@ -378,6 +400,7 @@ export interface Database {
   oidc_signing_keys: OidcSigningKeysTable;
   oidc_app_access: OidcAppAccessTable;
   user_groups: UserGroupsTable;
+  admin_audit: AdminAuditTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -387,6 +410,7 @@ export type OutboxMail = Selectable<MailOutboxTable>;
 export type DevMessage = Selectable<DevOutboxTable>;
 export type TotpFactor = Selectable<TotpFactorsTable>;
 export type SecurityEvent = Selectable<SecurityEventsTable>;
+export type AdminAuditEntry = Selectable<AdminAuditTable>;
 export type TrustedDevice = Selectable<TrustedDevicesTable>;
 export type AccountRecovery = Selectable<AccountRecoveriesTable>;
 export type WebauthnCredential = Selectable<WebauthnCredentialsTable>;

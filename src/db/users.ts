@@ -88,6 +88,11 @@ export async function findUserByLogin(db: Db, login: string): Promise<User | und
   return login.includes('@') ? findUserByEmail(db, login) : findUserByUsername(db, login);
 }
 
+/** Grants (true) or takes away (false) the console (`users.is_admin`); the admin CLI is the only caller. */
+export async function setAdmin(db: Db, userId: number, admin: boolean): Promise<void> {
+  await db.updateTable('users').set({ is_admin: admin ? 1 : 0 }).where('id', '=', userId).execute();
+}
+
 export async function usernameTaken(db: Db, username: string, exceptUserId?: number): Promise<boolean> {
   let q = db.selectFrom('users').select('id').where('username_normalized', '=', normalizeUsername(username));
   if (exceptUserId !== undefined) q = q.where('id', '<>', exceptUserId);

@@ -225,9 +225,10 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
 
 /**
  * Remembers every route as it is registered, so an unknown URL (404) can be
- * told apart from a known URL asked with the wrong method (405 + Allow).
+ * told apart from a known URL asked with the wrong method (405 + Allow) —
+ * except where `hidden` says the asker must not learn the URL exists.
  */
-export function trackRoutesForMethodNotAllowed(app: FastifyInstance) {
+export function trackRoutesForMethodNotAllowed(app: FastifyInstance, options: { hidden?: (request: FastifyRequest) => boolean } = {}) {
   const known = FindMyWay();
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
@@ -238,7 +239,8 @@ export function trackRoutesForMethodNotAllowed(app: FastifyInstance) {
   });
   return function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
     const path = request.url.split('?')[0] ?? '/';
-    const allowed = METHODS.filter((m) => known.find(m, path) !== null);
+    // A hidden address (the console, to anyone but an admin) is unknown, whatever the method.
+    const allowed = options.hidden?.(request) ? [] : METHODS.filter((m) => known.find(m, path) !== null);
     // A route that exists for this method but found nothing (a missing static file, say) is a plain 404.
     if (allowed.length > 0 && !allowed.includes(request.method as (typeof METHODS)[number])) {
       return reply.header('allow', allowed.join(', ')).page(request.t.common.errors.notAllowedTitle, methodNotAllowedPage(request.t, allowed), { status: 405 });

@@ -20,7 +20,7 @@ export interface LayoutProps {
    * The signed-in user, or null for visitors and pending (password-only) sessions.
    * `email_confirmed_at: null` (with `email`) shows the "confirm your email" banner.
    */
-  user: { username: string; email?: string; email_confirmed_at?: number | null } | null;
+  user: { username: string; email?: string; email_confirmed_at?: number | null; is_admin?: number } | null;
   /** The CSRF token for the page's forms; '' on pages that cannot mint one (the 500 page), which then show none. */
   csrfToken: string;
   flash: Flash | null;
@@ -62,6 +62,7 @@ ${(p.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
         ? html`<li><a href="/">${l.home}</a></li>
       <li><a href="/user/${encodeURIComponent(p.user.username)}">${l.profile}</a></li>
       <li><a href="/security">${l.security}</a></li>
+      ${p.user.is_admin === 1 ? html`<li><a href="/admin">${l.console}</a></li>` : ''}
       <li><form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><button type="submit" class="link-button">${l.signOut}</button></form></li>`
         : html`<li><a href="/login">${l.signIn}</a></li>
       <li><a href="/register">${l.register}</a></li>`}

@@ -15,7 +15,8 @@
  * a passkey, recovery codes, email codes), so each sign-in page exists, and an
  * app with access (on the security page); a second account has none, for the
  * set-up pages. The consent page is reached as an app sends people there: its
- * authorization request, for every scope there is.
+ * authorization request, for every scope there is. The first account is also an
+ * admin, so the console's pages (/admin) are checked the same way.
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +28,8 @@ import { setEmailCodesEnabled } from '../../src/db/email-codes.js';
 import { confirmTotpFactor, replaceRecoveryCodes, startTotpEnrollment } from '../../src/db/factors.js';
 import { insertPasskey } from '../../src/db/passkeys.js';
 import { recordAppSignIn } from '../../src/db/app-access.js';
-import { setBackupPhone } from '../../src/db/users.js';
+import { setAdmin, setBackupPhone } from '../../src/db/users.js';
+import { recordAdminAction } from '../../src/db/admin-audit.js';
 import { ManualClock } from '../../src/lib/duration.js';
 import { createUser, DEFAULT_TEST_PASSWORD, TEST_SECRET } from '../support/app.js';
 import { DESKTOP_VIEWPORT, newJourneyContext, PHONE_VIEWPORT, startAppAndBrowser, submit, type ListeningApp } from '../support/browser.js';
@@ -89,6 +91,17 @@ const PAGES: PageSpec[] = [
     },
     state: 'signed-in',
   },
+  // Pat is an admin (set in beforeAll), signed in with two factors: the console's pages.
+  { name: 'console', path: '/admin', state: 'signed-in' },
+  { name: 'console-people', path: '/admin/people', state: 'signed-in' },
+  {
+    name: 'console-person',
+    get path() {
+      return `/admin/people/${patId}`;
+    },
+    state: 'signed-in',
+  },
+  { name: 'console-audit', path: '/admin/audit', state: 'signed-in' },
   { name: 'security-empty', path: '/security', state: 'new-account' },
   { name: 'set-up-app', path: '/two-factor/app/enable', state: 'new-account' },
   { name: 'set-up-sms', path: '/two-factor/sms/enable', state: 'new-account' },
@@ -133,6 +146,8 @@ let appClientId = '';
 const APP_CALLBACK = 'http://127.0.0.1:9/callback';
 /** RFC 7636's example S256 challenge: the app's verifier is never needed, the code is never redeemed. */
 const PKCE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+/** Pat's account id, for the console's page about Pat. */
+let patId = 0;
 /** Pat's recovery codes: each browser below signs in with one (they work once). */
 const patRecoveryCodes: string[] = [];
 let server: ListeningApp;
@@ -157,6 +172,10 @@ beforeAll(async () => {
   await replaceRecoveryCodes(db, pat.id, codes.hashes, clock.now());
   patRecoveryCodes.push(...codes.codes);
   await setEmailCodesEnabled(db, pat.id, true);
+  // Pat runs the console: made an admin as the CLI does it, so the audit log has an entry.
+  patId = pat.id;
+  await setAdmin(db, pat.id, true);
+  await recordAdminAction(db, { action: 'admin_granted', now: clock.now(), actor: { id: null, name: 'cli (ops)' }, target: { id: pat.id, username: 'pat' } });
   // Pat let one app in (its code was issued); another one asks for everything on the consent page.
   const notes = await registerApp(server.app, { name: 'Notes', firstParty: false, redirectUris: ['http://127.0.0.1:9/callback'] });
   await recordAppSignIn(db, pat.id, notes.clientId, clock.now());

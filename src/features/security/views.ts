@@ -10,18 +10,7 @@ import { codeInput, csrfField, errorSummary, input } from '../../views/forms.js'
 import { timeAgo } from '../../views/time-ago.js';
 import { html, type SafeHtml } from '../../views/html.js';
 import { recoveryNotice } from '../../views/account-recovery.js';
-
-/**
- * The activity log's words for an event: naming the app for an app event that stored one (its name now, or "an app
- * that was removed"); a kind this version does not know (written by a newer one) as it is stored. Plain text: the
- * template escapes it, app name included.
- */
-function eventLabel(t: Messages, e: ListedSecurityEvent): string {
-  const named = t.security.appEvents;
-  if (e.client_id !== null && Object.hasOwn(named, e.kind)) return named[e.kind as keyof typeof named](e.app_name);
-  const labels = t.security.events;
-  return Object.hasOwn(labels, e.kind) ? labels[e.kind as keyof typeof labels] : e.kind;
-}
+import { eventLabel } from '../../views/security-events.js';
 
 export interface SecurityPageProps {
   csrfToken: string;

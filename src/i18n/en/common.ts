@@ -30,6 +30,8 @@ export const common = {
     signOut: 'Sign out',
     signIn: 'Sign in',
     register: 'Register',
+    /** For admins only (the web console at /admin). */
+    console: 'Console',
     devOutbox: 'Dev outbox',
     confirmEmailBanner: (maskedEmail: string) => html`<strong>Confirm your email address</strong> — we sent a link to ${maskedEmail}.`,
     resend: 'Resend',

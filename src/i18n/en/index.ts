@@ -1,5 +1,6 @@
 /** The English catalogue: the source language, whose shape every other catalogue must match. */
 import { account } from './account.js';
+import { admin } from './admin.js';
 import { apps } from './apps.js';
 import { codes } from './codes.js';
 import { common } from './common.js';
@@ -12,4 +13,4 @@ import { reset } from './reset.js';
 import { security } from './security.js';
 import { sms } from './sms.js';
 
-export const en = { common, problems, codes, mail, account, login, reset, recovery, security, sms, apps, forwardAuth };
+export const en = { common, problems, codes, mail, account, login, reset, recovery, security, sms, apps, forwardAuth, admin };

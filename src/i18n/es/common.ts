@@ -34,6 +34,7 @@ export const common: Messages['common'] = {
     signOut: 'Cerrar sesión',
     signIn: 'Iniciar sesión',
     register: 'Registrarse',
+    console: 'Consola',
     devOutbox: 'Buzón de desarrollo',
     confirmEmailBanner: (maskedEmail: string) => html`<strong>Confirma tu correo electrónico</strong>: te enviamos un enlace a ${maskedEmail}.`,
     resend: 'Reenviar',

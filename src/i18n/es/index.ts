@@ -1,6 +1,7 @@
 /** The Spanish catalogue (neutral Spanish, addressing the user as "tú"). */
 import type { Messages } from '../messages.js';
 import { account } from './account.js';
+import { admin } from './admin.js';
 import { apps } from './apps.js';
 import { codes } from './codes.js';
 import { common } from './common.js';
@@ -13,4 +14,4 @@ import { reset } from './reset.js';
 import { security } from './security.js';
 import { sms } from './sms.js';
 
-export const es: Messages = { common, problems, codes, mail, account, login, reset, recovery, security, sms, apps, forwardAuth };
+export const es: Messages = { common, problems, codes, mail, account, login, reset, recovery, security, sms, apps, forwardAuth, admin };

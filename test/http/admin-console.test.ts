@@ -1,0 +1,154 @@
+/**
+ * The operators' console at /admin (src/features/admin), as an admin signed in with both steps uses it: the
+ * overview, the people search (prefixes of usernames and addresses, keyset pages), a person's page (factors,
+ * lockout, sessions, groups, activity, what admins did), and the audit log with its filters and JSON lines
+ * export. Who may not see it is test/security/admin-console.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pwnedPasswordsOff } from '../../src/adapters/pwned-passwords/off.js';
+import type { AdminContext } from '../../src/admin/commands.js';
+import { grantAdmin } from '../../src/admin/role-commands.js';
+import { recordAdminAction } from '../../src/db/admin-audit.js';
+import { addUserToGroup } from '../../src/db/user-groups.js';
+import { PEOPLE_PAGE_SIZE } from '../../src/features/admin/routes.js';
+import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { signIn, TestClient } from '../support/client.js';
+import { signedInAdmin } from '../support/console.js';
+import { insertTestUser } from '../support/databases.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t?.close());
+
+/** The usernames in the people table of a page, in order. */
+const usernamesIn = (body: string) => [...body.matchAll(/<th scope="row"><a href="\/admin\/people\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]!);
+const nextLink = (body: string) => /<a href="([^"]+)" rel="next">/.exec(body)?.[1]?.replaceAll('&amp;', '&') ?? null;
+
+describe('the console, for an admin signed in with both steps', () => {
+  it('the overview counts people, admins and apps; the site navigation links to it', async () => {
+    const { client } = await signedInAdmin(t);
+    const home = await client.get('/');
+    expect(home.body).toContain('<a href="/admin">Console</a>');
+    const page = await client.get('/admin');
+    expect(page.status).toBe(200);
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.body).toMatch(/<a href="\/admin" aria-current="page">Overview<\/a>/);
+    expect(page.body).toMatch(/\d+ accounts?/);
+    expect(page.body).toMatch(/\d+ admins?/);
+  });
+
+  it('finds people by the start of a username or address, a page at a time, each once, in order', async () => {
+    const { client } = await signedInAdmin(t);
+    const total = PEOPLE_PAGE_SIZE + 7;
+    const made: string[] = [];
+    for (let i = 0; i < total; i++) made.push((await insertTestUser(t.app.ctx.db, { username: `pager${String(i).padStart(3, '0')}`, email: `p${i}@pager.example` })).username);
+    const first = await client.get('/admin/people?q=Pager');
+    expect(first.status).toBe(200);
+    const page1 = usernamesIn(first.body);
+    expect(page1).toEqual(made.slice(0, PEOPLE_PAGE_SIZE));
+    const second = await client.get(nextLink(first.body)!);
+    expect(usernamesIn(second.body)).toEqual(made.slice(PEOPLE_PAGE_SIZE));
+    expect(nextLink(second.body)).toBeNull();
+
+    // By address: the "@" says so.
+    const byEmail = await client.get(`/admin/people?q=${encodeURIComponent('p1@pager')}`);
+    expect(usernamesIn(byEmail.body)).toEqual(['pager001']);
+    // A prefix is taken literally: no wildcards.
+    expect(usernamesIn((await client.get('/admin/people?q=pager_')).body)).toEqual([]);
+    const none = await client.get('/admin/people?q=%25');
+    expect(none.status).toBe(200);
+    expect(none.body).toContain('No username or email address starts with “%”.');
+    // No query: the newest accounts first.
+    expect(usernamesIn((await client.get('/admin/people')).body)[0]).toBe(made[made.length - 1]);
+    // A forged cursor starts over rather than failing.
+    expect((await client.get('/admin/people?q=pager&after=zzz')).status).toBe(200);
+  });
+
+  it("a person's page: profile, factors, lockout, sessions, groups, recent activity and what admins did", async () => {
+    const { user: admin, client } = await signedInAdmin(t);
+    const person = await createUser(t.app, { phone: '+14155550177', firstName: 'Grace', lastName: 'Hopper' });
+    await addUserToGroup(t.app.ctx.db, person.id, 'engineering');
+    // Three wrong passwords, then a sign-in elsewhere.
+    const other = new TestClient(t.app, '198.51.100.7');
+    for (let i = 0; i < 3; i++) await signIn(other, person.username, 'not the password at all');
+    await recordAdminAction(t.app.ctx.db, { action: 'group_added', now: t.app.ctx.clock.now(), actor: { id: admin.id, name: admin.username }, target: { id: person.id, username: person.username }, detail: { group: 'engineering' } });
+
+    const page = await client.get(`/admin/people/${person.id}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Grace Hopper');
+    expect(page.body).toContain(person.email);
+    expect(page.body).toContain('Text-message codes to the number ending 0177');
+    expect(page.body).toContain('3 wrong passwords in a row');
+    expect(page.body).toContain('<li>engineering</li>');
+    expect(page.body).toContain('Wrong password at sign-in');
+    expect(page.body).toContain('198.51.100.7');
+    expect(page.body).toContain('Added to a group');
+    expect(page.body).toContain('group: engineering');
+    // Never a secret: no password hash, no phone number in full.
+    expect(page.body).not.toContain(person.password_hash);
+    expect(page.body).not.toContain('+14155550177');
+
+    expect((await client.get('/admin/people/987654321')).status).toBe(404);
+    expect((await client.get('/admin/people/not-a-number')).status).toBe(400);
+  });
+
+  it('the audit log: newest first, filtered by action, person or admin; a name that matches nobody is said', async () => {
+    const { user: admin, client } = await signedInAdmin(t);
+    const person = await insertTestUser(t.app.ctx.db, { username: 'audited' });
+    const lines: string[] = [];
+    const cli: AdminContext = { db: t.app.ctx.db, config: t.config, clock: t.app.ctx.clock, pwnedPasswords: pwnedPasswordsOff, output: { out: (l) => lines.push(l) } };
+    expect(await grantAdmin(cli, 'audited')).toEqual({ ok: true });
+    await recordAdminAction(t.app.ctx.db, { action: 'lockout_cleared', now: t.app.ctx.clock.now(), actor: { id: admin.id, name: admin.username }, target: { id: person.id, username: person.username }, ip: '203.0.113.9' });
+
+    const all = await client.get('/admin/audit');
+    expect(all.status).toBe(200);
+    const rows = all.body.slice(all.body.indexOf('<tbody>'));
+    expect(rows.indexOf('Cleared a sign-in lockout')).toBeGreaterThan(0);
+    expect(rows.indexOf('Cleared a sign-in lockout')).toBeLessThan(rows.indexOf('Made an admin'));
+    expect(all.body).toContain('203.0.113.9');
+    expect(all.body).toMatch(/cli \(.+\)/);
+
+    const granted = await client.get('/admin/audit?action=admin_granted&person=audited');
+    const tableOf = (body: string) => body.slice(body.indexOf('<tbody>'));
+    expect(tableOf(granted.body)).toContain('Made an admin');
+    expect(tableOf(granted.body)).not.toContain('Cleared a sign-in lockout');
+    const byAdmin = await client.get(`/admin/audit?actor=${admin.username}`);
+    expect(tableOf(byAdmin.body)).toContain('Cleared a sign-in lockout');
+    expect(tableOf(byAdmin.body)).not.toContain('Made an admin');
+    const nobody = await client.get('/admin/audit?person=no-such-person');
+    expect(nobody.status).toBe(200);
+    expect(nobody.body).toContain('No account is called “no-such-person”.');
+    expect((await client.get('/admin/audit?action=drop_tables')).status).toBe(400);
+  });
+
+  it('the export: JSON lines of the filtered log, as a download, never cached', async () => {
+    const { user: admin, client } = await signedInAdmin(t);
+    const person = await insertTestUser(t.app.ctx.db, { username: 'exported' });
+    for (let i = 0; i < 3; i++) {
+      await recordAdminAction(t.app.ctx.db, { action: 'sessions_ended', now: t.app.ctx.clock.now() + i, actor: { id: admin.id, name: admin.username }, target: { id: person.id, username: person.username }, detail: { count: i } });
+    }
+    const res = await client.get('/admin/audit/export?person=exported');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/jsonl; charset=utf-8');
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="gatehouse-audit-\d{4}-\d{2}-\d{2}\.jsonl"$/);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const entries = res.body.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries.map((e) => [e.action, e.target, e.actor, (e.detail as { count: number }).count])).toEqual([
+      ['sessions_ended', 'exported', admin.username, 2],
+      ['sessions_ended', 'exported', admin.username, 1],
+      ['sessions_ended', 'exported', admin.username, 0],
+    ]);
+    expect(entries[0]!.at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it('speaks Spanish to an admin who reads it', async () => {
+    const { client } = await signedInAdmin(t);
+    client.headers['accept-language'] = 'es';
+    const page = await client.get('/admin/people');
+    expect(page.headers['content-language']).toBe('es');
+    expect(page.body).toContain('Buscar a una persona');
+    expect(page.body).toContain('Registro de auditoría');
+  });
+});
