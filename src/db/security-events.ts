@@ -54,6 +54,12 @@ export const SECURITY_EVENT_KINDS = [
   'oidc_first_sign_in',
   'oidc_consent',
   'oidc_access_removed',
+  'lockout_cleared_by_admin',
+  'sessions_ended_by_admin',
+  'reset_link_sent_by_admin',
+  'confirmation_resent_by_admin',
+  'group_added_by_admin',
+  'group_removed_by_admin',
 ] as const;
 
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];

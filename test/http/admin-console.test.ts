@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pwnedPasswordsOff } from '../../src/adapters/pwned-passwords/off.js';
 import type { AdminContext } from '../../src/admin/commands.js';
 import { grantAdmin } from '../../src/admin/role-commands.js';
-import { recordAdminAction } from '../../src/db/admin-audit.js';
+import { listAdminAudit, recordAdminAction } from '../../src/db/admin-audit.js';
 import { addUserToGroup } from '../../src/db/user-groups.js';
-import { PEOPLE_PAGE_SIZE } from '../../src/features/admin/routes.js';
+import { PEOPLE_PAGE_SIZE } from '../../src/features/admin/people.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
-import { signIn, TestClient } from '../support/client.js';
+import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
 import { signedInAdmin } from '../support/console.js';
 import { insertTestUser } from '../support/databases.js';
 
@@ -141,6 +141,30 @@ describe('the console, for an admin signed in with both steps', () => {
       ['sessions_ended', 'exported', admin.username, 0],
     ]);
     expect(entries[0]!.at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
+  it('clears a sign-in lockout: the counts and the pause are gone, the person can sign in, and both logs say so', async () => {
+    const { user: admin, client } = await signedInAdmin(t);
+    const person = await createUser(t.app);
+    const elsewhere = new TestClient(t.app, '198.51.100.20');
+    // Paused: six wrong passwords typed as the username (the page's answer follows the typed login).
+    for (let i = 0; i < 6; i++) await signIn(elsewhere, person.username, 'wrong password, again and again');
+    expect((await signIn(elsewhere, person.username, person.password)).status).toBe(429);
+    const before = await client.get(`/admin/people/${person.id}`);
+    expect(before.body).toMatch(/Locked out for another|6 wrong passwords in a row/);
+
+    const done = await client.post(`/admin/people/${person.id}/unlock`, { _csrf: csrfTokenIn(before.body) });
+    expect(done.status).toBe(303);
+    const after = await client.get(done.location!);
+    expect(after.body).toContain(`The sign-in lockout of ${person.username} is cleared.`);
+    expect(after.body).toContain('Not locked out.');
+    expect(after.body).not.toContain('wrong passwords in a row');
+    expect((await signIn(elsewhere, person.username, person.password)).location).toBe('/');
+
+    const [entry] = await listAdminAudit(t.app.ctx.db, { targetId: person.id }, { limit: 1 });
+    expect([entry!.action, entry!.actor_user_id, entry!.ip, entry!.request_id]).toEqual(['lockout_cleared', admin.id, '127.0.0.1', expect.any(String)]);
+    const security = await elsewhere.get('/security');
+    expect(security.body).toContain('Sign-in lockout cleared by an administrator');
   });
 
   it('speaks Spanish to an admin who reads it', async () => {

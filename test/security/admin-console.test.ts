@@ -6,12 +6,16 @@
  * - an admin account taken with its password alone: without a second factor set up the console shows nothing
  *   but the offer to set one up; a sign-in where a remembered browser stood in for the second factor signs in
  *   again with it before anything is shown;
- * - a role taken away: the next request is a 404, with the same session.
+ * - a role taken away: the next request is a 404, with the same session;
+ * - a console action from a stale sign-in: an admin's browser left signed in is used later to act on an account —
+ *   every action needs the password and a second factor proved within the last 10 minutes (step-up).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAdminAudit } from '../../src/db/admin-audit.js';
 import { setAdmin } from '../../src/db/users.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
-import { signIn, TestClient, type Page } from '../support/client.js';
+import { ManualClock, minutes } from '../../src/lib/duration.js';
+import { createUser, DEFAULT_TEST_PASSWORD, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
+import { csrfTokenIn, signIn, TestClient, type Page } from '../support/client.js';
 import { consoleRoutes, signedInAdmin } from '../support/console.js';
 
 let t: TestApp;
@@ -80,20 +84,22 @@ describe('console discovery', () => {
 });
 
 describe('an admin account taken with its password alone', () => {
-  it('without a second factor, every console page is only the offer to set one up', async () => {
+  it('without a second factor, every console page and action is only the offer to set one up', async () => {
     const user = await createUser(t.app);
     await setAdmin(t.app.ctx.db, user.id, true);
     const client = new TestClient(t.app);
     expect((await signIn(client, user.username, user.password)).location).toBe('/');
-    for (const path of probes(user.id)) {
-      const page = await client.get(path);
-      if (path.includes('nothing-here') || path.includes('999999')) continue; // unknown to admins too
-      expect(page.status, path).toBe(403);
-      expect(page.body, path).toContain('The console needs a second factor');
-      expect(page.body, path).toContain('href="/security"');
-      expect(page.body, path).not.toContain('console-nav');
-      expect(page.body, path).not.toContain(user.email);
+    const csrf = csrfTokenIn((await client.get('/')).body);
+    for (const { method, path } of consoleRoutes(t).filter((r) => r.method !== 'HEAD')) {
+      const url = path.replace(/:[a-zA-Z]+/g, String(user.id));
+      const page = await client.request(method, url, method === 'GET' ? {} : { form: { _csrf: csrf } });
+      expect(page.status, `${method} ${url}`).toBe(403);
+      expect(page.body, url).toContain('The console needs a second factor');
+      expect(page.body, url).toContain('href="/security"');
+      expect(page.body, url).not.toContain('console-nav');
+      expect(page.body, url).not.toContain(user.email);
     }
+    expect(await listAdminAudit(t.app.ctx.db, { actorId: user.id }, { limit: 5 })).toEqual([]);
   });
 
   it('a sign-in where a remembered browser stood in for the second factor signs in again with it', async () => {
@@ -114,5 +120,47 @@ describe('a role taken away', () => {
     await setAdmin(t.app.ctx.db, user.id, false);
     const unknown = await client.get('/no-such-page-anywhere');
     expectPlainNotFound(await client.get('/admin/audit'), unknown, 'after revoke-admin');
+  });
+});
+
+describe('a console action from a stale sign-in (step-up)', () => {
+  // Attack: an admin's browser left signed in (an unlocked laptop, a session cookie copied an hour ago) is used to
+  // act on someone's account. Every action needs the password and a second factor proved in the last 10 minutes.
+  let clocked: TestApp;
+  const clock = new ManualClock(Date.UTC(2026, 11, 5, 9, 0, 0));
+  beforeAll(async () => {
+    clocked = await startTestApp({}, { clock });
+  });
+  afterAll(() => clocked?.close());
+
+  it('is sent through a fresh two-step sign-in and back, and nothing is done or recorded until then', async () => {
+    const { client, phone } = await signedInAdmin(clocked);
+    const person = await createUser(clocked.app);
+    const action = `/admin/people/${person.id}/unlock`;
+    clock.advance(minutes(11));
+    const page = await client.get(`/admin/people/${person.id}`);
+    expect(page.body).toContain('Each action first asks you to sign in again');
+    const refused = await client.post(action, { _csrf: csrfTokenIn(page.body) });
+    expect(refused.status).toBe(303);
+    expect(refused.location).toBe(`/login?fresh=1&require=two-factor&next=${encodeURIComponent(`/admin/people/${person.id}`)}`);
+    expect(await listAdminAudit(clocked.app.ctx.db, { targetId: person.id }, { limit: 5 })).toEqual([]);
+
+    // The fresh sign-in: the password, then the second step (a remembered browser could not skip it), then back.
+    const form = await client.get(refused.location!);
+    expect(form.status).toBe(200);
+    const loginForm = /<form method="post" action="\/login"[\s\S]*?<\/form>/.exec(form.body)![0];
+    const fields = Object.fromEntries([...loginForm.matchAll(/<input type="hidden" name="(next|require)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replaceAll('&amp;', '&')]));
+    expect(fields).toEqual({ next: `/admin/people/${person.id}`, require: 'two-factor' });
+    const admin = (await clocked.app.ctx.db.selectFrom('users').select(['username']).where('phone', '=', phone).executeTakeFirstOrThrow()).username;
+    const password = await client.post('/login', { _csrf: csrfTokenIn(form.body), login: admin, password: DEFAULT_TEST_PASSWORD, ...fields });
+    expect(password.location).toBe('/login/two-factor');
+    const done = await client.submit('/login/two-factor', { code: await latestDevCode(clocked.app, phone) });
+    expect(done.location).toBe(`/admin/people/${person.id}`);
+    const again = await client.get(done.location!);
+    expect(again.body).not.toContain('Each action first asks you to sign in again');
+    const unlocked = await client.post(action, { _csrf: csrfTokenIn(again.body) });
+    expect(unlocked.status).toBe(303);
+    expect(unlocked.location).toBe(`/admin/people/${person.id}`);
+    expect((await listAdminAudit(clocked.app.ctx.db, { targetId: person.id }, { limit: 5 })).map((e) => e.action)).toEqual(['lockout_cleared']);
   });
 });

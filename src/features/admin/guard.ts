@@ -8,13 +8,14 @@
  * 2. `requireConsoleSignIn` (preHandler): an admin whose account has no second factor sees only the page that
  *    offers to set one up; an admin whose sign-in did not prove one (a remembered browser stood in for it) signs
  *    in again with it.
- * 3. (With the first destructive action) step-up: the password *and* a second factor proved within the last
- *    10 minutes — a fresh full sign-in (`/login?fresh=1&require=two-factor`), so every factor and "try another
- *    way" works as at any sign-in.
+ * 3. `requireStepUp` (preHandler of every action that changes something): the password *and* a second factor
+ *    proved within the last 10 minutes — else a fresh full sign-in (`/login?fresh=1&require=two-factor`), so
+ *    every factor and "try another way" works as at any sign-in.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { factorsOf, hasSecondFactor } from '../../auth/factors.js';
 import { howSignedIn, type SignInRecord } from '../../auth/sign-in.js';
+import { recentlyAuthenticated, STEP_UP_WINDOW_MS } from '../../auth/step-up.js';
 import type { AppContext } from '../../context.js';
 import type { User } from '../../db/schema.js';
 import { acrOf, ACR_ONE_FACTOR } from '../../oidc/claims.js';
@@ -66,5 +67,25 @@ export function requireConsoleSignIn(ctx: AppContext) {
     if (!provedSecondFactor(howSignedIn(request.session!))) {
       await reply.redirect(freshSignInPath(request.method === 'GET' ? request.url : CONSOLE_PATH));
     }
+  };
+}
+
+/** True when this session's sign-in proved the password and a second factor within STEP_UP_WINDOW_MS. */
+export function steppedUp(request: FastifyRequest, now: number): boolean {
+  const session = request.session;
+  if (!session) return false;
+  const record = howSignedIn(session);
+  return provedSecondFactor(record) && now - record.at <= STEP_UP_WINDOW_MS && recentlyAuthenticated(session, now);
+}
+
+/**
+ * Gate 3, on every console action that changes something: a POST whose sign-in is older than STEP_UP_WINDOW_MS
+ * goes through a fresh sign-in with both steps and then to `formPage` (its answers are not carried across the
+ * sign-in), where the action is one click again.
+ */
+export function requireStepUp(ctx: AppContext, formPage: (request: FastifyRequest) => string) {
+  return async function stepUp(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (steppedUp(request, ctx.clock.now())) return;
+    await reply.redirect(freshSignInPath(request.method === 'GET' ? request.url : formPage(request)), 303);
   };
 }

@@ -92,6 +92,16 @@ export const admin = {
     auditAbout: 'Console actions about this person',
     noAudit: 'No admin has acted on this account.',
     columns: { what: 'What', when: 'When', where: 'From' },
+    actions: {
+      heading: 'Help this person',
+      /** Shown while the admin's sign-in is older than the step-up window. */
+      stepUpNote: 'Each action first asks you to sign in again with your password and second factor, unless you did in the last 10 minutes.',
+      unlock: 'Clear the sign-in lockout',
+      unlockHint: 'Forgets the wrong passwords and codes in a row, and the pause they set.',
+    },
+    flash: {
+      unlocked: (username: string) => `The sign-in lockout of ${username} is cleared.`,
+    },
   },
   audit: {
     title: 'Audit log',

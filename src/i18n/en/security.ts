@@ -159,6 +159,12 @@ export const security = {
     oidc_first_sign_in: 'An app signed you in with Gatehouse for the first time',
     oidc_consent: 'You allowed an app to see your account',
     oidc_access_removed: 'You removed an app’s access to your account',
+    lockout_cleared_by_admin: 'Sign-in lockout cleared by an administrator',
+    sessions_ended_by_admin: 'Signed out everywhere by an administrator',
+    reset_link_sent_by_admin: 'Password-reset link sent by an administrator',
+    confirmation_resent_by_admin: 'Email confirmation sent again by an administrator',
+    group_added_by_admin: 'Added to a group by an administrator',
+    group_removed_by_admin: 'Removed from a group by an administrator',
   } satisfies Record<SecurityEventKind, string>,
 
   /**

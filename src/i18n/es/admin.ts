@@ -90,6 +90,15 @@ export const admin: Messages['admin'] = {
     auditAbout: 'Acciones de la consola sobre esta persona',
     noAudit: 'Ningún administrador ha actuado sobre esta cuenta.',
     columns: { what: 'Qué', when: 'Cuándo', where: 'Desde' },
+    actions: {
+      heading: 'Ayudar a esta persona',
+      stepUpNote: 'Cada acción te pide primero volver a iniciar sesión con tu contraseña y tu segundo factor, salvo que lo hayas hecho en los últimos 10 minutos.',
+      unlock: 'Quitar el bloqueo de inicio de sesión',
+      unlockHint: 'Olvida las contraseñas y los códigos incorrectos seguidos, y la pausa que causaron.',
+    },
+    flash: {
+      unlocked: (username: string) => `Se quitó el bloqueo de inicio de sesión de ${username}.`,
+    },
   },
   audit: {
     title: 'Registro de auditoría',

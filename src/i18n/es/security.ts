@@ -149,6 +149,12 @@ export const security: Messages['security'] = {
     oidc_first_sign_in: 'Una aplicación inició tu sesión con Gatehouse por primera vez',
     oidc_consent: 'Permitiste que una aplicación vea tu cuenta',
     oidc_access_removed: 'Quitaste el acceso de una aplicación a tu cuenta',
+    lockout_cleared_by_admin: 'Bloqueo de inicio de sesión quitado por un administrador',
+    sessions_ended_by_admin: 'Sesiones cerradas en todas partes por un administrador',
+    reset_link_sent_by_admin: 'Enlace para restablecer la contraseña enviado por un administrador',
+    confirmation_resent_by_admin: 'Confirmación del correo enviada de nuevo por un administrador',
+    group_added_by_admin: 'Añadido a un grupo por un administrador',
+    group_removed_by_admin: 'Quitado de un grupo por un administrador',
   },
 
   appEvents: {

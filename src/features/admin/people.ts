@@ -1,0 +1,157 @@
+/**
+ * The console's people (src/features/admin): the search, a person's page, and the actions an admin takes to help
+ * someone back in — each behind step-up (guard.ts), each written to the audit log and to the person's own
+ * activity.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { factorsOf } from '../../auth/factors.js';
+import { accountKey, loginKey } from '../../auth/limits.js';
+import { SESSION_IDLE_TIMEOUT_MS } from '../../auth/policy.js';
+import type { AppContext } from '../../context.js';
+import { searchPeople } from '../../db/admin-people.js';
+import { listAdminAudit, recordAdminAction, type AdminAction } from '../../db/admin-audit.js';
+import { appsWithAccess } from '../../db/app-access.js';
+import type { User } from '../../db/schema.js';
+import { recentSecurityEvents, SECURITY_EVENT_RETENTION_MS } from '../../db/security-events.js';
+import { liveSessionsOfUser } from '../../db/sessions.js';
+import { trustedDevicesOfUser } from '../../db/trusted-devices.js';
+import { groupsOf } from '../../db/user-groups.js';
+import { findUserById } from '../../db/users.js';
+import { notFoundPage } from '../../views/error-pages.js';
+import { logSecurityEvent } from '../../auth/events.js';
+import type { SecurityEventKind } from '../../db/security-events.js';
+import { formSchema } from '../../http/form-schema.js';
+import { CONSOLE_PATH, requireStepUp, steppedUp } from './guard.js';
+import { CONSOLE_STYLES } from './views.js';
+import { peoplePage, personPage, type LockoutState } from './people-views.js';
+
+/** People per page of the search. */
+export const PEOPLE_PAGE_SIZE = 50;
+
+const PeopleQuery = z.object({ q: z.string().max(320).optional(), after: z.string().max(400).optional() });
+const PersonParams = z.object({ id: z.string().regex(/^[0-9]{1,15}$/) });
+const EmptyForm = formSchema({});
+
+/** A person's page: where an action's answer (and a step-up) leads back to. */
+export const personPath = (id: number | string) => `${CONSOLE_PATH}/people/${id}`;
+
+export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const page = { styles: CONSOLE_STYLES };
+
+  app.get<{ Querystring: z.infer<typeof PeopleQuery> }>(`${CONSOLE_PATH}/people`, { schema: { querystring: PeopleQuery } }, async (request, reply) => {
+    const t = request.t;
+    const q = (request.query.q ?? '').trim();
+    const found = await searchPeople(ctx.db, q, request.query.after ?? null, PEOPLE_PAGE_SIZE);
+    const nextHref = found.next === null ? null : `${CONSOLE_PATH}/people?${new URLSearchParams({ ...(q ? { q } : {}), after: found.next }).toString()}`;
+    return reply.page(t.admin.people.title, peoplePage(t, { q, rows: found.rows, nextHref, now: ctx.clock.now() }), page);
+  });
+
+  app.get<{ Params: z.infer<typeof PersonParams> }>(`${CONSOLE_PATH}/people/:id`, { schema: { params: PersonParams } }, async (request, reply) => {
+    const t = request.t;
+    const user = await findUserById(ctx.db, Number(request.params.id));
+    if (!user) return reply.page(t.common.errors.notFoundTitle, notFoundPage(t), { status: 404 });
+    const now = ctx.clock.now();
+    const [factors, sessions, devices, apps, groups, events, audit, lockout] = await Promise.all([
+      factorsOf(ctx.db, user),
+      liveSessionsOfUser(ctx.db, user.id, now, SESSION_IDLE_TIMEOUT_MS),
+      trustedDevicesOfUser(ctx.db, user.id, now),
+      appsWithAccess(ctx.db, user.id),
+      groupsOf(ctx.db, user.id),
+      recentSecurityEvents(ctx.db, user.id, now - SECURITY_EVENT_RETENTION_MS, 20),
+      listAdminAudit(ctx.db, { targetId: user.id }, { limit: 20 }),
+      lockoutOf(ctx, user),
+    ]);
+    return reply.page(
+      t.admin.person.title(user.username),
+      personPage(t, { user, factors, lockout, sessions, devices, apps, groups, events, audit, now, csrfToken: reply.csrfToken(), steppedUp: steppedUp(request, now) }),
+      page,
+    );
+  });
+
+  // ---- Actions: each behind step-up, recorded in the audit log and in the person's own activity ----
+
+  const stepUp = requireStepUp(ctx, (request) => personPath((request.params as { id: string }).id));
+
+  /**
+   * One action on a person: the person (404 if gone), what to do, and the words of its flash. `act` does the work
+   * (in a transaction where it writes more than one thing) and returns what the audit log keeps as detail, or
+   * `false` when there was nothing to do (nothing recorded).
+   */
+  function personAction<B>(
+    name: string,
+    schema: ReturnType<typeof formSchema>,
+    audit: AdminAction,
+    event: SecurityEventKind | null,
+    act: (user: User, request: FastifyRequest<{ Params: z.infer<typeof PersonParams>; Body: B }>) => Promise<Record<string, string | number | boolean | null> | null | false>,
+    flash: (request: FastifyRequest, user: User) => string,
+  ) {
+    app.post<{ Params: z.infer<typeof PersonParams>; Body: B }>(
+      `${CONSOLE_PATH}/people/:id/${name}`,
+      { schema: { params: PersonParams, body: schema }, preHandler: stepUp },
+      async (request, reply: FastifyReply) => {
+        const user = await findUserById(ctx.db, Number(request.params.id));
+        if (!user) return reply.page(request.t.common.errors.notFoundTitle, notFoundPage(request.t), { status: 404 });
+        const detail = await act(user, request);
+        if (detail !== false) {
+          const admin = request.user!;
+          await recordAdminAction(ctx.db, {
+            action: audit,
+            now: ctx.clock.now(),
+            actor: { id: admin.id, name: admin.username },
+            target: { id: user.id, username: user.username },
+            detail,
+            ip: request.ip,
+            requestId: request.id,
+          });
+          if (event) await logSecurityEvent(ctx, request, user.id, event);
+        }
+        return reply.flash('success', flash(request, user)).redirect(personPath(user.id), 303);
+      },
+    );
+  }
+
+  personAction<Record<string, never>>(
+    'unlock',
+    EmptyForm,
+    'lockout_cleared',
+    'lockout_cleared_by_admin',
+    async (user) => {
+      await clearLockouts(ctx, user);
+      return null;
+    },
+    (request, user) => request.t.admin.person.flash.unlocked(user.username),
+  );
+};
+
+/**
+ * The lockout keys that stand for the person (src/auth/limits.ts): the account's, and those of its two logins —
+ * the sign-in page's answer follows the typed login's key, so a person can be paused there while the account's
+ * own count is low.
+ */
+function passwordKeysOf(user: Pick<User, 'id' | 'username_normalized' | 'email_normalized'>): string[] {
+  return [accountKey(user.id), loginKey(user.username_normalized), loginKey(user.email_normalized)];
+}
+
+/** Where the person stands with the sign-in lockouts: the worst of the account's keys, wrong passwords and codes. */
+async function lockoutOf(ctx: AppContext, user: User): Promise<LockoutState> {
+  const passwordKeys = passwordKeysOf(user);
+  const codeKey = accountKey(user.id);
+  const [verdicts, passwordCounts, codeFailures] = await Promise.all([
+    Promise.all([...passwordKeys.map((k) => ctx.limits.password.status(k)), ctx.limits.code.status(codeKey)]),
+    Promise.all(passwordKeys.map((k) => ctx.limits.password.failureCount(k))),
+    ctx.limits.code.failureCount(codeKey),
+  ]);
+  let locked: LockoutState['locked'] = null;
+  for (const v of verdicts) {
+    if (v.ok) continue;
+    if (v.retryAfterMs === null) locked = 'reset';
+    else if (locked !== 'reset') locked = Math.max(locked ?? 0, v.retryAfterMs);
+  }
+  return { passwordFailures: Math.max(...passwordCounts), codeFailures, locked };
+}
+
+/** "Unlock": every wrong-password and wrong-code count of the person, and the locks they set, forgotten. */
+async function clearLockouts(ctx: AppContext, user: User): Promise<void> {
+  await Promise.all([...passwordKeysOf(user).map((k) => ctx.limits.password.clear(k)), ctx.limits.code.clear(accountKey(user.id))]);
+}
