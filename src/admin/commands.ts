@@ -10,23 +10,21 @@ import type { PwnedPasswords } from '../adapters/pwned-passwords/types.js';
 import { breachedPasswordProblem, newAccountFields, passwordAvoidsAccountWords } from '../auth/account-rules.js';
 import { factorsOf } from '../auth/factors.js';
 import { hashPassword } from '../auth/password.js';
-import { signOutEverywhere } from '../auth/sign-out-everywhere.js';
+import { nothingToReset, planReset, resetAllFactors, type ResetPlan } from '../auth/reset-factors.js';
 import { maskPhone } from '../auth/two-factor.js';
 import type { Config } from '../config.js';
 import { isUniqueViolation } from '../db/database.js';
-import { cancelLiveRecovery, findLiveRecovery, latestRecovery } from '../db/account-recoveries.js';
-import { countUnusedRecoveryCodes, findTotpFactor, removeAllSecondFactors } from '../db/factors.js';
+import { findLiveRecovery, latestRecovery } from '../db/account-recoveries.js';
 import { enqueueMail, MailSeal } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
-import { recentSecurityEvents, recordSecurityEvent, SECURITY_EVENT_RETENTION_MS, type ListedSecurityEvent } from '../db/security-events.js';
-import { emailTaken, findUserById, findUserByLogin, insertUser, newAccount, usernameTaken } from '../db/users.js';
+import { recentSecurityEvents, SECURITY_EVENT_RETENTION_MS, type ListedSecurityEvent } from '../db/security-events.js';
+import { emailTaken, findUserByLogin, insertUser, newAccount, usernameTaken } from '../db/users.js';
 import { days, type Clock } from '../lib/duration.js';
 import { en } from '../i18n/en/index.js';
 import { problemText } from '../i18n/messages.js';
 import { exactUtc } from '../lib/relative-time.js';
 import { columns, printable, table } from './format.js';
-import { factorsResetMail } from './mail.js';
-import { countSessionsOfUser, findUsers } from './queries.js';
+import { findUsers } from './queries.js';
 
 /** Where a command's lines go: stdout in the CLI, an array in tests. */
 export interface Output {
@@ -204,33 +202,6 @@ function eventLabel(e: ListedSecurityEvent): string {
 
 // ---- reset-factors ----
 
-/** What a reset would remove, read in the transaction that removes it. */
-interface ResetPlan {
-  passkeys: number;
-  /** An authenticator app, set up or half set up. */
-  app: boolean;
-  /** The phone that gets text-message codes, or null when SMS is off. */
-  smsPhone: string | null;
-  unusedRecoveryCodes: number;
-  sessions: number;
-}
-
-async function planReset(db: Kysely<Database>, user: User): Promise<ResetPlan> {
-  const factors = await factorsOf(db, user);
-  return {
-    passkeys: factors.passkeys,
-    app: (await findTotpFactor(db, user.id)) !== undefined,
-    smsPhone: factors.sms ? user.phone : null,
-    unusedRecoveryCodes: await countUnusedRecoveryCodes(db, user.id),
-    sessions: await countSessionsOfUser(db, user.id),
-  };
-}
-
-/** A reset with nothing to remove would only mail the user a notice that is not true. */
-function nothingToReset(plan: ResetPlan): boolean {
-  return plan.passkeys === 0 && !plan.app && plan.smsPhone === null && plan.unusedRecoveryCodes === 0;
-}
-
 function planLines(plan: ResetPlan, verbs: { app: string; sms: string; codes: string; sessions: string }): string[] {
   return [
     ...(plan.passkeys > 0 ? [`  ${verbs.app} ${plan.passkeys === 1 ? 'the passkey' : `the ${plan.passkeys} passkeys`}`] : []),
@@ -263,25 +234,15 @@ export async function resetFactors(ctx: AdminContext, login: string, options: { 
   }
 
   const now = ctx.clock.now();
-  const result = await ctx.db.transaction().execute(async (trx) => {
-    const user = await findUserById(trx, found.id);
-    if (!user) return null; // deleted meanwhile
-    const plan = await planReset(trx, user);
-    if (nothingToReset(plan)) return { user, plan, done: false };
-    // Every factor, and the remembered browsers that stood in for one (they must not skip the new one).
-    await removeAllSecondFactors(trx, user.id);
-    // A session opened with a factor now gone would outlive the reset; and whoever holds the lost phone may be signed in.
-    await signOutEverywhere(trx, user);
-    await recordSecurityEvent(trx, { userId: user.id, kind: 'factors_reset_by_admin', now, ip: null, userAgent: ADMIN_USER_AGENT });
-    // A self-service recovery waiting to remove the factors has done its work: left alone, it would remove the
-    // factor the user sets up next.
-    if (await cancelLiveRecovery(trx, user.id, now)) {
-      await recordSecurityEvent(trx, { userId: user.id, kind: 'recovery_cancelled', now, ip: null, userAgent: ADMIN_USER_AGENT });
-    }
-    // Sealed under SECRET_KEY like every queued mail; the server's worker opens it.
-    await enqueueMail(trx, new MailSeal(ctx.config.secretKey), factorsResetMail(user, now, ctx.config.appUrl), user.id, now);
-    return { user, plan, done: true };
-  });
+  // Sealed under SECRET_KEY like every queued mail; the server's worker opens it.
+  const seal = new MailSeal(ctx.config.secretKey);
+  const result = await ctx.db.transaction().execute((trx) =>
+    resetAllFactors(trx, found.id, now, {
+      appUrl: ctx.config.appUrl,
+      where: { ip: null, userAgent: ADMIN_USER_AGENT },
+      enqueue: (db, mail, userId, at) => enqueueMail(db, seal, mail, userId, at),
+    }),
+  );
   if (result === null) return refused(noSuchUser(login));
   if (!result.done) return refused(`${who} has no second factor and no recovery code: there is nothing to reset.`);
 

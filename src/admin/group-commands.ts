@@ -6,19 +6,16 @@
  * name (`Admins`, `admins`) cannot both exist.
  */
 import { findUserByLogin } from '../db/users.js';
-import { addUserToGroup, groupsOf, removeUserFromGroup } from '../db/user-groups.js';
+import { addUserToGroup, groupsOf, isGroupName, MAX_GROUP_NAME_LENGTH, removeUserFromGroup } from '../db/user-groups.js';
 import type { AdminContext, Refused } from './commands.js';
 import { printable } from './format.js';
 
-/** Longest group name: long enough for "engineering.platform-oncall", short enough for a header. */
-export const MAX_GROUP_NAME_LENGTH = 64;
-const GROUP_NAME = new RegExp(`^[a-z0-9][a-z0-9._-]{0,${MAX_GROUP_NAME_LENGTH - 1}}$`);
 
 const refused = (problem: string): Refused => ({ ok: false, problem });
 
 /** Why a group name cannot be used, or null. */
 export function groupNameProblem(group: string): string | null {
-  if (GROUP_NAME.test(group)) return null;
+  if (isGroupName(group)) return null;
   return `"${printable(group)}" is not a group name: 1 to ${MAX_GROUP_NAME_LENGTH} lower-case letters, digits, ".", "_" or "-", starting with a letter or digit.`;
 }
 

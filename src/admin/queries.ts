@@ -53,14 +53,3 @@ export async function findUsers(db: Db, options: { limit: number; search: string
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
-
-/** Sessions of the user, live or not yet purged, pending ones included: what "sign out everywhere" ends. */
-export async function countSessionsOfUser(db: Db, userId: number): Promise<number> {
-  const row = await db
-    .selectFrom('sessions')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('user_id', '=', userId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-

@@ -243,3 +243,13 @@ export async function claimCodeSend(db: Db, id: string, now: number, minGapMs: n
 export async function setSessionCodeSentAt(db: Db, id: string, at: number, to: 'main' | 'backup', by: 'sms' | 'call'): Promise<void> {
   await db.updateTable('sessions').set({ code_sent_at: at, code_sent_to: to, code_sent_by: by }).where('id', '=', id).execute();
 }
+
+/** Sessions of the user, live or not yet purged, pending ones included: what "sign out everywhere" ends. */
+export async function countSessionsOfUser(db: Db, userId: number): Promise<number> {
+  const row = await db
+    .selectFrom('sessions')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -6,6 +6,19 @@ import type { Database } from './schema.js';
 type Db = Kysely<Database>;
 
 /** True when the account was not in the group yet. */
+/** Longest group name: long enough for "engineering.platform-oncall", short enough for a header. */
+export const MAX_GROUP_NAME_LENGTH = 64;
+const GROUP_NAME = new RegExp(`^[a-z0-9][a-z0-9._-]{0,${MAX_GROUP_NAME_LENGTH - 1}}$`);
+
+/**
+ * A group name is short and plain — lower-case letters, digits, `.`, `_` and `-`, starting with a letter or digit —
+ * so it reads the same in a claim, in a comma-separated `Remote-Groups` header and in a rules file, and two
+ * spellings of one name (`Admins`, `admins`) cannot both exist. The CLI and the console refuse anything else.
+ */
+export function isGroupName(group: string): boolean {
+  return GROUP_NAME.test(group);
+}
+
 export async function addUserToGroup(db: Db, userId: number, group: string): Promise<boolean> {
   const result = await db.insertInto('user_groups').values({ user_id: userId, group_name: group }).onConflict((oc) => oc.columns(['user_id', 'group_name']).doNothing()).executeTakeFirst();
   return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;

@@ -9,7 +9,8 @@ import { pwnedPasswordsOff } from '../../src/adapters/pwned-passwords/off.js';
 import type { AdminContext } from '../../src/admin/commands.js';
 import { grantAdmin } from '../../src/admin/role-commands.js';
 import { listAdminAudit, recordAdminAction } from '../../src/db/admin-audit.js';
-import { addUserToGroup } from '../../src/db/user-groups.js';
+import { listDevMessages } from '../../src/db/dev-outbox.js';
+import { addUserToGroup, groupsOf } from '../../src/db/user-groups.js';
 import { PEOPLE_PAGE_SIZE } from '../../src/features/admin/people.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
@@ -81,7 +82,7 @@ describe('the console, for an admin signed in with both steps', () => {
     expect(page.body).toContain(person.email);
     expect(page.body).toContain('Text-message codes to the number ending 0177');
     expect(page.body).toContain('3 wrong passwords in a row');
-    expect(page.body).toContain('<li>engineering</li>');
+    expect(page.body).toMatch(/<li>engineering <form method="post" action="\/admin\/people\/\d+\/groups\/remove"/);
     expect(page.body).toContain('Wrong password at sign-in');
     expect(page.body).toContain('198.51.100.7');
     expect(page.body).toContain('Added to a group');
@@ -165,6 +166,77 @@ describe('the console, for an admin signed in with both steps', () => {
     expect([entry!.action, entry!.actor_user_id, entry!.ip, entry!.request_id]).toEqual(['lockout_cleared', admin.id, '127.0.0.1', expect.any(String)]);
     const security = await elsewhere.get('/security');
     expect(security.body).toContain('Sign-in lockout cleared by an administrator');
+  });
+
+  /** POSTs a person's action as the person's page offers it (its CSRF token), and returns the page it leads to. */
+  async function act(client: TestClient, personId: number, action: string, fields: Record<string, string> = {}) {
+    const page = await client.get(`/admin/people/${personId}`);
+    const done = await client.post(`/admin/people/${personId}/${action}`, { _csrf: csrfTokenIn(page.body), ...fields });
+    expect(done.status, action).toBe(303);
+    expect(done.location).toBe(`/admin/people/${personId}`);
+    return client.get(done.location!);
+  }
+
+  async function mailsTo(address: string) {
+    await t.app.outbox.deliverDue();
+    return (await listDevMessages(t.app.ctx.db)).filter((m) => m.kind === 'email' && m.recipient === address);
+  }
+
+  it('signs a person out everywhere: their browser is signed out at its next request, and both logs say so', async () => {
+    const { client } = await signedInAdmin(t);
+    const person = await createUser(t.app);
+    const theirs = new TestClient(t.app);
+    expect((await signIn(theirs, person.username, person.password)).location).toBe('/');
+    const after = await act(client, person.id, 'sign-out');
+    expect(after.body).toContain(`${person.username} is signed out everywhere (1 session ended).`);
+    expect((await theirs.get('/security')).location).toMatch(/^\/login/);
+    const [entry] = await listAdminAudit(t.app.ctx.db, { targetId: person.id }, { limit: 1 });
+    expect([entry!.action, JSON.parse(entry!.detail!)]).toEqual(['sessions_ended', { sessions: 1 }]);
+    expect((await signIn(theirs, person.username, person.password)).location).toBe('/');
+    expect((await theirs.get('/security')).body).toContain('Signed out everywhere by an administrator');
+  });
+
+  it('removes the second factors: gone, signed out, mailed; a second time there is nothing to remove and nothing is recorded', async () => {
+    const { client } = await signedInAdmin(t);
+    const person = await createUser(t.app, { phone: '+14155550188' });
+    const after = await act(client, person.id, 'reset-factors');
+    expect(after.body).toContain(`The second factors of ${person.username} are removed`);
+    expect(after.body).toContain('No second factor: a password alone signs this account in.');
+    expect((await mailsTo(person.email)).map((m) => m.subject)).toContain('Your two-factor sign-in was reset');
+    const again = await act(client, person.id, 'reset-factors');
+    expect(again.body).toContain('nothing was removed');
+    expect((await listAdminAudit(t.app.ctx.db, { targetId: person.id }, { limit: 5 })).map((e) => e.action)).toEqual(['factors_reset']);
+    // The person signs in with the password alone now, and reads what happened.
+    const theirs = new TestClient(t.app);
+    expect((await signIn(theirs, person.username, person.password)).location).toBe('/');
+    expect((await theirs.get('/security')).body).toContain('Second factors removed by an administrator');
+  });
+
+  it('sends the email confirmation again, only to an address not yet confirmed', async () => {
+    const { client } = await signedInAdmin(t);
+    const person = await createUser(t.app, { emailConfirmed: false });
+    const after = await act(client, person.id, 'resend-confirmation');
+    expect(after.body).toContain(`A new confirmation link is on its way to ${person.username}.`);
+    expect((await mailsTo(person.email)).map((m) => m.subject)).toContain('Confirm your email address for Gatehouse');
+    const confirmed = await createUser(t.app);
+    expect((await act(client, confirmed.id, 'resend-confirmation')).body).toContain('has already confirmed their address');
+    expect(await listAdminAudit(t.app.ctx.db, { targetId: confirmed.id }, { limit: 5 })).toEqual([]);
+  });
+
+  it('adds and removes groups; a name that is not a group name is refused and nothing is stored', async () => {
+    const { client } = await signedInAdmin(t);
+    const person = await createUser(t.app);
+    expect((await act(client, person.id, 'groups/add', { group: 'ops' })).body).toContain(`${person.username} is now in ops.`);
+    expect(await groupsOf(t.app.ctx.db, person.id)).toEqual(['ops']);
+    const refused = await act(client, person.id, 'groups/add', { group: 'Ops, Admins' });
+    expect(refused.body).toContain('is not a group name');
+    expect(await groupsOf(t.app.ctx.db, person.id)).toEqual(['ops']);
+    expect((await act(client, person.id, 'groups/remove', { group: 'ops' })).body).toContain(`${person.username} is no longer in ops.`);
+    expect(await groupsOf(t.app.ctx.db, person.id)).toEqual([]);
+    expect((await listAdminAudit(t.app.ctx.db, { targetId: person.id }, { limit: 5 })).map((e) => [e.action, e.detail])).toEqual([
+      ['group_removed', '{"group":"ops"}'],
+      ['group_added', '{"group":"ops"}'],
+    ]);
   });
 
   it('speaks Spanish to an admin who reads it', async () => {

@@ -5,7 +5,7 @@
  *    404 page an unknown address gets — visitors, people signed in without the role, a sign-in still waiting for
  *    its second factor. Not a redirect to the sign-in: that would advertise the console. The site's 404/405
  *    handler hides these paths the same way (`isHiddenConsolePath`), so a wrong method is a 404 too, not a 405.
- * 2. `requireConsoleSignIn` (preHandler): an admin whose account has no second factor sees only the page that
+ * 2. `requireConsoleSignIn` (preValidation): an admin whose account has no second factor sees only the page that
  *    offers to set one up; an admin whose sign-in did not prove one (a remembered browser stood in for it) signs
  *    in again with it.
  * 3. `requireStepUp` (preHandler of every action that changes something): the password *and* a second factor

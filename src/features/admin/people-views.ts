@@ -130,7 +130,7 @@ ${section(
     ? html`<p>${m.noApps}</p>`
     : html`<ul>${p.apps.map((a) => html`<li>${a.name ?? m.removedApp} · ${m.appLastUsed(t.common.time.exact(a.lastSignInAt))}</li>`)}</ul>`,
 )}
-${section('groups-heading', m.groups, p.groups.length === 0 ? html`<p>${m.noGroups}</p>` : html`<ul>${p.groups.map((g) => html`<li>${g}</li>`)}</ul>`)}
+${section('groups-heading', m.groups, groupForms(t, p))}
 ${section(
   'events-heading',
   m.events,
@@ -148,18 +148,41 @@ ${section('audit-heading', m.auditAbout, p.audit.length === 0 ? html`<p>${m.noAu
 }
 
 /** One button per action, each its own small form (CSRF token, no fields unless the action needs one). */
-function actionForm(p: PersonPageProps, action: string, label: string, hint: string, fields: SafeHtml | '' = ''): SafeHtml {
+function actionForm(p: PersonPageProps, action: string, label: string, hint: string, fields: SafeHtml | '' = '', style: 'plain' | 'danger' = 'plain'): SafeHtml {
+  const hintId = `hint-${action.replace('/', '-')}`;
   return html`<form method="post" action="/admin/people/${p.user.id}/${action}" class="console-action">
   <input type="hidden" name="_csrf" value="${p.csrfToken}">${fields}
-  <button type="submit" class="button">${label}</button>
-  <p class="hint">${hint}</p>
+  <button type="submit" class="button${style === 'danger' ? ' danger' : ''}" aria-describedby="${hintId}">${label}</button>
+  <p class="hint" id="${hintId}">${hint}</p>
+</form>`;
+}
+
+/** The person's groups, each with its Remove button, and the form that adds one. */
+function groupForms(t: Messages, p: PersonPageProps): SafeHtml {
+  const a = t.admin.person.actions;
+  return html`${p.groups.length === 0 ? html`<p>${t.admin.person.noGroups}</p>` : html`<ul class="console-groups">${p.groups.map(
+    (g) => html`<li>${g} <form method="post" action="/admin/people/${p.user.id}/groups/remove" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><input type="hidden" name="group" value="${g}"><button type="submit" class="link-button">${a.removeGroup(g)}</button></form></li>`,
+  )}</ul>`}
+<form method="post" action="/admin/people/${p.user.id}/groups/add" class="console-search">
+  <input type="hidden" name="_csrf" value="${p.csrfToken}">
+  <div class="field">
+    <label for="f-group">${a.groupName}</label>
+    <p class="hint" id="f-group-hint">${a.groupNameHint}</p>
+    <input id="f-group" name="group" type="text" maxlength="64" autocomplete="off" spellcheck="false" aria-describedby="f-group-hint">
+  </div>
+  <button type="submit" class="button">${a.addGroup}</button>
 </form>`;
 }
 
 function actionForms(t: Messages, p: PersonPageProps): SafeHtml {
   const a = t.admin.person.actions;
+  const locked = p.lockout.locked !== null || p.lockout.passwordFailures > 0 || p.lockout.codeFailures > 0;
+  const hasFactor = p.factors.passkeys > 0 || p.factors.totp || p.factors.sms || p.factors.recoveryCodes > 0;
   return html`${p.steppedUp ? '' : html`<p class="hint">${a.stepUpNote}</p>`}
-${actionForm(p, 'unlock', a.unlock, a.unlockHint)}`;
+${locked ? actionForm(p, 'unlock', a.unlock, a.unlockHint) : ''}
+${p.sessions.length > 0 ? actionForm(p, 'sign-out', a.signOut, a.signOutHint) : ''}
+${hasFactor ? actionForm(p, 'reset-factors', a.resetFactors, a.resetFactorsHint, '', 'danger') : ''}
+${p.user.email_confirmed_at === null ? actionForm(p, 'resend-confirmation', a.resendConfirmation, a.resendConfirmationHint) : ''}`;
 }
 
 function factorList(t: Messages, p: PersonPageProps): SafeHtml {

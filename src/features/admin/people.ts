@@ -16,12 +16,15 @@ import type { User } from '../../db/schema.js';
 import { recentSecurityEvents, SECURITY_EVENT_RETENTION_MS } from '../../db/security-events.js';
 import { liveSessionsOfUser } from '../../db/sessions.js';
 import { trustedDevicesOfUser } from '../../db/trusted-devices.js';
-import { groupsOf } from '../../db/user-groups.js';
+import { addUserToGroup, groupsOf, isGroupName, MAX_GROUP_NAME_LENGTH, removeUserFromGroup } from '../../db/user-groups.js';
 import { findUserById } from '../../db/users.js';
 import { notFoundPage } from '../../views/error-pages.js';
 import { logSecurityEvent } from '../../auth/events.js';
+import { issueConfirmationLink } from '../../auth/email-confirmation.js';
+import { resetAllFactors } from '../../auth/reset-factors.js';
+import { signOutEverywhere } from '../../auth/sign-out-everywhere.js';
 import type { SecurityEventKind } from '../../db/security-events.js';
-import { formSchema } from '../../http/form-schema.js';
+import { field, formSchema } from '../../http/form-schema.js';
 import { CONSOLE_PATH, requireStepUp, steppedUp } from './guard.js';
 import { CONSOLE_STYLES } from './views.js';
 import { peoplePage, personPage, type LockoutState } from './people-views.js';
@@ -32,6 +35,12 @@ export const PEOPLE_PAGE_SIZE = 50;
 const PeopleQuery = z.object({ q: z.string().max(320).optional(), after: z.string().max(400).optional() });
 const PersonParams = z.object({ id: z.string().regex(/^[0-9]{1,15}$/) });
 const EmptyForm = formSchema({});
+const GroupForm = formSchema({ group: field(200) });
+
+/** What an action came to: done and recorded (with what the audit keeps), or nothing done (and why). */
+type ActionOutcome =
+  | { recorded: true; say: string; detail?: Record<string, string | number | boolean | null>; afterCommit?: () => Promise<void> }
+  | { recorded: false; say: string; kind: 'info' | 'error' };
 
 /** A person's page: where an action's answer (and a step-up) leads back to. */
 export const personPath = (id: number | string) => `${CONSOLE_PATH}/people/${id}`;
@@ -74,54 +83,106 @@ export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
   const stepUp = requireStepUp(ctx, (request) => personPath((request.params as { id: string }).id));
 
   /**
-   * One action on a person: the person (404 if gone), what to do, and the words of its flash. `act` does the work
-   * (in a transaction where it writes more than one thing) and returns what the audit log keeps as detail, or
-   * `false` when there was nothing to do (nothing recorded).
+   * One action on a person, at `POST /admin/people/:id/<name>`. `act` runs in one transaction with the audit entry
+   * and the person's security event, so the change and its record commit together; what must wait for the commit
+   * (telling apps their sessions ended, waking the mail worker) goes in `afterCommit`. A person deleted meanwhile is
+   * a 404; an action with nothing to do records nothing and says so.
    */
-  function personAction<B>(
+  function personAction<B extends Record<string, string | undefined>>(
     name: string,
     schema: ReturnType<typeof formSchema>,
     audit: AdminAction,
     event: SecurityEventKind | null,
-    act: (user: User, request: FastifyRequest<{ Params: z.infer<typeof PersonParams>; Body: B }>) => Promise<Record<string, string | number | boolean | null> | null | false>,
-    flash: (request: FastifyRequest, user: User) => string,
+    act: (trx: AppContext['db'], user: User, request: FastifyRequest<{ Params: z.infer<typeof PersonParams>; Body: B }>) => Promise<ActionOutcome>,
   ) {
     app.post<{ Params: z.infer<typeof PersonParams>; Body: B }>(
       `${CONSOLE_PATH}/people/:id/${name}`,
       { schema: { params: PersonParams, body: schema }, preHandler: stepUp },
       async (request, reply: FastifyReply) => {
-        const user = await findUserById(ctx.db, Number(request.params.id));
-        if (!user) return reply.page(request.t.common.errors.notFoundTitle, notFoundPage(request.t), { status: 404 });
-        const detail = await act(user, request);
-        if (detail !== false) {
-          const admin = request.user!;
-          await recordAdminAction(ctx.db, {
-            action: audit,
-            now: ctx.clock.now(),
-            actor: { id: admin.id, name: admin.username },
-            target: { id: user.id, username: user.username },
-            detail,
-            ip: request.ip,
-            requestId: request.id,
-          });
-          if (event) await logSecurityEvent(ctx, request, user.id, event);
-        }
-        return reply.flash('success', flash(request, user)).redirect(personPath(user.id), 303);
+        const admin = request.user!;
+        const result = await ctx.db.transaction().execute(async (trx) => {
+          const user = await findUserById(trx, Number(request.params.id));
+          if (!user) return null;
+          const outcome = await act(trx, user, request);
+          if (outcome.recorded) {
+            await recordAdminAction(trx, {
+              action: audit,
+              now: ctx.clock.now(),
+              actor: { id: admin.id, name: admin.username },
+              target: { id: user.id, username: user.username },
+              detail: outcome.detail ?? null,
+              ip: request.ip,
+              requestId: request.id,
+            });
+            if (event) await logSecurityEvent(ctx, request, user.id, event, trx);
+          }
+          return { user, outcome };
+        });
+        if (!result) return reply.page(request.t.common.errors.notFoundTitle, notFoundPage(request.t), { status: 404 });
+        if (result.outcome.recorded) await result.outcome.afterCommit?.();
+        return reply.flash(result.outcome.recorded ? 'success' : result.outcome.kind, result.outcome.say).redirect(personPath(result.user.id), 303);
       },
     );
   }
 
-  personAction<Record<string, never>>(
-    'unlock',
-    EmptyForm,
-    'lockout_cleared',
-    'lockout_cleared_by_admin',
-    async (user) => {
-      await clearLockouts(ctx, user);
-      return null;
-    },
-    (request, user) => request.t.admin.person.flash.unlocked(user.username),
-  );
+  personAction('unlock', EmptyForm, 'lockout_cleared', 'lockout_cleared_by_admin', async (_trx, user, request) => {
+    await clearLockouts(ctx, user);
+    return { recorded: true, say: request.t.admin.person.flash.unlocked(user.username) };
+  });
+
+  // Every session and what apps hold through the account (they sign in again); the apps are told after the commit.
+  personAction('sign-out', EmptyForm, 'sessions_ended', 'sessions_ended_by_admin', async (trx, user, request) => {
+    const ended = await signOutEverywhere(trx, user);
+    return {
+      recorded: true,
+      detail: { sessions: ended.length },
+      say: request.t.admin.person.flash.signedOut(user.username, ended.length),
+      afterCommit: () => ctx.identityProvider.sessionsEnded(ended, 'account-secured'),
+    };
+  });
+
+  personAction('reset-factors', EmptyForm, 'factors_reset', null, async (trx, user, request) => {
+    const userAgent = request.headers['user-agent'];
+    const reset = await resetAllFactors(trx, user.id, ctx.clock.now(), {
+      appUrl: ctx.config.appUrl,
+      // The person's activity says an administrator did it, from the admin's address (resetAllFactors writes it).
+      where: { ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : null },
+      enqueue: (db, mail, userId, now) => ctx.mail.enqueue(db, mail, userId, now),
+    });
+    const t = request.t.admin.person.flash;
+    if (!reset?.done) return { recorded: false, kind: 'info', say: t.nothingToReset(user.username) };
+    return {
+      recorded: true,
+      detail: { passkeys: reset.plan.passkeys, app: reset.plan.app, sms: reset.plan.smsPhone !== null, recovery_codes: reset.plan.unusedRecoveryCodes, sessions: reset.ended.length },
+      say: t.factorsReset(user.username),
+      afterCommit: async () => {
+        ctx.mail.kick();
+        await ctx.identityProvider.sessionsEnded(reset.ended, 'account-secured');
+      },
+    };
+  });
+
+  personAction('resend-confirmation', EmptyForm, 'confirmation_resent', 'confirmation_resent_by_admin', async (trx, user, request) => {
+    const t = request.t.admin.person.flash;
+    if (user.email_confirmed_at !== null) return { recorded: false, kind: 'info', say: t.alreadyConfirmed(user.username) };
+    await issueConfirmationLink(ctx, trx, user, ctx.clock.now(), 0);
+    return { recorded: true, say: t.confirmationSent(user.username), afterCommit: async () => ctx.mail.kick() };
+  });
+
+  personAction<{ group: string }>('groups/add', GroupForm, 'group_added', 'group_added_by_admin', async (trx, user, request) => {
+    const t = request.t.admin.person.flash;
+    const group = request.body.group.trim();
+    if (!isGroupName(group)) return { recorded: false, kind: 'error', say: t.notAGroupName(group, MAX_GROUP_NAME_LENGTH) };
+    if (!(await addUserToGroup(trx, user.id, group))) return { recorded: false, kind: 'info', say: t.alreadyInGroup(user.username, group) };
+    return { recorded: true, detail: { group }, say: t.groupAdded(user.username, group) };
+  });
+
+  personAction<{ group: string }>('groups/remove', GroupForm, 'group_removed', 'group_removed_by_admin', async (trx, user, request) => {
+    const t = request.t.admin.person.flash;
+    const group = request.body.group;
+    if (!(await removeUserFromGroup(trx, user.id, group))) return { recorded: false, kind: 'info', say: t.notInGroup(user.username, group) };
+    return { recorded: true, detail: { group }, say: t.groupRemoved(user.username, group) };
+  });
 };
 
 /**

@@ -14,7 +14,8 @@ import { CONSOLE_STYLES, overviewPage } from './views.js';
 
 export const adminRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.addHook('onRequest', hideConsole);
-  app.addHook('preHandler', requireConsoleSignIn(ctx));
+  // Before the body is validated: an admin without a second factor sees the offer to set one up, not a 400.
+  app.addHook('preValidation', requireConsoleSignIn(ctx));
 
   app.get(CONSOLE_PATH, async (request, reply) => {
     const t = request.t;
