@@ -115,6 +115,8 @@ export interface Config {
   cookieDomain: string | null;
   /** ACCESS_RULES_FILE, read and compiled at start; null (the default) = no forward-auth routes. */
   accessRules: AccessRules | null;
+  /** SUPPORT_CONTACT: whom a person whose account is suspended should contact (an address, a page); null = not said. */
+  supportContact: string | null;
 }
 
 export class ConfigError extends Error {
@@ -168,6 +170,7 @@ const EnvSchema = z.object({
   MAIL_RETRY_FOR: optionalString,
   COOKIE_DOMAIN: optionalString,
   ACCESS_RULES_FILE: optionalString,
+  SUPPORT_CONTACT: z.preprocess(emptyToUndefined, z.string().max(200).optional()),
 });
 
 export interface LoadConfigOptions {
@@ -297,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     webConcurrency: e.WEB_CONCURRENCY,
     enforceTwoFactor: e.ENFORCE_2FA ?? false,
     accountRecoveryWaitMs,
+    supportContact: e.SUPPORT_CONTACT?.trim() || null,
     cookieDomain,
     accessRules,
   });

@@ -23,6 +23,7 @@ export interface PersonRow {
   email_confirmed_at: number | null;
   created_at: number;
   is_admin: number;
+  suspended_at: number | null;
 }
 
 /** Where a page ends: the next page starts after it. Opaque to the operator; a malformed one starts over. */
@@ -31,7 +32,7 @@ export type PeopleCursor = string;
 /** Above any character a username or address can hold after the prefix (the last code point). */
 const HIGHEST = '\u{10FFFF}';
 
-const COLUMNS = ['id', 'username', 'first_name', 'last_name', 'email', 'email_confirmed_at', 'created_at', 'is_admin'] as const;
+const COLUMNS = ['id', 'username', 'first_name', 'last_name', 'email', 'email_confirmed_at', 'created_at', 'is_admin', 'suspended_at'] as const;
 
 /** The column, compared by bytes on both databases. */
 function byBytes(db: Db, column: 'username_normalized' | 'email_normalized'): RawBuilder<string> {
@@ -85,6 +86,7 @@ function page<R extends PersonRow>(rows: R[], limit: number, cursorOf: (last: R)
       email_confirmed_at: r.email_confirmed_at,
       created_at: r.created_at,
       is_admin: r.is_admin,
+      suspended_at: r.suspended_at,
     })),
     next: more ? cursorOf(shown[shown.length - 1]!) : null,
   };

@@ -46,6 +46,8 @@ export interface UsersTable {
   oidc_subject: string | null;
   /** 1 for an operator of the web console (migration 020): set and cleared only by the admin CLI. */
   is_admin: Generated<number>;
+  /** When an operator suspended the account (migration 021); null while it is active. No sign-in completes while set. */
+  suspended_at: number | null;
 }
 
 export interface SessionsTable {

@@ -60,6 +60,8 @@ export const SECURITY_EVENT_KINDS = [
   'confirmation_resent_by_admin',
   'group_added_by_admin',
   'group_removed_by_admin',
+  'account_suspended_by_admin',
+  'account_reactivated_by_admin',
 ] as const;
 
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];

@@ -88,6 +88,11 @@ export async function findUserByLogin(db: Db, login: string): Promise<User | und
   return login.includes('@') ? findUserByEmail(db, login) : findUserByUsername(db, login);
 }
 
+/** Suspends the account (`at`) or reactivates it (null); the console is the only caller. */
+export async function setSuspended(db: Db, userId: number, at: number | null): Promise<void> {
+  await db.updateTable('users').set({ suspended_at: at }).where('id', '=', userId).execute();
+}
+
 /** Grants (true) or takes away (false) the console (`users.is_admin`); the admin CLI is the only caller. */
 export async function setAdmin(db: Db, userId: number, admin: boolean): Promise<void> {
   await db.updateTable('users').set({ is_admin: admin ? 1 : 0 }).where('id', '=', userId).execute();

@@ -1,5 +1,6 @@
 /** The console's people pages: the search and a person's page (src/features/admin/people.ts). */
 import type { AccountFactors } from '../../auth/factors.js';
+import type { PersonRow } from '../../db/admin-people.js';
 import type { AppWithAccess } from '../../db/app-access.js';
 import type { AdminAuditEntry, Session, TrustedDevice, User } from '../../db/schema.js';
 import type { ListedSecurityEvent } from '../../db/security-events.js';
@@ -11,18 +12,8 @@ import { timeAgo } from '../../views/time-ago.js';
 import { auditTable } from './audit-views.js';
 import { consoleFrame } from './views.js';
 
-export interface PeopleRow {
-  id: number;
-  username: string;
-  first_name: string;
-  last_name: string;
-  email: string;
-  email_confirmed_at: number | null;
-  created_at: number;
-  is_admin: number;
-}
 
-export function peoplePage(t: Messages, p: { q: string; rows: readonly PeopleRow[]; nextHref: string | null; now: number }): SafeHtml {
+export function peoplePage(t: Messages, p: { q: string; rows: readonly PersonRow[]; nextHref: string | null; now: number }): SafeHtml {
   const m = t.admin.people;
   const caption = p.q ? m.results(p.q) : m.newest;
   return consoleFrame(
@@ -47,7 +38,9 @@ ${p.rows.length === 0 && p.q
     (r) => html`<tr>
     <th scope="row"><a href="/admin/people/${r.id}">${r.username}</a>${r.is_admin === 1 ? html` <span class="badge">${m.adminBadge}</span>` : ''}</th>
     <td>${r.first_name} ${r.last_name}</td>
-    <td>${r.email}${r.email_confirmed_at === null ? html` <span class="badge badge-muted">${m.unconfirmedBadge}</span>` : ''}</td>
+    <td>${r.email}${r.email_confirmed_at === null ? html` <span class="badge badge-muted">${m.unconfirmedBadge}</span>` : ''}${
+      r.suspended_at !== null ? html` <span class="badge badge-warning">${m.suspendedBadge}</span>` : ''
+    }</td>
     <td>${timeAgo(t, r.created_at, p.now)}</td>
   </tr>`,
   )}
@@ -78,6 +71,8 @@ export interface PersonPageProps {
   csrfToken: string;
   /** The admin signed in with both steps lately: actions go through without a fresh sign-in. */
   steppedUp: boolean;
+  /** The admin is looking at their own account (no "Suspend" there). */
+  isSelf: boolean;
 }
 
 export function personPage(t: Messages, p: PersonPageProps): SafeHtml {
@@ -102,6 +97,7 @@ ${section(
   <dt>${f.lastSeen}</dt><dd>${timeAgo(t, u.last_seen_at, p.now)}</dd>
   <dt>${f.language}</dt><dd>${u.locale ?? 'en'}</dd>
   <dt>${f.role}</dt><dd>${u.is_admin === 1 ? f.admin : f.member}</dd>
+  <dt>${f.state}</dt><dd>${u.suspended_at === null ? f.active : html`<strong>${f.suspendedSince(t.common.time.exact(u.suspended_at))}</strong>`}</dd>
 </dl>`,
 )}
 ${section('actions-heading', m.actions.heading, actionForms(t, p))}
@@ -182,7 +178,19 @@ function actionForms(t: Messages, p: PersonPageProps): SafeHtml {
 ${locked ? actionForm(p, 'unlock', a.unlock, a.unlockHint) : ''}
 ${p.sessions.length > 0 ? actionForm(p, 'sign-out', a.signOut, a.signOutHint) : ''}
 ${hasFactor ? actionForm(p, 'reset-factors', a.resetFactors, a.resetFactorsHint, '', 'danger') : ''}
-${p.user.email_confirmed_at === null ? actionForm(p, 'resend-confirmation', a.resendConfirmation, a.resendConfirmationHint) : ''}`;
+${p.user.email_confirmed_at === null ? actionForm(p, 'resend-confirmation', a.resendConfirmation, a.resendConfirmationHint) : ''}
+${p.user.suspended_at !== null
+  ? actionForm(p, 'reactivate', a.reactivate, a.reactivateHint)
+  : p.isSelf
+    ? ''
+    : actionForm(
+        p,
+        'suspend',
+        a.suspend,
+        a.suspendHint,
+        html`<div class="field"><label for="f-reason">${a.suspendReason}</label><input id="f-reason" name="reason" type="text" maxlength="500" autocomplete="off"></div>`,
+        'danger',
+      )}`;
 }
 
 function factorList(t: Messages, p: PersonPageProps): SafeHtml {

@@ -17,7 +17,7 @@ import { recentSecurityEvents, SECURITY_EVENT_RETENTION_MS } from '../../db/secu
 import { liveSessionsOfUser } from '../../db/sessions.js';
 import { trustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { addUserToGroup, groupsOf, isGroupName, MAX_GROUP_NAME_LENGTH, removeUserFromGroup } from '../../db/user-groups.js';
-import { findUserById } from '../../db/users.js';
+import { findUserById, setSuspended } from '../../db/users.js';
 import { notFoundPage } from '../../views/error-pages.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { issueConfirmationLink } from '../../auth/email-confirmation.js';
@@ -36,6 +36,7 @@ const PeopleQuery = z.object({ q: z.string().max(320).optional(), after: z.strin
 const PersonParams = z.object({ id: z.string().regex(/^[0-9]{1,15}$/) });
 const EmptyForm = formSchema({});
 const GroupForm = formSchema({ group: field(200) });
+const SuspendForm = formSchema({ reason: field(500).optional() });
 
 /** What an action came to: done and recorded (with what the audit keeps), or nothing done (and why). */
 type ActionOutcome =
@@ -73,7 +74,7 @@ export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     ]);
     return reply.page(
       t.admin.person.title(user.username),
-      personPage(t, { user, factors, lockout, sessions, devices, apps, groups, events, audit, now, csrfToken: reply.csrfToken(), steppedUp: steppedUp(request, now) }),
+      personPage(t, { user, factors, lockout, sessions, devices, apps, groups, events, audit, now, csrfToken: reply.csrfToken(), steppedUp: steppedUp(request, now), isSelf: user.id === request.user!.id }),
       page,
     );
   });
@@ -160,6 +161,30 @@ export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
         await ctx.identityProvider.sessionsEnded(reset.ended, 'account-secured');
       },
     };
+  });
+
+  // No sign-in completes while suspended (the login and passkey pages say so, and whom to contact); every session
+  // and every app's access end now. The reason is the operators' own note, kept in the audit log only.
+  personAction<{ reason?: string }>('suspend', SuspendForm, 'account_suspended', 'account_suspended_by_admin', async (trx, user, request) => {
+    const t = request.t.admin.person.flash;
+    if (user.id === request.user!.id) return { recorded: false, kind: 'error', say: t.notYourself };
+    if (user.suspended_at !== null) return { recorded: false, kind: 'info', say: t.alreadySuspended(user.username) };
+    await setSuspended(trx, user.id, ctx.clock.now());
+    const ended = await signOutEverywhere(trx, user);
+    const reason = request.body.reason?.trim() || null;
+    return {
+      recorded: true,
+      detail: { reason, sessions: ended.length },
+      say: t.suspended(user.username),
+      afterCommit: () => ctx.identityProvider.sessionsEnded(ended, 'account-secured'),
+    };
+  });
+
+  personAction('reactivate', EmptyForm, 'account_reactivated', 'account_reactivated_by_admin', async (trx, user, request) => {
+    const t = request.t.admin.person.flash;
+    if (user.suspended_at === null) return { recorded: false, kind: 'info', say: t.notSuspended(user.username) };
+    await setSuspended(trx, user.id, null);
+    return { recorded: true, say: t.reactivated(user.username) };
   });
 
   personAction('resend-confirmation', EmptyForm, 'confirmation_resent', 'confirmation_resent_by_admin', async (trx, user, request) => {

@@ -78,8 +78,10 @@ ${passkeyForm(t, {
     if (!fromIp.ok) return showPage(request, reply, { remember, next, error: t.codes.limits.tooManySignInAttempts(fromIp.retryAfterMs) }, 429);
 
     const signedIn = await signInWith(request, reply, request.body.credential, remember);
-    if (!signedIn) {
+    if (signedIn !== 'signed-in') {
       ctx.metrics.signIn('failure');
+      // A suspended account's own passkey learns it is suspended, as its right password does (src/features/login/routes.ts).
+      if (signedIn === 'suspended') return showPage(request, reply, { remember, next, error: t.login.page.suspended(ctx.config.supportContact) }, 403);
       return showPage(request, reply, { remember, next, error: t.login.passwordless.notAccepted }, 401);
     }
     ctx.metrics.signIn('success');
@@ -88,25 +90,26 @@ ${passkeyForm(t, {
     return reply.redirect(next ?? '/');
   });
 
-  /** Checks the answer and, when it holds, signs the browser in; false when it does not. */
-  async function signInWith(request: FastifyRequest, reply: FastifyReply, text: string, remember: boolean): Promise<boolean> {
+  /** Checks the answer and, when it holds, signs the browser in — unless an operator suspended the account. */
+  async function signInWith(request: FastifyRequest, reply: FastifyReply, text: string, remember: boolean): Promise<'signed-in' | 'refused' | 'suspended'> {
     const now = ctx.clock.now();
     const credential = parseCredential(text);
     const stored = credential === null ? undefined : await findPasskey(ctx.db, passkeys.credentialIdOf(credential));
     const user = stored ? await findUserById(ctx.db, stored.user_id) : undefined;
-    if (!stored || !user) return false;
+    if (!stored || !user) return 'refused';
     // The passkey says whose it is; it must be the account the credential is registered to.
     const userHandle = (credential as { response: { userHandle?: unknown } }).response.userHandle;
-    if (typeof userHandle === 'string' && userHandle !== '' && userHandle !== user.webauthn_user_handle) return false;
+    if (typeof userHandle === 'string' && userHandle !== '' && userHandle !== user.webauthn_user_handle) return 'refused';
     const checked = await passkeys.verifyAuthentication(credential, stored, 'passwordless', '', now);
-    if (!checked.ok) return false;
+    if (!checked.ok) return 'refused';
+    if (user.suspended_at !== null) return 'suspended';
     return ctx.db.transaction().execute(async (trx) => {
       // The same signed response posted twice (a replay) signs in once.
-      if (!(await useChallenge(trx, checked.nonce, checked.expiresAt))) return false;
+      if (!(await useChallenge(trx, checked.nonce, checked.expiresAt))) return 'refused';
       await notePasskeyUse(trx, stored.id, checked.value.counter, checked.value.backedUp, now);
       // A passkey is a factor: completing cancels a recovery waiting to remove the factors, as at any sign-in with one.
       await completeSignIn(ctx, request, reply, { user, path: { kind: 'passkey', backedUp: checked.value.backedUp }, remember }, trx);
-      return true;
+      return 'signed-in' as const;
     });
   }
 };

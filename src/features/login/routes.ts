@@ -144,10 +144,15 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
       // This failure may have started a lockout: say so now, not at the next try.
       return answerAfter(failures);
     }
-    ctx.metrics.signIn('success');
     await ctx.limits.password.succeed(visibleKey);
     if (ownerKey) await ctx.limits.password.succeed(ownerKey);
     await ctx.limits.refundSignInFrom(request.ip);
+    // Suspended by an operator (the console): the right password learns it, and whom to ask; nothing else does.
+    if (user.suspended_at !== null) {
+      ctx.metrics.signIn('failure');
+      return refuse(t.login.page.suspended(ctx.config.supportContact), 403);
+    }
+    ctx.metrics.signIn('success');
 
     // A recovery whose wait is over completes now, before the factors are read: they are then gone
     // (src/auth/account-recovery.ts).

@@ -39,6 +39,7 @@ export const admin = {
     columns: { username: 'Username', name: 'Name', email: 'Email address', created: 'Joined' },
     adminBadge: 'admin',
     unconfirmedBadge: 'not confirmed',
+    suspendedBadge: 'suspended',
   },
   person: {
     title: (username: string) => `${username} · People`,
@@ -56,6 +57,9 @@ export const admin = {
       role: 'Role',
       admin: 'Admin',
       member: 'Member',
+      state: 'State',
+      active: 'Active',
+      suspendedSince: (when: string) => `Suspended since ${when}`,
     },
     factors: 'Second factors',
     factorNames: {
@@ -108,6 +112,11 @@ export const admin = {
       groupName: 'Group',
       groupNameHint: 'Lower-case letters, digits, “.”, “_” or “-”.',
       removeGroup: (group: string) => `Remove from ${group}`,
+      suspend: 'Suspend the account',
+      suspendHint: 'Signs them out everywhere at once (apps too), and no sign-in works until you reactivate it: the right password is told the account is suspended and whom to contact.',
+      suspendReason: 'Why (for the audit log; they do not see it)',
+      reactivate: 'Reactivate the account',
+      reactivateHint: 'Sign-in works again, with everything the account had.',
     },
     flash: {
       unlocked: (username: string) => `The sign-in lockout of ${username} is cleared.`,
@@ -121,6 +130,11 @@ export const admin = {
       groupAdded: (username: string, group: string) => `${username} is now in ${group}.`,
       notInGroup: (username: string, group: string) => `${username} is not in ${group}.`,
       groupRemoved: (username: string, group: string) => `${username} is no longer in ${group}.`,
+      notYourself: 'You cannot suspend your own account.',
+      alreadySuspended: (username: string) => `${username} is already suspended.`,
+      suspended: (username: string) => `${username} is suspended and signed out everywhere.`,
+      notSuspended: (username: string) => `${username} is not suspended.`,
+      reactivated: (username: string) => `${username} is active again.`,
     },
   },
   audit: {

@@ -26,6 +26,9 @@ export const login = {
     createAccount: 'Create an account',
     /** The same answer for an unknown user and a wrong password (no enumeration). */
     invalidCredentials: 'That username or email and password do not match. Check them and try again.',
+    /** The right password (or passkey) of an account an operator suspended; `contact` is SUPPORT_CONTACT, if set. */
+    suspended: (contact: string | null) =>
+      `This account is suspended: it cannot sign in for now. ${contact ? `To ask why, or to have it back, contact ${contact}.` : 'To ask why, or to have it back, contact the people who run this site.'}`,
     /** Too many failed sign-ins: the same words for every login, known or not (no enumeration), how long, and the way out. */
     paused: (ms: number) => `Sign-in to this account is paused for ${inMinutes(ms)} after too many failed attempts.`,
     pausedUntilReset: 'Sign-in to this account is paused after too many failed attempts, until its password is reset.',

@@ -165,6 +165,8 @@ export const security = {
     confirmation_resent_by_admin: 'Email confirmation sent again by an administrator',
     group_added_by_admin: 'Added to a group by an administrator',
     group_removed_by_admin: 'Removed from a group by an administrator',
+    account_suspended_by_admin: 'Account suspended by an administrator: signed out everywhere',
+    account_reactivated_by_admin: 'Account reactivated by an administrator',
   } satisfies Record<SecurityEventKind, string>,
 
   /**

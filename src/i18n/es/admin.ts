@@ -37,6 +37,7 @@ export const admin: Messages['admin'] = {
     columns: { username: 'Usuario', name: 'Nombre', email: 'Correo electrónico', created: 'Alta' },
     adminBadge: 'administrador',
     unconfirmedBadge: 'sin confirmar',
+    suspendedBadge: 'suspendida',
   },
   person: {
     title: (username: string) => `${username} · Personas`,
@@ -54,6 +55,9 @@ export const admin: Messages['admin'] = {
       role: 'Rol',
       admin: 'Administrador',
       member: 'Miembro',
+      state: 'Estado',
+      active: 'Activa',
+      suspendedSince: (when: string) => `Suspendida desde ${when}`,
     },
     factors: 'Segundos factores',
     factorNames: {
@@ -105,6 +109,11 @@ export const admin: Messages['admin'] = {
       groupName: 'Grupo',
       groupNameHint: 'Letras minúsculas, dígitos, «.», «_» o «-».',
       removeGroup: (group: string) => `Quitar de ${group}`,
+      suspend: 'Suspender la cuenta',
+      suspendHint: 'Cierra sus sesiones en todas partes de inmediato (también en las apps), y ningún inicio de sesión funciona hasta que la reactives: con la contraseña correcta se le dice que la cuenta está suspendida y con quién contactar.',
+      suspendReason: 'Por qué (para el registro de auditoría; no lo ve)',
+      reactivate: 'Reactivar la cuenta',
+      reactivateHint: 'El inicio de sesión vuelve a funcionar, con todo lo que la cuenta tenía.',
     },
     flash: {
       unlocked: (username: string) => `Se quitó el bloqueo de inicio de sesión de ${username}.`,
@@ -118,6 +127,11 @@ export const admin: Messages['admin'] = {
       groupAdded: (username: string, group: string) => `${username} ahora está en ${group}.`,
       notInGroup: (username: string, group: string) => `${username} no está en ${group}.`,
       groupRemoved: (username: string, group: string) => `${username} ya no está en ${group}.`,
+      notYourself: 'No puedes suspender tu propia cuenta.',
+      alreadySuspended: (username: string) => `${username} ya está suspendida.`,
+      suspended: (username: string) => `${username} está suspendida y sus sesiones se cerraron en todas partes.`,
+      notSuspended: (username: string) => `${username} no está suspendida.`,
+      reactivated: (username: string) => `${username} vuelve a estar activa.`,
     },
   },
   audit: {

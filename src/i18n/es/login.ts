@@ -19,6 +19,8 @@ export const login: Messages['login'] = {
     newHere: (link: SafeHtml): SafeHtml => html`¿Primera vez aquí? ${link}`,
     createAccount: 'Crear una cuenta',
     invalidCredentials: 'El nombre de usuario o correo electrónico y la contraseña no coinciden. Revísalos e inténtalo de nuevo.',
+    suspended: (contact: string | null) =>
+      `Esta cuenta está suspendida: por ahora no puede iniciar sesión. ${contact ? `Para preguntar por qué, o para recuperarla, contacta con ${contact}.` : 'Para preguntar por qué, o para recuperarla, contacta con quienes administran este sitio.'}`,
     paused: (ms: number) => `El inicio de sesión en esta cuenta está en pausa durante ${inMinutes(ms)} tras demasiados intentos fallidos.`,
     pausedUntilReset: 'El inicio de sesión en esta cuenta está en pausa tras demasiados intentos fallidos, hasta que se restablezca su contraseña.',
     pausedWayOut: 'Restablece tu contraseña para entrar antes',

@@ -155,6 +155,8 @@ export const security: Messages['security'] = {
     confirmation_resent_by_admin: 'Confirmación del correo enviada de nuevo por un administrador',
     group_added_by_admin: 'Añadido a un grupo por un administrador',
     group_removed_by_admin: 'Quitado de un grupo por un administrador',
+    account_suspended_by_admin: 'Cuenta suspendida por un administrador: sesiones cerradas en todas partes',
+    account_reactivated_by_admin: 'Cuenta reactivada por un administrador',
   },
 
   appEvents: {
