@@ -11,9 +11,10 @@ import { grantAdmin } from '../../src/admin/role-commands.js';
 import { listAdminAudit, recordAdminAction } from '../../src/db/admin-audit.js';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { addUserToGroup, groupsOf } from '../../src/db/user-groups.js';
+import { findUserById } from '../../src/db/users.js';
 import { PEOPLE_PAGE_SIZE } from '../../src/features/admin/people.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
-import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
+import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
 import { signedInAdmin } from '../support/console.js';
 import { insertTestUser } from '../support/databases.js';
 
@@ -237,6 +238,43 @@ describe('the console, for an admin signed in with both steps', () => {
       ['group_removed', '{"group":"ops"}'],
       ['group_added', '{"group":"ops"}'],
     ]);
+  });
+
+  it('sends a password-reset link to the person\'s own address, never showing it to the admin', async () => {
+    const { client } = await signedInAdmin(t);
+    const person = await createUser(t.app);
+    const after = await act(client, person.id, 'send-reset-link');
+    expect(after.body).toContain(`A password-reset link is on its way to ${person.username}.`);
+    const [mail] = (await mailsTo(person.email)).filter((m) => m.subject === 'Reset your Gatehouse password');
+    const link = /\/reset-password\/[A-Za-z0-9_-]{20,}/.exec(mail!.text_body)![0];
+    expect(after.body).not.toContain(link);
+    expect(JSON.stringify(await listAdminAudit(t.app.ctx.db, { targetId: person.id }, { limit: 5 }))).not.toContain(link.split('/').pop());
+    // The link works as any reset link does.
+    expect((await new TestClient(t.app).get(link)).location).toBe('/reset-password/new');
+  });
+
+  it('deletes an account once its username is typed: gone, its apps told, the owner mailed, the audit entry kept', async () => {
+    const { user: admin, client } = await signedInAdmin(t);
+    const person = await createUser(t.app);
+    const theirs = new TestClient(t.app);
+    await signIn(theirs, person.username, person.password);
+    const page = await client.get(`/admin/people/${person.id}`);
+    const mismatch = await client.post(`/admin/people/${person.id}/delete`, { _csrf: csrfTokenIn(page.body), confirm_username: 'someone-else' });
+    expect(flashIn((await client.get(mismatch.location!)).body)).toBe(`The username typed does not match: ${person.username} was not deleted.`);
+    expect(await findUserById(t.app.ctx.db, person.id)).toBeDefined();
+
+    const done = await client.post(`/admin/people/${person.id}/delete`, { _csrf: csrfTokenIn(page.body), confirm_username: person.username.toUpperCase() });
+    expect(done.location).toBe('/admin/people');
+    expect(flashIn((await client.get(done.location!)).body)).toBe(`${person.username} is deleted.`);
+    expect(await findUserById(t.app.ctx.db, person.id)).toBeUndefined();
+    expect((await theirs.get('/security')).location).toMatch(/^\/login/);
+    expect((await mailsTo(person.email)).map((m) => m.subject)).toContain('Your Gatehouse account was deleted');
+    const [entry] = await listAdminAudit(t.app.ctx.db, { targetId: person.id }, { limit: 1 });
+    expect([entry!.action, entry!.target, entry!.actor_user_id]).toEqual(['account_deleted', person.username, admin.id]);
+    expect((await client.get(`/admin/people/${person.id}`)).status).toBe(404);
+    // An admin does not delete themselves here.
+    const own = await client.get(`/admin/people/${admin.id}`);
+    expect(own.body).not.toContain(`/admin/people/${admin.id}/delete`);
   });
 
   it('speaks Spanish to an admin who reads it', async () => {

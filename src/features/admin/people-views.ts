@@ -178,6 +178,7 @@ function actionForms(t: Messages, p: PersonPageProps): SafeHtml {
 ${locked ? actionForm(p, 'unlock', a.unlock, a.unlockHint) : ''}
 ${p.sessions.length > 0 ? actionForm(p, 'sign-out', a.signOut, a.signOutHint) : ''}
 ${hasFactor ? actionForm(p, 'reset-factors', a.resetFactors, a.resetFactorsHint, '', 'danger') : ''}
+${actionForm(p, 'send-reset-link', a.sendResetLink, a.sendResetLinkHint)}
 ${p.user.email_confirmed_at === null ? actionForm(p, 'resend-confirmation', a.resendConfirmation, a.resendConfirmationHint) : ''}
 ${p.user.suspended_at !== null
   ? actionForm(p, 'reactivate', a.reactivate, a.reactivateHint)
@@ -190,7 +191,17 @@ ${p.user.suspended_at !== null
         a.suspendHint,
         html`<div class="field"><label for="f-reason">${a.suspendReason}</label><input id="f-reason" name="reason" type="text" maxlength="500" autocomplete="off"></div>`,
         'danger',
-      )}`;
+      )}
+${p.isSelf
+  ? ''
+  : actionForm(
+      p,
+      'delete',
+      a.delete,
+      a.deleteHint,
+      html`<div class="field"><label for="f-confirm_username">${a.deleteConfirm(p.user.username)}</label><input id="f-confirm_username" name="confirm_username" type="text" maxlength="200" autocomplete="off" spellcheck="false" required></div>`,
+      'danger',
+    )}`;
 }
 
 function factorList(t: Messages, p: PersonPageProps): SafeHtml {

@@ -14,15 +14,18 @@ import { listAdminAudit, recordAdminAction, type AdminAction } from '../../db/ad
 import { appsWithAccess } from '../../db/app-access.js';
 import type { User } from '../../db/schema.js';
 import { recentSecurityEvents, SECURITY_EVENT_RETENTION_MS } from '../../db/security-events.js';
-import { liveSessionsOfUser } from '../../db/sessions.js';
+import { deleteSessionsOfUser, liveSessionsOfUser } from '../../db/sessions.js';
 import { trustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { addUserToGroup, groupsOf, isGroupName, MAX_GROUP_NAME_LENGTH, removeUserFromGroup } from '../../db/user-groups.js';
-import { findUserById, setSuspended } from '../../db/users.js';
+import { deleteUser, findUserById, normalizeUsername, setSuspended } from '../../db/users.js';
 import { notFoundPage } from '../../views/error-pages.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { issueConfirmationLink } from '../../auth/email-confirmation.js';
 import { resetAllFactors } from '../../auth/reset-factors.js';
-import { signOutEverywhere } from '../../auth/sign-out-everywhere.js';
+import { endAppAccess, signOutEverywhere } from '../../auth/sign-out-everywhere.js';
+import { issueResetLink } from '../../auth/password-reset-link.js';
+import { messagesForAccount } from '../../i18n/messages.js';
+import { accountDeletedByAdminMail } from './mail.js';
 import type { SecurityEventKind } from '../../db/security-events.js';
 import { field, formSchema } from '../../http/form-schema.js';
 import { CONSOLE_PATH, requireStepUp, steppedUp } from './guard.js';
@@ -37,6 +40,7 @@ const PersonParams = z.object({ id: z.string().regex(/^[0-9]{1,15}$/) });
 const EmptyForm = formSchema({});
 const GroupForm = formSchema({ group: field(200) });
 const SuspendForm = formSchema({ reason: field(500).optional() });
+const DeleteForm = formSchema({ confirm_username: field(200) });
 
 /** What an action came to: done and recorded (with what the audit keeps), or nothing done (and why). */
 type ActionOutcome =
@@ -187,6 +191,12 @@ export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     return { recorded: true, say: t.reactivated(user.username) };
   });
 
+  personAction('send-reset-link', EmptyForm, 'reset_link_sent', 'reset_link_sent_by_admin', async (trx, user, request) => {
+    // A new link to the account's own address (the last one stops working): the operator never sees it.
+    await issueResetLink(ctx, trx, user, ctx.clock.now());
+    return { recorded: true, say: request.t.admin.person.flash.resetLinkSent(user.username), afterCommit: async () => ctx.mail.kick() };
+  });
+
   personAction('resend-confirmation', EmptyForm, 'confirmation_resent', 'confirmation_resent_by_admin', async (trx, user, request) => {
     const t = request.t.admin.person.flash;
     if (user.email_confirmed_at !== null) return { recorded: false, kind: 'info', say: t.alreadyConfirmed(user.username) };
@@ -208,6 +218,37 @@ export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     if (!(await removeUserFromGroup(trx, user.id, group))) return { recorded: false, kind: 'info', say: t.notInGroup(user.username, group) };
     return { recorded: true, detail: { group }, say: t.groupRemoved(user.username, group) };
   });
+
+  // Delete, with the username typed as confirmation. Not a personAction: the person's page is gone after it, and so
+  // is their activity log — the audit entry (no foreign key) is what remains. The owner is mailed (the mail belongs
+  // to no account, so it outlives the row), the apps are told after the commit.
+  app.post<{ Params: z.infer<typeof PersonParams>; Body: z.infer<typeof DeleteForm> }>(
+    `${CONSOLE_PATH}/people/:id/delete`,
+    { schema: { params: PersonParams, body: DeleteForm }, preHandler: stepUp },
+    async (request, reply) => {
+      const t = request.t;
+      const admin = request.user!;
+      const now = ctx.clock.now();
+      const result = await ctx.db.transaction().execute(async (trx) => {
+        const user = await findUserById(trx, Number(request.params.id));
+        if (!user) return null;
+        if (user.id === admin.id) return { kind: 'refused' as const, user, say: t.admin.person.flash.notYourselfDelete };
+        if (normalizeUsername(request.body.confirm_username) !== user.username_normalized) return { kind: 'refused' as const, user, say: t.admin.person.flash.deleteMismatch(user.username) };
+        await endAppAccess(trx, user); // the apps' tokens name the account by its subject, not its row
+        const ended = await deleteSessionsOfUser(trx, user.id); // they would go with the row; their apps are told below
+        await deleteUser(trx, user.id);
+        await ctx.mail.enqueue(trx, accountDeletedByAdminMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, username: user.username, deletedAt: now, contact: ctx.config.supportContact }), null, now);
+        await recordAdminAction(trx, { action: 'account_deleted', now, actor: { id: admin.id, name: admin.username }, target: { id: user.id, username: user.username }, detail: { email: user.email }, ip: request.ip, requestId: request.id });
+        return { kind: 'deleted' as const, user, ended };
+      });
+      if (!result) return reply.page(t.common.errors.notFoundTitle, notFoundPage(t), { status: 404 });
+      if (result.kind === 'refused') return reply.flash('error', result.say).redirect(personPath(result.user.id), 303);
+      ctx.mail.kick();
+      await ctx.identityProvider.sessionsEnded(result.ended, 'account-secured');
+      request.log.info({ userId: result.user.id, by: admin.id }, 'account deleted by an admin');
+      return reply.flash('success', t.admin.person.flash.deleted(result.user.username)).redirect(`${CONSOLE_PATH}/people`, 303);
+    },
+  );
 };
 
 /**

@@ -16,14 +16,15 @@ import { setEmailCodesEnabled } from '../../db/email-codes.js';
 import { baseCookieOptions, cookieName } from '../../auth/cookies.js';
 import { hashPassword } from '../../auth/password.js';
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
-import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
+import { hashToken, looksLikeToken } from '../../auth/tokens.js';
 import type { AppContext } from '../../context.js';
 import { messagesForAccount } from '../../i18n/messages.js';
-import { consumeResetToken, findLiveResetToken, replaceResetToken } from '../../db/password-reset-tokens.js';
+import { consumeResetToken, findLiveResetToken } from '../../db/password-reset-tokens.js';
 import { findUserByEmail, findUserById, normalizeEmail, setPasswordHash } from '../../db/users.js';
 import type { EndedSession } from '../../db/sessions.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
-import { passwordResetDoneMail, resetPasswordMail } from './mail.js';
+import { passwordResetDoneMail } from './mail.js';
+import { issueResetLink } from '../../auth/password-reset-link.js';
 import { chooseNewPasswordPage, invalidLinkPage, requestResetPage, resetRequestedPage } from './views.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { wasntMeRoutes } from './wasnt-me.js';
@@ -70,18 +71,8 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
     const mailAllowed = await ctx.limits.resetMailAllowed(normalizeEmail(email), request.ip);
     const user = await findUserByEmail(ctx.db, email);
     if (user && mailAllowed) {
-      const token = newToken();
-      const now = ctx.clock.now();
-      // The token and its mail are written together: both or neither.
-      await ctx.db.transaction().execute(async (trx) => {
-        const expiresAt = now + PASSWORD_RESET_LIFETIME_MS;
-        await replaceResetToken(trx, user.id, hashToken(token), now, expiresAt);
-        // The link's host comes from APP_URL, never from the request's Host header.
-        const link = { url: `${ctx.config.appUrl}/reset-password/${token}`, expiresAt };
-        // In the account's language, not the requester's: the mail is for whoever reads that mailbox.
-        const mail = resetPasswordMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, link, askedAt: now, askAgainUrl: `${ctx.config.appUrl}/reset-password` });
-        await ctx.mail.enqueue(trx, mail, user.id, now);
-      });
+      // The token and its mail are written together: both or neither (in the account's language, not the requester's).
+      await ctx.db.transaction().execute((trx) => issueResetLink(ctx, trx, user, ctx.clock.now()));
       ctx.mail.kick();
     }
     return reply.page(t.reset.requested.title, resetRequestedPage(t));

@@ -10,22 +10,19 @@ import { z } from 'zod';
 import { cancelRecovery } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { undoFactorChangesSince } from '../../auth/undo-takeover.js';
-import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
 import { signOutEverywhere } from '../../auth/sign-out-everywhere.js';
-import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
+import { hashToken, looksLikeToken } from '../../auth/tokens.js';
 import { WASNT_ME_PATH } from '../../auth/wasnt-me.js';
 import type { AppContext } from '../../context.js';
-import { replaceResetToken } from '../../db/password-reset-tokens.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { consumeWasntMeToken, findLiveWasntMeToken } from '../../db/wasnt-me-tokens.js';
 import type { EndedSession } from '../../db/sessions.js';
 import { emailTaken, findUserById, normalizeEmail } from '../../db/users.js';
 import { deleteEmailChangesOfUser, setConfirmedEmail } from '../../db/email-changes.js';
 import { field, formSchema } from '../../http/form-schema.js';
-import { messagesForAccount } from '../../i18n/messages.js';
 import { csrfField } from '../../views/forms.js';
 import { html } from '../../views/html.js';
-import { resetPasswordMail } from './mail.js';
+import { issueResetLink } from '../../auth/password-reset-link.js';
 import { invalidLinkPage } from './views.js';
 
 const TokenParams = z.object({ token: z.string().max(200) });
@@ -85,12 +82,7 @@ export const wasntMeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
           }
           // Whoever started a recovery knew the password: it must not remove the owner's factors later.
           await cancelRecovery(ctx, request, { ...user, email: ownerAddress }, 'wasnt-me', trx);
-          const resetToken = newToken();
-          const expiresAt = now + PASSWORD_RESET_LIFETIME_MS;
-          await replaceResetToken(trx, user.id, hashToken(resetToken), now, expiresAt);
-          const link = { url: `${ctx.config.appUrl}/reset-password/${resetToken}`, expiresAt };
-          const mail = resetPasswordMail(messagesForAccount(user), { to: ownerAddress, firstName: user.first_name, link, askedAt: now, askAgainUrl: `${ctx.config.appUrl}/reset-password` });
-          await ctx.mail.enqueue(trx, mail, user.id, now);
+          await issueResetLink(ctx, trx, user, now, ownerAddress);
           await logSecurityEvent(ctx, request, user.id, 'wasnt_me', trx);
           return true;
         })

@@ -115,6 +115,11 @@ export const admin = {
       suspend: 'Suspend the account',
       suspendHint: 'Signs them out everywhere at once (apps too), and no sign-in works until you reactivate it: the right password is told the account is suspended and whom to contact.',
       suspendReason: 'Why (for the audit log; they do not see it)',
+      sendResetLink: 'Send a password-reset link',
+      sendResetLinkHint: 'Mails a new link to their own address (valid 30 minutes); you never see it.',
+      delete: 'Delete the account',
+      deleteHint: 'Deletes the account with its factors, sessions, apps’ access and activity, and mails them that it was deleted. This cannot be undone.',
+      deleteConfirm: (username: string) => `Type the username, ${username}, to confirm`,
       reactivate: 'Reactivate the account',
       reactivateHint: 'Sign-in works again, with everything the account had.',
     },
@@ -131,6 +136,10 @@ export const admin = {
       notInGroup: (username: string, group: string) => `${username} is not in ${group}.`,
       groupRemoved: (username: string, group: string) => `${username} is no longer in ${group}.`,
       notYourself: 'You cannot suspend your own account.',
+      notYourselfDelete: 'You cannot delete your own account here: use your security page.',
+      deleteMismatch: (username: string) => `The username typed does not match: ${username} was not deleted.`,
+      deleted: (username: string) => `${username} is deleted.`,
+      resetLinkSent: (username: string) => `A password-reset link is on its way to ${username}.`,
       alreadySuspended: (username: string) => `${username} is already suspended.`,
       suspended: (username: string) => `${username} is suspended and signed out everywhere.`,
       notSuspended: (username: string) => `${username} is not suspended.`,
@@ -171,5 +180,14 @@ export const admin = {
       mail_sent_again: 'Queued failed mail again',
       sms_resumed: 'Resumed text messages',
     } satisfies Record<AdminAction, string>,
+  },
+  mail: {
+    accountDeleted: {
+      subject: 'Your Gatehouse account was deleted',
+      heading: 'Your account was deleted',
+      what: (username: string, at: string) =>
+        `An administrator deleted the Gatehouse account ${username} on ${at}, together with its sign-in factors, recovery codes, remembered devices and security activity. Apps that signed you in with it no longer can.`,
+      contact: (contact: string | null) => (contact ? `To ask why, contact ${contact}.` : 'To ask why, contact the people who run this Gatehouse.'),
+    },
   },
 };

@@ -112,6 +112,11 @@ export const admin: Messages['admin'] = {
       suspend: 'Suspender la cuenta',
       suspendHint: 'Cierra sus sesiones en todas partes de inmediato (también en las apps), y ningún inicio de sesión funciona hasta que la reactives: con la contraseña correcta se le dice que la cuenta está suspendida y con quién contactar.',
       suspendReason: 'Por qué (para el registro de auditoría; no lo ve)',
+      sendResetLink: 'Enviar un enlace para restablecer la contraseña',
+      sendResetLinkHint: 'Envía un enlace nuevo a su propia dirección (válido 30 minutos); tú nunca lo ves.',
+      delete: 'Eliminar la cuenta',
+      deleteHint: 'Elimina la cuenta con sus factores, sesiones, el acceso de las apps y su actividad, y le avisa por correo. No se puede deshacer.',
+      deleteConfirm: (username: string) => `Escribe el nombre de usuario, ${username}, para confirmar`,
       reactivate: 'Reactivar la cuenta',
       reactivateHint: 'El inicio de sesión vuelve a funcionar, con todo lo que la cuenta tenía.',
     },
@@ -128,6 +133,10 @@ export const admin: Messages['admin'] = {
       notInGroup: (username: string, group: string) => `${username} no está en ${group}.`,
       groupRemoved: (username: string, group: string) => `${username} ya no está en ${group}.`,
       notYourself: 'No puedes suspender tu propia cuenta.',
+      notYourselfDelete: 'No puedes eliminar tu propia cuenta aquí: usa tu página de seguridad.',
+      deleteMismatch: (username: string) => `El nombre de usuario escrito no coincide: ${username} no se eliminó.`,
+      deleted: (username: string) => `${username} se eliminó.`,
+      resetLinkSent: (username: string) => `Un enlace para restablecer la contraseña va de camino a ${username}.`,
       alreadySuspended: (username: string) => `${username} ya está suspendida.`,
       suspended: (username: string) => `${username} está suspendida y sus sesiones se cerraron en todas partes.`,
       notSuspended: (username: string) => `${username} no está suspendida.`,
@@ -167,6 +176,15 @@ export const admin: Messages['admin'] = {
       app_removed: 'Eliminó una app',
       mail_sent_again: 'Volvió a poner en cola correo fallido',
       sms_resumed: 'Reanudó los mensajes de texto',
+    },
+  },
+  mail: {
+    accountDeleted: {
+      subject: 'Tu cuenta de Gatehouse se eliminó',
+      heading: 'Tu cuenta se eliminó',
+      what: (username: string, at: string) =>
+        `Un administrador eliminó la cuenta de Gatehouse ${username} el ${at}, junto con sus factores de inicio de sesión, códigos de recuperación, dispositivos recordados y actividad de seguridad. Las apps que iniciaban tu sesión con ella ya no pueden.`,
+      contact: (contact: string | null) => (contact ? `Para preguntar por qué, contacta con ${contact}.` : 'Para preguntar por qué, contacta con quienes administran este Gatehouse.'),
     },
   },
 };
