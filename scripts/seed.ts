@@ -24,7 +24,7 @@ import { hashPassword } from '../src/auth/password.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { NewUser } from '../src/db/schema.js';
-import { normalizeEmail, normalizeUsername } from '../src/db/users.js';
+import { nameKeysOf, normalizeEmail, normalizeUsername } from '../src/db/users.js';
 
 /** The password of every seeded user (≥ 15 characters, not on the blocklist). */
 export const SEED_PASSWORD = 'seeded bench passphrase 4 gatehouse';
@@ -73,6 +73,7 @@ export async function seedUsers(handle: DatabaseHandle, options: SeedOptions): P
     email_normalized: normalizeEmail(`${username}@bench.example`),
     first_name: 'Bench',
     last_name: username,
+    ...nameKeysOf('Bench', username),
     password_hash: passwordHash,
     about_me: '',
     phone,

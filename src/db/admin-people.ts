@@ -1,16 +1,16 @@
 /**
- * The console's people search (src/features/admin): accounts whose username or email address starts with what
- * the operator typed, a page at a time. Each search is one range scan of a unique index, in the index's order,
- * and each page starts after the last row of the previous one (keyset), so the hundredth page of a million
- * accounts costs what the first does.
+ * The console's people search (src/features/admin): accounts whose username, email address or name starts with
+ * what the operator typed, a page at a time. Each list is a range scan of an index, in the index's order, and each
+ * page starts after the last row of the previous one (keyset), so the hundredth page of a million accounts costs
+ * what the first does.
  *
  * A prefix is a range: `column >= prefix and column < prefix + U+10FFFF`, compared byte by byte — SQLite's
- * BINARY collation; on PostgreSQL the comparison and the index are `COLLATE "C"` (migration 020), since the
- * database's own collation may order "a-b" and "ab" by other rules than bytes.
+ * BINARY collation; on PostgreSQL the comparison and the index are `COLLATE "C"` (migrations 020 and 024), since
+ * the database's own collation may order "a-b" and "ab" by other rules than bytes.
  */
 import { PostgresIntrospector, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
-import { normalizeEmail, normalizeUsername } from './users.js';
+import { normalizeEmail, normalizeNameQuery, normalizeUsername } from './users.js';
 
 type Db = Kysely<Database>;
 
@@ -34,32 +34,42 @@ const HIGHEST = '\u{10FFFF}';
 
 const COLUMNS = ['id', 'username', 'first_name', 'last_name', 'email', 'email_confirmed_at', 'created_at', 'is_admin', 'suspended_at'] as const;
 
+type KeyColumn = 'username_normalized' | 'email_normalized' | 'name_key' | 'surname_key';
+
 /** The column, compared by bytes on both databases. */
-function byBytes(db: Db, column: 'username_normalized' | 'email_normalized'): RawBuilder<string> {
+function byBytes(db: Db, column: KeyColumn): RawBuilder<string> {
   return db.introspection instanceof PostgresIntrospector ? sql<string>`(${sql.ref(column)} collate "C")` : sql<string>`${sql.ref(column)}`;
 }
 
-/**
- * One page of accounts: newest first when `query` is empty; else by username (or, when the query has an `@`, by
- * email address) starting with it. `after` is the cursor the previous page returned.
- */
-export async function searchPeople(
-  db: Db,
-  query: string,
-  after: PeopleCursor | null,
-  limit: number,
-): Promise<{ rows: PersonRow[]; next: PeopleCursor | null }> {
-  const q = query.trim();
-  if (q === '') {
-    const afterId = after !== null && /^[0-9]{1,15}$/.test(after) ? Number(after) : null;
-    let builder = db.selectFrom('users').select(COLUMNS);
-    if (afterId !== null) builder = builder.where('id', '<', afterId);
-    const rows = await builder.orderBy('id', 'desc').limit(limit + 1).execute();
-    return page(rows, limit, (last) => String(last.id));
+/** Where the last page ended: the key it was listed by, and the account (two people may share a name). */
+interface Cursor {
+  key: string;
+  id: number;
+}
+
+function encodeCursor(c: Cursor): PeopleCursor {
+  return Buffer.from(JSON.stringify([c.key, c.id])).toString('base64url');
+}
+
+/** A cursor as the previous page wrote it; anything else (an edited address) starts over. */
+function decodeCursor(text: string | null): Cursor | null {
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 2) return null;
+    const key: unknown = value[0];
+    const id: unknown = value[1];
+    if (typeof key === 'string' && typeof id === 'number' && Number.isSafeInteger(id)) return { key, id };
+  } catch {
+    // not ours: start over
   }
-  const byEmail = q.includes('@');
-  const column = byEmail ? 'email_normalized' : 'username_normalized';
-  const prefix = byEmail ? normalizeEmail(q) : normalizeUsername(q);
+  return null;
+}
+
+type KeyedRow = PersonRow & { sort_key: string };
+
+/** The accounts whose `column` starts with `prefix`, after `after`, in (key, id) order: one index range scan. */
+async function byPrefix(db: Db, column: KeyColumn, prefix: string, after: Cursor | null, limit: number): Promise<KeyedRow[]> {
   const key = byBytes(db, column);
   let builder = db
     .selectFrom('users')
@@ -67,28 +77,58 @@ export async function searchPeople(
     .select(sql<string>`${sql.ref(column)}`.as('sort_key'))
     .where(key, '>=', prefix)
     .where(key, '<', prefix + HIGHEST);
-  // The cursor is the last row's key; keys are unique (the column's unique index), so nothing is skipped or repeated.
-  if (after !== null && after.startsWith(prefix)) builder = builder.where(key, '>', after);
-  const rows = await builder.orderBy(key).limit(limit + 1).execute();
-  return page(rows, limit, (last) => last.sort_key);
+  if (after !== null) builder = builder.where((eb) => eb.or([eb(key, '>', after.key), eb.and([eb(key, '=', after.key), eb('id', '>', after.id)])]));
+  return builder.orderBy(key).orderBy('id').limit(limit).execute();
 }
 
-function page<R extends PersonRow>(rows: R[], limit: number, cursorOf: (last: R) => string): { rows: PersonRow[]; next: PeopleCursor | null } {
-  const more = rows.length > limit;
-  const shown = more ? rows.slice(0, limit) : rows;
+const compareBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * One page of accounts: newest first when `query` is empty; else by email address when the query has an `@`, and
+ * otherwise by username and by name ("first last" or "last first"), each starting with what was typed. The name
+ * and username lists are merged in key order (a k-way merge of index range scans, each cut at the page size), so
+ * a page never reads more than three pages' worth of rows. Someone found twice on one page (their username and
+ * their name both match) is listed once.
+ */
+export async function searchPeople(db: Db, query: string, after: PeopleCursor | null, limit: number): Promise<{ rows: PersonRow[]; next: PeopleCursor | null }> {
+  const q = query.trim();
+  if (q === '') {
+    const afterId = after !== null && /^[0-9]{1,15}$/.test(after) ? Number(after) : null;
+    let builder = db.selectFrom('users').select(COLUMNS);
+    if (afterId !== null) builder = builder.where('id', '<', afterId);
+    const rows = await builder.orderBy('id', 'desc').limit(limit + 1).execute();
+    const more = rows.length > limit;
+    const shown = more ? rows.slice(0, limit) : rows;
+    return { rows: shown.map(personOf), next: more ? String(shown[shown.length - 1]!.id) : null };
+  }
+  const cursor = decodeCursor(after);
+  const searches: [KeyColumn, string][] = q.includes('@')
+    ? [['email_normalized', normalizeEmail(q)]]
+    : [
+        ['username_normalized', normalizeUsername(q)],
+        ['name_key', normalizeNameQuery(q)],
+        ['surname_key', normalizeNameQuery(q)],
+      ];
+  const found = (await Promise.all(searches.map(([column, prefix]) => byPrefix(db, column, prefix, cursor, limit + 1)))).flat();
+  found.sort((a, b) => compareBytes(a.sort_key, b.sort_key) || a.id - b.id);
+  const window = found.slice(0, limit);
+  const seen = new Set<number>();
+  const rows = window.filter((r) => !seen.has(r.id) && seen.add(r.id)).map(personOf);
+  const last = window[window.length - 1];
+  return { rows, next: found.length > limit && last ? encodeCursor({ key: last.sort_key, id: last.id }) : null };
+}
+
+function personOf(r: PersonRow): PersonRow {
   return {
-    rows: shown.map((r) => ({
-      id: r.id,
-      username: r.username,
-      first_name: r.first_name,
-      last_name: r.last_name,
-      email: r.email,
-      email_confirmed_at: r.email_confirmed_at,
-      created_at: r.created_at,
-      is_admin: r.is_admin,
-      suspended_at: r.suspended_at,
-    })),
-    next: more ? cursorOf(shown[shown.length - 1]!) : null,
+    id: r.id,
+    username: r.username,
+    first_name: r.first_name,
+    last_name: r.last_name,
+    email: r.email,
+    email_confirmed_at: r.email_confirmed_at,
+    created_at: r.created_at,
+    is_admin: r.is_admin,
+    suspended_at: r.suspended_at,
   };
 }
 

@@ -48,6 +48,10 @@ export interface UsersTable {
   is_admin: Generated<number>;
   /** When an operator suspended the account (migration 021); null while it is active. No sign-in completes while set. */
   suspended_at: number | null;
+  /** "first last", normalized, for the console's search by name (migration 024); set by `insertUser`. */
+  name_key: string | null;
+  /** "last first", normalized: a surname finds the person too. */
+  surname_key: string | null;
 }
 
 export interface SessionsTable {

@@ -47,8 +47,29 @@ export async function setUserLocale(db: Db, userId: number, locale: Locale): Pro
 }
 
 /** Every new account gets its OpenID Connect subject here, whichever way it was made (registration, the admin CLI). */
-export async function insertUser(db: Db, user: Omit<NewUser, 'id' | 'oidc_subject'>): Promise<User> {
-  return db.insertInto('users').values({ ...user, oidc_subject: newOidcSubject() }).returningAll().executeTakeFirstOrThrow();
+/** One space between words, NFKC, lower case: how a typed name is compared (the console's search). */
+function normalizeName(name: string): string {
+  return name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/** The console's search keys of a name (migration 024): "first last" and "last first". */
+export function nameKeysOf(firstName: string, lastName: string): { name_key: string; surname_key: string } {
+  const first = normalizeName(firstName);
+  const last = normalizeName(lastName);
+  return { name_key: `${first} ${last}`.trim(), surname_key: `${last} ${first}`.trim() };
+}
+
+/** A typed name as the search compares it with the keys. */
+export function normalizeNameQuery(query: string): string {
+  return normalizeName(query);
+}
+
+export async function insertUser(db: Db, user: Omit<NewUser, 'id' | 'oidc_subject' | 'name_key' | 'surname_key'>): Promise<User> {
+  return db
+    .insertInto('users')
+    .values({ ...user, ...nameKeysOf(user.first_name, user.last_name), oidc_subject: newOidcSubject() })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /**

@@ -11,9 +11,9 @@ import { grantAdmin } from '../../src/admin/role-commands.js';
 import { listAdminAudit, recordAdminAction } from '../../src/db/admin-audit.js';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { addUserToGroup, groupsOf } from '../../src/db/user-groups.js';
-import { findUserById } from '../../src/db/users.js';
+import { findUserById, nameKeysOf } from '../../src/db/users.js';
 import { PEOPLE_PAGE_SIZE } from '../../src/features/admin/people.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
 import { signedInAdmin } from '../support/console.js';
 import { insertTestUser } from '../support/databases.js';
@@ -61,11 +61,41 @@ describe('the console, for an admin signed in with both steps', () => {
     expect(usernamesIn((await client.get('/admin/people?q=pager_')).body)).toEqual([]);
     const none = await client.get('/admin/people?q=%25');
     expect(none.status).toBe(200);
-    expect(none.body).toContain('No username or email address starts with “%”.');
+    expect(none.body).toContain('No username, name or email address starts with “%”.');
     // No query: the newest accounts first.
     expect(usernamesIn((await client.get('/admin/people')).body)[0]).toBe(made[made.length - 1]);
     // A forged cursor starts over rather than failing.
     expect((await client.get('/admin/people?q=pager&after=zzz')).status).toBe(200);
+  });
+
+  it('finds people by the start of their first name, their last name or both; each once; pages merge the lists in order', async () => {
+    const { client } = await signedInAdmin(t);
+    await createUser(t.app, { username: 'ghopper', firstName: 'Grace', lastName: 'Hopper' });
+    await createUser(t.app, { username: 'gracey', firstName: 'Grace', lastName: 'Brewster Murray' });
+    const byFirst = usernamesIn((await client.get('/admin/people?q=grace')).body);
+    expect(byFirst).toEqual(expect.arrayContaining(['ghopper', 'gracey']));
+    expect(byFirst.filter((u) => u === 'gracey')).toHaveLength(1); // its username and its name both match: listed once
+    expect(usernamesIn((await client.get(`/admin/people?q=${encodeURIComponent('Grace  Hop')}`)).body)).toEqual(['ghopper']);
+    expect(usernamesIn((await client.get('/admin/people?q=hopper')).body)).toEqual(['ghopper']);
+    expect(usernamesIn((await client.get(`/admin/people?q=${encodeURIComponent('brewster m')}`)).body)).toEqual(['gracey']);
+
+    // Sixty people named Zed Quincy-<n>, usernames zq<n>: "zed" and "quincy" page through all of them, in order.
+    for (let i = 0; i < 60; i++) await insertTestUser(t.app.ctx.db, { username: `zq${String(i).padStart(2, '0')}` });
+    const names = await t.app.ctx.db.selectFrom('users').select(['id', 'username']).where('username', 'like', 'zq%').execute();
+    for (const n of names) {
+      const keys = nameKeysOf('Zed', `Quincy-${n.username}`);
+      await t.app.ctx.db.updateTable('users').set({ first_name: 'Zed', last_name: `Quincy-${n.username}`, ...keys }).where('id', '=', n.id).execute();
+    }
+    for (const q of ['zed', 'quincy']) {
+      const listed: string[] = [];
+      let next: string | null = `/admin/people?q=${q}`;
+      while (next) {
+        const page = await client.get(next);
+        listed.push(...usernamesIn(page.body));
+        next = nextLink(page.body);
+      }
+      expect(listed, q).toEqual(names.map((n) => n.username).sort());
+    }
   });
 
   it("a person's page: profile, factors, lockout, sessions, groups, recent activity and what admins did", async () => {
@@ -178,9 +208,10 @@ describe('the console, for an admin signed in with both steps', () => {
     return client.get(done.location!);
   }
 
-  async function mailsTo(address: string) {
-    await t.app.outbox.deliverDue();
-    return (await listDevMessages(t.app.ctx.db)).filter((m) => m.kind === 'email' && m.recipient === address);
+  /** The subjects of the mail that reached `address`, once `subject` has (the outbox worker sends it in the background). */
+  async function subjectsTo(address: string, subject: string) {
+    await waitForDevMail(t.app, address, subject);
+    return (await listDevMessages(t.app.ctx.db)).filter((m) => m.kind === 'email' && m.recipient === address).map((m) => m.subject);
   }
 
   it('signs a person out everywhere: their browser is signed out at its next request, and both logs say so', async () => {
@@ -203,7 +234,7 @@ describe('the console, for an admin signed in with both steps', () => {
     const after = await act(client, person.id, 'reset-factors');
     expect(after.body).toContain(`The second factors of ${person.username} are removed`);
     expect(after.body).toContain('No second factor: a password alone signs this account in.');
-    expect((await mailsTo(person.email)).map((m) => m.subject)).toContain('Your two-factor sign-in was reset');
+    expect(await subjectsTo(person.email, 'Your two-factor sign-in was reset')).toContain('Your two-factor sign-in was reset');
     const again = await act(client, person.id, 'reset-factors');
     expect(again.body).toContain('nothing was removed');
     expect((await listAdminAudit(t.app.ctx.db, { targetId: person.id }, { limit: 5 })).map((e) => e.action)).toEqual(['factors_reset']);
@@ -218,7 +249,7 @@ describe('the console, for an admin signed in with both steps', () => {
     const person = await createUser(t.app, { emailConfirmed: false });
     const after = await act(client, person.id, 'resend-confirmation');
     expect(after.body).toContain(`A new confirmation link is on its way to ${person.username}.`);
-    expect((await mailsTo(person.email)).map((m) => m.subject)).toContain('Confirm your email address for Gatehouse');
+    expect(await subjectsTo(person.email, 'Confirm your email address for Gatehouse')).toContain('Confirm your email address for Gatehouse');
     const confirmed = await createUser(t.app);
     expect((await act(client, confirmed.id, 'resend-confirmation')).body).toContain('has already confirmed their address');
     expect(await listAdminAudit(t.app.ctx.db, { targetId: confirmed.id }, { limit: 5 })).toEqual([]);
@@ -245,8 +276,8 @@ describe('the console, for an admin signed in with both steps', () => {
     const person = await createUser(t.app);
     const after = await act(client, person.id, 'send-reset-link');
     expect(after.body).toContain(`A password-reset link is on its way to ${person.username}.`);
-    const [mail] = (await mailsTo(person.email)).filter((m) => m.subject === 'Reset your Gatehouse password');
-    const link = /\/reset-password\/[A-Za-z0-9_-]{20,}/.exec(mail!.text_body)![0];
+    const mail = await waitForDevMail(t.app, person.email, 'Reset your Gatehouse password');
+    const link = /\/reset-password\/[A-Za-z0-9_-]{20,}/.exec(mail.text_body)![0];
     expect(after.body).not.toContain(link);
     expect(JSON.stringify(await listAdminAudit(t.app.ctx.db, { targetId: person.id }, { limit: 5 }))).not.toContain(link.split('/').pop());
     // The link works as any reset link does.
@@ -268,7 +299,7 @@ describe('the console, for an admin signed in with both steps', () => {
     expect(flashIn((await client.get(done.location!)).body)).toBe(`${person.username} is deleted.`);
     expect(await findUserById(t.app.ctx.db, person.id)).toBeUndefined();
     expect((await theirs.get('/security')).location).toMatch(/^\/login/);
-    expect((await mailsTo(person.email)).map((m) => m.subject)).toContain('Your Gatehouse account was deleted');
+    expect(await subjectsTo(person.email, 'Your Gatehouse account was deleted')).toContain('Your Gatehouse account was deleted');
     const [entry] = await listAdminAudit(t.app.ctx.db, { targetId: person.id }, { limit: 1 });
     expect([entry!.action, entry!.target, entry!.actor_user_id]).toEqual(['account_deleted', person.username, admin.id]);
     expect((await client.get(`/admin/people/${person.id}`)).status).toBe(404);
