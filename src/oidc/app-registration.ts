@@ -25,6 +25,9 @@ export type AppRequirement = (typeof APP_REQUIREMENTS)[number];
 export const ID_TOKEN_ALGS = ['ES256', 'RS256'] as const;
 export type IdTokenAlg = (typeof ID_TOKEN_ALGS)[number];
 
+export const isAppKind = (value: string): value is AppKind => (APP_KINDS as readonly string[]).includes(value);
+export const isAppRequirement = (value: string): value is AppRequirement => (APP_REQUIREMENTS as readonly string[]).includes(value);
+
 /** Longest app name: it is shown to people on consent and "continuing" pages. */
 export const MAX_APP_NAME_LENGTH = 100;
 /** A client secret: 256 random bits, like a session token; the prefix makes a leaked one easy to recognise. */
@@ -120,8 +123,8 @@ export function newClientSecret(): string {
   return CLIENT_SECRET_PREFIX + randomBytes(CLIENT_SECRET_BYTES).toString('base64url');
 }
 
-/** The columns the settings are stored in (names trimmed, repeated addresses once). */
-function storedSettings(s: AppChange): Pick<OidcApp, 'name' | 'redirect_uris' | 'post_logout_redirect_uris' | 'backchannel_logout_uri' | 'first_party' | 'requirement'> {
+/** The columns the settings are stored in (names trimmed, repeated addresses once): what a change compares. */
+export function storedSettings(s: AppChange): Pick<OidcApp, 'name' | 'redirect_uris' | 'post_logout_redirect_uris' | 'backchannel_logout_uri' | 'first_party' | 'requirement'> {
   return {
     name: s.name.trim(),
     redirect_uris: JSON.stringify([...new Set(s.redirectUris)]),
