@@ -113,9 +113,9 @@ export const admin: Messages['admin'] = {
       clientId: 'client_id',
       kind: 'Tipo',
       firstParty: 'Propia',
-      requirement: 'El inicio de sesión debe probar',
-      people: 'Personas con acceso',
-      lastUsed: 'Último inicio de sesión',
+      requirement: 'Exige',
+      people: 'Personas',
+      lastUsed: 'Último acceso',
     },
     kinds: { web: 'Web', public: 'Pública', service: 'Servicio' },
     kindHints: {
@@ -147,7 +147,7 @@ export const admin: Messages['admin'] = {
     noneListed: 'Ninguna',
     people: 'Personas con acceso',
     noPeople: 'Nadie ha iniciado sesión en esta app todavía.',
-    peopleCaption: 'Personas con acceso, el inicio de sesión más reciente primero',
+    peopleCaption: 'El inicio de sesión más reciente primero',
     peopleColumns: { username: 'Usuario', firstGranted: 'Acceso desde', lastSignIn: 'Último inicio de sesión' },
     morePeople: 'Más personas',
     actions: {
