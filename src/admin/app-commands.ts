@@ -4,69 +4,71 @@
  * redirect URIs are stored as typed and compared exactly by the provider. `--first-party` lets an app sign people in
  * without asking them; an app without it shows people a consent page, once per app and scopes.
  * `--require` and the logout URIs are stored now and take effect with the steps that bring policy and logout.
+ * The rules (what is accepted, how a secret is made and stored) are src/oidc/app-registration.ts's, shared with the
+ * console's Apps section; this file puts their answers in the CLI's words.
  */
-import { randomBytes } from 'node:crypto';
-import { hashToken } from '../auth/tokens.js';
-import { deleteOidcApp, findOidcApp, insertOidcApp, listOidcApps, replaceOidcAppSecret } from '../db/oidc-apps.js';
+import { deleteOidcApp, findOidcApp, listOidcApps } from '../db/oidc-apps.js';
 import type { OidcApp } from '../db/schema.js';
 import { exactUtc } from '../lib/relative-time.js';
+import {
+  MAX_APP_NAME_LENGTH,
+  registerOidcApp,
+  rotateOidcAppSecret,
+  uriFault,
+  type AppProblem,
+  type AppSettings,
+  type UriFault,
+  type UriSetting,
+} from '../oidc/app-registration.js';
 import type { AdminContext, Refused } from './commands.js';
 import { columns, printable, table } from './format.js';
 
-/** 'web' signs people in with a secret; 'public' (a single-page or native app) has none; 'service' only uses client credentials. */
-export type AppKind = 'web' | 'public' | 'service';
-export type AppRequirement = 'none' | 'two-factor' | 'passkey';
-export type IdTokenAlg = 'ES256' | 'RS256';
+export type { AppKind, AppRequirement, IdTokenAlg } from '../oidc/app-registration.js';
 
-export interface NewAppInput {
-  name: string;
-  kind: AppKind;
-  redirectUris: string[];
-  postLogoutRedirectUris: string[];
-  backchannelLogoutUri: string | null;
-  firstParty: boolean;
-  requirement: AppRequirement;
-  idTokenAlg: IdTokenAlg;
+export interface NewAppInput extends AppSettings {
   json: boolean;
 }
 
-/** Longest app name: it is shown to people on consent and "continuing" pages. */
-export const MAX_APP_NAME_LENGTH = 100;
-/** A client secret: 256 random bits, like a session token; the prefix makes a leaked one easy to recognise. */
-const CLIENT_SECRET_PREFIX = 'gh_';
-const CLIENT_SECRET_BYTES = 32;
-/** A client id is public; 96 random bits keep ids unguessable all the same (no listing apps by trying ids). */
-const CLIENT_ID_BYTES = 12;
-
 const refused = (problem: string): Refused => ({ ok: false, problem });
 
-function newClientSecret(): string {
-  return CLIENT_SECRET_PREFIX + randomBytes(CLIENT_SECRET_BYTES).toString('base64url');
+/** The flag each address setting is given with. */
+const FLAG_OF: Record<UriSetting, string> = {
+  redirectUris: '--redirect-uri',
+  postLogoutRedirectUris: '--post-logout-redirect-uri',
+  backchannelLogoutUri: '--backchannel-logout-uri',
+};
+
+function uriFaultText(flag: string, value: string, fault: UriFault): string {
+  const shown = `${flag} "${printable(value)}"`;
+  switch (fault) {
+    case 'not-absolute':
+      return `${shown} is not an absolute URL.`;
+    case 'not-https':
+      return `${shown} must be https:// (plain http:// only on the loopback addresses 127.0.0.1 or [::1], not localhost).`;
+    case 'fragment':
+      return `${shown} must not have a fragment (#…).`;
+    case 'credentials':
+      return `${shown} must not carry a user name or password.`;
+  }
 }
 
-/**
- * Loopback addresses, where a plain-http address never leaves the machine (RFC 8252 §7.3). Not `localhost`: a
- * name a hosts file or a resolver may point elsewhere, which RFC 8252 §8.3 advises against.
- */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]']);
-
-/**
- * Why an address cannot be registered, or null. https, or http on a loopback address (development, native apps); no
- * fragment (OAuth 2.0 §3.1.2), no user name or password in it. The provider compares what is stored exactly.
- */
+/** Why an address cannot be registered (src/oidc/app-registration.ts's rule), in the CLI's words, or null. */
 export function uriProblem(flag: string, value: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `${flag} "${printable(value)}" is not an absolute URL.`;
+  const fault = uriFault(value);
+  return fault === null ? null : uriFaultText(flag, value, fault);
+}
+
+function problemText(p: AppProblem): string {
+  switch (p.problem) {
+    case 'name':
+      return `--name must be 1 to ${MAX_APP_NAME_LENGTH} characters.`;
+    case 'service-signs-nobody-in':
+      return 'A --service app signs nobody in: it takes no --redirect-uri, --post-logout-redirect-uri or --backchannel-logout-uri.';
+    case 'no-redirect-uri':
+      return 'An app needs at least one --redirect-uri (where Gatehouse sends people back with the code).';
+    case 'uri':
+      return uriFaultText(FLAG_OF[p.setting], p.value, p.fault);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-    return `${flag} "${printable(value)}" must be https:// (plain http:// only on the loopback addresses 127.0.0.1 or [::1], not localhost).`;
-  }
-  if (value.includes('#')) return `${flag} "${printable(value)}" must not have a fragment (#…).`;
-  if (url.username || url.password) return `${flag} "${printable(value)}" must not carry a user name or password.`;
-  return null;
 }
 
 function printSecret(ctx: AdminContext, app: Pick<OidcApp, 'client_id' | 'name'>, secret: string | null, json: boolean, what: string): void {
@@ -84,39 +86,11 @@ function printSecret(ctx: AdminContext, app: Pick<OidcApp, 'client_id' | 'name'>
 // ---- apps add ----
 
 export async function addApp(ctx: AdminContext, input: NewAppInput): Promise<{ ok: true; clientId: string } | Refused> {
-  const name = input.name.trim();
-  if (name === '' || name.length > MAX_APP_NAME_LENGTH) return refused(`--name must be 1 to ${MAX_APP_NAME_LENGTH} characters.`);
-  if (input.kind === 'service') {
-    if (input.redirectUris.length > 0 || input.postLogoutRedirectUris.length > 0 || input.backchannelLogoutUri !== null) {
-      return refused('A --service app signs nobody in: it takes no --redirect-uri, --post-logout-redirect-uri or --backchannel-logout-uri.');
-    }
-  } else if (input.redirectUris.length === 0) {
-    return refused('An app needs at least one --redirect-uri (where Gatehouse sends people back with the code).');
-  }
-  const problem =
-    input.redirectUris.map((u) => uriProblem('--redirect-uri', u)).find((p) => p !== null) ??
-    input.postLogoutRedirectUris.map((u) => uriProblem('--post-logout-redirect-uri', u)).find((p) => p !== null) ??
-    (input.backchannelLogoutUri === null ? null : uriProblem('--backchannel-logout-uri', input.backchannelLogoutUri));
-  if (problem) return refused(problem);
-
-  const secret = input.kind === 'public' ? null : newClientSecret();
-  const app: OidcApp = {
-    client_id: randomBytes(CLIENT_ID_BYTES).toString('hex'),
-    name,
-    kind: input.kind,
-    secret_hash: secret === null ? null : hashToken(secret),
-    redirect_uris: JSON.stringify([...new Set(input.redirectUris)]),
-    post_logout_redirect_uris: JSON.stringify([...new Set(input.postLogoutRedirectUris)]),
-    backchannel_logout_uri: input.backchannelLogoutUri,
-    first_party: input.firstParty ? 1 : 0,
-    requirement: input.requirement,
-    id_token_alg: input.idTokenAlg,
-    created_at: ctx.clock.now(),
-    secret_rotated_at: null,
-  };
-  await insertOidcApp(ctx.db, app);
-  printSecret(ctx, app, secret, input.json, 'Registered the app');
-  return { ok: true, clientId: app.client_id };
+  const { json, ...settings } = input;
+  const registered = await registerOidcApp(ctx.db, ctx.clock.now(), settings);
+  if (!registered.ok) return refused(problemText(registered.problems[0]!));
+  printSecret(ctx, registered.app, registered.secret, json, 'Registered the app');
+  return { ok: true, clientId: registered.app.client_id };
 }
 
 // ---- apps list ----
@@ -172,8 +146,8 @@ export async function rotateAppSecret(ctx: AdminContext, clientId: string, optio
   const app = await findOidcApp(ctx.db, clientId);
   if (!app) return refused(noSuchApp(clientId));
   if (app.secret_hash === null) return refused(`The app "${printable(app.name)}" is public: it has no client secret to rotate.`);
-  const secret = newClientSecret();
-  if (!(await replaceOidcAppSecret(ctx.db, clientId, hashToken(secret), ctx.clock.now()))) return refused(noSuchApp(clientId));
+  const secret = await rotateOidcAppSecret(ctx.db, clientId, ctx.clock.now());
+  if (secret === null) return refused(noSuchApp(clientId));
   printSecret(ctx, app, secret, options.json, 'New client secret for the app');
   if (!options.json) ctx.output.out('The old secret no longer works.');
   return { ok: true };

@@ -64,3 +64,48 @@ export async function removeAppAccess(db: Db, userId: number, sub: string | null
   const access = await db.deleteFrom('oidc_app_access').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
   return grantIds.length > 0 || access.numDeletedRows > 0n;
 }
+
+/** One person with access to an app, as the console lists them. */
+export interface PersonWithAccess {
+  userId: number;
+  username: string;
+  firstGrantedAt: number;
+  lastSignInAt: number;
+}
+
+/** Where a page of an app's people ends: the last row's sign-in time and account id. Opaque to the operator. */
+export type AccessCursor = string;
+
+function cursorParts(cursor: AccessCursor | null): { at: number; userId: number } | null {
+  const match = cursor === null ? null : /^([0-9]{1,15})\.([0-9]{1,15})$/.exec(cursor);
+  return match ? { at: Number(match[1]), userId: Number(match[2]) } : null;
+}
+
+/**
+ * The people an app has access to, the latest sign-in first, `limit` at a time. Each page starts after the previous
+ * page's last (sign-in time, account id) — keyset, read in order from the (client_id, last_sign_in_at, user_id)
+ * index of migration 023 — so a late page of a popular app costs what the first does. A malformed cursor starts over.
+ */
+export async function peopleWithAccess(db: Db, clientId: string, after: AccessCursor | null, limit: number): Promise<{ rows: PersonWithAccess[]; next: AccessCursor | null }> {
+  const from = cursorParts(after);
+  let query = db
+    .selectFrom('oidc_app_access as a')
+    .innerJoin('users as u', 'u.id', 'a.user_id')
+    .select(['a.user_id', 'u.username', 'a.first_granted_at', 'a.last_sign_in_at'])
+    .where('a.client_id', '=', clientId);
+  if (from !== null) {
+    query = query.where((eb) =>
+      eb.or([eb('a.last_sign_in_at', '<', from.at), eb.and([eb('a.last_sign_in_at', '=', from.at), eb('a.user_id', '<', from.userId)])]),
+    );
+  }
+  const found = await query.orderBy('a.last_sign_in_at', 'desc').orderBy('a.user_id', 'desc').limit(limit + 1).execute();
+  const more = found.length > limit;
+  const rows = (more ? found.slice(0, limit) : found).map((r) => ({
+    userId: r.user_id,
+    username: r.username,
+    firstGrantedAt: Number(r.first_granted_at),
+    lastSignInAt: Number(r.last_sign_in_at),
+  }));
+  const last = rows[rows.length - 1];
+  return { rows, next: more && last ? `${last.lastSignInAt}.${last.userId}` : null };
+}

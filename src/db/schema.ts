@@ -329,7 +329,7 @@ export interface OidcPayloadsTable {
   consumed_at: number | null;
 }
 
-/** An app that signs people in with Gatehouse, registered with the admin CLI (src/admin/app-commands.ts). */
+/** An app that signs people in with Gatehouse, registered with the admin CLI or the console (src/oidc/app-registration.ts). */
 export interface OidcAppsTable {
   client_id: string;
   name: string;

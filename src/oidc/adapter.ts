@@ -1,6 +1,8 @@
 /**
  * oidc-provider's storage: every model in `oidc_payloads` (src/db/oidc-payloads.ts) but the apps, which come
- * from `oidc_apps` (written only by the admin CLI).
+ * from `oidc_apps` (written by the admin CLI and the console, never by the provider). An app is read afresh at each
+ * lookup, so a change counts at its next request; the library's own cache of clients is keyed by a hash of the
+ * metadata, so a changed row is a new client.
  *
  * - Codes and tokens are bearer secrets, and an opaque one *is* its id: their rows are keyed by the SHA-256 of
  *   the id and store no `jti`, so a copy of the database replays nothing (the rule `sessions.id` follows).
@@ -110,7 +112,7 @@ class PayloadAdapter implements Adapter {
   }
 }
 
-/** An app's registration as the library reads it. Only the admin CLI writes apps, so everything else refuses. */
+/** An app's registration as the library reads it. Apps are written outside the provider, so everything else refuses. */
 class AppsAdapter implements Adapter {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -120,7 +122,7 @@ class AppsAdapter implements Adapter {
   }
 
   async upsert(): Promise<void> {
-    throw new Error('apps are registered with the admin CLI only');
+    throw new Error('apps are registered with the admin CLI or the console only');
   }
 
   async findByUid(): Promise<undefined> {
@@ -136,7 +138,7 @@ class AppsAdapter implements Adapter {
   }
 
   async destroy(): Promise<void> {
-    throw new Error('apps are removed with the admin CLI only');
+    throw new Error('apps are removed with the admin CLI or the console only');
   }
 
   async revokeByGrantId(): Promise<void> {}

@@ -102,6 +102,22 @@ const PAGES: PageSpec[] = [
     state: 'signed-in',
   },
   { name: 'console-audit', path: '/admin/audit', state: 'signed-in' },
+  { name: 'console-apps', path: '/admin/apps', state: 'signed-in' },
+  { name: 'console-app-new', path: '/admin/apps/new', state: 'signed-in' },
+  {
+    name: 'console-app',
+    get path() {
+      return `/admin/apps/${notesClientId}`;
+    },
+    state: 'signed-in',
+  },
+  {
+    name: 'console-app-edit',
+    get path() {
+      return `/admin/apps/${notesClientId}/edit`;
+    },
+    state: 'signed-in',
+  },
   { name: 'security-empty', path: '/security', state: 'new-account' },
   { name: 'set-up-app', path: '/two-factor/app/enable', state: 'new-account' },
   { name: 'set-up-sms', path: '/two-factor/sms/enable', state: 'new-account' },
@@ -148,6 +164,8 @@ const APP_CALLBACK = 'http://127.0.0.1:9/callback';
 const PKCE_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 /** Pat's account id, for the console's page about Pat. */
 let patId = 0;
+/** "Notes", an app Pat let in: the console's app pages show it. */
+let notesClientId = '';
 /** Pat's recovery codes: each browser below signs in with one (they work once). */
 const patRecoveryCodes: string[] = [];
 let server: ListeningApp;
@@ -179,6 +197,7 @@ beforeAll(async () => {
   // Pat let one app in (its code was issued); another one asks for everything on the consent page.
   const notes = await registerApp(server.app, { name: 'Notes', firstParty: false, redirectUris: ['http://127.0.0.1:9/callback'] });
   await recordAppSignIn(db, pat.id, notes.clientId, clock.now());
+  notesClientId = notes.clientId;
   const printer = await registerApp(server.app, { name: 'Photo Printer', firstParty: false, redirectUris: ['http://127.0.0.1:9/callback'] });
   consentRequestPath = `/oidc/auth?${new URLSearchParams({
     client_id: printer.clientId,

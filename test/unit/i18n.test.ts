@@ -27,6 +27,15 @@ const SAME_IN_BOTH = new Set([
   'common.errors.errorTitle',
   'common.devOutbox.kinds.sms',
   'mail.signOff',
+  // The console's Apps section: "app(s)" is the Spanish word the site uses; "Web" and "No" are Spanish too;
+  // client_id is the protocol's name for it, which operators look up.
+  'admin.nav.apps',
+  'admin.apps.title',
+  'admin.apps.heading',
+  'admin.apps.columns.clientId',
+  'admin.apps.fields.clientId',
+  'admin.apps.kinds.web',
+  'admin.apps.no',
 ]);
 
 describe('catalogues', () => {

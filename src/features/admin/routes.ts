@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { consoleCounts } from '../../db/admin-people.js';
+import { appsRoutes } from './apps.js';
 import { auditRoutes } from './audit.js';
 import { CONSOLE_PATH, hideConsole, requireConsoleSignIn } from './guard.js';
 import { peopleRoutes } from './people.js';
@@ -23,5 +24,6 @@ export const adminRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
   });
 
   await app.register(peopleRoutes, { ctx });
+  await app.register(appsRoutes, { ctx });
   await app.register(auditRoutes, { ctx });
 };

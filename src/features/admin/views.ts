@@ -9,11 +9,12 @@ import { html, type SafeHtml } from '../../views/html.js';
 /** The console's stylesheet, added to the site's on every console page. */
 export const CONSOLE_STYLES = ['/static/css/admin.css'];
 
-type Section = 'overview' | 'people' | 'audit';
+type Section = 'overview' | 'people' | 'apps' | 'audit';
 
 const SECTIONS: readonly { section: Section; path: string }[] = [
   { section: 'overview', path: '/admin' },
   { section: 'people', path: '/admin/people' },
+  { section: 'apps', path: '/admin/apps' },
   { section: 'audit', path: '/admin/audit' },
 ];
 
@@ -43,7 +44,7 @@ export function overviewPage(t: Messages, p: { people: number; admins: number; a
 <ul class="console-counts">
   <li><a href="/admin/people">${m.people(p.people)}</a></li>
   <li>${m.admins(p.admins)}</li>
-  <li>${m.apps(p.apps)}</li>
+  <li><a href="/admin/apps">${m.apps(p.apps)}</a></li>
 </ul>`,
   );
 }
