@@ -28,6 +28,7 @@ import * as m017 from './migrations/017-app-access-and-groups.js';
 import * as m018 from './migrations/018-provider-session-link.js';
 import * as m019 from './migrations/019-app-in-security-events.js';
 import * as m020 from './migrations/020-admin-console.js';
+import * as m022 from './migrations/022-sms-sends.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -54,6 +55,7 @@ const migrations: Record<string, DialectMigration> = {
   '018-provider-session-link': m018,
   '019-app-in-security-events': m019,
   '020-admin-console': m020,
+  '022-sms-sends': m022,
 };
 
 class ListedMigrations implements MigrationProvider {
