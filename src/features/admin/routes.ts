@@ -9,7 +9,9 @@ import type { AppContext } from '../../context.js';
 import { consoleCounts } from '../../db/admin-people.js';
 import { auditRoutes } from './audit.js';
 import { CONSOLE_PATH, hideConsole, requireConsoleSignIn } from './guard.js';
+import { mailRoutes } from './mail.js';
 import { peopleRoutes } from './people.js';
+import { smsRoutes } from './sms.js';
 import { CONSOLE_STYLES, overviewPage } from './views.js';
 
 export const adminRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -23,4 +25,6 @@ export const adminRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
 
   await app.register(peopleRoutes, { ctx });
   await app.register(auditRoutes, { ctx });
+  await app.register(mailRoutes, { ctx });
+  await app.register(smsRoutes, { ctx });
 };
