@@ -5,10 +5,14 @@
  * subject, its text, its link — anyone who reads the console over an admin's shoulder, or a stolen admin
  * session, would hold a live reset link for someone else's account.
  * Requirement (issue #14): the console shows a mail's metadata only (kind, recipient, times, tries, last error).
+ *
+ * Also: mail sent again from a stale sign-in — an admin's browser left signed in is used later to send failed mail
+ * again (to an address that has since changed hands, say). "Send again" needs step-up like every console action.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAdminAudit } from '../../src/db/admin-audit.js';
 import { listOutbox, MailSeal } from '../../src/db/mail-outbox.js';
-import { hours, ManualClock } from '../../src/lib/duration.js';
+import { hours, ManualClock, minutes } from '../../src/lib/duration.js';
 import { createUser, startTestApp, TEST_SECRET, type TestApp } from '../support/app.js';
 import { csrfTokenIn, TestClient } from '../support/client.js';
 import { signedInAdmin } from '../support/console.js';
@@ -27,20 +31,26 @@ afterAll(async () => {
   await sink?.stop();
 });
 
+/** A password-reset mail the SMTP server refused until the outbox gave it up (past MAIL_RETRY_FOR). */
+async function failedResetMail(ip: string) {
+  const victim = await createUser(t.app);
+  sink.reject({ code: 550, message: '5.1.1 Mailbox full' });
+  const client = new TestClient(t.app, ip);
+  const form = await client.get('/reset-password');
+  await client.post('/reset-password', { _csrf: csrfTokenIn(form.body), email: victim.email });
+  await t.app.outbox.deliverDue();
+  clock.advance(hours(25));
+  // Given up on (by this pass, or the running worker's if it claimed the row first).
+  const row = await eventually(async () => {
+    await t.app.outbox.deliverDue();
+    return (await listOutbox(t.app.ctx.db)).find((r) => r.to_address === victim.email && r.failed_at !== null);
+  }, 'the mail given up on');
+  return { victim, row };
+}
+
 describe('a mail’s secret shown in the console', () => {
   it('the failed mail list never contains the reset link, the subject or the text the sealed mail carried', async () => {
-    const victim = await createUser(t.app);
-    sink.reject({ code: 550, message: '5.1.1 Mailbox full' });
-    const client = new TestClient(t.app, '203.0.113.77');
-    const form = await client.get('/reset-password');
-    await client.post('/reset-password', { _csrf: csrfTokenIn(form.body), email: victim.email });
-    await t.app.outbox.deliverDue();
-    clock.advance(hours(25));
-    // Given up on past MAIL_RETRY_FOR (by this pass, or the running worker's if it claimed the row first).
-    const row = await eventually(async () => {
-      await t.app.outbox.deliverDue();
-      return (await listOutbox(t.app.ctx.db)).find((r) => r.to_address === victim.email && r.failed_at !== null);
-    }, 'the mail given up on');
+    const { victim, row } = await failedResetMail('203.0.113.77');
 
     // What the sealed mail says, as only the outbox worker may read it: the link, and the words around it.
     const sealed = new MailSeal(TEST_SECRET).open(row.content!);
@@ -61,5 +71,22 @@ describe('a mail’s secret shown in the console', () => {
       expect(page.body).not.toContain(sealed!.expiry!.instead.subject);
       expect(page.body).not.toContain(row.content!.slice(0, 40));
     }
+  });
+});
+
+describe('mail sent again from a stale sign-in', () => {
+  it('is sent through a fresh two-step sign-in, back to the mail page, and nothing is queued or recorded until then', async () => {
+    const { row } = await failedResetMail('203.0.113.78');
+    const { client } = await signedInAdmin(t);
+    clock.advance(minutes(11));
+    const page = await client.get('/admin/mail');
+    expect(page.body).toContain('Sending again first asks you to sign in again');
+    for (const action of [`/admin/mail/${row.id}/send-again`, '/admin/mail/send-again']) {
+      const refused = await client.post(action, { _csrf: csrfTokenIn(page.body) });
+      expect(refused.status).toBe(303);
+      expect(refused.location).toBe(`/login?fresh=1&require=two-factor&next=${encodeURIComponent('/admin/mail')}`);
+    }
+    expect((await listOutbox(t.app.ctx.db)).find((r) => r.id === row.id)?.failed_at).not.toBeNull();
+    expect(await listAdminAudit(t.app.ctx.db, { action: 'mail_sent_again' }, { limit: 5 })).toEqual([]);
   });
 });
