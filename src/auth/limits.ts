@@ -142,12 +142,65 @@ class LimiterFactory {
     private readonly prefix: string,
   ) {}
 
+  /** A small text kept beside the counters for `ttlMs` (in Redis when REDIS_URL is set, shared by every instance). */
+  note(name: string): Note {
+    return this.redis ? new RedisNote(this.redis, `${this.prefix}:${name}`) : new MemoryNote();
+  }
+
   /** durationMs 0 = the count never expires. */
   make(name: string, points: number, durationMs: number): Limiter {
     const options = { keyPrefix: `${this.prefix}:${name}`, points, duration: Math.ceil(durationMs / 1000) };
     if (!this.redis) return new RateLimiterMemory(options);
     // If Redis stops answering, each instance counts in its own memory until it is back, rather than failing open.
     return new RateLimiterRedis({ ...options, storeClient: this.redis, insuranceLimiter: new RateLimiterMemory(options) });
+  }
+}
+
+/** A text that forgets itself after a while: why the SMS breaker opened, for the console. */
+interface Note {
+  set(value: string, ttlMs: number): Promise<void>;
+  get(): Promise<string | null>;
+  clear(): Promise<void>;
+}
+
+class MemoryNote implements Note {
+  private value: { text: string; until: number } | null = null;
+
+  set(text: string, ttlMs: number): Promise<void> {
+    this.value = { text, until: Date.now() + ttlMs };
+    return Promise.resolve();
+  }
+
+  get(): Promise<string | null> {
+    return Promise.resolve(this.value && this.value.until > Date.now() ? this.value.text : null);
+  }
+
+  clear(): Promise<void> {
+    this.value = null;
+    return Promise.resolve();
+  }
+}
+
+/**
+ * In Redis, so every instance reads the same note. Only informative: when Redis does not answer, the note is
+ * not kept (or read as absent) rather than failing the send that tripped the breaker or the console's page.
+ */
+class RedisNote implements Note {
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+  ) {}
+
+  async set(text: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.key, text, 'PX', Math.max(1, Math.ceil(ttlMs))).catch(() => undefined);
+  }
+
+  async get(): Promise<string | null> {
+    return this.redis.get(this.key).catch(() => null);
+  }
+
+  async clear(): Promise<void> {
+    await this.redis.del(this.key).catch(() => undefined);
   }
 }
 
@@ -299,6 +352,29 @@ export interface SendRequest {
   locale: Locale;
 }
 
+/** Why the breaker opened: the hourly budget was spent, or too many sends failed at the provider. */
+export type BreakerReason = { kind: 'budget' } | { kind: 'provider'; errors: number; sends: number };
+
+/** The breaker as the console shows it: closed, or open until a time (with why, when it was recorded). */
+export type BreakerState = { open: false } | { open: true; forMs: number; reason: BreakerReason | null };
+
+/** The hourly budget's use: `used` of `budget` in the window that ends in `endsInMs` (null: nothing used yet). */
+export interface BudgetState {
+  budget: number;
+  used: number;
+  endsInMs: number | null;
+}
+
+function parseReason(text: string | null): BreakerReason | null {
+  if (text === null) return null;
+  try {
+    const value = JSON.parse(text) as BreakerReason;
+    return value.kind === 'budget' || value.kind === 'provider' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Every SMS or voice code goes out through `send`: country allow-list, the
  * circuit breaker, per-account / per-number / per-IP limits, the global hourly
@@ -312,13 +388,16 @@ export class SmsGuard {
   private readonly breaker: Limiter;
   private readonly sends: Limiter;
   private readonly errors: Limiter;
+  /** Why the breaker is open (BreakerReason as JSON), for as long as it is. */
+  private readonly breakerReason: Note;
 
   constructor(
     factory: LimiterFactory,
     private readonly allowedCountries: readonly string[] | null,
-    hourlyBudget: number,
+    private readonly hourlyBudget: number,
     private readonly log: FastifyBaseLogger,
   ) {
+    this.breakerReason = factory.note('sms-breaker-reason');
     this.perAccount = factory.make('sms-account', CODE_SENDS_PER_ACCOUNT.points, CODE_SENDS_PER_ACCOUNT.durationMs);
     this.perPhone = factory.make('sms-phone', CODE_SENDS_PER_PHONE.points, CODE_SENDS_PER_PHONE.durationMs);
     this.perIp = factory.make('sms-ip', CODE_SENDS_PER_IP.points, CODE_SENDS_PER_IP.durationMs);
@@ -342,6 +421,43 @@ export class SmsGuard {
     return state && state.consumedPoints > 1 ? Math.max(state.msBeforeNext, 1) : 0;
   }
 
+  /** The breaker for the console: open or closed, for how long, and why when that was recorded. */
+  async breakerState(): Promise<BreakerState> {
+    const forMs = await this.pausedForMs();
+    if (forMs === 0) return { open: false };
+    return { open: true, forMs, reason: parseReason(await this.breakerReason.get()) };
+  }
+
+  /** How much of the hourly budget the current window used. */
+  async budgetState(): Promise<BudgetState> {
+    const state = await this.budget.get('global');
+    if (!state || state.consumedPoints === 0) return { budget: this.hourlyBudget, used: 0, endsInMs: null };
+    // A refused send still counts a point: never say more than the whole budget was used.
+    return { budget: this.hourlyBudget, used: Math.min(state.consumedPoints, this.hourlyBudget), endsInMs: Math.max(state.msBeforeNext, 0) };
+  }
+
+  /**
+   * The console's "Resume": closes the breaker and starts the provider error count afresh. A spent budget starts
+   * again from zero too — else the next send would open the breaker again at once — so a resume lets at most one
+   * more budget's worth of codes go before the breaker opens again; a budget not spent keeps its count. Returns
+   * what was closed, or null when the breaker was closed already.
+   */
+  async resume(): Promise<{ reason: BreakerReason | null; budgetRestarted: boolean } | null> {
+    const state = await this.breakerState();
+    if (!state.open) return null;
+    const budget = await this.budgetState();
+    const budgetRestarted = budget.used >= budget.budget;
+    await Promise.all([
+      this.breaker.delete('global'),
+      this.breakerReason.clear(),
+      this.sends.delete('global'),
+      this.errors.delete('global'),
+      budgetRestarted ? this.budget.delete('global') : undefined,
+    ]);
+    this.log.warn({ event: 'sms_circuit_breaker_resumed', reason: state.reason }, 'SMS circuit breaker closed from the console: codes are sent again.');
+    return { reason: state.reason, budgetRestarted };
+  }
+
   async send(verify: VerifyService, request: SendRequest): Promise<SendOutcome> {
     if (!this.countryAllowed(request.phone)) return { ok: false, reason: 'country' };
     const paused = await this.pausedForMs();
@@ -357,7 +473,7 @@ export class SmsGuard {
     }
     const budget = await take(this.budget, 'global');
     if (!budget.ok) {
-      await this.trip(budget.retryAfterMs, 'the hourly SMS budget (SMS_HOURLY_BUDGET) is spent');
+      await this.trip(budget.retryAfterMs, 'the hourly SMS budget (SMS_HOURLY_BUDGET) is spent', { kind: 'budget' });
       return { ok: false, reason: 'paused', retryAfterMs: budget.retryAfterMs };
     }
 
@@ -382,14 +498,16 @@ export class SmsGuard {
     if (failure !== 'unavailable') return;
     const errors = (await this.errors.penalty('global', 1)).consumedPoints;
     if (sends >= SMS_ERROR_MIN_SENDS && errors / sends >= SMS_ERROR_RATE_TO_TRIP) {
-      await this.trip(SMS_BREAKER_OPEN_MS, `${errors} of the last ${sends} code sends failed at the provider`);
+      await this.trip(SMS_BREAKER_OPEN_MS, `${errors} of the last ${sends} code sends failed at the provider`, { kind: 'provider', errors, sends });
       await Promise.all([this.sends.delete('global'), this.errors.delete('global')]);
     }
   }
 
-  private async trip(forMs: number, why: string): Promise<void> {
+  private async trip(forMs: number, why: string, reason: BreakerReason): Promise<void> {
     if ((await this.pausedForMs()) > 0) return; // already open: one log line per trip
-    await this.breaker.block('global', Math.max(1, Math.ceil(forMs / 1000)));
+    const seconds = Math.max(1, Math.ceil(forMs / 1000));
+    await this.breaker.block('global', seconds);
+    await this.breakerReason.set(JSON.stringify(reason), seconds * 1000);
     this.log.error(
       { event: 'sms_circuit_breaker_open', reason: why, pausedForMs: forMs },
       `SMS circuit breaker open: ${why}. No codes will be sent for ${Math.max(1, Math.ceil(forMs / minutes(1)))} min. Check Twilio and the SMS traffic (toll fraud?).`,

@@ -5,8 +5,9 @@
  */
 import type { VerifyChannel } from '../adapters/verify/types.js';
 import type { AppContext } from '../context.js';
+import { recordSmsSend, type SmsSendOutcome } from '../db/sms-sends.js';
 import type { Messages } from '../i18n/messages.js';
-import type { SendFailure } from './limits.js';
+import type { SendFailure, SendOutcome } from './limits.js';
 import { CODE_RESEND_INTERVAL_MS } from './policy.js';
 import { phoneNumbers } from '../lib/phone-numbers.js';
 
@@ -60,14 +61,32 @@ export function sendFailureMessage(t: Messages, failure: SendFailure): string {
 
 export type SendCodeResult = { ok: true } | { ok: false; reason: SendFailure['reason']; message: string };
 
+/** Gatehouse's own refusals (the number was never handed to the provider); any other failure is the provider's. */
+const REFUSED_BY_US: ReadonlySet<SendFailure['reason']> = new Set(['country', 'throttled', 'paused']);
+
+function outcomeOf(outcome: SendOutcome): SmsSendOutcome {
+  if (outcome.ok) return 'sent';
+  return REFUSED_BY_US.has(outcome.reason) ? 'refused' : 'failed';
+}
+
+/**
+ * The destination as the send record keeps it: its country and calling code, never the number
+ * (src/db/sms-sends.ts).
+ */
+function destinationOf(phone: string): { country: string | null; callingCode: string | null } {
+  const parsed = phoneNumbers().parsePhoneNumberFromString(phone);
+  return { country: parsed?.country ?? null, callingCode: parsed?.countryCallingCode ?? null };
+}
+
 /**
  * Every code Gatehouse sends goes through here (sign-in, enrolment, resends),
- * so limits on sending apply to all of them. The message (text or voice) is
- * in the asker's language: Verify is sent its `Locale`. Returns the
- * user-facing message on failure, in that language too.
+ * so limits on sending apply to all of them, and each send is recorded (when,
+ * the country, the channel, what came of it) for the console's SMS page. The
+ * message (text or voice) is in the asker's language: Verify is sent its
+ * `Locale`. Returns the user-facing message on failure, in that language too.
  */
 export async function sendCode(
-  ctx: Pick<AppContext, 'verify' | 'limits'>,
+  ctx: Pick<AppContext, 'verify' | 'limits' | 'db' | 'clock'>,
   phone: string,
   channel: VerifyChannel,
   /** Who asks: the account the code is for and the client IP (src/auth/limits.ts counts both). */
@@ -76,5 +95,6 @@ export async function sendCode(
 ): Promise<SendCodeResult> {
   // Country allow-list, per-account / per-number / per-IP limits, the hourly budget and the circuit breaker.
   const outcome = await ctx.limits.sms.send(ctx.verify, { userId: from.userId, ip: from.ip, phone, channel, locale: t.common.locale });
+  await recordSmsSend(ctx.db, { at: ctx.clock.now(), ...destinationOf(phone), channel, outcome: outcomeOf(outcome), reason: outcome.ok ? null : outcome.reason });
   return outcome.ok ? outcome : { ok: false, reason: outcome.reason, message: sendFailureMessage(t, outcome) };
 }

@@ -3,7 +3,8 @@
  * reset and confirmation links, dev codes, trusted devices, security events
  * older than 90 days, answered passkey challenges past their age, and the
  * records of mail sent or given up on more than 30 days ago
- * (MAIL_RECORD_RETENTION_MS; mail still waiting is never purged), and the
+ * (MAIL_RECORD_RETENTION_MS; mail still waiting is never purged), the record
+ * of code sends older than 7 days (SMS_SEND_RETENTION_MS), and the
  * identity provider's expired codes, tokens, grants and sessions (a used code
  * stays until it expires: while its row exists, a replay is recognised and
  * revokes what the code gave), and signing keys no longer published (their
@@ -15,6 +16,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { purgeOldMail } from './mail-outbox.js';
 import { SECURITY_EVENT_RETENTION_MS } from './security-events.js';
+import { purgeOldSmsSends } from './sms-sends.js';
 
 export async function purgeExpired(db: Kysely<Database>, now: number): Promise<number> {
   const results = await Promise.all([
@@ -32,6 +34,7 @@ export async function purgeExpired(db: Kysely<Database>, now: number): Promise<n
     db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).executeTakeFirst(),
     db.deleteFrom('oidc_signing_keys').where('published_until', '<=', now).executeTakeFirst(),
     purgeOldMail(db, now),
+    purgeOldSmsSends(db, now),
   ]);
   return results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0);
 }

@@ -59,6 +59,10 @@ export const MAIL_KINDS = [
 
 export type MailKind = (typeof MAIL_KINDS)[number];
 
+export function isMailKind(value: string): value is MailKind {
+  return (MAIL_KINDS as readonly string[]).includes(value);
+}
+
 /** The kind of rows queued before migration 013, which did not record one. */
 export const UNKNOWN_MAIL_KIND = 'unknown';
 
@@ -258,6 +262,16 @@ export async function failedMailCount(db: Db): Promise<number> {
     .selectFrom('mail_outbox')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('failed_at', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Mail delivered since `since` (the console's "sent" count; rows go MAIL_RECORD_RETENTION_MS after sending). */
+export async function sentMailCountSince(db: Db, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('mail_outbox')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('sent_at', '>=', since)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -29,6 +29,7 @@ import * as m018 from './migrations/018-provider-session-link.js';
 import * as m019 from './migrations/019-app-in-security-events.js';
 import * as m020 from './migrations/020-admin-console.js';
 import * as m021 from './migrations/021-account-suspension.js';
+import * as m022 from './migrations/022-sms-sends.js';
 import * as m023 from './migrations/023-app-access-by-last-use.js';
 import * as m024 from './migrations/024-people-search-names.js';
 
@@ -58,6 +59,7 @@ const migrations: Record<string, DialectMigration> = {
   '019-app-in-security-events': m019,
   '020-admin-console': m020,
   '021-account-suspension': m021,
+  '022-sms-sends': m022,
   '023-app-access-by-last-use': m023,
   '024-people-search-names': m024,
 };

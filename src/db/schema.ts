@@ -380,6 +380,22 @@ export interface UserGroupsTable {
   group_name: string;
 }
 
+/** One code send tried (migration 022): never the number, nor the account. */
+export interface SmsSendsTable {
+  id: Generated<number>;
+  created_at: number;
+  /** ISO 3166-1 alpha-2 of the number; null for numbers of no country (+800, +882, +883). */
+  country: string | null;
+  /** The number's country calling code, without "+" ("1", "44", "882"); null if it could not be read. */
+  calling_code: string | null;
+  /** `sms` or `call`. */
+  channel: string;
+  /** `sent`, `refused` (Gatehouse's own limits) or `failed` (the provider's answer). */
+  outcome: string;
+  /** Why it was not sent (`throttled`, `paused`, `country`, or the provider's StartFailure); null when sent. */
+  reason: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -407,6 +423,7 @@ export interface Database {
   oidc_app_access: OidcAppAccessTable;
   user_groups: UserGroupsTable;
   admin_audit: AdminAuditTable;
+  sms_sends: SmsSendsTable;
 }
 
 export type User = Selectable<UsersTable>;

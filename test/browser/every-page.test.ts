@@ -30,8 +30,12 @@ import { insertPasskey } from '../../src/db/passkeys.js';
 import { recordAppSignIn } from '../../src/db/app-access.js';
 import { setAdmin, setBackupPhone } from '../../src/db/users.js';
 import { recordAdminAction } from '../../src/db/admin-audit.js';
-import { ManualClock } from '../../src/lib/duration.js';
-import { createUser, DEFAULT_TEST_PASSWORD, TEST_SECRET } from '../support/app.js';
+import type { Kysely } from 'kysely';
+import { enqueueMail, listOutbox, MailSeal, markMailFailed } from '../../src/db/mail-outbox.js';
+import type { Database } from '../../src/db/schema.js';
+import { recordSmsSend } from '../../src/db/sms-sends.js';
+import { days, hours, ManualClock, minutes } from '../../src/lib/duration.js';
+import { createUser, DEFAULT_TEST_PASSWORD, plainMail, TEST_SECRET } from '../support/app.js';
 import { DESKTOP_VIEWPORT, newJourneyContext, PHONE_VIEWPORT, startAppAndBrowser, submit, type ListeningApp } from '../support/browser.js';
 import { registerApp } from '../support/oidc.js';
 
@@ -118,6 +122,8 @@ const PAGES: PageSpec[] = [
     },
     state: 'signed-in',
   },
+  { name: 'console-mail', path: '/admin/mail', state: 'signed-in' },
+  { name: 'console-sms', path: '/admin/sms', state: 'signed-in' },
   { name: 'security-empty', path: '/security', state: 'new-account' },
   { name: 'set-up-app', path: '/two-factor/app/enable', state: 'new-account' },
   { name: 'set-up-sms', path: '/two-factor/sms/enable', state: 'new-account' },
@@ -210,8 +216,43 @@ beforeAll(async () => {
     code_challenge_method: 'S256',
   }).toString()}`;
   await createUser(server.app, { username: 'sam', firstName: 'Sam', lastName: 'Ray' });
+  await consoleData(db, clock.now());
   appClientId = (await registerApp(server.app, { name: 'Wiki', redirectUris: [APP_CALLBACK] })).clientId;
 }, 60_000);
+
+/**
+ * What the console's mail and text-message pages show: a mail the server refused until it was given up on (queued
+ * and failed in one transaction, so the running outbox worker never tries it), and a week of code sends to a few
+ * countries, one of them a number of no country.
+ */
+async function consoleData(db: Kysely<Database>, now: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await enqueueMail(trx, new MailSeal(TEST_SECRET), plainMail('sam@example.com', 'every-page', 'password_reset'), null, now - hours(30));
+    const [row] = await listOutbox(trx);
+    if (row) await markMailFailed(trx, row.id, 'Message failed: 550 5.1.1 Mailbox unavailable', null, now - hours(6));
+  });
+  const countries = [
+    { country: 'US', callingCode: '1', perDay: 40 },
+    { country: 'GB', callingCode: '44', perDay: 12 },
+    { country: 'ES', callingCode: '34', perDay: 5 },
+    { country: null, callingCode: '882', perDay: 1 },
+  ];
+  for (let day = 0; day < 7; day++) {
+    for (const c of countries) {
+      for (let i = 0; i < c.perDay; i++) {
+        const outcome = c.callingCode === '882' ? 'refused' : i % 17 === 16 ? 'failed' : 'sent';
+        await recordSmsSend(db, {
+          at: now - days(day) - i * minutes(31),
+          country: c.country,
+          callingCode: c.callingCode,
+          channel: i % 5 === 4 ? 'call' : 'sms',
+          outcome,
+          reason: outcome === 'sent' ? null : outcome === 'refused' ? 'country' : 'unavailable',
+        });
+      }
+    }
+  }
+}
 
 afterAll(async () => {
   await browser?.close();

@@ -27,6 +27,7 @@ export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://po
 /** Every table the migrations create, children before parents (the order `clearAllTables` deletes in). */
 export const APP_TABLES = [
   'admin_audit',
+  'sms_sends',
   'oidc_app_access',
   'user_groups',
   'oidc_payloads',

@@ -1,16 +1,76 @@
-/** The console's mail to the person an admin acted on (src/features/admin/people.ts), in the account's language. */
-import type { Messages } from '../../i18n/messages.js';
-import { renderMail } from '../../views/mail.js';
+/**
+ * The console's mail (src/features/admin): how much mail is waiting, was sent and failed, the failed mail with why,
+ * and "Send again" — what `npm run admin -- mail list --failed` and `mail retry` do, from the browser. Only a
+ * mail's metadata is read (src/db/mail-outbox.ts `listUndeliveredMail`): what it says is sealed and may carry a
+ * link or code, and the console never opens it. "Send again" only puts the mail back in the queue; the outbox
+ * worker delivers it as any other (a link that expired meanwhile is replaced by the notice that says so).
+ */
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { recordAdminAction } from '../../db/admin-audit.js';
+import { failedMailCount, listUndeliveredMail, MAIL_RECORD_RETENTION_MS, pendingMailCount, requeueFailedMail, sentMailCountSince } from '../../db/mail-outbox.js';
+import { formSchema } from '../../http/form-schema.js';
+import { CONSOLE_PATH, requireStepUp, steppedUp } from './guard.js';
+import { mailPage } from './mail-views.js';
+import { CONSOLE_STYLES } from './views.js';
 
-/** Sent when an admin deleted the account: what went, and whom to ask (SUPPORT_CONTACT, if set). */
-export function accountDeletedByAdminMail(t: Messages, p: { to: string; firstName: string; username: string; deletedAt: number; contact: string | null }) {
-  const m = t.admin.mail.accountDeleted;
-  return renderMail(t, {
-    kind: 'account_deleted',
-    to: p.to,
-    subject: m.subject,
-    heading: m.heading,
-    firstName: p.firstName,
-    paragraphs: [m.what(p.username, t.common.time.exact(p.deletedAt)), m.contact(p.contact)],
+/** Failed mail listed on the page, newest first; the count above says how many there are in all. */
+export const FAILED_MAIL_SHOWN = 100;
+
+export const MAIL_PATH = `${CONSOLE_PATH}/mail`;
+
+const MailParams = z.object({ id: z.string().regex(/^[0-9]{1,15}$/) });
+const EmptyForm = formSchema({});
+
+export const mailRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.get(MAIL_PATH, async (request, reply) => {
+    const t = request.t;
+    const now = ctx.clock.now();
+    const [waiting, sent, failed, failedMail] = await Promise.all([
+      pendingMailCount(ctx.db),
+      sentMailCountSince(ctx.db, now - MAIL_RECORD_RETENTION_MS),
+      failedMailCount(ctx.db),
+      listUndeliveredMail(ctx.db, { failedOnly: true, limit: FAILED_MAIL_SHOWN }),
+    ]);
+    return reply.page(
+      t.admin.mail.title,
+      mailPage(t, { waiting, sent, failed, failedMail, keptMs: MAIL_RECORD_RETENTION_MS, now, csrfToken: reply.csrfToken(), steppedUp: steppedUp(request, now) }),
+      { styles: CONSOLE_STYLES },
+    );
   });
-}
+
+  const stepUp = requireStepUp(ctx, () => MAIL_PATH);
+
+  /** Queues failed mail again (`ids`, or all when null), records it, wakes the worker, and says how much went back. */
+  async function sendAgain(request: FastifyRequest, ids: number[] | null): Promise<string> {
+    const t = request.t;
+    const requeued = await requeueFailedMail(ctx.db, ids, ctx.clock.now());
+    if (requeued.length === 0) return t.admin.mail.flash.nothing;
+    const admin = request.user!;
+    await recordAdminAction(ctx.db, {
+      action: 'mail_sent_again',
+      now: ctx.clock.now(),
+      actor: { id: admin.id, name: admin.username },
+      detail: { ids: requeued.join(','), count: requeued.length },
+      ip: request.ip,
+      requestId: request.id,
+    });
+    ctx.mail.kick();
+    return t.admin.mail.flash.queued(requeued.length);
+  }
+
+  app.post<{ Params: z.infer<typeof MailParams> }>(
+    `${MAIL_PATH}/:id/send-again`,
+    { schema: { params: MailParams, body: EmptyForm }, preHandler: stepUp },
+    async (request, reply) => {
+      const message = await sendAgain(request, [Number(request.params.id)]);
+      return reply.flash('success', message).redirect(MAIL_PATH, 303);
+    },
+  );
+
+  app.post(`${MAIL_PATH}/send-again`, { schema: { body: EmptyForm }, preHandler: stepUp }, async (request, reply) => {
+    const message = await sendAgain(request, null);
+    return reply.flash('success', message).redirect(MAIL_PATH, 303);
+  });
+};

@@ -25,7 +25,7 @@ import { resetAllFactors } from '../../auth/reset-factors.js';
 import { endAppAccess, signOutEverywhere } from '../../auth/sign-out-everywhere.js';
 import { issueResetLink } from '../../auth/password-reset-link.js';
 import { messagesForAccount } from '../../i18n/messages.js';
-import { accountDeletedByAdminMail } from './mail.js';
+import { accountDeletedByAdminMail } from './person-mail.js';
 import type { SecurityEventKind } from '../../db/security-events.js';
 import { field, formSchema } from '../../http/form-schema.js';
 import { CONSOLE_PATH, requireStepUp, steppedUp } from './guard.js';

@@ -10,7 +10,9 @@ import { consoleCounts } from '../../db/admin-people.js';
 import { appsRoutes } from './apps.js';
 import { auditRoutes } from './audit.js';
 import { CONSOLE_PATH, hideConsole, requireConsoleSignIn } from './guard.js';
+import { mailRoutes } from './mail.js';
 import { peopleRoutes } from './people.js';
+import { smsRoutes } from './sms.js';
 import { CONSOLE_STYLES, overviewPage } from './views.js';
 
 export const adminRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -26,4 +28,6 @@ export const adminRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
   await app.register(peopleRoutes, { ctx });
   await app.register(appsRoutes, { ctx });
   await app.register(auditRoutes, { ctx });
+  await app.register(mailRoutes, { ctx });
+  await app.register(smsRoutes, { ctx });
 };

@@ -9,13 +9,15 @@ import { html, type SafeHtml } from '../../views/html.js';
 /** The console's stylesheet, added to the site's on every console page. */
 export const CONSOLE_STYLES = ['/static/css/admin.css'];
 
-type Section = 'overview' | 'people' | 'apps' | 'audit';
+type Section = 'overview' | 'people' | 'apps' | 'audit' | 'mail' | 'sms';
 
 const SECTIONS: readonly { section: Section; path: string }[] = [
   { section: 'overview', path: '/admin' },
   { section: 'people', path: '/admin/people' },
   { section: 'apps', path: '/admin/apps' },
   { section: 'audit', path: '/admin/audit' },
+  { section: 'mail', path: '/admin/mail' },
+  { section: 'sms', path: '/admin/sms' },
 ];
 
 /** The console's navigation above each of its pages, the current section marked for screen readers. */

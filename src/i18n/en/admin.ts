@@ -1,6 +1,7 @@
 /** English: the operators' web console at /admin (src/features/admin, decision record 020). */
 import type { AdminAction } from '../../db/admin-audit.js';
 import type { AppKind, AppRequirement, UriFault } from '../../oidc/app-registration.js';
+import type { MailKind } from '../../db/mail-outbox.js';
 
 const count = (n: number, one: string, many: string) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 
@@ -12,6 +13,8 @@ export const admin = {
     people: 'People',
     apps: 'Apps',
     audit: 'Audit log',
+    mail: 'Mail',
+    sms: 'Text messages',
   },
   /** An admin whose account has no second factor: nothing of the console is shown until one is set up. */
   setUpFactor: {
@@ -261,6 +264,102 @@ export const admin = {
       removed: (name: string) => `${name} is removed: its codes, tokens and grants no longer work.`,
     },
   },
+  mail: {
+    title: 'Mail',
+    heading: 'Mail',
+    intro: 'The mail Gatehouse sends (reset links, codes, notices) waits in a queue until the mail server takes it, and is retried for MAIL_RETRY_FOR before it is given up on. Only who it is for and what kind it is are shown here: what a mail says is sealed, and may carry a link or code.',
+    waiting: (n: number) => `${count(n, 'mail', 'mails')} waiting`,
+    sent: (n: number, kept: string) => `${count(n, 'mail', 'mails')} sent in the last ${kept}`,
+    failed: (n: number) => `${count(n, 'mail', 'mails')} failed`,
+    kept: (kept: string) => `Sent and failed mail are remembered for ${kept}, then forgotten; mail still waiting is kept until it goes.`,
+    failedHeading: 'Failed mail',
+    noFailed: 'No failed mail.',
+    newestFirst: 'Failed mail, newest first',
+    newestOf: (shown: number, all: number) => `The newest ${shown.toLocaleString('en')} of ${all.toLocaleString('en')} failed mails`,
+    stepUpNote: 'Sending again first asks you to sign in again with your password and second factor, unless you did in the last 10 minutes.',
+    sendAgain: 'Send again',
+    sendAgainWhich: (kind: string, to: string) => `(${kind} to ${to})`,
+    sendAllAgain: (n: number) => (n === 1 ? 'Send the failed mail again' : `Send all ${n.toLocaleString('en')} failed mails again`),
+    sendAgainHint: 'Puts the mail back in the queue and retries it for another MAIL_RETRY_FOR. A link or code that expired meanwhile is not sent: a notice that says so goes instead.',
+    columns: { kind: 'Kind', to: 'To', queued: 'Queued', tries: 'Tries', failed: 'Given up', reason: 'Last error', action: 'Action' },
+    unknownKind: 'Mail of an unrecorded kind',
+    kinds: {
+      password_reset: 'Password reset',
+      email_confirmation: 'Address confirmation',
+      registration_attempt: 'Registration with a used address',
+      email_code: 'Sign-in code',
+      new_browser: 'Sign-in from a new browser',
+      recovery_code_used: 'Recovery code used',
+      password_changed: 'Password changed',
+      sms_turned_on: 'Text-message codes turned on',
+      sms_phone_changed: 'Phone number changed',
+      sms_turned_off: 'Text-message codes turned off',
+      backup_phone_changed: 'Backup phone changed',
+      factor_changed: 'Second factor changed',
+      email_change_confirmation: 'New address confirmation',
+      email_change_requested: 'Address change requested',
+      email_changed: 'Address changed',
+      account_deleted: 'Account deleted',
+      recovery_link: 'Account recovery link',
+      recovery_started: 'Account recovery started',
+      recovery_cancelled: 'Account recovery cancelled',
+      recovery_completed: 'Account recovery completed',
+      factors_reset: 'Second factors reset',
+      password_reset_done: 'Password was reset',
+      sign_in_paused: 'Sign-in paused',
+    } satisfies Record<MailKind, string>,
+    flash: {
+      queued: (n: number) => (n === 1 ? 'The mail is queued again: it goes out within seconds.' : `${n.toLocaleString('en')} mails are queued again: they go out within seconds.`),
+      nothing: 'There was no failed mail to send again: nothing changed.',
+    },
+  },
+  sms: {
+    title: 'Text messages',
+    heading: 'Text messages',
+    intro: 'Sign-in codes sent by text message or voice call: the circuit breaker that stops them, the hourly budget, and how many went to which country.',
+    breaker: {
+      heading: 'Circuit breaker',
+      closed: 'Closed: codes are sent.',
+      open: (until: string) => `Open: no code is sent until ${until}.`,
+      whyBudget: 'The hourly budget (SMS_HOURLY_BUDGET) was spent.',
+      whyProvider: (errors: number, sends: number) => `${count(errors, 'send', 'sends')} of the last ${sends.toLocaleString('en')} failed at the provider (Twilio).`,
+      whyUnknown: 'Why it opened was not recorded.',
+      stepUpNote: 'Resuming first asks you to sign in again with your password and second factor, unless you did in the last 10 minutes.',
+      resume: 'Resume sending',
+      resumeHint: 'Closes the breaker now. A spent hourly budget starts again from zero, so at most one more budget’s worth is sent before it opens again.',
+    },
+    budget: {
+      heading: 'Hourly budget',
+      used: (used: number, budget: number) => `${used.toLocaleString('en')} of ${count(budget, 'code send', 'code sends')} used this hour.`,
+      resets: (when: string) => `The count starts again at ${when}.`,
+      unused: (budget: number) => `None of the ${count(budget, 'code send', 'code sends')} used this hour.`,
+      countries: (list: string) => `Codes may go to: ${list}.`,
+      allCountries: 'Codes may go to every country (SMS_ALLOWED_COUNTRIES is not set).',
+      perInstance: 'Without REDIS_URL each instance counts for itself: the budget and the breaker shown are this instance’s.',
+    },
+    sends: {
+      heading: 'Code sends by country',
+      intro: (kept: string) =>
+        `Each code send is recorded — when, the country of the number, text or call, and whether it went — and kept for ${kept}. The number itself is never kept. “Refused” sends were stopped by Gatehouse’s own limits (the country list, too many codes, the breaker); “failed” ones by the provider. Days and hours are in UTC.`,
+      none: (kept: string) => `No code was sent in the last ${kept}.`,
+      daysCaption: 'Codes sent per day and country, the last 7 days',
+      hoursCaption: 'Codes sent per hour, the last 24 hours',
+      country: 'Country',
+      hour: 'Hour',
+      total: 'Sent',
+      refused: 'Refused',
+      failed: 'Failed',
+      notSent: 'Not sent',
+      otherCountries: 'Other countries',
+      noCountry: (callingCode: string) => `+${callingCode} (no country)`,
+      unknownCountry: 'Unknown',
+      channels: (sms: number, calls: number) => `${count(sms, 'text message', 'text messages')} and ${count(calls, 'voice call', 'voice calls')} sent in the last 7 days.`,
+    },
+    flash: {
+      resumed: 'The breaker is closed: codes are sent again.',
+      notPaused: 'The breaker was closed already: nothing changed.',
+    },
+  },
   audit: {
     title: 'Audit log',
     heading: 'Audit log',
@@ -296,7 +395,8 @@ export const admin = {
       sms_resumed: 'Resumed text messages',
     } satisfies Record<AdminAction, string>,
   },
-  mail: {
+  /** Mail to the person an admin acted on (src/features/admin/person-mail.ts). */
+  notices: {
     accountDeleted: {
       subject: 'Your Gatehouse account was deleted',
       heading: 'Your account was deleted',
