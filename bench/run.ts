@@ -18,6 +18,7 @@
  *     BENCH_DURATION=1 npm run bench      # a smoke run
  *     npm run bench -- --large            # 1,000 vs 1,000,000 users (SQLite; PostgreSQL too with DATABASE_URL)
  *     npm run bench -- --forward-auth     # the ceiling and forward-auth only (bench/results/forward-auth.md)
+ *     npm run bench -- --console-search   # the console's people search over a million accounts (bench/results/console-search.md)
  *     BENCH_CPU_PROF=/tmp/prof npm run bench -- --forward-auth   # and a CPU profile of the forward-auth server
  *
  * Rate limits: the server trusts X-Forwarded-For from 127.0.0.1 (TRUST_PROXY) and every benchmark user
@@ -44,6 +45,7 @@ import { openDatabase } from '../src/db/database.js';
 import { systemClock } from '../src/lib/duration.js';
 import { SEED_PASSWORD, seedPhone, seedTwoFactorUsername, seedUsername, seedUsers } from '../scripts/seed.js';
 import { TwilioStandIn } from '../test/support/twilio-stand-in.js';
+import { SEARCH_P99_TARGET_MS, searchBench, searchMarkdown, sqliteSearchBench } from './console-search.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -1397,6 +1399,32 @@ async function forwardAuthBench(): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// --console-search: the console's people search over a million accounts (bench/console-search.ts)
+// ---------------------------------------------------------------------------------------------
+
+async function consoleSearchBench(): Promise<void> {
+  const m = machine();
+  log(`--console-search: ${m.cpu}, ${m.cores} cores, Node ${m.node}; load ${m.loadBefore}`);
+  const sqlite = await sqliteSearchBench(log);
+  const rows = [...sqlite.rows];
+  const seeds = [`SQLite seeded in ${sqlite.seedS.toFixed(1)} s`];
+  const pgUrl = process.env.DATABASE_URL;
+  if (pgUrl && /^postgres(ql)?:\/\//.test(pgUrl)) {
+    const pgRun = await withPostgresDatabase(pgUrl, `gatehouse_bench_search_${process.pid}`, (url) => searchBench(url, 'PostgreSQL', log));
+    rows.push(...pgRun.rows);
+    seeds.push(`PostgreSQL seeded in ${pgRun.seedS.toFixed(1)} s`);
+  } else {
+    log('DATABASE_URL is not a postgres:// URL: PostgreSQL skipped');
+  }
+  m.loadAfter = os.loadavg().map((l) => l.toFixed(2)).join(', ');
+  const markdown = ['# Gatehouse benchmark: the console\'s people search (`npm run bench -- --console-search`)', '', machineLines(m), ...searchMarkdown(rows, seeds)].join('\n') + '\n';
+  console.log('\n' + markdown);
+  writeResult('console-search.md', markdown);
+  if (rows.some((r) => r.p99 >= SEARCH_P99_TARGET_MS)) process.exitCode = 1;
+}
+
 if (process.argv.includes('--large')) await largeBench();
+else if (process.argv.includes('--console-search')) await consoleSearchBench();
 else if (process.argv.includes('--forward-auth')) await forwardAuthBench();
 else await defaultBench();

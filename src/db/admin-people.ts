@@ -86,9 +86,9 @@ const compareBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Bu
 /**
  * One page of accounts: newest first when `query` is empty; else by email address when the query has an `@`, and
  * otherwise by username and by name ("first last" or "last first"), each starting with what was typed. The name
- * and username lists are merged in key order (a k-way merge of index range scans, each cut at the page size), so
- * a page never reads more than three pages' worth of rows. Someone found twice on one page (their username and
- * their name both match) is listed once.
+ * and username lists are merged in key order (a k-way merge of index range scans, each cut short), so a page reads
+ * a few pages' worth of rows at most. Someone found twice on one page (their username and their name both match)
+ * is listed once, and the page is still full.
  */
 export async function searchPeople(db: Db, query: string, after: PeopleCursor | null, limit: number): Promise<{ rows: PersonRow[]; next: PeopleCursor | null }> {
   const q = query.trim();
@@ -109,13 +109,27 @@ export async function searchPeople(db: Db, query: string, after: PeopleCursor | 
         ['name_key', normalizeNameQuery(q)],
         ['surname_key', normalizeNameQuery(q)],
       ];
-  const found = (await Promise.all(searches.map(([column, prefix]) => byPrefix(db, column, prefix, cursor, limit + 1)))).flat();
+  // One person can be in all three lists (username "ada", name "ada byron", surname "ada …"), next to each other in
+  // key order: reading limit × lists + 1 rows of each makes the first that many of the merge exact, and among them
+  // at least limit + 1 different people whenever there are that many.
+  const read = limit * searches.length + 1;
+  const found = (await Promise.all(searches.map(([column, prefix]) => byPrefix(db, column, prefix, cursor, read)))).flat();
   found.sort((a, b) => compareBytes(a.sort_key, b.sort_key) || a.id - b.id);
-  const window = found.slice(0, limit);
   const seen = new Set<number>();
-  const rows = window.filter((r) => !seen.has(r.id) && seen.add(r.id)).map(personOf);
-  const last = window[window.length - 1];
-  return { rows, next: found.length > limit && last ? encodeCursor({ key: last.sort_key, id: last.id }) : null };
+  const rows: PersonRow[] = [];
+  let last: KeyedRow | undefined;
+  for (const row of found.slice(0, read)) {
+    // Past a full page, a person already on it (their other key) is passed over too, so the next page does not
+    // start with them again.
+    if (!seen.has(row.id)) {
+      if (rows.length === limit) break;
+      seen.add(row.id);
+      rows.push(personOf(row));
+    }
+    last = row;
+  }
+  const more = last !== undefined && found.indexOf(last) < found.length - 1;
+  return { rows, next: rows.length === limit && more && last ? encodeCursor({ key: last.sort_key, id: last.id }) : null };
 }
 
 function personOf(r: PersonRow): PersonRow {

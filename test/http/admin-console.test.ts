@@ -86,6 +86,13 @@ describe('the console, for an admin signed in with both steps', () => {
       const keys = nameKeysOf('Zed', `Quincy-${n.username}`);
       await t.app.ctx.db.updateTable('users').set({ first_name: 'Zed', last_name: `Quincy-${n.username}`, ...keys }).where('id', '=', n.id).execute();
     }
+    // Sixty whose username is also their surname: each is in two lists, yet every page is full and no one repeats.
+    for (let i = 0; i < 60; i++) await createUser(t.app, { username: `dup${String(i).padStart(2, '0')}`, firstName: 'Ann', lastName: `Dup${String(i).padStart(2, '0')}` });
+    const firstPage = await client.get('/admin/people?q=dup');
+    expect(usernamesIn(firstPage.body)).toHaveLength(50);
+    const secondPage = usernamesIn((await client.get(nextLink(firstPage.body)!)).body);
+    expect([...usernamesIn(firstPage.body), ...secondPage]).toEqual(Array.from({ length: 60 }, (_, i) => `dup${String(i).padStart(2, '0')}`));
+
     for (const q of ['zed', 'quincy']) {
       const listed: string[] = [];
       let next: string | null = `/admin/people?q=${q}`;
