@@ -8,7 +8,8 @@
  *   again with it before anything is shown;
  * - a role taken away: the next request is a 404, with the same session;
  * - a console action from a stale sign-in: an admin's browser left signed in is used later to act on an account —
- *   every action needs the password and a second factor proved within the last 10 minutes (step-up).
+ *   every action needs the password and a second factor proved within the last 10 minutes (step-up);
+ * - cross-site request forgery against a console action: no token, another session's token, or another site.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAdminAudit } from '../../src/db/admin-audit.js';
@@ -162,5 +163,31 @@ describe('a console action from a stale sign-in (step-up)', () => {
     expect(unlocked.status).toBe(303);
     expect(unlocked.location).toBe(`/admin/people/${person.id}`);
     expect((await listAdminAudit(clocked.app.ctx.db, { targetId: person.id }, { limit: 5 })).map((e) => e.action)).toEqual(['lockout_cleared']);
+  });
+});
+
+describe('cross-site request forgery against a console action', () => {
+  // Attack: a page on another site makes an admin's browser post "suspend" or "remove the factors" to the console,
+  // with the admin's cookies but without the page's CSRF token (or with a token of another session).
+  it('is refused with 403, and nothing is done or recorded', async () => {
+    const { client } = await signedInAdmin(t);
+    const person = await createUser(t.app, { phone: '+14155550133' });
+    const other = await signedInAdmin(t);
+    const othersToken = csrfTokenIn((await other.client.get('/admin')).body);
+    for (const action of ['suspend', 'reset-factors', 'sign-out', 'groups/add']) {
+      const none = await client.post(`/admin/people/${person.id}/${action}`, { group: 'ops' });
+      expect(none.status, `${action} without a token`).toBe(403);
+      const foreign = await client.post(`/admin/people/${person.id}/${action}`, { _csrf: othersToken, group: 'ops' });
+      expect(foreign.status, `${action} with another session's token`).toBe(403);
+      const crossSite = await client.request('POST', `/admin/people/${person.id}/${action}`, {
+        form: { _csrf: csrfTokenIn((await client.get(`/admin/people/${person.id}`)).body), group: 'ops' },
+        headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      });
+      expect(crossSite.status, `${action} from another site`).toBe(403);
+    }
+    expect(await listAdminAudit(t.app.ctx.db, { targetId: person.id }, { limit: 5 })).toEqual([]);
+    const page = await client.get(`/admin/people/${person.id}`);
+    expect(page.body).toContain('Text-message codes to the number ending 0133');
+    expect(page.body).not.toContain('Suspended since');
   });
 });
