@@ -19,7 +19,8 @@ import { cancelLiveRecovery, claimDueRecovery, deleteRecoveryLinksOfUser, findLi
 import { removeAllSecondFactors } from '../db/factors.js';
 import type { Database, User } from '../db/schema.js';
 import type { EndedSession } from '../db/sessions.js';
-import { findUserById, setMustSetUpFactor } from '../db/users.js';
+import { findUserById, setAdmin, setMustSetUpFactor } from '../db/users.js';
+import { recordAdminAction } from '../db/admin-audit.js';
 import { recoveryCancelledMail, recoveryCompletedMail } from '../views/account-recovery-mail.js';
 import { logSecurityEvent } from './events.js';
 import { signOutEverywhere } from './sign-out-everywhere.js';
@@ -101,6 +102,12 @@ export async function completeDueRecovery(ctx: AppContext, request: FastifyReque
     // Whoever is signed in elsewhere, perhaps with the lost phone's help, is signed out, with their apps.
     ended = await signOutEverywhere(trx, owner);
     await setMustSetUpFactor(trx, userId, true);
+    // A password and a mailbox (and a wait nobody stopped) are not enough to run the console: an admin account
+    // that recovered itself loses the role, and an operator gives it back from the shell (decision 020).
+    if (owner.is_admin === 1) {
+      await setAdmin(trx, userId, false);
+      await recordAdminAction(trx, { action: 'admin_revoked', now, actor: { id: null, name: 'account recovery' }, target: { id: owner.id, username: owner.username }, detail: { reason: 'self-service account recovery completed' } });
+    }
     await logSecurityEvent(ctx, request, userId, 'recovery_completed', trx);
     const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, owner, now);
     const mail = recoveryCompletedMail(messagesForAccount(owner), { to: owner.email, firstName: owner.first_name, startedAt: recovery.started_at, at: now, wasntMeLink: wasntMe });

@@ -17,7 +17,7 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { Database, Session, TrustedDevice, User } from '../db/schema.js';
 import type { SecurityEventKind } from '../db/security-events.js';
-import { setLastFactor } from '../db/users.js';
+import { isSuspended, setLastFactor } from '../db/users.js';
 import { cancelRecoveryAfterSignIn } from './account-recovery.js';
 import { logSecurityEvent } from './events.js';
 import type { SignInFactor } from './factors.js';
@@ -147,10 +147,13 @@ function factorUsed(path: SignInPath): SignInFactor | null {
  * everything a completed sign-in does — the security event, the factor to
  * offer first next time, a remembered device noted or trusted, a waiting
  * recovery cancelled when a factor was proved, and the new-browser notice.
- * Returns the new session's id.
+ * Returns the new session's id — or null, with nothing done, when an operator
+ * suspended the account since the sign-in began (its pages checked before a
+ * slow password hash or a second step: this is read in the transaction).
  */
-export async function completeSignIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, c: CompleteSignIn, trx: Kysely<Database>): Promise<string> {
+export async function completeSignIn(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, c: CompleteSignIn, trx: Kysely<Database>): Promise<string | null> {
   const { user, path } = c;
+  if (await isSuspended(trx, user.id)) return null;
   const record = signInRecordOf(path, ctx.clock.now());
   const sessionId = await startSession(ctx, request, reply, { userId: user.id, remember: c.remember, twoFactorPending: false, nextPath: null, record }, trx);
   await logSecurityEvent(ctx, request, user.id, eventOf(path), trx);

@@ -10,6 +10,7 @@
  */
 import { PostgresIntrospector, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
+import { isRowId } from '../lib/row-id.js';
 import { normalizeEmail, normalizeNameQuery, normalizeUsername } from './users.js';
 
 type Db = Kysely<Database>;
@@ -59,7 +60,7 @@ function decodeCursor(text: string | null): Cursor | null {
     if (!Array.isArray(value) || value.length !== 2) return null;
     const key: unknown = value[0];
     const id: unknown = value[1];
-    if (typeof key === 'string' && typeof id === 'number' && Number.isSafeInteger(id)) return { key, id };
+    if (typeof key === 'string' && typeof id === 'number' && isRowId(String(id))) return { key, id };
   } catch {
     // not ours: start over
   }
@@ -93,7 +94,7 @@ const compareBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Bu
 export async function searchPeople(db: Db, query: string, after: PeopleCursor | null, limit: number): Promise<{ rows: PersonRow[]; next: PeopleCursor | null }> {
   const q = query.trim();
   if (q === '') {
-    const afterId = after !== null && /^[0-9]{1,15}$/.test(after) ? Number(after) : null;
+    const afterId = after !== null && isRowId(after) ? Number(after) : null;
     let builder = db.selectFrom('users').select(COLUMNS);
     if (afterId !== null) builder = builder.where('id', '<', afterId);
     const rows = await builder.orderBy('id', 'desc').limit(limit + 1).execute();

@@ -4,6 +4,7 @@
  * and when each last signed the person in.
  */
 import type { Kysely } from 'kysely';
+import { isRowId } from '../lib/row-id.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -77,8 +78,8 @@ export interface PersonWithAccess {
 export type AccessCursor = string;
 
 function cursorParts(cursor: AccessCursor | null): { at: number; userId: number } | null {
-  const match = cursor === null ? null : /^([0-9]{1,15})\.([0-9]{1,15})$/.exec(cursor);
-  return match ? { at: Number(match[1]), userId: Number(match[2]) } : null;
+  const match = cursor === null ? null : /^([0-9]{1,15})\.([0-9]{1,10})$/.exec(cursor);
+  return match && isRowId(match[2]!) ? { at: Number(match[1]), userId: Number(match[2]) } : null;
 }
 
 /**

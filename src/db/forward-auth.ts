@@ -103,6 +103,7 @@ const checkQuery = prepared((db: Db, p: Placeholders<{ id: string; now: number; 
     .select((eb) => eb.selectFrom('user_groups').select(groupsArray(db).as('g')).whereRef('user_groups.user_id', '=', 'users.id').as('groups'))
     .where('sessions.id', '=', p.id)
     .where('sessions.two_factor_pending', '=', 0)
+    .where('users.suspended_at', 'is', null)
     .where('sessions.expires_at', '>', p.now)
     .where((eb) => eb.or([eb('sessions.remember', '=', 1), eb('sessions.last_active_at', '>', p.activeSince)])),
 );

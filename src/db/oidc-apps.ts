@@ -67,7 +67,9 @@ export async function updateOidcAppSettings(
  * rows naming it. True when the app existed.
  */
 export async function deleteOidcApp(db: Db, clientId: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  // In the caller's transaction when it has one (the console writes its audit entry in the same one).
+  const inTransaction = <T>(work: (trx: Db) => Promise<T>): Promise<T> => (db.isTransaction ? work(db) : db.transaction().execute(work));
+  return inTransaction(async (trx) => {
     const grants = trx.selectFrom('oidc_payloads').select('id').where('model', '=', 'Grant').where('client_id', '=', clientId);
     await trx
       .deleteFrom('oidc_payloads')

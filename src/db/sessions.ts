@@ -85,7 +85,9 @@ export interface SessionWithUser {
 
 /**
  * The session and its user, when the session has not reached its absolute end
- * and, unless "remember me" was chosen, has been active within `idleTimeoutMs`.
+ * and, unless "remember me" was chosen, has been active within `idleTimeoutMs`
+ * — and the account is not suspended (suspending ends its sessions; this is
+ * the backstop for one that began during the suspension).
  */
 const liveSessionQuery = prepared((db: Db, p: Placeholders<{ id: string; now: number; activeSince: number }>) =>
   db
@@ -95,6 +97,7 @@ const liveSessionQuery = prepared((db: Db, p: Placeholders<{ id: string; now: nu
     .select(SESSION_COLUMNS.map((column) => sql.ref(`sessions.${column}`).as(`session_${column}`)))
     .where('sessions.id', '=', p.id)
     .where('sessions.expires_at', '>', p.now)
+    .where('users.suspended_at', 'is', null)
     .where((eb) => eb.or([eb('sessions.remember', '=', 1), eb('sessions.last_active_at', '>', p.activeSince)])),
 );
 

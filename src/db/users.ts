@@ -109,6 +109,12 @@ export async function findUserByLogin(db: Db, login: string): Promise<User | und
   return login.includes('@') ? findUserByEmail(db, login) : findUserByUsername(db, login);
 }
 
+/** Whether an operator suspended the account (read afresh, e.g. in the transaction that completes a sign-in). */
+export async function isSuspended(db: Db, userId: number): Promise<boolean> {
+  const row = await db.selectFrom('users').select('suspended_at').where('id', '=', userId).executeTakeFirst();
+  return row !== undefined && row.suspended_at !== null;
+}
+
 /** Suspends the account (`at`) or reactivates it (null); the console is the only caller. */
 export async function setSuspended(db: Db, userId: number, at: number | null): Promise<void> {
   await db.updateTable('users').set({ suspended_at: at }).where('id', '=', userId).execute();

@@ -9,6 +9,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
 import { problemText, type Messages } from '../i18n/messages.js';
+import { isRowId } from '../lib/row-id.js';
 
 export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema }) => {
   return (data: unknown) => {
@@ -25,6 +26,13 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema 
 
 /** One text field as a form sends it: a single string of bounded length. */
 export const field = (maxLength = 1000) => z.string().max(maxLength);
+
+/** A row id in a path or query: digits, within what the databases hold (else a 400, not a driver error). */
+export const rowId = () => z.string().refine(isRowId, 'not an id');
+
+/** Free text typed into a search or filter: no control characters (PostgreSQL refuses a NUL in text). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
+export const searchText = (maxLength: number) => z.string().max(maxLength).regex(/^[^\u0000-\u001f\u007f]*$/, 'control characters');
 /** A checkbox: present ("on") or absent. */
 export const checkbox = () => z.string().max(10).optional().transform((v) => v !== undefined);
 

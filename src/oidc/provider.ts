@@ -93,7 +93,8 @@ export function buildProvider(ctx: AppContext, keys: SigningJwk[], log: FastifyB
     clients: [],
     async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
       const user = await findUserByOidcSubject(db, sub);
-      if (!user) return undefined;
+      // A suspended account is no account to the apps: no token, refresh or userinfo answer names it (decision 020).
+      if (!user || user.suspended_at !== null) return undefined;
       // The groups cost a query: made only when the token or userinfo answer may carry them.
       return {
         accountId: sub,

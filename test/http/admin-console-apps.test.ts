@@ -139,7 +139,16 @@ describe('the Apps section', () => {
     expect(stored).toMatchObject({ name: 'Wiki', kind: 'web', secret_hash: hashToken(secret!), redirect_uris: JSON.stringify([CALLBACK]), first_party: 1, requirement: 'none', id_token_alg: 'ES256', backchannel_logout_uri: null });
 
     const [entry] = await listAdminAudit(t.app.ctx.db, { action: 'app_added', actorId: adminUser.id }, { limit: 1 });
-    expect(JSON.parse(entry!.detail!)).toEqual({ client_id: clientId, name: 'Wiki', kind: 'web' });
+    expect(JSON.parse(entry!.detail!)).toEqual({
+      client_id: clientId,
+      name: 'Wiki',
+      kind: 'web',
+      redirect_uris: JSON.stringify([CALLBACK]),
+      post_logout_redirect_uris: '[]',
+      backchannel_logout_uri: '',
+      first_party: 'yes',
+      requirement: 'none',
+    });
     expect([entry!.ip, entry!.request_id]).toEqual(['127.0.0.1', expect.any(String)]);
 
     // The secret works at once: a person signs in to the app and the app redeems its code with it.
@@ -238,8 +247,24 @@ describe('the Apps section', () => {
       secret_hash: hashToken(app.clientSecret!),
     });
     const entries = await listAdminAudit(t.app.ctx.db, { action: 'app_changed', actorId: adminUser.id }, { limit: 5 });
+    // What each setting was and became: an address added or first-party turned on is in the log, not only its name.
     expect(entries.map((e) => JSON.parse(e.detail!) as unknown)).toEqual([
-      { client_id: app.clientId, name: 'Team board', changed: 'name, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, first_party, requirement', was: 'Board' },
+      {
+        client_id: app.clientId,
+        name: 'Team board',
+        changed: 'name, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, first_party, requirement',
+        was: 'Board',
+        redirect_uris_was: expect.stringContaining('https://') as unknown,
+        redirect_uris: '["https://board.example.test/v2/cb"]',
+        post_logout_redirect_uris_was: '[]',
+        post_logout_redirect_uris: '["https://board.example.test/bye"]',
+        backchannel_logout_uri_was: '',
+        backchannel_logout_uri: 'https://board.example.test/bcl',
+        first_party_was: 'yes',
+        first_party: 'no',
+        requirement_was: 'none',
+        requirement: 'two-factor',
+      },
     ]);
 
     // Refused as at registration, with what was typed kept; the app stays as it was.
@@ -324,7 +349,7 @@ describe('the Apps section', () => {
     await expect(client.clientCredentialsGrant(rp)).rejects.toThrow();
     expect(token).toEqual(expect.any(String));
     const [entry] = await listAdminAudit(t.app.ctx.db, { action: 'app_removed', actorId: adminUser.id }, { limit: 1 });
-    expect(JSON.parse(entry!.detail!)).toEqual({ client_id: job.clientId, name: 'Old sync' });
+    expect(JSON.parse(entry!.detail!)).toMatchObject({ client_id: job.clientId, name: 'Old sync', redirect_uris: '[]' });
     expect((await admin.get(`/admin/apps/${job.clientId}`)).status).toBe(404);
   });
 

@@ -9,12 +9,14 @@
  * - a role taken away: the next request is a 404, with the same session;
  * - a console action from a stale sign-in: an admin's browser left signed in is used later to act on an account —
  *   every action needs the password and a second factor proved within the last 10 minutes (step-up);
- * - cross-site request forgery against a console action: no token, another session's token, or another site.
+ * - cross-site request forgery against a console action: no token, another session's token, or another site;
+ * - an admin account taken over through self-service recovery: the recovered account loses the role.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAdminAudit } from '../../src/db/admin-audit.js';
-import { setAdmin } from '../../src/db/users.js';
-import { ManualClock, minutes } from '../../src/lib/duration.js';
+import { insertRecovery } from '../../src/db/account-recoveries.js';
+import { findUserById, setAdmin } from '../../src/db/users.js';
+import { hours, ManualClock, minutes } from '../../src/lib/duration.js';
 import { createUser, DEFAULT_TEST_PASSWORD, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, signIn, TestClient, type Page } from '../support/client.js';
 import { consoleRoutes, signedInAdmin } from '../support/console.js';
@@ -189,5 +191,25 @@ describe('cross-site request forgery against a console action', () => {
     const page = await client.get(`/admin/people/${person.id}`);
     expect(page.body).toContain('Text-message codes to the number ending 0133');
     expect(page.body).not.toContain('Suspended since');
+  });
+});
+
+describe('an admin account taken over through self-service recovery', () => {
+  // Attack: someone with the admin's password and mailbox asks for a recovery and waits it out, unnoticed; the
+  // factors go, they set up their own, and would reach the console. A recovered admin account loses the role.
+  it('the recovery completes, and the role is gone: the console is a 404, and the audit log says why', async () => {
+    const phone = '+14155550144';
+    const user = await createUser(t.app, { phone });
+    await setAdmin(t.app.ctx.db, user.id, true);
+    const now = t.app.ctx.clock.now();
+    await insertRecovery(t.app.ctx.db, { userId: user.id, startedAt: now - hours(49), completesAt: now - hours(1), cancelTokenHash: 'a'.repeat(64) });
+    const client = new TestClient(t.app);
+    // The password alone signs in now: the recovery completes at this sign-in.
+    expect((await signIn(client, user.username, user.password)).location).toBe('/');
+    expect((await findUserById(t.app.ctx.db, user.id))!.is_admin).toBe(0);
+    const unknown = await client.get('/no-such-page-anywhere');
+    expectPlainNotFound(await client.get('/admin'), unknown, 'after a self-service recovery');
+    const [entry] = await listAdminAudit(t.app.ctx.db, { targetId: user.id }, { limit: 1 });
+    expect([entry!.action, entry!.actor, JSON.parse(entry!.detail!)]).toEqual(['admin_revoked', 'account recovery', { reason: 'self-service account recovery completed' }]);
   });
 });

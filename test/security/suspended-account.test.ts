@@ -6,11 +6,14 @@
  * - sign-in to a suspended account: the right password, or the account's own passkey, signs nobody in; only they
  *   learn the account is suspended and whom to contact — a wrong password gets the usual answer, so a guesser
  *   learns nothing;
- * - an admin suspending themselves (locking the console's last door from inside) is refused.
+ * - a sign-in racing the suspension: a second step completed, or a session left over, after the suspension;
+ * - an admin suspending, deleting or stripping another admin or themselves (locking the console's doors from
+ *   inside) is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAdminAudit } from '../../src/db/admin-audit.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { setSuspended } from '../../src/db/users.js';
+import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
 import { signedInAdmin } from '../support/console.js';
 import { addPasskey, signInWithPasskey } from '../support/passkeys.js';
@@ -85,14 +88,48 @@ describe('sign-in to a suspended account', () => {
   });
 });
 
-describe('an admin suspending themselves', () => {
-  it('is refused, and nothing changes', async () => {
+describe('a sign-in racing the suspension', () => {
+  // The suspension ends every session in its transaction, but a sign-in whose password was being hashed at that
+  // moment creates its pending session just after. As if that had happened: the account is suspended, the session
+  // was not ended.
+  it('a second step completed after the suspension signs nobody in, and a session left over counts for nothing', async () => {
+    const phone = '+14155550155';
+    const person = await createUser(t.app, { phone });
+    const browser = new TestClient(t.app);
+    expect((await signIn(browser, person.username, person.password)).location).toBe('/login/two-factor');
+    await setSuspended(t.app.ctx.db, person.id, t.app.ctx.clock.now());
+    const done = await browser.post('/login/two-factor', { _csrf: csrfTokenIn((await browser.get('/login')).body), code: await latestDevCode(t.app, phone) });
+    expect(done.location).not.toBe('/');
+    expect((await browser.get('/security')).location).toMatch(/^\/login/);
+
+    // A signed-in session that outlived it (the same race, a step later) reaches no page.
+    const other = await createUser(t.app);
+    const signedIn = new TestClient(t.app);
+    await signIn(signedIn, other.username, other.password);
+    await setSuspended(t.app.ctx.db, other.id, t.app.ctx.clock.now());
+    expect((await signedIn.get('/security')).location).toMatch(/^\/login/);
+  });
+});
+
+describe('an admin suspending, deleting or stripping another admin (or themselves)', () => {
+  // Two admins could lock each other out of the console, or one the last way in: the console leaves admins alone;
+  // the shell takes the role away first (revoke-admin).
+  it('is refused for every admin account, their own included, and nothing changes', async () => {
     const { user, client } = await signedInAdmin(t);
-    const page = await client.get(`/admin/people/${user.id}`);
-    expect(page.body).not.toContain(`/admin/people/${user.id}/suspend`);
-    const done = await client.post(`/admin/people/${user.id}/suspend`, { _csrf: csrfTokenIn(page.body) });
-    expect(flashIn((await client.get(done.location!)).body)).toBe('You cannot suspend your own account.');
+    const { user: colleague } = await signedInAdmin(t);
+    for (const target of [user, colleague]) {
+      const page = await client.get(`/admin/people/${target.id}`);
+      expect(page.body).not.toContain(`/admin/people/${target.id}/suspend`);
+      expect(page.body).not.toContain(`/admin/people/${target.id}/delete`);
+      expect(page.body).not.toContain(`/admin/people/${target.id}/reset-factors`);
+      for (const action of ['suspend', 'reset-factors', 'delete']) {
+        const done = await client.post(`/admin/people/${target.id}/${action}`, { _csrf: csrfTokenIn(page.body), confirm_username: target.username });
+        expect(flashIn((await client.get(done.location!)).body), action).toBe(
+          `${target.username} is an admin: the console does not suspend, delete or remove the factors of an admin (yours included). Take the role away first, from the shell: npm run admin -- revoke-admin ${target.username}`,
+        );
+      }
+      expect(await listAdminAudit(t.app.ctx.db, { targetId: target.id }, { limit: 5 })).toEqual([]);
+    }
     expect((await client.get('/admin')).status).toBe(200);
-    expect(await listAdminAudit(t.app.ctx.db, { targetId: user.id }, { limit: 5 })).toEqual([]);
   });
 });

@@ -118,6 +118,21 @@ function firstFilledAddress(change: AppChange): AppFormField {
 }
 
 /** The columns a change would write that differ from the app's: what the audit log says changed. */
+/**
+ * The settings that decide where codes go and who is asked, as the audit log keeps them: an address added to an
+ * app, first-party turned on or a requirement lowered is how a console admin could send someone's sign-in
+ * elsewhere without a consent page, so the log says exactly what they were and became (decision 020).
+ */
+function auditedSettings(app: Pick<OidcApp, 'redirect_uris' | 'post_logout_redirect_uris' | 'backchannel_logout_uri' | 'first_party' | 'requirement'>) {
+  return {
+    redirect_uris: app.redirect_uris,
+    post_logout_redirect_uris: app.post_logout_redirect_uris,
+    backchannel_logout_uri: app.backchannel_logout_uri ?? '',
+    first_party: app.first_party === 1 ? 'yes' : 'no',
+    requirement: app.requirement,
+  };
+}
+
 function changedColumns(app: OidcApp, change: AppChange): string[] {
   const after = storedSettings(change);
   return (Object.keys(after) as (keyof typeof after)[]).filter((column) => after[column] !== app[column]);
@@ -129,9 +144,10 @@ export const appsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
 
   const notFound = (request: FastifyRequest, reply: FastifyReply) => reply.page(request.t.common.errors.notFoundTitle, notFoundPage(request.t), { status: 404 });
 
-  async function record(request: FastifyRequest, action: AdminAction, subject: Pick<OidcApp, 'client_id' | 'name'>, extra: Record<string, string> = {}): Promise<void> {
+  /** The audit entry of an app action, written in the action's own transaction (`db`): both commit, or neither. */
+  async function record(db: AppContext['db'], request: FastifyRequest, action: AdminAction, subject: Pick<OidcApp, 'client_id' | 'name'>, extra: Record<string, string> = {}): Promise<void> {
     const admin = request.user!;
-    await recordAdminAction(ctx.db, {
+    await recordAdminAction(db, {
       action,
       now: ctx.clock.now(),
       actor: { id: admin.id, name: admin.username },
@@ -163,7 +179,11 @@ export const appsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
       const t = request.t;
       const body = request.body;
       const change = changeOf(body);
-      const registered = await registerOidcApp(ctx.db, ctx.clock.now(), { ...change, kind: body.kind, idTokenAlg: body.id_token_alg });
+      const registered = await ctx.db.transaction().execute(async (trx) => {
+        const outcome = await registerOidcApp(trx, ctx.clock.now(), { ...change, kind: body.kind, idTokenAlg: body.id_token_alg });
+        if (outcome.ok) await record(trx, request, 'app_added', outcome.app, { kind: outcome.app.kind, ...auditedSettings(outcome.app) });
+        return outcome;
+      });
       if (!registered.ok) {
         const values: AppFormValues = {
           name: body.name,
@@ -179,7 +199,6 @@ export const appsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
         const form = appFormPage(t, { app: null, values, errors, csrfToken: reply.csrfToken(), steppedUp: true });
         return reply.page(t.admin.apps.form.newTitle, form, { ...page, status: 422 });
       }
-      await record(request, 'app_added', registered.app, { kind: registered.app.kind });
       const shown = appSecretPage(t, { app: registered.app, secret: registered.secret, rotated: false, discoveryUrl });
       return reply.page(t.admin.apps.secret.registeredTitle, shown, { ...page, noReferrer: true });
     },
@@ -240,7 +259,19 @@ export const appsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
       const change = changeOf(body);
       const changed = changedColumns(found, change);
       if (changed.length === 0) return reply.flash('success', t.admin.apps.flash.unchanged).redirect(appPath(found.client_id), 303);
-      const outcome = await changeOidcApp(ctx.db, found, change);
+      const name = change.name.trim();
+      const outcome = await ctx.db.transaction().execute(async (trx) => {
+        const changedApp = await changeOidcApp(trx, found, change);
+        if (changedApp.outcome === 'changed') {
+          // What changed, before and after: an address added, first-party turned on, a weaker requirement.
+          const before = auditedSettings(found);
+          const after = auditedSettings({ ...found, ...storedSettings(change) });
+          const diff: Record<string, string> = { changed: changed.join(', ') };
+          for (const key of Object.keys(after) as (keyof typeof after)[]) if (before[key] !== after[key]) Object.assign(diff, { [`${key}_was`]: before[key], [key]: after[key] });
+          await record(trx, request, 'app_changed', { client_id: found.client_id, name }, { ...diff, ...(name !== found.name ? { was: found.name } : {}) });
+        }
+        return changedApp;
+      });
       if (outcome.outcome === 'gone') return notFound(request, reply);
       if (outcome.outcome === 'refused') {
         const values: AppFormValues = {
@@ -255,8 +286,6 @@ export const appsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
         const form = appFormPage(t, { app: found, values, errors: fieldErrorsOf(t, outcome.problems, change), csrfToken: reply.csrfToken(), steppedUp: true });
         return reply.page(t.admin.apps.form.editTitle(found.name), form, { ...page, status: 422 });
       }
-      const name = change.name.trim();
-      await record(request, 'app_changed', { client_id: found.client_id, name }, { changed: changed.join(', '), ...(name !== found.name ? { was: found.name } : {}) });
       return reply.flash('success', t.admin.apps.flash.changed(name)).redirect(appPath(found.client_id), 303);
     },
   );
@@ -271,10 +300,15 @@ export const appsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
     async (request, reply) => {
       const t = request.t;
       const found = await appOr404(request);
-      const secret = found ? await rotateOidcAppSecret(ctx.db, found.client_id, ctx.clock.now()) : null;
+      const secret = found
+        ? await ctx.db.transaction().execute(async (trx) => {
+            const replaced = await rotateOidcAppSecret(trx, found.client_id, ctx.clock.now());
+            if (replaced !== null) await record(trx, request, 'app_secret_rotated', found);
+            return replaced;
+          })
+        : null;
       // No such app, or a public one (no secret to replace; its page offers no such button).
       if (!found || secret === null) return notFound(request, reply);
-      await record(request, 'app_secret_rotated', found);
       const shown = appSecretPage(t, { app: found, secret, rotated: true, discoveryUrl });
       return reply.page(t.admin.apps.secret.rotatedTitle, shown, { ...page, noReferrer: true });
     },
@@ -293,8 +327,12 @@ export const appsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
       if (request.body.confirm.trim() !== found.name) {
         return renderAppPage(request, reply, found, { confirm: { value: request.body.confirm, error: t.admin.apps.actions.confirmMismatch } });
       }
-      if (!(await deleteOidcApp(ctx.db, found.client_id))) return notFound(request, reply);
-      await record(request, 'app_removed', found);
+      const removed = await ctx.db.transaction().execute(async (trx) => {
+        const gone = await deleteOidcApp(trx, found.client_id);
+        if (gone) await record(trx, request, 'app_removed', found, auditedSettings(found));
+        return gone;
+      });
+      if (!removed) return notFound(request, reply);
       return reply.flash('success', t.admin.apps.flash.removed(found.name)).redirect(`${CONSOLE_PATH}/apps`, 303);
     },
   );

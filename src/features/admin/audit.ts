@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { rowId, searchText } from '../../http/form-schema.js';
 import { ADMIN_ACTIONS, listAdminAudit, type AuditFilter } from '../../db/admin-audit.js';
 import { findUserByUsername } from '../../db/users.js';
 import { CONSOLE_PATH } from './guard.js';
@@ -16,9 +17,9 @@ const AUDIT_EXPORT_BATCH = 500;
 
 const AuditQuery = z.object({
   action: z.union([z.enum(ADMIN_ACTIONS), z.literal('')]).optional(),
-  person: z.string().max(200).optional(),
-  actor: z.string().max(200).optional(),
-  before: z.string().regex(/^[0-9]{1,15}$/).optional(),
+  person: searchText(200).optional(),
+  actor: searchText(200).optional(),
+  before: rowId().optional(),
 });
 
 export const auditRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {

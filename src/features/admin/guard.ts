@@ -25,7 +25,14 @@ export const CONSOLE_PATH = '/admin';
 
 /** True for the console's addresses: `/admin` and everything under it. */
 export function isConsolePath(url: string): boolean {
-  const path = url.split('?', 1)[0]!;
+  // As the router matches it: percent-decoded (`/%61dmin` is `/admin` to find-my-way) and without case tricks.
+  let path = url.split('?', 1)[0]!;
+  try {
+    path = decodeURI(path);
+  } catch {
+    // malformed escapes: the router refuses the URL anyway
+  }
+  path = path.toLowerCase();
   return path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`);
 }
 

@@ -10,17 +10,20 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { recordAdminAction } from '../../db/admin-audit.js';
 import { failedMailCount, listUndeliveredMail, MAIL_RECORD_RETENTION_MS, pendingMailCount, requeueFailedMail, sentMailCountSince } from '../../db/mail-outbox.js';
-import { formSchema } from '../../http/form-schema.js';
+import { formSchema, rowId } from '../../http/form-schema.js';
 import { CONSOLE_PATH, requireStepUp, steppedUp } from './guard.js';
 import { mailPage } from './mail-views.js';
 import { CONSOLE_STYLES } from './views.js';
+
+/** Mail ids an audit entry lists at most ("Send all again" may requeue thousands). */
+const AUDITED_MAIL_IDS = 100;
 
 /** Failed mail listed on the page, newest first; the count above says how many there are in all. */
 export const FAILED_MAIL_SHOWN = 100;
 
 export const MAIL_PATH = `${CONSOLE_PATH}/mail`;
 
-const MailParams = z.object({ id: z.string().regex(/^[0-9]{1,15}$/) });
+const MailParams = z.object({ id: rowId() });
 const EmptyForm = formSchema({});
 
 export const mailRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -45,17 +48,24 @@ export const mailRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
   /** Queues failed mail again (`ids`, or all when null), records it, wakes the worker, and says how much went back. */
   async function sendAgain(request: FastifyRequest, ids: number[] | null): Promise<string> {
     const t = request.t;
-    const requeued = await requeueFailedMail(ctx.db, ids, ctx.clock.now());
-    if (requeued.length === 0) return t.admin.mail.flash.nothing;
     const admin = request.user!;
-    await recordAdminAction(ctx.db, {
-      action: 'mail_sent_again',
-      now: ctx.clock.now(),
-      actor: { id: admin.id, name: admin.username },
-      detail: { ids: requeued.join(','), count: requeued.length },
-      ip: request.ip,
-      requestId: request.id,
+    // The mail back in the queue and its audit entry: both, or neither.
+    const requeued = await ctx.db.transaction().execute(async (trx) => {
+      const queued = await requeueFailedMail(trx, ids, ctx.clock.now());
+      if (queued.length > 0) {
+        await recordAdminAction(trx, {
+          action: 'mail_sent_again',
+          now: ctx.clock.now(),
+          actor: { id: admin.id, name: admin.username },
+          // The ids of a long list are cut short; the count is whole.
+          detail: { ids: queued.slice(0, AUDITED_MAIL_IDS).join(',') + (queued.length > AUDITED_MAIL_IDS ? ',…' : ''), count: queued.length },
+          ip: request.ip,
+          requestId: request.id,
+        });
+      }
+      return queued;
     });
+    if (requeued.length === 0) return t.admin.mail.flash.nothing;
     ctx.mail.kick();
     return t.admin.mail.flash.queued(requeued.length);
   }

@@ -71,8 +71,6 @@ export interface PersonPageProps {
   csrfToken: string;
   /** The admin signed in with both steps lately: actions go through without a fresh sign-in. */
   steppedUp: boolean;
-  /** The admin is looking at their own account (no "Suspend" there). */
-  isSelf: boolean;
 }
 
 export function personPage(t: Messages, p: PersonPageProps): SafeHtml {
@@ -177,12 +175,12 @@ function actionForms(t: Messages, p: PersonPageProps): SafeHtml {
   return html`${p.steppedUp ? '' : html`<p class="hint">${a.stepUpNote}</p>`}
 ${locked ? actionForm(p, 'unlock', a.unlock, a.unlockHint) : ''}
 ${p.sessions.length > 0 ? actionForm(p, 'sign-out', a.signOut, a.signOutHint) : ''}
-${hasFactor ? actionForm(p, 'reset-factors', a.resetFactors, a.resetFactorsHint, '', 'danger') : ''}
+${hasFactor && p.user.is_admin !== 1 ? actionForm(p, 'reset-factors', a.resetFactors, a.resetFactorsHint, '', 'danger') : ''}
 ${actionForm(p, 'send-reset-link', a.sendResetLink, a.sendResetLinkHint)}
 ${p.user.email_confirmed_at === null ? actionForm(p, 'resend-confirmation', a.resendConfirmation, a.resendConfirmationHint) : ''}
 ${p.user.suspended_at !== null
   ? actionForm(p, 'reactivate', a.reactivate, a.reactivateHint)
-  : p.isSelf
+  : p.user.is_admin === 1
     ? ''
     : actionForm(
         p,
@@ -192,8 +190,8 @@ ${p.user.suspended_at !== null
         html`<div class="field"><label for="f-reason">${a.suspendReason}</label><input id="f-reason" name="reason" type="text" maxlength="500" autocomplete="off"></div>`,
         'danger',
       )}
-${p.isSelf
-  ? ''
+${p.user.is_admin === 1
+  ? html`<p class="hint">${a.adminProtected}</p>`
   : actionForm(
       p,
       'delete',

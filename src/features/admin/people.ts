@@ -27,7 +27,7 @@ import { issueResetLink } from '../../auth/password-reset-link.js';
 import { messagesForAccount } from '../../i18n/messages.js';
 import { accountDeletedByAdminMail } from './person-mail.js';
 import type { SecurityEventKind } from '../../db/security-events.js';
-import { field, formSchema } from '../../http/form-schema.js';
+import { field, formSchema, rowId, searchText } from '../../http/form-schema.js';
 import { CONSOLE_PATH, requireStepUp, steppedUp } from './guard.js';
 import { CONSOLE_STYLES } from './views.js';
 import { peoplePage, personPage, type LockoutState } from './people-views.js';
@@ -35,8 +35,8 @@ import { peoplePage, personPage, type LockoutState } from './people-views.js';
 /** People per page of the search. */
 export const PEOPLE_PAGE_SIZE = 50;
 
-const PeopleQuery = z.object({ q: z.string().max(320).optional(), after: z.string().max(400).optional() });
-const PersonParams = z.object({ id: z.string().regex(/^[0-9]{1,15}$/) });
+const PeopleQuery = z.object({ q: searchText(320).optional(), after: z.string().max(400).optional() });
+const PersonParams = z.object({ id: rowId() });
 const EmptyForm = formSchema({});
 const GroupForm = formSchema({ group: field(200) });
 const SuspendForm = formSchema({ reason: field(500).optional() });
@@ -78,7 +78,7 @@ export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     ]);
     return reply.page(
       t.admin.person.title(user.username),
-      personPage(t, { user, factors, lockout, sessions, devices, apps, groups, events, audit, now, csrfToken: reply.csrfToken(), steppedUp: steppedUp(request, now), isSelf: user.id === request.user!.id }),
+      personPage(t, { user, factors, lockout, sessions, devices, apps, groups, events, audit, now, csrfToken: reply.csrfToken(), steppedUp: steppedUp(request, now) }),
       page,
     );
   });
@@ -147,6 +147,7 @@ export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
   });
 
   personAction('reset-factors', EmptyForm, 'factors_reset', null, async (trx, user, request) => {
+    if (user.is_admin === 1) return { recorded: false, kind: 'error', say: request.t.admin.person.flash.anAdmin(user.username) };
     const userAgent = request.headers['user-agent'];
     const reset = await resetAllFactors(trx, user.id, ctx.clock.now(), {
       appUrl: ctx.config.appUrl,
@@ -171,7 +172,7 @@ export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
   // and every app's access end now. The reason is the operators' own note, kept in the audit log only.
   personAction<{ reason?: string }>('suspend', SuspendForm, 'account_suspended', 'account_suspended_by_admin', async (trx, user, request) => {
     const t = request.t.admin.person.flash;
-    if (user.id === request.user!.id) return { recorded: false, kind: 'error', say: t.notYourself };
+    if (user.is_admin === 1) return { recorded: false, kind: 'error', say: t.anAdmin(user.username) };
     if (user.suspended_at !== null) return { recorded: false, kind: 'info', say: t.alreadySuspended(user.username) };
     await setSuspended(trx, user.id, ctx.clock.now());
     const ended = await signOutEverywhere(trx, user);
@@ -232,7 +233,7 @@ export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
       const result = await ctx.db.transaction().execute(async (trx) => {
         const user = await findUserById(trx, Number(request.params.id));
         if (!user) return null;
-        if (user.id === admin.id) return { kind: 'refused' as const, user, say: t.admin.person.flash.notYourselfDelete };
+        if (user.is_admin === 1) return { kind: 'refused' as const, user, say: t.admin.person.flash.anAdmin(user.username) };
         if (normalizeUsername(request.body.confirm_username) !== user.username_normalized) return { kind: 'refused' as const, user, say: t.admin.person.flash.deleteMismatch(user.username) };
         await endAppAccess(trx, user); // the apps' tokens name the account by its subject, not its row
         const ended = await deleteSessionsOfUser(trx, user.id); // they would go with the row; their apps are told below

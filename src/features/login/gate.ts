@@ -103,7 +103,8 @@ export class SignInGate {
         request.session = null; // already deleted; completeSignIn must not delete it again
         const proved = attempt.value ?? {};
         const path = { kind: 'second-step', step: c.way, alsoProved: proved.alsoProved ?? [], rememberDevice: Boolean(c.rememberDevice), passkeyBackedUp: proved.passkeyBackedUp } as const;
-        await completeSignIn(ctx, request, reply, { user, path, remember: Boolean(session.remember) }, trx);
+        // Null: suspended meanwhile — the pending session is gone, and the password page says why.
+        if ((await completeSignIn(ctx, request, reply, { user, path, remember: Boolean(session.remember) }, trx)) === null) return false;
         await c.onSignedIn?.(trx);
         return true;
       });

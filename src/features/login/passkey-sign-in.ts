@@ -108,8 +108,8 @@ ${passkeyForm(t, {
       if (!(await useChallenge(trx, checked.nonce, checked.expiresAt))) return 'refused';
       await notePasskeyUse(trx, stored.id, checked.value.counter, checked.value.backedUp, now);
       // A passkey is a factor: completing cancels a recovery waiting to remove the factors, as at any sign-in with one.
-      await completeSignIn(ctx, request, reply, { user, path: { kind: 'passkey', backedUp: checked.value.backedUp }, remember }, trx);
-      return 'signed-in' as const;
+      const signedIn = await completeSignIn(ctx, request, reply, { user, path: { kind: 'passkey', backedUp: checked.value.backedUp }, remember }, trx);
+      return signedIn === null ? ('suspended' as const) : ('signed-in' as const);
     });
   }
 };

@@ -163,7 +163,8 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     const trusted = hasSecondFactor(factors) && !secondStepRequired ? device : undefined;
     if (!hasSecondFactor(factors) || trusted) {
       const path = trusted ? ({ kind: 'remembered-device', device: trusted } as const) : ({ kind: 'password' } as const);
-      await ctx.db.transaction().execute((trx) => completeSignIn(ctx, request, reply, { user, path, remember }, trx));
+      const signedIn = await ctx.db.transaction().execute((trx) => completeSignIn(ctx, request, reply, { user, path, remember }, trx));
+      if (signedIn === null) return refuse(t.login.page.suspended(ctx.config.supportContact), 403);
       ctx.mail.kick();
       return reply.redirect(next ?? '/');
     }
