@@ -32,7 +32,8 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** Every console address to probe: the registered routes (`:id` filled in) and a few that do not exist. */
 function probes(existingId: number): string[] {
   const paths = new Set(consoleRoutes(t).map((r) => r.path.replace(/:[a-zA-Z]+/g, String(existingId))));
-  for (const extra of ['/admin/', '/admin/nothing-here', '/admin/people/999999', '/admin/audit/export?action=admin_granted']) paths.add(extra);
+  // Percent-encoded as the router decodes it: a 405 with Allow there would say the console exists.
+  for (const extra of ['/admin/', '/admin/nothing-here', '/admin/people/999999', '/admin/audit/export?action=admin_granted', '/%61dmin', '/%61dmin/people']) paths.add(extra);
   return [...paths];
 }
 
