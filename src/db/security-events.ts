@@ -62,6 +62,7 @@ export const SECURITY_EVENT_KINDS = [
   'group_removed_by_admin',
   'account_suspended_by_admin',
   'account_reactivated_by_admin',
+  'sign_in_locked',
 ] as const;
 
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
