@@ -14,10 +14,13 @@
 import { html, type SafeHtml } from './html.js';
 
 export interface ChartBucket {
-  /** In the table's row header, and under its bar when `tick` is not false, e.g. "14:00", "Dec 5". */
+  /** In the table's row header, e.g. "14:00", "Dec 5". */
   label: string;
-  /** false: no label under this bar (24 hours would not fit; every sixth does). Default true. */
-  tick?: boolean;
+  /**
+   * Under its bar, when it differs from `label` ("Sat" for "Dec 5": seven dates do not fit a phone's width); null
+   * for none (24 hours do not fit either; every sixth does). Default: `label`.
+   */
+  axisLabel?: string | null;
   /** The bucket's time for `<time datetime>` in the table, e.g. "2026-12-05T14:00Z". */
   datetime?: string;
   value: number;
@@ -48,8 +51,12 @@ const BAR_SHARE = 0.7;
 /** A count above zero is never drawn flat, however tall its neighbour: at least this high (in drawing units). */
 export const MIN_VISIBLE_BAR = 1;
 
-/** Drawing coordinates with two decimals at most: the SVG stays small and the same input gives the same bytes. */
-const round = (n: number) => Math.round(n * 100) / 100;
+/**
+ * Drawing coordinates with one decimal at most (a tenth of a unit is below a pixel at any width the console is
+ * read at): the SVG stays small — eight charts of up to 24 bars share one page's 50 KB — and the same input gives
+ * the same bytes.
+ */
+const round = (n: number) => Math.round(n * 10) / 10;
 
 /**
  * The top of the value axis: the largest value rounded up to 1, 2 or 5 times a power of ten (7 → 10, 230 → 500),
@@ -85,19 +92,20 @@ ${drawing(p)}
 function drawing(p: BarChartProps): SafeHtml {
   const top = axisTop(Math.max(0, ...p.buckets.map((b) => b.value)));
   const compact = new Intl.NumberFormat(p.locale, { notation: 'compact' });
-  const full = new Intl.NumberFormat(p.locale);
   const baseline = MARGIN.top + PLOT_HEIGHT;
   const slot = p.buckets.length > 0 ? PLOT_WIDTH / p.buckets.length : PLOT_WIDTH;
   // The axis' lines and labels: 0, the top, and half-way when that is a whole number.
   const marks = [top, ...(top % 2 === 0 ? [top / 2] : [])].map((v) => ({ v, y: round(baseline - (v / top) * PLOT_HEIGHT) }));
   return html`<svg class="chart-drawing" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" aria-hidden="true" focusable="false">
-${marks.map((m) => html`<line class="chart-gridline" x1="${MARGIN.left}" x2="${CHART_WIDTH - MARGIN.right}" y1="${m.y}" y2="${m.y}"/><text class="chart-label" x="${MARGIN.left - 4}" y="${m.y + 3.5}" text-anchor="end">${compact.format(m.v)}</text>`)}
-<line class="chart-axis" x1="${MARGIN.left}" x2="${CHART_WIDTH - MARGIN.right}" y1="${baseline}" y2="${baseline}"/><text class="chart-label" x="${MARGIN.left - 4}" y="${baseline + 3.5}" text-anchor="end">${compact.format(0)}</text>
+${marks.map((m) => html`<line class="chart-gridline" x1="${MARGIN.left}" x2="${CHART_WIDTH - MARGIN.right}" y1="${m.y}" y2="${m.y}"/><text x="${MARGIN.left - 4}" y="${m.y + 3.5}" text-anchor="end">${compact.format(m.v)}</text>`)}
+<line class="chart-axis" x1="${MARGIN.left}" x2="${CHART_WIDTH - MARGIN.right}" y1="${baseline}" y2="${baseline}"/><text x="${MARGIN.left - 4}" y="${baseline + 3.5}" text-anchor="end">${compact.format(0)}</text>
 ${p.buckets.map((b, i) => {
   const h = round(barHeight(b.value, top));
   const x = MARGIN.left + i * slot;
-  const bar = h > 0 ? html`<rect class="chart-bar" x="${round(x + (slot * (1 - BAR_SHARE)) / 2)}" y="${round(baseline - h)}" width="${round(slot * BAR_SHARE)}" height="${h}"><title>${b.label}: ${full.format(b.value)}</title></rect>` : '';
-  const tick = b.tick !== false ? html`<text class="chart-label" x="${round(x + slot / 2)}" y="${CHART_HEIGHT - 6}" text-anchor="middle">${b.label}</text>` : '';
+  // Bare elements, coloured by the stylesheet (.chart-drawing rect, text): a class on each would weigh more than the bar.
+  const bar = h > 0 ? html`<rect x="${round(x + (slot * (1 - BAR_SHARE)) / 2)}" y="${round(baseline - h)}" width="${round(slot * BAR_SHARE)}" height="${h}"/>` : '';
+  const text = b.axisLabel === undefined ? b.label : b.axisLabel;
+  const tick = text === null ? '' : html`<text x="${round(x + slot / 2)}" y="${CHART_HEIGHT - 6}" text-anchor="middle">${text}</text>`;
   return html`${bar}${tick}`;
 })}
 </svg>`;

@@ -106,6 +106,10 @@ describe('the console’s overview charts', () => {
     expect(page.body).toContain('<th scope="col">Hour (UTC)</th>');
     expect(page.body).toContain('<time datetime="2026-12-05T14:00Z">14:00</time>');
     expect(page.body).toContain('<time datetime="2026-12-03">Dec 3</time>');
+    // Under the daily bars the weekday (5 December 2026 is a Saturday), under the hourly ones every sixth hour.
+    expect(page.body).toContain('text-anchor="middle">Sat</text>');
+    expect(page.body).toContain('text-anchor="middle">18:00</text>');
+    expect(page.body).not.toContain('text-anchor="middle">17:00</text>');
 
     // In Spanish: titles, headers and dates the Spanish way, still UTC.
     client.headers['accept-language'] = 'es';
@@ -113,6 +117,7 @@ describe('the console’s overview charts', () => {
     expect(es.body).toContain('<span class="chart-title">Inicios de sesión por hora</span> <span class="chart-note">6 en total</span>');
     expect(es.body).toContain('<th scope="col">Día (UTC)</th><th scope="col">Bloqueos</th>');
     expect(es.body).toContain('<time datetime="2026-12-03">3 dic</time>');
+    expect(es.body).toContain('text-anchor="middle">sáb</text>');
     expect(twin(es, 'chart-days-failedSignIns').get('2026-12-05')).toBe('3');
 
     // An hour later the 24 hours start at 16:00 yesterday: the sign-in at 15:00 yesterday has left them.

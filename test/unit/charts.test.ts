@@ -20,11 +20,11 @@ function chart(values: readonly number[], more: Partial<BarChartProps> = {}): st
 
 const svgOf = (out: string) => /<svg[\s\S]*<\/svg>/.exec(out)?.[0] ?? '';
 /** The drawn bars, in order: their height and top. */
-const bars = (out: string) => [...svgOf(out).matchAll(/<rect class="chart-bar" x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)">/g)].map((m) => ({ y: Number(m[1]), height: Number(m[2]) }));
+const bars = (out: string) => [...svgOf(out).matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"\/>/g)].map((m) => ({ y: Number(m[1]), height: Number(m[2]) }));
 /** The table twin's rows: header cell text (without markup) and value. */
 const tableRows = (out: string) =>
   [...(/<table[\s\S]*<\/table>/.exec(out)?.[0] ?? '').matchAll(/<tr><th scope="row">(?:<time datetime="[^"]*">)?([\s\S]*?)(?:<\/time>)?<\/th><td>([^<]*)<\/td><\/tr>/g)].map((m) => [m[1], m[2]]);
-const axisLabels = (out: string) => [...svgOf(out).matchAll(/<text class="chart-label" x="[\d.]+" y="[\d.]+" text-anchor="end">([^<]*)<\/text>/g)].map((m) => m[1]);
+const axisLabels = (out: string) => [...svgOf(out).matchAll(/<text x="[\d.]+" y="[\d.]+" text-anchor="end">([^<]*)<\/text>/g)].map((m) => m[1]);
 
 describe('barChart', () => {
   it('draws each bar in proportion to its value, on an axis rounded up to 1, 2 or 5 times a power of ten', () => {
@@ -97,16 +97,22 @@ describe('barChart', () => {
     expect(out).not.toContain('<script>');
     expect(out).not.toContain('<img');
     expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&amp;');
-    // In the drawing too: the bar's label and its tooltip.
+    // In the drawing too: the bar's label.
     expect(svgOf(out)).toContain('&lt;script&gt;');
   });
 
   it('labels only the bars whose bucket asks for it under the drawing, and every row in the table', () => {
     const values = Array.from({ length: 24 }, (_, i) => i);
-    const out = chart(values, { buckets: values.map((value, i) => ({ label: `${String(i).padStart(2, '0')}:00`, value, tick: i % 6 === 0 })) });
+    const out = chart(values, { buckets: values.map((value, i) => ({ label: `${String(i).padStart(2, '0')}:00`, value, axisLabel: i % 6 === 0 ? undefined : null })) });
     const ticks = [...svgOf(out).matchAll(/text-anchor="middle">([^<]*)<\/text>/g)].map((m) => m[1]);
     expect(ticks).toEqual(['00:00', '06:00', '12:00', '18:00']);
     expect(tableRows(out)).toHaveLength(24);
+  });
+
+  it('writes a shorter label under a bar when it has one, and the full one in the table', () => {
+    const out = chart([], { buckets: [{ label: 'Dec 5', axisLabel: 'Sat', datetime: '2026-12-05', value: 1 }] });
+    expect([...svgOf(out).matchAll(/text-anchor="middle">([^<]*)<\/text>/g)].map((m) => m[1])).toEqual(['Sat']);
+    expect(tableRows(out)).toEqual([['Dec 5', '1']]);
   });
 
   it('writes numbers the reader’s way', () => {

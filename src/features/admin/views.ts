@@ -67,6 +67,9 @@ function activityRange(t: Messages, unit: 'hours' | 'days', range: ActivityRange
     unit === 'hours'
       ? new Intl.DateTimeFormat(t.common.locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' })
       : new Intl.DateTimeFormat(t.common.locale, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  // Under the bars: each day's weekday ("Sat": seven dates do not fit a phone), and the hours 00:00, 06:00, 12:00, 18:00.
+  const weekday = new Intl.DateTimeFormat(t.common.locale, { weekday: 'short', timeZone: 'UTC' });
+  const axisLabel = (at: number) => (unit === 'days' ? weekday.format(at) : new Date(at).getUTCHours() % 6 === 0 ? format.format(at) : null);
   const starts = Array.from({ length: range.count }, (_, i) => range.first + i * range.sizeMs);
   const datetime = (at: number) => (unit === 'hours' ? new Date(at).toISOString().slice(0, 13) + ':00Z' : new Date(at).toISOString().slice(0, 10));
   const numbers = new Intl.NumberFormat(t.common.locale);
@@ -81,8 +84,7 @@ ${ACTIVITY_METRICS.map((metric) => {
     note: a.total(numbers.format(values.reduce((sum, v) => sum + v, 0))),
     bucketHeader: unit === 'hours' ? a.hour : a.day,
     valueHeader: name,
-    // Under the bars: every day, and the hours 00:00, 06:00, 12:00 and 18:00.
-    buckets: starts.map((at, i) => ({ label: format.format(at), datetime: datetime(at), value: values[i] ?? 0, tick: unit === 'days' || new Date(at).getUTCHours() % 6 === 0 })),
+    buckets: starts.map((at, i) => ({ label: format.format(at), axisLabel: axisLabel(at), datetime: datetime(at), value: values[i] ?? 0 })),
     locale: t.common.locale,
   });
 })}
