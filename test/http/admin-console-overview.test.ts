@@ -5,11 +5,11 @@
  * Spanish. And the lockout, recorded as an event once when it starts, not at each refused attempt after it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountKey } from '../../src/auth/limits.js';
+import { accountKey, FREE_CONSECUTIVE_FAILURES } from '../../src/auth/limits.js';
 import { recentSecurityEvents, recordSecurityEvent, type SecurityEventKind } from '../../src/db/security-events.js';
 import { recordSmsSend, type SmsSendOutcome } from '../../src/db/sms-sends.js';
 import { hours, ManualClock } from '../../src/lib/duration.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient, type Page } from '../support/client.js';
 import { signedInAdmin } from '../support/console.js';
 
@@ -164,5 +164,25 @@ describe('a lockout in the activity and the charts', () => {
     expect(nonZero(twin(page, 'chart-hours-lockouts'))).toEqual({ '2026-12-05T14:00Z': '1' });
     expect(nonZero(twin(page, 'chart-hours-failedSignIns'))).toEqual({ '2026-12-05T14:00Z': '5' });
     expect(nonZero(twin(page, 'chart-days-lockouts'))).toEqual({ '2026-12-05': '1' });
+  });
+
+  it('wrong codes after the right password: the lockout of the codes is recorded once too, and counted', async () => {
+    const t = await app(new ManualClock(NOW));
+    const { client: admin } = await signedInAdmin(t);
+    const phone = '+14155550188';
+    const user = await createUser(t.app, { phone });
+    const client = new TestClient(t.app, '198.51.100.77');
+    expect((await signIn(client, user.username, user.password)).location).toBe('/login/two-factor');
+    const wrong = String((Number(await latestDevCode(t.app, phone)) + 1) % 1_000_000).padStart(6, '0');
+    for (let i = 1; i <= FREE_CONSECUTIVE_FAILURES; i++) await client.submit('/login/two-factor', { code: wrong });
+    expect((await t.app.ctx.limits.code.status(accountKey(user.id))).ok).toBe(false);
+    // Written in the request that locked the codes, before its answer.
+    const kinds = (await recentSecurityEvents(t.app.ctx.db, user.id, 0)).map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'sign_in_locked')).toHaveLength(1);
+    expect(kinds.filter((k) => k === 'code_failed')).toHaveLength(FREE_CONSECUTIVE_FAILURES);
+    const page = await admin.get('/admin');
+    expect(nonZero(twin(page, 'chart-hours-lockouts'))).toEqual({ '2026-12-05T14:00Z': '1' });
+    // Wrong codes are not failed sign-ins: the password was right.
+    expect(nonZero(twin(page, 'chart-hours-failedSignIns'))).toEqual({});
   });
 });
