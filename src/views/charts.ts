@@ -97,7 +97,7 @@ function drawing(p: BarChartProps): SafeHtml {
   // The axis' lines and labels: 0, the top, and half-way when that is a whole number.
   const marks = [top, ...(top % 2 === 0 ? [top / 2] : [])].map((v) => ({ v, y: round(baseline - (v / top) * PLOT_HEIGHT) }));
   return html`<svg class="chart-drawing" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" aria-hidden="true" focusable="false">
-${marks.map((m) => html`<line class="chart-gridline" x1="${MARGIN.left}" x2="${CHART_WIDTH - MARGIN.right}" y1="${m.y}" y2="${m.y}"/><text x="${MARGIN.left - 4}" y="${m.y + 3.5}" text-anchor="end">${compact.format(m.v)}</text>`)}
+${marks.map((m) => html`<line class="chart-gridline" x1="${MARGIN.left}" x2="${CHART_WIDTH - MARGIN.right}" y1="${m.y}" y2="${m.y}"/><text x="${MARGIN.left - 4}" y="${round(m.y + 3.5)}" text-anchor="end">${compact.format(m.v)}</text>`)}
 <line class="chart-axis" x1="${MARGIN.left}" x2="${CHART_WIDTH - MARGIN.right}" y1="${baseline}" y2="${baseline}"/><text x="${MARGIN.left - 4}" y="${baseline + 3.5}" text-anchor="end">${compact.format(0)}</text>
 ${p.buckets.map((b, i) => {
   const h = round(barHeight(b.value, top));
