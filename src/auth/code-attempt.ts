@@ -86,7 +86,7 @@ export async function attemptCode<T = undefined>(
 
   const failures = await limits.code.fail(key);
   await logSecurityEvent(ctx, request, user.id, 'code_failed');
-  if (at === 'sign-in' && (await noticeOfLockout(ctx, user, 'code', failures))) ctx.mail.kick();
+  if (at === 'sign-in' && (await noticeOfLockout(ctx, request, user, 'code', failures))) ctx.mail.kick();
   const locked = await limits.code.status(key);
   if (!locked.ok) return { ok: false, outcome: 'wrong', status: 429, message: codesLocked(t, locked.retryAfterMs) };
   return { ok: false, outcome: 'wrong', status: 422, message: verdict.message };

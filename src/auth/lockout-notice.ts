@@ -7,11 +7,18 @@
  * someone keeps guessing, so the notice cannot be turned into a mail bomb.
  * The failure counts are atomic (src/auth/limits.ts), so of many requests at
  * once exactly one sees the count that starts a lockout.
+ *
+ * The same moments are recorded as a `sign_in_locked` security event, in the
+ * mail's transaction: the owner's activity shows the lockout, and the console's
+ * overview counts lockouts from these events — so once per lockout there too,
+ * never once per refused attempt.
  */
+import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { User } from '../db/schema.js';
 import { messagesForAccount, type Messages } from '../i18n/messages.js';
 import { renderMail, type WasntMeLink } from '../views/mail.js';
+import { logSecurityEvent } from './events.js';
 import { FREE_CONSECUTIVE_FAILURES, lockoutMsAfter, MAX_CONSECUTIVE_FAILURES } from './limits.js';
 import { wasntMeLink } from './wasnt-me.js';
 
@@ -44,11 +51,13 @@ export function lockoutMail(t: Messages, p: { to: string; firstName: string; cau
 }
 
 /**
- * Mails the owner when `failures` (the count the failure that just happened returned) starts a lockout.
+ * Mails the owner, and records `sign_in_locked` in their activity, when `failures` (the count the failure that just
+ * happened returned) starts a lockout; the event names the request that started it (its IP and browser).
  * Returns whether a mail was queued (the caller then kicks the outbox).
  */
 export async function noticeOfLockout(
   ctx: Pick<AppContext, 'db' | 'clock' | 'config' | 'mail'>,
+  request: FastifyRequest,
   user: Pick<User, 'id' | 'email' | 'first_name' | 'locale'>,
   cause: LockoutCause,
   failures: number,
@@ -59,6 +68,7 @@ export async function noticeOfLockout(
   await ctx.db.transaction().execute(async (trx) => {
     const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
     await ctx.mail.enqueue(trx, lockoutMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, cause, ...started, at: now, wasntMeLink: wasntMe }), user.id, now);
+    await logSecurityEvent(ctx, request, user.id, 'sign_in_locked', trx);
   });
   return true;
 }

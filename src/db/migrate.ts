@@ -32,6 +32,7 @@ import * as m021 from './migrations/021-account-suspension.js';
 import * as m022 from './migrations/022-sms-sends.js';
 import * as m023 from './migrations/023-app-access-by-last-use.js';
 import * as m024 from './migrations/024-people-search-names.js';
+import * as m025 from './migrations/025-security-events-by-kind.js';
 
 interface DialectMigration {
   up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
@@ -62,6 +63,7 @@ const migrations: Record<string, DialectMigration> = {
   '022-sms-sends': m022,
   '023-app-access-by-last-use': m023,
   '024-people-search-names': m024,
+  '025-security-events-by-kind': m025,
 };
 
 class ListedMigrations implements MigrationProvider {

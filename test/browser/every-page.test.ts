@@ -33,6 +33,7 @@ import { recordAdminAction } from '../../src/db/admin-audit.js';
 import type { Kysely } from 'kysely';
 import { enqueueMail, listOutbox, MailSeal, markMailFailed } from '../../src/db/mail-outbox.js';
 import type { Database } from '../../src/db/schema.js';
+import { recordSecurityEvent } from '../../src/db/security-events.js';
 import { recordSmsSend } from '../../src/db/sms-sends.js';
 import { days, hours, ManualClock, minutes } from '../../src/lib/duration.js';
 import { createUser, DEFAULT_TEST_PASSWORD, plainMail, TEST_SECRET } from '../support/app.js';
@@ -217,6 +218,7 @@ beforeAll(async () => {
   }).toString()}`;
   await createUser(server.app, { username: 'sam', firstName: 'Sam', lastName: 'Ray' });
   await consoleData(db, clock.now());
+  await overviewData(server.app.ctx.db, (await createUser(server.app, { username: 'kim', firstName: 'Kim', lastName: 'Ode' })).id, clock.now());
   appClientId = (await registerApp(server.app, { name: 'Wiki', redirectUris: [APP_CALLBACK] })).clientId;
 }, 60_000);
 
@@ -251,6 +253,22 @@ async function consoleData(db: Kysely<Database>, now: number): Promise<void> {
         });
       }
     }
+  }
+}
+
+/**
+ * What the console's overview charts: a week of sign-ins that follows the day (busy in the afternoon, quiet at
+ * night), a few wrong passwords, and a lockout most days — all Kim's, an account no other page shows the activity of.
+ */
+async function overviewData(db: Kysely<Database>, kimId: number, now: number): Promise<void> {
+  const event = (kind: 'sign_in' | 'sign_in_failed' | 'sign_in_locked', at: number) => recordSecurityEvent(db, { userId: kimId, kind, now: at, ip: null, userAgent: null });
+  for (let hour = 1; hour < 7 * 24; hour++) {
+    const at = now - hours(hour);
+    const utcHour = new Date(at).getUTCHours();
+    const signIns = Math.round(4 + 4 * Math.sin(((utcHour - 9) / 24) * 2 * Math.PI));
+    for (let i = 0; i < signIns; i++) await event('sign_in', at + i * minutes(7));
+    if (hour % 5 === 0) await event('sign_in_failed', at);
+    if (hour % 31 === 0) await event('sign_in_locked', at);
   }
 }
 

@@ -25,7 +25,7 @@ describe.each(forEachDatabase())('migrations on $name', (target) => {
     for (const table of APP_TABLES) expect(tables).toContain(table);
 
     const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(handle.db);
-    expect(rows.map((r) => r.name)).toEqual(['001-initial', '002-email-confirmation', '003-session-csrf-secret', '004-factors-and-events', '005-devices', '006-wasnt-me-links', '007-email-change', '008-known-browsers', '009-account-recovery', '010-passkeys', '011-backup-phone-and-email-codes', '012-user-locale', '013-mail-at-rest', '014-sign-in-record', '015-identity-provider', '016-sign-in-passkey', '017-app-access-and-groups', '018-provider-session-link', '019-app-in-security-events', '020-admin-console', '021-account-suspension', '022-sms-sends', '023-app-access-by-last-use', '024-people-search-names']);
+    expect(rows.map((r) => r.name)).toEqual(['001-initial', '002-email-confirmation', '003-session-csrf-secret', '004-factors-and-events', '005-devices', '006-wasnt-me-links', '007-email-change', '008-known-browsers', '009-account-recovery', '010-passkeys', '011-backup-phone-and-email-codes', '012-user-locale', '013-mail-at-rest', '014-sign-in-record', '015-identity-provider', '016-sign-in-passkey', '017-app-access-and-groups', '018-provider-session-link', '019-app-in-security-events', '020-admin-console', '021-account-suspension', '022-sms-sends', '023-app-access-by-last-use', '024-people-search-names', '025-security-events-by-kind']);
   });
 
   it('migrate a second, fresh database while another one already has the migration tables', async () => {

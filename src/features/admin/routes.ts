@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { consoleCounts } from '../../db/admin-people.js';
+import { consoleActivity } from './activity.js';
 import { appsRoutes } from './apps.js';
 import { auditRoutes } from './audit.js';
 import { CONSOLE_PATH, hideConsole, requireConsoleSignIn } from './guard.js';
@@ -22,7 +23,8 @@ export const adminRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
 
   app.get(CONSOLE_PATH, async (request, reply) => {
     const t = request.t;
-    return reply.page(t.admin.overview.title, overviewPage(t, await consoleCounts(ctx.db)), { styles: CONSOLE_STYLES });
+    const [counts, activity] = await Promise.all([consoleCounts(ctx.db), consoleActivity(ctx.db, ctx.clock.now())]);
+    return reply.page(t.admin.overview.title, overviewPage(t, counts, activity), { styles: CONSOLE_STYLES });
   });
 
   await app.register(peopleRoutes, { ctx });

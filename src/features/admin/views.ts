@@ -4,7 +4,9 @@
  * sideways on a narrow screen rather than squeeze.
  */
 import type { Messages } from '../../i18n/messages.js';
+import { barChart } from '../../views/charts.js';
 import { html, type SafeHtml } from '../../views/html.js';
+import { ACTIVITY_METRICS, type Activity, type ActivityRange } from './activity.js';
 
 /** The console's stylesheet, added to the site's on every console page. */
 export const CONSOLE_STYLES = ['/static/css/admin.css'];
@@ -36,8 +38,10 @@ export function setUpFactorPage(t: Messages): SafeHtml {
 <p><a class="button primary" href="/security">${m.link}</a></p>`;
 }
 
-export function overviewPage(t: Messages, p: { people: number; admins: number; apps: number }): SafeHtml {
+/** The overview: the counts, then the charts of the last 24 hours and 7 days, each with its table twin. */
+export function overviewPage(t: Messages, p: { people: number; admins: number; apps: number }, activity: Activity): SafeHtml {
   const m = t.admin.overview;
+  const a = m.activity;
   return consoleFrame(
     t,
     'overview',
@@ -47,6 +51,42 @@ export function overviewPage(t: Messages, p: { people: number; admins: number; a
   <li><a href="/admin/people">${m.people(p.people)}</a></li>
   <li>${m.admins(p.admins)}</li>
   <li><a href="/admin/apps">${m.apps(p.apps)}</a></li>
-</ul>`,
+</ul>
+<section class="console-section" aria-labelledby="activity-heading"><h2 id="activity-heading">${a.heading}</h2>
+<p>${a.intro}</p>
+${activityRange(t, 'hours', activity.perHour)}
+${activityRange(t, 'days', activity.perDay)}
+</section>`,
   );
+}
+
+/** The four charts of one range, under its heading. */
+function activityRange(t: Messages, unit: 'hours' | 'days', range: ActivityRange): SafeHtml {
+  const a = t.admin.overview.activity;
+  const format =
+    unit === 'hours'
+      ? new Intl.DateTimeFormat(t.common.locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' })
+      : new Intl.DateTimeFormat(t.common.locale, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  // Under the bars: each day's weekday ("Sat": seven dates do not fit a phone), and the hours 00:00, 06:00, 12:00, 18:00.
+  const weekday = new Intl.DateTimeFormat(t.common.locale, { weekday: 'short', timeZone: 'UTC' });
+  const axisLabel = (at: number) => (unit === 'days' ? weekday.format(at) : new Date(at).getUTCHours() % 6 === 0 ? format.format(at) : null);
+  const starts = Array.from({ length: range.count }, (_, i) => range.first + i * range.sizeMs);
+  const datetime = (at: number) => (unit === 'hours' ? new Date(at).toISOString().slice(0, 13) + ':00Z' : new Date(at).toISOString().slice(0, 10));
+  const numbers = new Intl.NumberFormat(t.common.locale);
+  return html`<h3>${unit === 'hours' ? a.hoursHeading : a.daysHeading}</h3>
+<div class="chart-set">
+${ACTIVITY_METRICS.map((metric) => {
+  const values = range.series[metric];
+  const name = a.metrics[metric];
+  return barChart({
+    id: `chart-${unit}-${metric}`,
+    title: unit === 'hours' ? a.perHour(name) : a.perDay(name),
+    note: a.total(numbers.format(values.reduce((sum, v) => sum + v, 0))),
+    bucketHeader: unit === 'hours' ? a.hour : a.day,
+    valueHeader: name,
+    buckets: starts.map((at, i) => ({ label: format.format(at), axisLabel: axisLabel(at), datetime: datetime(at), value: values[i] ?? 0 })),
+    locale: t.common.locale,
+  });
+})}
+</div>`;
 }

@@ -93,7 +93,7 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     const tellOwner = (failures: number | undefined) => {
       if (!user || failures === undefined) return;
       setImmediate(() => {
-        noticeOfLockout(ctx, user, 'password', failures).then(
+        noticeOfLockout(ctx, request, user, 'password', failures).then(
           (queued) => queued && ctx.mail.kick(),
           (error: unknown) => request.log.error({ err: error }, 'could not queue the lockout notice'),
         );

@@ -30,6 +30,19 @@ export const admin = {
     admins: (n: number) => count(n, 'admin', 'admins'),
     apps: (n: number) => count(n, 'app', 'apps'),
     intro: 'Find a person who cannot get in, see why, and help them back. Every action here is recorded in the audit log.',
+    /** The charts of the last 24 hours and 7 days (src/views/charts.ts); each has its numbers in a table for screen readers. */
+    activity: {
+      heading: 'Activity',
+      intro: 'Sign-ins counts every sign-in that was completed, whichever way. Failed sign-ins are wrong passwords for existing accounts. A lockout is an account whose sign-in was paused after too many wrong passwords or codes, counted once when the pause begins. Codes are those that went out by text message or call (refused and failed ones are on the Text messages page). Hours and days are in UTC.',
+      hoursHeading: 'The last 24 hours',
+      daysHeading: 'The last 7 days',
+      hour: 'Hour (UTC)',
+      day: 'Day (UTC)',
+      metrics: { signIns: 'Sign-ins', failedSignIns: 'Failed sign-ins', lockouts: 'Lockouts', codesSent: 'Codes sent' },
+      perHour: (metric: string) => `${metric} per hour`,
+      perDay: (metric: string) => `${metric} per day`,
+      total: (n: string) => `${n} in all`,
+    },
   },
   people: {
     title: 'People',

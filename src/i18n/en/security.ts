@@ -167,6 +167,7 @@ export const security = {
     group_removed_by_admin: 'Removed from a group by an administrator',
     account_suspended_by_admin: 'Account suspended by an administrator: signed out everywhere',
     account_reactivated_by_admin: 'Account reactivated by an administrator',
+    sign_in_locked: 'Sign-in paused after too many wrong tries (you were told by email)',
   } satisfies Record<SecurityEventKind, string>,
 
   /**

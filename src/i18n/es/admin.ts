@@ -26,6 +26,18 @@ export const admin: Messages['admin'] = {
     admins: (n: number) => count(n, 'administrador', 'administradores'),
     apps: (n: number) => count(n, 'app', 'apps'),
     intro: 'Encuentra a quien no puede entrar, mira por qué y ayúdale a volver. Cada acción aquí queda en el registro de auditoría.',
+    activity: {
+      heading: 'Actividad',
+      intro: 'Los inicios de sesión cuentan cada inicio de sesión completado, sea cual sea la forma. Los fallidos son contraseñas incorrectas de cuentas que existen. Un bloqueo es una cuenta cuyo inicio de sesión quedó en pausa tras demasiadas contraseñas o códigos incorrectos, contado una vez, cuando empieza la pausa. Los códigos son los que salieron por mensaje de texto o llamada (los rechazados y fallidos están en la página de mensajes de texto). Las horas y los días están en UTC.',
+      hoursHeading: 'Las últimas 24 horas',
+      daysHeading: 'Los últimos 7 días',
+      hour: 'Hora (UTC)',
+      day: 'Día (UTC)',
+      metrics: { signIns: 'Inicios de sesión', failedSignIns: 'Inicios de sesión fallidos', lockouts: 'Bloqueos', codesSent: 'Códigos enviados' },
+      perHour: (metric: string) => `${metric} por hora`,
+      perDay: (metric: string) => `${metric} por día`,
+      total: (n: string) => `${n} en total`,
+    },
   },
   people: {
     title: 'Personas',

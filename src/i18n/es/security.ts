@@ -157,6 +157,7 @@ export const security: Messages['security'] = {
     group_removed_by_admin: 'Quitado de un grupo por un administrador',
     account_suspended_by_admin: 'Cuenta suspendida por un administrador: sesiones cerradas en todas partes',
     account_reactivated_by_admin: 'Cuenta reactivada por un administrador',
+    sign_in_locked: 'Inicio de sesión en pausa tras demasiados intentos fallidos (te avisamos por correo)',
   },
 
   appEvents: {
