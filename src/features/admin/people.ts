@@ -124,7 +124,11 @@ export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
           return { user, outcome };
         });
         if (!result) return reply.page(request.t.common.errors.notFoundTitle, notFoundPage(request.t), { status: 404 });
-        if (result.outcome.recorded) await result.outcome.afterCommit?.();
+        // Done and recorded: what follows the commit (telling apps, waking the mail worker) cannot undo it, and a
+        // failure there is logged, not shown as if the action had failed.
+        if (result.outcome.recorded) {
+          await result.outcome.afterCommit?.().catch((error: unknown) => request.log.error({ err: error, action: audit }, 'an admin action was done, but what follows it failed'));
+        }
         return reply.flash(result.outcome.recorded ? 'success' : result.outcome.kind, result.outcome.say).redirect(personPath(result.user.id), 303);
       },
     );
