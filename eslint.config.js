@@ -3,6 +3,18 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/**
+ * One `no-restricted-imports` block per layer: relative imports matching `patterns` (gitignore-style, `!` to allow
+ * back) are refused in `files`, saying `why`; type-only imports pass.
+ * @param {{ files: string[]; patterns: string[]; why: string }[]} rules
+ */
+function layers(rules) {
+  return rules.map(({ files, patterns, why }) => ({
+    files,
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: patterns, message: why, allowTypeImports: true }] }] },
+  }));
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'docs/'] },
   js.configs.recommended,
@@ -18,6 +30,22 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  // The layers (README, "Architecture"): features use auth, auth uses db, db uses lib; no feature imports another;
+  // nothing below the features reaches up into them, the HTTP layer, the identity provider or the admin CLI. A type
+  // may cross a layer (a catalogue's `Messages`, a `Locale`): it is gone once compiled. Issue #15 tightens these
+  // further (auth → views goes with the notices module).
+  ...layers([
+    { files: ['src/lib/**/*.ts'], patterns: ['../**'], why: 'src/lib is the bottom layer: it imports nothing of the app' },
+    { files: ['src/db/*.ts'], patterns: ['../*/**', '!../lib/**'], why: 'src/db uses src/lib only' },
+    { files: ['src/db/migrations/*.ts'], patterns: ['../../*/**', '!../../lib/**'], why: 'a migration uses src/db and src/lib only' },
+    {
+      files: ['src/auth/**/*.ts', 'src/views/**/*.ts', 'src/adapters/**/*.ts'],
+      patterns: ['**/features/**', '**/http/**', '**/oidc/**', '**/forward-auth/**', '**/admin/**'],
+      why: 'auth, views and adapters sit below the features, the HTTP layer, the identity provider and the admin CLI',
+    },
+    { files: ['src/features/*/*.ts'], patterns: ['../*/**', '!../../**', '../../admin/**'], why: 'a feature never imports another feature, nor the admin CLI' },
+    { files: ['src/features/*/*/*.ts'], patterns: ['../../*/**', '!../../../**', '../../../admin/**'], why: 'a feature never imports another feature, nor the admin CLI' },
+  ]),
   {
     files: ['public/js/**/*.js'],
     languageOptions: { globals: { ...globals.browser }, sourceType: 'script' },

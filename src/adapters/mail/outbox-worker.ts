@@ -14,7 +14,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { claimDueMail, enqueueMail, markMailFailed, markMailSent, type Mail, type MailSeal } from '../../db/mail-outbox.js';
 import type { Database, OutboxMail } from '../../db/schema.js';
-import { metricsOff, type AppMetrics } from '../../http/metrics-off.js';
+import type { AppMetrics } from '../../http/metrics-off.js';
 import { withDeadline } from '../../lib/deadline.js';
 import { days, hours, minutes, seconds, type Clock } from '../../lib/duration.js';
 import type { MailTransport } from './types.js';
@@ -91,7 +91,7 @@ export class OutboxWorker {
     this.retryForMs = options.retryForMs ?? DEFAULT_MAIL_RETRY_FOR_MS;
     this.claimMs = options.claimMs ?? minutes(2);
     this.random = options.random ?? Math.random;
-    this.metrics = options.metrics ?? metricsOff;
+    this.metrics = options.metrics ?? { mailFailed: () => undefined }; // no metrics: nothing counted
   }
 
   /** Queues `mail` in `db` (the flow's transaction), sealed; `userId` is the account it is about (null: none). Call `kick()` after the commit. */
