@@ -43,6 +43,11 @@ export default tseslint.config(
       patterns: ['**/features/**', '**/http/**', '**/oidc/**', '**/forward-auth/**', '**/admin/**'],
       why: 'auth, views and adapters sit below the features, the HTTP layer, the identity provider and the admin CLI',
     },
+    {
+      files: ['src/i18n/**/*.ts'],
+      patterns: ['**/auth/**', '**/db/**', '**/oidc/**', '**/features/**', '**/http/**', '**/admin/**', '**/forward-auth/**', '**/adapters/**'],
+      why: 'a catalogue holds words: it loads no rule, query or hasher (limits and problem keys are in src/lib)',
+    },
     { files: ['src/features/*/*.ts'], patterns: ['../*/**', '!../../**', '../../admin/**'], why: 'a feature never imports another feature, nor the admin CLI' },
     { files: ['src/features/*/*/*.ts'], patterns: ['../../*/**', '!../../../**', '../../../admin/**'], why: 'a feature never imports another feature, nor the admin CLI' },
   ]),

@@ -7,16 +7,14 @@
 import { z } from 'zod';
 import type { PwnedPasswords } from '../adapters/pwned-passwords/types.js';
 import { comparablePassword, isCommonPassword } from './password-blocklist.js';
-import type { Problem } from '../i18n/messages.js';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, normalizePassword } from './password.js';
+import { ABOUT_ME_MAX_CHARACTERS, EMAIL_MAX_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_MAX_CHARACTERS } from '../lib/field-limits.js';
+import type { Problem } from '../lib/problems.js';
+import { normalizePassword } from './password.js';
 
 /** A rule's message is a problem key: checked against the catalogue when it is written. */
 const problem = (key: Problem): Problem => key;
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,32}$/;
-export const ABOUT_ME_MAX_CHARACTERS = 140;
-export const NAME_MAX_CHARACTERS = 64;
-export const EMAIL_MAX_LENGTH = 254; // RFC 5321 path limit
 
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 

@@ -22,16 +22,6 @@ export const ARGON2_OPTIONS = {
   parallelism: 1,
 } satisfies Options;
 
-/**
- * NIST SP 800-63B-4 §3.1.1.2: at least 15 characters when the password may be
- * the only factor (most accounts have no 2FA). Counted in code points after NFKC.
- */
-export const MIN_PASSWORD_LENGTH = 15;
-/**
- * Long passphrases must work (NIST: accept at least 64, the issue: 128); this
- * only bounds hashing work per request. Longer is refused, never truncated.
- */
-export const MAX_PASSWORD_LENGTH = 1024;
 
 /** Passwords are NFKC-normalised so the same passphrase typed on two keyboards matches. */
 export function normalizePassword(password: string): string {

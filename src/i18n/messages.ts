@@ -9,12 +9,13 @@
  */
 import { en } from './en/index.js';
 import { es } from './es/index.js';
+import type { Problem } from '../lib/problems.js';
 import { DEFAULT_LOCALE, isLocale, type Locale } from './locales.js';
 
 export type Messages = typeof en;
 
 /** A rule's complaint about a field's value (src/auth/account-rules.ts): a key, shown in the reader's language. */
-export type Problem = keyof Messages['problems'];
+export type { Problem } from '../lib/problems.js';
 
 const catalogs: Record<Locale, Messages> = { en, es };
 

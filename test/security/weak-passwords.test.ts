@@ -17,7 +17,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../src/i18n/en/index.js';
 import { commonPasswords } from '../../src/auth/password-blocklist.js';
-import { MIN_PASSWORD_LENGTH } from '../../src/auth/password.js';
+import { MIN_PASSWORD_LENGTH } from '../../src/lib/field-limits.js';
 import { findUserByUsername } from '../../src/db/users.js';
 import { escapeHtml } from '../../src/views/html.js';
 import { startTestApp, type TestApp } from '../support/app.js';

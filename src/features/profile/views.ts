@@ -1,4 +1,4 @@
-import { ABOUT_ME_MAX_CHARACTERS } from '../../auth/account-rules.js';
+import { ABOUT_ME_MAX_CHARACTERS } from '../../lib/field-limits.js';
 import type { User } from '../../db/schema.js';
 import type { Messages } from '../../i18n/messages.js';
 import { csrfField, errorSummary, input, type FieldErrors } from '../../views/forms.js';

@@ -2,8 +2,8 @@
  * English: what a field says when its value breaks a rule (src/auth/account-rules.ts).
  * The rules carry these keys, not text, so one rule serves every language.
  */
-import { ABOUT_ME_MAX_CHARACTERS, NAME_MAX_CHARACTERS } from '../../auth/account-rules.js';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../auth/password.js';
+import { ABOUT_ME_MAX_CHARACTERS, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_MAX_CHARACTERS } from '../../lib/field-limits.js';
+import type { Problem } from '../../lib/problems.js';
 
 export const problems = {
   usernamePattern: 'Use 3 to 32 characters: letters, digits, "_", "-" or ".".',
@@ -26,4 +26,4 @@ export const problems = {
   newPasswordHint:
     `At least ${MIN_PASSWORD_LENGTH} characters, because your password may be the only thing protecting your account. ` +
     'Try a passphrase: four or more unrelated words, with spaces if you like. Any characters work, emoji too.',
-};
+} satisfies Record<Problem, string> & { newPasswordHint: string };

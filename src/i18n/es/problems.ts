@@ -1,6 +1,5 @@
 /** Español: lo que dice un campo cuando su valor incumple una regla (src/auth/account-rules.ts). */
-import { ABOUT_ME_MAX_CHARACTERS, NAME_MAX_CHARACTERS } from '../../auth/account-rules.js';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../auth/password.js';
+import { ABOUT_ME_MAX_CHARACTERS, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NAME_MAX_CHARACTERS } from '../../lib/field-limits.js';
 import type { Messages } from '../messages.js';
 
 export const problems: Messages['problems'] = {
