@@ -22,7 +22,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { User } from '../db/schema.js';
 import { logSecurityEvent } from './events.js';
-import { accountKey } from './limits.js';
+import { accountKey } from './lockout.js';
 import { noticeOfLockout } from './lockout-notice.js';
 import { codesLocked } from './two-factor.js';
 

@@ -19,7 +19,7 @@ import type { User } from '../db/schema.js';
 import { messagesForAccount, type Messages } from '../i18n/messages.js';
 import { renderMail, type WasntMeLink } from '../views/mail.js';
 import { logSecurityEvent } from './events.js';
-import { FREE_CONSECUTIVE_FAILURES, lockoutMsAfter, MAX_CONSECUTIVE_FAILURES } from './limits.js';
+import { FREE_CONSECUTIVE_FAILURES, lockoutMsAfter, MAX_CONSECUTIVE_FAILURES } from './policy.js';
 import { wasntMeLink } from './wasnt-me.js';
 
 /** What was guessed: the password, or codes after the right password (the password is then known). */

@@ -7,7 +7,7 @@
 import type { AppContext } from '../context.js';
 import type { User } from '../db/schema.js';
 import type { Messages } from '../i18n/messages.js';
-import { accountKey } from './limits.js';
+import { accountKey } from './lockout.js';
 import { verifyPassword } from './password.js';
 
 /** What a refused password check says, in the reader's language. */

@@ -7,7 +7,7 @@ import type { VerifyChannel } from '../adapters/verify/types.js';
 import type { AppContext } from '../context.js';
 import { recordSmsSend, type SmsSendOutcome } from '../db/sms-sends.js';
 import type { Messages } from '../i18n/messages.js';
-import type { SendFailure, SendOutcome } from './limits.js';
+import type { SendFailure, SendOutcome } from './sms-guard.js';
 import { CODE_RESEND_INTERVAL_MS } from './policy.js';
 import { phoneNumbers } from '../lib/phone-numbers.js';
 

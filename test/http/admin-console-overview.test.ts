@@ -5,7 +5,8 @@
  * Spanish. And the lockout, recorded as an event once when it starts, not at each refused attempt after it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountKey, FREE_CONSECUTIVE_FAILURES } from '../../src/auth/limits.js';
+import { accountKey } from '../../src/auth/lockout.js';
+import { FREE_CONSECUTIVE_FAILURES } from '../../src/auth/policy.js';
 import { recentSecurityEvents, recordSecurityEvent, type SecurityEventKind } from '../../src/db/security-events.js';
 import { recordSmsSend, type SmsSendOutcome } from '../../src/db/sms-sends.js';
 import { hours, ManualClock } from '../../src/lib/duration.js';

@@ -7,7 +7,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CheckResult, StartResult, VerifyService } from '../../src/adapters/verify/types.js';
 import { buildApp, type GatehouseApp } from '../../src/app.js';
-import { SMS_ERROR_MIN_SENDS } from '../../src/auth/limits.js';
+import { SMS_ERROR_MIN_SENDS } from '../../src/auth/policy.js';
 import { listAdminAudit } from '../../src/db/admin-audit.js';
 import { countSmsSends } from '../../src/db/sms-sends.js';
 import { days } from '../../src/lib/duration.js';

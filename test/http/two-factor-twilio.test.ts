@@ -13,7 +13,7 @@ import { findUserById } from '../../src/db/users.js';
 import { en } from '../../src/i18n/en/index.js';
 import { es } from '../../src/i18n/es/index.js';
 import { ManualClock, seconds } from '../../src/lib/duration.js';
-import { FREE_CONSECUTIVE_FAILURES } from '../../src/auth/limits.js';
+import { FREE_CONSECUTIVE_FAILURES } from '../../src/auth/policy.js';
 import { escapeHtml } from '../../src/views/html.js';
 import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, TestClient, type Page } from '../support/client.js';

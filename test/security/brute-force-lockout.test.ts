@@ -13,14 +13,8 @@
  * and the owner is mailed once per lockout.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  accountKey,
-  FREE_CONSECUTIVE_FAILURES,
-  lockoutMsAfter,
-  MAX_CONSECUTIVE_FAILURES,
-  MAX_LOCKOUT_MS,
-  loginKey,
-} from '../../src/auth/limits.js';
+import { accountKey, loginKey } from '../../src/auth/lockout.js';
+import { FREE_CONSECUTIVE_FAILURES, lockoutMsAfter, MAX_CONSECUTIVE_FAILURES, MAX_LOCKOUT_MS } from '../../src/auth/policy.js';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { pendingMailCount } from '../../src/db/mail-outbox.js';
 import { hours, minutes, seconds } from '../../src/lib/duration.js';

@@ -9,7 +9,7 @@
  * Defence: every code check goes through src/auth/code-attempt.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CODE_FAILURES_PER_IP, FREE_CONSECUTIVE_FAILURES } from '../../src/auth/limits.js';
+import { CODE_FAILURES_PER_IP, FREE_CONSECUTIVE_FAILURES } from '../../src/auth/policy.js';
 import { findTotpFactor } from '../../src/db/factors.js';
 import { recentSecurityEvents } from '../../src/db/security-events.js';
 import { createUser, DEFAULT_TEST_PASSWORD, latestDevCode, MEMORY_RATE_LIMITS, startTestApp, type TestApp } from '../support/app.js';

@@ -7,7 +7,7 @@
  * atomically.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGN_IN_FAILURES_PER_IP } from '../../src/auth/limits.js';
+import { SIGN_IN_FAILURES_PER_IP } from '../../src/auth/policy.js';
 import { hours, seconds } from '../../src/lib/duration.js';
 import { createUser, MEMORY_RATE_LIMITS, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient, type Page } from '../support/client.js';

@@ -8,7 +8,7 @@
  * per-IP limit uses the same `request.ip`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESET_REQUESTS_PER_IP } from '../../src/auth/limits.js';
+import { RESET_REQUESTS_PER_IP } from '../../src/auth/policy.js';
 import { ConfigError } from '../../src/config.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, TestClient, type Page } from '../support/client.js';

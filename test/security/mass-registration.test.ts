@@ -6,7 +6,7 @@
  * registrations (IPv6 counted per /64), answered with 429 before any hashing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REGISTRATIONS_PER_IP } from '../../src/auth/limits.js';
+import { REGISTRATIONS_PER_IP } from '../../src/auth/policy.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { TestClient } from '../support/client.js';
 

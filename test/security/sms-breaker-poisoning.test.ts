@@ -19,7 +19,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StartFailure } from '../../src/adapters/verify/types.js';
-import { SMS_ERROR_MIN_SENDS } from '../../src/auth/limits.js';
+import { SMS_ERROR_MIN_SENDS } from '../../src/auth/policy.js';
 import { en } from '../../src/i18n/en/index.js';
 import { escapeHtml } from '../../src/views/html.js';
 import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '../support/app.js';

@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult, StartResult, VerifyService } from '../../src/adapters/verify/types.js';
-import { CODE_SENDS_PER_ACCOUNT, CODE_SENDS_PER_IP, CODE_SENDS_PER_PHONE, SMS_ERROR_MIN_SENDS } from '../../src/auth/limits.js';
+import { CODE_SENDS_PER_ACCOUNT, CODE_SENDS_PER_IP, CODE_SENDS_PER_PHONE, SMS_ERROR_MIN_SENDS } from '../../src/auth/policy.js';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { en } from '../../src/i18n/en/index.js';
 import { seconds } from '../../src/lib/duration.js';

@@ -9,7 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult, StartResult, VerifyService } from '../../src/adapters/verify/types.js';
-import { accountKey, FREE_CONSECUTIVE_FAILURES } from '../../src/auth/limits.js';
+import { accountKey } from '../../src/auth/lockout.js';
+import { FREE_CONSECUTIVE_FAILURES } from '../../src/auth/policy.js';
 import { minutes, seconds } from '../../src/lib/duration.js';
 import { en } from '../../src/i18n/en/index.js';
 import { createUser, MEMORY_RATE_LIMITS, startTestApp, type TestApp } from '../support/app.js';

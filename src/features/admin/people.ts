@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { factorsOf } from '../../auth/factors.js';
-import { accountKey, loginKey } from '../../auth/limits.js';
+import { accountKey, loginKey } from '../../auth/lockout.js';
 import { SESSION_IDLE_TIMEOUT_MS } from '../../auth/policy.js';
 import type { AppContext } from '../../context.js';
 import { searchPeople } from '../../db/admin-people.js';

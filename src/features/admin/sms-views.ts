@@ -5,7 +5,7 @@
  * days (a row per country), and per hour for the last 24 (a row per hour, the four busiest countries as columns and
  * the rest together).
  */
-import type { BreakerState, BudgetState } from '../../auth/limits.js';
+import type { BreakerState, BudgetState } from '../../auth/sms-guard.js';
 import type { SmsSendCount } from '../../db/sms-sends.js';
 import type { Messages } from '../../i18n/messages.js';
 import { days, hours } from '../../lib/duration.js';

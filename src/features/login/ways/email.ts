@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { EMAIL_CODE_LIFETIME_MS, EmailCodes } from '../../../auth/email-codes.js';
 import { SIGN_IN_FACTOR_PATHS, type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
-import { accountKey } from '../../../auth/limits.js';
+import { accountKey } from '../../../auth/lockout.js';
 import { CODE_RESEND_INTERVAL_MS } from '../../../auth/policy.js';
 import { codesLocked, resendTooSoonMessage, resendWaitMs } from '../../../auth/two-factor.js';
 import { wasntMeLink } from '../../../auth/wasnt-me.js';

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { checkGaveNoVerdict } from '../../../adapters/verify/types.js';
 import { SIGN_IN_FACTOR_PATHS, signInFactors, type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
-import { accountKey } from '../../../auth/limits.js';
+import { accountKey } from '../../../auth/lockout.js';
 import { codeSentMessage, codesLocked, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
 import type { AppContext } from '../../../context.js';
 import type { Session, User } from '../../../db/schema.js';
