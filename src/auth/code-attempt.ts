@@ -7,7 +7,7 @@
  * 1. Per IP: wrong codes from one address, whatever the account
  *    (CODE_FAILURES_PER_IP), counted up front so parallel guesses all count.
  * 2. Per account: the consecutive-failure lockout for codes, one attempt at a
- *    time (ConsecutiveFailureLockout in src/auth/limits.ts), across every
+ *    time (ConsecutiveFailureLockout in src/auth/lockout.ts), across every
  *    pending sign-in and set-up of the account.
  * 3. The check itself (Verify, TOTP, a passkey signature, a hashed code).
  * 4. The verdict: a right code clears the account's count and gives the IP its
