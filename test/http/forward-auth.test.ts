@@ -14,6 +14,7 @@ import { SESSION_IDLE_TIMEOUT_MS } from '../../src/auth/policy.js';
 import { ManualClock, minutes } from '../../src/lib/duration.js';
 import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient } from '../support/client.js';
+import { phoneNumbers } from '../support/phones.js';
 
 const RULES = `default_policy: deny
 rules:
@@ -38,8 +39,7 @@ const APP_URL = 'http://auth.example.test';
 
 let t: TestApp;
 const clock = new ManualClock(Date.UTC(2026, 11, 1, 9, 0, 0));
-let phoneCounter = 0;
-const newPhone = () => `+1415555${String(1000 + ++phoneCounter).slice(-4)}`;
+const freshPhone = phoneNumbers('+1415555', { after: 1000 });
 
 beforeAll(async () => {
   const dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'gatehouse-rules-'));
@@ -86,7 +86,7 @@ async function signedIn(spec: Parameters<typeof createUser>[1] = {}) {
 }
 
 async function signedInWithSmsCode(rememberDevice = false) {
-  const phone = newPhone();
+  const phone = freshPhone();
   const user = await createUser(t.app, { phone });
   const client = new TestClient(t.app);
   expect((await signIn(client, user.username, user.password)).location).toBe('/login/two-factor');
@@ -175,7 +175,7 @@ describe('forward-auth (Traefik, Caddy)', () => {
   it('a two_factor rule: a one-factor session goes to the second step; a two-factor session passes', async () => {
     // Signed in with the password alone, then a factor was added: sign in again, with it.
     const { user, client } = await signedIn();
-    await enableTwoFactor(t.app.ctx.db, user.id, newPhone());
+    await enableTwoFactor(t.app.ctx.db, user.id, freshPhone());
     const res = await forwardAuth(client, 'https://secure.example.test/x');
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toBe(`${APP_URL}/login?fresh=1&require=two-factor&rd=${encodeURIComponent('https://secure.example.test/x')}`);

@@ -18,6 +18,8 @@ import { escapeHtml } from '../../src/views/html.js';
 import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, TestClient, type Page } from '../support/client.js';
 import { TwilioStandIn } from '../support/twilio-stand-in.js';
+import { phoneNumbers } from '../support/phones.js';
+import { ipAddresses } from '../support/net.js';
 
 const TIMEOUT_MS = 500;
 
@@ -35,13 +37,11 @@ afterAll(async () => {
   await standIn?.close();
 });
 
-let phoneCounter = 100;
 /** A valid US number per test (201-555-01xx), so no two tests share a verification. */
-const freshPhone = () => `+1201555${String(++phoneCounter).padStart(4, '0')}`;
+const freshPhone = phoneNumbers('+1201555', { after: 100 });
 
-let ipCounter = 0;
 /** An address of its own, so these tests' sends do not use up the others' per-IP allowance. */
-const freshIp = () => `198.51.100.${++ipCounter}`;
+const freshIp = ipAddresses('198.51.100');
 
 /** Whether the client's session reaches a page only a fully signed-in user may see. */
 async function isSignedIn(client: TestClient): Promise<boolean> {

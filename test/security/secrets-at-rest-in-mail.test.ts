@@ -29,6 +29,7 @@ import { createUser, DEFAULT_TEST_PASSWORD, latestDevCode, MEMORY_RATE_LIMITS, s
 import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
 import { eventually, SmtpSink, type ReceivedMail } from '../support/smtp-sink.js';
 import { enrolAuthenticator, totpCode } from '../support/totp.js';
+import { phoneNumbers } from '../support/phones.js';
 
 const APP_URL = 'https://gatehouse.example';
 const clock = new ManualClock(Date.UTC(2026, 10, 27, 10, 0, 0));
@@ -149,8 +150,7 @@ async function askForReset(email: string): Promise<void> {
   expect((await client.post('/reset-password', { _csrf: csrfTokenIn(form.body), email })).status).toBe(200);
 }
 
-let phones = 0;
-const newPhone = () => `+1415555${String(7300 + ++phones).padStart(4, '0')}`;
+const freshPhone = phoneNumbers('+1415555', { after: 7300 });
 
 /** Turns on (or moves) text-message codes, or adds a backup phone, with the code the dev Verify adapter sent. */
 async function confirmPhone(client: TestClient, phone: string, backup = false): Promise<void> {
@@ -245,11 +245,11 @@ describe('secrets at rest in the mail outbox', () => {
 
     // Ben: text-message codes on, moved, a backup phone added and removed, then off.
     const { client: ben, user: benUser } = await signedIn();
-    await confirmPhone(ben, newPhone());
+    await confirmPhone(ben, freshPhone());
     await mailTo(benUser.email, en.sms.mail.enabled.subject);
-    await confirmPhone(ben, newPhone());
+    await confirmPhone(ben, freshPhone());
     await mailTo(benUser.email, en.sms.mail.phoneChanged.subject);
-    await confirmPhone(ben, newPhone(), true);
+    await confirmPhone(ben, freshPhone(), true);
     await mailTo(benUser.email, en.sms.mail.backupAdded.subject);
     await ben.submit('/security', {}, '/two-factor/sms/backup/remove');
     await mailTo(benUser.email, en.sms.mail.backupRemoved.subject);
