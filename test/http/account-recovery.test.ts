@@ -21,7 +21,7 @@ import { findUserById } from '../../src/db/users.js';
 import { hours, ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { exactUtc } from '../../src/lib/relative-time.js';
 import { escapeHtml } from '../../src/views/html.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, devMailTo, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
 import { enrolAuthenticator, totpCode } from '../support/totp.js';
 
@@ -39,11 +39,6 @@ function nextStep() {
   clock.advance(seconds(30) - (clock.now() % seconds(30)));
 }
 
-/** Mails to `to` with this subject, newest first. */
-async function mails(to: string, subject: string) {
-  return t.app.ctx.db.selectFrom('dev_outbox').selectAll().where('recipient', '=', to).where('subject', '=', subject).orderBy('id', 'desc').execute();
-}
-
 /** Mails queued (delivered or not) to `to` of this kind: what a flow asked to send. */
 async function queued(to: string, kind: MailKind): Promise<number> {
   return (await t.app.ctx.db.selectFrom('mail_outbox').select('id').where('to_address', '=', to).where('kind', '=', kind).execute()).length;
@@ -51,8 +46,8 @@ async function queued(to: string, kind: MailKind): Promise<number> {
 
 /** Waits for the (n+1)-th mail with this subject to `to` and returns it (the newest). */
 async function nextMail(to: string, subject: string, seenBefore: number) {
-  await expect.poll(async () => (await mails(to, subject)).length, { timeout: 3000 }).toBeGreaterThan(seenBefore);
-  return (await mails(to, subject))[0]!;
+  await expect.poll(async () => (await devMailTo(t.app, to, subject)).length, { timeout: 3000 }).toBeGreaterThan(seenBefore);
+  return (await devMailTo(t.app, to, subject))[0]!;
 }
 
 const pathIn = (text: string, pattern: RegExp) => {
@@ -98,7 +93,7 @@ async function pendingSignIn(user: { username: string; password: string }) {
 
 /** Asks for a recovery link from a pending sign-in; returns the link's path. */
 async function askForLink(user: { username: string; password: string; email: string }) {
-  const before = (await mails(user.email, 'Recover your Gatehouse account')).length;
+  const before = (await devMailTo(t.app, user.email, 'Recover your Gatehouse account')).length;
   const client = await pendingSignIn(user);
   const sent = await client.submit('/login/recover', {});
   expect(sent.status).toBe(200);
@@ -110,7 +105,7 @@ async function askForLink(user: { username: string; password: string; email: str
 /** Goes from a pending sign-in to a started recovery; returns the started notice's links. */
 async function startRecovery(user: { id: number; username: string; password: string; email: string }) {
   const { link } = await askForLink(user);
-  const before = (await mails(user.email, 'Account recovery started')).length;
+  const before = (await devMailTo(t.app, user.email, 'Account recovery started')).length;
   const started = await new TestClient(t.app).submit(link, {});
   expect(started.status).toBe(200);
   expect(started.body).toContain('Account recovery started');
@@ -453,7 +448,7 @@ describe('links that no longer work, forms without their token, and who may ask'
     expect((await mailbox.get(link)).status).toBe(200); // not used up
 
     const { cancelPath } = await (async () => {
-      const before = (await mails(user.email, 'Account recovery started')).length;
+      const before = (await devMailTo(t.app, user.email, 'Account recovery started')).length;
       await mailbox.submit(link, {});
       const notice = await nextMail(user.email, 'Account recovery started', before);
       return { cancelPath: pathIn(notice.text_body, CANCEL_LINK) };

@@ -7,10 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../src/i18n/en/index.js';
 import { verifyPassword } from '../../src/auth/password.js';
-import { listOutbox } from '../../src/db/mail-outbox.js';
 import { findUserById } from '../../src/db/users.js';
 import { escapeHtml } from '../../src/views/html.js';
-import { createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
+import { createUser, queuedMailTo, startTestApp, type TestApp, waitForDevMail } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
 import { PwnedPasswordsStandIn } from '../support/pwned-passwords-stand-in.js';
 
@@ -32,7 +31,6 @@ async function signedIn(app: TestApp = t, spec: Parameters<typeof createUser>[1]
   return { user, client };
 }
 
-const mailsTo = async (app: TestApp, to: string) => (await listOutbox(app.app.ctx.db)).filter((m) => m.to_address === to);
 const storedHash = async (app: TestApp, id: number) => (await findUserById(app.app.ctx.db, id))!.password_hash;
 
 describe('change password', () => {
@@ -70,7 +68,7 @@ describe('change password', () => {
     expect((await signIn(new TestClient(t.app), user.username, 'a kettle of fresh tea')).status).toBe(302);
 
     // (The sign-in from a new browser above also mails a notice; this test is about the password's.)
-    const mails = (await mailsTo(t, user.email)).filter((m) => m.kind !== 'new_browser');
+    const mails = (await queuedMailTo(t.app, user.email)).filter((m) => m.kind !== 'new_browser');
     expect(mails.map((m) => m.kind)).toEqual(['password_changed']);
     const mail = await waitForDevMail(t.app, user.email, 'Your Gatehouse password was changed');
     expect(mail.text_body).toMatch(/This wasn't me: secure my account: https:\/\/gatehouse\.example\/wasnt-me\/[A-Za-z0-9_-]{43}/);
@@ -86,7 +84,7 @@ describe('change password', () => {
     expect(errorBeside(res.body, 'current_password')).toBe(en.codes.reauth.wrong);
     expect(res.body).not.toContain('not my password at all');
     expect(await storedHash(t, user.id)).toBe(before);
-    expect(await mailsTo(t, user.email)).toEqual([]);
+    expect(await queuedMailTo(t.app, user.email)).toEqual([]);
   });
 
   it('shows every problem at once: a wrong current password and a weak, mismatched new one', async () => {

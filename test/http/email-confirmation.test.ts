@@ -6,10 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactUrl } from '../../src/app.js';
 import { hashToken } from '../../src/auth/tokens.js';
-import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { findUserByUsername } from '../../src/db/users.js';
 import { hours, ManualClock, minutes, seconds } from '../../src/lib/duration.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, deliveredMailTo, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
 
 const APP_URL = 'https://gatehouse.example';
@@ -42,14 +41,9 @@ async function register(client = new TestClient(t.app)) {
   return { username, email, res };
 }
 
-async function mailsTo(address: string) {
-  await t.app.outbox.deliverDue();
-  return (await listDevMessages(t.app.ctx.db)).filter((m) => m.kind === 'email' && m.recipient === address);
-}
-
 /** The path of the newest confirmation link mailed to `address`. */
 async function latestLink(address: string): Promise<string> {
-  const mail = (await mailsTo(address)).find((m) => m.subject === 'Confirm your email address for Gatehouse');
+  const mail = (await deliveredMailTo(t.app, address)).find((m) => m.subject === 'Confirm your email address for Gatehouse');
   if (!mail) throw new Error(`no confirmation mail to ${address}`);
   const match = new RegExp(`${APP_URL}(/confirm-email/[A-Za-z0-9_-]+)`).exec(mail.text_body);
   if (!match) throw new Error('no link in the mail');
@@ -73,7 +67,7 @@ const BANNER = 'Confirm your email address</strong>';
 describe('email confirmation', () => {
   it('registration mails a 24-hour link whose token is stored only as a hash', async () => {
     const { username, email } = await register();
-    const mails = await mailsTo(email);
+    const mails = await deliveredMailTo(t.app, email);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.text_body).toContain('Hi Grace,');
     expect(mails[0]!.text_body).toContain('for 24 hours');
@@ -188,12 +182,12 @@ describe('email confirmation', () => {
     const tooSoon = await resend(client);
     expect(tooSoon.status).toBe(302);
     expect(flashIn((await client.follow(tooSoon)).body)).toContain('less than a minute ago');
-    expect(await mailsTo(email)).toHaveLength(1);
+    expect(await deliveredMailTo(t.app, email)).toHaveLength(1);
 
     clock.advance(minutes(1));
     const ok = await resend(client);
     expect(flashIn((await client.follow(ok)).body)).toContain('We sent a new confirmation link to C…@Example.com');
-    expect(await mailsTo(email)).toHaveLength(2);
+    expect(await deliveredMailTo(t.app, email)).toHaveLength(2);
     const second = await latestLink(email);
     expect(second).not.toBe(first);
 
@@ -205,7 +199,7 @@ describe('email confirmation', () => {
     clock.advance(minutes(5));
     const after = await resend(client);
     expect(flashIn((await client.follow(after)).body)).toContain('already confirmed');
-    expect(await mailsTo(email)).toHaveLength(2);
+    expect(await deliveredMailTo(t.app, email)).toHaveLength(2);
   });
 
   it('resend needs a signed-in user and a CSRF token', async () => {

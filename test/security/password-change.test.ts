@@ -15,9 +15,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/auth/password.js';
-import { listOutbox } from '../../src/db/mail-outbox.js';
 import { findUserById } from '../../src/db/users.js';
-import { createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
+import { createUser, queuedMailTo, startTestApp, type TestApp, waitForDevMail } from '../support/app.js';
 import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
 import { withRefusedWrites } from '../support/db-faults.js';
 
@@ -31,7 +30,6 @@ const NEW = 'a quiet harbour at dawn';
 const change = (client: TestClient, current: string) => client.submit('/profile/password', { current_password: current, password: NEW, confirm_password: NEW });
 const signedInAs = async (client: TestClient) => (await client.get('/profile/password')).status === 200;
 const sessionCookie = (client: TestClient) => client.cookies.get('gatehouse_session')?.value;
-const mailsTo = async (to: string) => (await listOutbox(t.app.ctx.db)).filter((m) => m.to_address === to);
 
 async function owner() {
   const user = await createUser(t.app);
@@ -48,7 +46,7 @@ describe('a stolen session cannot change the password', () => {
       expect((await change(client, guess)).status, guess).toBe(422);
     }
     expect((await findUserById(t.app.ctx.db, user.id))!.password_hash).toBe(before);
-    expect(await mailsTo(user.email)).toEqual([]);
+    expect(await queuedMailTo(t.app, user.email)).toEqual([]);
     expect(await signedInAs(client)).toBe(true);
   });
 
@@ -62,7 +60,7 @@ describe('a stolen session cannot change the password', () => {
     expect(res.status).toBe(422);
     expect(res.body).toContain('Too many wrong passwords.');
     expect(await verifyPassword((await findUserById(t.app.ctx.db, user.id))!.password_hash, user.password)).toBe(true);
-    expect(await mailsTo(user.email)).toEqual([]);
+    expect(await queuedMailTo(t.app, user.email)).toEqual([]);
   });
 
   it('a form without the current-password field is a 400, not a change', async () => {
@@ -102,7 +100,7 @@ describe('after a change, every other session ends', () => {
   it('the owner is told by mail, with a way to recover if it was not them', async () => {
     const { user, client } = await owner();
     await change(client, user.password);
-    const mails = await mailsTo(user.email);
+    const mails = await queuedMailTo(t.app, user.email);
     expect(mails.map((m) => m.kind)).toEqual(['password_changed']);
     const mail = await waitForDevMail(t.app, user.email, 'Your Gatehouse password was changed');
     expect(mail.text_body).toContain(`This wasn't me: secure my account: ${t.config.appUrl}/wasnt-me/`);
@@ -129,7 +127,7 @@ describe('cross-site request forgery', () => {
     const res = await client.post('/profile/password', { current_password: user.password, password: NEW, confirm_password: NEW });
     expect(res.status).toBe(403);
     expect(await verifyPassword((await findUserById(t.app.ctx.db, user.id))!.password_hash, user.password)).toBe(true);
-    expect(await mailsTo(user.email)).toEqual([]);
+    expect(await queuedMailTo(t.app, user.email)).toEqual([]);
   });
 
   it("a token from the attacker's own browser does not work with the victim's cookie", async () => {
