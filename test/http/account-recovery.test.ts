@@ -24,6 +24,7 @@ import { escapeHtml } from '../../src/views/html.js';
 import { createUser, devMailTo, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
 import { enrolAuthenticator, totpCode } from '../support/totp.js';
+import { pendingSignIn } from '../support/sign-in.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
 let t: TestApp;
@@ -83,18 +84,10 @@ async function userWithApp() {
   return { user, owner, key, recoveryCodes };
 }
 
-/** Signs in with the password only: a pending sign-in waiting for the app's code. */
-async function pendingSignIn(user: { username: string; password: string }) {
-  const client = new TestClient(t.app);
-  const page = await signIn(client, user.username, user.password);
-  expect(page.location).toBe('/login/two-factor/app');
-  return client;
-}
-
 /** Asks for a recovery link from a pending sign-in; returns the link's path. */
 async function askForLink(user: { username: string; password: string; email: string }) {
   const before = (await devMailTo(t.app, user.email, 'Recover your Gatehouse account')).length;
-  const client = await pendingSignIn(user);
+  const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
   const sent = await client.submit('/login/recover', {});
   expect(sent.status).toBe(200);
   expect(sent.body).toContain('Check your email');
@@ -118,7 +111,7 @@ describe('the whole recovery, with a controllable clock', () => {
     const { user, key } = await userWithApp();
 
     // The second step of sign-in offers the way out.
-    const client = await pendingSignIn(user);
+    const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
     const codePage = await client.get('/login/two-factor/app');
     expect(codePage.body).toContain('href="/login/recover"');
     expect(codePage.body).toContain(escapeHtml("Can't use any of these? Recover your account"));
@@ -164,7 +157,7 @@ describe('the whole recovery, with a controllable clock', () => {
 
     // 47 hours on: nothing has changed and the sign-in still asks for the code.
     clock.advance(hours(47));
-    const early = await pendingSignIn(user);
+    const early = await pendingSignIn(t.app, user, '/login/two-factor/app');
     expect((await early.get('/')).location).toBe('/login/two-factor');
     expect((await findTotpFactor(t.app.ctx.db, user.id))?.confirmed_at).not.toBeNull();
     expect(await countUnusedRecoveryCodes(t.app.ctx.db, user.id)).toBe(10);
@@ -207,7 +200,7 @@ describe('the whole recovery, with a controllable clock', () => {
 
     // Done once: the next password sign-in asks for the new app, and removes nothing.
     nextStep();
-    const again = await pendingSignIn(user);
+    const again = await pendingSignIn(t.app, user, '/login/two-factor/app');
     expect((await again.submit('/login/two-factor/app', { code: totpCode(newKey, clock.now()) })).location).toBe('/');
     expect((await findTotpFactor(t.app.ctx.db, user.id))?.confirmed_at).not.toBeNull();
     expect((await eventKinds(user.id)).filter((k) => k === 'recovery_completed')).toHaveLength(1);
@@ -272,7 +265,7 @@ describe('cancelling', () => {
     expect((await visitor.post(cancelPath, { _csrf: csrfTokenIn((await visitor.get('/login')).body) })).status).toBe(410);
 
     clock.advance(WAIT + hours(1));
-    await pendingSignIn(user); // still asks for the code
+    await pendingSignIn(t.app, user, '/login/two-factor/app'); // still asks for the code
     expect((await findTotpFactor(t.app.ctx.db, user.id))?.confirmed_at).not.toBeNull();
   });
 
@@ -301,7 +294,7 @@ describe('cancelling', () => {
   it('a sign-in with a second factor cancels it, and says so', async () => {
     const { user, key } = await userWithApp();
     await startRecovery(user);
-    const client = await pendingSignIn(user);
+    const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
     const done = await client.submit('/login/two-factor/app', { code: totpCode(key, clock.now()) });
     expect(done.location).toBe('/');
     expect(flashIn((await client.follow(done)).body)).toBe(en.recovery.flash.cancelledBySignIn);
@@ -309,14 +302,14 @@ describe('cancelling', () => {
     expect((await nextMail(user.email, 'Account recovery cancelled', 0)).text_body).toContain('signed in with one of its second factors');
 
     clock.advance(WAIT);
-    await pendingSignIn(user);
+    await pendingSignIn(t.app, user, '/login/two-factor/app');
     expect((await findTotpFactor(t.app.ctx.db, user.id))?.confirmed_at).not.toBeNull();
   });
 
   it('a sign-in with a recovery code cancels it too', async () => {
     const { user, recoveryCodes } = await userWithApp();
     await startRecovery(user);
-    const client = await pendingSignIn(user);
+    const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
     expect((await client.submit('/login/two-factor/recovery', { code: recoveryCodes[0]! })).location).toBe('/');
     expect(await findLiveRecovery(t.app.ctx.db, user.id)).toBeUndefined();
   });
@@ -434,7 +427,7 @@ describe('links that no longer work, forms without their token, and who may ask'
 
   it('refuses every recovery form without its CSRF token, or with a wrong one, and changes nothing', async () => {
     const { user, owner } = await userWithApp();
-    const pending = await pendingSignIn(user);
+    const pending = await pendingSignIn(t.app, user, '/login/two-factor/app');
     for (const form of BAD_CSRF) {
       expect((await pending.post('/login/recover', form)).status).toBe(403);
     }
@@ -473,7 +466,7 @@ describe('links that no longer work, forms without their token, and who may ask'
 
   it('mails at most 3 links an hour per account, then says so', async () => {
     const { user } = await userWithApp();
-    const client = await pendingSignIn(user);
+    const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
     for (let i = 0; i < 3; i++) expect((await client.submit('/login/recover', {})).status).toBe(200);
     const refused = await client.submit('/login/recover', {});
     expect(refused.status).toBe(429);
@@ -483,7 +476,7 @@ describe('links that no longer work, forms without their token, and who may ask'
 
   it('a pending sign-in that lingers past its 10 minutes cannot ask', async () => {
     const { user } = await userWithApp();
-    const client = await pendingSignIn(user);
+    const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
     const page = await client.get('/login/recover');
     clock.advance(minutes(11));
     expect((await client.get('/login/recover')).location).toBe('/login');

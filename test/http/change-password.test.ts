@@ -12,6 +12,7 @@ import { escapeHtml } from '../../src/views/html.js';
 import { createUser, queuedMailTo, startTestApp, type TestApp, waitForDevMail } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
 import { PwnedPasswordsStandIn } from '../support/pwned-passwords-stand-in.js';
+import { signedIn } from '../support/sign-in.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -24,18 +25,11 @@ function errorBeside(body: string, field: string): string | null {
   return match ? match[1]! : null;
 }
 
-async function signedIn(app: TestApp = t, spec: Parameters<typeof createUser>[1] = {}) {
-  const user = await createUser(app.app, spec);
-  const client = new TestClient(app.app);
-  expect((await signIn(client, user.username, user.password)).status).toBe(302);
-  return { user, client };
-}
-
 const storedHash = async (app: TestApp, id: number) => (await findUserById(app.app.ctx.db, id))!.password_hash;
 
 describe('change password', () => {
   it('is linked from your own profile only', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app, {}, { expectStatus: 302 });
     const other = await createUser(t.app);
     expect((await client.get(`/user/${user.username}`)).body).toContain('href="/profile/password"');
     expect((await client.get(`/user/${other.username}`)).body).not.toContain('href="/profile/password"');
@@ -48,7 +42,7 @@ describe('change password', () => {
   });
 
   it('shows the three fields, the 15-character rule and the passphrase suggestion', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app, {}, { expectStatus: 302 });
     const page = await client.get('/profile/password');
     expect(page.status).toBe(200);
     expect(page.body).toContain('autocomplete="current-password"');
@@ -58,7 +52,7 @@ describe('change password', () => {
   });
 
   it('changes the password: the new one signs in, the old one does not, and a notice is mailed', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app, {}, { expectStatus: 302 });
     const res = await client.submit('/profile/password', { current_password: user.password, password: 'a kettle of fresh tea', confirm_password: 'a kettle of fresh tea' });
     expect(res.status).toBe(302);
     expect(res.location).toBe(`/user/${user.username}`);
@@ -77,7 +71,7 @@ describe('change password', () => {
   });
 
   it('refuses a wrong current password, and changes nothing', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app, {}, { expectStatus: 302 });
     const before = await storedHash(t, user.id);
     const res = await client.submit('/profile/password', { current_password: 'not my password at all', password: 'a kettle of fresh tea', confirm_password: 'a kettle of fresh tea' });
     expect(res.status).toBe(422);
@@ -88,7 +82,7 @@ describe('change password', () => {
   });
 
   it('shows every problem at once: a wrong current password and a weak, mismatched new one', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app, {}, { expectStatus: 302 });
     const res = await client.submit('/profile/password', { current_password: 'wrong', password: 'short', confirm_password: 'other' });
     expect(res.status).toBe(422);
     expect(errorBeside(res.body, 'current_password')).toBe(en.codes.reauth.wrong);
@@ -97,7 +91,7 @@ describe('change password', () => {
   });
 
   it('applies the new-password rules: blocklist, username, email, app name', async () => {
-    const { user, client } = await signedIn(t, { username: 'lise_meitner', email: 'fission@example.org' });
+    const { user, client } = await signedIn(t.app, { username: 'lise_meitner', email: 'fission@example.org' }, { expectStatus: 302 });
     const before = await storedHash(t, user.id);
     const cases: [string, string][] = [
       ['Q1W2E3R4T5Y6U7I8', en.problems.passwordCommon],
@@ -114,7 +108,7 @@ describe('change password', () => {
   });
 
   it('refuses the current password as the new one', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app, {}, { expectStatus: 302 });
     const res = await client.submit('/profile/password', { current_password: user.password, password: user.password, confirm_password: user.password });
     expect(res.status).toBe(422);
     expect(errorBeside(res.body, 'password')).toBe(en.account.changePassword.sameAsCurrent);
@@ -134,7 +128,7 @@ describe('change password', () => {
     const app = await startTestApp(standIn.env());
     try {
       standIn.breach('breached kettle of tea', 99);
-      const { user, client } = await signedIn(app);
+      const { user, client } = await signedIn(app.app, {}, { expectStatus: 302 });
       const res = await client.submit('/profile/password', { current_password: user.password, password: 'breached kettle of tea', confirm_password: 'breached kettle of tea' });
       expect(res.status).toBe(422);
       expect(errorBeside(res.body, 'password')).toBe(escapeHtml(en.problems.passwordBreached));

@@ -10,6 +10,7 @@ import { findUserByUsername } from '../../src/db/users.js';
 import { hours, ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { createUser, deliveredMailTo, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
+import { signedInAs } from '../support/sign-in.js';
 
 const APP_URL = 'https://gatehouse.example';
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 10, 0, 0));
@@ -51,12 +52,6 @@ async function latestLink(address: string): Promise<string> {
   return match[1]!;
 }
 
-async function signedIn(username: string): Promise<TestClient> {
-  const client = new TestClient(t.app);
-  expect((await signIn(client, username, PASSWORD)).status).toBe(302);
-  return client;
-}
-
 async function resend(client: TestClient) {
   const home = await client.get('/');
   return client.post('/confirm-email/resend', { _csrf: csrfTokenIn(home.body) });
@@ -83,7 +78,7 @@ describe('email confirmation', () => {
 
   it('an unconfirmed user may sign in and sees the banner on every page until confirming', async () => {
     const { username } = await register();
-    const client = await signedIn(username);
+    const client = await signedInAs(t.app, { username, password: PASSWORD });
     for (const path of ['/', `/user/${username}`, '/profile/edit']) {
       const page = await client.get(path);
       expect(page.status).toBe(200);
@@ -95,7 +90,7 @@ describe('email confirmation', () => {
 
   it('opening the link while signed in: the page asks, the button confirms, the banner goes', async () => {
     const { username, email } = await register();
-    const client = await signedIn(username);
+    const client = await signedInAs(t.app, { username, password: PASSWORD });
     const link = await latestLink(email);
 
     const page = await client.get(link);
@@ -123,14 +118,14 @@ describe('email confirmation', () => {
     expect(done.location).toBe('/login');
     expect(flashIn((await visitor.follow(done)).body)).toContain('Sign in to continue');
     expect((await findUserByUsername(t.app.ctx.db, username))!.email_confirmed_at).toBe(clock.now());
-    const client = await signedIn(username);
+    const client = await signedInAs(t.app, { username, password: PASSWORD });
     expect((await client.get('/')).body).not.toContain(BANNER);
   });
 
   it('a used link shows a clear page; a confirmed user is told there is nothing to do', async () => {
     const { username, email } = await register();
     const link = await latestLink(email);
-    const client = await signedIn(username);
+    const client = await signedInAs(t.app, { username, password: PASSWORD });
     expect((await client.submit(link, {})).status).toBe(302);
 
     const again = await client.get(link);
@@ -149,7 +144,7 @@ describe('email confirmation', () => {
     const { username, email } = await register();
     const link = await latestLink(email);
     clock.advance(hours(24));
-    const client = await signedIn(username); // after the wait: sessions do not last 24 hours without "remember me"
+    const client = await signedInAs(t.app, { username, password: PASSWORD }); // after the wait: sessions do not last 24 hours without "remember me"
     const page = await client.get(link);
     expect(page.status).toBe(410);
     expect(page.body).toContain('This link no longer works');
@@ -177,7 +172,7 @@ describe('email confirmation', () => {
   it('resend: a new link voids the older one, at most once a minute', async () => {
     const { username, email } = await register();
     const first = await latestLink(email);
-    const client = await signedIn(username);
+    const client = await signedInAs(t.app, { username, password: PASSWORD });
 
     const tooSoon = await resend(client);
     expect(tooSoon.status).toBe(302);
@@ -210,7 +205,7 @@ describe('email confirmation', () => {
     expect(res.location).toMatch(/^\/login/);
 
     const { username } = await register();
-    const client = await signedIn(username);
+    const client = await signedInAs(t.app, { username, password: PASSWORD });
     expect((await client.post('/confirm-email/resend', {})).status).toBe(403);
   });
 

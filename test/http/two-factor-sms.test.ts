@@ -5,6 +5,7 @@ import { findUserById } from '../../src/db/users.js';
 import { DEFAULT_TEST_PASSWORD, createUser, latestDevCode, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
 import { phoneNumbers } from '../support/phones.js';
+import { signedIn } from '../support/sign-in.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
 let t: TestApp;
@@ -16,16 +17,9 @@ afterAll(async () => t.close());
 /** A fresh valid US number per test, so dev-outbox codes never mix. */
 const freshPhone = phoneNumbers('+1415555', { after: 2600 });
 
-async function signedIn(spec: { phone?: string } = {}) {
-  const user = await createUser(t.app, spec);
-  const client = new TestClient(t.app);
-  await signIn(client, user.username, user.password);
-  return { user, client };
-}
-
 describe('enable SMS two-factor', () => {
   it('turns on only after the code sent to the number is typed back', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const phone = freshPhone();
     const form = await client.get('/two-factor/sms/enable');
     expect(form.body).toContain('type="tel"');
@@ -59,7 +53,7 @@ describe('enable SMS two-factor', () => {
   });
 
   it('re-posting the number within 30 seconds sends no second code', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app);
     const phone = freshPhone();
     expect((await client.submit('/two-factor/sms/enable', { phone, password: DEFAULT_TEST_PASSWORD })).status).toBe(302);
     const again = await client.submit('/two-factor/sms/enable', { phone, password: DEFAULT_TEST_PASSWORD });
@@ -72,7 +66,7 @@ describe('enable SMS two-factor', () => {
   });
 
   it('rejects a number that is not valid, without sending anything', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app);
     const res = await client.submit('/two-factor/sms/enable', { phone: '+1 555 0000', password: DEFAULT_TEST_PASSWORD });
     expect(res.status).toBe(422);
     expect(res.body).toContain('That phone number is not valid');
@@ -80,7 +74,7 @@ describe('enable SMS two-factor', () => {
   });
 
   it('a wrong code keeps 2FA off and says so', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const phone = freshPhone();
     await client.submit('/two-factor/sms/enable', { phone, password: DEFAULT_TEST_PASSWORD });
     const code = await latestDevCode(t.app, phone);
@@ -92,7 +86,7 @@ describe('enable SMS two-factor', () => {
   });
 
   it('"call me instead" waits 30 seconds after the last code, then calls', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app);
     const phone = freshPhone();
     await client.submit('/two-factor/sms/enable', { phone, password: DEFAULT_TEST_PASSWORD });
     const page = await client.get('/two-factor/sms/confirm');

@@ -19,6 +19,7 @@ import { findUserById } from '../../src/db/users.js';
 import { createUser, queuedMailTo, startTestApp, type TestApp, waitForDevMail } from '../support/app.js';
 import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
 import { withRefusedWrites } from '../support/db-faults.js';
+import { hasLiveSession } from '../support/sign-in.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -28,7 +29,6 @@ afterAll(async () => t.close());
 
 const NEW = 'a quiet harbour at dawn';
 const change = (client: TestClient, current: string) => client.submit('/profile/password', { current_password: current, password: NEW, confirm_password: NEW });
-const signedInAs = async (client: TestClient) => (await client.get('/profile/password')).status === 200;
 const sessionCookie = (client: TestClient) => client.cookies.get('gatehouse_session')?.value;
 
 async function owner() {
@@ -47,7 +47,7 @@ describe('a stolen session cannot change the password', () => {
     }
     expect((await findUserById(t.app.ctx.db, user.id))!.password_hash).toBe(before);
     expect(await queuedMailTo(t.app, user.email)).toEqual([]);
-    expect(await signedInAs(client)).toBe(true);
+    expect(await hasLiveSession(client, '/profile/password')).toBe(true);
   });
 
   it('guessing the current password meets the sign-in lockout: after 5 wrong guesses even the right one is refused', async () => {
@@ -80,19 +80,19 @@ describe('after a change, every other session ends', () => {
     const thief = new TestClient(t.app);
     thief.cookies.set('gatehouse_session', { value: sessionCookie(phone)! });
     const laptopBefore = sessionCookie(laptop)!;
-    expect(await signedInAs(phone)).toBe(true);
-    expect(await signedInAs(thief)).toBe(true);
+    expect(await hasLiveSession(phone, '/profile/password')).toBe(true);
+    expect(await hasLiveSession(thief, '/profile/password')).toBe(true);
 
     expect((await change(laptop, user.password)).status).toBe(302);
 
-    expect(await signedInAs(phone)).toBe(false);
-    expect(await signedInAs(thief)).toBe(false);
-    expect(await signedInAs(laptop)).toBe(true);
+    expect(await hasLiveSession(phone, '/profile/password')).toBe(false);
+    expect(await hasLiveSession(thief, '/profile/password')).toBe(false);
+    expect(await hasLiveSession(laptop, '/profile/password')).toBe(true);
     expect(sessionCookie(laptop)).not.toBe(laptopBefore);
     // The laptop's previous id is dead too: rotated, not reused.
     const replay = new TestClient(t.app);
     replay.cookies.set('gatehouse_session', { value: laptopBefore });
-    expect(await signedInAs(replay)).toBe(false);
+    expect(await hasLiveSession(replay, '/profile/password')).toBe(false);
     const rows = await t.app.ctx.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute();
     expect(rows).toHaveLength(1);
   });
@@ -115,9 +115,9 @@ describe('after a change, every other session ends', () => {
       expect((await change(client, user.password)).status).toBe(500);
     });
     expect(await verifyPassword((await findUserById(t.app.ctx.db, user.id))!.password_hash, user.password)).toBe(true);
-    expect(await signedInAs(other)).toBe(true);
+    expect(await hasLiveSession(other, '/profile/password')).toBe(true);
     expect(sessionCookie(client)).toBe(cookieBefore);
-    expect(await signedInAs(client)).toBe(true);
+    expect(await hasLiveSession(client, '/profile/password')).toBe(true);
   });
 });
 
