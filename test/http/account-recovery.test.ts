@@ -85,7 +85,7 @@ async function userWithApp() {
 }
 
 /** Asks for a recovery link from a pending sign-in; returns the link's path. */
-async function askForLink(user: { username: string; password: string; email: string }) {
+async function askForRecoveryLink(user: { username: string; password: string; email: string }) {
   const before = (await devMailTo(t.app, user.email, 'Recover your Gatehouse account')).length;
   const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
   const sent = await client.submit('/login/recover', {});
@@ -97,7 +97,7 @@ async function askForLink(user: { username: string; password: string; email: str
 
 /** Goes from a pending sign-in to a started recovery; returns the started notice's links. */
 async function startRecovery(user: { id: number; username: string; password: string; email: string }) {
-  const { link } = await askForLink(user);
+  const { link } = await askForRecoveryLink(user);
   const before = (await devMailTo(t.app, user.email, 'Account recovery started')).length;
   const started = await new TestClient(t.app).submit(link, {});
   expect(started.status).toBe(200);
@@ -366,7 +366,7 @@ describe('links that no longer work, forms without their token, and who may ask'
     const { user } = await userWithApp();
 
     // Used once.
-    const { link } = await askForLink(user);
+    const { link } = await askForRecoveryLink(user);
     const browser = new TestClient(t.app);
     expect((await browser.submit(link, {})).status).toBe(200);
     expect((await browser.get(link)).status).toBe(410);
@@ -375,15 +375,15 @@ describe('links that no longer work, forms without their token, and who may ask'
     await new TestClient(t.app).submit(pathIn((await nextMail(user.email, 'Account recovery started', 0)).text_body, CANCEL_LINK), {});
 
     // Expired after an hour.
-    const { link: late } = await askForLink(user);
+    const { link: late } = await askForRecoveryLink(user);
     clock.advance(hours(1) + seconds(1));
     expect((await browser.get(late)).status).toBe(410);
     expect((await browser.post(late, { _csrf: csrf })).status).toBe(410);
 
     // A newer link voids the older (another account: this one has had its 3 links this hour).
     const { user: other } = await userWithApp();
-    const { link: older } = await askForLink(other);
-    const { link: newer } = await askForLink(other);
+    const { link: older } = await askForRecoveryLink(other);
+    const { link: newer } = await askForRecoveryLink(other);
     expect((await browser.get(older)).status).toBe(410);
     expect((await browser.get(newer)).status).toBe(200);
 
@@ -401,7 +401,7 @@ describe('links that no longer work, forms without their token, and who may ask'
     await startRecovery(user);
     const first = await findLiveRecovery(t.app.ctx.db, user.id);
     clock.advance(hours(3));
-    const { link } = await askForLink(user);
+    const { link } = await askForRecoveryLink(user);
     const again = await new TestClient(t.app).submit(link, {});
     expect(again.status).toBe(200);
     expect(again.body).toContain('A recovery is already under way');
@@ -433,7 +433,7 @@ describe('links that no longer work, forms without their token, and who may ask'
     }
     expect(await queued(user.email, 'recovery_link')).toBe(0);
 
-    const { link } = await askForLink(user);
+    const { link } = await askForRecoveryLink(user);
     const mailbox = new TestClient(t.app);
     await mailbox.get(link); // has a CSRF cookie now, but sends no token
     for (const form of BAD_CSRF) expect((await mailbox.post(link, form)).status).toBe(403);
