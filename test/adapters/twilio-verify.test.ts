@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { TEST_SECRET } from '../support/app.js';
 import { STAND_IN_ERRORS, STAND_IN_MAX_CHECKS, STAND_IN_MAX_SENDS, TwilioStandIn, type StandInErrorCode } from '../support/twilio-stand-in.js';
+import { phoneNumbers } from '../support/phones.js';
 
 const TIMEOUT_MS = 500;
 
@@ -43,9 +44,8 @@ function verifyService(extraEnv: Record<string, string> = {}): TwilioVerifyServi
 const logsSince = (from: number) => logLines.slice(from).map((line) => JSON.parse(line) as { level: number; msg: string; twilioCode?: unknown; event?: string });
 
 let verify: TwilioVerifyService;
-let phoneCounter = 0;
 /** A fresh UK mobile number per test, so no two tests share a verification. */
-const freshPhone = () => `+4477009${String(++phoneCounter).padStart(5, '0')}`;
+const freshPhone = phoneNumbers('+4477009', { digits: 5 });
 
 beforeAll(async () => {
   standIn = await TwilioStandIn.start({ clock });

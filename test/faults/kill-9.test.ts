@@ -24,7 +24,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -35,6 +34,7 @@ import { MailSeal } from '../../src/db/mail-outbox.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { normalizeEmail, normalizeUsername } from '../../src/db/users.js';
 import { TEST_SECRET } from '../support/app.js';
+import { freePort } from '../support/net.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Passes the password rules being added (long, no account words, not common). */
@@ -79,17 +79,6 @@ interface Server {
   child: ChildProcess;
   origin: string;
   exited: Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-  });
 }
 
 async function startServer(): Promise<Server> {

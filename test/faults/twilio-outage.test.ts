@@ -15,6 +15,7 @@ import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '.
 import { csrfTokenIn, flashIn, TestClient } from '../support/client.js';
 import { sessionState } from '../support/session-state.js';
 import { TwilioStandIn, type ForcedFailure } from '../support/twilio-stand-in.js';
+import { phoneNumbers } from '../support/phones.js';
 
 const TIMEOUT_MS = 400;
 const COULD_NOT_SEND = 'We could not send a code right now';
@@ -33,8 +34,7 @@ afterAll(async () => {
   await standIn?.close();
 });
 
-let phoneCounter = 300;
-const freshPhone = () => `+1201555${String(++phoneCounter).padStart(4, '0')}`;
+const freshPhone = phoneNumbers('+1201555', { after: 300 });
 
 async function twoFactorUser() {
   const phone = freshPhone();

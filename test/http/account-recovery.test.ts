@@ -21,9 +21,10 @@ import { findUserById } from '../../src/db/users.js';
 import { hours, ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { exactUtc } from '../../src/lib/relative-time.js';
 import { escapeHtml } from '../../src/views/html.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, devMailTo, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
 import { enrolAuthenticator, totpCode } from '../support/totp.js';
+import { pendingSignIn } from '../support/sign-in.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
 let t: TestApp;
@@ -39,11 +40,6 @@ function nextStep() {
   clock.advance(seconds(30) - (clock.now() % seconds(30)));
 }
 
-/** Mails to `to` with this subject, newest first. */
-async function mails(to: string, subject: string) {
-  return t.app.ctx.db.selectFrom('dev_outbox').selectAll().where('recipient', '=', to).where('subject', '=', subject).orderBy('id', 'desc').execute();
-}
-
 /** Mails queued (delivered or not) to `to` of this kind: what a flow asked to send. */
 async function queued(to: string, kind: MailKind): Promise<number> {
   return (await t.app.ctx.db.selectFrom('mail_outbox').select('id').where('to_address', '=', to).where('kind', '=', kind).execute()).length;
@@ -51,8 +47,8 @@ async function queued(to: string, kind: MailKind): Promise<number> {
 
 /** Waits for the (n+1)-th mail with this subject to `to` and returns it (the newest). */
 async function nextMail(to: string, subject: string, seenBefore: number) {
-  await expect.poll(async () => (await mails(to, subject)).length, { timeout: 3000 }).toBeGreaterThan(seenBefore);
-  return (await mails(to, subject))[0]!;
+  await expect.poll(async () => (await devMailTo(t.app, to, subject)).length, { timeout: 3000 }).toBeGreaterThan(seenBefore);
+  return (await devMailTo(t.app, to, subject))[0]!;
 }
 
 const pathIn = (text: string, pattern: RegExp) => {
@@ -88,18 +84,10 @@ async function userWithApp() {
   return { user, owner, key, recoveryCodes };
 }
 
-/** Signs in with the password only: a pending sign-in waiting for the app's code. */
-async function pendingSignIn(user: { username: string; password: string }) {
-  const client = new TestClient(t.app);
-  const page = await signIn(client, user.username, user.password);
-  expect(page.location).toBe('/login/two-factor/app');
-  return client;
-}
-
 /** Asks for a recovery link from a pending sign-in; returns the link's path. */
-async function askForLink(user: { username: string; password: string; email: string }) {
-  const before = (await mails(user.email, 'Recover your Gatehouse account')).length;
-  const client = await pendingSignIn(user);
+async function askForRecoveryLink(user: { username: string; password: string; email: string }) {
+  const before = (await devMailTo(t.app, user.email, 'Recover your Gatehouse account')).length;
+  const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
   const sent = await client.submit('/login/recover', {});
   expect(sent.status).toBe(200);
   expect(sent.body).toContain('Check your email');
@@ -109,8 +97,8 @@ async function askForLink(user: { username: string; password: string; email: str
 
 /** Goes from a pending sign-in to a started recovery; returns the started notice's links. */
 async function startRecovery(user: { id: number; username: string; password: string; email: string }) {
-  const { link } = await askForLink(user);
-  const before = (await mails(user.email, 'Account recovery started')).length;
+  const { link } = await askForRecoveryLink(user);
+  const before = (await devMailTo(t.app, user.email, 'Account recovery started')).length;
   const started = await new TestClient(t.app).submit(link, {});
   expect(started.status).toBe(200);
   expect(started.body).toContain('Account recovery started');
@@ -123,7 +111,7 @@ describe('the whole recovery, with a controllable clock', () => {
     const { user, key } = await userWithApp();
 
     // The second step of sign-in offers the way out.
-    const client = await pendingSignIn(user);
+    const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
     const codePage = await client.get('/login/two-factor/app');
     expect(codePage.body).toContain('href="/login/recover"');
     expect(codePage.body).toContain(escapeHtml("Can't use any of these? Recover your account"));
@@ -169,7 +157,7 @@ describe('the whole recovery, with a controllable clock', () => {
 
     // 47 hours on: nothing has changed and the sign-in still asks for the code.
     clock.advance(hours(47));
-    const early = await pendingSignIn(user);
+    const early = await pendingSignIn(t.app, user, '/login/two-factor/app');
     expect((await early.get('/')).location).toBe('/login/two-factor');
     expect((await findTotpFactor(t.app.ctx.db, user.id))?.confirmed_at).not.toBeNull();
     expect(await countUnusedRecoveryCodes(t.app.ctx.db, user.id)).toBe(10);
@@ -212,7 +200,7 @@ describe('the whole recovery, with a controllable clock', () => {
 
     // Done once: the next password sign-in asks for the new app, and removes nothing.
     nextStep();
-    const again = await pendingSignIn(user);
+    const again = await pendingSignIn(t.app, user, '/login/two-factor/app');
     expect((await again.submit('/login/two-factor/app', { code: totpCode(newKey, clock.now()) })).location).toBe('/');
     expect((await findTotpFactor(t.app.ctx.db, user.id))?.confirmed_at).not.toBeNull();
     expect((await eventKinds(user.id)).filter((k) => k === 'recovery_completed')).toHaveLength(1);
@@ -277,7 +265,7 @@ describe('cancelling', () => {
     expect((await visitor.post(cancelPath, { _csrf: csrfTokenIn((await visitor.get('/login')).body) })).status).toBe(410);
 
     clock.advance(WAIT + hours(1));
-    await pendingSignIn(user); // still asks for the code
+    await pendingSignIn(t.app, user, '/login/two-factor/app'); // still asks for the code
     expect((await findTotpFactor(t.app.ctx.db, user.id))?.confirmed_at).not.toBeNull();
   });
 
@@ -306,7 +294,7 @@ describe('cancelling', () => {
   it('a sign-in with a second factor cancels it, and says so', async () => {
     const { user, key } = await userWithApp();
     await startRecovery(user);
-    const client = await pendingSignIn(user);
+    const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
     const done = await client.submit('/login/two-factor/app', { code: totpCode(key, clock.now()) });
     expect(done.location).toBe('/');
     expect(flashIn((await client.follow(done)).body)).toBe(en.recovery.flash.cancelledBySignIn);
@@ -314,14 +302,14 @@ describe('cancelling', () => {
     expect((await nextMail(user.email, 'Account recovery cancelled', 0)).text_body).toContain('signed in with one of its second factors');
 
     clock.advance(WAIT);
-    await pendingSignIn(user);
+    await pendingSignIn(t.app, user, '/login/two-factor/app');
     expect((await findTotpFactor(t.app.ctx.db, user.id))?.confirmed_at).not.toBeNull();
   });
 
   it('a sign-in with a recovery code cancels it too', async () => {
     const { user, recoveryCodes } = await userWithApp();
     await startRecovery(user);
-    const client = await pendingSignIn(user);
+    const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
     expect((await client.submit('/login/two-factor/recovery', { code: recoveryCodes[0]! })).location).toBe('/');
     expect(await findLiveRecovery(t.app.ctx.db, user.id)).toBeUndefined();
   });
@@ -378,7 +366,7 @@ describe('links that no longer work, forms without their token, and who may ask'
     const { user } = await userWithApp();
 
     // Used once.
-    const { link } = await askForLink(user);
+    const { link } = await askForRecoveryLink(user);
     const browser = new TestClient(t.app);
     expect((await browser.submit(link, {})).status).toBe(200);
     expect((await browser.get(link)).status).toBe(410);
@@ -387,15 +375,15 @@ describe('links that no longer work, forms without their token, and who may ask'
     await new TestClient(t.app).submit(pathIn((await nextMail(user.email, 'Account recovery started', 0)).text_body, CANCEL_LINK), {});
 
     // Expired after an hour.
-    const { link: late } = await askForLink(user);
+    const { link: late } = await askForRecoveryLink(user);
     clock.advance(hours(1) + seconds(1));
     expect((await browser.get(late)).status).toBe(410);
     expect((await browser.post(late, { _csrf: csrf })).status).toBe(410);
 
     // A newer link voids the older (another account: this one has had its 3 links this hour).
     const { user: other } = await userWithApp();
-    const { link: older } = await askForLink(other);
-    const { link: newer } = await askForLink(other);
+    const { link: older } = await askForRecoveryLink(other);
+    const { link: newer } = await askForRecoveryLink(other);
     expect((await browser.get(older)).status).toBe(410);
     expect((await browser.get(newer)).status).toBe(200);
 
@@ -413,7 +401,7 @@ describe('links that no longer work, forms without their token, and who may ask'
     await startRecovery(user);
     const first = await findLiveRecovery(t.app.ctx.db, user.id);
     clock.advance(hours(3));
-    const { link } = await askForLink(user);
+    const { link } = await askForRecoveryLink(user);
     const again = await new TestClient(t.app).submit(link, {});
     expect(again.status).toBe(200);
     expect(again.body).toContain('A recovery is already under way');
@@ -439,13 +427,13 @@ describe('links that no longer work, forms without their token, and who may ask'
 
   it('refuses every recovery form without its CSRF token, or with a wrong one, and changes nothing', async () => {
     const { user, owner } = await userWithApp();
-    const pending = await pendingSignIn(user);
+    const pending = await pendingSignIn(t.app, user, '/login/two-factor/app');
     for (const form of BAD_CSRF) {
       expect((await pending.post('/login/recover', form)).status).toBe(403);
     }
     expect(await queued(user.email, 'recovery_link')).toBe(0);
 
-    const { link } = await askForLink(user);
+    const { link } = await askForRecoveryLink(user);
     const mailbox = new TestClient(t.app);
     await mailbox.get(link); // has a CSRF cookie now, but sends no token
     for (const form of BAD_CSRF) expect((await mailbox.post(link, form)).status).toBe(403);
@@ -453,7 +441,7 @@ describe('links that no longer work, forms without their token, and who may ask'
     expect((await mailbox.get(link)).status).toBe(200); // not used up
 
     const { cancelPath } = await (async () => {
-      const before = (await mails(user.email, 'Account recovery started')).length;
+      const before = (await devMailTo(t.app, user.email, 'Account recovery started')).length;
       await mailbox.submit(link, {});
       const notice = await nextMail(user.email, 'Account recovery started', before);
       return { cancelPath: pathIn(notice.text_body, CANCEL_LINK) };
@@ -478,7 +466,7 @@ describe('links that no longer work, forms without their token, and who may ask'
 
   it('mails at most 3 links an hour per account, then says so', async () => {
     const { user } = await userWithApp();
-    const client = await pendingSignIn(user);
+    const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
     for (let i = 0; i < 3; i++) expect((await client.submit('/login/recover', {})).status).toBe(200);
     const refused = await client.submit('/login/recover', {});
     expect(refused.status).toBe(429);
@@ -488,7 +476,7 @@ describe('links that no longer work, forms without their token, and who may ask'
 
   it('a pending sign-in that lingers past its 10 minutes cannot ask', async () => {
     const { user } = await userWithApp();
-    const client = await pendingSignIn(user);
+    const client = await pendingSignIn(t.app, user, '/login/two-factor/app');
     const page = await client.get('/login/recover');
     clock.advance(minutes(11));
     expect((await client.get('/login/recover')).location).toBe('/login');

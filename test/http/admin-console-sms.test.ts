@@ -15,6 +15,7 @@ import { escapeHtml } from '../../src/views/html.js';
 import { createUser, DEFAULT_TEST_PASSWORD, deleteRedisKeys, startTestApp, TEST_REDIS_URL, uniqueRedisPrefix, type TestApp } from '../support/app.js';
 import { csrfTokenIn, signIn, TestClient, type Page } from '../support/client.js';
 import { signedInAdmin } from '../support/console.js';
+import { ipAddresses } from '../support/net.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -24,8 +25,7 @@ afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-let seq = 0;
-const freshIp = () => `100.70.${Math.floor(++seq / 250)}.${(seq % 250) + 1}`;
+const freshIp = ipAddresses('100.70');
 
 /** A new signed-in account on a fresh address asking for a code to `phone` on the set-up page. */
 async function askForCode(app: GatehouseApp, phone: string): Promise<Page> {

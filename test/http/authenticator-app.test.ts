@@ -9,9 +9,10 @@ import { countUnusedRecoveryCodes, findTotpFactor } from '../../src/db/factors.j
 import { recentSecurityEvents } from '../../src/db/security-events.js';
 import { findUserById } from '../../src/db/users.js';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
-import { createUser, latestDevCode, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
+import { latestDevCode, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
 import { enrolAuthenticator, keyIn, recoveryCodesIn, totpCode } from '../support/totp.js';
+import { signedIn } from '../support/sign-in.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
 let t: TestApp;
@@ -20,14 +21,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-async function signedIn(spec: { phone?: string } = {}) {
-  const user = await createUser(t.app, spec);
-  const client = new TestClient(t.app);
-  await signIn(client, user.username, user.password);
-  if (spec.phone) await client.submit('/login/two-factor', { code: await latestDevCode(t.app, spec.phone) });
-  return { user, client };
-}
-
 /** Moves the clock to the start of the next 30-second step, so a fresh code is needed. */
 function nextStep() {
   clock.advance(seconds(30) - (clock.now() % seconds(30)));
@@ -35,7 +28,7 @@ function nextStep() {
 
 describe('setting up an authenticator app', () => {
   it('shows a QR code drawn on the server and the key in text, and turns on only after a valid code', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const page = await client.get('/two-factor/app/enable');
     expect(page.status).toBe(200);
     expect(page.body).toMatch(/<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -72,7 +65,7 @@ describe('setting up an authenticator app', () => {
   });
 
   it('a pending key that no longer opens (SECRET_KEY changed) is replaced, not a 500', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const first = keyIn((await client.get('/two-factor/app/enable')).body);
     await t.app.ctx.db.updateTable('totp_factors').set({ secret: 'v1.AAAA.BBBB.CCCC' }).where('user_id', '=', user.id).execute();
     const page = await client.get('/two-factor/app/enable');
@@ -81,7 +74,7 @@ describe('setting up an authenticator app', () => {
   });
 
   it('accepts a code from one step before or after (clock drift), not two', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app);
     const key = keyIn((await client.get('/two-factor/app/enable')).body);
     expect((await client.submit('/two-factor/app/enable', { code: totpCode(key, clock.now() - seconds(61)) })).status).toBe(422);
     expect((await client.submit('/two-factor/app/enable', { code: totpCode(key, clock.now() + seconds(61)) })).status).toBe(422);
@@ -90,7 +83,7 @@ describe('setting up an authenticator app', () => {
 
   it('a second factor added later shows no new recovery codes', async () => {
     const phone = '+14155557001';
-    const { user, client } = await signedIn({ phone });
+    const { user, client } = await signedIn(t.app, { phone }, { enterSmsCode: true });
     const before = await countUnusedRecoveryCodes(t.app.ctx.db, user.id);
     const key = keyIn((await client.get('/two-factor/app/enable')).body);
     const done = await client.submit('/two-factor/app/enable', { code: totpCode(key, clock.now()) });
@@ -102,7 +95,7 @@ describe('setting up an authenticator app', () => {
 
 describe('signing in with an authenticator app', () => {
   async function withApp() {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const { key, recoveryCodes } = await enrolAuthenticator(client, () => clock.now());
     nextStep();
     return { user, key, recoveryCodes };
@@ -131,7 +124,7 @@ describe('signing in with an authenticator app', () => {
 
   it('with both, offers the factor used last first, and the other under "Try another way"', async () => {
     const phone = '+14155557002';
-    const { user, client: first } = await signedIn({ phone });
+    const { user, client: first } = await signedIn(t.app, { phone }, { enterSmsCode: true });
     const key = keyIn((await first.get('/two-factor/app/enable')).body);
     expect((await first.submit('/two-factor/app/enable', { code: totpCode(key, clock.now()) })).status).toBe(302);
     nextStep();
@@ -153,7 +146,7 @@ describe('signing in with an authenticator app', () => {
   });
 
   it('removing the app needs a recent password, and takes the recovery codes with the last factor', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     await enrolAuthenticator(client, () => clock.now());
     clock.advance(minutes(11));
     const stale = await client.submit('/security', {}, '/two-factor/app/disable');
@@ -173,7 +166,7 @@ describe('signing in with an authenticator app', () => {
 
 describe('recovery codes', () => {
   async function withCodes() {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const { recoveryCodes } = await enrolAuthenticator(client, () => clock.now());
     return { user, client, recoveryCodes };
   }

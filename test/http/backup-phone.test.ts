@@ -11,6 +11,7 @@ import { findUserById } from '../../src/db/users.js';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { createUser, DEFAULT_TEST_PASSWORD, latestDevCode, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
+import { phoneNumbers } from '../support/phones.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 0));
 let t: TestApp;
@@ -19,16 +20,12 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-let counter = 0;
 /** A fresh valid US number, so dev-outbox codes never mix. */
-function newPhone(): string {
-  counter++;
-  return `+1415555${String(7100 + counter).padStart(4, '0')}`;
-}
+const freshPhone = phoneNumbers('+1415555', { after: 7100 });
 
 /** A user with SMS codes on, signed in with a code (so within the step-up window). */
 async function signedInWithSms() {
-  const main = newPhone();
+  const main = freshPhone();
   const user = await createUser(t.app, { phone: main });
   const client = new TestClient(t.app);
   await signIn(client, user.username, user.password);
@@ -50,7 +47,7 @@ describe('adding a backup phone', () => {
     expect(page.body).toContain('Add a backup phone');
     expect(page.body).toContain('name="kind" value="backup"');
 
-    const backup = newPhone();
+    const backup = freshPhone();
     const confirm = await client.submit('/two-factor/sms/enable?backup=1', { phone: backup, password: DEFAULT_TEST_PASSWORD, kind: 'backup' }, '/two-factor/sms/enable');
     expect(confirm.location).toBe('/two-factor/sms/confirm');
     expect((await client.get('/two-factor/sms/confirm')).body).toContain('use it as your backup phone');
@@ -70,7 +67,7 @@ describe('adding a backup phone', () => {
 
   it('refuses without the password, the main number again, or without SMS codes on', async () => {
     const { client, main } = await signedInWithSms();
-    const noPassword = await client.submit('/two-factor/sms/enable?backup=1', { phone: newPhone(), password: 'wrong password entirely', kind: 'backup' }, '/two-factor/sms/enable');
+    const noPassword = await client.submit('/two-factor/sms/enable?backup=1', { phone: freshPhone(), password: 'wrong password entirely', kind: 'backup' }, '/two-factor/sms/enable');
     expect(noPassword.status).toBe(422);
     const same = await client.submit('/two-factor/sms/enable?backup=1', { phone: main, password: DEFAULT_TEST_PASSWORD, kind: 'backup' }, '/two-factor/sms/enable');
     expect(same.status).toBe(422);
@@ -80,7 +77,7 @@ describe('adding a backup phone', () => {
     const other = new TestClient(t.app);
     await signIn(other, noSms.username, noSms.password);
     expect((await other.get('/two-factor/sms/enable?backup=1')).location).toBe('/security');
-    const forced = await other.submit('/two-factor/sms/enable', { phone: newPhone(), password: noSms.password, kind: 'backup' });
+    const forced = await other.submit('/two-factor/sms/enable', { phone: freshPhone(), password: noSms.password, kind: 'backup' });
     expect(forced.location).toBe('/security');
     expect((await findUserById(t.app.ctx.db, noSms.id))?.backup_phone).toBeNull();
   });
@@ -89,7 +86,7 @@ describe('adding a backup phone', () => {
 describe('signing in with the backup phone', () => {
   it('sends nothing until asked, then checks the code against the backup number only', async () => {
     const { user, client, main } = await signedInWithSms();
-    const backup = newPhone();
+    const backup = freshPhone();
     await addBackup(client, backup);
     await client.submit('/security', {}, '/logout');
 
@@ -131,7 +128,7 @@ describe('"This wasn\'t me" after an intruder added a backup phone', () => {
   it('removes the backup phone they added; the main phone stays', async () => {
     const { user, client: intruder, main } = await signedInWithSms();
     clock.advance(minutes(1));
-    const theirs = newPhone();
+    const theirs = freshPhone();
     await addBackup(intruder, theirs);
     const notice = await waitForDevMail(t.app, user.email, 'Gatehouse security notice: a backup phone was added');
     const link = /https?:\/\/[^/\s]+(\/wasnt-me\/[A-Za-z0-9_-]+)/.exec(notice.text_body)![1]!;
@@ -144,7 +141,7 @@ describe('"This wasn\'t me" after an intruder added a backup phone', () => {
 describe('removing the backup phone', () => {
   it('needs a recent password, mails a notice, and goes with SMS codes anyway', async () => {
     const { user, client } = await signedInWithSms();
-    await addBackup(client, newPhone());
+    await addBackup(client, freshPhone());
     clock.advance(minutes(11));
     const stale = await client.submit('/security', {}, '/two-factor/sms/backup/remove');
     expect(stale.location).toMatch(/^\/reauthenticate/);
@@ -156,7 +153,7 @@ describe('removing the backup phone', () => {
     expect((await findUserById(t.app.ctx.db, user.id))?.backup_phone).toBeNull();
     await waitForDevMail(t.app, user.email, 'Gatehouse security notice: your backup phone was removed');
 
-    await addBackup(client, newPhone());
+    await addBackup(client, freshPhone());
     await client.submit('/two-factor/disable', { password: user.password });
     expect(await findUserById(t.app.ctx.db, user.id)).toMatchObject({ two_factor_enabled: 0, phone: null, backup_phone: null });
   });

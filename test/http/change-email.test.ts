@@ -4,6 +4,7 @@ import { findUserById } from '../../src/db/users.js';
 import { ManualClock, hours, minutes } from '../../src/lib/duration.js';
 import { createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
+import { signedIn } from '../support/sign-in.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 22, 0, 0));
 let t: TestApp;
@@ -14,16 +15,9 @@ afterAll(async () => t.close());
 
 const linkIn = (text: string) => /https?:\/\/[^/\s]+(\/confirm-email-change\/[A-Za-z0-9_-]+)/.exec(text)?.[1];
 
-async function signedIn() {
-  const user = await createUser(t.app);
-  const client = new TestClient(t.app);
-  await signIn(client, user.username, user.password);
-  return { user, client };
-}
-
 describe('changing the email address', () => {
   it('mails a link to the new address and a notice to the old; the address changes only when the link is used', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const newEmail = `new-${user.username}@example.org`;
     const sent = await client.submit('/security/email', { email: newEmail });
     expect(flashIn((await client.follow(sent)).body)).toContain('We sent a link to');
@@ -46,7 +40,7 @@ describe('changing the email address', () => {
   });
 
   it('needs a recent password, and refuses an invalid or unchanged address', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     expect((await client.submit('/security/email', { email: 'not an address' })).status).toBe(422);
     expect((await client.submit('/security/email', { email: user.email.toUpperCase() })).status).toBe(422);
     clock.advance(minutes(11));
@@ -54,7 +48,7 @@ describe('changing the email address', () => {
   });
 
   it("an address another account has gets the same answer and no link; an expired or replaced link does nothing", async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const other = await createUser(t.app);
     const answer = await client.submit('/security/email', { email: other.email });
     expect(flashIn((await client.follow(answer)).body)).toContain('We sent a link to');

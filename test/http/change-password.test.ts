@@ -7,12 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../../src/i18n/en/index.js';
 import { verifyPassword } from '../../src/auth/password.js';
-import { listOutbox } from '../../src/db/mail-outbox.js';
 import { findUserById } from '../../src/db/users.js';
 import { escapeHtml } from '../../src/views/html.js';
-import { createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
+import { createUser, queuedMailTo, startTestApp, type TestApp, waitForDevMail } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
 import { PwnedPasswordsStandIn } from '../support/pwned-passwords-stand-in.js';
+import { signedIn } from '../support/sign-in.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -25,19 +25,11 @@ function errorBeside(body: string, field: string): string | null {
   return match ? match[1]! : null;
 }
 
-async function signedIn(app: TestApp = t, spec: Parameters<typeof createUser>[1] = {}) {
-  const user = await createUser(app.app, spec);
-  const client = new TestClient(app.app);
-  expect((await signIn(client, user.username, user.password)).status).toBe(302);
-  return { user, client };
-}
-
-const mailsTo = async (app: TestApp, to: string) => (await listOutbox(app.app.ctx.db)).filter((m) => m.to_address === to);
 const storedHash = async (app: TestApp, id: number) => (await findUserById(app.app.ctx.db, id))!.password_hash;
 
 describe('change password', () => {
   it('is linked from your own profile only', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app, {}, { expectStatus: 302 });
     const other = await createUser(t.app);
     expect((await client.get(`/user/${user.username}`)).body).toContain('href="/profile/password"');
     expect((await client.get(`/user/${other.username}`)).body).not.toContain('href="/profile/password"');
@@ -50,7 +42,7 @@ describe('change password', () => {
   });
 
   it('shows the three fields, the 15-character rule and the passphrase suggestion', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app, {}, { expectStatus: 302 });
     const page = await client.get('/profile/password');
     expect(page.status).toBe(200);
     expect(page.body).toContain('autocomplete="current-password"');
@@ -60,7 +52,7 @@ describe('change password', () => {
   });
 
   it('changes the password: the new one signs in, the old one does not, and a notice is mailed', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app, {}, { expectStatus: 302 });
     const res = await client.submit('/profile/password', { current_password: user.password, password: 'a kettle of fresh tea', confirm_password: 'a kettle of fresh tea' });
     expect(res.status).toBe(302);
     expect(res.location).toBe(`/user/${user.username}`);
@@ -70,7 +62,7 @@ describe('change password', () => {
     expect((await signIn(new TestClient(t.app), user.username, 'a kettle of fresh tea')).status).toBe(302);
 
     // (The sign-in from a new browser above also mails a notice; this test is about the password's.)
-    const mails = (await mailsTo(t, user.email)).filter((m) => m.kind !== 'new_browser');
+    const mails = (await queuedMailTo(t.app, user.email)).filter((m) => m.kind !== 'new_browser');
     expect(mails.map((m) => m.kind)).toEqual(['password_changed']);
     const mail = await waitForDevMail(t.app, user.email, 'Your Gatehouse password was changed');
     expect(mail.text_body).toMatch(/This wasn't me: secure my account: https:\/\/gatehouse\.example\/wasnt-me\/[A-Za-z0-9_-]{43}/);
@@ -79,18 +71,18 @@ describe('change password', () => {
   });
 
   it('refuses a wrong current password, and changes nothing', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app, {}, { expectStatus: 302 });
     const before = await storedHash(t, user.id);
     const res = await client.submit('/profile/password', { current_password: 'not my password at all', password: 'a kettle of fresh tea', confirm_password: 'a kettle of fresh tea' });
     expect(res.status).toBe(422);
     expect(errorBeside(res.body, 'current_password')).toBe(en.codes.reauth.wrong);
     expect(res.body).not.toContain('not my password at all');
     expect(await storedHash(t, user.id)).toBe(before);
-    expect(await mailsTo(t, user.email)).toEqual([]);
+    expect(await queuedMailTo(t.app, user.email)).toEqual([]);
   });
 
   it('shows every problem at once: a wrong current password and a weak, mismatched new one', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app, {}, { expectStatus: 302 });
     const res = await client.submit('/profile/password', { current_password: 'wrong', password: 'short', confirm_password: 'other' });
     expect(res.status).toBe(422);
     expect(errorBeside(res.body, 'current_password')).toBe(en.codes.reauth.wrong);
@@ -99,7 +91,7 @@ describe('change password', () => {
   });
 
   it('applies the new-password rules: blocklist, username, email, app name', async () => {
-    const { user, client } = await signedIn(t, { username: 'lise_meitner', email: 'fission@example.org' });
+    const { user, client } = await signedIn(t.app, { username: 'lise_meitner', email: 'fission@example.org' }, { expectStatus: 302 });
     const before = await storedHash(t, user.id);
     const cases: [string, string][] = [
       ['Q1W2E3R4T5Y6U7I8', en.problems.passwordCommon],
@@ -116,7 +108,7 @@ describe('change password', () => {
   });
 
   it('refuses the current password as the new one', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app, {}, { expectStatus: 302 });
     const res = await client.submit('/profile/password', { current_password: user.password, password: user.password, confirm_password: user.password });
     expect(res.status).toBe(422);
     expect(errorBeside(res.body, 'password')).toBe(en.account.changePassword.sameAsCurrent);
@@ -136,7 +128,7 @@ describe('change password', () => {
     const app = await startTestApp(standIn.env());
     try {
       standIn.breach('breached kettle of tea', 99);
-      const { user, client } = await signedIn(app);
+      const { user, client } = await signedIn(app.app, {}, { expectStatus: 302 });
       const res = await client.submit('/profile/password', { current_password: user.password, password: 'breached kettle of tea', confirm_password: 'breached kettle of tea' });
       expect(res.status).toBe(422);
       expect(errorBeside(res.body, 'password')).toBe(escapeHtml(en.problems.passwordBreached));

@@ -9,6 +9,7 @@ import { trustedDevicesOfUser } from '../../src/db/trusted-devices.js';
 import { ManualClock, days } from '../../src/lib/duration.js';
 import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
+import { phoneNumbers } from '../support/phones.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 18, 0, 0));
 let t: TestApp;
@@ -20,8 +21,7 @@ afterAll(async () => t.close());
 const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const FIREFOX_WIN = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
 
-let phoneCounter = 0;
-const newPhone = () => `+1415555${String(7100 + ++phoneCounter)}`;
+const freshPhone = phoneNumbers('+1415555', { after: 7100 });
 
 function browser(userAgent?: string): TestClient {
   const client = new TestClient(t.app);
@@ -40,7 +40,7 @@ async function signInWithCode(client: TestClient, user: { username: string; pass
 
 describe('remembered devices', () => {
   it('a remembered browser skips the code (never the password) for 30 days; another browser does not', async () => {
-    const user = await createUser(t.app, { phone: newPhone() });
+    const user = await createUser(t.app, { phone: freshPhone() });
     const laptop = new TestClient(t.app);
     const done = await signInWithCode(laptop, user, true);
     const cookie = done.setCookies.find((c) => c.startsWith('gatehouse_device='));
@@ -60,7 +60,7 @@ describe('remembered devices', () => {
   });
 
   it('without the box ticked nothing is remembered', async () => {
-    const user = await createUser(t.app, { phone: newPhone() });
+    const user = await createUser(t.app, { phone: freshPhone() });
     const client = new TestClient(t.app);
     const done = await signInWithCode(client, user, false);
     expect(done.setCookies.some((c) => c.startsWith('gatehouse_device='))).toBe(false);
@@ -68,7 +68,7 @@ describe('remembered devices', () => {
   });
 
   it('the security page lists them by browser and system; forgetting one makes it ask again', async () => {
-    const user = await createUser(t.app, { phone: newPhone() });
+    const user = await createUser(t.app, { phone: freshPhone() });
     const laptop = browser(CHROME_MAC);
     await signInWithCode(laptop, user, true);
     const page = await laptop.get('/security');
@@ -85,7 +85,7 @@ describe('remembered devices', () => {
     ['changing the password', async (c: TestClient, u: { password: string }) => void (await c.submit('/profile/password', { current_password: u.password, password: 'an entirely new passphrase 42', confirm_password: 'an entirely new passphrase 42' }))],
     ['"Forget all devices"', async (c: TestClient) => void (await c.submit('/security', {}, '/security/devices/forget-all'))],
   ])('%s forgets every remembered device', async (_what, change) => {
-    const user = await createUser(t.app, { phone: newPhone() });
+    const user = await createUser(t.app, { phone: freshPhone() });
     const client = new TestClient(t.app);
     await signInWithCode(client, user, true);
     expect(await trustedDevicesOfUser(t.app.ctx.db, user.id, clock.now())).toHaveLength(1);

@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactUrl } from '../../src/app.js';
 import { hashToken } from '../../src/auth/tokens.js';
-import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { findUserByUsername } from '../../src/db/users.js';
 import { hours, ManualClock, minutes, seconds } from '../../src/lib/duration.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, deliveredMailTo, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
+import { signedInAs } from '../support/sign-in.js';
 
 const APP_URL = 'https://gatehouse.example';
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 10, 0, 0));
@@ -42,25 +42,14 @@ async function register(client = new TestClient(t.app)) {
   return { username, email, res };
 }
 
-async function mailsTo(address: string) {
-  await t.app.outbox.deliverDue();
-  return (await listDevMessages(t.app.ctx.db)).filter((m) => m.kind === 'email' && m.recipient === address);
-}
-
 /** The path of the newest confirmation link mailed to `address`. */
 async function latestLink(address: string): Promise<string> {
-  const mail = (await mailsTo(address)).find((m) => m.subject === 'Confirm your email address for Gatehouse');
+  const mail = (await deliveredMailTo(t.app, address)).find((m) => m.subject === 'Confirm your email address for Gatehouse');
   if (!mail) throw new Error(`no confirmation mail to ${address}`);
   const match = new RegExp(`${APP_URL}(/confirm-email/[A-Za-z0-9_-]+)`).exec(mail.text_body);
   if (!match) throw new Error('no link in the mail');
   expect(mail.html_body).toContain(`href="${APP_URL}${match[1]!}"`);
   return match[1]!;
-}
-
-async function signedIn(username: string): Promise<TestClient> {
-  const client = new TestClient(t.app);
-  expect((await signIn(client, username, PASSWORD)).status).toBe(302);
-  return client;
 }
 
 async function resend(client: TestClient) {
@@ -73,7 +62,7 @@ const BANNER = 'Confirm your email address</strong>';
 describe('email confirmation', () => {
   it('registration mails a 24-hour link whose token is stored only as a hash', async () => {
     const { username, email } = await register();
-    const mails = await mailsTo(email);
+    const mails = await deliveredMailTo(t.app, email);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.text_body).toContain('Hi Grace,');
     expect(mails[0]!.text_body).toContain('for 24 hours');
@@ -89,7 +78,7 @@ describe('email confirmation', () => {
 
   it('an unconfirmed user may sign in and sees the banner on every page until confirming', async () => {
     const { username } = await register();
-    const client = await signedIn(username);
+    const client = await signedInAs(t.app, { username, password: PASSWORD });
     for (const path of ['/', `/user/${username}`, '/profile/edit']) {
       const page = await client.get(path);
       expect(page.status).toBe(200);
@@ -101,7 +90,7 @@ describe('email confirmation', () => {
 
   it('opening the link while signed in: the page asks, the button confirms, the banner goes', async () => {
     const { username, email } = await register();
-    const client = await signedIn(username);
+    const client = await signedInAs(t.app, { username, password: PASSWORD });
     const link = await latestLink(email);
 
     const page = await client.get(link);
@@ -129,14 +118,14 @@ describe('email confirmation', () => {
     expect(done.location).toBe('/login');
     expect(flashIn((await visitor.follow(done)).body)).toContain('Sign in to continue');
     expect((await findUserByUsername(t.app.ctx.db, username))!.email_confirmed_at).toBe(clock.now());
-    const client = await signedIn(username);
+    const client = await signedInAs(t.app, { username, password: PASSWORD });
     expect((await client.get('/')).body).not.toContain(BANNER);
   });
 
   it('a used link shows a clear page; a confirmed user is told there is nothing to do', async () => {
     const { username, email } = await register();
     const link = await latestLink(email);
-    const client = await signedIn(username);
+    const client = await signedInAs(t.app, { username, password: PASSWORD });
     expect((await client.submit(link, {})).status).toBe(302);
 
     const again = await client.get(link);
@@ -155,7 +144,7 @@ describe('email confirmation', () => {
     const { username, email } = await register();
     const link = await latestLink(email);
     clock.advance(hours(24));
-    const client = await signedIn(username); // after the wait: sessions do not last 24 hours without "remember me"
+    const client = await signedInAs(t.app, { username, password: PASSWORD }); // after the wait: sessions do not last 24 hours without "remember me"
     const page = await client.get(link);
     expect(page.status).toBe(410);
     expect(page.body).toContain('This link no longer works');
@@ -183,17 +172,17 @@ describe('email confirmation', () => {
   it('resend: a new link voids the older one, at most once a minute', async () => {
     const { username, email } = await register();
     const first = await latestLink(email);
-    const client = await signedIn(username);
+    const client = await signedInAs(t.app, { username, password: PASSWORD });
 
     const tooSoon = await resend(client);
     expect(tooSoon.status).toBe(302);
     expect(flashIn((await client.follow(tooSoon)).body)).toContain('less than a minute ago');
-    expect(await mailsTo(email)).toHaveLength(1);
+    expect(await deliveredMailTo(t.app, email)).toHaveLength(1);
 
     clock.advance(minutes(1));
     const ok = await resend(client);
     expect(flashIn((await client.follow(ok)).body)).toContain('We sent a new confirmation link to C…@Example.com');
-    expect(await mailsTo(email)).toHaveLength(2);
+    expect(await deliveredMailTo(t.app, email)).toHaveLength(2);
     const second = await latestLink(email);
     expect(second).not.toBe(first);
 
@@ -205,7 +194,7 @@ describe('email confirmation', () => {
     clock.advance(minutes(5));
     const after = await resend(client);
     expect(flashIn((await client.follow(after)).body)).toContain('already confirmed');
-    expect(await mailsTo(email)).toHaveLength(2);
+    expect(await deliveredMailTo(t.app, email)).toHaveLength(2);
   });
 
   it('resend needs a signed-in user and a CSRF token', async () => {
@@ -216,7 +205,7 @@ describe('email confirmation', () => {
     expect(res.location).toMatch(/^\/login/);
 
     const { username } = await register();
-    const client = await signedIn(username);
+    const client = await signedInAs(t.app, { username, password: PASSWORD });
     expect((await client.post('/confirm-email/resend', {})).status).toBe(403);
   });
 

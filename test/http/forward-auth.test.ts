@@ -14,6 +14,8 @@ import { SESSION_IDLE_TIMEOUT_MS } from '../../src/auth/policy.js';
 import { ManualClock, minutes } from '../../src/lib/duration.js';
 import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient } from '../support/client.js';
+import { phoneNumbers } from '../support/phones.js';
+import { signedIn } from '../support/sign-in.js';
 
 const RULES = `default_policy: deny
 rules:
@@ -38,8 +40,7 @@ const APP_URL = 'http://auth.example.test';
 
 let t: TestApp;
 const clock = new ManualClock(Date.UTC(2026, 11, 1, 9, 0, 0));
-let phoneCounter = 0;
-const newPhone = () => `+1415555${String(1000 + ++phoneCounter).slice(-4)}`;
+const freshPhone = phoneNumbers('+1415555', { after: 1000 });
 
 beforeAll(async () => {
   const dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'gatehouse-rules-'));
@@ -77,16 +78,8 @@ function authRequest(client: TestClient | null, url: string, method = 'GET', hea
   });
 }
 
-async function signedIn(spec: Parameters<typeof createUser>[1] = {}) {
-  const user = await createUser(t.app, spec);
-  const client = new TestClient(t.app);
-  const res = await signIn(client, user.username, user.password);
-  expect(res.location).toBe('/');
-  return { user, client };
-}
-
 async function signedInWithSmsCode(rememberDevice = false) {
-  const phone = newPhone();
+  const phone = freshPhone();
   const user = await createUser(t.app, { phone });
   const client = new TestClient(t.app);
   expect((await signIn(client, user.username, user.password)).location).toBe('/login/two-factor');
@@ -127,7 +120,7 @@ describe('forward-auth (Traefik, Caddy)', () => {
   });
 
   it('signed in and allowed: 200 with Remote-User, Remote-Email, Remote-Name, Remote-Groups (comma-separated)', async () => {
-    const { user, client } = await signedIn({ firstName: 'Zoë', lastName: '李 Müller' });
+    const { user, client } = await signedIn(t.app, { firstName: 'Zoë', lastName: '李 Müller' }, { expectLocation: '/' });
     await t.app.ctx.db.insertInto('user_groups').values([{ user_id: user.id, group_name: 'staff' }, { user_id: user.id, group_name: 'admins' }]).execute();
     const res = await forwardAuth(client, 'https://app.example.test/');
     expect(res.statusCode).toBe(200);
@@ -141,14 +134,14 @@ describe('forward-auth (Traefik, Caddy)', () => {
   });
 
   it('an address its owner has not confirmed is not sent as Remote-Email', async () => {
-    const { client } = await signedIn({ emailConfirmed: false });
+    const { client } = await signedIn(t.app, { emailConfirmed: false }, { expectLocation: '/' });
     const res = await forwardAuth(client, 'https://app.example.test/');
     expect(res.statusCode).toBe(200);
     expect(res.headers['remote-email']).toBe('');
   });
 
   it('signed in but not allowed: 403 (not in the group; a host no rule names, under default deny)', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app, {}, { expectLocation: '/' });
     const admin = await forwardAuth(client, 'https://app.example.test/admin');
     expect(admin.statusCode).toBe(403);
     expect(remoteHeaders(admin.headers)).toEqual([]);
@@ -174,8 +167,8 @@ describe('forward-auth (Traefik, Caddy)', () => {
 
   it('a two_factor rule: a one-factor session goes to the second step; a two-factor session passes', async () => {
     // Signed in with the password alone, then a factor was added: sign in again, with it.
-    const { user, client } = await signedIn();
-    await enableTwoFactor(t.app.ctx.db, user.id, newPhone());
+    const { user, client } = await signedIn(t.app, {}, { expectLocation: '/' });
+    await enableTwoFactor(t.app.ctx.db, user.id, freshPhone());
     const res = await forwardAuth(client, 'https://secure.example.test/x');
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toBe(`${APP_URL}/login?fresh=1&require=two-factor&rd=${encodeURIComponent('https://secure.example.test/x')}`);
@@ -187,14 +180,14 @@ describe('forward-auth (Traefik, Caddy)', () => {
   });
 
   it('a two_factor rule and an account without a second factor: to the security page to set one up', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app, {}, { expectLocation: '/' });
     const res = await forwardAuth(client, 'https://secure.example.test/x');
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toBe(`${APP_URL}/security`);
   });
 
   it('a group removed counts at the next check, whatever an earlier check kept', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app, {}, { expectLocation: '/' });
     await t.app.ctx.db.insertInto('user_groups').values({ user_id: user.id, group_name: 'admins' }).execute();
     expect((await forwardAuth(client, 'https://app.example.test/admin')).statusCode).toBe(200);
     expect((await forwardAuth(client, 'https://app.example.test/admin')).statusCode).toBe(200); // kept (SQLite)
@@ -203,7 +196,7 @@ describe('forward-auth (Traefik, Caddy)', () => {
   });
 
   it("another process's change (the admin CLI on the same database) counts at the next check", async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app, {}, { expectLocation: '/' });
     await t.app.ctx.db.insertInto('user_groups').values({ user_id: user.id, group_name: 'admins' }).execute();
     const before = await forwardAuth(client, 'https://app.example.test/admin');
     expect([before.statusCode, before.headers['remote-groups'], before.headers['remote-name']]).toEqual([200, 'admins', `${user.first_name} ${user.last_name}`]);
@@ -218,14 +211,14 @@ describe('forward-auth (Traefik, Caddy)', () => {
   });
 
   it('a session an earlier check kept still ends at its idle timeout, with nothing written meanwhile', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app, {}, { expectLocation: '/' });
     expect((await forwardAuth(client, 'https://app.example.test/')).statusCode).toBe(200);
     clock.advance(SESSION_IDLE_TIMEOUT_MS + 1);
     expect((await forwardAuth(client, 'https://app.example.test/')).statusCode).toBe(302);
   });
 
   it("the site's security headers on every answer a browser may be shown, not on the 200 only the proxy reads", async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app, {}, { expectLocation: '/' });
     const shown = [
       await forwardAuth(null, 'https://app.example.test/'), // 302
       await forwardAuth(null, 'https://app.example.test/', { headers: { accept: 'application/json' } }), // 401
@@ -257,7 +250,7 @@ describe('forward-auth (Traefik, Caddy)', () => {
 describe('malformed questions', () => {
   it('odd forwarded headers, methods and rd values never give a 5xx', async () => {
     const odd = ['', ' ', '%', '%zz', '/%00', '/\u00e9', '//', '/a?b=%', 'http://x', '/' + 'a'.repeat(5000), '[::1]', 'a..b', '-.-', ':443', 'h:99999', '\u00ff\u00fe'];
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app, {}, { expectLocation: '/' });
     for (const value of odd) {
       for (const headers of [
         { 'x-forwarded-proto': 'https', 'x-forwarded-host': value, 'x-forwarded-uri': '/' },
@@ -279,7 +272,7 @@ describe('auth-request (nginx): 200, 401 or 403 only', () => {
     const anonymous = await authRequest(null, 'https://app.example.test/x?y=1');
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.headers.location).toBe(`${APP_URL}/login?rd=${encodeURIComponent('https://app.example.test/x?y=1')}`);
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app, {}, { expectLocation: '/' });
     const ok = await authRequest(client, 'https://app.example.test/', 'POST', { 'content-type': 'application/json' });
     expect(ok.statusCode).toBe(200);
     expect(ok.headers['remote-user']).toBe(user.username);
@@ -336,7 +329,7 @@ describe('back to the app after the sign-in (rd)', () => {
 
 describe('the session cookie and the hot path', () => {
   it('COOKIE_DOMAIN: the session cookie carries Domain (and, on https, __Secure- instead of __Host-)', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app, {}, { expectLocation: '/' });
     expect(client.cookies.has('gatehouse_session')).toBe(true);
     const https = await startTestApp({ APP_URL: 'https://auth.example.test', COOKIE_DOMAIN: 'example.test' });
     try {
@@ -352,7 +345,7 @@ describe('the session cookie and the hot path', () => {
   });
 
   it('no database write per check: the session is touched at most once a minute, the account never', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app, {}, { expectLocation: '/' });
     const row = () =>
       t.app.ctx.db
         .selectFrom('sessions')

@@ -18,6 +18,7 @@ import { addPasskey, passkeyOptionsIn, signInWithPasskey, useSecondFactorPasskey
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { recoveryCodesIn } from '../support/totp.js';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
+import { signedIn } from '../support/sign-in.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 26, 9, 0, 0));
 let t: TestApp;
@@ -28,16 +29,9 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-async function signedIn() {
-  const user = await createUser(t.app);
-  const client = new TestClient(t.app);
-  await signIn(client, user.username, user.password);
-  return { user, client };
-}
-
 /** A user with one passkey on `authenticator`, signed out again. */
 async function userWithPasskey(authenticator = new SoftAuthenticator()) {
-  const { user, client } = await signedIn();
+  const { user, client } = await signedIn(t.app);
   const added = await addPasskey(client, authenticator, origin, 'Laptop');
   expect(added.status).toBe(200);
   await client.submit('/security', {}, '/logout');
@@ -46,7 +40,7 @@ async function userWithPasskey(authenticator = new SoftAuthenticator()) {
 
 describe('adding passkeys', () => {
   it('needs a recent password, registers with this site as relying party, and the first one comes with recovery codes', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     clock.advance(minutes(11));
     const stale = await client.get('/security/passkeys/add');
     expect(stale.location).toBe('/reauthenticate?next=%2Fsecurity%2Fpasskeys%2Fadd');
@@ -81,7 +75,7 @@ describe('adding passkeys', () => {
   });
 
   it('adds a second passkey without new recovery codes, and refuses the same authenticator twice', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const first = new SoftAuthenticator();
     await addPasskey(client, first, origin, 'Laptop');
     const second = await addPasskey(client, new SoftAuthenticator(), origin, 'YubiKey');
@@ -97,7 +91,7 @@ describe('adding passkeys', () => {
   });
 
   it('keeps only the transports it knows from what the browser reports, and never fails on odd ones', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const page = await client.get('/security/passkeys/add');
     const answer = new SoftAuthenticator().register(passkeyOptionsIn<PublicKeyCredentialCreationOptionsJSON>(page.body), origin);
     const odd = { ...answer, response: { ...answer.response, transports: ['usb', 42, { length: 1 }, 'warp-drive'] } };
@@ -112,7 +106,7 @@ describe('adding passkeys', () => {
   });
 
   it('asks for a name, and says so when the browser sent no passkey (no JavaScript)', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const noName = await addPasskey(client, new SoftAuthenticator(), origin, '   ');
     expect(noName.status).toBe(422);
     expect(noName.body).toContain('Give it a name');
@@ -126,7 +120,7 @@ describe('adding passkeys', () => {
   });
 
   it('renames and removes a passkey; removing the last factor removes the recovery codes and remembered devices', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     await addPasskey(client, new SoftAuthenticator(), origin, 'Laptop');
     const [key] = await passkeysOfUser(t.app.ctx.db, user.id);
 
@@ -145,10 +139,10 @@ describe('adding passkeys', () => {
   });
 
   it("cannot rename or remove another account's passkey", async () => {
-    const { user: owner, client: ownerClient } = await signedIn();
+    const { user: owner, client: ownerClient } = await signedIn(t.app);
     await addPasskey(ownerClient, new SoftAuthenticator(), origin, 'Laptop');
     const [key] = await passkeysOfUser(t.app.ctx.db, owner.id);
-    const { client: other } = await signedIn();
+    const { client: other } = await signedIn(t.app);
     await other.submit('/security', { id: key!.id, name: 'Mine now' }, '/security/passkeys/rename');
     await other.submit('/security', { id: key!.id }, '/security/passkeys/remove');
     expect(await passkeysOfUser(t.app.ctx.db, owner.id)).toMatchObject([{ id: key!.id, name: 'Laptop' }]);

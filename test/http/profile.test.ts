@@ -4,6 +4,7 @@ import { findUserById } from '../../src/db/users.js';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { flashIn, signIn, TestClient } from '../support/client.js';
+import { signedIn } from '../support/sign-in.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
 let t: TestApp;
@@ -11,13 +12,6 @@ beforeAll(async () => {
   t = await startTestApp({}, { clock });
 });
 afterAll(async () => t.close());
-
-async function signedIn(spec: Parameters<typeof createUser>[1] = {}) {
-  const user = await createUser(t.app, spec);
-  const client = new TestClient(t.app);
-  await signIn(client, user.username, user.password);
-  return { user, client };
-}
 
 describe('profile page', () => {
   it('shows avatar, full name, about me, last seen and member since', async () => {
@@ -39,7 +33,7 @@ describe('profile page', () => {
   });
 
   it('one\'s own page has "Edit profile" and the link to the security page', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const page = await client.get(`/user/${user.username.toUpperCase()}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('href="/profile/edit"');
@@ -47,7 +41,7 @@ describe('profile page', () => {
   });
 
   it('an unknown user is the 404 page', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app);
     const page = await client.get('/user/no_such_person');
     expect(page.status).toBe(404);
     expect(page.body).toContain('Page not found');
@@ -63,7 +57,7 @@ describe('profile page', () => {
 
 describe('last seen', () => {
   it('is written at most once a minute, not on every request', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const start = (await findUserById(t.app.ctx.db, user.id))!.last_seen_at;
     clock.advance(seconds(61));
     await client.get('/');
@@ -81,7 +75,7 @@ describe('last seen', () => {
 
 describe('edit profile', () => {
   it('saves username and about me, and shows them', async () => {
-    const { user, client } = await signedIn();
+    const { user, client } = await signedIn(t.app);
     const form = await client.get('/profile/edit');
     expect(form.body).toContain(`value="${user.username}"`);
     const res = await client.submit('/profile/edit', { username: 'renamed_' + user.id, about_me: 'Line one\r\nLine <two>' });
@@ -93,7 +87,7 @@ describe('edit profile', () => {
   });
 
   it('counts about me as the user sees it: 140 emoji with skin tones fit, 141 do not', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app);
     const ok = await client.submit('/profile/edit', { username: `emoji${Date.now()}`, about_me: '👍🏽'.repeat(140) });
     expect(ok.status).toBe(302);
     const tooLong = await client.submit('/profile/edit', { username: `emoji${Date.now()}`, about_me: '👍🏽'.repeat(141) });
@@ -103,7 +97,7 @@ describe('edit profile', () => {
 
   it('refuses a username someone else has, in any case, and keeps what was typed', async () => {
     await createUser(t.app, { username: 'TakenName' });
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app);
     const res = await client.submit('/profile/edit', { username: 'takenname', about_me: 'hello there' });
     expect(res.status).toBe(422);
     expect(res.body).toContain('That username is taken');
@@ -111,7 +105,7 @@ describe('edit profile', () => {
   });
 
   it('lets users keep their own username, changing only its case', async () => {
-    const { user, client } = await signedIn({ username: 'CaseChange' });
+    const { user, client } = await signedIn(t.app, { username: 'CaseChange' });
     const res = await client.submit('/profile/edit', { username: 'casechange', about_me: '' });
     expect(res.status).toBe(302);
     expect((await findUserById(t.app.ctx.db, user.id))?.username).toBe('casechange');

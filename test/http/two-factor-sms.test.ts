@@ -4,6 +4,8 @@ import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { findUserById } from '../../src/db/users.js';
 import { DEFAULT_TEST_PASSWORD, createUser, latestDevCode, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
+import { phoneNumbers } from '../support/phones.js';
+import { signedIn } from '../support/sign-in.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
 let t: TestApp;
@@ -12,24 +14,13 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-let phoneCounter = 0;
 /** A fresh valid US number per test, so dev-outbox codes never mix. */
-function newPhone(): string {
-  phoneCounter++;
-  return `+1415555${String(2600 + phoneCounter).padStart(4, '0')}`;
-}
-
-async function signedIn(spec: { phone?: string } = {}) {
-  const user = await createUser(t.app, spec);
-  const client = new TestClient(t.app);
-  await signIn(client, user.username, user.password);
-  return { user, client };
-}
+const freshPhone = phoneNumbers('+1415555', { after: 2600 });
 
 describe('enable SMS two-factor', () => {
   it('turns on only after the code sent to the number is typed back', async () => {
-    const { user, client } = await signedIn();
-    const phone = newPhone();
+    const { user, client } = await signedIn(t.app);
+    const phone = freshPhone();
     const form = await client.get('/two-factor/sms/enable');
     expect(form.body).toContain('type="tel"');
     expect(form.body).toContain('/vendor/intl-tel-input/js/intlTelInput.min.js');
@@ -62,20 +53,20 @@ describe('enable SMS two-factor', () => {
   });
 
   it('re-posting the number within 30 seconds sends no second code', async () => {
-    const { client } = await signedIn();
-    const phone = newPhone();
+    const { client } = await signedIn(t.app);
+    const phone = freshPhone();
     expect((await client.submit('/two-factor/sms/enable', { phone, password: DEFAULT_TEST_PASSWORD })).status).toBe(302);
     const again = await client.submit('/two-factor/sms/enable', { phone, password: DEFAULT_TEST_PASSWORD });
     expect(again.status).toBe(422);
     expect(again.body).toMatch(/Please wait \d+ seconds/);
-    const other = await client.submit('/two-factor/sms/enable', { phone: newPhone(), password: DEFAULT_TEST_PASSWORD });
+    const other = await client.submit('/two-factor/sms/enable', { phone: freshPhone(), password: DEFAULT_TEST_PASSWORD });
     expect(other.status).toBe(422);
     const sent = await t.app.ctx.db.selectFrom('dev_outbox').select('recipient').where('kind', '=', 'sms').where('recipient', '=', phone).execute();
     expect(sent).toHaveLength(1);
   });
 
   it('rejects a number that is not valid, without sending anything', async () => {
-    const { client } = await signedIn();
+    const { client } = await signedIn(t.app);
     const res = await client.submit('/two-factor/sms/enable', { phone: '+1 555 0000', password: DEFAULT_TEST_PASSWORD });
     expect(res.status).toBe(422);
     expect(res.body).toContain('That phone number is not valid');
@@ -83,8 +74,8 @@ describe('enable SMS two-factor', () => {
   });
 
   it('a wrong code keeps 2FA off and says so', async () => {
-    const { user, client } = await signedIn();
-    const phone = newPhone();
+    const { user, client } = await signedIn(t.app);
+    const phone = freshPhone();
     await client.submit('/two-factor/sms/enable', { phone, password: DEFAULT_TEST_PASSWORD });
     const code = await latestDevCode(t.app, phone);
     const wrong = code === '000000' ? '111111' : '000000';
@@ -95,8 +86,8 @@ describe('enable SMS two-factor', () => {
   });
 
   it('"call me instead" waits 30 seconds after the last code, then calls', async () => {
-    const { client } = await signedIn();
-    const phone = newPhone();
+    const { client } = await signedIn(t.app);
+    const phone = freshPhone();
     await client.submit('/two-factor/sms/enable', { phone, password: DEFAULT_TEST_PASSWORD });
     const page = await client.get('/two-factor/sms/confirm');
     expect(page.body).toContain('data-countdown="30"');
@@ -114,7 +105,7 @@ describe('enable SMS two-factor', () => {
 
 describe('sign in with SMS two-factor', () => {
   it('a correct password alone reaches nothing but the code page', async () => {
-    const phone = newPhone();
+    const phone = freshPhone();
     const user = await createUser(t.app, { phone });
     const client = new TestClient(t.app);
     const res = await signIn(client, user.username, user.password);
@@ -131,7 +122,7 @@ describe('sign in with SMS two-factor', () => {
   });
 
   it('a correct code completes sign-in with a new session id, keeping next and remember me', async () => {
-    const phone = newPhone();
+    const phone = freshPhone();
     const user = await createUser(t.app, { phone });
     const client = new TestClient(t.app);
     const first = await signIn(client, user.username, user.password, { remember: 'on', next: '/profile/edit' });
@@ -149,7 +140,7 @@ describe('sign in with SMS two-factor', () => {
   });
 
   it('a wrong code first, then the right one', async () => {
-    const phone = newPhone();
+    const phone = freshPhone();
     const user = await createUser(t.app, { phone });
     const client = new TestClient(t.app);
     await signIn(client, user.username, user.password);
@@ -162,7 +153,7 @@ describe('sign in with SMS two-factor', () => {
   });
 
   it('five wrong codes end the pending sign-in', async () => {
-    const phone = newPhone();
+    const phone = freshPhone();
     const user = await createUser(t.app, { phone });
     const client = new TestClient(t.app);
     await signIn(client, user.username, user.password);
@@ -180,7 +171,7 @@ describe('sign in with SMS two-factor', () => {
   });
 
   it('the pending sign-in expires after 10 minutes', async () => {
-    const phone = newPhone();
+    const phone = freshPhone();
     const user = await createUser(t.app, { phone });
     const client = new TestClient(t.app);
     await signIn(client, user.username, user.password);
@@ -190,7 +181,7 @@ describe('sign in with SMS two-factor', () => {
   });
 
   it('resend is refused for 30 seconds, then sends a new code that works', async () => {
-    const phone = newPhone();
+    const phone = freshPhone();
     const user = await createUser(t.app, { phone });
     const client = new TestClient(t.app);
     await signIn(client, user.username, user.password);
@@ -206,7 +197,7 @@ describe('sign in with SMS two-factor', () => {
 
 describe('change the two-factor phone', () => {
   async function withTwoFactor() {
-    const phone = newPhone();
+    const phone = freshPhone();
     const user = await createUser(t.app, { phone });
     const client = new TestClient(t.app);
     await signIn(client, user.username, user.password);
@@ -221,7 +212,7 @@ describe('change the two-factor phone', () => {
     expect(page.body).toContain('Change your two-factor phone');
     expect(page.body).toContain('autocomplete="current-password"');
 
-    const newNumber = newPhone();
+    const newNumber = freshPhone();
     const noPassword = await client.submit('/two-factor/sms/enable', { phone: newNumber, password: 'wrong password here' });
     expect(noPassword.status).toBe(422);
     expect(noPassword.body).toContain('That is not your current password.');
@@ -242,7 +233,7 @@ describe('change the two-factor phone', () => {
 
 describe('disable two-factor', () => {
   it('needs the current password', async () => {
-    const phone = newPhone();
+    const phone = freshPhone();
     const user = await createUser(t.app, { phone });
     const client = new TestClient(t.app);
     await signIn(client, user.username, user.password);

@@ -18,6 +18,9 @@ import { escapeHtml } from '../../src/views/html.js';
 import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
 import { csrfTokenIn, flashIn, TestClient, type Page } from '../support/client.js';
 import { TwilioStandIn } from '../support/twilio-stand-in.js';
+import { phoneNumbers } from '../support/phones.js';
+import { ipAddresses } from '../support/net.js';
+import { hasLiveSession } from '../support/sign-in.js';
 
 const TIMEOUT_MS = 500;
 
@@ -35,19 +38,11 @@ afterAll(async () => {
   await standIn?.close();
 });
 
-let phoneCounter = 100;
 /** A valid US number per test (201-555-01xx), so no two tests share a verification. */
-const freshPhone = () => `+1201555${String(++phoneCounter).padStart(4, '0')}`;
+const freshPhone = phoneNumbers('+1201555', { after: 100 });
 
-let ipCounter = 0;
 /** An address of its own, so these tests' sends do not use up the others' per-IP allowance. */
-const freshIp = () => `198.51.100.${++ipCounter}`;
-
-/** Whether the client's session reaches a page only a fully signed-in user may see. */
-async function isSignedIn(client: TestClient): Promise<boolean> {
-  const page = await client.get('/profile/edit');
-  return page.status === 200;
-}
+const freshIp = ipAddresses('198.51.100');
 
 /** Signs in with the password; for a 2FA user this is the first step only. */
 async function passwordStep(client: TestClient, user: { username: string; password: string }): Promise<Page> {
@@ -161,7 +156,7 @@ describe('SMS two-factor with the Twilio adapter', () => {
     const client = new TestClient(t.app);
     const first = await passwordStep(client, user);
     expect(first.location).toBe('/login/two-factor');
-    expect(await isSignedIn(client)).toBe(false);
+    expect(await hasLiveSession(client)).toBe(false);
     expect(standIn.requestsTo('start', user.phone).map((r) => r.form)).toEqual([{ To: user.phone, Channel: 'sms', Locale: 'en' }]);
 
     const code = standIn.codeFor(user.phone);
@@ -169,7 +164,7 @@ describe('SMS two-factor with the Twilio adapter', () => {
     expect(done.status).toBe(302);
     expect(done.location).toBe('/');
     expect(standIn.requestsTo('check', user.phone).map((r) => r.form)).toEqual([{ To: user.phone, Code: code }]);
-    expect(await isSignedIn(client)).toBe(true);
+    expect(await hasLiveSession(client)).toBe(true);
   });
 
   it('says "That code is not right" for a wrong code and does not sign in', async () => {
@@ -179,10 +174,10 @@ describe('SMS two-factor with the Twilio adapter', () => {
     const wrong = await client.submit('/login/two-factor', { code: standIn.wrongCodeFor(user.phone) });
     expect(wrong.status).toBe(422);
     expect(wrong.body).toContain('That code is not right');
-    expect(await isSignedIn(client)).toBe(false);
+    expect(await hasLiveSession(client)).toBe(false);
     // Twilio kept the verification open: the right code still works.
     expect((await client.submit('/login/two-factor', { code: standIn.codeFor(user.phone) })).location).toBe('/');
-    expect(await isSignedIn(client)).toBe(true);
+    expect(await hasLiveSession(client)).toBe(true);
   });
 
   it('refuses a code Twilio no longer has open (expired: 20404) and does not sign in', async () => {
@@ -195,7 +190,7 @@ describe('SMS two-factor with the Twilio adapter', () => {
     expect(res.status).toBe(422);
     expect(res.body).toContain('That code has expired or was already used');
     expect(standIn.requestsTo('check', user.phone)).toHaveLength(1);
-    expect(await isSignedIn(client)).toBe(false);
+    expect(await hasLiveSession(client)).toBe(false);
   });
 
   it('tells the user when Twilio fails to send the code at sign-in (500)', async () => {
@@ -206,7 +201,7 @@ describe('SMS two-factor with the Twilio adapter', () => {
     expect(first.location).toBe('/login/two-factor');
     const page = await client.follow(first);
     expect(flashIn(page.body)).toContain('We could not send a code right now');
-    expect(await isSignedIn(client)).toBe(false);
+    expect(await hasLiveSession(client)).toBe(false);
   });
 
   it('never signs in when Twilio answers the check with a 500', async () => {
@@ -218,7 +213,7 @@ describe('SMS two-factor with the Twilio adapter', () => {
     expect(res.status).toBe(503);
     expect(res.body).toContain('We could not check your code right now');
     expect(res.setCookies.join('\n')).not.toMatch(/gatehouse_session=[^;]/i);
-    expect(await isSignedIn(client)).toBe(false);
+    expect(await hasLiveSession(client)).toBe(false);
   });
 
   it('never signs in when Twilio does not answer the check, and gives up within TWILIO_TIMEOUT_MS', async () => {
@@ -245,7 +240,7 @@ describe('SMS two-factor with the Twilio adapter', () => {
     expect(res.body).toContain('We could not check your code right now');
     expect(took).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
     expect(took).toBeLessThan(TIMEOUT_MS + 2000);
-    expect(await isSignedIn(client)).toBe(false);
+    expect(await hasLiveSession(client)).toBe(false);
   });
 
   it('shows "We could not send a code" when sending at sign-in times out', async () => {
@@ -255,7 +250,7 @@ describe('SMS two-factor with the Twilio adapter', () => {
     const first = await passwordStep(client, user);
     expect(first.location).toBe('/login/two-factor');
     expect(flashIn((await client.follow(first)).body)).toContain('We could not send a code right now');
-    expect(await isSignedIn(client)).toBe(false);
+    expect(await hasLiveSession(client)).toBe(false);
   });
 
   it('tells the person when the Verify service is misconfigured (60223: the channel is turned off), and the page offers nothing it cannot do', async () => {
@@ -265,13 +260,13 @@ describe('SMS two-factor with the Twilio adapter', () => {
     const first = await passwordStep(client, user);
     expect(first.location).toBe('/login/two-factor');
     expect(flashIn((await client.follow(first)).body)).toBe(escapeHtml(en.codes.startFailure.misconfigured));
-    expect(await isSignedIn(client)).toBe(false);
+    expect(await hasLiveSession(client)).toBe(false);
     // Fixed by the operator: the same pending sign-in gets its code at once (no pause for everyone meanwhile).
     standIn.clearForced();
     const resent = await client.post('/login/two-factor/resend', { _csrf: csrfTokenIn((await client.get('/login/two-factor')).body), channel: 'sms' });
     expect(flashIn((await client.follow(resent)).body)).toBe(en.codes.codeSent.sms);
     expect((await client.submit('/login/two-factor', { code: standIn.codeFor(user.phone) })).location).toBe('/');
-    expect(await isSignedIn(client)).toBe(true);
+    expect(await hasLiveSession(client)).toBe(true);
   });
 
   it('a number that replied STOP (21610) is told so and offered a call, which works', async () => {
@@ -300,10 +295,10 @@ describe('SMS two-factor with the Twilio adapter', () => {
       expect(res.status).toBe(503);
       expect(res.body).toContain(escapeHtml(en.codes.checkFailure.misconfigured));
     }
-    expect(await isSignedIn(client)).toBe(false);
+    expect(await hasLiveSession(client)).toBe(false);
     standIn.clearForced();
     expect((await client.submit('/login/two-factor', { code: standIn.codeFor(user.phone) })).location).toBe('/');
-    expect(await isSignedIn(client)).toBe(true);
+    expect(await hasLiveSession(client)).toBe(true);
   });
 
   it('the same when turning SMS codes on: a misconfigured check is a 503 and counts no wrong code', async () => {
@@ -342,6 +337,6 @@ describe('SMS two-factor with the Twilio adapter', () => {
     expect(standIn.sent.filter((s) => s.to === user.phone).map((s) => s.channel)).toEqual(['sms', 'call']);
 
     expect((await client.submit('/login/two-factor', { code: standIn.codeFor(user.phone) })).location).toBe('/');
-    expect(await isSignedIn(client)).toBe(true);
+    expect(await hasLiveSession(client)).toBe(true);
   });
 });

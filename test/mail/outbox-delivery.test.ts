@@ -20,7 +20,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import type { OutboxMail } from '../../src/db/schema.js';
 import { seconds, systemClock } from '../../src/lib/duration.js';
 import { createUser, plainMail, startTestApp, TEST_BACKEND, TEST_SECRET, type TestApp } from '../support/app.js';
-import { csrfTokenIn, TestClient, type Page } from '../support/client.js';
+import { askForPasswordReset, TestClient } from '../support/client.js';
 import { createPostgresSchema, type PostgresSchema } from '../support/databases.js';
 import { withRefusedWrites } from '../support/db-faults.js';
 import { eventually, SmtpSink } from '../support/smtp-sink.js';
@@ -53,12 +53,6 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function askForLink(email: string): Promise<Page> {
-  const client = new TestClient(t.app);
-  const form = await client.get('/reset-password');
-  return client.post('/reset-password', { _csrf: csrfTokenIn(form.body), email });
-}
-
 function withoutCsrf(body: string): string {
   return body.replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value=""');
 }
@@ -74,9 +68,9 @@ describe('the outbox over SMTP', () => {
     await sink.stop();
 
     const answered = Date.now();
-    const answer = await askForLink(user.email);
+    const answer = await askForPasswordReset(new TestClient(t.app), user.email);
     expect(Date.now() - answered).toBeLessThan(seconds(2)); // the request does not wait for SMTP
-    const noMailAnswer = await askForLink('nobody-at-all@example.com');
+    const noMailAnswer = await askForPasswordReset(new TestClient(t.app), 'nobody-at-all@example.com');
     expect(answer.status).toBe(200);
     expect(withoutCsrf(answer.body)).toBe(withoutCsrf(noMailAnswer.body));
 
@@ -117,13 +111,13 @@ describe('the reset token and its mail are written in one transaction', () => {
 
   it('stores no new token, and keeps the previous link working, when the mail cannot be queued', async () => {
     const user = await createUser(t.app);
-    expect((await askForLink(user.email)).status).toBe(200);
+    expect((await askForPasswordReset(new TestClient(t.app), user.email)).status).toBe(200);
     const [first] = await sink.waitForMessages(1);
     const firstLink = new URL(/https?:\/\/\S+\/reset-password\/\S+/.exec(first!.text)![0]).pathname;
     const firstToken = firstLink.split('/').pop()!;
 
     await withTrigger('mail_outbox', async () => {
-      const answer = await askForLink(user.email);
+      const answer = await askForPasswordReset(new TestClient(t.app), user.email);
       expect(answer.status).toBe(500);
     });
 
@@ -139,7 +133,7 @@ describe('the reset token and its mail are written in one transaction', () => {
   it('queues no mail when the token cannot be stored', async () => {
     const user = await createUser(t.app);
     await withTrigger('password_reset_tokens', async () => {
-      const answer = await askForLink(user.email);
+      const answer = await askForPasswordReset(new TestClient(t.app), user.email);
       expect(answer.status).toBe(500);
     });
     expect(await outboxRowTo(t.app.ctx.db, user.email)).toBeUndefined();

@@ -8,7 +8,7 @@ import { listOutbox } from '../../src/db/mail-outbox.js';
 import { en } from '../../src/i18n/en/index.js';
 import { es } from '../../src/i18n/es/index.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
-import { csrfTokenIn, flashIn, signIn, TestClient, type Page } from '../support/client.js';
+import { askForPasswordReset, csrfTokenIn, flashIn, type Page, signIn, TestClient } from '../support/client.js';
 import { SmtpSink, type ReceivedMail } from '../support/smtp-sink.js';
 
 const APP_URL = 'https://gatehouse.example';
@@ -31,14 +31,8 @@ afterAll(async () => {
   await sink?.stop();
 });
 
-/** Asks for a reset link the way the form does, with a forged Host header. */
-async function askForLink(client: TestClient, email: string): Promise<Page> {
-  const form = await client.get('/reset-password');
-  return client.request('POST', '/reset-password', {
-    form: { _csrf: csrfTokenIn(form.body), email },
-    headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example' },
-  });
-}
+/** Sent with every reset request here: links in mail must not follow the Host header. */
+const FORGED_HOST = { host: 'evil.example', 'x-forwarded-host': 'evil.example' };
 
 /** The next mail at the sink, which must be for `email`. */
 async function nextMailTo(email: string): Promise<ReceivedMail> {
@@ -80,7 +74,7 @@ async function chooseNewPassword(client: TestClient, path: string, password = NE
 describe('password reset mail over SMTP', () => {
   it('sends a mail with plain-text and HTML parts, from MAIL_FROM, whose link uses APP_URL and ignores the Host header', async () => {
     const user = await createUser(t.app, { firstName: 'Ada' });
-    const res = await askForLink(new TestClient(t.app), user.email);
+    const res = await askForPasswordReset(new TestClient(t.app), user.email, FORGED_HOST);
     expect(res.status).toBe(200);
     expect(res.body).toContain('Check your email');
 
@@ -105,7 +99,7 @@ describe('password reset mail over SMTP', () => {
   it('opens the new-password form from the link, sets the password once, and shows the dead-link page on a second use', async () => {
     const user = await createUser(t.app);
     const browser = new TestClient(t.app);
-    await askForLink(browser, user.email);
+    await askForPasswordReset(browser, user.email, FORGED_HOST);
     const path = linkIn(await nextMailTo(user.email)).pathname;
 
     const opened = await browser.get(path);
@@ -142,7 +136,7 @@ describe('password reset mail over SMTP', () => {
     expect((await laptop.get('/')).status).toBe(200);
 
     const phone = new TestClient(t.app);
-    await askForLink(phone, user.email);
+    await askForPasswordReset(phone, user.email, FORGED_HOST);
     const path = linkIn(await nextMailTo(user.email)).pathname;
     expect((await chooseNewPassword(phone, path)).status).toBe(302);
     await resetDoneNoticeTo(user.email);
@@ -163,9 +157,9 @@ describe('password reset mail over SMTP', () => {
   it('voids an older link when a newer one is sent', async () => {
     const user = await createUser(t.app);
     const browser = new TestClient(t.app);
-    await askForLink(browser, user.email);
+    await askForPasswordReset(browser, user.email, FORGED_HOST);
     const older = linkIn(await nextMailTo(user.email)).pathname;
-    await askForLink(browser, user.email);
+    await askForPasswordReset(browser, user.email, FORGED_HOST);
     const newer = linkIn(await nextMailTo(user.email)).pathname;
     expect(newer).not.toBe(older);
 
@@ -186,7 +180,7 @@ describe('password reset mail over SMTP', () => {
     // Someone with the mailbox resets the password from an English browser, then signs in with it.
     const intruder = new TestClient(t.app);
     intruder.headers['accept-language'] = 'en';
-    await askForLink(intruder, user.email);
+    await askForPasswordReset(intruder, user.email, FORGED_HOST);
     const path = linkIn(await nextMailTo(user.email)).pathname;
     expect((await chooseNewPassword(intruder, path)).status).toBe(302);
 
@@ -237,13 +231,13 @@ describe('password reset mail over SMTP', () => {
 
   it('gives an unknown address the same answer as a known one and sends nothing', async () => {
     const user = await createUser(t.app);
-    const known = await askForLink(new TestClient(t.app), user.email);
+    const known = await askForPasswordReset(new TestClient(t.app), user.email, FORGED_HOST);
     expect(known.body).toContain('Check your email');
     await nextMailTo(user.email);
 
     const outboxBefore = (await listOutbox(t.app.ctx.db)).length;
     const unknownAddress = 'nobody-here@example.com';
-    const unknown = await askForLink(new TestClient(t.app), unknownAddress);
+    const unknown = await askForPasswordReset(new TestClient(t.app), unknownAddress, FORGED_HOST);
     expect(unknown.status).toBe(known.status);
     expect(unknown.headers['content-type']).toBe(known.headers['content-type']);
     expect(withoutCsrf(unknown.body)).toBe(withoutCsrf(known.body));

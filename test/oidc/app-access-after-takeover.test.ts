@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pwnedPasswordsOff } from '../../src/adapters/pwned-passwords/off.js';
 import { resetFactors } from '../../src/admin/commands.js';
 import { createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
-import { signIn, TestClient } from '../support/client.js';
+import { TestClient } from '../support/client.js';
 import { authorizationRequest, browse, giveAuthenticator, oauthError, redeem, registerApp, relyingParty, OIDC_APP_URL } from '../support/oidc.js';
+import { signedInAs } from '../support/sign-in.js';
 
 let t: TestApp;
 let rp: client.Configuration;
@@ -22,8 +23,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-type User = Awaited<ReturnType<typeof createUser>>;
-
 /** Signs `browser` in to the app with a refresh token, as the intruder's app does. */
 async function appTokens(browser: TestClient) {
   const request = await authorizationRequest(rp, { scope: 'openid offline_access', prompt: 'consent' });
@@ -32,12 +31,6 @@ async function appTokens(browser: TestClient) {
   expect(tokens.refresh_token).toEqual(expect.any(String));
   expect((await client.tokenIntrospection(rp, tokens.access_token)).active).toBe(true);
   return tokens;
-}
-
-async function signedIn(user: User, password = user.password) {
-  const browser = new TestClient(t.app);
-  expect((await signIn(browser, user.username, password)).status).toBe(302);
-  return browser;
 }
 
 async function expectEnded(tokens: client.TokenEndpointResponse) {
@@ -52,8 +45,8 @@ const newPassword = 'a brand new passphrase 2026';
 describe("the intruder's app loses its access", () => {
   it('at a password reset, and another account keeps its own', async () => {
     const [owner, bystander] = [await createUser(t.app), await createUser(t.app)];
-    const intruderTokens = await appTokens(await signedIn(owner));
-    const bystanderTokens = await appTokens(await signedIn(bystander));
+    const intruderTokens = await appTokens(await signedInAs(t.app, owner));
+    const bystanderTokens = await appTokens(await signedInAs(t.app, bystander));
 
     await new TestClient(t.app).submit('/reset-password', { email: owner.email });
     const link = linkIn((await waitForDevMail(t.app, owner.email, 'Reset your Gatehouse password')).text_body, 'reset-password');
@@ -65,7 +58,7 @@ describe("the intruder's app loses its access", () => {
 
   it('at "This wasn\'t me"', async () => {
     const owner = await createUser(t.app);
-    const intruder = await signedIn(owner);
+    const intruder = await signedInAs(t.app, owner);
     await intruder.submit('/profile/password', { current_password: owner.password, password: newPassword, confirm_password: newPassword });
     const link = linkIn((await waitForDevMail(t.app, owner.email, 'Your Gatehouse password was changed')).text_body, 'wasnt-me');
     const tokens = await appTokens(intruder);
@@ -77,12 +70,12 @@ describe("the intruder's app loses its access", () => {
 
   it("at the owner's password change and at their \"sign out everywhere else\"", async () => {
     const owner = await createUser(t.app);
-    const first = await appTokens(await signedIn(owner));
-    const ownBrowser = await signedIn(owner);
+    const first = await appTokens(await signedInAs(t.app, owner));
+    const ownBrowser = await signedInAs(t.app, owner);
     await ownBrowser.submit('/profile/password', { current_password: owner.password, password: newPassword, confirm_password: newPassword });
     await expectEnded(first);
 
-    const second = await appTokens(await signedIn(owner, newPassword));
+    const second = await appTokens(await signedInAs(t.app, owner, { password: newPassword }));
     expect((await ownBrowser.submit('/security', {}, '/security/sessions/end-others')).location).toBe('/security');
     await expectEnded(second);
     // The owner's own browser signs in to the app again, without a page.
@@ -92,7 +85,7 @@ describe("the intruder's app loses its access", () => {
 
   it("at an admin's reset of the second factors", async () => {
     const owner = await createUser(t.app);
-    const tokens = await appTokens(await signedIn(owner));
+    const tokens = await appTokens(await signedInAs(t.app, owner));
     await giveAuthenticator(t.app, owner.id);
     const admin = { db: t.app.ctx.db, config: t.app.ctx.config, clock: t.app.ctx.clock, pwnedPasswords: pwnedPasswordsOff, output: { out: () => undefined } };
     expect(await resetFactors(admin, owner.username, { confirmed: true })).toEqual({ ok: true });
@@ -101,7 +94,7 @@ describe("the intruder's app loses its access", () => {
 
   it("at the account's deletion: nothing of it is left in the provider's storage", async () => {
     const owner = await createUser(t.app);
-    const browser = await signedIn(owner);
+    const browser = await signedInAs(t.app, owner);
     const tokens = await appTokens(browser);
     const sub = tokens.claims()!.sub;
     expect((await browser.submit('/security/delete', { confirm_username: owner.username })).location).toBe('/login');

@@ -11,10 +11,10 @@
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { startTestApp, type TestApp } from '../support/app.js';
 import { startBackchannelReceiver, type BackchannelReceiver } from '../support/backchannel-receiver.js';
-import { signIn, TestClient } from '../support/client.js';
 import { authorizationRequest, browse, injectFetch, ISSUER, OIDC_APP_URL, redeem, registerApp, relyingParty, type RegisteredApp } from '../support/oidc.js';
+import { signedIn } from '../support/sign-in.js';
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
@@ -34,9 +34,7 @@ afterAll(async () => {
 });
 
 async function signedInToApp() {
-  const user = await createUser(t.app);
-  const browser = new TestClient(t.app);
-  await signIn(browser, user.username, user.password);
+  const { client: browser } = await signedIn(t.app);
   const request = await authorizationRequest(rp);
   const tokens = await redeem(rp, request, (await browse(browser, request.url.href)).atApp!);
   return { browser, tokens, claims: tokens.claims()! };

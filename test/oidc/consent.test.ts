@@ -11,8 +11,9 @@ import { pwnedPasswordsOff } from '../../src/adapters/pwned-passwords/off.js';
 import { removeApp } from '../../src/admin/app-commands.js';
 import { addUserToGroup } from '../../src/db/user-groups.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
-import { signIn, TestClient } from '../support/client.js';
+import { TestClient } from '../support/client.js';
 import { authorizationRequest, browse, consentAndGo, ISSUER, OIDC_APP_URL, redeem, registerApp, relyingParty, signInOnPage, type Journey } from '../support/oidc.js';
+import { signedInAs } from '../support/sign-in.js';
 
 let t: TestApp;
 let rp: client.Configuration;
@@ -24,15 +25,6 @@ beforeAll(async () => {
   rp = await relyingParty(t.app, registered);
 });
 afterAll(async () => t.close());
-
-type User = Awaited<ReturnType<typeof createUser>>;
-
-async function signedIn(user: User, headers: Record<string, string> = {}) {
-  const browser = new TestClient(t.app);
-  Object.assign(browser.headers, headers);
-  expect((await signIn(browser, user.username, user.password)).status).toBe(302);
-  return browser;
-}
 
 /** Starts the app's request in the browser; returns where the browser rests (the consent page) and the request. */
 async function start(browser: TestClient, params: Record<string, string>) {
@@ -59,7 +51,7 @@ async function eventsOf(userId: number) {
 describe('the consent page', () => {
   it('names the app and what it will see; Allow gives the app its tokens, and "Apps with access" and the activity log know', async () => {
     const user = await createUser(t.app);
-    const browser = await signedIn(user);
+    const browser = await signedInAs(t.app, user);
     const { request, journey } = await start(browser, { scope: 'openid profile email' });
     expectConsentPage(journey);
     const body = journey.page.body;
@@ -89,7 +81,7 @@ describe('the consent page', () => {
 
   it('Deny: the app gets access_denied, never a code, and nothing is granted', async () => {
     const user = await createUser(t.app);
-    const browser = await signedIn(user);
+    const browser = await signedInAs(t.app, user);
     const { request, journey } = await start(browser, { scope: 'openid email' });
     expectConsentPage(journey);
     const back = await consentAndGo(browser, journey, 'deny');
@@ -115,7 +107,7 @@ describe('the consent page', () => {
 
   it('in Spanish for a Spanish reader', async () => {
     const user = await createUser(t.app);
-    const browser = await signedIn(user, { 'accept-language': 'es' });
+    const browser = await signedInAs(t.app, user, { headers: { 'accept-language': 'es' } });
     const { journey } = await start(browser, { scope: 'openid email offline_access', prompt: 'consent' });
     expect(journey.page.body).toContain('¿Permitir que Photo Printer vea tu cuenta?');
     expect(journey.page.body).toContain('Ver tu dirección de correo');
@@ -127,11 +119,11 @@ describe('the consent page', () => {
 describe('what was allowed is remembered', () => {
   it('in another browser and after another sign-in: no page, a code at once, and with prompt=none too', async () => {
     const user = await createUser(t.app);
-    const first = await signedIn(user);
+    const first = await signedInAs(t.app, user);
     const allowed = await start(first, { scope: 'openid profile' });
     await consentAndGo(first, allowed.journey, 'consent');
 
-    const second = await signedIn(user);
+    const second = await signedInAs(t.app, user);
     const asks: Record<string, string>[] = [{ scope: 'openid profile' }, { scope: 'openid', prompt: 'none' }, { scope: 'openid profile' }];
     for (const params of asks) {
       const { request, journey } = await start(second, params);
@@ -144,7 +136,7 @@ describe('what was allowed is remembered', () => {
 
   it('when the app asks for more, the page names only the new scopes; Allow adds them to the same grant', async () => {
     const user = await createUser(t.app);
-    const browser = await signedIn(user);
+    const browser = await signedInAs(t.app, user);
     await consentAndGo(browser, (await start(browser, { scope: 'openid profile' })).journey, 'consent');
 
     const { request, journey } = await start(browser, { scope: 'openid profile email' });
@@ -163,7 +155,7 @@ describe('what was allowed is remembered', () => {
 
   it('offline_access needs prompt=consent: then the page asks for "stay signed in" and the app gets a refresh token', async () => {
     const user = await createUser(t.app);
-    const browser = await signedIn(user);
+    const browser = await signedInAs(t.app, user);
     await consentAndGo(browser, (await start(browser, { scope: 'openid' })).journey, 'consent');
     // Without prompt=consent the library drops offline_access: nothing to ask, no refresh token.
     const silent = await start(browser, { scope: 'openid offline_access' });
@@ -181,7 +173,7 @@ describe('what was allowed is remembered', () => {
   it('a first-party app never shows the page', async () => {
     const wiki = await relyingParty(t.app, await registerApp(t.app, { name: 'Wiki', firstParty: true }));
     const user = await createUser(t.app);
-    const browser = await signedIn(user);
+    const browser = await signedInAs(t.app, user);
     const request = await authorizationRequest(wiki, { scope: 'openid profile email offline_access', prompt: 'consent' });
     const back = await browse(browser, request.url.href);
     expect(back.trail.filter((p) => p.startsWith('/interaction/'))).not.toEqual([]);
@@ -194,7 +186,7 @@ describe('the groups claim', () => {
     const user = await createUser(t.app);
     await addUserToGroup(t.app.ctx.db, user.id, 'staff');
     await addUserToGroup(t.app.ctx.db, user.id, 'admins');
-    const browser = await signedIn(user);
+    const browser = await signedInAs(t.app, user);
 
     const without = await start(browser, { scope: 'openid profile' });
     expect(without.journey.page.body).not.toContain('See the groups you are in');
@@ -221,8 +213,8 @@ describe('"Apps with access" rows', () => {
     const notesRp = await relyingParty(t.app, notes);
     const [alice, bob] = [await createUser(t.app), await createUser(t.app)];
     await addUserToGroup(t.app.ctx.db, alice.id, 'staff');
-    const aliceBrowser = await signedIn(alice);
-    const bobBrowser = await signedIn(bob);
+    const aliceBrowser = await signedInAs(t.app, alice);
+    const bobBrowser = await signedInAs(t.app, bob);
     for (const browser of [aliceBrowser, bobBrowser]) {
       const request = await authorizationRequest(notesRp);
       await consentAndGo(browser, await browse(browser, request.url.href), 'consent');

@@ -21,9 +21,10 @@ import { allSigningKeyTimes } from '../../src/db/oidc-keys.js';
 import { days, seconds } from '../../src/lib/duration.js';
 import { KEY_PUBLISH_LEAD_MS, RETIRED_KEY_GRACE_MS, signingKeyBox } from '../../src/oidc/keys.js';
 import { createUser, MEMORY_RATE_LIMITS, startTestApp, type TestApp } from '../support/app.js';
-import { signIn, TestClient } from '../support/client.js';
+import type { TestClient } from '../support/client.js';
 import { authorizationRequest, browse, injectFetch, ISSUER, OIDC_APP_URL, redeem, registerApp, type RegisteredApp } from '../support/oidc.js';
 import { fakeDate, type FakeTime } from '../support/time.js';
+import { signedInAs } from '../support/sign-in.js';
 
 const T0 = Date.UTC(2026, 11, 5, 12, 0);
 
@@ -76,14 +77,6 @@ async function relyingParty(registered: RegisteredApp, alg: 'ES256' | 'RS256', k
   return config;
 }
 
-/** A browser signed in at Gatehouse (instance A): what sessions are is in the database, so either instance knows it. */
-async function signedInBrowser() {
-  const browser = new TestClient(a.app);
-  const page = await signIn(browser, user.username, user.password);
-  expect(page.status).toBe(302);
-  return browser;
-}
-
 /** One sign-in to the app through the browser; the ID token, verified by openid-client, and the kid it was signed with. */
 async function idToken(browser: TestClient, rp: client.Configuration, params: Record<string, string> = {}) {
   const request = await authorizationRequest(rp, params);
@@ -106,7 +99,8 @@ describe('keys rotate, with apps signing people in', () => {
   let oldToken: string;
 
   it('before any rotation, ES256 and RS256 apps get ID tokens from the first keys', async () => {
-    browser = await signedInBrowser();
+    // Signed in at instance A: what sessions are is in the database, so either instance knows it.
+    browser = await signedInAs(a.app, user);
     expect((await idToken(browser, await relyingParty(es, 'ES256', a.app))).kid).toBe('gatehouse-es256-1');
     expect((await idToken(browser, await relyingParty(rs, 'RS256', a.app))).kid).toBe('gatehouse-rs256-1');
     expect(await publishedKids(a.app)).toEqual(['gatehouse-es256-1', 'gatehouse-rs256-1']);
@@ -135,7 +129,7 @@ describe('keys rotate, with apps signing people in', () => {
 
   it('once the new keys\' time has come, an instance signs with them after its next look; the old keys stay published', async () => {
     time.advance(KEY_PUBLISH_LEAD_MS + seconds(1));
-    browser = await signedInBrowser();
+    browser = await signedInAs(a.app, user);
     expect(await a.app.oidcProvider.check()).toBe(true);
     expect((await idToken(browser, await relyingParty(es, 'ES256', a.app))).kid).toBe('gatehouse-es256-2');
     expect((await idToken(browser, await relyingParty(rs, 'RS256', a.app))).kid).toBe('gatehouse-rs256-2');
@@ -153,7 +147,7 @@ describe('keys rotate, with apps signing people in', () => {
 
   it('a day on, long after the old ID token expired, it is still taken as id_token_hint (the grace is for that)', async () => {
     time.advance(days(1));
-    browser = await signedInBrowser();
+    browser = await signedInAs(a.app, user);
     expect(await a.app.oidcProvider.check()).toBe(false);
     const rp = await relyingParty(es, 'ES256', a.app);
     expect((await idToken(browser, rp, { id_token_hint: oldToken })).kid).toBe('gatehouse-es256-2');
@@ -164,7 +158,7 @@ describe('keys rotate, with apps signing people in', () => {
     expect(await a.app.oidcProvider.check()).toBe(true);
     expect(await publishedKids(a.app)).toEqual(['gatehouse-es256-2', 'gatehouse-rs256-2']);
 
-    browser = await signedInBrowser();
+    browser = await signedInAs(a.app, user);
     const rp = await relyingParty(es, 'ES256', a.app);
     expect((await idToken(browser, rp)).kid).toBe('gatehouse-es256-2');
     const request = await authorizationRequest(rp, { id_token_hint: oldToken });

@@ -16,6 +16,7 @@ import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { closedLoopbackOrigin, startBackchannelReceiver, type BackchannelReceiver } from '../support/backchannel-receiver.js';
 import { signIn, TestClient } from '../support/client.js';
 import { authorizationRequest, browse, oauthError, OIDC_APP_URL, redeem, registerApp, relyingParty, type Journey } from '../support/oidc.js';
+import { hasLiveSession } from '../support/sign-in.js';
 
 const SIGNED_OUT_URI = 'https://app.example.test/signed-out';
 
@@ -41,10 +42,6 @@ async function signedInToApp(scope = 'openid', config = rp) {
   const tokens = await redeem(config, request, (await browse(browser, request.url.href)).atApp!);
   const sub = (await findUserById(t.app.ctx.db, user.id))!.oidc_subject!;
   return { user, browser, tokens, sub };
-}
-
-async function signedInToGatehouse(browser: TestClient): Promise<boolean> {
-  return (await browser.get('/security')).status === 200;
 }
 
 async function providerSessionsOf(sub: string): Promise<number> {
@@ -90,7 +87,7 @@ describe('an app signs the person out (RP-initiated logout)', () => {
     expect(back.origin + back.pathname).toBe(SIGNED_OUT_URI);
     expect(back.searchParams.get('state')).toBe(state);
 
-    expect(await signedInToGatehouse(browser)).toBe(false);
+    expect(await hasLiveSession(browser, '/security')).toBe(false);
     expect(await providerSessionsOf(sub)).toBe(0);
     expect(await active(tokens.access_token)).toBe(false);
     expect(await oauthError(client.fetchUserInfo(rp, tokens.access_token, client.skipSubjectCheck))).toBe('invalid_token');
@@ -115,7 +112,7 @@ describe('an app signs the person out (RP-initiated logout)', () => {
     const confirmed = await browser.post(form.action, { xsrf: form.xsrf });
     expect(confirmed.status).toBe(303);
     expect(new URL(confirmed.location!).searchParams.get('state')).toBe(state);
-    expect(await signedInToGatehouse(browser)).toBe(true);
+    expect(await hasLiveSession(browser, '/security')).toBe(true);
     expect(await active(tokens.access_token)).toBe(false);
   });
 
@@ -144,7 +141,7 @@ describe('an app signs the person out (RP-initiated logout)', () => {
     const form = logoutFormOf(question);
     const forged = await browser.post(form.action, { xsrf: 'a'.repeat(48), logout: 'yes' });
     expect(forged.status).toBe(400);
-    expect(await signedInToGatehouse(browser)).toBe(true);
+    expect(await hasLiveSession(browser, '/security')).toBe(true);
     expect(await active(tokens.access_token)).toBe(true);
   });
 });
@@ -197,7 +194,7 @@ describe('signing out of Gatehouse signs out of the apps', () => {
         const signedOut = await browser.submit('/security', {}, '/logout');
         expect(signedOut.status).toBe(302);
         expect(signedOut.location).toBe('/login');
-        expect(await signedInToGatehouse(browser)).toBe(false);
+        expect(await hasLiveSession(browser, '/security')).toBe(false);
         expect(await providerSessionsOf(sub)).toBe(0);
       }
       expect(failing.logoutTokens()).toHaveLength(1);

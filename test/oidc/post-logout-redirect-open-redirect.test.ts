@@ -7,9 +7,10 @@
  */
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
-import { signIn, TestClient } from '../support/client.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import type { TestClient } from '../support/client.js';
 import { authorizationRequest, browse, ISSUER, OIDC_APP_URL, redeem, registerApp, relyingParty } from '../support/oidc.js';
+import { signedIn } from '../support/sign-in.js';
 
 const REGISTERED = 'https://app.example.test/signed-out';
 
@@ -25,9 +26,7 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 async function signedInToApp() {
-  const user = await createUser(t.app);
-  const browser = new TestClient(t.app);
-  await signIn(browser, user.username, user.password);
+  const { client: browser } = await signedIn(t.app);
   const request = await authorizationRequest(rp);
   const tokens = await redeem(rp, request, (await browse(browser, request.url.href)).atApp!);
   return { browser, idToken: tokens.id_token! };

@@ -8,8 +8,9 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
-import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
+import { csrfTokenIn, flashIn, type TestClient } from '../support/client.js';
 import { authorizationRequest, browse, consentAndGo, oauthError, OIDC_APP_URL, redeem, registerApp, relyingParty, type RegisteredApp } from '../support/oidc.js';
+import { signedInAs } from '../support/sign-in.js';
 
 let t: TestApp;
 let printer: RegisteredApp;
@@ -22,14 +23,6 @@ beforeAll(async () => {
   other = await relyingParty(t.app, await registerApp(t.app, { name: 'Notes', firstParty: false }));
 });
 afterAll(async () => t.close());
-
-type User = Awaited<ReturnType<typeof createUser>>;
-
-async function signedIn(user: User) {
-  const browser = new TestClient(t.app);
-  expect((await signIn(browser, user.username, user.password)).status).toBe(302);
-  return browser;
-}
 
 /** The person allows the app to stay signed in; the app redeems its code. */
 async function allowOffline(browser: TestClient, config: client.Configuration) {
@@ -48,12 +41,12 @@ async function removeAccess(browser: TestClient, clientId: string) {
 describe('Remove access', () => {
   it("cuts the app off at once: refresh invalid_grant, userinfo and introspection inactive; other apps and people keep theirs", async () => {
     const [alice, bob] = [await createUser(t.app), await createUser(t.app)];
-    const browser = await signedIn(alice);
+    const browser = await signedInAs(t.app, alice);
     const tokens = await allowOffline(browser, rp);
     // A refresh before the removal works: the test can fail for the right reason only.
     const refreshed = await client.refreshTokenGrant(rp, tokens.refresh_token!);
     const otherApp = await allowOffline(browser, other);
-    const bobs = await allowOffline(await signedIn(bob), rp);
+    const bobs = await allowOffline(await signedInAs(t.app, bob), rp);
 
     const security = await browser.get('/security');
     expect(security.body).toContain('Photo Printer');
@@ -87,8 +80,8 @@ describe('Remove access', () => {
 
   it("only the account's own: another app id or someone else's app changes nothing", async () => {
     const [alice, bob] = [await createUser(t.app), await createUser(t.app)];
-    const bobs = await allowOffline(await signedIn(bob), rp);
-    const aliceBrowser = await signedIn(alice);
+    const bobs = await allowOffline(await signedInAs(t.app, bob), rp);
+    const aliceBrowser = await signedInAs(t.app, alice);
     for (const clientId of [printer.clientId, 'no-such-app', '']) {
       const answer = await removeAccess(aliceBrowser, clientId);
       expect(answer.status).toBeLessThan(500);

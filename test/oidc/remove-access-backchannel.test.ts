@@ -11,8 +11,9 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { startBackchannelReceiver, type BackchannelReceiver } from '../support/backchannel-receiver.js';
-import { csrfTokenIn, flashIn, signIn, TestClient } from '../support/client.js';
+import { csrfTokenIn, flashIn, type TestClient } from '../support/client.js';
 import { authorizationRequest, browse, consentAndGo, OIDC_APP_URL, redeem, registerApp, relyingParty, type RegisteredApp } from '../support/oidc.js';
+import { signedInAs } from '../support/sign-in.js';
 
 let t: TestApp;
 let receiver: BackchannelReceiver;
@@ -30,14 +31,6 @@ afterAll(async () => {
   await receiver?.close();
   await t?.close();
 });
-
-type User = Awaited<ReturnType<typeof createUser>>;
-
-async function signedIn(user: User) {
-  const browser = new TestClient(t.app);
-  expect((await signIn(browser, user.username, user.password)).status).toBe(302);
-  return browser;
-}
 
 /** The person allows the app (a consent page the first time in this browser's session) and the app redeems its code. */
 async function signInToApp(browser: TestClient, rp: client.Configuration) {
@@ -71,12 +64,12 @@ const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!,
 describe('Remove access tells the app (back-channel logout)', () => {
   it("each of the person's sessions in the app gets a logout token with its ID token's sid; other apps and people are untouched", async () => {
     const [alice, bob] = [await createUser(t.app), await createUser(t.app)];
-    const laptop = await signedIn(alice);
+    const laptop = await signedInAs(t.app, alice);
     const printerOnLaptop = (await signInToApp(laptop, printerRp)).claims()!;
     const notesOnLaptop = await signInToApp(laptop, notesRp);
-    const phone = await signedIn(alice);
+    const phone = await signedInAs(t.app, alice);
     const printerOnPhone = (await signInToApp(phone, printerRp)).claims()!;
-    await signInToApp(await signedIn(bob), printerRp);
+    await signInToApp(await signedInAs(t.app, bob), printerRp);
     expect(printerOnLaptop.sid).not.toBe(printerOnPhone.sid);
     const before = receiver.received.length;
 
@@ -118,7 +111,7 @@ describe('Remove access tells the app (back-channel logout)', () => {
 
   it("an app whose address fails does not stop the removal: its access is gone and the person is told so", async () => {
     const alice = await createUser(t.app);
-    const browser = await signedIn(alice);
+    const browser = await signedInAs(t.app, alice);
     const claims = (await signInToApp(browser, printerRp)).claims()!;
     const before = receiver.received.length;
     const failedBefore = await backchannelCount('failed');

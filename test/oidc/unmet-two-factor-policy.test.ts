@@ -19,6 +19,7 @@ import { addPasskey, answerPasskeyPage, signInWithPasskey } from '../support/pas
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { totpCode } from '../support/totp.js';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { phoneNumbers } from '../support/phones.js';
 
 /** An authenticator code is accepted once per 30-second step: the clock moves on before each new one. */
 const TOTP_STEP_MS = seconds(30);
@@ -30,7 +31,7 @@ let t: TestApp;
 let plain: client.Configuration;
 let twoFactor: client.Configuration;
 let passkey: client.Configuration;
-let phones = 0;
+const freshPhone = phoneNumbers('+1555020');
 beforeAll(async () => {
   t = await startTestApp({ APP_URL: OIDC_APP_URL }, { clock });
   plain = await relyingParty(t.app, await registerApp(t.app));
@@ -93,7 +94,7 @@ async function rememberedDevice() {
 
 /** An account whose second factor is codes by text message, signed in with the password and a code. */
 async function smsOnly() {
-  const phone = `+1555020${String(++phones).padStart(4, '0')}`;
+  const phone = freshPhone();
   const user = await createUser(t.app, { phone });
   const browser = new TestClient(t.app);
   expect((await signIn(browser, user.username, user.password)).location).toBe('/login/two-factor');

@@ -21,6 +21,7 @@ import { hours, minutes, seconds } from '../../src/lib/duration.js';
 import { createUser, latestDevCode, MEMORY_RATE_LIMITS, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient, type Page } from '../support/client.js';
 import { fakeDate, type FakeTime } from '../support/time.js';
+import { responseStartsSession } from '../support/sign-in.js';
 
 let t: TestApp;
 let time: FakeTime;
@@ -42,7 +43,6 @@ const GENERIC = 'That username or email and password do not match.';
 const PAUSED = /Sign-in to this account is paused for (\d+) minutes? after too many failed attempts\.<\/p>\s*<p><a href="\/reset-password">Reset your password to get in sooner<\/a>/;
 const PAUSED_UNTIL_RESET = /Sign-in to this account is paused after too many failed attempts, until its password is reset\.<\/p>\s*<p><a href="\/reset-password">Reset your password to get back in<\/a>/;
 const errorOf = (page: Page) => /<main[\s\S]*<\/main>/.exec(page.body)?.[0].replace(/name="_csrf" value="[^"]+"/g, '');
-const signedIn = (page: Page) => page.status === 302 && page.setCookies.some((c) => c.startsWith('gatehouse_session=') && !/Max-Age=0/i.test(c));
 
 async function attempt(login: string, password: string, ip: string): Promise<Page> {
   return signIn(new TestClient(t.app, ip), login, password);
@@ -69,12 +69,12 @@ describe('brute force against one account', () => {
     expect(right.body).toMatch(PAUSED);
     expect(right.body).not.toContain(GENERIC);
     expect(errorOf(right)).toBe(errorOf(wrong));
-    expect(signedIn(right)).toBe(false);
+    expect(responseStartsSession(right)).toBe(false);
 
     time.advance(seconds(59));
-    expect(signedIn(await attempt(user.username, user.password, ip))).toBe(false);
+    expect(responseStartsSession(await attempt(user.username, user.password, ip))).toBe(false);
     time.advance(seconds(2));
-    expect(signedIn(await attempt(user.username, user.password, ip))).toBe(true);
+    expect(responseStartsSession(await attempt(user.username, user.password, ip))).toBe(true);
     expect(await failures(user.id)).toBe(0); // a success clears the account's own counter
   });
 
@@ -103,8 +103,8 @@ describe('brute force against one account', () => {
     expect(statuses).toEqual([401, 401, 401, 401, 401]);
     // ...but the account counted all five and is locked, whichever login is typed.
     expect(await failures(user.id)).toBe(5);
-    expect(signedIn(await attempt(user.email, user.password, ip))).toBe(false);
-    expect(signedIn(await attempt(user.username.toLowerCase(), user.password, ip))).toBe(false);
+    expect(responseStartsSession(await attempt(user.email, user.password, ip))).toBe(false);
+    expect(responseStartsSession(await attempt(user.username.toLowerCase(), user.password, ip))).toBe(false);
   });
 
   it('the pause is told in the language of the page', async () => {
@@ -130,7 +130,7 @@ describe('brute force against one account', () => {
     expect(errorOf(suspected)?.replace(user.email, 'X')).toBe(errorOf(nobodys)?.replace(`nobody-${ipCounter}@example.com`, 'X'));
     expect(suspected.headers['retry-after']).toBeUndefined();
     // The account's own lock holds all the same, and counted that try.
-    expect(signedIn(await attempt(user.email, user.password, ip))).toBe(false);
+    expect(responseStartsSession(await attempt(user.email, user.password, ip))).toBe(false);
     expect(await failures(user.id)).toBe(8);
   });
 
@@ -151,7 +151,7 @@ describe('brute force against one account', () => {
     const attacker = await createUser(t.app);
     const ip = freshIp();
     for (let i = 0; i < 4; i++) await attempt(victim.username, `guess ${i}`, ip);
-    expect(signedIn(await attempt(attacker.username, attacker.password, ip))).toBe(true);
+    expect(responseStartsSession(await attempt(attacker.username, attacker.password, ip))).toBe(true);
     await attempt(victim.username, 'guess 4', ip);
     expect(await failures(victim.id)).toBe(5);
     expect((await lockStatus(victim.id)).ok).toBe(false);
@@ -249,7 +249,7 @@ describe('the 100-failure cap (NIST SP 800-63B §5.2.2) and the way out', () => 
 
     time.advance(hours(48));
     const right = await attempt(user.username, user.password, freshIp());
-    expect(signedIn(right)).toBe(false);
+    expect(responseStartsSession(right)).toBe(false);
     expect(right.status).toBe(429);
     expect(right.body).toMatch(PAUSED_UNTIL_RESET);
     expect(right.headers['retry-after']).toBeUndefined();
@@ -263,7 +263,7 @@ describe('the 100-failure cap (NIST SP 800-63B §5.2.2) and the way out', () => 
     const done = await owner.submit(link, { password: newPassword, confirm_password: newPassword });
     expect(done.location).toBe('/login');
     expect(await failures(user.id)).toBe(0);
-    expect(signedIn(await signIn(owner, user.username, newPassword))).toBe(true);
+    expect(responseStartsSession(await signIn(owner, user.username, newPassword))).toBe(true);
   });
 
   it('wrong codes after the right password lock the codes and tell the owner once, in their language', async () => {
@@ -304,6 +304,6 @@ describe('the 100-failure cap (NIST SP 800-63B §5.2.2) and the way out', () => 
     const newPassword = 'marmalade telescope quietly humming';
     expect((await owner.submit(link, { password: newPassword, confirm_password: newPassword })).location).toBe('/login');
     expect((await lockStatus(user.id)).ok).toBe(true);
-    expect(signedIn(await signIn(owner, user.username, newPassword))).toBe(true);
+    expect(responseStartsSession(await signIn(owner, user.username, newPassword))).toBe(true);
   });
 });

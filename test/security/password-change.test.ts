@@ -15,11 +15,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/auth/password.js';
-import { listOutbox } from '../../src/db/mail-outbox.js';
 import { findUserById } from '../../src/db/users.js';
-import { createUser, startTestApp, waitForDevMail, type TestApp } from '../support/app.js';
+import { createUser, queuedMailTo, startTestApp, type TestApp, waitForDevMail } from '../support/app.js';
 import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
 import { withRefusedWrites } from '../support/db-faults.js';
+import { hasLiveSession } from '../support/sign-in.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -29,9 +29,7 @@ afterAll(async () => t.close());
 
 const NEW = 'a quiet harbour at dawn';
 const change = (client: TestClient, current: string) => client.submit('/profile/password', { current_password: current, password: NEW, confirm_password: NEW });
-const signedInAs = async (client: TestClient) => (await client.get('/profile/password')).status === 200;
 const sessionCookie = (client: TestClient) => client.cookies.get('gatehouse_session')?.value;
-const mailsTo = async (to: string) => (await listOutbox(t.app.ctx.db)).filter((m) => m.to_address === to);
 
 async function owner() {
   const user = await createUser(t.app);
@@ -48,8 +46,8 @@ describe('a stolen session cannot change the password', () => {
       expect((await change(client, guess)).status, guess).toBe(422);
     }
     expect((await findUserById(t.app.ctx.db, user.id))!.password_hash).toBe(before);
-    expect(await mailsTo(user.email)).toEqual([]);
-    expect(await signedInAs(client)).toBe(true);
+    expect(await queuedMailTo(t.app, user.email)).toEqual([]);
+    expect(await hasLiveSession(client, '/profile/password')).toBe(true);
   });
 
   it('guessing the current password meets the sign-in lockout: after 5 wrong guesses even the right one is refused', async () => {
@@ -62,7 +60,7 @@ describe('a stolen session cannot change the password', () => {
     expect(res.status).toBe(422);
     expect(res.body).toContain('Too many wrong passwords.');
     expect(await verifyPassword((await findUserById(t.app.ctx.db, user.id))!.password_hash, user.password)).toBe(true);
-    expect(await mailsTo(user.email)).toEqual([]);
+    expect(await queuedMailTo(t.app, user.email)).toEqual([]);
   });
 
   it('a form without the current-password field is a 400, not a change', async () => {
@@ -82,19 +80,19 @@ describe('after a change, every other session ends', () => {
     const thief = new TestClient(t.app);
     thief.cookies.set('gatehouse_session', { value: sessionCookie(phone)! });
     const laptopBefore = sessionCookie(laptop)!;
-    expect(await signedInAs(phone)).toBe(true);
-    expect(await signedInAs(thief)).toBe(true);
+    expect(await hasLiveSession(phone, '/profile/password')).toBe(true);
+    expect(await hasLiveSession(thief, '/profile/password')).toBe(true);
 
     expect((await change(laptop, user.password)).status).toBe(302);
 
-    expect(await signedInAs(phone)).toBe(false);
-    expect(await signedInAs(thief)).toBe(false);
-    expect(await signedInAs(laptop)).toBe(true);
+    expect(await hasLiveSession(phone, '/profile/password')).toBe(false);
+    expect(await hasLiveSession(thief, '/profile/password')).toBe(false);
+    expect(await hasLiveSession(laptop, '/profile/password')).toBe(true);
     expect(sessionCookie(laptop)).not.toBe(laptopBefore);
     // The laptop's previous id is dead too: rotated, not reused.
     const replay = new TestClient(t.app);
     replay.cookies.set('gatehouse_session', { value: laptopBefore });
-    expect(await signedInAs(replay)).toBe(false);
+    expect(await hasLiveSession(replay, '/profile/password')).toBe(false);
     const rows = await t.app.ctx.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute();
     expect(rows).toHaveLength(1);
   });
@@ -102,7 +100,7 @@ describe('after a change, every other session ends', () => {
   it('the owner is told by mail, with a way to recover if it was not them', async () => {
     const { user, client } = await owner();
     await change(client, user.password);
-    const mails = await mailsTo(user.email);
+    const mails = await queuedMailTo(t.app, user.email);
     expect(mails.map((m) => m.kind)).toEqual(['password_changed']);
     const mail = await waitForDevMail(t.app, user.email, 'Your Gatehouse password was changed');
     expect(mail.text_body).toContain(`This wasn't me: secure my account: ${t.config.appUrl}/wasnt-me/`);
@@ -117,9 +115,9 @@ describe('after a change, every other session ends', () => {
       expect((await change(client, user.password)).status).toBe(500);
     });
     expect(await verifyPassword((await findUserById(t.app.ctx.db, user.id))!.password_hash, user.password)).toBe(true);
-    expect(await signedInAs(other)).toBe(true);
+    expect(await hasLiveSession(other, '/profile/password')).toBe(true);
     expect(sessionCookie(client)).toBe(cookieBefore);
-    expect(await signedInAs(client)).toBe(true);
+    expect(await hasLiveSession(client, '/profile/password')).toBe(true);
   });
 });
 
@@ -129,7 +127,7 @@ describe('cross-site request forgery', () => {
     const res = await client.post('/profile/password', { current_password: user.password, password: NEW, confirm_password: NEW });
     expect(res.status).toBe(403);
     expect(await verifyPassword((await findUserById(t.app.ctx.db, user.id))!.password_hash, user.password)).toBe(true);
-    expect(await mailsTo(user.email)).toEqual([]);
+    expect(await queuedMailTo(t.app, user.email)).toEqual([]);
   });
 
   it("a token from the attacker's own browser does not work with the victim's cookie", async () => {

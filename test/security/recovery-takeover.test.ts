@@ -19,7 +19,7 @@ import { claimDueRecovery, findLiveRecovery } from '../../src/db/account-recover
 import { countUnusedRecoveryCodes, findTotpFactor } from '../../src/db/factors.js';
 import { recentSecurityEvents } from '../../src/db/security-events.js';
 import { hours, ManualClock, seconds } from '../../src/lib/duration.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, devMailTo, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
 import { enrolAuthenticator } from '../support/totp.js';
 
@@ -33,15 +33,9 @@ afterAll(async () => t.close());
 const START_LINK = /https?:\/\/[^/\s]+(\/recover\/[A-Za-z0-9_-]{20,})/;
 const CANCEL_LINK = /https?:\/\/[^/\s]+(\/recover\/cancel\/[A-Za-z0-9_-]{20,})/;
 
-async function mailsTo(to: string, subject?: string) {
-  let query = t.app.ctx.db.selectFrom('dev_outbox').selectAll().where('kind', '=', 'email').where('recipient', '=', to);
-  if (subject) query = query.where('subject', '=', subject);
-  return query.orderBy('id', 'desc').execute();
-}
-
 async function newestMail(to: string, subject: string, count = 1) {
-  await expect.poll(async () => (await mailsTo(to, subject)).length, { timeout: 3000 }).toBeGreaterThanOrEqual(count);
-  return (await mailsTo(to, subject))[0]!;
+  await expect.poll(async () => (await devMailTo(t.app, to, subject)).length, { timeout: 3000 }).toBeGreaterThanOrEqual(count);
+  return (await devMailTo(t.app, to, subject))[0]!;
 }
 
 /** The victim: an authenticator app and ten recovery codes, and the owner's browser, signed in. */
@@ -159,7 +153,7 @@ describe('an attacker with the mailbox only', () => {
     const refused = await attacker.submit('/login/recover', {});
     expect(refused.status).toBe(409);
     expect(refused.body).toContain('Your password was reset by email');
-    expect(await mailsTo(user.email, 'Recover your Gatehouse account')).toEqual([]);
+    expect(await devMailTo(t.app, user.email, 'Recover your Gatehouse account')).toEqual([]);
 
     // The owner has the whole wait to notice (the old password fails) and reset it back, which cancels everything;
     // only after it could a recovery even begin.

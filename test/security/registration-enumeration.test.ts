@@ -12,9 +12,8 @@
  * may — and must — still say that a username is taken.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { findUserByUsername } from '../../src/db/users.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { createUser, deliveredMailTo, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, TestClient, type Page } from '../support/client.js';
 
 let t: TestApp;
@@ -50,11 +49,6 @@ async function usersCount(): Promise<number> {
   return Number(row.n);
 }
 
-async function mailsTo(address: string) {
-  await t.app.outbox.deliverDue();
-  return (await listDevMessages(t.app.ctx.db)).filter((m) => m.kind === 'email' && m.recipient === address);
-}
-
 describe('account enumeration through registration', () => {
   it('an address with an account gets the same answer as a new one, and nothing is created', async () => {
     const owner = await createUser(t.app, { email: 'victim@example.com' });
@@ -84,7 +78,7 @@ describe('account enumeration through registration', () => {
   it('the owner, not the visitor, is told — with links to sign in and to reset the password', async () => {
     const owner = await createUser(t.app, { email: 'owner-told@example.com', firstName: 'Olive' });
     await new TestClient(t.app).submit('/register', form('Owner-Told@example.com'));
-    const mails = await mailsTo('owner-told@example.com');
+    const mails = await deliveredMailTo(t.app, 'owner-told@example.com');
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toBe('Someone tried to register with your Gatehouse address');
     expect(mails[0]!.text_body).toContain('Hi Olive,');
@@ -103,7 +97,7 @@ describe('account enumeration through registration', () => {
       const res = await new TestClient(t.app).submit('/register', form('flooded@example.com'));
       expect(res.status).toBe(302);
     }
-    expect(await mailsTo('flooded@example.com')).toHaveLength(1);
+    expect(await deliveredMailTo(t.app, 'flooded@example.com')).toHaveLength(1);
   });
 
   it('a username that is taken is still said to be taken (and says nothing about the address)', async () => {

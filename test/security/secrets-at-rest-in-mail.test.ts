@@ -29,6 +29,8 @@ import { createUser, DEFAULT_TEST_PASSWORD, latestDevCode, MEMORY_RATE_LIMITS, s
 import { csrfTokenIn, signIn, TestClient } from '../support/client.js';
 import { eventually, SmtpSink, type ReceivedMail } from '../support/smtp-sink.js';
 import { enrolAuthenticator, totpCode } from '../support/totp.js';
+import { phoneNumbers } from '../support/phones.js';
+import { signedIn } from '../support/sign-in.js';
 
 const APP_URL = 'https://gatehouse.example';
 const clock = new ManualClock(Date.UTC(2026, 10, 27, 10, 0, 0));
@@ -124,13 +126,6 @@ const pathOf = (mail: ReceivedMail, path: string): string => {
   return found;
 };
 
-async function signedIn(spec: Parameters<typeof createUser>[1] = {}) {
-  const user = await createUser(t.app, spec);
-  const client = new TestClient(t.app);
-  await signIn(client, user.username, user.password);
-  return { user, client };
-}
-
 async function register(username: string, email: string): Promise<void> {
   const page = await new TestClient(t.app, `198.51.100.${username.length}`).submit('/register', {
     first_name: 'Rae',
@@ -149,8 +144,7 @@ async function askForReset(email: string): Promise<void> {
   expect((await client.post('/reset-password', { _csrf: csrfTokenIn(form.body), email })).status).toBe(200);
 }
 
-let phones = 0;
-const newPhone = () => `+1415555${String(7300 + ++phones).padStart(4, '0')}`;
+const freshPhone = phoneNumbers('+1415555', { after: 7300 });
 
 /** Turns on (or moves) text-message codes, or adds a backup phone, with the code the dev Verify adapter sent. */
 async function confirmPhone(client: TestClient, phone: string, backup = false): Promise<void> {
@@ -164,7 +158,7 @@ describe('secrets at rest in the mail outbox', () => {
   it('before delivery (SMTP down), a waiting reset link, sign-in code and confirmation link are sealed, not in clear', async () => {
     await sink.stop();
     try {
-      const { user, client } = await signedIn();
+      const { user, client } = await signedIn(t.app);
       await enrolAuthenticator(client, () => clock.now());
       await client.submit('/security', {}, '/security/email-codes/enable');
       await askForReset(user.email);
@@ -208,7 +202,7 @@ describe('secrets at rest in the mail outbox', () => {
 
     // Ana: a reset link; an authenticator app; a new browser; email codes; a code by email; a recovery code used;
     // a password change; a change of email asked for and made.
-    const { user: ana, client: anaBrowser } = await signedIn();
+    const { user: ana, client: anaBrowser } = await signedIn(t.app);
     await askForReset(ana.email);
     await mailTo(ana.email, en.reset.mail.subject);
     const { key, recoveryCodes } = await enrolAuthenticator(anaBrowser, () => clock.now());
@@ -244,12 +238,12 @@ describe('secrets at rest in the mail outbox', () => {
     await mailTo(ana.email, en.reset.mail.subject); // the second: the reset link "This wasn't me" mails
 
     // Ben: text-message codes on, moved, a backup phone added and removed, then off.
-    const { client: ben, user: benUser } = await signedIn();
-    await confirmPhone(ben, newPhone());
+    const { client: ben, user: benUser } = await signedIn(t.app);
+    await confirmPhone(ben, freshPhone());
     await mailTo(benUser.email, en.sms.mail.enabled.subject);
-    await confirmPhone(ben, newPhone());
+    await confirmPhone(ben, freshPhone());
     await mailTo(benUser.email, en.sms.mail.phoneChanged.subject);
-    await confirmPhone(ben, newPhone(), true);
+    await confirmPhone(ben, freshPhone(), true);
     await mailTo(benUser.email, en.sms.mail.backupAdded.subject);
     await ben.submit('/security', {}, '/two-factor/sms/backup/remove');
     await mailTo(benUser.email, en.sms.mail.backupRemoved.subject);
@@ -257,7 +251,7 @@ describe('secrets at rest in the mail outbox', () => {
     await mailTo(benUser.email, en.sms.mail.disabled.subject);
 
     // Cy: an account recovery asked for, started, cancelled; then another started and completed after the wait.
-    const { user: cy, client: cyBrowser } = await signedIn();
+    const { user: cy, client: cyBrowser } = await signedIn(t.app);
     await enrolAuthenticator(cyBrowser, () => clock.now());
     const startRecovery = async () => {
       const pending = new TestClient(t.app);
@@ -276,13 +270,13 @@ describe('secrets at rest in the mail outbox', () => {
     await mailTo(cy.email, en.recovery.mail.completed.subject);
 
     // Dee: an administrator resets her factors. Eve deletes her account.
-    const { user: dee, client: deeBrowser } = await signedIn();
+    const { user: dee, client: deeBrowser } = await signedIn(t.app);
     await enrolAuthenticator(deeBrowser, () => clock.now());
     const admin: AdminContext = { db: t.app.ctx.db, config: t.config, clock, pwnedPasswords: pwnedPasswordsOff, output: { out: () => undefined } };
     expect(await resetFactors(admin, dee.username, { confirmed: true })).toEqual({ ok: true });
     t.app.outbox.kick();
     await mailTo(dee.email, en.mail.factorsReset.subject);
-    const { user: eve, client: eveBrowser } = await signedIn();
+    const { user: eve, client: eveBrowser } = await signedIn(t.app);
     await eveBrowser.submit('/security/delete', { confirm_username: eve.username });
     await mailTo(eve.email, en.security.mail.accountDeleted.subject);
 

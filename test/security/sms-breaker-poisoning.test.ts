@@ -25,6 +25,8 @@ import { escapeHtml } from '../../src/views/html.js';
 import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient, type Page } from '../support/client.js';
 import { TwilioStandIn, type ForcedFailure, type StandInErrorCode } from '../support/twilio-stand-in.js';
+import { phoneNumbers } from '../support/phones.js';
+import { ipAddresses } from '../support/net.js';
 
 /** Long enough that a loaded test machine never times out a stand-in answer (a timeout is an outage). */
 const TIMEOUT_MS = 1500;
@@ -55,11 +57,9 @@ async function app(): Promise<Run> {
   return { t, logs };
 }
 
-let seq = 0;
 /** A fresh client address per request: the per-IP limit is not what is under test. */
-const freshIp = () => `100.66.${Math.floor(++seq / 250)}.${(seq % 250) + 1}`;
-let phones = 7000;
-const freshPhone = () => `+1201555${String(++phones).padStart(4, '0')}`;
+const freshIp = ipAddresses('100.66');
+const freshPhone = phoneNumbers('+1201555', { after: 7000 });
 
 /** A signed-in account on a fresh address, asking for a code to `phone` on the set-up page. */
 async function askForCode(t: TestApp, phone: string): Promise<Page> {

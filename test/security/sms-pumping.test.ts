@@ -19,6 +19,7 @@ import { seconds } from '../../src/lib/duration.js';
 import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient, type Page } from '../support/client.js';
 import { fakeDate, type FakeTime } from '../support/time.js';
+import { ipAddresses } from '../support/net.js';
 
 let time: FakeTime;
 const apps: TestApp[] = [];
@@ -36,7 +37,6 @@ async function app(env: Record<string, string> = {}, verify?: VerifyService, str
   return t;
 }
 
-let seq = 0;
 /** A random valid mobile number (US by default), as a pumping script would generate. */
 function randomNumber(prefix = '+1'): string {
   for (;;) {
@@ -44,7 +44,7 @@ function randomNumber(prefix = '+1'): string {
     if (parsePhoneNumberFromString(candidate)?.isValid()) return candidate;
   }
 }
-const ip = () => `100.64.${Math.floor(++seq / 250)}.${(seq % 250) + 1}`;
+const freshIp = ipAddresses('100.64');
 
 /** Codes that reached the development Verify adapter (what Twilio would have sent and billed). */
 async function codesSent(t: TestApp): Promise<number> {
@@ -64,7 +64,7 @@ const askForCode = (client: TestClient, phone: string): Promise<Page> => client.
 describe('SMS pumping', () => {
   it('a script of 1,000 sends to random numbers from one client is stopped after the per-IP limit', async () => {
     const t = await app();
-    const clientIp = ip();
+    const clientIp = freshIp();
     // The script rotates 50 accounts so the 30-second resend rule never holds it back.
     const accounts = [];
     for (let i = 0; i < 50; i++) accounts.push(await attackerAccount(t, clientIp));
@@ -84,12 +84,12 @@ describe('SMS pumping', () => {
   it('one account spread over many addresses is stopped by the per-account limit', async () => {
     const t = await app();
     const user = await createUser(t.app);
-    const client = new TestClient(t.app, ip());
+    const client = new TestClient(t.app, freshIp());
     await signIn(client, user.username, user.password);
     let sent = 0;
     for (let i = 0; i < 60; i++) {
       // A botnet: every request from another address (the session cookie is the same account).
-      const hop = new TestClient(t.app, ip());
+      const hop = new TestClient(t.app, freshIp());
       for (const [k, v] of client.cookies) hop.cookies.set(k, v);
       if ((await askForCode(hop, randomNumber())).status === 302) sent++;
       time.advance(seconds(31)); // waits out the resend rule each time
@@ -103,7 +103,7 @@ describe('SMS pumping', () => {
     const premium = randomNumber();
     let sent = 0;
     for (let i = 0; i < 20; i++) {
-      if ((await askForCode(await attackerAccount(t, ip()), premium)).status === 302) sent++;
+      if ((await askForCode(await attackerAccount(t, freshIp()), premium)).status === 302) sent++;
       // Paced under Verify's own 5 sends per 10 minutes, so only Gatehouse's limit can stop it within the hour.
       time.advance(seconds(150));
     }
@@ -115,7 +115,7 @@ describe('SMS pumping', () => {
     const stream = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) });
     const t = await app({ SMS_HOURLY_BUDGET: '12' }, undefined, stream);
     let last: Page | undefined;
-    for (let i = 0; i < 30; i++) last = await askForCode(await attackerAccount(t, ip()), randomNumber());
+    for (let i = 0; i < 30; i++) last = await askForCode(await attackerAccount(t, freshIp()), randomNumber());
     expect(await codesSent(t)).toBe(12);
     expect(last?.body).toMatch(/We cannot send codes right now\. Please try again in \d+ minutes?\./);
     const breakerLines = lines.filter((l) => l.event === 'sms_circuit_breaker_open');
@@ -129,7 +129,7 @@ describe('SMS pumping', () => {
     const stream = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) });
     const failing = new CountingVerify({ ok: false, reason: 'unavailable' }); // Twilio failing (5xx, 20429, timeouts)
     const t = await app({}, failing, stream);
-    for (let i = 0; i < 40; i++) await askForCode(await attackerAccount(t, ip()), randomNumber());
+    for (let i = 0; i < 40; i++) await askForCode(await attackerAccount(t, freshIp()), randomNumber());
     expect(failing.starts).toBe(SMS_ERROR_MIN_SENDS);
     expect(lines.filter((l) => l.event === 'sms_circuit_breaker_open' && l.level === 50)).toHaveLength(1);
   }, 60_000);
@@ -139,7 +139,7 @@ describe('breaker abuse', () => {
   it('refusals for blocked numbers (free for an attacker to cause) never open the breaker for everyone', async () => {
     const blocked = new CountingVerify({ ok: false, reason: 'blocked' }); // Fraud Guard / geo permissions: 60410, 60605
     const t = await app({}, blocked);
-    for (let i = 0; i < 30; i++) await askForCode(await attackerAccount(t, ip()), randomNumber());
+    for (let i = 0; i < 30; i++) await askForCode(await attackerAccount(t, freshIp()), randomNumber());
     expect(blocked.starts).toBe(30);
     expect(await t.app.ctx.limits.sms.pausedForMs()).toBe(0);
   }, 60_000);
@@ -148,7 +148,7 @@ describe('breaker abuse', () => {
 describe('country allow-list (SMS_ALLOWED_COUNTRIES)', () => {
   it('refuses numbers outside the list with a clear message and sends nothing; numbers inside it work', async () => {
     const t = await app({ SMS_ALLOWED_COUNTRIES: 'GB,IE' });
-    const client = await attackerAccount(t, ip());
+    const client = await attackerAccount(t, freshIp());
     const us = await askForCode(client, randomNumber('+1'));
     expect(us.status).toBe(422);
     expect(us.body).toContain(en.codes.limits.countryNotAllowed);
@@ -162,7 +162,7 @@ describe('country allow-list (SMS_ALLOWED_COUNTRIES)', () => {
   it('also holds at sign-in: no code goes to an enrolled number outside the list', async () => {
     const t = await app({ SMS_ALLOWED_COUNTRIES: 'GB' });
     const user = await createUser(t.app, { phone: '+12015550123' });
-    const page = await signIn(new TestClient(t.app, ip()), user.username, user.password);
+    const page = await signIn(new TestClient(t.app, freshIp()), user.username, user.password);
     expect(page.location).toBe('/login/two-factor');
     expect(await codesSent(t)).toBe(0);
   });

@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, latestDevCode, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient } from '../support/client.js';
+import { phoneNumbers } from '../support/phones.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -18,8 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-let phoneCounter = 0;
-const newPhone = () => `+1415555${String(7300 + ++phoneCounter)}`;
+const freshPhone = phoneNumbers('+1415555', { after: 7300 });
 
 async function rememberedBrowser(user: { username: string; password: string; phone: string | null }): Promise<string> {
   const client = new TestClient(t.app);
@@ -36,8 +36,8 @@ function browserWith(deviceToken: string): TestClient {
 
 describe('trusted device cookie abuse', () => {
   it("Alice's device cookie does not skip Bob's second factor", async () => {
-    const alice = await createUser(t.app, { phone: newPhone() });
-    const bob = await createUser(t.app, { phone: newPhone() });
+    const alice = await createUser(t.app, { phone: freshPhone() });
+    const bob = await createUser(t.app, { phone: freshPhone() });
     const stolen = await rememberedBrowser(alice);
     const attacker = browserWith(stolen);
     expect((await signIn(attacker, bob.username, bob.password)).location).toBe('/login/two-factor');
@@ -45,20 +45,20 @@ describe('trusted device cookie abuse', () => {
   });
 
   it('a forged device token is ignored', async () => {
-    const user = await createUser(t.app, { phone: newPhone() });
+    const user = await createUser(t.app, { phone: freshPhone() });
     const attacker = browserWith('A'.repeat(43));
     expect((await signIn(attacker, user.username, user.password)).location).toBe('/login/two-factor');
   });
 
   it('the device cookie alone, without the password, signs nobody in', async () => {
-    const user = await createUser(t.app, { phone: newPhone() });
+    const user = await createUser(t.app, { phone: freshPhone() });
     const attacker = browserWith(await rememberedBrowser(user));
     expect((await attacker.get('/')).location).toMatch(/^\/login\b/);
     expect((await signIn(attacker, user.username, 'not the password at all')).status).toBe(401);
   });
 
   it('after the owner resets the password by email, a copied device cookie asks for the code again', async () => {
-    const user = await createUser(t.app, { phone: newPhone() });
+    const user = await createUser(t.app, { phone: freshPhone() });
     const copied = await rememberedBrowser(user);
     const owner = new TestClient(t.app);
     await owner.submit('/reset-password', { email: user.email });

@@ -17,6 +17,8 @@ import { createUser, MEMORY_RATE_LIMITS, startTestApp, type TestApp } from '../s
 import { csrfTokenIn, signIn, TestClient, type Page } from '../support/client.js';
 import { sessionState } from '../support/session-state.js';
 import { fakeDate, type FakeTime } from '../support/time.js';
+import { phoneNumbers } from '../support/phones.js';
+import { ipAddresses } from '../support/net.js';
 
 const RIGHT_CODE = '246810';
 
@@ -45,10 +47,8 @@ afterAll(async () => {
   time.restore();
 });
 
-let n = 0;
-const freshIp = () => `198.51.100.${++n}`;
-let phones = 300;
-const freshPhone = () => `+1201555${String(++phones).padStart(4, '0')}`;
+const freshIp = ipAddresses('198.51.100');
+const freshPhone = phoneNumbers('+1201555', { after: 300 });
 const codeFailures = (userId: number) => t.app.ctx.limits.code.failureCount(accountKey(userId));
 
 async function guess(client: TestClient, code: string): Promise<Page> {

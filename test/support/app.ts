@@ -222,6 +222,32 @@ export async function waitForDevMails(app: GatehouseApp, email: string, count: n
 }
 
 /**
+ * Runs the outbox worker once (so mail that is due is sent now), then returns
+ * the mail that reached `address` in the dev outbox, newest first (at most the
+ * 200 newest messages are looked at).
+ */
+export async function deliveredMailTo(app: GatehouseApp, address: string) {
+  await app.outbox.deliverDue();
+  return (await listDevMessages(app.ctx.db)).filter((m) => m.kind === 'email' && m.recipient === address);
+}
+
+/**
+ * The mail that has already reached `address` in the dev outbox, newest first,
+ * with this subject if one is given. Unlike `deliveredMailTo` it sends nothing
+ * itself: it sees what the outbox worker delivered in the background.
+ */
+export async function devMailTo(app: GatehouseApp, address: string, subject?: string) {
+  let query = app.ctx.db.selectFrom('dev_outbox').selectAll().where('kind', '=', 'email').where('recipient', '=', address);
+  if (subject) query = query.where('subject', '=', subject);
+  return query.orderBy('id', 'desc').execute();
+}
+
+/** The rows of the app's mail outbox addressed to `address`, sent or not (what the app asked to send), oldest first. */
+export async function queuedMailTo(app: GatehouseApp, address: string) {
+  return (await listOutbox(app.ctx.db)).filter((m) => m.to_address === address);
+}
+
+/**
  * Every row of the app's mail outbox, oldest first, with its sealed content
  * opened under the app's SECRET_KEY (`mail`: null once sent): for tests that
  * look at mail before it is delivered.

@@ -8,11 +8,11 @@
  * aborted and recorded, so a page that reaches out (Gravatar) shows its
  * fallback and a test can see exactly what tried to leave.
  */
-import { createServer } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import type { BuildOptions } from '../../src/app.js';
 import { DEFAULT_TEST_PASSWORD, startTestApp, type TestApp } from './app.js';
 import { accessibilityProblems, isGoneWhileChecking } from './axe.js';
+import { freePort } from './net.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -33,19 +33,6 @@ export const PHONE_VIEWPORT = { width: 375, height: 740 };
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
-}
-
-/** A port nobody listens on right now (the OS picks it; we release it and listen on it again). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export interface ListeningApp extends TestApp {

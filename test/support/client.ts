@@ -110,3 +110,13 @@ export class TestClient {
 export async function signIn(client: TestClient, login: string, password: string, extra: Record<string, string> = {}): Promise<Page> {
   return client.submit('/login', { login, password, ...extra });
 }
+
+/**
+ * Asks for a password-reset link the way the form does: GET /reset-password
+ * for its CSRF token, then POST the address. `headers` go with the POST only
+ * (e.g. a forged Host). Returns the answer to the POST.
+ */
+export async function askForPasswordReset(client: TestClient, email: string, headers: Record<string, string> = {}): Promise<Page> {
+  const form = await client.get('/reset-password');
+  return client.request('POST', '/reset-password', { form: { _csrf: csrfTokenIn(form.body), email }, headers });
+}

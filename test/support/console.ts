@@ -6,10 +6,10 @@ import { expect } from 'vitest';
 import { setAdmin } from '../../src/db/users.js';
 import { createUser, latestDevCode, type TestApp } from './app.js';
 import { signIn, TestClient } from './client.js';
+import { phoneNumbers } from './phones.js';
 
-let phones = 0;
 /** A phone number of its own for each admin made here (the dev Verify outbox is looked up by number). */
-const nextPhone = () => `+1415555${String(7000 + (++phones % 1000)).padStart(4, '0')}`;
+const nextPhone = phoneNumbers('+1415555', { after: 7000, wrapAt: 1000 });
 
 /** An admin with text-message codes, signed in with the password and a code. */
 export async function signedInAdmin(t: TestApp, spec: Parameters<typeof createUser>[1] = {}) {
