@@ -4,6 +4,7 @@
  * steps: `await client.get('/login')`, `await client.submit('/login', {...})`.
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { cookieHeaderOf, findCsrfToken, parseSetCookie } from './cookies.js';
 
 export interface Page {
   status: number;
@@ -18,9 +19,9 @@ interface StoredCookie {
 }
 
 export function csrfTokenIn(body: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(body);
-  if (!match) throw new Error('no CSRF token on the page');
-  return match[1]!;
+  const token = findCsrfToken(body);
+  if (token === null) throw new Error('no CSRF token on the page');
+  return token;
 }
 
 /** The visible text of the flash message on a page, if any. */
@@ -40,7 +41,7 @@ export class TestClient {
   ) {}
 
   cookieHeader(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v.value}`).join('; ');
+    return cookieHeaderOf([...this.cookies].map(([name, cookie]) => [name, cookie.value] as const));
   }
 
   async request(method: string, url: string, options: { form?: Record<string, string | string[]>; headers?: Record<string, string>; payload?: string } = {}): Promise<Page> {
@@ -96,12 +97,8 @@ export class TestClient {
   }
 
   private store(raw: string): void {
-    const [pair, ...attrs] = raw.split(';');
-    const eq = pair!.indexOf('=');
-    const name = pair!.slice(0, eq).trim();
-    const value = pair!.slice(eq + 1).trim();
-    const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a));
-    if (expired || value === '') this.cookies.delete(name);
+    const { name, value, expired } = parseSetCookie(raw);
+    if (expired) this.cookies.delete(name);
     else this.cookies.set(name, { value });
   }
 }
