@@ -14,6 +14,9 @@ import { performance } from 'node:perf_hooks';
 import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
 import { searchPeople } from '../src/db/admin-people.js';
 import { seedUsers } from '../scripts/seed.js';
+import { loadAverage, machine, machineLines, writeResult } from './report.js';
+import { withPostgresDatabase } from './server.js';
+import { log } from './settings.js';
 
 /** Accounts seeded. */
 export const SEARCH_USERS = 1_000_000;
@@ -120,4 +123,25 @@ export function searchMarkdown(rows: SearchRow[], seeds: string[]): string[] {
     '|---|---|---:|---:|---:|---|',
     ...rows.map((r) => `| ${r.database} | ${r.kind} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.rows} | ${r.p99 < SEARCH_P99_TARGET_MS ? '✅' : '❌'} |`),
   ];
+}
+
+export async function consoleSearchBench(): Promise<void> {
+  const m = machine();
+  log(`--console-search: ${m.cpu}, ${m.cores} cores, Node ${m.node}; load ${m.loadBefore}`);
+  const sqlite = await sqliteSearchBench(log);
+  const rows = [...sqlite.rows];
+  const seeds = [`SQLite seeded in ${sqlite.seedS.toFixed(1)} s`];
+  const pgUrl = process.env.DATABASE_URL;
+  if (pgUrl && /^postgres(ql)?:\/\//.test(pgUrl)) {
+    const pgRun = await withPostgresDatabase(pgUrl, `gatehouse_bench_search_${process.pid}`, (url) => searchBench(url, 'PostgreSQL', log));
+    rows.push(...pgRun.rows);
+    seeds.push(`PostgreSQL seeded in ${pgRun.seedS.toFixed(1)} s`);
+  } else {
+    log('DATABASE_URL is not a postgres:// URL: PostgreSQL skipped');
+  }
+  m.loadAfter = loadAverage();
+  const markdown = ['# Gatehouse benchmark: the console\'s people search (`npm run bench -- --console-search`)', '', machineLines(m), ...searchMarkdown(rows, seeds)].join('\n') + '\n';
+  console.log('\n' + markdown);
+  writeResult('console-search.md', markdown);
+  if (rows.some((r) => r.p99 >= SEARCH_P99_TARGET_MS)) process.exitCode = 1;
 }

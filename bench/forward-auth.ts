@@ -1,0 +1,152 @@
+/**
+ * Forward-auth checks (`GET /api/authz/forward-auth`, as a reverse proxy asks them) on a server started with
+ * ACCESS_RULES_FILE; `npm run bench -- --forward-auth` runs the ceiling and these only (bench/results/forward-auth.md).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../src/db/database.js';
+import { seedUsername, seedUsers } from '../scripts/seed.js';
+import { cannonWithCpu, fromResult, withOthersCpu, type Measured } from './load.js';
+import { fmt, loadAverage, machine, machineLines, mark, ms, pct, writeResult, type Row } from './report.js';
+import { buildServer, serverEnv, spawnCeiling, spawnServer, type Child } from './server.js';
+import { signedInSessions } from './sessions.js';
+import { CONNECTIONS, DURATION_S, log, START_FLAGS, TARGETS, USERS, WARMUP_S } from './settings.js';
+
+/** The rules the forward-auth server runs with: one app, one factor. */
+const FORWARD_AUTH_RULES = 'default_policy: deny\nrules:\n  - domain: app.bench.test\n    policy: one_factor\n';
+const FORWARD_AUTH_HEADERS = { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.bench.test', 'x-forwarded-uri': '/notes?page=2' };
+
+/**
+ * Forward-auth checks per second: a server of its own (the same build and database, plus ACCESS_RULES_FILE,
+ * COOKIE_DOMAIN and an APP_URL under it), 32 signed-in sessions, and `GET /api/authz/forward-auth` with the
+ * headers Traefik or Caddy send, each request with the next session's cookie. Every answer must be a 200.
+ */
+export async function forwardAuthChecks(
+  serverJs: string,
+  serverDir: string,
+  env: Record<string, string>,
+  dir: string,
+): Promise<{ measured: Measured; othersShare: number | null; cpuUsPerRequest: number | null }> {
+  const rulesFile = join(dir, 'access-rules.yml');
+  writeFileSync(rulesFile, FORWARD_AUTH_RULES);
+  // BENCH_CPU_PROF=<folder>: a V8 CPU profile of the forward-auth server, written when it stops (open it in Chrome's
+  // DevTools or speedscope). Sampling costs CPU too: the run's figures are then not comparable with others.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const server = await spawnServer(
+    [...START_FLAGS, ...profile, serverJs],
+    { ...env, APP_URL: 'http://auth.bench.test', COOKIE_DOMAIN: 'bench.test', ACCESS_RULES_FILE: rulesFile },
+    serverDir,
+    '/login',
+  );
+  try {
+    const sessions = await signedInSessions(server.url, Array.from({ length: CONNECTIONS }, (_, i) => seedUsername(i + 1)));
+    let i = 0;
+    const { result, othersShare } = await withOthersCpu([server.process.pid], () =>
+      cannonWithCpu(
+        {
+          url: `${server.url}/api/authz/forward-auth`,
+          requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...FORWARD_AUTH_HEADERS, cookie: sessions[i++ % sessions.length]! } }) }],
+        },
+        server.process.pid,
+      ),
+    );
+    return { measured: fromResult(result.result), othersShare, cpuUsPerRequest: result.cpuUsPerRequest };
+  } finally {
+    await server.stop();
+  }
+}
+
+export function forwardAuthRow(fwd: Measured, ceiling: Measured): Row {
+  const share = fwd.rps / ceiling.rps;
+  return {
+    name: 'forward-auth check (`GET /api/authz/forward-auth`, signed in, allowed)',
+    rps: fwd.rps,
+    p50: fwd.p50,
+    p99: fwd.p99,
+    ratio: `${pct(share)} of ceiling`,
+    target: `≥ ${pct(TARGETS.forwardAuthOfCeiling)}, p99 ≤ ${TARGETS.forwardAuthP99Ms} ms`,
+    met: share >= TARGETS.forwardAuthOfCeiling && fwd.p99 <= TARGETS.forwardAuthP99Ms,
+  };
+}
+
+export function forwardAuthProblems(fwd: Measured): string[] {
+  const bad = Object.entries(fwd.statuses).filter(([code]) => code !== '200');
+  return [
+    ...(bad.length > 0 ? [`forward-auth checks answered ${bad.map(([c, n]) => `${n}× ${c}`).join(', ')} (expected only 200)`] : []),
+    ...(fwd.errors > 0 ? [`forward-auth checks: ${fwd.errors} connection errors`] : []),
+  ];
+}
+
+export const FORWARD_AUTH_HOW =
+  '- Forward-auth: a second server process (same build and database) with `ACCESS_RULES_FILE` (one `one_factor` rule), `COOKIE_DOMAIN` and `TRUST_PROXY=127.0.0.1`; 32 signed-in sessions; each `GET /api/authz/forward-auth` carries the `X-Forwarded-*` headers Traefik or Caddy send and the next session\'s cookie; every answer a 200 with the `Remote-*` headers, no write. On SQLite a check reads the session, account and groups with one query and keeps what it found until the database changes (any write, from any process: decision 018), so in this run each session is read once and later checks cost a pragma instead; on PostgreSQL, and after any write, a check runs the query (on this machine about 41 µs of CPU per check instead of 23, 24% of the ceiling).';
+
+export async function forwardAuthBench(): Promise<void> {
+  const m = machine();
+  log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadBefore}`);
+  const dir = mkdtempSync(join(os.tmpdir(), 'gatehouse-bench-'));
+  const children: Child[] = [];
+  try {
+    log('compiling the server (tsc, as npm run build)…');
+    const serverJs = buildServer(dir);
+    const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
+    const handle = openDatabase(databaseUrl);
+    try {
+      await seedUsers(handle, { users: USERS });
+    } finally {
+      await handle.destroy();
+    }
+    const runCeiling = async () => {
+      const hello = await spawnCeiling();
+      children.push(hello);
+      const run = await cannonWithCpu({ url: hello.url }, hello.process.pid);
+      const result = { ...fromResult(run.result), cpuUsPerRequest: run.cpuUsPerRequest };
+      await hello.stop();
+      log(`  ceiling ${fmt(result.rps)} req/s, ${fmt(result.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
+      return result;
+    };
+    log('hello-world (the ceiling)…');
+    const first = await runCeiling();
+    log('forward-auth checks…');
+    const fwd = await forwardAuthChecks(serverJs, join(dir, 'build'), serverEnv(databaseUrl, null), dir);
+    log(`  ${fmt(fwd.measured.rps)} req/s, p99 ${fwd.measured.p99} ms, ${fmt(fwd.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
+    log('hello-world again…');
+    const last = await runCeiling();
+    const ceiling: Measured = { ...first, rps: (first.rps + last.rps) / 2, p50: Math.max(first.p50, last.p50), p99: Math.max(first.p99, last.p99) };
+    m.loadAfter = loadAverage();
+    const rows = [
+      { name: 'Fastify hello-world (the ceiling; mean of two runs)', rps: ceiling.rps, p50: ceiling.p50, p99: ceiling.p99, ratio: '100% of ceiling', target: '', met: null },
+      forwardAuthRow(fwd.measured, ceiling),
+    ];
+    const problems = forwardAuthProblems(fwd.measured);
+    const ceilingCpu = first.cpuUsPerRequest !== null && last.cpuUsPerRequest !== null ? (first.cpuUsPerRequest + last.cpuUsPerRequest) / 2 : null;
+    const cpuLine =
+      ceilingCpu !== null && fwd.cpuUsPerRequest !== null
+        ? `- CPU time the server process spent per request (steadier than req/s, but on a shared virtual machine it rises with other work too — compare versions side by side, not across runs): the ceiling ${fmt(ceilingCpu)} µs (mean of two runs), a forward-auth check ${fmt(fwd.cpuUsPerRequest)} µs — one core answers about ${fmt(1e6 / fwd.cpuUsPerRequest)} checks a second. (The req/s ratio is higher than the CPU ratio because the load generator shares the machine's ${os.cpus().length} cores and limits the ceiling's rate.)`
+        : '- CPU time per request: not available (no /proc).';
+    const lines = [
+      '# Gatehouse benchmark: forward-auth (`npm run bench -- --forward-auth`)',
+      '',
+      machineLines(m),
+      `- autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s of warm-up; ceiling measured before and after (${fmt(first.rps)} and ${fmt(last.rps)} req/s, mean used); other processes took at most ${fwd.othersShare === null ? '–' : pct(fwd.othersShare)} of the CPU during the forward-auth run`,
+      '',
+      '| measurement | req/s | p50 ms | p99 ms | ratio | target | |',
+      '|---|---:|---:|---:|---|---|---|',
+      ...rows.map((r) => `| ${r.name} | ${fmt(r.rps, r.rps < 1000 ? 1 : 0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.ratio} | ${r.target} | ${mark(r.met)} |`),
+      '',
+      cpuLine,
+      FORWARD_AUTH_HOW,
+      ...(problems.length > 0 ? ['', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`)] : []),
+    ];
+    const markdown = lines.join('\n') + '\n';
+    console.log('\n' + markdown);
+    writeResult('forward-auth.md', markdown);
+    if (problems.length > 0) process.exitCode = 1;
+  } catch (error) {
+    for (const child of children) if (child.output()) log(`server output:\n${child.output().slice(-3000)}`);
+    throw error;
+  } finally {
+    for (const child of children) await child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The processes and databases a bench run needs: the app compiled as `npm run build` does, the server spawned as
+ * `npm start` runs it (and timed to its first answer), the hello-world ceiling, the server's environment, and a
+ * PostgreSQL database of its own for a run.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { TwilioStandIn } from '../test/support/twilio-stand-in.js';
+import { log, ROOT, sleep } from './settings.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface Child {
+  process: ChildProcess;
+  url: string;
+  /** From spawn() to the first HTTP answer. */
+  startMs: number;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Spawns `node args…` and waits until GET `readyPath` answers; times that. */
+export async function spawnServer(args: string[], env: Record<string, string>, cwd: string, readyPath: string): Promise<Child> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (;;) {
+    if (exited) throw new Error(`the server exited before answering:\n${output}`);
+    try {
+      const res = await fetch(url + readyPath, { redirect: 'manual' });
+      await res.arrayBuffer();
+      break;
+    } catch {
+      if (performance.now() - started > 30_000) throw new Error(`the server did not answer within 30 s:\n${output}`);
+      await sleep(5);
+    }
+  }
+  const startMs = performance.now() - started;
+  return {
+    process: child,
+    url,
+    startMs,
+    output: () => output,
+    stop: async () => {
+      if (exited) return;
+      const gone = new Promise<void>((done) => child.once('exit', () => done()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The ceiling: a bare Fastify hello-world (bench/hello-world.ts), a process of its own. */
+export function spawnCeiling(): Promise<Child> {
+  return spawnServer(['--import', 'tsx', join(ROOT, 'bench', 'hello-world.ts')], { NODE_ENV: 'production' }, ROOT, '/');
+}
+
+/**
+ * Compiles the app as `npm run build` does, into a temp folder beside links to public/, src/ (the
+ * password blocklist) and node_modules/, so the server runs as `npm start` runs it without touching dist/.
+ */
+export function buildServer(dir: string): string {
+  const out = join(dir, 'build');
+  mkdirSync(out, { recursive: true });
+  for (const name of ['public', 'src', 'node_modules']) symlinkSync(join(ROOT, name), join(out, name));
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(out, 'dist')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  const server = join(out, 'dist', 'server.js');
+  if (!existsSync(server)) throw new Error(`compiling the app failed:\n${tsc.stdout}${tsc.stderr}`);
+  if (tsc.status !== 0) log(`warning: tsc reported errors (the app was still emitted):\n${tsc.stdout.slice(0, 2000)}`);
+  return server;
+}
+
+export function serverEnv(databaseUrl: string, standIn: TwilioStandIn | null): Record<string, string> {
+  return {
+    NODE_ENV: 'development',
+    DATABASE_URL: databaseUrl,
+    SECRET_KEY: 'bench-secret-key-bench-secret-key-bench-secret-key',
+    // Request logs off: at info pino writes two lines per request; the ceiling logs nothing either.
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    TRUST_PROXY: '127.0.0.1',
+    SMS_HOURLY_BUDGET: '1000000',
+    // To try another bound on parallel hashes: HASH_CONCURRENCY=4 npm run bench (default: the app's own).
+    ...(process.env.HASH_CONCURRENCY ? { HASH_CONCURRENCY: process.env.HASH_CONCURRENCY } : {}),
+    ...(standIn ? standIn.env() : {}),
+  };
+}
+
+/** A PostgreSQL database of its own for one size, dropped afterwards. */
+export async function withPostgresDatabase<T>(baseUrl: string, name: string, work: (url: string) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${name}`);
+    await admin.query(`create database ${name}`);
+    const url = new URL(baseUrl);
+    url.pathname = `/${name}`;
+    try {
+      return await work(url.toString());
+    } finally {
+      await admin.query(`drop database if exists ${name} with (force)`);
+    }
+  } finally {
+    await admin.end();
+  }
+}

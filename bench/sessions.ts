@@ -1,0 +1,167 @@
+/**
+ * Signed-in people, over HTTP to a spawned server: a cookie jar (the Set-Cookie and CSRF reading is the tests' own,
+ * test/support/cookies.ts), form posts, sign-ins with fetch before a run, signed-in page runs, the sign-in storm
+ * (GET + POST /login under autocannon) and the raw argon2id rate it is compared with.
+ */
+import { hash, verify } from '@node-rs/argon2';
+import autocannon from 'autocannon';
+import { ARGON2_OPTIONS } from '../src/auth/password.js';
+import { SEED_PASSWORD } from '../scripts/seed.js';
+import { cookieHeaderOf, findCsrfToken, parseSetCookie } from '../test/support/cookies.js';
+import { cannon, fromResult, percentile, type Measured } from './load.js';
+import { CONNECTIONS, DURATION_S, WARMUP_S } from './settings.js';
+
+/** Each benchmark user comes from an address of its own (TRUST_PROXY=127.0.0.1 makes the server believe it). */
+export function addressOf(n: number): string {
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
+
+/** Keeps a response's Set-Cookie headers (autocannon gives a string or an array) in `jar`, as a browser does. */
+export function cookiesFrom(setCookie: unknown, jar: Map<string, string> = new Map()): Map<string, string> {
+  for (const raw of [setCookie ?? []].flat() as string[]) {
+    const { name, value, expired } = parseSetCookie(raw);
+    if (expired) jar.delete(name);
+    else jar.set(name, value);
+  }
+  return jar;
+}
+
+export const cookieHeader = (jar: Map<string, string>) => cookieHeaderOf(jar);
+
+export const csrfTokenIn = findCsrfToken;
+
+export const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+export const FORM = 'application/x-www-form-urlencoded';
+
+/** A browser-like sign-in with fetch, outside the measured runs: returns the cookie jar and where it went. */
+export async function signInWithFetch(url: string, login: string, address: string): Promise<{ jar: Map<string, string>; location: string | null }> {
+  const jar = new Map<string, string>();
+  const page = await fetch(`${url}/login`, { headers: { 'x-forwarded-for': address } });
+  cookiesFrom(page.headers.getSetCookie(), jar);
+  const token = csrfTokenIn(await page.text());
+  if (!token) throw new Error('GET /login has no CSRF token');
+  const res = await fetch(`${url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: cookieHeader(jar), 'content-type': FORM, 'x-forwarded-for': address },
+    body: form({ _csrf: token, login, password: SEED_PASSWORD }),
+  });
+  await res.arrayBuffer();
+  cookiesFrom(res.headers.getSetCookie(), jar);
+  if (res.status !== 302) throw new Error(`sign-in of ${login} answered ${res.status}`);
+  return { jar, location: res.headers.get('location') };
+}
+
+/** Signed-in cookie headers for `count` users (each its own session), for the page runs. */
+export async function signedInSessions(url: string, logins: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < logins.length; i++) out.push(cookieHeader((await signInWithFetch(url, logins[i]!, addressOf(100_000 + i))).jar));
+  return out;
+}
+
+/** Signed-in GETs of `pathFor(i)`, each request with the next session's cookie. */
+export async function signedInPage(url: string, sessions: string[], pathFor: (i: number) => string): Promise<Measured> {
+  let i = 0;
+  const result = await cannon({
+    url,
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (request) => {
+          i++;
+          return { ...request, path: pathFor(i), headers: { ...request.headers, cookie: sessions[i % sessions.length]! } };
+        },
+      },
+    ],
+  });
+  return fromResult(result);
+}
+
+export interface SignInRun {
+  measured: Measured;
+  /** Completed sign-ins (302 to /) per second and their GET+POST time. */
+  signInsPerS: number;
+  p50: number;
+  p99: number;
+  outcomes: Record<string, number>;
+}
+
+/**
+ * The full sign-in, as a browser does it: GET /login (CSRF cookie + token), then POST /login. Users are
+ * taken in turn from `loginFor`, so no account has two attempts in flight.
+ */
+export function signInRequests(loginFor: (n: number) => string, stats: { times: number[]; outcomes: Record<string, number> }): autocannon.Request[] {
+  let next = 0;
+  type Ctx = { n?: number; started?: number; jar?: Map<string, string>; token?: string | null };
+  return [
+    {
+      method: 'GET',
+      path: '/login',
+      setupRequest: (request, context) => {
+        const ctx = context as Ctx;
+        ctx.n = next++;
+        ctx.started = performance.now();
+        return { ...request, headers: { ...request.headers, 'x-forwarded-for': addressOf(ctx.n) } };
+      },
+      onResponse: (_status, body, context, headers) => {
+        const ctx = context as Ctx;
+        ctx.jar = cookiesFrom(headers?.['set-cookie']);
+        ctx.token = csrfTokenIn(body);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/login',
+      setupRequest: (request, context) => {
+        const ctx = context as Ctx;
+        return {
+          ...request,
+          headers: { ...request.headers, cookie: cookieHeader(ctx.jar ?? new Map<string, string>()), 'content-type': FORM, 'x-forwarded-for': addressOf(ctx.n ?? 0) },
+          body: form({ _csrf: ctx.token ?? '', login: loginFor(ctx.n ?? 0), password: SEED_PASSWORD }),
+        };
+      },
+      onResponse: (status, _body, context) => {
+        const ctx = context as Ctx;
+        stats.outcomes[status] = (stats.outcomes[status] ?? 0) + 1;
+        if (status === 302 && ctx.started !== undefined) stats.times.push(performance.now() - ctx.started);
+      },
+    },
+  ];
+}
+
+export async function signInStorm(url: string, loginFor: (n: number) => string, duration = DURATION_S): Promise<SignInRun> {
+  if (WARMUP_S > 0) await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S, requests: signInRequests(loginFor, { times: [], outcomes: {} }) });
+  const stats = { times: [] as number[], outcomes: {} as Record<string, number> };
+  const result = await autocannon({ url, connections: CONNECTIONS, duration, requests: signInRequests(loginFor, stats) });
+  const sorted = stats.times.sort((a, b) => a - b);
+  return {
+    measured: fromResult(result),
+    signInsPerS: sorted.length / result.duration,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    outcomes: stats.outcomes,
+  };
+}
+
+/** argon2id verify of one stored hash, CONNECTIONS at a time, in this process (libuv's pool, like the server). */
+export async function rawArgon2(durationS: number): Promise<{ perS: number; p50: number; p99: number }> {
+  const stored = await hash(SEED_PASSWORD, ARGON2_OPTIONS);
+  const run = async (seconds: number) => {
+    const times: number[] = [];
+    const end = performance.now() + seconds * 1000;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (performance.now() < end) {
+          const t = performance.now();
+          if (!(await verify(stored, SEED_PASSWORD))) throw new Error('argon2 verify failed');
+          times.push(performance.now() - t);
+        }
+      }),
+    );
+    return { times: times.sort((a, b) => a - b), elapsedS: (performance.now() - started) / 1000 };
+  };
+  if (WARMUP_S > 0) await run(WARMUP_S);
+  const { times, elapsedS } = await run(durationS);
+  return { perS: times.length / elapsedS, p50: percentile(times, 50), p99: percentile(times, 99) };
+}
