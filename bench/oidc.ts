@@ -9,9 +9,10 @@ import { addApp } from '../src/admin/app-commands.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { systemClock } from '../src/lib/duration.js';
+import { cookieHeaderOf } from '../test/support/cookies.js';
 import { fromResult, percentile, type Measured } from './load.js';
 import { serverEnv } from './server.js';
-import { addressOf, cookieHeader, cookiesFrom, form, FORM, signInWithFetch } from './sessions.js';
+import { addressOf, cookiesFrom, form, FORM, signInWithFetch } from './sessions.js';
 import { CONNECTIONS, DURATION_S, WARMUP_S } from './settings.js';
 
 /** The bench's app: first-party (no consent page), confidential, redirect URI on the loopback address. */
@@ -87,7 +88,7 @@ function codeIn(location: string | undefined | null): string | null {
 async function codeWithFetch(url: string, jar: Map<string, string>, app: OidcBenchApp, scope: string, extra: Record<string, string> = {}): Promise<{ code: string; hops: number }> {
   let path = authorizationPath(app, scope, extra);
   for (let hop = 1; hop <= 8; hop++) {
-    const res = await fetch(url + path, { redirect: 'manual', headers: { cookie: cookieHeader(jar) } });
+    const res = await fetch(url + path, { redirect: 'manual', headers: { cookie: cookieHeaderOf(jar) } });
     await res.arrayBuffer();
     cookiesFrom(res.headers.getSetCookie(), jar);
     const location = res.headers.get('location');
@@ -169,7 +170,7 @@ export async function codeExchanges(url: string, app: OidcBenchApp, browsers: Ma
           const ctx = context as Ctx;
           ctx.jar = free.pop() ?? browsers[0]!;
           ctx.started = performance.now();
-          return { ...request, headers: { ...request.headers, cookie: cookieHeader(ctx.jar) } };
+          return { ...request, headers: { ...request.headers, cookie: cookieHeaderOf(ctx.jar) } };
         },
         onResponse: (_status, _body, context, headers) => {
           const ctx = context as Ctx;

@@ -26,10 +26,6 @@ export function cookiesFrom(setCookie: unknown, jar: Map<string, string> = new M
   return jar;
 }
 
-export const cookieHeader = (jar: Map<string, string>) => cookieHeaderOf(jar);
-
-export const csrfTokenIn = findCsrfToken;
-
 export const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 export const FORM = 'application/x-www-form-urlencoded';
 
@@ -38,12 +34,12 @@ export async function signInWithFetch(url: string, login: string, address: strin
   const jar = new Map<string, string>();
   const page = await fetch(`${url}/login`, { headers: { 'x-forwarded-for': address } });
   cookiesFrom(page.headers.getSetCookie(), jar);
-  const token = csrfTokenIn(await page.text());
+  const token = findCsrfToken(await page.text());
   if (!token) throw new Error('GET /login has no CSRF token');
   const res = await fetch(`${url}/login`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { cookie: cookieHeader(jar), 'content-type': FORM, 'x-forwarded-for': address },
+    headers: { cookie: cookieHeaderOf(jar), 'content-type': FORM, 'x-forwarded-for': address },
     body: form({ _csrf: token, login, password: SEED_PASSWORD }),
   });
   await res.arrayBuffer();
@@ -55,7 +51,7 @@ export async function signInWithFetch(url: string, login: string, address: strin
 /** Signed-in cookie headers for `count` users (each its own session), for the page runs. */
 export async function signedInSessions(url: string, logins: string[]): Promise<string[]> {
   const out: string[] = [];
-  for (let i = 0; i < logins.length; i++) out.push(cookieHeader((await signInWithFetch(url, logins[i]!, addressOf(100_000 + i))).jar));
+  for (let i = 0; i < logins.length; i++) out.push(cookieHeaderOf((await signInWithFetch(url, logins[i]!, addressOf(100_000 + i))).jar));
   return out;
 }
 
@@ -106,7 +102,7 @@ export function signInRequests(loginFor: (n: number) => string, stats: { times: 
       onResponse: (_status, body, context, headers) => {
         const ctx = context as Ctx;
         ctx.jar = cookiesFrom(headers?.['set-cookie']);
-        ctx.token = csrfTokenIn(body);
+        ctx.token = findCsrfToken(body);
       },
     },
     {
@@ -116,7 +112,7 @@ export function signInRequests(loginFor: (n: number) => string, stats: { times: 
         const ctx = context as Ctx;
         return {
           ...request,
-          headers: { ...request.headers, cookie: cookieHeader(ctx.jar ?? new Map<string, string>()), 'content-type': FORM, 'x-forwarded-for': addressOf(ctx.n ?? 0) },
+          headers: { ...request.headers, cookie: cookieHeaderOf(ctx.jar ?? new Map<string, string>()), 'content-type': FORM, 'x-forwarded-for': addressOf(ctx.n ?? 0) },
           body: form({ _csrf: ctx.token ?? '', login: loginFor(ctx.n ?? 0), password: SEED_PASSWORD }),
         };
       },

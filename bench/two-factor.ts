@@ -1,9 +1,10 @@
 /** The 2FA code check: two-factor users signed in up to the code page (codes from the Twilio stand-in), then the checks. */
 import autocannon from 'autocannon';
 import { seedPhone, seedTwoFactorUsername } from '../scripts/seed.js';
+import { cookieHeaderOf, findCsrfToken } from '../test/support/cookies.js';
 import type { TwilioStandIn } from '../test/support/twilio-stand-in.js';
 import { fromResult, type Measured } from './load.js';
-import { addressOf, cookieHeader, cookiesFrom, csrfTokenIn, form, FORM, signInWithFetch } from './sessions.js';
+import { addressOf, cookiesFrom, form, FORM, signInWithFetch } from './sessions.js';
 import { CONNECTIONS } from './settings.js';
 
 export interface PendingSignIn {
@@ -24,11 +25,11 @@ export async function preparePendingSignIns(url: string, standIn: TwilioStandIn,
         const address = addressOf(200_000 + i);
         const { jar, location } = await signInWithFetch(url, seedTwoFactorUsername(i), address);
         if (location !== '/login/two-factor') throw new Error(`tfa${i} went to ${location} instead of the code page`);
-        const page = await fetch(`${url}/login/two-factor`, { headers: { cookie: cookieHeader(jar), 'x-forwarded-for': address } });
+        const page = await fetch(`${url}/login/two-factor`, { headers: { cookie: cookieHeaderOf(jar), 'x-forwarded-for': address } });
         cookiesFrom(page.headers.getSetCookie(), jar);
-        const token = csrfTokenIn(await page.text());
+        const token = findCsrfToken(await page.text());
         if (!token) throw new Error('the code page has no CSRF token');
-        out.push({ cookie: cookieHeader(jar), token, code: standIn.codeFor(seedPhone(i)), address });
+        out.push({ cookie: cookieHeaderOf(jar), token, code: standIn.codeFor(seedPhone(i)), address });
       }
     }),
   );
