@@ -8,6 +8,7 @@ import { recordAdminAction } from '../db/admin-audit.js';
 import { findUserByLogin, setAdmin } from '../db/users.js';
 import type { AdminContext, Refused } from './commands.js';
 import { printable } from './format.js';
+import { CONSOLE_PATH } from '../lib/paths.js';
 
 const refused = (problem: string): Refused => ({ ok: false, problem });
 
@@ -43,7 +44,7 @@ async function changeRole(ctx: AdminContext, login: string, admin: boolean): Pro
     await recordAdminAction(trx, { action: admin ? 'admin_granted' : 'admin_revoked', now: ctx.clock.now(), actor: cliActor(), target: { id: user.id, username: user.username } });
   });
   if (admin) {
-    ctx.output.out(`${name} is now an admin: the console is at ${ctx.config.appUrl}/admin.`);
+    ctx.output.out(`${name} is now an admin: the console is at ${ctx.config.appUrl}${CONSOLE_PATH}.`);
     ctx.output.out('They must have a second factor and sign in with it before the console shows anything.');
   } else {
     ctx.output.out(`${name} is no longer an admin.`);

@@ -28,15 +28,6 @@ import { wasntMeLink } from './wasnt-me.js';
 import { latestSecurityEventAt } from '../db/security-events.js';
 import { messagesForAccount, type Messages } from '../i18n/messages.js';
 
-/** The page, reached from the second step of sign-in, that explains the recovery and mails the link. */
-export const RECOVER_PATH = '/login/recover';
-/** The mailed link that starts a recovery: `/recover/<token>`. */
-export const RECOVERY_LINK_PATH = '/recover';
-/** The mailed link that cancels one: `/recover/cancel/<token>`. */
-export const RECOVERY_CANCEL_PATH = '/recover/cancel';
-/** The security page's Cancel button. */
-export const SECURITY_CANCEL_RECOVERY_PATH = '/security/recovery/cancel';
-
 /**
  * Why a waiting recovery was cancelled; the mail the owner gets says it in one
  * sentence (`t.recovery.cancelledBecause[reason]`).

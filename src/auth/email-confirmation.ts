@@ -13,6 +13,7 @@ import { messagesForAccount, type Messages } from '../i18n/messages.js';
 import { hours, minutes } from '../lib/duration.js';
 import { renderMail, type ExpiringLink } from '../views/mail.js';
 import { hashToken, newToken } from './tokens.js';
+import { CONFIRM_EMAIL_PATH, LOGIN_PATH } from '../lib/paths.js';
 
 /** A confirmation link works this long, once (the issue: "valid 24 h"). */
 export const EMAIL_CONFIRMATION_LIFETIME_MS = hours(24);
@@ -20,9 +21,6 @@ export const EMAIL_CONFIRMATION_LIFETIME_MS = hours(24);
 export const CONFIRMATION_RESEND_INTERVAL_MS = minutes(1);
 /** The owner of an address hears about registration attempts with it at most this often (no mail flood by re-registering). */
 export const REGISTRATION_NOTICE_INTERVAL_MS = hours(1);
-
-/** The path of a confirmation link; `[redacted]` in logs, like reset links. */
-export const CONFIRM_EMAIL_PATH = '/confirm-email';
 
 /** The confirmation link's mail, in `t` (the account's language); `signInUrl` is where to ask again should the link expire before it is delivered. */
 export function confirmationMail(t: Messages, p: { to: string; firstName: string; link: ExpiringLink; signInUrl: string }) {
@@ -70,7 +68,7 @@ export async function issueConfirmationLink(
   if (!stored) return false;
   // The link's host comes from APP_URL, never from the request's Host header.
   const link = { url: `${ctx.config.appUrl}${CONFIRM_EMAIL_PATH}/${token}`, expiresAt };
-  const mail = confirmationMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, link, signInUrl: `${ctx.config.appUrl}/login` });
+  const mail = confirmationMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, link, signInUrl: `${ctx.config.appUrl}${LOGIN_PATH}` });
   await ctx.mail.enqueue(trx, mail, user.id, now);
   return true;
 }

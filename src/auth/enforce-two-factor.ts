@@ -18,9 +18,10 @@ import { setSessionNextPath } from '../db/sessions.js';
 import { setMustSetUpFactor } from '../db/users.js';
 import { factorsOf, hasSecondFactor } from './factors.js';
 import { safeNextPath } from './redirects.js';
+import { CONFIRM_EMAIL_CHANGE_PATH, CONFIRM_EMAIL_PATH, LANGUAGE_PATH, LOGOUT_PATH, REAUTHENTICATE_PATH, RECOVERY_LINK_PATH, SECURITY_PATH, SMS_SET_UP_PATH, TOTP_SET_UP_PATH, WASNT_ME_PATH } from '../lib/paths.js';
 
 /** Paths a user without a second factor may still use: the path itself and below it. */
-const SET_UP_PATHS = ['/security', '/two-factor/app', '/two-factor/sms', '/reauthenticate', '/logout', '/confirm-email', '/confirm-email-change', '/wasnt-me', '/recover', '/language'];
+const SET_UP_PATHS = [SECURITY_PATH, TOTP_SET_UP_PATH, SMS_SET_UP_PATH, REAUTHENTICATE_PATH, LOGOUT_PATH, CONFIRM_EMAIL_PATH, CONFIRM_EMAIL_CHANGE_PATH, WASNT_ME_PATH, RECOVERY_LINK_PATH, LANGUAGE_PATH];
 
 function mayPass(path: string): boolean {
   return SET_UP_PATHS.some((allowed) => path === allowed || path.startsWith(`${allowed}/`));
@@ -40,7 +41,7 @@ export function requireSecondFactorSetUp(ctx: AppContext): preHandlerAsyncHookHa
       }
       if (mayPass(request.url.split('?')[0]!)) return;
       await keepWhereTheyWereGoing(ctx, request);
-      await reply.flash('error', request.t.codes.enforce.recovered).redirect('/security');
+      await reply.flash('error', request.t.codes.enforce.recovered).redirect(SECURITY_PATH);
       return;
     }
     if (!ctx.config.enforceTwoFactor) return;
@@ -48,7 +49,7 @@ export function requireSecondFactorSetUp(ctx: AppContext): preHandlerAsyncHookHa
     if (mayPass(request.url.split('?')[0]!)) return;
     if (hasSecondFactor(await factorsOf(ctx.db, user))) return;
     await keepWhereTheyWereGoing(ctx, request);
-    await reply.flash('error', request.t.codes.enforce.required).redirect('/security');
+    await reply.flash('error', request.t.codes.enforce.required).redirect(SECURITY_PATH);
   };
 }
 
@@ -65,10 +66,9 @@ async function keepWhereTheyWereGoing(ctx: AppContext, request: FastifyRequest):
 export async function afterSetUp(ctx: AppContext, request: FastifyRequest): Promise<string> {
   const session = request.session;
   const next = safeNextPath(session?.next_path);
-  if (!session || session.next_path === null) return SECURITY_PAGE;
+  if (!session || session.next_path === null) return SECURITY_PATH;
   await setSessionNextPath(ctx.db, session.id, null);
   session.next_path = null;
-  return next ?? SECURITY_PAGE;
+  return next ?? SECURITY_PATH;
 }
 
-const SECURITY_PAGE = '/security';

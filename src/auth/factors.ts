@@ -12,7 +12,6 @@ import { countUnusedRecoveryCodes, deleteRecoveryCodes, findTotpFactor } from '.
 import { findUserById, lockUserRow } from '../db/users.js';
 import { countPasskeys } from '../db/passkeys.js';
 import type { Database, User } from '../db/schema.js';
-import { TWO_FACTOR_SIGN_IN_PATH } from './guards.js';
 
 export type SignInFactor = 'passkey' | 'totp' | 'sms';
 
@@ -68,13 +67,3 @@ export function signInFactors(user: Pick<User, 'last_factor'>, f: AccountFactors
   const last = available.find((factor) => factor === user.last_factor);
   return last ? [last, ...available.filter((factor) => factor !== last)] : available;
 }
-
-/** The page of each way to finish a sign-in. */
-export const SIGN_IN_FACTOR_PATHS = {
-  sms: TWO_FACTOR_SIGN_IN_PATH,
-  totp: `${TWO_FACTOR_SIGN_IN_PATH}/app`,
-  passkey: `${TWO_FACTOR_SIGN_IN_PATH}/passkey`,
-  backupPhone: `${TWO_FACTOR_SIGN_IN_PATH}/backup-phone`,
-  email: `${TWO_FACTOR_SIGN_IN_PATH}/email`,
-  recovery: `${TWO_FACTOR_SIGN_IN_PATH}/recovery`,
-} as const;

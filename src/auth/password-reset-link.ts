@@ -13,8 +13,7 @@ import { minutes } from '../lib/duration.js';
 import { renderMail, type ExpiringLink } from '../views/mail.js';
 import { PASSWORD_RESET_LIFETIME_MS } from './policy.js';
 import { hashToken, newToken } from './tokens.js';
-
-export const RESET_PASSWORD_PATH = '/reset-password';
+import { RESET_PASSWORD_PATH } from '../lib/paths.js';
 
 /**
  * `askAgainUrl` is the "Forgot your password?" page: where the mail sent

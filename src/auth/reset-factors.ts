@@ -18,6 +18,7 @@ import { messagesForAccount } from '../i18n/messages.js';
 import { renderMail } from '../views/mail.js';
 import { factorsOf } from './factors.js';
 import { signOutEverywhere } from './sign-out-everywhere.js';
+import { RESET_PASSWORD_PATH, SECURITY_PATH } from '../lib/paths.js';
 
 type Db = Kysely<Database>;
 
@@ -59,8 +60,8 @@ export function factorsResetMail(user: Pick<User, 'email' | 'first_name' | 'loca
     heading: m.subject,
     firstName: user.first_name,
     paragraphs: [m.what(t.common.time.exact(at)), m.now],
-    action: { label: m.openSecurity, url: `${appUrl}/security` },
-    after: [{ text: m.ifNotYou, link: { label: m.resetPassword, url: `${appUrl}/reset-password` } }],
+    action: { label: m.openSecurity, url: `${appUrl}${SECURITY_PATH}` },
+    after: [{ text: m.ifNotYou, link: { label: m.resetPassword, url: `${appUrl}${RESET_PASSWORD_PATH}` } }],
   });
 }
 

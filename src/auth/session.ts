@@ -22,6 +22,7 @@ import { onlyCookie, sessionCookieOf } from './cookies.js';
 import { newCsrfSecret, rotateCsrfSecret } from './csrf.js';
 import type { SignInRecord } from './sign-in.js';
 import { hashToken, looksLikeToken, newToken } from './tokens.js';
+import { LOGIN_PATH } from '../lib/paths.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -151,7 +152,7 @@ export async function renewSession(ctx: AppContext, request: FastifyRequest, rep
 /** The session a signed-in page was working on ended meanwhile (signed out from elsewhere): to sign-in. */
 export async function signedOutMeanwhile(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   await endSession(ctx, request, reply);
-  return reply.redirect('/login');
+  return reply.redirect(LOGIN_PATH);
 }
 
 /** Deletes the server-side session and tells the browser to drop the cookie. */

@@ -8,9 +8,9 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import type { Session } from '../db/schema.js';
 import type { Clock } from '../lib/duration.js';
 import { minutes } from '../lib/duration.js';
+import { REAUTHENTICATE_PATH } from '../lib/paths.js';
 
 export const STEP_UP_WINDOW_MS = minutes(10);
-export const REAUTHENTICATE_PATH = '/reauthenticate';
 
 export function recentlyAuthenticated(session: Pick<Session, 'authenticated_at'>, now: number): boolean {
   return session.authenticated_at !== null && now - session.authenticated_at <= STEP_UP_WINDOW_MS;

@@ -11,11 +11,9 @@ import { insertWasntMeToken } from '../db/wasnt-me-tokens.js';
 import { days } from '../lib/duration.js';
 import type { WasntMeLink } from '../views/mail.js';
 import { hashToken, newToken } from './tokens.js';
+import { RESET_PASSWORD_PATH, WASNT_ME_PATH } from '../lib/paths.js';
 
 export const WASNT_ME_LIFETIME_MS = days(7);
-export const WASNT_ME_PATH = '/wasnt-me';
-/** "Forgot your password?": where a notice delivered after its link expired points instead. */
-const RESET_PASSWORD_PATH = '/reset-password';
 
 /**
  * A new link for a notice mailed to `user.email`; call it in the transaction that queues the notice. The

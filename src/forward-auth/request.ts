@@ -10,6 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config.js';
 import type { RequestFacts } from './rules.js';
 import { rulesName, type AccessRules } from './rules.js';
+import { FORWARD_AUTH_RETURN_PATH } from '../lib/paths.js';
 
 /** Longest original URL (and `rd`) considered: proxies' own header limits are about 4–8 KiB. */
 export const MAX_ORIGINAL_URL_LENGTH = 4096;
@@ -112,9 +113,6 @@ export function allowedReturnUrl(rules: AccessRules, raw: unknown, allowHttp: bo
   return url.href;
 }
 
-/** Where a sign-in goes when it should end at `rd`: the path that checks `rd` once more and sends the browser on. */
-export const RETURN_PATH = '/authz/return';
-
 /**
  * The `next` of a sign-in asked for with `rd`: `/authz/return?rd=…` when forward-auth is on and `rd` is allowed
  * (and the whole fits a `next`, 2000 characters), else null — the sign-in then ends at the home page.
@@ -123,7 +121,7 @@ export function returnPathFor(config: Pick<Config, 'accessRules' | 'isProduction
   if (config.accessRules === null) return null;
   const to = allowedReturnUrl(config.accessRules, rd, !config.isProduction);
   if (to === null) return null;
-  const path = `${RETURN_PATH}?rd=${encodeURIComponent(to)}`;
+  const path = `${FORWARD_AUTH_RETURN_PATH}?rd=${encodeURIComponent(to)}`;
   return path.length <= MAX_NEXT_LENGTH ? path : null;
 }
 

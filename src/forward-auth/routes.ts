@@ -33,14 +33,12 @@ import { securityHeaders } from '../http/security-headers.js';
 import type { TrustProxy } from '../lib/trusted-proxies.js';
 import { acrOf, ACR_ONE_FACTOR } from '../oidc/claims.js';
 import { continuingPage } from '../oidc/views.js';
-import { allowedReturnUrl, fromForwardedHeaders, fromOriginalHeaders, MAX_ORIGINAL_URL_LENGTH, RETURN_PATH, type ForwardedRequest } from './request.js';
+import { allowedReturnUrl, fromForwardedHeaders, fromOriginalHeaders, MAX_ORIGINAL_URL_LENGTH, type ForwardedRequest } from './request.js';
 import { decide, type AccessRules, type Decision, type Subject } from './rules.js';
-
-export const FORWARD_AUTH_PATH = '/api/authz/forward-auth';
+import { AUTH_REQUEST_PATH, FORWARD_AUTH_PATH, FORWARD_AUTH_RETURN_PATH, HOME_PATH, LOGIN_PATH, SECURITY_PATH } from '../lib/paths.js';
 
 /** Who asks when no session does. */
 const NOBODY: Subject = Object.freeze({ level: 0, groups: Object.freeze([]) });
-export const AUTH_REQUEST_PATH = '/api/authz/auth-request';
 /** The checks' paths: the site-wide security headers leave them to the routes (`securityHeadersPlugin`). */
 export const FORWARD_AUTH_CHECK_PATHS: readonly string[] = Object.freeze([FORWARD_AUTH_PATH, AUTH_REQUEST_PATH]);
 
@@ -162,7 +160,7 @@ export const forwardAuthRoutes: FastifyPluginAsync<ForwardAuthOptions> = async (
     if (outcome.fresh) query.set('fresh', '1');
     if (outcome.twoFactor) query.set('require', 'two-factor');
     query.set('rd', forwarded.url);
-    return `${config.appUrl}/login?${query.toString()}`;
+    return `${config.appUrl}${LOGIN_PATH}?${query.toString()}`;
   }
 
   /**
@@ -211,7 +209,7 @@ export const forwardAuthRoutes: FastifyPluginAsync<ForwardAuthOptions> = async (
       case 'sign-in':
       case 'set-up-factor': {
         if (wantsStatusNotRedirect(request)) return answer(reply, 401, 'Unauthorized');
-        const to = outcome.kind === 'sign-in' ? signInUrl(outcome, forwarded!) : `${config.appUrl}/security`;
+        const to = outcome.kind === 'sign-in' ? signInUrl(outcome, forwarded!) : `${config.appUrl}${SECURITY_PATH}`;
         const method = forwarded!.facts.method;
         return reply.redirect(to, method === 'GET' || method === 'HEAD' ? 302 : 303);
       }
@@ -233,7 +231,7 @@ export const forwardAuthRoutes: FastifyPluginAsync<ForwardAuthOptions> = async (
       case 'sign-in':
       case 'set-up-factor':
         // nginx: `auth_request_set $redirection_url $upstream_http_location; error_page 401 =302 $redirection_url;`
-        reply.header('location', outcome.kind === 'sign-in' ? signInUrl(outcome, forwarded!) : `${config.appUrl}/security`);
+        reply.header('location', outcome.kind === 'sign-in' ? signInUrl(outcome, forwarded!) : `${config.appUrl}${SECURITY_PATH}`);
         return answer(reply, 401, 'Unauthorized');
     }
   });
@@ -248,13 +246,13 @@ const ReturnQuery = z.object({ rd: z.string().max(MAX_ORIGINAL_URL_LENGTH).optio
  * Chromium applies the CSP's `form-action 'self'` to every redirect after one (decision record 017).
  */
 export const forwardAuthReturnRoutes: FastifyPluginAsync<{ ctx: AppContext; rules: AccessRules }> = async (app, { ctx, rules }) => {
-  app.get<{ Querystring: z.infer<typeof ReturnQuery> }>(RETURN_PATH, { schema: { querystring: ReturnQuery } }, async (request, reply) => {
+  app.get<{ Querystring: z.infer<typeof ReturnQuery> }>(FORWARD_AUTH_RETURN_PATH, { schema: { querystring: ReturnQuery } }, async (request, reply) => {
     const to = allowedReturnUrl(rules, request.query.rd, !ctx.config.isProduction);
     if (to === null) {
       request.log.warn('rd refused: not an address on a host the access rules name');
-      return reply.redirect('/', 303);
+      return reply.redirect(HOME_PATH, 303);
     }
-    if (!request.user) return reply.redirect(`/login?rd=${encodeURIComponent(to)}`, 303);
+    if (!request.user) return reply.redirect(`${LOGIN_PATH}?rd=${encodeURIComponent(to)}`, 303);
     const t = request.t;
     return reply.page(t.apps.continuing.title, continuingPage(t, { appName: new URL(to).host, to }), { refreshTo: to });
   });

@@ -18,6 +18,7 @@ import type { Database } from '../db/schema.js';
 import { withDeadline } from '../lib/deadline.js';
 import { RETRY_AFTER_SECONDS } from './errors.js';
 import { seconds } from '../lib/duration.js';
+import { HEALTHZ_PATH, READYZ_PATH } from '../lib/paths.js';
 
 /** Each readiness check gives up after this long: a probe must answer well inside a balancer's own timeout. */
 export const READINESS_TIMEOUT_MS = seconds(1);
@@ -43,9 +44,9 @@ function plain(reply: FastifyReply, status: number, body: string) {
 }
 
 export function healthRoutes(app: FastifyInstance, deps: ReadinessDeps): void {
-  app.get('/healthz', async (_request, reply) => plain(reply, 200, 'ok\n'));
+  app.get(HEALTHZ_PATH, async (_request, reply) => plain(reply, 200, 'ok\n'));
 
-  app.get('/readyz', async (request, reply) => {
+  app.get(READYZ_PATH, async (request, reply) => {
     const checks: Record<string, Promise<CheckResult>> = { database: check('database', () => sql`select 1`.execute(deps.db)) };
     if (deps.limits.usesRedis) checks.redis = check('redis', () => deps.limits.ping());
     const results = await Promise.all(Object.entries(checks).map(async ([name, result]) => [name, await result] as const));

@@ -48,6 +48,7 @@ export const REQUEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 export const OUTBOX_DEPTH_TIMEOUT_MS = seconds(1);
 
 import type { AppMetrics, BackchannelOutcome, SignInOutcome } from './metrics-off.js';
+import { METRICS_PATH } from '../lib/paths.js';
 
 export type { AppMetrics, SignInOutcome };
 
@@ -209,7 +210,7 @@ export class PrometheusMetrics implements AppMetrics {
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', async (request, reply) => {
+    app.get(METRICS_PATH, async (request, reply) => {
       if (!mayScrape(request, token)) {
         request.log.info('metrics: refused a client that is not local and has no valid token');
         return reply.status(404).header('content-type', 'text/plain; charset=utf-8').send('Not found\n');

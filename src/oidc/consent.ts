@@ -23,8 +23,8 @@ import { oidcSubjectOf } from '../db/users.js';
 import { formSchema } from '../http/form-schema.js';
 import { CLAIMS_OF_SCOPE } from './claims.js';
 import { DESCRIBED_SCOPES, expiredPage, type DescribedScope } from './views.js';
+import { INTERACTION_PATH } from '../lib/paths.js';
 
-const INTERACTION_PATH = '/interaction';
 const Params = z.object({ uid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 const EmptyForm = formSchema({});
 

@@ -31,15 +31,13 @@ import { howSignedIn, type SignInRecord } from '../auth/sign-in.js';
 import type { AppContext } from '../context.js';
 import type { User } from '../db/schema.js';
 import { oidcSubjectOf } from '../db/users.js';
-import { PASSKEY_SIGN_IN_PATH } from '../features/login/passkey-sign-in.js';
 import { REQUIRE_TWO_FACTOR } from '../features/login/routes.js';
 import { acrOf, amrOf, authTimeOf } from './claims.js';
 import { consentAsked, consentRoutes } from './consent.js';
 import type { LiveProvider } from './live-provider.js';
 import { levelOfAcr, ONE_FACTOR, PHISHING_RESISTANT, requestedSubject, requiredLevel, TWO_FACTOR, UNREACHABLE, type Level } from './policy.js';
 import { consentPage, continuingPage, expiredPage } from './views.js';
-
-export const INTERACTION_PATH = '/interaction';
+import { INTERACTION_PATH, LOGIN_PATH, PASSKEY_SIGN_IN_PATH } from '../lib/paths.js';
 
 /** Where, in an interaction's stored result, the moment a fresh sign-in was asked for is kept. */
 const FRESH_AFTER = 'gatehouse_fresh_sign_in_after';
@@ -77,7 +75,7 @@ export function signInAddress(next: string, fresh: boolean, required: Level): st
   if (fresh) query.set('fresh', '1');
   if (required === TWO_FACTOR) query.set('require', REQUIRE_TWO_FACTOR);
   query.set('next', next);
-  return `${required >= PHISHING_RESISTANT ? PASSKEY_SIGN_IN_PATH : '/login'}?${query.toString()}`;
+  return `${required >= PHISHING_RESISTANT ? PASSKEY_SIGN_IN_PATH : LOGIN_PATH}?${query.toString()}`;
 }
 
 /** Can the account sign in at this level at all: a second factor for two factors, a passkey for phishing-resistant. */

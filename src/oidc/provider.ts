@@ -27,11 +27,11 @@ import { hashToken } from '../auth/tokens.js';
 import { adapterFactory, HASHED_SECRET_PREFIX } from './adapter.js';
 import { accountClaims, ACR_VALUES, CLAIMS_OF_SCOPE } from './claims.js';
 import type { SigningJwk } from './keys.js';
-import { INTERACTION_PATH } from './interaction.js';
 import { fetchAllowingRegisteredBackchannel, logoutMiddleware, logoutPages, observeBackchannel } from './logout.js';
 import { assertAcrRequest, gatehousePolicy } from './policy.js';
 import { requestFacts } from './request-facts.js';
 import { refusedPage } from './views.js';
+import { INTERACTION_PATH } from '../lib/paths.js';
 
 /** Where the provider is mounted: the issuer is APP_URL + this. */
 export const OIDC_MOUNT_PATH = '/oidc';

@@ -2,6 +2,7 @@
 import type { Messages } from '../i18n/messages.js';
 import { csrfField } from '../views/forms.js';
 import { html, type SafeHtml } from '../views/html.js';
+import { LOGIN_PATH } from '../lib/paths.js';
 
 /** The scopes the consent page can name, in the order it names them. */
 export const DESCRIBED_SCOPES = ['openid', 'profile', 'email', 'groups', 'offline_access'] as const;
@@ -70,7 +71,7 @@ export function signedOutPage(t: Messages, p: { appName: string | null }): SafeH
   const m = t.apps.signedOut;
   return html`<h1>${m.heading}</h1>
 <p>${p.appName === null ? m.everywhere : m.ofApp(p.appName)}</p>
-${p.appName === null ? html`<p><a class="button primary" href="/login">${m.signInAgain}</a></p>` : ''}`;
+${p.appName === null ? html`<p><a class="button primary" href="${LOGIN_PATH}">${m.signInAgain}</a></p>` : ''}`;
 }
 
 export function expiredPage(t: Messages): SafeHtml {

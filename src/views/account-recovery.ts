@@ -1,8 +1,9 @@
 /** The security page's word on account recovery: one waiting (with a Cancel button), or a new factor to set up. */
-import { SECURITY_CANCEL_RECOVERY_PATH, type RecoveryStatus } from '../auth/account-recovery.js';
+import { type RecoveryStatus } from '../auth/account-recovery.js';
 import type { Messages } from '../i18n/messages.js';
 import { csrfField } from './forms.js';
 import { html, type SafeHtml } from './html.js';
+import { SECURITY_CANCEL_RECOVERY_PATH } from '../lib/paths.js';
 
 export function recoveryNotice(t: Messages, status: RecoveryStatus, csrfToken: string, now: number): SafeHtml {
   if (status === null) return html``;

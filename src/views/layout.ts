@@ -3,6 +3,7 @@ import { LOCALE_NAMES, LOCALES } from '../i18n/locales.js';
 import type { Messages } from '../i18n/messages.js';
 import { maskEmail } from '../lib/mask-email.js';
 import { html, type SafeHtml } from './html.js';
+import { CONFIRM_EMAIL_RESEND_PATH, CONSOLE_PATH, DEV_OUTBOX_PATH, HOME_PATH, LANGUAGE_PATH, LOGIN_PATH, LOGOUT_PATH, profilePath, REGISTER_PATH, SECURITY_PATH } from '../lib/paths.js';
 
 export interface Flash {
   kind: 'success' | 'info' | 'error';
@@ -56,17 +57,17 @@ ${(p.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 <a class="skip-link" href="#main">${l.skipToContent}</a>
 <header class="site-header">
   <nav class="nav" aria-label="${l.mainNav}">
-    <a class="brand" href="/">Gatehouse</a>
+    <a class="brand" href="${HOME_PATH}">Gatehouse</a>
     <ul>
       ${p.user
-        ? html`<li><a href="/">${l.home}</a></li>
-      <li><a href="/user/${encodeURIComponent(p.user.username)}">${l.profile}</a></li>
-      <li><a href="/security">${l.security}</a></li>
-      ${p.user.is_admin === 1 ? html`<li><a href="/admin">${l.console}</a></li>` : ''}
-      <li><form method="post" action="/logout" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><button type="submit" class="link-button">${l.signOut}</button></form></li>`
-        : html`<li><a href="/login">${l.signIn}</a></li>
-      <li><a href="/register">${l.register}</a></li>`}
-      ${p.devOutbox ? html`<li><a href="/dev/outbox" class="dev-link">${l.devOutbox}</a></li>` : ''}
+        ? html`<li><a href="${HOME_PATH}">${l.home}</a></li>
+      <li><a href="${profilePath(p.user.username)}">${l.profile}</a></li>
+      <li><a href="${SECURITY_PATH}">${l.security}</a></li>
+      ${p.user.is_admin === 1 ? html`<li><a href="${CONSOLE_PATH}">${l.console}</a></li>` : ''}
+      <li><form method="post" action="${LOGOUT_PATH}" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><button type="submit" class="link-button">${l.signOut}</button></form></li>`
+        : html`<li><a href="${LOGIN_PATH}">${l.signIn}</a></li>
+      <li><a href="${REGISTER_PATH}">${l.register}</a></li>`}
+      ${p.devOutbox ? html`<li><a href="${DEV_OUTBOX_PATH}" class="dev-link">${l.devOutbox}</a></li>` : ''}
     </ul>
   </nav>
 </header>
@@ -87,7 +88,7 @@ function confirmEmailBanner(p: LayoutProps): SafeHtml | '' {
   if (!p.user || p.user.email_confirmed_at !== null || p.user.email === undefined) return '';
   const l = p.t.common.layout;
   return html`<div class="banner banner-confirm-email" role="status">${l.confirmEmailBanner(maskEmail(p.user.email))}
-  <form method="post" action="/confirm-email/resend" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><button type="submit" class="link-button">${l.resend}</button></form></div>`;
+  <form method="post" action="${CONFIRM_EMAIL_RESEND_PATH}" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><button type="submit" class="link-button">${l.resend}</button></form></div>`;
 }
 
 /**
@@ -99,7 +100,7 @@ function languageSwitcher(p: LayoutProps): SafeHtml | '' {
   if (p.csrfToken === '' || p.path === null) return '';
   // Every language is a button, the current one marked aria-current, so a screen reader tabbing through hears
   // which is chosen ("Español, button, current") as well as what else there is.
-  return html`<form method="post" action="/language" class="language-switcher" role="group" aria-labelledby="language-label">
+  return html`<form method="post" action="${LANGUAGE_PATH}" class="language-switcher" role="group" aria-labelledby="language-label">
   <input type="hidden" name="_csrf" value="${p.csrfToken}"><input type="hidden" name="next" value="${p.path}">
   <span id="language-label">${p.t.common.layout.language}:</span>
   ${LOCALES.map(

@@ -20,12 +20,8 @@ import { z } from 'zod';
 import {
   cancelRecovery,
   noteRecoveryCancelled,
-  RECOVER_PATH,
-  RECOVERY_CANCEL_PATH,
-  RECOVERY_LINK_PATH,
   recoveryBlockedMessage,
   recoveryBlockedUntil,
-  SECURITY_CANCEL_RECOVERY_PATH,
 } from '../../auth/account-recovery.js';
 import { requireRecentAuthentication } from '../../auth/step-up.js';
 import { logSecurityEvent } from '../../auth/events.js';
@@ -63,6 +59,7 @@ import {
   startedPage,
   startLinkExpiredPage,
 } from './views.js';
+import { LOGIN_PATH, RECOVER_PATH, RECOVERY_CANCEL_PATH, RECOVERY_LINK_PATH, SECURITY_CANCEL_RECOVERY_PATH, SECURITY_PATH } from '../../lib/paths.js';
 
 const EmptyForm = formSchema({});
 const TokenParams = z.object({ token: z.string().max(200) });
@@ -87,7 +84,7 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
   app.post(RECOVER_PATH, { preHandler: requirePendingSignIn, schema: { body: EmptyForm } }, async (request, reply) => {
     const t = request.t;
     const user = request.sessionUser;
-    if (!user) return reply.redirect('/login');
+    if (!user) return reply.redirect(LOGIN_PATH);
     const blocked = await recoveryBlockedUntil(ctx.db, user.id, waitMs, ctx.clock.now());
     if (blocked) {
       return reply.page(t.recovery.recover.title, recoverPage(t, { csrfToken: reply.csrfToken(), waitMs, linkLifetimeMs, error: recoveryBlockedMessage(t, blocked) }), {
@@ -120,7 +117,7 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
         askedAt: now,
         linkLifetimeMs,
         waitMs,
-        signInUrl: `${ctx.config.appUrl}/login`,
+        signInUrl: `${ctx.config.appUrl}${LOGIN_PATH}`,
         wasntMeLink: wasntMe,
       });
       await ctx.mail.enqueue(trx, mail, user.id, now);
@@ -227,11 +224,11 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
   });
 
   // Step-up: a thief holding an old session (the lost laptop) must not be able to keep cancelling the owner's recovery.
-  app.post(SECURITY_CANCEL_RECOVERY_PATH, { preHandler: [requireUser, requireRecentAuthentication(ctx.clock, '/security')], schema: { body: EmptyForm } }, async (request, reply) => {
+  app.post(SECURITY_CANCEL_RECOVERY_PATH, { preHandler: [requireUser, requireRecentAuthentication(ctx.clock, SECURITY_PATH)], schema: { body: EmptyForm } }, async (request, reply) => {
     const user = request.user!;
     const cancelled = await ctx.db.transaction().execute((trx) => cancelRecovery(ctx, request, user, 'security-page', trx));
-    if (!cancelled) return reply.flash('info', request.t.recovery.flash.noneWaiting).redirect('/security');
+    if (!cancelled) return reply.flash('info', request.t.recovery.flash.noneWaiting).redirect(SECURITY_PATH);
     ctx.mail.kick();
-    return reply.flash('success', request.t.recovery.flash.cancelled).redirect('/security');
+    return reply.flash('success', request.t.recovery.flash.cancelled).redirect(SECURITY_PATH);
   });
 };

@@ -1,8 +1,7 @@
-import { RECOVER_PATH } from '../../auth/account-recovery.js';
-import { TWO_FACTOR_SIGN_IN_PATH } from '../../auth/guards.js';
 import type { Messages } from '../../i18n/messages.js';
 import { csrfField } from '../../views/forms.js';
 import { html, type SafeHtml } from '../../views/html.js';
+import { LOGIN_PATH, RECOVER_PATH, RESET_PASSWORD_PATH, SECURITY_PATH, TWO_FACTOR_SIGN_IN_PATH } from '../../lib/paths.js';
 
 /** The policy, from the second step of sign-in: what happens, and a button that mails the link. */
 export function recoverPage(t: Messages, p: { csrfToken: string; waitMs: number; linkLifetimeMs: number; error?: string }): SafeHtml {
@@ -47,28 +46,28 @@ export function startedPage(t: Messages, p: { completesAt: number }): SafeHtml {
   return html`<h1>${r.heading}</h1>
 <p>${r.when(t.common.time.exact(p.completesAt))}</p>
 <p>${r.mailed}</p>
-<p><a href="/login">${r.backToSignIn}</a></p>`;
+<p><a href="${LOGIN_PATH}">${r.backToSignIn}</a></p>`;
 }
 
 export function alreadyWaitingPage(t: Messages, p: { completesAt: number }): SafeHtml {
   const r = t.recovery.alreadyWaiting;
   return html`<h1>${r.heading}</h1>
 <p>${r.text(t.common.time.exact(p.completesAt))}</p>
-<p><a href="/login">${r.backToSignIn}</a></p>`;
+<p><a href="${LOGIN_PATH}">${r.backToSignIn}</a></p>`;
 }
 
 export function nothingToRecoverPage(t: Messages): SafeHtml {
   const r = t.recovery.nothingToRecover;
   return html`<h1>${r.heading}</h1>
 <p>${r.text}</p>
-<p><a class="button primary" href="/login">${r.signIn}</a></p>`;
+<p><a class="button primary" href="${LOGIN_PATH}">${r.signIn}</a></p>`;
 }
 
 export function startLinkExpiredPage(t: Messages, p: { linkLifetimeMs: number }): SafeHtml {
   const r = t.recovery.startLinkExpired;
   return html`<h1>${r.heading}</h1>
 <p>${r.text(t.common.time.duration(p.linkLifetimeMs))}</p>
-<p><a class="button primary" href="/login">${r.signIn}</a></p>`;
+<p><a class="button primary" href="${LOGIN_PATH}">${r.signIn}</a></p>`;
 }
 
 /** A reset by email too recently: no recovery can start for one whole wait after it. */
@@ -92,11 +91,11 @@ export function cancelledPage(t: Messages): SafeHtml {
   const r = t.recovery.cancelled;
   return html`<h1>${r.heading}</h1>
 <p>${r.text}</p>
-<p>${r.ifNotYou('/reset-password')}</p>`;
+<p>${r.ifNotYou(RESET_PASSWORD_PATH)}</p>`;
 }
 
 export function cancelLinkExpiredPage(t: Messages): SafeHtml {
   const r = t.recovery.cancelLinkExpired;
   return html`<h1>${r.heading}</h1>
-<p>${r.text('/security')}</p>`;
+<p>${r.text(SECURITY_PATH)}</p>`;
 }

@@ -12,8 +12,7 @@ import { csrfField, errorSummary, input, type FieldErrors } from '../../views/fo
 import { html, type SafeHtml } from '../../views/html.js';
 import { timeAgo } from '../../views/time-ago.js';
 import { consoleFrame } from './views.js';
-
-export const appPath = (clientId: string) => `/admin/apps/${encodeURIComponent(clientId)}`;
+import { CONSOLE_APPS_PATH, CONSOLE_NEW_APP_PATH, consoleAppPath, consolePersonPath } from '../../lib/paths.js';
 
 function requirementLabel(t: Messages, requirement: string): string {
   return isAppRequirement(requirement) ? t.admin.apps.requirements[requirement] : requirement;
@@ -33,7 +32,7 @@ export function appsPage(t: Messages, p: { apps: readonly ListedOidcApp[]; now: 
     'apps',
     html`<h1>${m.heading}</h1>
 <p>${m.intro}</p>
-<p><a class="button primary" href="/admin/apps/new">${m.add}</a></p>
+<p><a class="button primary" href="${CONSOLE_NEW_APP_PATH}">${m.add}</a></p>
 ${p.apps.length === 0
   ? html`<p>${m.none}</p>`
   : html`<div class="table-scroll" role="region" aria-label="${m.caption}" tabindex="0"><table class="console-table">
@@ -42,7 +41,7 @@ ${p.apps.length === 0
   <tbody>
   ${p.apps.map(
     (a) => html`<tr>
-    <th scope="row"><a href="${appPath(a.client_id)}">${a.name}</a></th>
+    <th scope="row"><a href="${consoleAppPath(a.client_id)}">${a.name}</a></th>
     <td><code>${a.client_id}</code></td>
     <td>${kindLabel(t, a.kind)}</td>
     <td>${a.first_party === 1 ? m.yes : m.no}</td>
@@ -80,7 +79,7 @@ export function appPage(t: Messages, p: AppPageProps): SafeHtml {
   return consoleFrame(
     t,
     'apps',
-    html`<p><a href="/admin/apps">${m.back}</a></p>
+    html`<p><a href="${CONSOLE_APPS_PATH}">${m.back}</a></p>
 <h1>${a.name}</h1>
 ${section(
   'settings-heading',
@@ -108,7 +107,7 @@ ${section(
   <caption>${m.peopleCaption}</caption>
   <thead><tr><th scope="col">${m.peopleColumns.username}</th><th scope="col">${m.peopleColumns.firstGranted}</th><th scope="col">${m.peopleColumns.lastSignIn}</th></tr></thead>
   <tbody>${p.people.map(
-    (r) => html`<tr><th scope="row"><a href="/admin/people/${r.userId}">${r.username}</a></th><td>${timeAgo(t, r.firstGrantedAt, p.now)}</td><td>${timeAgo(t, r.lastSignInAt, p.now)}</td></tr>`,
+    (r) => html`<tr><th scope="row"><a href="${consolePersonPath(r.userId)}">${r.username}</a></th><td>${timeAgo(t, r.firstGrantedAt, p.now)}</td><td>${timeAgo(t, r.lastSignInAt, p.now)}</td></tr>`,
   )}</tbody>
 </table></div>
 ${p.morePeopleHref ? html`<p><a href="${p.morePeopleHref}" rel="next">${m.morePeople}</a></p>` : ''}`,
@@ -118,7 +117,7 @@ ${p.morePeopleHref ? html`<p><a href="${p.morePeopleHref}" rel="next">${m.morePe
 
 function appActions(t: Messages, p: AppPageProps): SafeHtml {
   const a = t.admin.apps.actions;
-  const path = appPath(p.app.client_id);
+  const path = consoleAppPath(p.app.client_id);
   const confirmError = p.confirm?.error;
   return html`${p.steppedUp ? '' : html`<p class="hint">${a.stepUpNote}</p>`}
 <p><a class="button" href="${path}/edit">${a.edit}</a></p>
@@ -220,11 +219,11 @@ export function appFormPage(t: Messages, p: AppFormProps): SafeHtml {
   const v = p.values;
   const e = p.errors;
   const adding = p.app === null;
-  const action = p.app === null ? '/admin/apps/new' : `${appPath(p.app.client_id)}/edit`;
+  const action = p.app === null ? CONSOLE_NEW_APP_PATH : `${consoleAppPath(p.app.client_id)}/edit`;
   return consoleFrame(
     t,
     'apps',
-    html`<p><a href="${p.app === null ? '/admin/apps' : appPath(p.app.client_id)}">${p.app === null ? m.back : f.cancel}</a></p>
+    html`<p><a href="${p.app === null ? CONSOLE_APPS_PATH : consoleAppPath(p.app.client_id)}">${p.app === null ? m.back : f.cancel}</a></p>
 <h1>${p.app === null ? f.newHeading : f.editHeading(p.app.name)}</h1>
 <p>${adding ? f.newIntro : f.editIntro}</p>
 ${p.steppedUp ? '' : html`<p class="hint">${m.actions.stepUpNote}</p>`}
@@ -267,6 +266,6 @@ export function appSecretPage(t: Messages, p: { app: OidcApp; secret: string | n
 </dl>
 ${p.secret === null ? html`<p>${s.publicApp}</p>` : html`<p role="status"><strong>${s.once}</strong></p>`}
 ${p.rotated ? html`<p>${s.oldGone}</p>` : ''}
-<p><a class="button primary" href="${appPath(p.app.client_id)}">${s.toApp}</a></p>`,
+<p><a class="button primary" href="${consoleAppPath(p.app.client_id)}">${s.toApp}</a></p>`,
   );
 }

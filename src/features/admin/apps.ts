@@ -29,14 +29,13 @@ import {
 } from '../../oidc/app-registration.js';
 import { notFoundPage } from '../../views/error-pages.js';
 import type { FieldErrors } from '../../views/forms.js';
-import { appFormPage, appPage, appPath, appSecretPage, appsPage, formValuesOf, type AppFormField, type AppFormValues } from './apps-views.js';
-import { CONSOLE_PATH, requireStepUp, steppedUp } from './guard.js';
+import { appFormPage, appPage, appSecretPage, appsPage, formValuesOf, type AppFormField, type AppFormValues } from './apps-views.js';
+import { requireStepUp, steppedUp } from './guard.js';
 import { CONSOLE_STYLES } from './views.js';
+import { CONSOLE_NEW_APP_PATH, CONSOLE_PATH, consoleAppPath } from '../../lib/paths.js';
 
 /** People per page on an app's page. */
 export const APP_PEOPLE_PAGE_SIZE = 50;
-
-const NEW_APP_PATH = `${CONSOLE_PATH}/apps/new`;
 
 const AppParams = z.object({ clientId: z.string().min(1).max(100) });
 const PeopleQuery = z.object({ after: z.string().max(40).optional() });
@@ -166,15 +165,15 @@ export const appsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
 
   const blankForm: AppFormValues = { name: '', kind: 'web', redirectUris: '', postLogoutRedirectUris: '', backchannelLogoutUri: '', firstParty: false, requirement: 'none', idTokenAlg: 'ES256' };
 
-  app.get(NEW_APP_PATH, async (request, reply) => {
+  app.get(CONSOLE_NEW_APP_PATH, async (request, reply) => {
     const t = request.t;
     const form = appFormPage(t, { app: null, values: blankForm, errors: {}, csrfToken: reply.csrfToken(), steppedUp: steppedUp(request, ctx.clock.now()) });
     return reply.page(t.admin.apps.form.newTitle, form, page);
   });
 
   app.post<{ Body: z.infer<typeof NewAppForm> }>(
-    NEW_APP_PATH,
-    { schema: { body: NewAppForm }, preHandler: requireStepUp(ctx, () => NEW_APP_PATH) },
+    CONSOLE_NEW_APP_PATH,
+    { schema: { body: NewAppForm }, preHandler: requireStepUp(ctx, () => CONSOLE_NEW_APP_PATH) },
     async (request, reply) => {
       const t = request.t;
       const body = request.body;
@@ -217,7 +216,7 @@ export const appsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
     const body = appPage(t, {
       app: found,
       people: people.rows,
-      morePeopleHref: people.next === null ? null : `${appPath(found.client_id)}?${new URLSearchParams({ after: people.next }).toString()}`,
+      morePeopleHref: people.next === null ? null : `${consoleAppPath(found.client_id)}?${new URLSearchParams({ after: people.next }).toString()}`,
       now,
       csrfToken: reply.csrfToken(),
       steppedUp: steppedUp(request, now),
@@ -238,7 +237,7 @@ export const appsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
 
   // ---- Change ----
 
-  const editPath = (request: FastifyRequest) => `${appPath((request.params as { clientId: string }).clientId)}/edit`;
+  const editPath = (request: FastifyRequest) => `${consoleAppPath((request.params as { clientId: string }).clientId)}/edit`;
 
   app.get<{ Params: z.infer<typeof AppParams> }>(`${CONSOLE_PATH}/apps/:clientId/edit`, { schema: { params: AppParams } }, async (request, reply) => {
     const t = request.t;
@@ -258,7 +257,7 @@ export const appsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
       const body = request.body;
       const change = changeOf(body);
       const changed = changedColumns(found, change);
-      if (changed.length === 0) return reply.flash('success', t.admin.apps.flash.unchanged).redirect(appPath(found.client_id), 303);
+      if (changed.length === 0) return reply.flash('success', t.admin.apps.flash.unchanged).redirect(consoleAppPath(found.client_id), 303);
       const name = change.name.trim();
       const outcome = await ctx.db.transaction().execute(async (trx) => {
         const changedApp = await changeOidcApp(trx, found, change);
@@ -286,13 +285,13 @@ export const appsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
         const form = appFormPage(t, { app: found, values, errors: fieldErrorsOf(t, outcome.problems, change), csrfToken: reply.csrfToken(), steppedUp: true });
         return reply.page(t.admin.apps.form.editTitle(found.name), form, { ...page, status: 422 });
       }
-      return reply.flash('success', t.admin.apps.flash.changed(name)).redirect(appPath(found.client_id), 303);
+      return reply.flash('success', t.admin.apps.flash.changed(name)).redirect(consoleAppPath(found.client_id), 303);
     },
   );
 
   // ---- A new secret ----
 
-  const appPagePath = (request: FastifyRequest) => appPath((request.params as { clientId: string }).clientId);
+  const appPagePath = (request: FastifyRequest) => consoleAppPath((request.params as { clientId: string }).clientId);
 
   app.post<{ Params: z.infer<typeof AppParams>; Body: z.infer<typeof EmptyForm> }>(
     `${CONSOLE_PATH}/apps/:clientId/rotate-secret`,

@@ -5,6 +5,7 @@ import type { Messages } from '../../i18n/messages.js';
 import { html, type SafeHtml } from '../../views/html.js';
 import { timeAgo } from '../../views/time-ago.js';
 import { consoleFrame } from './views.js';
+import { CONSOLE_AUDIT_PATH, consolePersonPath } from '../../lib/paths.js';
 
 function actionLabel(t: Messages, action: string): string {
   return isAdminAction(action) ? t.admin.audit.actions[action] : action;
@@ -31,9 +32,9 @@ export function auditTable(t: Messages, entries: readonly AdminAuditEntry[], now
   <tbody>${entries.map(
     (e) => html`<tr>
     <td>${timeAgo(t, e.created_at, now)}</td>
-    <td>${e.actor_user_id !== null ? html`<a href="/admin/people/${e.actor_user_id}">${e.actor}</a>` : e.actor}</td>
+    <td>${e.actor_user_id !== null ? html`<a href="${consolePersonPath(e.actor_user_id)}">${e.actor}</a>` : e.actor}</td>
     <td>${actionLabel(t, e.action)}</td>
-    <td>${e.target_user_id !== null ? html`<a href="/admin/people/${e.target_user_id}">${e.target ?? ''}</a>` : (e.target ?? '')}</td>
+    <td>${e.target_user_id !== null ? html`<a href="${consolePersonPath(e.target_user_id)}">${e.target ?? ''}</a>` : (e.target ?? '')}</td>
     <td>${detailText(e.detail)}</td>
     <td>${e.ip ?? ''}</td>
   </tr>`,
@@ -58,7 +59,7 @@ export function auditPage(t: Messages, p: AuditPageProps): SafeHtml {
     'audit',
     html`<h1 id="audit-page-heading">${m.heading}</h1>
 <p>${m.intro}</p>
-<form method="get" action="/admin/audit" class="console-filter">
+<form method="get" action="${CONSOLE_AUDIT_PATH}" class="console-filter">
   <div class="field">
     <label for="f-action">${m.filterAction}</label>
     <select id="f-action" name="action">

@@ -6,9 +6,9 @@ import type { AppContext } from '../../context.js';
 import { rowId, searchText } from '../../http/form-schema.js';
 import { ADMIN_ACTIONS, listAdminAudit, type AuditFilter } from '../../db/admin-audit.js';
 import { findUserByUsername } from '../../db/users.js';
-import { CONSOLE_PATH } from './guard.js';
 import { auditPage } from './audit-views.js';
 import { CONSOLE_STYLES } from './views.js';
+import { CONSOLE_PATH } from '../../lib/paths.js';
 
 /** Audit entries per page. */
 export const AUDIT_PAGE_SIZE = 50;

@@ -20,8 +20,7 @@ import type { AppContext } from '../../context.js';
 import type { User } from '../../db/schema.js';
 import { acrOf, ACR_ONE_FACTOR } from '../../oidc/claims.js';
 import { setUpFactorPage } from './views.js';
-
-export const CONSOLE_PATH = '/admin';
+import { CONSOLE_PATH, LOGIN_PATH } from '../../lib/paths.js';
 
 /** True for the console's addresses: `/admin` and everything under it. */
 export function isConsolePath(url: string): boolean {
@@ -59,7 +58,7 @@ function provedSecondFactor(record: SignInRecord | null): record is SignInRecord
 
 /** Where a sign-in with both steps starts, coming back to `next`. */
 export function freshSignInPath(next: string): string {
-  return `/login?fresh=1&require=two-factor&next=${encodeURIComponent(next)}`;
+  return `${LOGIN_PATH}?fresh=1&require=two-factor&next=${encodeURIComponent(next)}`;
 }
 
 /** Gate 2. */

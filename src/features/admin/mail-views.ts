@@ -8,6 +8,7 @@ import type { Messages } from '../../i18n/messages.js';
 import { html, type SafeHtml } from '../../views/html.js';
 import { timeAgo } from '../../views/time-ago.js';
 import { consoleFrame } from './views.js';
+import { CONSOLE_MAIL_PATH } from '../../lib/paths.js';
 
 /** How much of the last error the table shows; the row keeps up to 1000 characters. */
 const SHOWN_ERROR_CHARACTERS = 300;
@@ -55,7 +56,7 @@ export function mailPage(t: Messages, p: MailPageProps): SafeHtml {
 ${p.failedMail.length === 0
   ? html`<p>${m.noFailed}</p>`
   : html`${p.steppedUp ? '' : html`<p class="hint">${m.stepUpNote}</p>`}
-<form method="post" action="/admin/mail/send-again" class="console-action">
+<form method="post" action="${CONSOLE_MAIL_PATH}/send-again" class="console-action">
   <input type="hidden" name="_csrf" value="${p.csrfToken}">
   <button type="submit" class="button">${m.sendAllAgain(p.failed)}</button>
   <p class="hint">${m.sendAgainHint}</p>
@@ -71,7 +72,7 @@ ${p.failedMail.length === 0
     <td>${mail.attempts}</td>
     <td>${mail.failed_at === null ? '' : timeAgo(t, mail.failed_at, p.now)}</td>
     <td class="console-error-text">${shortError(mail.last_error)}</td>
-    <td><form method="post" action="/admin/mail/${mail.id}/send-again">
+    <td><form method="post" action="${CONSOLE_MAIL_PATH}/${mail.id}/send-again">
       <input type="hidden" name="_csrf" value="${p.csrfToken}">
       <button type="submit" class="button">${m.sendAgain}<span class="visually-hidden"> ${m.sendAgainWhich(mailKindLabel(t, mail.kind), mail.to_address)}</span></button>
     </form></td>

@@ -11,9 +11,10 @@ import type { AppContext } from '../../context.js';
 import { recordAdminAction } from '../../db/admin-audit.js';
 import { failedMailCount, listUndeliveredMail, MAIL_RECORD_RETENTION_MS, pendingMailCount, requeueFailedMail, sentMailCountSince } from '../../db/mail-outbox.js';
 import { formSchema, rowId } from '../../http/form-schema.js';
-import { CONSOLE_PATH, requireStepUp, steppedUp } from './guard.js';
+import { requireStepUp, steppedUp } from './guard.js';
 import { mailPage } from './mail-views.js';
 import { CONSOLE_STYLES } from './views.js';
+import { CONSOLE_MAIL_PATH } from '../../lib/paths.js';
 
 /** Mail ids an audit entry lists at most ("Send all again" may requeue thousands). */
 const AUDITED_MAIL_IDS = 100;
@@ -21,13 +22,11 @@ const AUDITED_MAIL_IDS = 100;
 /** Failed mail listed on the page, newest first; the count above says how many there are in all. */
 export const FAILED_MAIL_SHOWN = 100;
 
-export const MAIL_PATH = `${CONSOLE_PATH}/mail`;
-
 const MailParams = z.object({ id: rowId() });
 const EmptyForm = formSchema({});
 
 export const mailRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.get(MAIL_PATH, async (request, reply) => {
+  app.get(CONSOLE_MAIL_PATH, async (request, reply) => {
     const t = request.t;
     const now = ctx.clock.now();
     const [waiting, sent, failed, failedMail] = await Promise.all([
@@ -43,7 +42,7 @@ export const mailRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
     );
   });
 
-  const stepUp = requireStepUp(ctx, () => MAIL_PATH);
+  const stepUp = requireStepUp(ctx, () => CONSOLE_MAIL_PATH);
 
   /** Queues failed mail again (`ids`, or all when null), records it, wakes the worker, and says how much went back. */
   async function sendAgain(request: FastifyRequest, ids: number[] | null): Promise<string> {
@@ -71,16 +70,16 @@ export const mailRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
   }
 
   app.post<{ Params: z.infer<typeof MailParams> }>(
-    `${MAIL_PATH}/:id/send-again`,
+    `${CONSOLE_MAIL_PATH}/:id/send-again`,
     { schema: { params: MailParams, body: EmptyForm }, preHandler: stepUp },
     async (request, reply) => {
       const message = await sendAgain(request, [Number(request.params.id)]);
-      return reply.flash('success', message).redirect(MAIL_PATH, 303);
+      return reply.flash('success', message).redirect(CONSOLE_MAIL_PATH, 303);
     },
   );
 
-  app.post(`${MAIL_PATH}/send-again`, { schema: { body: EmptyForm }, preHandler: stepUp }, async (request, reply) => {
+  app.post(`${CONSOLE_MAIL_PATH}/send-again`, { schema: { body: EmptyForm }, preHandler: stepUp }, async (request, reply) => {
     const message = await sendAgain(request, null);
-    return reply.flash('success', message).redirect(MAIL_PATH, 303);
+    return reply.flash('success', message).redirect(CONSOLE_MAIL_PATH, 303);
   });
 };

@@ -11,6 +11,7 @@ import { eventLabel } from '../../views/security-events.js';
 import { timeAgo } from '../../views/time-ago.js';
 import { auditTable } from './audit-views.js';
 import { consoleFrame } from './views.js';
+import { CONSOLE_PEOPLE_PATH, consolePersonPath } from '../../lib/paths.js';
 
 
 export function peoplePage(t: Messages, p: { q: string; rows: readonly PersonRow[]; nextHref: string | null; now: number }): SafeHtml {
@@ -20,7 +21,7 @@ export function peoplePage(t: Messages, p: { q: string; rows: readonly PersonRow
     t,
     'people',
     html`<h1>${m.heading}</h1>
-<form method="get" action="/admin/people" class="console-search" role="search">
+<form method="get" action="${CONSOLE_PEOPLE_PATH}" class="console-search" role="search">
   <div class="field">
     <label for="f-q">${m.searchLabel}</label>
     <p class="hint" id="f-q-hint">${m.searchHint}</p>
@@ -36,7 +37,7 @@ ${p.rows.length === 0 && p.q
   <tbody>
   ${p.rows.map(
     (r) => html`<tr>
-    <th scope="row"><a href="/admin/people/${r.id}">${r.username}</a>${r.is_admin === 1 ? html` <span class="badge">${m.adminBadge}</span>` : ''}</th>
+    <th scope="row"><a href="${consolePersonPath(r.id)}">${r.username}</a>${r.is_admin === 1 ? html` <span class="badge">${m.adminBadge}</span>` : ''}</th>
     <td>${r.first_name} ${r.last_name}</td>
     <td>${r.email}${r.email_confirmed_at === null ? html` <span class="badge badge-muted">${m.unconfirmedBadge}</span>` : ''}${
       r.suspended_at !== null ? html` <span class="badge badge-warning">${m.suspendedBadge}</span>` : ''
@@ -82,7 +83,7 @@ export function personPage(t: Messages, p: PersonPageProps): SafeHtml {
   return consoleFrame(
     t,
     'people',
-    html`<p><a href="/admin/people">${m.back}</a></p>
+    html`<p><a href="${CONSOLE_PEOPLE_PATH}">${m.back}</a></p>
 <h1>${u.first_name} ${u.last_name} <span class="username-inline">@${u.username}</span></h1>
 ${section(
   'profile-heading',
@@ -144,7 +145,7 @@ ${section('audit-heading', m.auditAbout, p.audit.length === 0 ? html`<p>${m.noAu
 /** One button per action, each its own small form (CSRF token, no fields unless the action needs one). */
 function actionForm(p: PersonPageProps, action: string, label: string, hint: string, fields: SafeHtml | '' = '', style: 'plain' | 'danger' = 'plain'): SafeHtml {
   const hintId = `hint-${action.replace('/', '-')}`;
-  return html`<form method="post" action="/admin/people/${p.user.id}/${action}" class="console-action">
+  return html`<form method="post" action="${consolePersonPath(p.user.id)}/${action}" class="console-action">
   <input type="hidden" name="_csrf" value="${p.csrfToken}">${fields}
   <button type="submit" class="button${style === 'danger' ? ' danger' : ''}" aria-describedby="${hintId}">${label}</button>
   <p class="hint" id="${hintId}">${hint}</p>
@@ -155,9 +156,9 @@ function actionForm(p: PersonPageProps, action: string, label: string, hint: str
 function groupForms(t: Messages, p: PersonPageProps): SafeHtml {
   const a = t.admin.person.actions;
   return html`${p.groups.length === 0 ? html`<p>${t.admin.person.noGroups}</p>` : html`<ul class="console-groups">${p.groups.map(
-    (g) => html`<li>${g} <form method="post" action="/admin/people/${p.user.id}/groups/remove" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><input type="hidden" name="group" value="${g}"><button type="submit" class="link-button">${a.removeGroup(g)}</button></form></li>`,
+    (g) => html`<li>${g} <form method="post" action="${consolePersonPath(p.user.id)}/groups/remove" class="inline"><input type="hidden" name="_csrf" value="${p.csrfToken}"><input type="hidden" name="group" value="${g}"><button type="submit" class="link-button">${a.removeGroup(g)}</button></form></li>`,
   )}</ul>`}
-<form method="post" action="/admin/people/${p.user.id}/groups/add" class="console-search">
+<form method="post" action="${consolePersonPath(p.user.id)}/groups/add" class="console-search">
   <input type="hidden" name="_csrf" value="${p.csrfToken}">
   <div class="field">
     <label for="f-group">${a.groupName}</label>

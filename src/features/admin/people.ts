@@ -28,9 +28,10 @@ import { messagesForAccount } from '../../i18n/messages.js';
 import { accountDeletedByAdminMail } from './person-mail.js';
 import type { SecurityEventKind } from '../../db/security-events.js';
 import { field, formSchema, rowId, searchText } from '../../http/form-schema.js';
-import { CONSOLE_PATH, requireStepUp, steppedUp } from './guard.js';
+import { requireStepUp, steppedUp } from './guard.js';
 import { CONSOLE_STYLES } from './views.js';
 import { peoplePage, personPage, type LockoutState } from './people-views.js';
+import { CONSOLE_PATH } from '../../lib/paths.js';
 
 /** People per page of the search. */
 export const PEOPLE_PAGE_SIZE = 50;

@@ -10,11 +10,12 @@ import { consoleCounts } from '../../db/admin-people.js';
 import { consoleActivity } from './activity.js';
 import { appsRoutes } from './apps.js';
 import { auditRoutes } from './audit.js';
-import { CONSOLE_PATH, hideConsole, requireConsoleSignIn } from './guard.js';
+import { hideConsole, requireConsoleSignIn } from './guard.js';
 import { mailRoutes } from './mail.js';
 import { peopleRoutes } from './people.js';
 import { smsRoutes } from './sms.js';
 import { CONSOLE_STYLES, overviewPage } from './views.js';
+import { CONSOLE_PATH } from '../../lib/paths.js';
 
 export const adminRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.addHook('onRequest', hideConsole);

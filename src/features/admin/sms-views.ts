@@ -11,6 +11,7 @@ import type { Messages } from '../../i18n/messages.js';
 import { days, hours } from '../../lib/duration.js';
 import { html, type SafeHtml } from '../../views/html.js';
 import { consoleFrame } from './views.js';
+import { CONSOLE_SMS_PATH } from '../../lib/paths.js';
 
 /** Countries with a column of their own in the hourly table; the others share one. */
 const HOURLY_COUNTRY_COLUMNS = 4;
@@ -97,7 +98,7 @@ function breakerPart(t: Messages, p: SmsPageProps): SafeHtml {
   const why = reason === null ? b.whyUnknown : reason.kind === 'budget' ? b.whyBudget : b.whyProvider(reason.errors, reason.sends);
   return html`<p class="console-alert"><strong>${b.open(t.common.time.exact(p.now + p.breaker.forMs))}</strong> ${why}</p>
 ${p.steppedUp ? '' : html`<p class="hint">${b.stepUpNote}</p>`}
-<form method="post" action="/admin/sms/resume" class="console-action">
+<form method="post" action="${CONSOLE_SMS_PATH}/resume" class="console-action">
   <input type="hidden" name="_csrf" value="${p.csrfToken}">
   <button type="submit" class="button">${b.resume}</button>
   <p class="hint">${b.resumeHint}</p>

@@ -10,16 +10,15 @@ import { recordAdminAction } from '../../db/admin-audit.js';
 import { countSmsSends, SMS_SEND_RETENTION_MS } from '../../db/sms-sends.js';
 import { formSchema } from '../../http/form-schema.js';
 import { days, hours } from '../../lib/duration.js';
-import { CONSOLE_PATH, requireStepUp, steppedUp } from './guard.js';
+import { requireStepUp, steppedUp } from './guard.js';
 import { smsPage } from './sms-views.js';
 import { CONSOLE_STYLES } from './views.js';
-
-export const SMS_PATH = `${CONSOLE_PATH}/sms`;
+import { CONSOLE_SMS_PATH } from '../../lib/paths.js';
 
 const EmptyForm = formSchema({});
 
 export const smsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.get(SMS_PATH, async (request, reply) => {
+  app.get(CONSOLE_SMS_PATH, async (request, reply) => {
     const t = request.t;
     const now = ctx.clock.now();
     // Whole UTC days: today and the six before it; whole hours: this one and the 23 before it.
@@ -51,10 +50,10 @@ export const smsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
     );
   });
 
-  app.post(`${SMS_PATH}/resume`, { schema: { body: EmptyForm }, preHandler: requireStepUp(ctx, () => SMS_PATH) }, async (request, reply) => {
+  app.post(`${CONSOLE_SMS_PATH}/resume`, { schema: { body: EmptyForm }, preHandler: requireStepUp(ctx, () => CONSOLE_SMS_PATH) }, async (request, reply) => {
     const t = request.t;
     const resumed = await ctx.limits.sms.resume();
-    if (resumed === null) return reply.flash('success', t.admin.sms.flash.notPaused).redirect(SMS_PATH, 303);
+    if (resumed === null) return reply.flash('success', t.admin.sms.flash.notPaused).redirect(CONSOLE_SMS_PATH, 303);
     const admin = request.user!;
     await recordAdminAction(ctx.db, {
       action: 'sms_resumed',
@@ -64,6 +63,6 @@ export const smsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { 
       ip: request.ip,
       requestId: request.id,
     });
-    return reply.flash('success', t.admin.sms.flash.resumed).redirect(SMS_PATH, 303);
+    return reply.flash('success', t.admin.sms.flash.resumed).redirect(CONSOLE_SMS_PATH, 303);
   });
 };

@@ -7,6 +7,7 @@ import type { Messages } from '../../i18n/messages.js';
 import { barChart } from '../../views/charts.js';
 import { html, type SafeHtml } from '../../views/html.js';
 import { ACTIVITY_METRICS, type Activity, type ActivityRange } from './activity.js';
+import { CONSOLE_APPS_PATH, CONSOLE_AUDIT_PATH, CONSOLE_MAIL_PATH, CONSOLE_PATH, CONSOLE_PEOPLE_PATH, CONSOLE_SMS_PATH, SECURITY_PATH } from '../../lib/paths.js';
 
 /** The console's stylesheet, added to the site's on every console page. */
 export const CONSOLE_STYLES = ['/static/css/admin.css'];
@@ -14,12 +15,12 @@ export const CONSOLE_STYLES = ['/static/css/admin.css'];
 type Section = 'overview' | 'people' | 'apps' | 'audit' | 'mail' | 'sms';
 
 const SECTIONS: readonly { section: Section; path: string }[] = [
-  { section: 'overview', path: '/admin' },
-  { section: 'people', path: '/admin/people' },
-  { section: 'apps', path: '/admin/apps' },
-  { section: 'audit', path: '/admin/audit' },
-  { section: 'mail', path: '/admin/mail' },
-  { section: 'sms', path: '/admin/sms' },
+  { section: 'overview', path: CONSOLE_PATH },
+  { section: 'people', path: CONSOLE_PEOPLE_PATH },
+  { section: 'apps', path: CONSOLE_APPS_PATH },
+  { section: 'audit', path: CONSOLE_AUDIT_PATH },
+  { section: 'mail', path: CONSOLE_MAIL_PATH },
+  { section: 'sms', path: CONSOLE_SMS_PATH },
 ];
 
 /** The console's navigation above each of its pages, the current section marked for screen readers. */
@@ -35,7 +36,7 @@ export function setUpFactorPage(t: Messages): SafeHtml {
   const m = t.admin.setUpFactor;
   return html`<h1>${m.heading}</h1>
 <p>${m.text}</p>
-<p><a class="button primary" href="/security">${m.link}</a></p>`;
+<p><a class="button primary" href="${SECURITY_PATH}">${m.link}</a></p>`;
 }
 
 /** The overview: the counts, then the charts of the last 24 hours and 7 days, each with its table twin. */
@@ -48,9 +49,9 @@ export function overviewPage(t: Messages, p: { people: number; admins: number; a
     html`<h1>${m.heading}</h1>
 <p>${m.intro}</p>
 <ul class="console-counts">
-  <li><a href="/admin/people">${m.people(p.people)}</a></li>
+  <li><a href="${CONSOLE_PEOPLE_PATH}">${m.people(p.people)}</a></li>
   <li>${m.admins(p.admins)}</li>
-  <li><a href="/admin/apps">${m.apps(p.apps)}</a></li>
+  <li><a href="${CONSOLE_APPS_PATH}">${m.apps(p.apps)}</a></li>
 </ul>
 <section class="console-section" aria-labelledby="activity-heading"><h2 id="activity-heading">${a.heading}</h2>
 <p>${a.intro}</p>

@@ -26,8 +26,7 @@ import { changePasswordPage } from './views.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { wasntMeLink } from '../../auth/wasnt-me.js';
 import { deleteEmailChangesOfUser } from '../../db/email-changes.js';
-
-export const CHANGE_PASSWORD_PATH = '/profile/password';
+import { CHANGE_PASSWORD_PATH, profilePath } from '../../lib/paths.js';
 
 const ChangePasswordForm = formSchema({ current_password: field(4096), password: field(4096), confirm_password: field(4096) });
 
@@ -90,7 +89,7 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
       if (!changed) return signedOutMeanwhile(ctx, request, reply);
       ctx.mail.kick();
       await ctx.identityProvider.sessionsEnded(ended, 'account-secured');
-      return reply.flash('success', t.account.changePassword.changed).redirect(`/user/${encodeURIComponent(user.username)}`);
+      return reply.flash('success', t.account.changePassword.changed).redirect(profilePath(user.username));
     },
   );
 };

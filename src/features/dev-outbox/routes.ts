@@ -11,6 +11,7 @@ import { isLoopbackAddress } from '../../lib/net.js';
 import { notFoundPage } from '../../views/error-pages.js';
 import { timeAgo } from '../../views/time-ago.js';
 import { html } from '../../views/html.js';
+import { DEV_OUTBOX_PATH } from '../../lib/paths.js';
 
 const MessageParams = z.object({ id: z.coerce.number().int().positive() });
 
@@ -37,7 +38,7 @@ export const devOutboxRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
     }
   });
 
-  app.get('/dev/outbox', async (request, reply) => {
+  app.get(DEV_OUTBOX_PATH, async (request, reply) => {
     const messages = await listDevMessages(ctx.db);
     const now = ctx.clock.now();
     const t = request.t;
@@ -53,14 +54,14 @@ ${messages.map(
   <p class="outbox-meta"><strong>${d.kinds[m.kind]}</strong> ${d.to} <span class="recipient">${m.recipient}</span> · ${timeAgo(t, m.created_at, now)}</p>
   <p class="outbox-subject">${m.subject}</p>
   <pre class="outbox-body">${m.text_body}</pre>
-  ${m.html_body ? html`<p><a href="/dev/outbox/${m.id}/html" target="_blank" rel="noopener">${d.viewHtml}</a></p>` : ''}
+  ${m.html_body ? html`<p><a href="${DEV_OUTBOX_PATH}/${m.id}/html" target="_blank" rel="noopener">${d.viewHtml}</a></p>` : ''}
 </li>`,
 )}
 </ol>`,
     );
   });
 
-  app.get<{ Params: z.infer<typeof MessageParams> }>('/dev/outbox/:id/html', { schema: { params: MessageParams } }, async (request, reply) => {
+  app.get<{ Params: z.infer<typeof MessageParams> }>(`${DEV_OUTBOX_PATH}/:id/html`, { schema: { params: MessageParams } }, async (request, reply) => {
     const message = await findDevMessage(ctx.db, request.params.id);
     if (!message?.html_body) return reply.page(request.t.common.errors.notFoundTitle, notFoundPage(request.t), { status: 404 });
     // The mail's own markup, in a sandbox: no scripts, no same-origin access.

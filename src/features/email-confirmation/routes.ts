@@ -8,7 +8,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { CONFIRM_EMAIL_PATH, CONFIRMATION_RESEND_INTERVAL_MS, EMAIL_CONFIRMATION_LIFETIME_MS, issueConfirmationLink } from '../../auth/email-confirmation.js';
+import { CONFIRMATION_RESEND_INTERVAL_MS, EMAIL_CONFIRMATION_LIFETIME_MS, issueConfirmationLink } from '../../auth/email-confirmation.js';
 import { requireUser } from '../../auth/guards.js';
 import { hashToken, looksLikeToken } from '../../auth/tokens.js';
 import type { AppContext } from '../../context.js';
@@ -17,6 +17,7 @@ import { confirmEmailWithToken, findLiveConfirmationToken } from '../../db/email
 import { hours } from '../../lib/duration.js';
 import { maskEmail } from '../../lib/mask-email.js';
 import { confirmEmailPage, invalidConfirmationLinkPage } from './views.js';
+import { CONFIRM_EMAIL_PATH, HOME_PATH, LOGIN_PATH } from '../../lib/paths.js';
 
 const TokenParams = z.object({ token: z.string().max(200) });
 
@@ -48,22 +49,22 @@ export const emailConfirmationRoutes: FastifyPluginAsync<{ ctx: AppContext }> = 
       ? await ctx.db.transaction().execute((trx) => confirmEmailWithToken(trx, hashToken(token), now))
       : undefined;
     if (userId === undefined) return reply.page(t.account.linkGone.title, linkGone(request, reply.csrfToken()), { status: 410 });
-    if (request.user?.id === userId) return reply.flash('success', t.account.confirmEmail.confirmed).redirect('/');
+    if (request.user?.id === userId) return reply.flash('success', t.account.confirmEmail.confirmed).redirect(HOME_PATH);
     // Someone else's link, or nobody signed in: say only that it worked.
-    if (request.user) return reply.flash('success', t.account.confirmEmail.confirmedOther).redirect('/');
-    return reply.flash('success', t.account.confirmEmail.confirmedSignIn).redirect('/login');
+    if (request.user) return reply.flash('success', t.account.confirmEmail.confirmedOther).redirect(HOME_PATH);
+    return reply.flash('success', t.account.confirmEmail.confirmedSignIn).redirect(LOGIN_PATH);
   });
 
   app.post(`${CONFIRM_EMAIL_PATH}/resend`, { preHandler: requireUser }, async (request, reply) => {
     const user = request.user!;
     const c = request.t.account.confirmEmail;
-    if (user.email_confirmed_at !== null) return reply.flash('info', c.alreadyConfirmed).redirect('/');
+    if (user.email_confirmed_at !== null) return reply.flash('info', c.alreadyConfirmed).redirect(HOME_PATH);
     const now = ctx.clock.now();
     const sent = await ctx.db.transaction().execute((trx) => issueConfirmationLink(ctx, trx, user, now, CONFIRMATION_RESEND_INTERVAL_MS));
     if (!sent) {
-      return reply.flash('info', c.resendTooSoon).redirect('/');
+      return reply.flash('info', c.resendTooSoon).redirect(HOME_PATH);
     }
     ctx.mail.kick();
-    return reply.flash('success', c.resent(maskEmail(user.email), EMAIL_CONFIRMATION_LIFETIME_MS / hours(1))).redirect('/');
+    return reply.flash('success', c.resent(maskEmail(user.email), EMAIL_CONFIRMATION_LIFETIME_MS / hours(1))).redirect(HOME_PATH);
   });
 };

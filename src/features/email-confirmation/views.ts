@@ -3,6 +3,7 @@ import type { Messages } from '../../i18n/messages.js';
 import { hours } from '../../lib/duration.js';
 import { csrfField } from '../../views/forms.js';
 import { html, type SafeHtml } from '../../views/html.js';
+import { CONFIRM_EMAIL_RESEND_PATH, HOME_PATH, LOGIN_PATH } from '../../lib/paths.js';
 
 const LIFETIME_HOURS = EMAIL_CONFIRMATION_LIFETIME_MS / hours(1);
 
@@ -25,13 +26,13 @@ export function invalidConfirmationLinkPage(t: Messages, p: { csrfToken: string;
   const g = t.account.linkGone;
   const next =
     p.viewer === 'confirmed'
-      ? html`<p>${g.alreadyConfirmed(html`<a href="/">${g.goHome}</a>`)}</p>`
+      ? html`<p>${g.alreadyConfirmed(html`<a href="${HOME_PATH}">${g.goHome}</a>`)}</p>`
       : p.viewer === 'unconfirmed'
-        ? html`<form method="post" action="/confirm-email/resend" class="form">
+        ? html`<form method="post" action="${CONFIRM_EMAIL_RESEND_PATH}" class="form">
   ${csrfField(p.csrfToken)}
   <button type="submit" class="button primary">${g.sendNew}</button>
 </form>`
-        : html`<p>${g.visitor(html`<a href="/login">${g.signInLabel}</a>`, t.common.layout.resend)}</p>`;
+        : html`<p>${g.visitor(html`<a href="${LOGIN_PATH}">${g.signInLabel}</a>`, t.common.layout.resend)}</p>`;
   return html`<h1>${g.heading}</h1>
 <p>${g.rules(LIFETIME_HOURS)}</p>
 ${next}`;

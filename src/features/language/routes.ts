@@ -14,6 +14,7 @@ import { setUserLocale } from '../../db/users.js';
 import { field, formSchema } from '../../http/form-schema.js';
 import { LANGUAGE_COOKIE_MAX_AGE_S, languageCookie } from '../../http/language.js';
 import { isLocale } from '../../i18n/locales.js';
+import { HOME_PATH, LANGUAGE_PATH } from '../../lib/paths.js';
 
 const LanguageForm = formSchema({ lang: field(10), next: field(2000).optional() });
 
@@ -21,9 +22,9 @@ export const languageRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   const COOKIE = languageCookie(ctx.config);
   const cookieOptions = { ...baseCookieOptions(ctx.config), maxAge: LANGUAGE_COOKIE_MAX_AGE_S };
 
-  app.post<{ Body: z.infer<typeof LanguageForm> }>('/language', { schema: { body: LanguageForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof LanguageForm> }>(LANGUAGE_PATH, { schema: { body: LanguageForm } }, async (request, reply) => {
     const { lang, next } = request.body;
-    const back = safeNextPath(next) ?? '/';
+    const back = safeNextPath(next) ?? HOME_PATH;
     // Not a language we speak: nothing to remember; the page stays as it was.
     if (!isLocale(lang)) return reply.redirect(back, 303);
     // The signed-in owner only: a pending sign-in has not proved it is them.

@@ -11,7 +11,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { attemptCode, type CodeCheck } from '../../auth/code-attempt.js';
-import { factorsOf, SIGN_IN_FACTOR_PATHS, type AccountFactors } from '../../auth/factors.js';
+import { factorsOf, type AccountFactors } from '../../auth/factors.js';
 import { MAX_CODE_ATTEMPTS } from '../../auth/policy.js';
 import { endSession } from '../../auth/session.js';
 import { completeSignIn, type SignInMethod } from '../../auth/sign-in.js';
@@ -21,6 +21,7 @@ import { consumePendingSession, recordFailedCode } from '../../db/sessions.js';
 import type { Messages } from '../../i18n/messages.js';
 import type { SafeHtml } from '../../views/html.js';
 import { otherWays, type SignInWay } from './views.js';
+import { HOME_PATH, LOGIN_PATH, SIGN_IN_FACTOR_PATHS } from '../../lib/paths.js';
 
 /** A way of finishing a sign-in, as the record of how someone signed in names it (src/auth/sign-in.ts). */
 export type FinishedWith = Exclude<SignInMethod, 'password' | 'user_verification'>;
@@ -87,7 +88,7 @@ export class SignInGate {
   /** The account lost this way in (removed on another device): start over. */
   async startOver(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     await endSession(this.ctx, request, reply);
-    return reply.redirect('/login');
+    return reply.redirect(LOGIN_PATH);
   }
 
   /** Runs one check under the gate and, when it passes, signs the browser in. */
@@ -108,16 +109,16 @@ export class SignInGate {
         await c.onSignedIn?.(trx);
         return true;
       });
-      if (!signedIn) return reply.redirect('/login');
+      if (!signedIn) return reply.redirect(LOGIN_PATH);
       ctx.mail.kick();
-      return reply.redirect(session.next_path ?? '/');
+      return reply.redirect(session.next_path ?? HOME_PATH);
     }
     if (attempt.outcome === 'wrong') {
       // Wrong codes also count per pending sign-in: after MAX_CODE_ATTEMPTS it ends, and the password is asked again.
       const failures = await recordFailedCode(ctx.db, session.id);
       if (failures >= MAX_CODE_ATTEMPTS) {
         await endSession(ctx, request, reply);
-        return reply.flash('error', request.t.login.tooManyWrongCodes).redirect('/login');
+        return reply.flash('error', request.t.login.tooManyWrongCodes).redirect(LOGIN_PATH);
       }
     }
     return c.show(attempt.message, attempt.status);

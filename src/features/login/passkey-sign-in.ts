@@ -17,8 +17,7 @@ import { findUserById } from '../../db/users.js';
 import { checkbox, field, formSchema } from '../../http/form-schema.js';
 import { html } from '../../views/html.js';
 import { PASSKEY_SCRIPTS, passkeyForm } from '../../views/passkey-form.js';
-
-export const PASSKEY_SIGN_IN_PATH = '/login/passkey';
+import { HOME_PATH, LOGIN_PATH, PASSKEY_SIGN_IN_PATH } from '../../lib/paths.js';
 
 /** The password page keeps where to go next, and a request for a fresh sign-in (else it would skip the form). */
 function passwordQuery(p: { next: string | null; fresh?: boolean }): string {
@@ -57,14 +56,14 @@ ${passkeyForm(t, {
     <label for="f-remember">${t.login.page.rememberMe}</label>
   </div>`,
 })}
-<p><a href="/login${passwordQuery(p)}">${m.withPassword}</a></p>`,
+<p><a href="${LOGIN_PATH}${passwordQuery(p)}">${m.withPassword}</a></p>`,
       { status, scripts: PASSKEY_SCRIPTS },
     );
   }
 
   app.get<{ Querystring: z.infer<typeof Query> }>(PASSKEY_SIGN_IN_PATH, { schema: { querystring: Query } }, async (request, reply) => {
     const next = safeNextPath(request.query.next);
-    if (request.user && request.query.fresh !== '1') return reply.redirect(next ?? '/');
+    if (request.user && request.query.fresh !== '1') return reply.redirect(next ?? HOME_PATH);
     return showPage(request, reply, { remember: false, next, fresh: request.query.fresh === '1' });
   });
 
@@ -87,7 +86,7 @@ ${passkeyForm(t, {
     ctx.metrics.signIn('success');
     await ctx.limits.refundSignInFrom(request.ip);
     ctx.mail.kick();
-    return reply.redirect(next ?? '/');
+    return reply.redirect(next ?? HOME_PATH);
   });
 
   /** Checks the answer and, when it holds, signs the browser in — unless an operator suspended the account. */

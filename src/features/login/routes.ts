@@ -9,7 +9,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { completeDueRecovery } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
-import { factorsOf, hasSecondFactor, SIGN_IN_FACTOR_PATHS, signInFactors } from '../../auth/factors.js';
+import { factorsOf, hasSecondFactor, signInFactors } from '../../auth/factors.js';
 import { accountKey, deviceKey, loginKey } from '../../auth/lockout.js';
 import { FREE_CONSECUTIVE_FAILURES, lockoutMsAfter, MAX_CONSECUTIVE_FAILURES } from '../../auth/policy.js';
 import { noticeOfLockout } from '../../auth/lockout-notice.js';
@@ -26,6 +26,7 @@ import { MAX_ORIGINAL_URL_LENGTH, returnPathFor } from '../../forward-auth/reque
 import { secondFactorRoutes, startSmsStep } from './second-factor.js';
 import { passkeySignInRoutes } from './passkey-sign-in.js';
 import { loginPage } from './views.js';
+import { HOME_PATH, LOGIN_PATH, LOGOUT_PATH, SIGN_IN_FACTOR_PATHS } from '../../lib/paths.js';
 
 /** `require=two-factor`: the second step is asked even on a browser the account remembered (below). */
 export const REQUIRE_TWO_FACTOR = 'two-factor';
@@ -46,16 +47,16 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
   await app.register(secondFactorRoutes, { ctx });
   await app.register(passkeySignInRoutes, { ctx });
 
-  app.get<{ Querystring: z.infer<typeof LoginQuery> }>('/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
+  app.get<{ Querystring: z.infer<typeof LoginQuery> }>(LOGIN_PATH, { schema: { querystring: LoginQuery } }, async (request, reply) => {
     const next = safeNextPath(request.query.next) ?? returnPathFor(ctx.config, request.query.rd);
     const fresh = request.query.fresh === '1';
-    if (request.user && !fresh) return reply.redirect(next ?? '/');
+    if (request.user && !fresh) return reply.redirect(next ?? HOME_PATH);
     const t = request.t;
     const secondStepRequired = request.query.require === REQUIRE_TWO_FACTOR;
     return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login: '', remember: false, next, fresh, secondStepRequired }));
   });
 
-  app.post<{ Body: z.infer<typeof LoginForm> }>('/login', { schema: { body: LoginForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof LoginForm> }>(LOGIN_PATH, { schema: { body: LoginForm } }, async (request, reply) => {
     const { login, password, remember } = request.body;
     const next = safeNextPath(request.body.next);
     const secondStepRequired = request.body.require === REQUIRE_TWO_FACTOR;
@@ -167,7 +168,7 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
       const signedIn = await ctx.db.transaction().execute((trx) => completeSignIn(ctx, request, reply, { user, path, remember }, trx));
       if (signedIn === null) return refuse(t.login.page.suspended(ctx.config.supportContact), 403);
       ctx.mail.kick();
-      return reply.redirect(next ?? '/');
+      return reply.redirect(next ?? HOME_PATH);
     }
 
     // Password is right, second factor still to come: a pending session that reaches only the second-factor pages.
@@ -177,8 +178,8 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     return reply.redirect(SIGN_IN_FACTOR_PATHS[first ?? 'totp']);
   });
 
-  app.post('/logout', { schema: { body: formSchema({}) } }, async (request, reply) => {
+  app.post(LOGOUT_PATH, { schema: { body: formSchema({}) } }, async (request, reply) => {
     await endSession(ctx, request, reply);
-    return reply.flash('info', request.t.login.signedOut).redirect('/login');
+    return reply.flash('info', request.t.login.signedOut).redirect(LOGIN_PATH);
   });
 };

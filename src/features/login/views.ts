@@ -2,6 +2,7 @@ import type { Messages } from '../../i18n/messages.js';
 import { codeInput, csrfField, errorSummary, input } from '../../views/forms.js';
 import { rememberDeviceField } from '../../views/code-entry.js';
 import { html, type SafeHtml } from '../../views/html.js';
+import { LOGIN_PATH, LOGOUT_PATH, PASSKEY_SIGN_IN_PATH, RECOVER_PATH, REGISTER_PATH, RESET_PASSWORD_PATH, SIGN_IN_FACTOR_PATHS } from '../../lib/paths.js';
 
 /** A paused sign-in (a lockout): for how long (null: until a reset), shown with the way out. */
 export interface SignInPause {
@@ -26,7 +27,7 @@ export function loginPage(
   return html`<h1>${l.heading}</h1>
 ${p.paused ? pausedNotice(t, p.paused) : p.error ? errorSummary(t, { login: p.error }) : ''}
 ${p.secondStepRequired ? html`<p class="hint">${l.secondStepRequired}</p>` : ''}
-<form method="post" action="/login" class="form" novalidate>
+<form method="post" action="${LOGIN_PATH}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${p.next ? html`<input type="hidden" name="next" value="${p.next}">` : ''}
   ${p.secondStepRequired ? html`<input type="hidden" name="require" value="two-factor">` : ''}
@@ -38,9 +39,9 @@ ${p.secondStepRequired ? html`<p class="hint">${l.secondStepRequired}</p>` : ''}
   </div>
   <button type="submit" class="button primary">${l.submit}</button>
 </form>
-<p><a href="/login/passkey${passkeyQuery(p)}">${l.withPasskey}</a></p>
-<p><a href="/reset-password">${l.forgotPassword}</a></p>
-<p>${l.newHere(html`<a href="/register">${l.createAccount}</a>`)}</p>`;
+<p><a href="${PASSKEY_SIGN_IN_PATH}${passkeyQuery(p)}">${l.withPasskey}</a></p>
+<p><a href="${RESET_PASSWORD_PATH}">${l.forgotPassword}</a></p>
+<p>${l.newHere(html`<a href="${REGISTER_PATH}">${l.createAccount}</a>`)}</p>`;
 }
 
 /** The passkey page keeps where to go next, and a request for a fresh sign-in. */
@@ -57,14 +58,14 @@ function pausedNotice(t: Messages, paused: SignInPause): SafeHtml {
   const untilReset = paused.retryAfterMs === null;
   return html`<div class="error-summary" role="alert" tabindex="-1">
   <p>${untilReset ? l.pausedUntilReset : l.paused(paused.retryAfterMs ?? 0)}</p>
-  <p><a href="/reset-password">${untilReset ? l.pausedUntilResetWayOut : l.pausedWayOut}</a></p>
+  <p><a href="${RESET_PASSWORD_PATH}">${untilReset ? l.pausedUntilResetWayOut : l.pausedWayOut}</a></p>
 </div>`;
 }
 
 export function signInFooter(t: Messages, csrfToken: string): SafeHtml {
   const f = t.login.footer;
-  return html`<p class="recover-account"><a href="/login/recover">${f.recover}</a></p>
-<form method="post" action="/logout" class="inline start-over">
+  return html`<p class="recover-account"><a href="${RECOVER_PATH}">${f.recover}</a></p>
+<form method="post" action="${LOGOUT_PATH}" class="inline start-over">
   ${csrfField(csrfToken)}
   <button type="submit" class="link-button">${f.startOver}</button>
 </form>`;
@@ -89,7 +90,7 @@ export function totpSignInPage(t: Messages, p: { csrfToken: string; error?: stri
   const m = t.login.totp;
   return html`<h1>${m.heading}</h1>
 <p>${m.intro}</p>
-<form method="post" action="/login/two-factor/app" class="form" novalidate>
+<form method="post" action="${SIGN_IN_FACTOR_PATHS.totp}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${codeInput(t, p.error)}
   ${rememberDeviceField(t)}
@@ -103,7 +104,7 @@ export function recoveryCodeSignInPage(t: Messages, p: { csrfToken: string; erro
   const m = t.login.recoveryCode;
   return html`<h1>${m.heading}</h1>
 <p>${m.intro}</p>
-<form method="post" action="/login/two-factor/recovery" class="form" novalidate>
+<form method="post" action="${SIGN_IN_FACTOR_PATHS.recovery}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${input({ name: 'code', label: m.label, value: '', error: p.error, autocomplete: 'off', required: true, autofocus: true, hint: m.hint, maxlength: 20 })}
   <button type="submit" class="button primary">${m.submit}</button>

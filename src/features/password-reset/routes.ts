@@ -31,6 +31,7 @@ import { wasntMeRoutes } from './wasnt-me.js';
 import { deleteEmailChangesOfUser } from '../../db/email-changes.js';
 import { wasntMeLink } from '../../auth/wasnt-me.js';
 import { signOutEverywhere } from '../../auth/sign-out-everywhere.js';
+import { LOGIN_PATH, NEW_PASSWORD_PATH, RESET_PASSWORD_PATH } from '../../lib/paths.js';
 
 const RequestForm = formSchema({ email: field(500) });
 const TokenParams = z.object({ token: z.string().max(200) });
@@ -41,20 +42,17 @@ function linkExpired(request: FastifyRequest, reply: FastifyReply) {
   return reply.page(request.t.reset.invalidLink.title, invalidLinkPage(request.t), { status: 410, noReferrer: true });
 }
 
-/** Where the new-password form lives once the token has left the URL. */
-export const NEW_PASSWORD_PATH = '/reset-password/new';
-
 export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   await app.register(wasntMeRoutes, { ctx });
   const resetCookie = cookieName(ctx.config, 'reset');
   const resetCookieOptions = baseCookieOptions(ctx.config);
 
-  app.get('/reset-password', async (request, reply) => {
+  app.get(RESET_PASSWORD_PATH, async (request, reply) => {
     const t = request.t;
     return reply.page(t.reset.request.title, requestResetPage(t, { csrfToken: reply.csrfToken(), email: '' }));
   });
 
-  app.post<{ Body: z.infer<typeof RequestForm> }>('/reset-password', { schema: { body: RequestForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof RequestForm> }>(RESET_PASSWORD_PATH, { schema: { body: RequestForm } }, async (request, reply) => {
     const t = request.t;
     const email = request.body.email.trim();
     if (!email.includes('@')) {
@@ -83,7 +81,7 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
    * HttpOnly cookie and the browser is sent on to /reset-password/new, so the token
    * is no longer in the address bar, the history, or a Referer (ASVS 5.0 V6.4).
    */
-  app.get<{ Params: z.infer<typeof TokenParams> }>('/reset-password/:token', { schema: { params: TokenParams } }, async (request, reply) => {
+  app.get<{ Params: z.infer<typeof TokenParams> }>(`${RESET_PASSWORD_PATH}/:token`, { schema: { params: TokenParams } }, async (request, reply) => {
     const { token } = request.params;
     const now = ctx.clock.now();
     const userId = looksLikeToken(token) ? await findLiveResetToken(ctx.db, hashToken(token), now) : undefined;
@@ -151,6 +149,6 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
     ctx.mail.kick();
     await ctx.identityProvider.sessionsEnded(ended, 'account-secured');
     await ctx.limits.clearAccount(user); // the owner proved control of the mailbox: sign-in lockouts end
-    return reply.flash('success', t.reset.changed).redirect('/login');
+    return reply.flash('success', t.reset.changed).redirect(LOGIN_PATH);
   });
 };

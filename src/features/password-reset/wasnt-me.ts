@@ -12,7 +12,6 @@ import { logSecurityEvent } from '../../auth/events.js';
 import { undoFactorChangesSince } from '../../auth/undo-takeover.js';
 import { signOutEverywhere } from '../../auth/sign-out-everywhere.js';
 import { hashToken, looksLikeToken } from '../../auth/tokens.js';
-import { WASNT_ME_PATH } from '../../auth/wasnt-me.js';
 import type { AppContext } from '../../context.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { consumeWasntMeToken, findLiveWasntMeToken } from '../../db/wasnt-me-tokens.js';
@@ -24,6 +23,7 @@ import { csrfField } from '../../views/forms.js';
 import { html } from '../../views/html.js';
 import { issueResetLink } from '../../auth/password-reset-link.js';
 import { invalidLinkPage } from './views.js';
+import { WASNT_ME_PATH } from '../../lib/paths.js';
 
 const TokenParams = z.object({ token: z.string().max(200) });
 const ConfirmForm = formSchema({ token: field(200) });

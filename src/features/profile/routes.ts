@@ -10,6 +10,7 @@ import { findUserByUsername, updateProfile, usernameTaken } from '../../db/users
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import { notFoundPage } from '../../views/error-pages.js';
 import { editProfilePage, profilePage } from './views.js';
+import { EDIT_PROFILE_PATH, PROFILE_ROUTE, profilePath } from '../../lib/paths.js';
 
 const ProfileParams = z.object({ username: z.string().max(200) });
 const EditForm = formSchema({ username: field(200), about_me: field(4000) });
@@ -17,7 +18,7 @@ const EditRules = z.object({ username: usernameRule, about_me: aboutMeRule });
 
 export const profileRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.get<{ Params: z.infer<typeof ProfileParams> }>(
-    '/user/:username',
+    PROFILE_ROUTE,
     { preHandler: requireUser, schema: { params: ProfileParams } },
     async (request, reply) => {
       const t = request.t;
@@ -30,13 +31,13 @@ export const profileRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
     },
   );
 
-  app.get('/profile/edit', { preHandler: requireUser }, async (request, reply) => {
+  app.get(EDIT_PROFILE_PATH, { preHandler: requireUser }, async (request, reply) => {
     const user = request.user!;
     const t = request.t;
     return reply.page(t.account.editProfile.title, editProfilePage(t, { csrfToken: reply.csrfToken(), username: user.username, aboutMe: user.about_me, errors: {} }));
   });
 
-  app.post<{ Body: z.infer<typeof EditForm> }>('/profile/edit', { preHandler: requireUser, schema: { body: EditForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof EditForm> }>(EDIT_PROFILE_PATH, { preHandler: requireUser, schema: { body: EditForm } }, async (request, reply) => {
     const user = request.user!;
     const t = request.t;
     const showErrors = (errors: Record<string, string>) =>
@@ -52,6 +53,6 @@ export const profileRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app
       if (isUniqueViolation(error)) return showErrors({ username: t.account.editProfile.usernameJustTaken });
       throw error;
     }
-    return reply.flash('success', t.account.editProfile.saved).redirect(`/user/${encodeURIComponent(username)}`);
+    return reply.flash('success', t.account.editProfile.saved).redirect(profilePath(username));
   });
 };

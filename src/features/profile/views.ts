@@ -5,6 +5,7 @@ import { csrfField, errorSummary, input, type FieldErrors } from '../../views/fo
 import { avatarUrl } from '../../views/avatar.js';
 import { timeAgo } from '../../views/time-ago.js';
 import { html, type SafeHtml } from '../../views/html.js';
+import { CHANGE_PASSWORD_PATH, EDIT_PROFILE_PATH, profilePath, SECURITY_PATH } from '../../lib/paths.js';
 
 
 export function profilePage(t: Messages, p: { user: User; isOwn: boolean; now: number; twoFactorOn: boolean }): SafeHtml {
@@ -21,10 +22,10 @@ export function profilePage(t: Messages, p: { user: User; isOwn: boolean; now: n
       <dt>${m.memberSince}</dt><dd>${timeAgo(t, u.created_at, p.now)}</dd>
     </dl>
     ${p.isOwn
-      ? html`<p class="actions"><a class="button" href="/profile/edit">${m.editProfile}</a> <a class="button" href="/profile/password">${m.changePassword}</a></p>
+      ? html`<p class="actions"><a class="button" href="${EDIT_PROFILE_PATH}">${m.editProfile}</a> <a class="button" href="${CHANGE_PASSWORD_PATH}">${m.changePassword}</a></p>
     <section class="security" aria-labelledby="two-factor-heading">
       <h2 id="two-factor-heading">${m.security}</h2>
-      <p>${m.twoFactorStatus(p.twoFactorOn, html`<a href="/security">${m.manageSecurity}</a>`)}</p>
+      <p>${m.twoFactorStatus(p.twoFactorOn, html`<a href="${SECURITY_PATH}">${m.manageSecurity}</a>`)}</p>
     </section>`
       : ''}
   </div>
@@ -35,7 +36,7 @@ export function editProfilePage(t: Messages, p: { csrfToken: string; username: s
   const m = t.account.editProfile;
   return html`<h1>${m.heading}</h1>
 ${errorSummary(t, p.errors)}
-<form method="post" action="/profile/edit" class="form" novalidate>
+<form method="post" action="${EDIT_PROFILE_PATH}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${input({ name: 'username', label: t.account.fields.username, value: p.username, error: p.errors.username, autocomplete: 'username', required: true, hint: t.account.fields.usernameHint })}
   <div class="field${p.errors.about_me ? ' has-error' : ''}">
@@ -45,6 +46,6 @@ ${errorSummary(t, p.errors)}
     ${p.errors.about_me ? html`<p class="error" id="f-about_me-error">${p.errors.about_me}</p>` : ''}
   </div>
   <button type="submit" class="button primary">${m.save}</button>
-  <a href="/user/${encodeURIComponent(p.username)}">${t.account.cancel}</a>
+  <a href="${profilePath(p.username)}">${t.account.cancel}</a>
 </form>`;
 }

@@ -21,6 +21,7 @@ import type { Locale } from '../../i18n/locales.js';
 import { messagesForAccount } from '../../i18n/messages.js';
 import { registrationAttemptMail } from './mail.js';
 import { registerPage, type RegisterValues } from './views.js';
+import { HOME_PATH, LOGIN_PATH, REGISTER_PATH, RESET_PASSWORD_PATH } from '../../lib/paths.js';
 
 const RegisterForm = formSchema({
   first_name: field(200),
@@ -37,13 +38,13 @@ const RegisterRules = z
   .superRefine(passwordsMatch);
 
 export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.get('/register', async (request, reply) => {
-    if (request.user) return reply.redirect('/');
+  app.get(REGISTER_PATH, async (request, reply) => {
+    if (request.user) return reply.redirect(HOME_PATH);
     const t = request.t;
     return reply.page(t.account.register.title, registerPage(t, { csrfToken: reply.csrfToken(), values: {}, errors: {} }));
   });
 
-  app.post<{ Body: z.infer<typeof RegisterForm> }>('/register', { schema: { body: RegisterForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof RegisterForm> }>(REGISTER_PATH, { schema: { body: RegisterForm } }, async (request, reply) => {
     const t = request.t;
     const form = request.body;
     const values: RegisterValues = { first_name: form.first_name, last_name: form.last_name, username: form.username, email: form.email };
@@ -88,7 +89,7 @@ export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     if (outcome === 'username_taken') return showErrors({ username: t.account.usernameTaken });
     ctx.mail.kick();
     // The same answer whether the account was created or the address already had one.
-    return reply.flash('success', t.account.register.registered).redirect('/login');
+    return reply.flash('success', t.account.register.registered).redirect(LOGIN_PATH);
   });
 
   /**
@@ -119,8 +120,8 @@ export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       const mail = registrationAttemptMail(messagesForAccount(owner), {
         to: owner.email,
         firstName: owner.first_name,
-        loginLink: `${ctx.config.appUrl}/login`,
-        resetLink: `${ctx.config.appUrl}/reset-password`,
+        loginLink: `${ctx.config.appUrl}${LOGIN_PATH}`,
+        resetLink: `${ctx.config.appUrl}${RESET_PASSWORD_PATH}`,
       });
       await ctx.mail.enqueue(trx, mail, owner.id, now);
     });

@@ -1,6 +1,7 @@
 import type { Messages } from '../../i18n/messages.js';
 import { csrfField, errorSummary, input, type FieldErrors } from '../../views/forms.js';
 import { html, type SafeHtml } from '../../views/html.js';
+import { LOGIN_PATH, REGISTER_PATH } from '../../lib/paths.js';
 
 export type RegisterValues = Partial<Record<'first_name' | 'last_name' | 'username' | 'email', string>>;
 
@@ -10,7 +11,7 @@ export function registerPage(t: Messages, p: { csrfToken: string; values: Regist
   const r = t.account.register;
   return html`<h1>${r.heading}</h1>
 ${errorSummary(t, e)}
-<form method="post" action="/register" class="form" novalidate>
+<form method="post" action="${REGISTER_PATH}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   <div class="field-row">
     ${input({ name: 'first_name', label: f.firstName, value: p.values.first_name ?? '', error: e.first_name, autocomplete: 'given-name', required: true })}
@@ -22,5 +23,5 @@ ${errorSummary(t, e)}
   ${input({ name: 'confirm_password', label: f.repeatPassword, type: 'password', error: e.confirm_password, autocomplete: 'new-password', required: true })}
   <button type="submit" class="button primary">${r.submit}</button>
 </form>
-<p>${r.haveAccount(html`<a href="/login">${t.common.layout.signIn}</a>`)}</p>`;
+<p>${r.haveAccount(html`<a href="${LOGIN_PATH}">${t.common.layout.signIn}</a>`)}</p>`;
 }

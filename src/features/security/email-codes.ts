@@ -15,14 +15,14 @@ import { lockUserRow } from '../../db/users.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { formSchema } from '../../http/form-schema.js';
 import { noticeOfFactorChange } from './notices.js';
+import { EMAIL_CODES_DISABLE_PATH, EMAIL_CODES_ENABLE_PATH, SECURITY_PATH } from '../../lib/paths.js';
 
-const SECURITY_PATH = '/security';
 const EmptyForm = formSchema({});
 
 export const emailCodeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const stepUp = requireRecentAuthentication(ctx.clock, SECURITY_PATH);
 
-  app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/email-codes/enable', { preHandler: [requireUser, stepUp], schema: { body: EmptyForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof EmptyForm> }>(EMAIL_CODES_ENABLE_PATH, { preHandler: [requireUser, stepUp], schema: { body: EmptyForm } }, async (request, reply) => {
     const user = request.user!;
     const now = ctx.clock.now();
     const turnedOn = await ctx.db.transaction().execute(async (trx) => {
@@ -40,7 +40,7 @@ export const emailCodeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
     return reply.flash('success', request.t.security.emailCodes.on).redirect(SECURITY_PATH);
   });
 
-  app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/email-codes/disable', { preHandler: [requireUser, stepUp], schema: { body: EmptyForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof EmptyForm> }>(EMAIL_CODES_DISABLE_PATH, { preHandler: [requireUser, stepUp], schema: { body: EmptyForm } }, async (request, reply) => {
     const user = request.user!;
     const now = ctx.clock.now();
     await ctx.db.transaction().execute(async (trx) => {

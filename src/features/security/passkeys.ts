@@ -26,9 +26,7 @@ import { html } from '../../views/html.js';
 import { PASSKEY_SCRIPTS, passkeyForm } from '../../views/passkey-form.js';
 import { recoveryCodesPage } from '../../views/recovery-codes.js';
 import { noticeOfFactorChange } from './notices.js';
-
-export const PASSKEY_ADD_PATH = '/security/passkeys/add';
-const SECURITY_PATH = '/security';
+import { PASSKEY_ADD_PATH, PASSKEY_REMOVE_PATH, PASSKEY_RENAME_PATH, SECURITY_PATH } from '../../lib/paths.js';
 
 const AddForm = formSchema({ credential: field(16_384), name: field(500) });
 const RenameForm = formSchema({ id: field(1400), name: field(500) });
@@ -125,14 +123,14 @@ ${passkeyForm(t, {
   });
 
   // Renaming protects nothing and endangers nothing: no step-up.
-  app.post<{ Body: z.infer<typeof RenameForm> }>('/security/passkeys/rename', { preHandler: requireUser, schema: { body: RenameForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof RenameForm> }>(PASSKEY_RENAME_PATH, { preHandler: requireUser, schema: { body: RenameForm } }, async (request, reply) => {
     const name = cleanPasskeyName(request.body.name);
     if (name === null) return reply.flash('error', request.t.security.passkeys.nameRequired(PASSKEY_NAME_MAX)).redirect(SECURITY_PATH);
     await renamePasskey(ctx.db, request.user!.id, request.body.id, name);
     return reply.flash('success', request.t.security.passkeys.renamed).redirect(SECURITY_PATH);
   });
 
-  app.post<{ Body: z.infer<typeof IdForm> }>('/security/passkeys/remove', { preHandler: [requireUser, stepUp(SECURITY_PATH)], schema: { body: IdForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof IdForm> }>(PASSKEY_REMOVE_PATH, { preHandler: [requireUser, stepUp(SECURITY_PATH)], schema: { body: IdForm } }, async (request, reply) => {
     const userId = request.user!.id;
     const now = ctx.clock.now();
     await ctx.db.transaction().execute(async (trx) => {

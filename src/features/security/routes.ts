@@ -15,7 +15,7 @@ import { attemptCode } from '../../auth/code-attempt.js';
 import { checkCurrentPassword } from '../../auth/reauthenticate.js';
 import { RecoveryCodes } from '../../auth/recovery-codes.js';
 import { safeNextPath } from '../../auth/redirects.js';
-import { REAUTHENTICATE_PATH, requireRecentAuthentication } from '../../auth/step-up.js';
+import { requireRecentAuthentication } from '../../auth/step-up.js';
 import { TotpKeys } from '../../auth/totp.js';
 import type { AppContext } from '../../context.js';
 import { confirmTotpFactor, deleteTotpFactor, findTotpFactor, replaceRecoveryCodes, startTotpEnrollment } from '../../db/factors.js';
@@ -46,9 +46,7 @@ import { findOidcApp } from '../../db/oidc-apps.js';
 import { passkeyRoutes } from './passkeys.js';
 import { emailCodeRoutes } from './email-codes.js';
 import { noticeOfFactorChange } from './notices.js';
-
-export const SECURITY_PATH = '/security';
-const TOTP_ENABLE_PATH = '/two-factor/app/enable';
+import { CHANGE_EMAIL_PATH, CONFIRM_EMAIL_CHANGE_PATH, DELETE_ACCOUNT_PATH, END_OTHER_SESSIONS_PATH, END_SESSION_PATH, FORGET_ALL_DEVICES_PATH, FORGET_DEVICE_PATH, LOGIN_PATH, NEW_RECOVERY_CODES_PATH, REAUTHENTICATE_PATH, REMOVE_APP_ACCESS_PATH, SECURITY_PATH, TOTP_DISABLE_PATH, TOTP_ENABLE_PATH } from '../../lib/paths.js';
 
 const ReauthForm = formSchema({ password: field(4096), next: field(2000).optional() });
 const CodeForm = formSchema({ code: field(100) });
@@ -58,8 +56,6 @@ const AppForm = formSchema({ client_id: field(200) });
 const DeleteForm = formSchema({ confirm_username: field(200) });
 const EmailForm = formSchema({ email: field(500) });
 const TokenParams = z.object({ token: z.string().max(200) });
-const CHANGE_EMAIL_PATH = '/security/email';
-export const CONFIRM_EMAIL_CHANGE_PATH = '/confirm-email-change';
 
 export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const totpKeys = new TotpKeys(ctx.config.secretKey);
@@ -103,7 +99,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
 
   // ---- Sessions and remembered devices (no step-up: ending access only protects) ----
 
-  app.post<{ Body: z.infer<typeof IdForm> }>('/security/sessions/end', { preHandler: requireUser, schema: { body: IdForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof IdForm> }>(END_SESSION_PATH, { preHandler: requireUser, schema: { body: IdForm } }, async (request, reply) => {
     const user = request.user!;
     if (request.body.id === request.session!.id) return reply.redirect(SECURITY_PATH); // "sign out" is the button for this one
     const ended = await deleteSessionOfUser(ctx.db, user.id, request.body.id);
@@ -114,7 +110,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     return reply.flash('success', request.t.security.flash.sessionEnded).redirect(SECURITY_PATH);
   });
 
-  app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/sessions/end-others', { preHandler: requireUser, schema: { body: EmptyForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof EmptyForm> }>(END_OTHER_SESSIONS_PATH, { preHandler: requireUser, schema: { body: EmptyForm } }, async (request, reply) => {
     const user = request.user!;
     const ended = await ctx.db.transaction().execute((trx) => signOutEverywhereElse(trx, user, request.session!.id));
     if (ended.length > 0) await logSecurityEvent(ctx, request, user.id, 'sessions_ended');
@@ -122,13 +118,13 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     return reply.flash('success', request.t.security.flash.othersEnded).redirect(SECURITY_PATH);
   });
 
-  app.post<{ Body: z.infer<typeof IdForm> }>('/security/devices/forget', { preHandler: requireUser, schema: { body: IdForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof IdForm> }>(FORGET_DEVICE_PATH, { preHandler: requireUser, schema: { body: IdForm } }, async (request, reply) => {
     const user = request.user!;
     if (await deleteTrustedDevice(ctx.db, user.id, request.body.id)) await logSecurityEvent(ctx, request, user.id, 'trusted_devices_forgotten');
     return reply.flash('success', request.t.security.flash.deviceForgotten).redirect(SECURITY_PATH);
   });
 
-  app.post<{ Body: z.infer<typeof EmptyForm> }>('/security/devices/forget-all', { preHandler: requireUser, schema: { body: EmptyForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof EmptyForm> }>(FORGET_ALL_DEVICES_PATH, { preHandler: requireUser, schema: { body: EmptyForm } }, async (request, reply) => {
     const user = request.user!;
     if ((await deleteTrustedDevicesOfUser(ctx.db, user.id)) > 0) await logSecurityEvent(ctx, request, user.id, 'trusted_devices_forgotten');
     return reply.flash('success', request.t.security.flash.devicesForgotten).redirect(SECURITY_PATH);
@@ -136,7 +132,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
 
   // ---- Apps with access (no step-up either: removing access only protects) ----
 
-  app.post<{ Body: z.infer<typeof AppForm> }>('/security/apps/remove', { preHandler: requireUser, schema: { body: AppForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof AppForm> }>(REMOVE_APP_ACCESS_PATH, { preHandler: requireUser, schema: { body: AppForm } }, async (request, reply) => {
     const user = request.user!;
     const clientId = request.body.client_id;
     const app = await findOidcApp(ctx.db, clientId);
@@ -236,7 +232,7 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   );
 
   app.post<{ Body: z.infer<typeof EmptyForm> }>(
-    '/two-factor/app/disable',
+    TOTP_DISABLE_PATH,
     { preHandler: [requireUser, stepUp(SECURITY_PATH)], schema: { body: EmptyForm } },
     async (request, reply) => {
       const userId = request.user!.id;
@@ -327,19 +323,19 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
     ctx.mail.kick();
     const t = request.t;
     if (changed === 'expired') return reply.page(t.security.changeEmail.expiredTitle, linkExpiredPage(t), { status: 410, noReferrer: true });
-    if (changed === 'taken') return reply.flash('error', t.security.flash.emailTakenMeanwhile).redirect(request.user ? SECURITY_PATH : '/login');
-    return reply.flash('success', t.security.flash.emailChanged).redirect(request.user ? SECURITY_PATH : '/login');
+    if (changed === 'taken') return reply.flash('error', t.security.flash.emailTakenMeanwhile).redirect(request.user ? SECURITY_PATH : LOGIN_PATH);
+    return reply.flash('success', t.security.flash.emailChanged).redirect(request.user ? SECURITY_PATH : LOGIN_PATH);
   });
 
   // ---- Account deletion ----
 
-  app.get('/security/delete', { preHandler: [requireUser, stepUp('/security/delete')] }, async (request, reply) =>
+  app.get(DELETE_ACCOUNT_PATH, { preHandler: [requireUser, stepUp(DELETE_ACCOUNT_PATH)] }, async (request, reply) =>
     reply.page(request.t.security.deleteAccount.title, deleteAccountPage(request.t, { csrfToken: reply.csrfToken(), username: request.user!.username }), { noReferrer: true }),
   );
 
   app.post<{ Body: z.infer<typeof DeleteForm> }>(
-    '/security/delete',
-    { preHandler: [requireUser, stepUp('/security/delete')], schema: { body: DeleteForm } },
+    DELETE_ACCOUNT_PATH,
+    { preHandler: [requireUser, stepUp(DELETE_ACCOUNT_PATH)], schema: { body: DeleteForm } },
     async (request, reply) => {
       const user = request.user!;
       const t = request.t;
@@ -364,14 +360,14 @@ export const securityRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
       await ctx.identityProvider.sessionsEnded(ended, 'account-secured');
       request.log.info({ userId: user.id }, 'account deleted by its owner');
       await endSession(ctx, request, reply); // its row is gone already; this clears the cookies
-      return reply.flash('info', t.security.flash.deleted).redirect('/login');
+      return reply.flash('info', t.security.flash.deleted).redirect(LOGIN_PATH);
     },
   );
 
   // ---- Recovery codes ----
 
   app.post<{ Body: z.infer<typeof EmptyForm> }>(
-    '/security/recovery-codes',
+    NEW_RECOVERY_CODES_PATH,
     { preHandler: [requireUser, stepUp(SECURITY_PATH)], schema: { body: EmptyForm } },
     async (request, reply) => {
       const user = request.user!;

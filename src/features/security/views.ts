@@ -11,6 +11,7 @@ import { timeAgo } from '../../views/time-ago.js';
 import { html, type SafeHtml } from '../../views/html.js';
 import { recoveryNotice } from '../../views/account-recovery.js';
 import { eventLabel } from '../../views/security-events.js';
+import { CHANGE_EMAIL_PATH, DELETE_ACCOUNT_PATH, EMAIL_CODES_DISABLE_PATH, EMAIL_CODES_ENABLE_PATH, END_OTHER_SESSIONS_PATH, END_SESSION_PATH, FORGET_ALL_DEVICES_PATH, FORGET_DEVICE_PATH, NEW_RECOVERY_CODES_PATH, PASSKEY_ADD_PATH, PASSKEY_REMOVE_PATH, PASSKEY_RENAME_PATH, REAUTHENTICATE_PATH, REMOVE_APP_ACCESS_PATH, SECURITY_PATH, SMS_BACKUP_REMOVE_PATH, SMS_DISABLE_PATH, SMS_ENABLE_PATH, TOTP_DISABLE_PATH, TOTP_ENABLE_PATH } from '../../lib/paths.js';
 
 export interface SecurityPageProps {
   csrfToken: string;
@@ -46,7 +47,7 @@ function appsSection(t: Messages, p: SecurityPageProps): SafeHtml {
       return html`<li>
       <strong>${name}</strong>
       <br><span class="hint">${m.details(timeAgo(t, a.lastSignInAt, p.now), timeAgo(t, a.firstGrantedAt, p.now))}</span>
-      <form method="post" action="/security/apps/remove" class="inline">${csrfField(p.csrfToken)}<input type="hidden" name="client_id" value="${a.clientId}"><button type="submit" class="link-button">${m.remove}<span class="visually-hidden">${m.removeFor(name)}</span></button></form>
+      <form method="post" action="${REMOVE_APP_ACCESS_PATH}" class="inline">${csrfField(p.csrfToken)}<input type="hidden" name="client_id" value="${a.clientId}"><button type="submit" class="link-button">${m.remove}<span class="visually-hidden">${m.removeFor(name)}</span></button></form>
     </li>`;
     })}
   </ul>`}
@@ -65,12 +66,12 @@ function sessionsSection(t: Messages, p: SecurityPageProps): SafeHtml {
       <br><span class="hint">${m.details(s.ip ?? m.unknownAddress, timeAgo(t, s.last_active_at, p.now), timeAgo(t, s.created_at, p.now))}</span>
       ${s.id === p.currentSessionId
         ? ''
-        : html`<form method="post" action="/security/sessions/end" class="inline">${csrfField(p.csrfToken)}<input type="hidden" name="id" value="${s.id}"><button type="submit" class="link-button">${m.signOut}</button></form>`}
+        : html`<form method="post" action="${END_SESSION_PATH}" class="inline">${csrfField(p.csrfToken)}<input type="hidden" name="id" value="${s.id}"><button type="submit" class="link-button">${m.signOut}</button></form>`}
     </li>`,
     )}
   </ul>
   ${others > 0
-    ? html`<form method="post" action="/security/sessions/end-others" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.signOutOthers}</button></form>`
+    ? html`<form method="post" action="${END_OTHER_SESSIONS_PATH}" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.signOutOthers}</button></form>`
     : ''}
 </section>`;
 }
@@ -92,11 +93,11 @@ function devicesSection(t: Messages, p: SecurityPageProps): SafeHtml {
         timeAgo(t, d.created_at, p.now),
         t.common.time.exact(d.expires_at),
       )}</span>
-      <form method="post" action="/security/devices/forget" class="inline">${csrfField(p.csrfToken)}<input type="hidden" name="id" value="${d.token_hash}"><button type="submit" class="link-button">${m.forget}</button></form>
+      <form method="post" action="${FORGET_DEVICE_PATH}" class="inline">${csrfField(p.csrfToken)}<input type="hidden" name="id" value="${d.token_hash}"><button type="submit" class="link-button">${m.forget}</button></form>
     </li>`,
     )}
   </ul>
-  <form method="post" action="/security/devices/forget-all" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.forgetAll}</button></form>`}
+  <form method="post" action="${FORGET_ALL_DEVICES_PATH}" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.forgetAll}</button></form>`}
 </section>`;
 }
 
@@ -104,7 +105,7 @@ function passkeysSection(t: Messages, p: SecurityPageProps): SafeHtml {
   const m = t.security.page.passkeys;
   if (p.passkeys.length === 0) {
     return html`<p>${m.none}</p>
-      <p><a class="button primary" href="/security/passkeys/add">${m.add}</a></p>`;
+      <p><a class="button primary" href="${PASSKEY_ADD_PATH}">${m.add}</a></p>`;
   }
   return html`<ul class="device-list">
     ${p.passkeys.map(
@@ -113,17 +114,17 @@ function passkeysSection(t: Messages, p: SecurityPageProps): SafeHtml {
       <br><span class="hint">${m.added(timeAgo(t, k.created_at, p.now))} · ${k.last_used_at === null ? m.notUsedYet : m.lastUsed(timeAgo(t, k.last_used_at, p.now))}</span>
       <details class="inline-details">
         <summary>${m.renameOrRemove}</summary>
-        <form method="post" action="/security/passkeys/rename" class="form compact">${csrfField(p.csrfToken)}<input type="hidden" name="id" value="${k.id}">
+        <form method="post" action="${PASSKEY_RENAME_PATH}" class="form compact">${csrfField(p.csrfToken)}<input type="hidden" name="id" value="${k.id}">
           <label for="rename-${k.id}">${m.newName}</label>
           <input id="rename-${k.id}" name="name" value="${k.name}" maxlength="60" required autocomplete="off">
           <button type="submit" class="button">${m.rename}</button>
         </form>
-        <form method="post" action="/security/passkeys/remove" class="inline">${csrfField(p.csrfToken)}<input type="hidden" name="id" value="${k.id}"><button type="submit" class="button danger">${m.remove(k.name)}</button></form>
+        <form method="post" action="${PASSKEY_REMOVE_PATH}" class="inline">${csrfField(p.csrfToken)}<input type="hidden" name="id" value="${k.id}"><button type="submit" class="button danger">${m.remove(k.name)}</button></form>
       </details>
     </li>`,
     )}
   </ul>
-  <p><a class="button" href="/security/passkeys/add">${m.addAnother}</a></p>`;
+  <p><a class="button" href="${PASSKEY_ADD_PATH}">${m.addAnother}</a></p>`;
 }
 
 export function securityPage(t: Messages, p: SecurityPageProps): SafeHtml {
@@ -144,22 +145,22 @@ ${recoveryNotice(t, p.recovery, p.csrfToken, p.now)}
       <h3>${m.totp.heading}</h3>
       ${factors.totp
         ? html`<p>${m.totp.on}</p>
-      <form method="post" action="/two-factor/app/disable" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.totp.remove}</button></form>`
+      <form method="post" action="${TOTP_DISABLE_PATH}" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.totp.remove}</button></form>`
         : html`<p>${m.totp.off}</p>
-      <p><a class="button primary" href="/two-factor/app/enable">${m.totp.setUp}</a></p>`}
+      <p><a class="button primary" href="${TOTP_ENABLE_PATH}">${m.totp.setUp}</a></p>`}
     </li>
     <li>
       <h3>${m.sms.heading}</h3>
       ${factors.sms
         ? html`<p>${m.sms.on(p.phoneEnding ?? '')}</p>
-      <p><a class="button" href="/two-factor/sms/enable">${m.sms.changePhone}</a> <a class="button" href="/two-factor/disable">${m.sms.turnOff}</a></p>
+      <p><a class="button" href="${SMS_ENABLE_PATH}">${m.sms.changePhone}</a> <a class="button" href="${SMS_DISABLE_PATH}">${m.sms.turnOff}</a></p>
       ${p.backupPhoneEnding
         ? html`<p>${m.sms.backupOn(p.backupPhoneEnding)}</p>
-      <form method="post" action="/two-factor/sms/backup/remove" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.sms.removeBackup}</button></form>`
+      <form method="post" action="${SMS_BACKUP_REMOVE_PATH}" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.sms.removeBackup}</button></form>`
         : html`<p>${m.sms.backupOff}</p>
-      <p><a class="button" href="/two-factor/sms/enable?backup=1">${m.sms.addBackup}</a></p>`}`
+      <p><a class="button" href="${SMS_ENABLE_PATH}?backup=1">${m.sms.addBackup}</a></p>`}`
         : html`<p>${m.sms.off}</p>
-      <p><a class="button${factors.totp ? '' : ' primary'}" href="/two-factor/sms/enable">${m.sms.setUp}</a></p>`}
+      <p><a class="button${factors.totp ? '' : ' primary'}" href="${SMS_ENABLE_PATH}">${m.sms.setUp}</a></p>`}
     </li>
   </ul>
 </section>
@@ -168,16 +169,16 @@ ${anyFactor
   <h2 id="email-codes-heading">${m.emailCodes.heading}</h2>
   ${factors.emailCodes
     ? html`<p>${m.emailCodes.on(p.email)}</p>
-  <form method="post" action="/security/email-codes/disable" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.emailCodes.turnOff}</button></form>`
+  <form method="post" action="${EMAIL_CODES_DISABLE_PATH}" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.emailCodes.turnOff}</button></form>`
     : html`<p>${m.emailCodes.off}</p>
-  <form method="post" action="/security/email-codes/enable" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.emailCodes.turnOn}</button></form>`}
+  <form method="post" action="${EMAIL_CODES_ENABLE_PATH}" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.emailCodes.turnOn}</button></form>`}
 </section>
 <section class="security" aria-labelledby="recovery-heading">
   <h2 id="recovery-heading">${m.recoveryCodes.heading}</h2>
   ${factors.recoveryCodes <= RECOVERY_CODES_LOW
     ? html`<p class="warning" role="status">${m.recoveryCodes.low(factors.recoveryCodes)}</p>`
     : html`<p>${m.recoveryCodes.left(factors.recoveryCodes)}</p>`}
-  <form method="post" action="/security/recovery-codes" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.recoveryCodes.makeNew}</button></form>
+  <form method="post" action="${NEW_RECOVERY_CODES_PATH}" class="inline">${csrfField(p.csrfToken)}<button type="submit" class="button">${m.recoveryCodes.makeNew}</button></form>
   <p class="hint">${m.recoveryCodes.makingNewHint}</p>
 </section>`
   : ''}
@@ -197,11 +198,11 @@ ${appsSection(t, p)}
 </section>
 <section class="security" aria-labelledby="email-heading">
   <h2 id="email-heading">${m.email.heading}</h2>
-  <p>${p.email} · <a href="/security/email">${m.email.change}</a></p>
+  <p>${p.email} · <a href="${CHANGE_EMAIL_PATH}">${m.email.change}</a></p>
 </section>
 <section class="security" aria-labelledby="delete-heading">
   <h2 id="delete-heading">${m.deleteAccount.heading}</h2>
-  <p>${m.deleteAccount.text(html`<a href="/security/delete">${m.deleteAccount.link}</a>`)}</p>
+  <p>${m.deleteAccount.text(html`<a href="${DELETE_ACCOUNT_PATH}">${m.deleteAccount.link}</a>`)}</p>
 </section>`;
 }
 
@@ -210,7 +211,7 @@ export function reauthenticatePage(t: Messages, p: { csrfToken: string; next: st
   return html`<h1>${m.heading}</h1>
 <p>${m.intro}</p>
 ${p.error ? errorSummary(t, { password: p.error }) : ''}
-<form method="post" action="/reauthenticate" class="form" novalidate>
+<form method="post" action="${REAUTHENTICATE_PATH}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   <input type="hidden" name="next" value="${p.next}">
   ${input({ name: 'password', label: m.password, type: 'password', autocomplete: 'current-password', required: true, autofocus: true, error: p.error })}
@@ -231,14 +232,14 @@ export function totpEnrollPage(t: Messages, p: { csrfToken: string; qrSvg: SafeH
   </li>
   <li>
     <p>${m.typeCode}</p>
-    <form method="post" action="/two-factor/app/enable" class="form" novalidate>
+    <form method="post" action="${TOTP_ENABLE_PATH}" class="form" novalidate>
       ${csrfField(p.csrfToken)}
       ${codeInput(t, p.error)}
       <button type="submit" class="button primary">${m.turnOn}</button>
     </form>
   </li>
 </ol>
-<p><a href="/security">${m.cancel}</a></p>`;
+<p><a href="${SECURITY_PATH}">${m.cancel}</a></p>`;
 }
 
 export function deleteAccountPage(t: Messages, p: { csrfToken: string; username: string; error?: string }): SafeHtml {
@@ -246,12 +247,12 @@ export function deleteAccountPage(t: Messages, p: { csrfToken: string; username:
   return html`<h1>${m.title}</h1>
 <p>${m.explain(p.username)}</p>
 ${p.error ? errorSummary(t, { confirm_username: p.error }) : ''}
-<form method="post" action="/security/delete" class="form" novalidate>
+<form method="post" action="${DELETE_ACCOUNT_PATH}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${input({ name: 'confirm_username', label: m.confirmLabel, value: '', autocomplete: 'off', required: true, error: p.error })}
   <button type="submit" class="button danger">${m.button}</button>
 </form>
-<p><a href="/security">${m.cancel}</a></p>`;
+<p><a href="${SECURITY_PATH}">${m.cancel}</a></p>`;
 }
 
 export function changeEmailPage(t: Messages, p: { csrfToken: string; current: string; value: string; error?: string }): SafeHtml {
@@ -259,12 +260,12 @@ export function changeEmailPage(t: Messages, p: { csrfToken: string; current: st
   return html`<h1>${m.title}</h1>
 <p>${m.current(p.current)}</p>
 ${p.error ? errorSummary(t, { email: p.error }) : ''}
-<form method="post" action="/security/email" class="form" novalidate>
+<form method="post" action="${CHANGE_EMAIL_PATH}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${input({ name: 'email', label: m.newEmail, type: 'email', value: p.value, autocomplete: 'email', inputmode: 'email', required: true, autofocus: true, error: p.error })}
   <button type="submit" class="button primary">${m.send}</button>
 </form>
-<p><a href="/security">${m.cancel}</a></p>`;
+<p><a href="${SECURITY_PATH}">${m.cancel}</a></p>`;
 }
 
 export function confirmEmailChangePage(t: Messages, p: { csrfToken: string; action: string; newEmail: string }): SafeHtml {
@@ -280,5 +281,5 @@ export function confirmEmailChangePage(t: Messages, p: { csrfToken: string; acti
 export function linkExpiredPage(t: Messages): SafeHtml {
   const m = t.security.changeEmail;
   return html`<h1>${m.expiredHeading}</h1>
-<p>${m.expiredText(html`<a href="/security">${m.securityPageLink}</a>`)}</p>`;
+<p>${m.expiredText(html`<a href="${SECURITY_PATH}">${m.securityPageLink}</a>`)}</p>`;
 }

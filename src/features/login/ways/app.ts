@@ -1,7 +1,7 @@
 /** Finishing a sign-in with a code from an authenticator app (TOTP); each time step is accepted once. */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { SIGN_IN_FACTOR_PATHS, type AccountFactors } from '../../../auth/factors.js';
+import { type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
 import { TotpKeys } from '../../../auth/totp.js';
 import type { AppContext } from '../../../context.js';
@@ -9,6 +9,7 @@ import { findTotpFactor, useTotpStep } from '../../../db/factors.js';
 import { checkbox, field, formSchema } from '../../../http/form-schema.js';
 import type { SignInGate } from '../gate.js';
 import { signInFooter, totpSignInPage } from '../views.js';
+import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
 
 const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
 

@@ -8,7 +8,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { EMAIL_CODE_LIFETIME_MS, EmailCodes } from '../../../auth/email-codes.js';
-import { SIGN_IN_FACTOR_PATHS, type AccountFactors } from '../../../auth/factors.js';
+import { type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
 import { accountKey } from '../../../auth/lockout.js';
 import { CODE_RESEND_INTERVAL_MS } from '../../../auth/policy.js';
@@ -26,6 +26,7 @@ import { html } from '../../../views/html.js';
 import type { SignInGate } from '../gate.js';
 import { emailSignInCodeMail } from '../mail.js';
 import { signInFooter } from '../views.js';
+import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
 
 const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
 const SendForm = formSchema({});

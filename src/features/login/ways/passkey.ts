@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { SIGN_IN_FACTOR_PATHS, type AccountFactors } from '../../../auth/factors.js';
+import { type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
 import { parseCredential, Passkeys } from '../../../auth/passkeys.js';
 import type { AppContext } from '../../../context.js';
@@ -15,6 +15,7 @@ import { rememberDeviceField } from '../../../views/code-entry.js';
 import { PASSKEY_SCRIPTS, passkeyForm } from '../../../views/passkey-form.js';
 import type { SignInGate } from '../gate.js';
 import { passkeySignInPage, signInFooter } from '../views.js';
+import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
 
 const PasskeyForm = formSchema({ credential: field(16_384), remember_device: checkbox() });
 

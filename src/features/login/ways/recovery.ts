@@ -1,7 +1,7 @@
 /** Finishing a sign-in with a recovery code: single use, the owner is told, and warned when few are left. */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { SIGN_IN_FACTOR_PATHS, type AccountFactors } from '../../../auth/factors.js';
+import { type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
 import { RECOVERY_CODES_LOW, RecoveryCodes } from '../../../auth/recovery-codes.js';
 import { wasntMeLink } from '../../../auth/wasnt-me.js';
@@ -12,6 +12,7 @@ import { messagesForAccount } from '../../../i18n/messages.js';
 import type { SignInGate } from '../gate.js';
 import { recoveryCodeUsedMail } from '../mail.js';
 import { recoveryCodeSignInPage, signInFooter } from '../views.js';
+import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
 
 const RecoveryForm = formSchema({ code: field(100) });
 

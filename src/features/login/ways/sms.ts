@@ -8,7 +8,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { checkGaveNoVerdict } from '../../../adapters/verify/types.js';
-import { SIGN_IN_FACTOR_PATHS, signInFactors, type AccountFactors } from '../../../auth/factors.js';
+import { signInFactors, type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
 import { accountKey } from '../../../auth/lockout.js';
 import { codeSentMessage, codesLocked, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
@@ -22,6 +22,7 @@ import { csrfField } from '../../../views/forms.js';
 import { html } from '../../../views/html.js';
 import type { SignInGate } from '../gate.js';
 import { signInFooter } from '../views.js';
+import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
 
 const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
 const ResendForm = formSchema({ channel: z.enum(['sms', 'call']), to: z.enum(['main', 'backup']).optional() });

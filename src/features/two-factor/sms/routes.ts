@@ -39,8 +39,7 @@ import { dropFallbacksWithoutFactor, factorsOf, hasSecondFactor } from '../../..
 import { logSecurityEvent } from '../../../auth/events.js';
 import { deleteTrustedDevicesOfUser } from '../../../db/trusted-devices.js';
 import { wasntMeLink } from '../../../auth/wasnt-me.js';
-
-const CONFIRM_PATH = '/two-factor/sms/confirm';
+import { profilePath, SECURITY_PATH, SMS_BACKUP_REMOVE_PATH, SMS_CONFIRM_PATH, SMS_DISABLE_PATH, SMS_ENABLE_PATH, SMS_RESEND_PATH } from '../../../lib/paths.js';
 
 const EnableForm = formSchema({ phone: field(100), password: field(4096).optional(), channel: z.enum(['sms', 'call']).default('sms'), kind: z.enum(['main', 'backup']).default('main') });
 const EnableQuery = z.object({ backup: z.string().max(10).optional() });
@@ -66,22 +65,21 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     styles: ['/vendor/intl-tel-input/css/intlTelInput.min.css'],
     noReferrer: true,
   };
-  const profilePath = (username: string) => `/user/${encodeURIComponent(username)}`;
 
-  app.get<{ Querystring: z.infer<typeof EnableQuery> }>('/two-factor/sms/enable', { preHandler: requireUser, schema: { querystring: EnableQuery } }, async (request, reply) => {
+  app.get<{ Querystring: z.infer<typeof EnableQuery> }>(SMS_ENABLE_PATH, { preHandler: requireUser, schema: { querystring: EnableQuery } }, async (request, reply) => {
     const t = request.t;
     const changing = Boolean(request.user!.two_factor_enabled);
     const backup = request.query.backup !== undefined;
-    if (backup && !changing) return reply.flash('error', t.sms.enable.needsMainPhone).redirect('/security');
+    if (backup && !changing) return reply.flash('error', t.sms.enable.needsMainPhone).redirect(SECURITY_PATH);
     return reply.page(backup ? t.sms.enable.backupTitle : t.sms.enable.title, enablePage(t, { csrfToken: reply.csrfToken(), phone: '', errors: {}, changing, backup }), phoneAssets);
   });
 
-  app.post<{ Body: z.infer<typeof EnableForm> }>('/two-factor/sms/enable', { preHandler: requireUser, schema: { body: EnableForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof EnableForm> }>(SMS_ENABLE_PATH, { preHandler: requireUser, schema: { body: EnableForm } }, async (request, reply) => {
     const t = request.t;
     const user = request.user!;
     const changing = Boolean(user.two_factor_enabled);
     const backup = request.body.kind === 'backup';
-    if (backup && !changing) return reply.flash('error', t.sms.enable.needsMainPhone).redirect('/security');
+    if (backup && !changing) return reply.flash('error', t.sms.enable.needsMainPhone).redirect(SECURITY_PATH);
     const showErrors = (errors: { phone?: string; password?: string }, offerCall = false) =>
       reply.page(
         backup ? t.sms.enable.backupTitle : t.sms.enable.title,
@@ -107,14 +105,14 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     if (!sent.ok) return showErrors({ phone: sent.message }, sent.reason === 'landline' || sent.reason === 'unsubscribed');
     const now = ctx.clock.now();
     await startEnrollment(ctx.db, user.id, phone, now, now, request.body.kind);
-    return reply.redirect(CONFIRM_PATH);
+    return reply.redirect(SMS_CONFIRM_PATH);
   });
 
   async function showConfirm(request: FastifyRequest, reply: FastifyReply, error?: string, status = 200) {
     const t = request.t;
     const c = t.sms.confirm;
     const enrollment = await enrollmentOf(request.user!.id);
-    if (!enrollment) return reply.flash('error', c.expired).redirect('/two-factor/sms/enable');
+    if (!enrollment) return reply.flash('error', c.expired).redirect(SMS_ENABLE_PATH);
     const intro = enrollment.kind === 'backup' ? c.introBackup : request.user!.two_factor_enabled ? c.introChange : c.introEnable;
     return reply.page(
       c.title,
@@ -122,19 +120,19 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         heading: c.title,
         intro: intro(maskPhone(enrollment.phone)),
         csrfToken: reply.csrfToken(),
-        action: CONFIRM_PATH,
-        resendAction: '/two-factor/sms/resend',
+        action: SMS_CONFIRM_PATH,
+        resendAction: SMS_RESEND_PATH,
         resendWaitSeconds: Math.ceil(resendWaitMs(enrollment.code_sent_at, ctx.clock.now()) / 1000),
         error,
-        footer: html`<p><a href="/two-factor/sms/enable">${c.differentNumber}</a></p>`,
+        footer: html`<p><a href="${SMS_ENABLE_PATH}">${c.differentNumber}</a></p>`,
       }),
       { status, scripts: ['/static/js/countdown.js'], noReferrer: true },
     );
   }
 
-  app.get(CONFIRM_PATH, { preHandler: requireUser }, async (request, reply) => showConfirm(request, reply));
+  app.get(SMS_CONFIRM_PATH, { preHandler: requireUser }, async (request, reply) => showConfirm(request, reply));
 
-  app.post<{ Body: z.infer<typeof CodeForm> }>(CONFIRM_PATH, { preHandler: requireUser, schema: { body: CodeForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof CodeForm> }>(SMS_CONFIRM_PATH, { preHandler: requireUser, schema: { body: CodeForm } }, async (request, reply) => {
     const t = request.t;
     const user = request.user!;
     const enrollment = await enrollmentOf(user.id);
@@ -155,9 +153,9 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         await ctx.mail.enqueue(trx, backupPhoneChangedMail(messagesForAccount(user), user, enrollment.phone, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), user.id, now);
         return true;
       });
-      if (!saved) return reply.flash('error', t.sms.enable.needsMainPhone).redirect('/security');
+      if (!saved) return reply.flash('error', t.sms.enable.needsMainPhone).redirect(SECURITY_PATH);
       ctx.mail.kick();
-      return reply.flash('success', t.sms.done.backupAdded).redirect('/security');
+      return reply.flash('success', t.sms.done.backupAdded).redirect(SECURITY_PATH);
     }
     if (result.ok) {
       const changing = Boolean(user.two_factor_enabled);
@@ -187,7 +185,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         return true;
       });
       if (saved === 'signed-out') return signedOutMeanwhile(ctx, request, reply);
-      if (!saved) return reply.redirect('/two-factor/sms/enable');
+      if (!saved) return reply.redirect(SMS_ENABLE_PATH);
       ctx.mail.kick();
       const message = changing ? t.sms.done.changed : t.sms.done.enabled;
       if (generated) return reply.page(t.codes.recoveryCodes.heading, recoveryCodesPage(t, { codes: generated.codes, intro: message, continueTo: await afterSetUp(ctx, request) }), { noReferrer: true });
@@ -195,27 +193,27 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     }
     if (result.outcome === 'wrong' && (await recordFailedEnrollmentCode(ctx.db, user.id)) >= MAX_CODE_ATTEMPTS) {
       await cancelEnrollment(ctx.db, user.id);
-      return reply.flash('error', t.sms.confirm.tooManyWrong).redirect('/two-factor/sms/enable');
+      return reply.flash('error', t.sms.confirm.tooManyWrong).redirect(SMS_ENABLE_PATH);
     }
     return showConfirm(request, reply, result.message, result.status);
   });
 
-  app.post<{ Body: z.infer<typeof ResendForm> }>('/two-factor/sms/resend', { preHandler: requireUser, schema: { body: ResendForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof ResendForm> }>(SMS_RESEND_PATH, { preHandler: requireUser, schema: { body: ResendForm } }, async (request, reply) => {
     const t = request.t;
     const user = request.user!;
     const enrollment = await enrollmentOf(user.id);
-    if (!enrollment) return reply.redirect('/two-factor/sms/enable');
+    if (!enrollment) return reply.redirect(SMS_ENABLE_PATH);
     const tooSoon = resendTooSoonMessage(t, enrollment.code_sent_at, ctx.clock.now());
-    if (tooSoon) return reply.flash('error', tooSoon).redirect(CONFIRM_PATH);
+    if (tooSoon) return reply.flash('error', tooSoon).redirect(SMS_CONFIRM_PATH);
     const sent = await sendCode(ctx, enrollment.phone, request.body.channel, { userId: user.id, ip: request.ip }, t);
-    if (!sent.ok) return reply.flash('error', sent.message).redirect(CONFIRM_PATH);
+    if (!sent.ok) return reply.flash('error', sent.message).redirect(SMS_CONFIRM_PATH);
     await setEnrollmentCodeSentAt(ctx.db, user.id, ctx.clock.now());
-    return reply.flash('info', codeSentMessage(t, request.body.channel)).redirect(CONFIRM_PATH);
+    return reply.flash('info', codeSentMessage(t, request.body.channel)).redirect(SMS_CONFIRM_PATH);
   });
 
   app.post<{ Body: z.infer<typeof EmptyForm> }>(
-    '/two-factor/sms/backup/remove',
-    { preHandler: [requireUser, requireRecentAuthentication(ctx.clock, '/security')], schema: { body: EmptyForm } },
+    SMS_BACKUP_REMOVE_PATH,
+    { preHandler: [requireUser, requireRecentAuthentication(ctx.clock, SECURITY_PATH)], schema: { body: EmptyForm } },
     async (request, reply) => {
       const user = request.user!;
       const now = ctx.clock.now();
@@ -227,17 +225,17 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         await ctx.mail.enqueue(trx, backupPhoneChangedMail(messagesForAccount(user), user, null, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), user.id, now);
       });
       ctx.mail.kick();
-      return reply.flash('success', request.t.sms.done.backupRemoved).redirect('/security');
+      return reply.flash('success', request.t.sms.done.backupRemoved).redirect(SECURITY_PATH);
     },
   );
 
-  app.get('/two-factor/disable', { preHandler: requireUser }, async (request, reply) => {
+  app.get(SMS_DISABLE_PATH, { preHandler: requireUser }, async (request, reply) => {
     if (!request.user!.two_factor_enabled) return reply.redirect(profilePath(request.user!.username));
     const t = request.t;
     return reply.page(t.sms.disable.title, disablePage(t, { csrfToken: reply.csrfToken() }), { noReferrer: true });
   });
 
-  app.post<{ Body: z.infer<typeof DisableForm> }>('/two-factor/disable', { preHandler: requireUser, schema: { body: DisableForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof DisableForm> }>(SMS_DISABLE_PATH, { preHandler: requireUser, schema: { body: DisableForm } }, async (request, reply) => {
     const t = request.t;
     const user = request.user!;
     const current = await checkCurrentPassword(ctx, user, request.body.password, t);

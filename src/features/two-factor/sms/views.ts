@@ -1,6 +1,7 @@
 import type { Messages } from '../../../i18n/messages.js';
 import { csrfField, errorSummary, input } from '../../../views/forms.js';
 import { html, type SafeHtml } from '../../../views/html.js';
+import { HOME_PATH, SECURITY_PATH, SMS_DISABLE_PATH, SMS_ENABLE_PATH } from '../../../lib/paths.js';
 
 export interface EnablePageProps {
   csrfToken: string;
@@ -18,7 +19,7 @@ export function enablePage(t: Messages, p: EnablePageProps): SafeHtml {
   return html`<h1>${p.backup ? e.backupHeading : p.changing ? e.changeHeading : e.heading}</h1>
 <p>${p.backup ? e.backupIntro : p.changing ? e.changeIntro : e.intro}</p>
 ${errorSummary(t, p.errors)}
-<form method="post" action="/two-factor/sms/enable" class="form" novalidate>
+<form method="post" action="${SMS_ENABLE_PATH}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${p.backup ? html`<input type="hidden" name="kind" value="backup">` : ''}
   ${input({
@@ -38,7 +39,7 @@ ${errorSummary(t, p.errors)}
   <button type="submit" name="channel" value="sms" class="button primary">${e.textMe}</button>
   ${p.offerCall ? html`<button type="submit" name="channel" value="call" class="button">${t.codes.codeEntry.callInstead}</button>` : ''}
 </form>
-<p><a href="${p.backup ? '/security' : '/'}">${p.backup ? e.notNow : p.changing ? e.keepCurrentPhone : e.notNow}</a></p>`;
+<p><a href="${p.backup ? SECURITY_PATH : HOME_PATH}">${p.backup ? e.notNow : p.changing ? e.keepCurrentPhone : e.notNow}</a></p>`;
 }
 
 export function disablePage(t: Messages, p: { csrfToken: string; error?: string }): SafeHtml {
@@ -46,10 +47,10 @@ export function disablePage(t: Messages, p: { csrfToken: string; error?: string 
   return html`<h1>${d.heading}</h1>
 <p>${d.intro}</p>
 ${p.error ? errorSummary(t, { password: p.error }) : ''}
-<form method="post" action="/two-factor/disable" class="form" novalidate>
+<form method="post" action="${SMS_DISABLE_PATH}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${input({ name: 'password', label: d.currentPassword, type: 'password', autocomplete: 'current-password', required: true, autofocus: true, error: p.error })}
   <button type="submit" class="button danger">${d.submit}</button>
 </form>
-<p><a href="/">${d.keepOn}</a></p>`;
+<p><a href="${HOME_PATH}">${d.keepOn}</a></p>`;
 }
