@@ -19,15 +19,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { buildApp, type GatehouseApp } from '../src/app.js';
-import { hashPassword } from '../src/auth/password.js';
-import { hashToken, newToken } from '../src/auth/tokens.js';
-import { replaceResetToken } from '../src/db/password-reset-tokens.js';
 import { loadConfig } from '../src/config.js';
-import { normalizeEmail, normalizeUsername } from '../src/db/users.js';
+import { cookieHeaderOf } from '../test/support/cookies.js';
+import { Identities, type Identity } from './fuzz/identities.js';
 import { enc, encodeOddly, FIELD_NAMES, fillPath, ODD_METHODS, ODD_PATHS, plausibleValue, queryString, randomToken, weirdValue } from './fuzz/inputs.js';
 import { prng, type Rng } from './fuzz/random.js';
+import { routePatterns } from './fuzz/routes.js';
 
 export { prng } from './fuzz/random.js';
+export { routePatterns } from './fuzz/routes.js';
 
 export interface FuzzOptions {
   /** PRNG seed. Default 1. */
@@ -62,166 +62,6 @@ export interface FuzzReport {
   routes: string[];
   /** The form actions found on pages as a visitor, a signed-in user and a pending sign-in, and fuzzed with their own fields. */
   forms: string[];
-}
-
-const FIXED_PATHS = [
-  '/', '/login', '/login/two-factor', '/login/two-factor/resend', '/logout', '/register', '/reset-password', '/reset-password/:token',
-  '/user/:username', '/profile/edit', '/two-factor/sms/enable', '/two-factor/sms/confirm', '/two-factor/sms/resend', '/two-factor/disable',
-  '/dev/outbox', '/static/css/app.css', '/static/:file', '/vendor/intl-tel-input/:file',
-  // The OpenID Connect provider's endpoints: answered by its Koa app, so not in Fastify's route list.
-  '/oidc/.well-known/openid-configuration', '/oidc/jwks', '/oidc/auth', '/oidc/auth/:uid', '/oidc/token', '/oidc/me',
-  '/oidc/token/introspection', '/oidc/token/revocation', '/oidc/session/end/confirm',
-];
-
-const STATEFUL_FORMS: [string, string[]][] = [
-  ['/two-factor/sms/confirm', ['_csrf', 'code']],
-  ['/two-factor/sms/resend', ['_csrf', 'channel']],
-  ['/login/two-factor/resend', ['_csrf', 'channel']],
-  ['/confirm-email/:token', ['_csrf']],
-  ['/reset-password/:token', ['_csrf', 'password', 'confirm_password']],
-];
-
-// ---------------------------------------------------------------------------
-// Who is asking
-
-interface Identity {
-  name: 'visitor' | 'visitor-with-csrf' | 'signed-in' | 'pending-2fa' | 'signed-in-with-2fa';
-  cookies: Map<string, string>;
-  /** A CSRF token that matches the identity's CSRF cookie, when it has one. */
-  csrf: string | null;
-  remoteAddress: string;
-}
-
-function cookieHeader(cookies: Map<string, string>): string {
-  return [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-}
-
-function storeCookies(cookies: Map<string, string>, setCookie: string | string[] | undefined): void {
-  for (const raw of [setCookie ?? []].flat()) {
-    const [pair] = raw.split(';');
-    const eq = pair!.indexOf('=');
-    const name = pair!.slice(0, eq).trim();
-    const value = pair!.slice(eq + 1).trim();
-    if (value === '' || /max-age=0/i.test(raw)) cookies.delete(name);
-    else cookies.set(name, value);
-  }
-}
-
-const csrfIn = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? null;
-
-class Identities {
-  private counter = 0;
-  private passwordHash = '';
-  readonly password = 'fuzz-password-long-enough-2024 ✓';
-  all: Identity[] = [];
-
-  constructor(private readonly app: GatehouseApp) {}
-
-  /** Forms seen on the app's pages: action → field names (with the CSRF token's `_csrf`). */
-  readonly forms = new Map<string, Set<string>>();
-
-  async refresh(): Promise<void> {
-    this.passwordHash ||= await hashPassword(this.password);
-    this.all = [await this.visitor(false), await this.visitor(true), await this.signedIn('signed-in'), await this.signedIn('pending-2fa'), await this.signedIn('signed-in-with-2fa')];
-  }
-
-  /** A live reset link for a fresh account, as if its mail had been opened. */
-  async resetLink(): Promise<string> {
-    const user = await this.insertUser(false);
-    const token = newToken();
-    const now = Date.now();
-    await replaceResetToken(this.app.ctx.db, user.id, hashToken(token), now, now + 30 * 60_000);
-    return `/reset-password/${token}`;
-  }
-
-  /** Reads every page each identity can reach and notes its forms, so fuzzing reaches past validation into handlers. */
-  async discoverForms(routes: string[]): Promise<void> {
-    const urls = [...routes.map((route) => route.replace(/:[a-zA-Z]+/g, '1').replace('*', 'x')), await this.resetLink()];
-    // Forms a page shows only in a state the crawl does not reach (an enrolment waiting for its code, a mailed link).
-    for (const [action, fields] of STATEFUL_FORMS) if (routes.includes(action)) this.forms.set(action, new Set(fields));
-    for (const id of this.all) {
-      for (const url of urls) {
-        let res = await this.send(id, 'GET', url);
-        if (res.headers.location && res.statusCode < 400) res = await this.send(id, 'GET', String(res.headers.location));
-        for (const form of res.body.matchAll(/<form[^>]*method="post"[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)) {
-          const fields = this.forms.get(form[1]!) ?? new Set<string>();
-          for (const input of form[2]!.matchAll(/<(?:input|select|textarea)[^>]*name="([^"]+)"/g)) fields.add(input[1]!);
-          this.forms.set(form[1]!, fields);
-        }
-      }
-    }
-  }
-
-  private async visitor(withCsrf: boolean): Promise<Identity> {
-    const id: Identity = { name: withCsrf ? 'visitor-with-csrf' : 'visitor', cookies: new Map(), csrf: null, remoteAddress: this.address() };
-    if (withCsrf) id.csrf = await this.page(id, '/login');
-    return id;
-  }
-
-  /** A fresh account (the last one may have had its password changed or 2FA turned off by a fuzz request), signed in. */
-  private async signedIn(name: 'signed-in' | 'pending-2fa' | 'signed-in-with-2fa'): Promise<Identity> {
-    const user = await this.insertUser(name !== 'signed-in');
-    const id: Identity = { name, cookies: new Map(), csrf: null, remoteAddress: this.address() };
-    const token = await this.page(id, '/login');
-    await this.send(id, 'POST', '/login', new URLSearchParams({ _csrf: token ?? '', login: user.username, password: this.password }).toString());
-    if (name === 'signed-in-with-2fa') {
-      // The development Verify adapter put the code in the dev outbox, as a phone would receive it.
-      const sms = await this.app.ctx.db.selectFrom('dev_outbox').select('text_body').where('recipient', '=', user.phone!).orderBy('id', 'desc').executeTakeFirst();
-      const code = /\b(\d{6})\b/.exec(sms?.text_body ?? '')?.[1] ?? '000000';
-      const codeToken = await this.page(id, '/login/two-factor');
-      await this.send(id, 'POST', '/login/two-factor', new URLSearchParams({ _csrf: codeToken ?? '', code }).toString());
-    }
-    id.csrf = await this.page(id, name === 'pending-2fa' ? '/login/two-factor' : '/profile/edit');
-    return id;
-  }
-
-  private async insertUser(withPhone: boolean): Promise<{ id: number; username: string; phone: string | null }> {
-    const n = ++this.counter;
-    const username = `fuzz${n}`;
-    const phone = withPhone ? `+1201555${String(1000 + (n % 9000)).padStart(4, '0')}` : null;
-    const now = Date.now();
-    const row = await this.app.ctx.db
-      .insertInto('users')
-      .values({
-        username,
-        username_normalized: normalizeUsername(username),
-        email: `${username}@example.com`,
-        email_normalized: normalizeEmail(`${username}@example.com`),
-        first_name: 'Fuzz',
-        last_name: 'User',
-        password_hash: this.passwordHash,
-        about_me: '',
-        phone,
-        two_factor_enabled: withPhone ? 1 : 0,
-        created_at: now,
-        last_seen_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return { id: row.id, username, phone };
-  }
-
-  /** Each identity has its own address, so per-IP throttling of one does not starve the rest. */
-  private address(): string {
-    return `10.${(this.counter >> 8) & 255}.${this.counter & 255}.${1 + (this.all.length % 250)}`;
-  }
-
-  private async page(id: Identity, url: string): Promise<string | null> {
-    const res = await this.send(id, 'GET', url);
-    return csrfIn(res.body);
-  }
-
-  private async send(id: Identity, method: 'GET' | 'POST', url: string, payload?: string) {
-    const res = await this.app.inject({
-      method,
-      url,
-      payload,
-      remoteAddress: id.remoteAddress,
-      headers: { cookie: cookieHeader(id.cookies), ...(payload ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-    });
-    storeCookies(id.cookies, res.headers['set-cookie']);
-    return res;
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -292,7 +132,7 @@ function makeFormRequest(r: Rng, forms: Map<string, Set<string>>, id: Identity, 
   const url = action.includes(':') ? fillPath(r, action) : r.chance(0.1) ? fillPath(r, action.replace(/\/[^/]*$/, '/:x')) : action.replace(/&amp;/g, '&');
   const payload = fields.map(([k, v]) => `${enc(k)}=${r.chance(0.05) ? encodeOddly(r, v) : enc(v)}`).join('&');
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  const cookies = cookieHeader(id.cookies);
+  const cookies = cookieHeaderOf(id.cookies);
   if (cookies) headers.cookie = cookies;
   return { method: 'POST', url, headers, payload, remoteAddress: id.remoteAddress };
 }
@@ -305,14 +145,14 @@ function makeRequest(r: Rng, routes: string[], identities: Identity[], forms: Ma
   const path = r.chance(0.12) ? r.pick(ODD_PATHS) : fillPath(r, r.pick(routes));
   const headers: Record<string, string> = {};
 
-  let cookies = cookieHeader(id.cookies);
+  let cookies = cookieHeaderOf(id.cookies);
   switch (r.int(14)) {
     case 0: cookies = ''; break;
     case 1: cookies = `${cookies}; gatehouse_session=${randomToken(r, 43)}`; break;
     case 2: cookies = `gatehouse_session=${encodeOddly(r, weirdValue(r))}; gatehouse_csrf=${encodeOddly(r, weirdValue(r))}`; break;
     case 3: cookies = `${cookies}; gatehouse_flash=${encodeOddly(r, weirdValue(r))}`; break;
     case 4: cookies = `${cookies}; ${cookies}`; break;
-    case 5: cookies = cookieHeader(other.cookies); break;
+    case 5: cookies = cookieHeaderOf(other.cookies); break;
     case 6: cookies = cookies.replace(/gatehouse_csrf=([^;.]*)\.[^;]*/, 'gatehouse_csrf=$1.forgedsignature'); break;
     default: break;
   }
@@ -339,24 +179,6 @@ function makeRequest(r: Rng, routes: string[], identities: Identity[], forms: Ma
 function describeRequest(req: FuzzRequest): string {
   const body = req.payload === undefined ? '' : ` body=${JSON.stringify(String(req.payload).slice(0, 300))}`;
   return `${req.method} ${req.url.slice(0, 300)} headers=${JSON.stringify(req.headers).slice(0, 400)}${body}`;
-}
-
-/** Route patterns as the app's router lists them (the tree printed by `printRoutes`). */
-export function routePatterns(app: GatehouseApp): string[] {
-  const found = new Set<string>(FIXED_PATHS);
-  const stack: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([\s│]*)[└├]── (\S+)/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length / 4;
-    const segment = match[2]!;
-    const parent = depth === 0 ? '' : stack[depth - 1]!;
-    const path = depth === 0 ? segment : `${parent.endsWith('/') || segment.startsWith('/') ? parent : `${parent}/`}${segment}`;
-    stack[depth] = path;
-    stack.length = depth + 1;
-    found.add(path);
-  }
-  return [...found].sort();
 }
 
 // ---------------------------------------------------------------------------
