@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pwnedPasswordsOff } from '../../src/adapters/pwned-passwords/off.js';
 import { parseAdminArgs } from '../../src/admin/args.js';
@@ -153,10 +154,35 @@ describe.each(forEachDatabase())('keys commands on $name', (target) => {
     }
   });
 
+  /**
+   * Two rotations that both read the keys before either writes, as two operators pressing Enter together. SQLite's
+   * one connection interleaves them so every run. On PostgreSQL the pool may hand the second its connection only
+   * once the first is done (then both succeed, as two rotations in a row do), so a lock on the table, held until
+   * both wait to write, makes the moment the same on every run.
+   */
+  async function rotateTogether() {
+    const [x, y] = [admin(), admin()];
+    const both = () => Promise.all([rotateKeys(x.ctx, { json: false }), rotateKeys(y.ctx, { json: false })]);
+    if (target.name !== 'postgres') return both();
+    const locker = target.openAnother();
+    let rotations: ReturnType<typeof both> | undefined;
+    await locker.db.transaction().execute(async (trx) => {
+      await sql`lock table oidc_signing_keys in exclusive mode`.execute(trx);
+      rotations = both();
+      for (let i = 0; i < 400; i++) {
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation
+          join pg_namespace s on s.oid = c.relnamespace where c.relname = 'oidc_signing_keys' and s.nspname = current_schema() and not l.granted`.execute(handle().db);
+        if (rows[0]!.n >= 2) return;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error('the two rotations never both waited to write');
+    });
+    return rotations!;
+  }
+
   it('two rotations at the same moment: one wins, the other is refused and changes nothing', async () => {
     await firstStart();
-    const [x, y] = [admin(), admin()];
-    const results = await Promise.all([rotateKeys(x.ctx, { json: false }), rotateKeys(y.ctx, { json: false })]);
+    const results = await rotateTogether();
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.find((r) => !r.ok)).toMatchObject({ problem: expect.stringContaining('Another keys rotate ran at the same moment') as unknown });
     const keys = await allSigningKeyTimes(handle().db);
