@@ -1,7 +1,7 @@
 /** Who is asking: the visitors and signed-in sessions the fuzzer sends requests as (it builds their users and signs them in), and the forms they see. */
 import type { GatehouseApp } from '../../src/app.js';
 import { hashPassword } from '../../src/auth/password.js';
-import { hashToken, newToken } from '../../src/auth/tokens.js';
+import { hashToken, newToken } from '../../src/lib/tokens.js';
 import { replaceResetToken } from '../../src/db/password-reset-tokens.js';
 import { normalizeEmail, normalizeUsername } from '../../src/db/users.js';
 import { cookieHeaderOf, findCsrfToken, parseSetCookie } from '../../test/support/cookies.js';

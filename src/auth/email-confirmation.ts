@@ -12,7 +12,7 @@ import type { Database, User } from '../db/schema.js';
 import { messagesForAccount, type Messages } from '../i18n/messages.js';
 import { hours, minutes } from '../lib/duration.js';
 import { renderMail, type ExpiringLink } from '../views/mail.js';
-import { hashToken, newToken } from './tokens.js';
+import { hashToken, newToken } from '../lib/tokens.js';
 import { CONFIRM_EMAIL_PATH, LOGIN_PATH } from '../lib/paths.js';
 
 /** A confirmation link works this long, once (the issue: "valid 24 h"). */

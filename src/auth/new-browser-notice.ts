@@ -16,7 +16,7 @@ import { deviceName } from '../lib/user-agent.js';
 import { renderMail, type WasntMeLink } from '../views/mail.js';
 import { baseCookieOptions, cookieName } from './cookies.js';
 import { logSecurityEvent } from './events.js';
-import { hashToken, looksLikeToken, newToken } from './tokens.js';
+import { hashToken, looksLikeToken, newToken } from '../lib/tokens.js';
 import { wasntMeLink } from './wasnt-me.js';
 
 const BROWSER_COOKIE_LIFETIME_MS = days(400); // browsers cap cookie lifetimes near this

@@ -12,7 +12,7 @@ import { messagesForAccount, type Messages } from '../i18n/messages.js';
 import { minutes } from '../lib/duration.js';
 import { renderMail, type ExpiringLink } from '../views/mail.js';
 import { PASSWORD_RESET_LIFETIME_MS } from './policy.js';
-import { hashToken, newToken } from './tokens.js';
+import { hashToken, newToken } from '../lib/tokens.js';
 import { RESET_PASSWORD_PATH } from '../lib/paths.js';
 
 /**

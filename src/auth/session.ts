@@ -21,7 +21,7 @@ import {
 import { onlyCookie, sessionCookieOf } from './cookies.js';
 import { newCsrfSecret, rotateCsrfSecret } from './csrf.js';
 import type { SignInRecord } from './sign-in.js';
-import { hashToken, looksLikeToken, newToken } from './tokens.js';
+import { hashToken, looksLikeToken, newToken } from '../lib/tokens.js';
 import { LOGIN_PATH } from '../lib/paths.js';
 
 declare module 'fastify' {

@@ -14,7 +14,7 @@ import { findTrustedDevice, insertTrustedDevice, touchTrustedDevice } from '../d
 import { days } from '../lib/duration.js';
 import { deviceName } from '../lib/user-agent.js';
 import { baseCookieOptions, cookieName } from './cookies.js';
-import { hashToken, looksLikeToken, newToken } from './tokens.js';
+import { hashToken, looksLikeToken, newToken } from '../lib/tokens.js';
 
 export const TRUSTED_DEVICE_LIFETIME_MS = days(30);
 

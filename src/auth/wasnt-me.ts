@@ -10,7 +10,7 @@ import type { Database } from '../db/schema.js';
 import { insertWasntMeToken } from '../db/wasnt-me-tokens.js';
 import { days } from '../lib/duration.js';
 import type { WasntMeLink } from '../views/mail.js';
-import { hashToken, newToken } from './tokens.js';
+import { hashToken, newToken } from '../lib/tokens.js';
 import { RESET_PASSWORD_PATH, WASNT_ME_PATH } from '../lib/paths.js';
 
 export const WASNT_ME_LIFETIME_MS = days(7);

@@ -23,7 +23,7 @@ import { factorsOf, hasSecondFactor } from '../auth/factors.js';
 import { ACTIVITY_WRITE_INTERVAL_MS, SESSION_IDLE_TIMEOUT_MS } from '../auth/policy.js';
 import { sessionCookieName } from '../auth/session.js';
 import { howSignedIn } from '../auth/sign-in.js';
-import { hashToken, looksLikeToken } from '../auth/tokens.js';
+import { hashToken, looksLikeToken } from '../lib/tokens.js';
 import type { AppContext } from '../context.js';
 import { CheckedSubjects, type CheckedSession, type CheckedUser } from '../db/forward-auth.js';
 import { touchSession } from '../db/sessions.js';

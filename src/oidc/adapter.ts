@@ -15,7 +15,7 @@
  */
 import { errors, type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
 import type { Kysely } from 'kysely';
-import { hashToken } from '../auth/tokens.js';
+import { hashToken } from '../lib/tokens.js';
 import { findOidcApp } from '../db/oidc-apps.js';
 import {
   consumePayload,

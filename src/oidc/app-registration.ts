@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { hashToken } from '../auth/tokens.js';
+import { hashToken } from '../lib/tokens.js';
 import { insertOidcApp, replaceOidcAppSecret, updateOidcAppSettings } from '../db/oidc-apps.js';
 import type { Database, OidcApp } from '../db/schema.js';
 

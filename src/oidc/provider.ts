@@ -23,7 +23,7 @@ import { DEFAULT_LOCALE } from '../i18n/locales.js';
 import { deriveKey } from '../lib/derive-key.js';
 import { days, minutes } from '../lib/duration.js';
 import { layout } from '../views/layout.js';
-import { hashToken } from '../auth/tokens.js';
+import { hashToken } from '../lib/tokens.js';
 import { adapterFactory, HASHED_SECRET_PREFIX } from './adapter.js';
 import { accountClaims, ACR_VALUES, CLAIMS_OF_SCOPE } from './claims.js';
 import type { SigningJwk } from './keys.js';

@@ -11,7 +11,7 @@ import { pwnedPasswordsOff } from '../../src/adapters/pwned-passwords/off.js';
 import { addApp, listApps, removeApp, rotateAppSecret, showApp, type NewAppInput } from '../../src/admin/app-commands.js';
 import { parseAdminArgs } from '../../src/admin/args.js';
 import type { AdminContext } from '../../src/admin/commands.js';
-import { hashToken } from '../../src/auth/tokens.js';
+import { hashToken } from '../../src/lib/tokens.js';
 import { loadConfig } from '../../src/config.js';
 import { findOidcApp } from '../../src/db/oidc-apps.js';
 import { ManualClock } from '../../src/lib/duration.js';

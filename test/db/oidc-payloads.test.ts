@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { purgeExpired } from '../../src/db/housekeeping.js';
 import { deleteGrant } from '../../src/db/oidc-payloads.js';
-import { hashToken } from '../../src/auth/tokens.js';
+import { hashToken } from '../../src/lib/tokens.js';
 import { ManualClock } from '../../src/lib/duration.js';
 import { adapterFactory } from '../../src/oidc/adapter.js';
 import { forEachDatabase, useDatabase } from '../support/databases.js';

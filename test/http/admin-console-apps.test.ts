@@ -6,7 +6,7 @@
  */
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '../../src/auth/tokens.js';
+import { hashToken } from '../../src/lib/tokens.js';
 import { listAdminAudit } from '../../src/db/admin-audit.js';
 import { recordAppSignIn } from '../../src/db/app-access.js';
 import { findOidcApp } from '../../src/db/oidc-apps.js';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactUrl } from '../../src/app.js';
-import { hashToken } from '../../src/auth/tokens.js';
+import { hashToken } from '../../src/lib/tokens.js';
 import { findUserByUsername } from '../../src/db/users.js';
 import { hours, ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { createUser, deliveredMailTo, startTestApp, type TestApp } from '../support/app.js';

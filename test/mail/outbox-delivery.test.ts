@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashToken } from '../../src/auth/tokens.js';
+import { hashToken } from '../../src/lib/tokens.js';
 import { OutboxWorker, type OutboxWorkerOptions } from '../../src/adapters/mail/outbox-worker.js';
 import { SmtpMailTransport } from '../../src/adapters/mail/smtp.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';

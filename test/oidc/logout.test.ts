@@ -11,7 +11,7 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renewSessionRow } from '../../src/db/sessions.js';
 import { findUserById } from '../../src/db/users.js';
-import { hashToken } from '../../src/auth/tokens.js';
+import { hashToken } from '../../src/lib/tokens.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { closedLoopbackOrigin, startBackchannelReceiver, type BackchannelReceiver } from '../support/backchannel-receiver.js';
 import { signIn, TestClient } from '../support/client.js';

@@ -9,7 +9,7 @@
  * never signs in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '../../src/auth/tokens.js';
+import { hashToken } from '../../src/lib/tokens.js';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';

@@ -4,7 +4,7 @@
  * follows redirects and posts to whatever the form's action is.
  */
 import { PASSWORD_RESET_LIFETIME_MS } from '../../src/auth/policy.js';
-import { hashToken, newToken } from '../../src/auth/tokens.js';
+import { hashToken, newToken } from '../../src/lib/tokens.js';
 import { replaceResetToken } from '../../src/db/password-reset-tokens.js';
 import type { GatehouseApp } from '../../src/app.js';
 import { csrfTokenIn, type Page, type TestClient } from './client.js';

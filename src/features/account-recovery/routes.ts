@@ -28,7 +28,7 @@ import { logSecurityEvent } from '../../auth/events.js';
 import { factorsOf, hasSecondFactor } from '../../auth/factors.js';
 import { requirePendingSignIn, requireUser } from '../../auth/guards.js';
 import { ACCOUNT_RECOVERY_LINK_LIFETIME_MS } from '../../auth/policy.js';
-import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
+import { hashToken, looksLikeToken, newToken } from '../../lib/tokens.js';
 import { wasntMeLink } from '../../auth/wasnt-me.js';
 import type { AppContext } from '../../context.js';
 import {

@@ -10,7 +10,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { CONFIRMATION_RESEND_INTERVAL_MS, EMAIL_CONFIRMATION_LIFETIME_MS, issueConfirmationLink } from '../../auth/email-confirmation.js';
 import { requireUser } from '../../auth/guards.js';
-import { hashToken, looksLikeToken } from '../../auth/tokens.js';
+import { hashToken, looksLikeToken } from '../../lib/tokens.js';
 import type { AppContext } from '../../context.js';
 import type { Messages } from '../../i18n/messages.js';
 import { confirmEmailWithToken, findLiveConfirmationToken } from '../../db/email-confirmations.js';

@@ -16,7 +16,7 @@ import { setEmailCodesEnabled } from '../../db/email-codes.js';
 import { baseCookieOptions, cookieName } from '../../auth/cookies.js';
 import { hashPassword } from '../../auth/password.js';
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
-import { hashToken, looksLikeToken } from '../../auth/tokens.js';
+import { hashToken, looksLikeToken } from '../../lib/tokens.js';
 import type { AppContext } from '../../context.js';
 import { messagesForAccount } from '../../i18n/messages.js';
 import { consumeResetToken, findLiveResetToken } from '../../db/password-reset-tokens.js';

@@ -11,7 +11,7 @@ import { cancelRecovery } from '../../auth/account-recovery.js';
 import { logSecurityEvent } from '../../auth/events.js';
 import { undoFactorChangesSince } from '../../auth/undo-takeover.js';
 import { signOutEverywhere } from '../../auth/sign-out-everywhere.js';
-import { hashToken, looksLikeToken } from '../../auth/tokens.js';
+import { hashToken, looksLikeToken } from '../../lib/tokens.js';
 import type { AppContext } from '../../context.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { consumeWasntMeToken, findLiveWasntMeToken } from '../../db/wasnt-me-tokens.js';
