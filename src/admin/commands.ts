@@ -237,11 +237,13 @@ export async function resetFactors(ctx: AdminContext, login: string, options: { 
   // Sealed under SECRET_KEY like every queued mail; the server's worker opens it.
   const seal = new MailSeal(ctx.config.secretKey);
   const result = await ctx.db.transaction().execute((trx) =>
-    resetAllFactors(trx, found.id, now, {
-      appUrl: ctx.config.appUrl,
-      where: { ip: null, userAgent: ADMIN_USER_AGENT },
-      enqueue: (db, mail, userId, at) => enqueueMail(db, seal, mail, userId, at),
-    }),
+    resetAllFactors(
+      { config: ctx.config, mail: { enqueue: (db, mail, userId, at) => enqueueMail(db, seal, mail, userId, at) } },
+      trx,
+      found.id,
+      now,
+      { ip: null, userAgent: ADMIN_USER_AGENT },
+    ),
   );
   if (result === null) return refused(noSuchUser(login));
   if (!result.done) return refused(`${who} has no second factor and no recovery code: there is nothing to reset.`);

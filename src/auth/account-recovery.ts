@@ -21,18 +21,12 @@ import type { Database, User } from '../db/schema.js';
 import type { EndedSession } from '../db/sessions.js';
 import { findUserById, setAdmin, setMustSetUpFactor } from '../db/users.js';
 import { recordAdminAction } from '../db/admin-audit.js';
-import { recoveryCancelledMail, recoveryCompletedMail } from '../views/account-recovery-mail.js';
+import { notifyOwner } from '../notices/notify.js';
+import { recoveryCancelled, recoveryCompleted, type CancelReason } from '../notices/recovery.js';
 import { logSecurityEvent } from './events.js';
 import { signOutEverywhere } from './sign-out-everywhere.js';
-import { wasntMeLink } from './wasnt-me.js';
 import { latestSecurityEventAt } from '../db/security-events.js';
-import { messagesForAccount, type Messages } from '../i18n/messages.js';
-
-/**
- * Why a waiting recovery was cancelled; the mail the owner gets says it in one
- * sentence (`t.recovery.cancelledBecause[reason]`).
- */
-export type CancelReason = keyof Messages['recovery']['cancelledBecause'];
+import type { Messages } from '../i18n/messages.js';
 
 /** Whose recovery: the mail goes to `email`, in the account's language (`locale`). */
 type Owner = Pick<User, 'id' | 'email' | 'first_name' | 'locale'>;
@@ -44,8 +38,7 @@ type Owner = Pick<User, 'id' | 'email' | 'first_name' | 'locale'>;
 export async function noteRecoveryCancelled(ctx: AppContext, request: FastifyRequest, owner: Owner, reason: CancelReason, trx: Kysely<Database>): Promise<void> {
   const now = ctx.clock.now();
   await logSecurityEvent(ctx, request, owner.id, 'recovery_cancelled', trx);
-  const t = messagesForAccount(owner);
-  await ctx.mail.enqueue(trx, recoveryCancelledMail(t, { to: owner.email, firstName: owner.first_name, at: now, why: t.recovery.cancelledBecause[reason] }), owner.id, now);
+  await notifyOwner(ctx, trx, owner, recoveryCancelled(reason), now);
 }
 
 /**
@@ -100,9 +93,7 @@ export async function completeDueRecovery(ctx: AppContext, request: FastifyReque
       await recordAdminAction(trx, { action: 'admin_revoked', now, actor: { id: null, name: 'account recovery' }, target: { id: owner.id, username: owner.username }, detail: { reason: 'self-service account recovery completed' } });
     }
     await logSecurityEvent(ctx, request, userId, 'recovery_completed', trx);
-    const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, owner, now);
-    const mail = recoveryCompletedMail(messagesForAccount(owner), { to: owner.email, firstName: owner.first_name, startedAt: recovery.started_at, at: now, wasntMeLink: wasntMe });
-    await ctx.mail.enqueue(trx, mail, userId, now);
+    await notifyOwner(ctx, trx, owner, recoveryCompleted(recovery.started_at), now);
     return (await findUserById(trx, userId)) ?? null;
   });
   if (user) ctx.mail.kick();

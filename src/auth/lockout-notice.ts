@@ -16,38 +16,16 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { User } from '../db/schema.js';
-import { messagesForAccount, type Messages } from '../i18n/messages.js';
-import { renderMail, type WasntMeLink } from '../views/mail.js';
+import { notifyOwner } from '../notices/notify.js';
+import { signInPaused, type LockoutCause } from '../notices/sign-in.js';
 import { logSecurityEvent } from './events.js';
 import { FREE_CONSECUTIVE_FAILURES, lockoutMsAfter, MAX_CONSECUTIVE_FAILURES } from './policy.js';
-import { wasntMeLink } from './wasnt-me.js';
-
-/** What was guessed: the password, or codes after the right password (the password is then known). */
-export type LockoutCause = 'password' | 'code';
 
 /** The lockout the n-th consecutive failure starts, when it starts one the owner hears about; null otherwise. */
 export function lockoutStartedBy(failures: number): { untilReset: boolean; forMs: number } | null {
   if (failures === FREE_CONSECUTIVE_FAILURES) return { untilReset: false, forMs: lockoutMsAfter(failures) };
   if (failures === MAX_CONSECUTIVE_FAILURES) return { untilReset: true, forMs: 0 };
   return null;
-}
-
-export function lockoutMail(t: Messages, p: { to: string; firstName: string; cause: LockoutCause; untilReset: boolean; forMs: number; at: number; wasntMeLink: WasntMeLink }) {
-  const m = t.login.mail.lockout;
-  const at = t.common.time.exact(p.at);
-  return renderMail(t, {
-    kind: 'sign_in_paused',
-    to: p.to,
-    subject: m.subject,
-    heading: m.heading,
-    firstName: p.firstName,
-    paragraphs: [
-      p.cause === 'password' ? m.wrongPasswords(at) : m.wrongCodes(at),
-      p.untilReset ? m.untilReset : m.forAWhile(t.common.time.duration(p.forMs)),
-      p.cause === 'code' ? m.ifNotYouCode : p.untilReset ? m.ifYouPasswordUntilReset : m.ifYouPassword,
-    ],
-    wasntMe: p.wasntMeLink,
-  });
 }
 
 /**
@@ -66,8 +44,7 @@ export async function noticeOfLockout(
   if (!started) return false;
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-    await ctx.mail.enqueue(trx, lockoutMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, cause, ...started, at: now, wasntMeLink: wasntMe }), user.id, now);
+    await notifyOwner(ctx, trx, user, signInPaused(cause, started), now);
     await logSecurityEvent(ctx, request, user.id, 'sign_in_locked', trx);
   });
   return true;

@@ -10,30 +10,14 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
 import { noteKnownBrowser } from '../db/known-browsers.js';
 import type { Database, User } from '../db/schema.js';
-import { messagesForAccount, type Messages } from '../i18n/messages.js';
 import { days } from '../lib/duration.js';
-import { deviceName } from '../lib/user-agent.js';
-import { renderMail, type WasntMeLink } from '../views/mail.js';
+import { hashToken, looksLikeToken, newToken } from '../lib/tokens.js';
+import { notifyOwner } from '../notices/notify.js';
+import { newBrowser } from '../notices/sign-in.js';
 import { baseCookieOptions, cookieName } from './cookies.js';
 import { logSecurityEvent } from './events.js';
-import { hashToken, looksLikeToken, newToken } from '../lib/tokens.js';
-import { wasntMeLink } from './wasnt-me.js';
 
 const BROWSER_COOKIE_LIFETIME_MS = days(400); // browsers cap cookie lifetimes near this
-
-/** The notice, in the owner's language (`t`): `device` is already named in it. */
-export function newBrowserMail(t: Messages, p: { to: string; firstName: string; device: string; ip: string; at: number; wasntMeLink: WasntMeLink }) {
-  const m = t.login.mail.newBrowser;
-  return renderMail(t, {
-    kind: 'new_browser',
-    to: p.to,
-    subject: m.subject,
-    heading: m.heading,
-    firstName: p.firstName,
-    paragraphs: [m.what(p.device, p.ip, t.common.time.exact(p.at)), m.ifYou],
-    wasntMe: p.wasntMeLink,
-  });
-}
 
 /** Call in the transaction that completes a sign-in; queues the notice when the browser is new to the account. */
 export async function noteSignInBrowser(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, user: Pick<User, 'id' | 'email' | 'first_name' | 'locale'>, db: Kysely<Database>): Promise<void> {
@@ -46,10 +30,7 @@ export async function noteSignInBrowser(ctx: AppContext, request: FastifyRequest
   const now = ctx.clock.now();
   if ((await noteKnownBrowser(db, user.id, hashToken(browserId), now)) !== 'new') return;
   const userAgent = request.headers['user-agent'];
-  const wasntMe = await wasntMeLink(db, ctx.config.appUrl, user, now);
-  // The owner reads it, in their language; whoever signed in may be someone else.
-  const t = messagesForAccount(user);
-  const device = deviceName(t, typeof userAgent === 'string' ? userAgent : null);
-  await ctx.mail.enqueue(db, newBrowserMail(t, { to: user.email, firstName: user.first_name, device, ip: request.ip, at: now, wasntMeLink: wasntMe }), user.id, now);
+  // The owner reads it, in their language (the device is named in it); whoever signed in may be someone else.
+  await notifyOwner(ctx, db, user, newBrowser(typeof userAgent === 'string' ? userAgent : null, request.ip), now);
   await logSecurityEvent(ctx, request, user.id, 'new_browser_sign_in', db);
 }

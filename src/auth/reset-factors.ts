@@ -9,16 +9,14 @@
 import type { Kysely } from 'kysely';
 import { cancelLiveRecovery } from '../db/account-recoveries.js';
 import { countUnusedRecoveryCodes, findTotpFactor, removeAllSecondFactors } from '../db/factors.js';
-import type { Mail } from '../db/mail-outbox.js';
 import type { Database, User } from '../db/schema.js';
 import { recordSecurityEvent } from '../db/security-events.js';
 import { countSessionsOfUser, type EndedSession } from '../db/sessions.js';
 import { findUserById } from '../db/users.js';
-import { messagesForAccount } from '../i18n/messages.js';
-import { renderMail } from '../views/mail.js';
+import { factorsReset } from '../notices/factors.js';
+import { notifyOwner, type Notifier } from '../notices/notify.js';
 import { factorsOf } from './factors.js';
 import { signOutEverywhere } from './sign-out-everywhere.js';
-import { RESET_PASSWORD_PATH, SECURITY_PATH } from '../lib/paths.js';
 
 type Db = Kysely<Database>;
 
@@ -49,22 +47,6 @@ export function nothingToReset(plan: ResetPlan): boolean {
   return plan.passkeys === 0 && !plan.app && plan.smsPhone === null && plan.unusedRecoveryCodes === 0;
 }
 
-/** The notice mailed when an operator removes an account's second factors, in the account's language. */
-export function factorsResetMail(user: Pick<User, 'email' | 'first_name' | 'locale'>, at: number, appUrl: string): Mail {
-  const t = messagesForAccount(user);
-  const m = t.mail.factorsReset;
-  return renderMail(t, {
-    kind: 'factors_reset',
-    to: user.email,
-    subject: m.subject,
-    heading: m.subject,
-    firstName: user.first_name,
-    paragraphs: [m.what(t.common.time.exact(at)), m.now],
-    action: { label: m.openSecurity, url: `${appUrl}${SECURITY_PATH}` },
-    after: [{ text: m.ifNotYou, link: { label: m.resetPassword, url: `${appUrl}${RESET_PASSWORD_PATH}` } }],
-  });
-}
-
 export interface FactorsReset {
   /** The account as it was read in the transaction. */
   user: User;
@@ -75,13 +57,15 @@ export interface FactorsReset {
 
 /**
  * Does the reset in `trx` (call it inside a transaction). Null when the account is gone; `done: false` (and nothing
- * changed) when it has nothing to reset. `where` is what the security event records as the request's origin.
+ * changed) when it has nothing to reset. `where` is what the security event records as the request's origin; `ctx`
+ * queues the notice (the admin CLI has no running app: it passes its own outbox).
  */
 export async function resetAllFactors(
+  ctx: Notifier,
   trx: Db,
   userId: number,
   now: number,
-  o: { appUrl: string; where: { ip: string | null; userAgent: string | null }; enqueue: (trx: Db, mail: Mail, userId: number, now: number) => Promise<void> },
+  where: { ip: string | null; userAgent: string | null },
 ): Promise<(FactorsReset & { done: boolean }) | null> {
   const user = await findUserById(trx, userId);
   if (!user) return null;
@@ -91,12 +75,12 @@ export async function resetAllFactors(
   await removeAllSecondFactors(trx, user.id);
   // A session opened with a factor now gone would outlive the reset; and whoever holds the lost phone may be signed in.
   const ended = await signOutEverywhere(trx, user);
-  await recordSecurityEvent(trx, { userId: user.id, kind: 'factors_reset_by_admin', now, ...o.where });
+  await recordSecurityEvent(trx, { userId: user.id, kind: 'factors_reset_by_admin', now, ...where });
   // A self-service recovery waiting to remove the factors has done its work: left alone, it would remove the
   // factor the owner sets up next.
   if (await cancelLiveRecovery(trx, user.id, now)) {
-    await recordSecurityEvent(trx, { userId: user.id, kind: 'recovery_cancelled', now, ...o.where });
+    await recordSecurityEvent(trx, { userId: user.id, kind: 'recovery_cancelled', now, ...where });
   }
-  await o.enqueue(trx, factorsResetMail(user, now, o.appUrl), user.id, now);
+  await notifyOwner(ctx, trx, user, factorsReset, now);
   return { user, plan, ended, done: true };
 }

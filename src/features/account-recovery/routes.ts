@@ -29,7 +29,6 @@ import { factorsOf, hasSecondFactor } from '../../auth/factors.js';
 import { requirePendingSignIn, requireUser } from '../../auth/guards.js';
 import { ACCOUNT_RECOVERY_LINK_LIFETIME_MS } from '../../auth/policy.js';
 import { hashToken, looksLikeToken, newToken } from '../../lib/tokens.js';
-import { wasntMeLink } from '../../auth/wasnt-me.js';
 import type { AppContext } from '../../context.js';
 import {
   cancelRecoveryByToken,
@@ -43,9 +42,9 @@ import {
 import { isUniqueViolation } from '../../db/database.js';
 import { findUserById } from '../../db/users.js';
 import { formSchema } from '../../http/form-schema.js';
-import { messagesForAccount } from '../../i18n/messages.js';
 import { maskEmail } from '../../lib/mask-email.js';
-import { recoveryLinkMail, recoveryStartedMail } from '../../views/account-recovery-mail.js';
+import { issueMailedLink, notifyOwner } from '../../notices/notify.js';
+import { recoveryLink, recoveryStarted } from '../../notices/recovery.js';
 import {
   alreadyWaitingPage,
   blockedPage,
@@ -101,26 +100,15 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
         noReferrer: true,
       });
     }
-    const token = newToken();
     const now = ctx.clock.now();
     await ctx.db.transaction().execute(async (trx) => {
-      const expiresAt = now + linkLifetimeMs;
-      await replaceRecoveryLink(trx, user.id, hashToken(token), now, expiresAt);
-      // The link's host comes from APP_URL, never from the request's Host header.
-      const link = { url: `${ctx.config.appUrl}${RECOVERY_LINK_PATH}/${token}`, expiresAt };
-      const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
       // In the account's language: the mailbox's owner reads it, perhaps not whoever typed the password.
-      const mail = recoveryLinkMail(messagesForAccount(user), {
-        to: user.email,
-        firstName: user.first_name,
-        link,
-        askedAt: now,
-        linkLifetimeMs,
-        waitMs,
-        signInUrl: `${ctx.config.appUrl}${LOGIN_PATH}`,
-        wasntMeLink: wasntMe,
+      await issueMailedLink(ctx, trx, user, now, {
+        path: RECOVERY_LINK_PATH,
+        lifetimeMs: linkLifetimeMs,
+        store: (tokenHash, expiresAt) => replaceRecoveryLink(trx, user.id, tokenHash, now, expiresAt),
+        notice: (link) => recoveryLink(link, linkLifetimeMs, waitMs),
       });
-      await ctx.mail.enqueue(trx, mail, user.id, now);
       await logSecurityEvent(ctx, request, user.id, 'recovery_requested', trx);
     });
     ctx.mail.kick();
@@ -158,10 +146,7 @@ export const accountRecoveryRoutes: FastifyPluginAsync<{ ctx: AppContext }> = as
         const completesAt = now + waitMs;
         await insertRecovery(trx, { userId: user.id, startedAt: now, completesAt, cancelTokenHash: hashToken(cancelToken) });
         await logSecurityEvent(ctx, request, user.id, 'recovery_started', trx);
-        const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-        const cancelLink = `${ctx.config.appUrl}${RECOVERY_CANCEL_PATH}/${cancelToken}`;
-        const mail = recoveryStartedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, startedAt: now, completesAt, cancelLink, wasntMeLink: wasntMe });
-        await ctx.mail.enqueue(trx, mail, user.id, now);
+        await notifyOwner(ctx, trx, user, recoveryStarted(completesAt, `${ctx.config.appUrl}${RECOVERY_CANCEL_PATH}/${cancelToken}`), now);
         return { kind: 'started', completesAt };
       });
     let outcome: StartOutcome;

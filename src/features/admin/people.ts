@@ -24,8 +24,8 @@ import { issueConfirmationLink } from '../../auth/email-confirmation.js';
 import { resetAllFactors } from '../../auth/reset-factors.js';
 import { endAppAccess, signOutEverywhere } from '../../auth/sign-out-everywhere.js';
 import { issueResetLink } from '../../auth/password-reset-link.js';
-import { messagesForAccount } from '../../i18n/messages.js';
-import { accountDeletedByAdminMail } from './person-mail.js';
+import { accountDeletedByAdmin } from '../../notices/account.js';
+import { notifyOwner } from '../../notices/notify.js';
 import type { SecurityEventKind } from '../../db/security-events.js';
 import { field, formSchema, rowId, searchText } from '../../http/form-schema.js';
 import { requireStepUp, steppedUp } from './guard.js';
@@ -154,12 +154,8 @@ export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
   personAction('reset-factors', EmptyForm, 'factors_reset', null, async (trx, user, request) => {
     if (user.is_admin === 1) return { recorded: false, kind: 'error', say: request.t.admin.person.flash.anAdmin(user.username) };
     const userAgent = request.headers['user-agent'];
-    const reset = await resetAllFactors(trx, user.id, ctx.clock.now(), {
-      appUrl: ctx.config.appUrl,
-      // The person's activity says an administrator did it, from the admin's address (resetAllFactors writes it).
-      where: { ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : null },
-      enqueue: (db, mail, userId, now) => ctx.mail.enqueue(db, mail, userId, now),
-    });
+    // The person's activity says an administrator did it, from the admin's address (resetAllFactors writes it).
+    const reset = await resetAllFactors(ctx, trx, user.id, ctx.clock.now(), { ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : null });
     const t = request.t.admin.person.flash;
     if (!reset?.done) return { recorded: false, kind: 'info', say: t.nothingToReset(user.username) };
     return {
@@ -243,7 +239,7 @@ export const peopleRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
         await endAppAccess(trx, user); // the apps' tokens name the account by its subject, not its row
         const ended = await deleteSessionsOfUser(trx, user.id); // they would go with the row; their apps are told below
         await deleteUser(trx, user.id);
-        await ctx.mail.enqueue(trx, accountDeletedByAdminMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, username: user.username, deletedAt: now, contact: ctx.config.supportContact }), null, now);
+        await notifyOwner(ctx, trx, user, accountDeletedByAdmin(user.username, ctx.config.supportContact), now);
         await recordAdminAction(trx, { action: 'account_deleted', now, actor: { id: admin.id, name: admin.username }, target: { id: user.id, username: user.username }, detail: { email: user.email }, ip: request.ip, requestId: request.id });
         return { kind: 'deleted' as const, user, ended };
       });

@@ -19,12 +19,11 @@ import type { AppContext } from '../../context.js';
 import { setPasswordHash } from '../../db/users.js';
 import type { EndedSession } from '../../db/sessions.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
-import { messagesForAccount } from '../../i18n/messages.js';
+import { passwordChanged } from '../../notices/account.js';
+import { notifyOwner } from '../../notices/notify.js';
 import type { FieldErrors } from '../../views/forms.js';
-import { passwordChangedMail } from './mail.js';
 import { changePasswordPage } from './views.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
-import { wasntMeLink } from '../../auth/wasnt-me.js';
 import { deleteEmailChangesOfUser } from '../../db/email-changes.js';
 import { CHANGE_PASSWORD_PATH, profilePath } from '../../lib/paths.js';
 
@@ -77,13 +76,7 @@ export const changePasswordRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asy
         // A recovery waiting on the old password ends with it (src/auth/account-recovery.ts).
         await cancelRecovery(ctx, request, user, 'password-changed', trx);
         // The notice speaks the owner's language (stored on the account), not this page's.
-        const mail = passwordChangedMail(messagesForAccount(user), {
-          to: user.email,
-          firstName: user.first_name,
-          changedAt: now,
-          wasntMeLink: await wasntMeLink(trx, ctx.config.appUrl, user, now),
-        });
-        await ctx.mail.enqueue(trx, mail, user.id, now);
+        await notifyOwner(ctx, trx, user, passwordChanged, now);
         return true;
       });
       if (!changed) return signedOutMeanwhile(ctx, request, reply);

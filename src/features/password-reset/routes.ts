@@ -18,18 +18,17 @@ import { hashPassword } from '../../auth/password.js';
 import { PASSWORD_RESET_LIFETIME_MS } from '../../auth/policy.js';
 import { hashToken, looksLikeToken } from '../../lib/tokens.js';
 import type { AppContext } from '../../context.js';
-import { messagesForAccount } from '../../i18n/messages.js';
+import { passwordResetDone } from '../../notices/account.js';
+import { notifyOwner } from '../../notices/notify.js';
 import { consumeResetToken, findLiveResetToken } from '../../db/password-reset-tokens.js';
 import { findUserByEmail, findUserById, normalizeEmail, setPasswordHash } from '../../db/users.js';
 import type { EndedSession } from '../../db/sessions.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
-import { passwordResetDoneMail } from './mail.js';
 import { issueResetLink } from '../../auth/password-reset-link.js';
 import { chooseNewPasswordPage, invalidLinkPage, requestResetPage, resetRequestedPage } from './views.js';
 import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
 import { wasntMeRoutes } from './wasnt-me.js';
 import { deleteEmailChangesOfUser } from '../../db/email-changes.js';
-import { wasntMeLink } from '../../auth/wasnt-me.js';
 import { signOutEverywhere } from '../../auth/sign-out-everywhere.js';
 import { LOGIN_PATH, NEW_PASSWORD_PATH, RESET_PASSWORD_PATH } from '../../lib/paths.js';
 
@@ -135,13 +134,7 @@ export const passwordResetRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
       // A recovery waiting on the old password ends with it (src/auth/account-recovery.ts).
       await cancelRecovery(ctx, request, user, 'password-reset', trx);
       // The owner is told at the account's address, in its language, with "This wasn't me".
-      const notice = passwordResetDoneMail(messagesForAccount(user), {
-        to: user.email,
-        firstName: user.first_name,
-        resetAt: now,
-        wasntMeLink: await wasntMeLink(trx, ctx.config.appUrl, user, now),
-      });
-      await ctx.mail.enqueue(trx, notice, userId, now);
+      await notifyOwner(ctx, trx, user, passwordResetDone, now);
       return true;
     });
     reply.clearCookie(resetCookie, resetCookieOptions);

@@ -18,10 +18,10 @@ import type { User } from '../../db/schema.js';
 import { findUserByEmail, insertUser, newAccount, usernameTaken } from '../../db/users.js';
 import { field, fieldErrors, formSchema } from '../../http/form-schema.js';
 import type { Locale } from '../../i18n/locales.js';
-import { messagesForAccount } from '../../i18n/messages.js';
-import { registrationAttemptMail } from './mail.js';
+import { registrationAttempt } from '../../notices/account.js';
+import { notifyOwner } from '../../notices/notify.js';
 import { registerPage, type RegisterValues } from './views.js';
-import { HOME_PATH, LOGIN_PATH, REGISTER_PATH, RESET_PASSWORD_PATH } from '../../lib/paths.js';
+import { HOME_PATH, LOGIN_PATH, REGISTER_PATH } from '../../lib/paths.js';
 
 const RegisterForm = formSchema({
   first_name: field(200),
@@ -117,13 +117,7 @@ export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   async function tellOwnerAboutAttempt(owner: User, now: number): Promise<void> {
     await ctx.db.transaction().execute(async (trx) => {
       if (!(await claimRegistrationNotice(trx, owner.id, now, REGISTRATION_NOTICE_INTERVAL_MS))) return;
-      const mail = registrationAttemptMail(messagesForAccount(owner), {
-        to: owner.email,
-        firstName: owner.first_name,
-        loginLink: `${ctx.config.appUrl}${LOGIN_PATH}`,
-        resetLink: `${ctx.config.appUrl}${RESET_PASSWORD_PATH}`,
-      });
-      await ctx.mail.enqueue(trx, mail, owner.id, now);
+      await notifyOwner(ctx, trx, owner, registrationAttempt, now);
     });
   }
 };

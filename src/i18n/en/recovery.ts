@@ -111,7 +111,7 @@ export const recovery = {
     /** After a sign-in with a second factor cancelled a waiting recovery. */
     cancelledBySignIn: 'You signed in with a second factor, so the account recovery that was waiting is cancelled. Your second factors stay as they are.',
   },
-  /** Why a waiting recovery was cancelled: one sentence of the "cancelled" mail (src/auth/account-recovery.ts, CancelReason). */
+  /** Why a waiting recovery was cancelled: one sentence of the "cancelled" mail (src/notices/recovery.ts, CancelReason). */
   cancelledBecause: {
     link: 'It was cancelled with the link in our email.',
     'security-page': 'It was cancelled on the security page of the account.',

@@ -13,18 +13,17 @@ import { requirePendingSignIn } from '../../../auth/guards.js';
 import { accountKey } from '../../../auth/lockout.js';
 import { CODE_RESEND_INTERVAL_MS } from '../../../auth/policy.js';
 import { codesLocked, resendTooSoonMessage, resendWaitMs } from '../../../auth/two-factor.js';
-import { wasntMeLink } from '../../../auth/wasnt-me.js';
 import type { AppContext } from '../../../context.js';
 import { replaceEmailCode, useEmailCode } from '../../../db/email-codes.js';
 import { claimCodeSend } from '../../../db/sessions.js';
 import { checkbox, field, formSchema } from '../../../http/form-schema.js';
-import { messagesForAccount } from '../../../i18n/messages.js';
 import { maskEmail } from '../../../lib/mask-email.js';
+import { notifyOwner } from '../../../notices/notify.js';
+import { emailSignInCode } from '../../../notices/sign-in.js';
 import { countdownNote, rememberDeviceField } from '../../../views/code-entry.js';
 import { codeInput, csrfField } from '../../../views/forms.js';
 import { html } from '../../../views/html.js';
 import type { SignInGate } from '../gate.js';
-import { emailSignInCodeMail } from '../mail.js';
 import { signInFooter } from '../views.js';
 import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
 
@@ -92,10 +91,8 @@ ${signInFooter(t, reply.csrfToken())}`,
       // Only the newest code works: a new one replaces the one before.
       const expiresAt = now + EMAIL_CODE_LIFETIME_MS;
       await replaceEmailCode(trx, { sessionId: session.id, userId: user.id, codeHash: hash, now, expiresAt });
-      const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
       // To the owner, in their language (whoever is signing in may be someone else).
-      const mail = emailSignInCodeMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, code, at: now, expiresAt, wasntMeLink: wasntMe });
-      await ctx.mail.enqueue(trx, mail, user.id, now);
+      await notifyOwner(ctx, trx, user, emailSignInCode(code, expiresAt), now);
       return true;
     });
     if (sent === 'too-soon') return reply.flash('error', resendTooSoonMessage(t, now, now) ?? '').redirect(path);

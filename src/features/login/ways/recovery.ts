@@ -4,13 +4,12 @@ import type { z } from 'zod';
 import { type AccountFactors } from '../../../auth/factors.js';
 import { requirePendingSignIn } from '../../../auth/guards.js';
 import { RECOVERY_CODES_LOW, RecoveryCodes } from '../../../auth/recovery-codes.js';
-import { wasntMeLink } from '../../../auth/wasnt-me.js';
 import type { AppContext } from '../../../context.js';
 import { countUnusedRecoveryCodes, useRecoveryCode } from '../../../db/factors.js';
 import { field, formSchema } from '../../../http/form-schema.js';
-import { messagesForAccount } from '../../../i18n/messages.js';
+import { notifyOwner } from '../../../notices/notify.js';
+import { recoveryCodeUsed } from '../../../notices/sign-in.js';
 import type { SignInGate } from '../gate.js';
-import { recoveryCodeUsedMail } from '../mail.js';
 import { recoveryCodeSignInPage, signInFooter } from '../views.js';
 import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
 
@@ -54,8 +53,7 @@ export const recoveryCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignIn
         // Signed in with a recovery code: the owner hears of it by email, and how many codes are left.
         const left = await countUnusedRecoveryCodes(trx, user.id);
         const now = ctx.clock.now();
-        const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-        await ctx.mail.enqueue(trx, recoveryCodeUsedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, usedAt: now, left, wasntMeLink: wasntMe }), user.id, now);
+        await notifyOwner(ctx, trx, user, recoveryCodeUsed(left), now);
         if (left <= RECOVERY_CODES_LOW) reply.flash('error', request.t.codes.recoveryCodes.low(left));
       },
     });

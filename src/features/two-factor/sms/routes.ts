@@ -28,8 +28,8 @@ import { requireRecentAuthentication } from '../../../auth/step-up.js';
 import { field, formSchema } from '../../../http/form-schema.js';
 import { codeEntry } from '../../../views/code-entry.js';
 import { html } from '../../../views/html.js';
-import { messagesForAccount } from '../../../i18n/messages.js';
-import { backupPhoneChangedMail, phoneChangedMail, twoFactorDisabledMail, twoFactorEnabledMail } from './mail.js';
+import { backupPhoneChanged, smsPhoneChanged, smsTurnedOff, smsTurnedOn } from '../../../notices/factors.js';
+import { notifyOwner } from '../../../notices/notify.js';
 import { disablePage, enablePage } from './views.js';
 import { phoneNumbers } from '../../../lib/phone-numbers.js';
 import { recoveryCodesPage } from '../../../views/recovery-codes.js';
@@ -38,7 +38,6 @@ import { RecoveryCodes } from '../../../auth/recovery-codes.js';
 import { dropFallbacksWithoutFactor, factorsOf, hasSecondFactor } from '../../../auth/factors.js';
 import { logSecurityEvent } from '../../../auth/events.js';
 import { deleteTrustedDevicesOfUser } from '../../../db/trusted-devices.js';
-import { wasntMeLink } from '../../../auth/wasnt-me.js';
 import { profilePath, SECURITY_PATH, SMS_BACKUP_REMOVE_PATH, SMS_CONFIRM_PATH, SMS_DISABLE_PATH, SMS_ENABLE_PATH, SMS_RESEND_PATH } from '../../../lib/paths.js';
 
 const EnableForm = formSchema({ phone: field(100), password: field(4096).optional(), channel: z.enum(['sms', 'call']).default('sms'), kind: z.enum(['main', 'backup']).default('main') });
@@ -150,7 +149,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         // Only next to SMS codes on a main phone (they may have been turned off meanwhile).
         if (!(await finishEnrollment(trx, user.id, enrollment.phone)) || !(await setBackupPhone(trx, user.id, enrollment.phone))) return false;
         await logSecurityEvent(ctx, request, user.id, 'backup_phone_added', trx);
-        await ctx.mail.enqueue(trx, backupPhoneChangedMail(messagesForAccount(user), user, enrollment.phone, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), user.id, now);
+        await notifyOwner(ctx, trx, user, backupPhoneChanged(maskPhone(enrollment.phone)), now);
         return true;
       });
       if (!saved) return reply.flash('error', t.sms.enable.needsMainPhone).redirect(SECURITY_PATH);
@@ -177,11 +176,9 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
           await replaceRecoveryCodes(trx, user.id, generated.hashes, now);
           await logSecurityEvent(ctx, request, user.id, 'recovery_codes_generated', trx);
         }
-        const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
         // In the owner's language, which may not be this page's.
-        const mt = messagesForAccount(user);
-        const notice = changing ? phoneChangedMail(mt, user, enrollment.phone, now, wasntMe) : twoFactorEnabledMail(mt, user, enrollment.phone, now, wasntMe);
-        await ctx.mail.enqueue(trx, notice, user.id, now);
+        const phone = maskPhone(enrollment.phone);
+        await notifyOwner(ctx, trx, user, changing ? smsPhoneChanged(phone) : smsTurnedOn(phone), now);
         return true;
       });
       if (saved === 'signed-out') return signedOutMeanwhile(ctx, request, reply);
@@ -222,7 +219,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
         await logSecurityEvent(ctx, request, user.id, 'backup_phone_removed', trx);
         // Browsers remembered while codes could go to that number must ask again.
         await deleteTrustedDevicesOfUser(trx, user.id);
-        await ctx.mail.enqueue(trx, backupPhoneChangedMail(messagesForAccount(user), user, null, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), user.id, now);
+        await notifyOwner(ctx, trx, user, backupPhoneChanged(null), now);
       });
       ctx.mail.kick();
       return reply.flash('success', request.t.sms.done.backupRemoved).redirect(SECURITY_PATH);
@@ -251,7 +248,7 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
       await deleteTrustedDevicesOfUser(trx, user.id);
       // No factor left: the recovery codes and email codes would be a way around nothing.
       await dropFallbacksWithoutFactor(trx, user.id);
-      await ctx.mail.enqueue(trx, twoFactorDisabledMail(messagesForAccount(user), user, now, await wasntMeLink(trx, ctx.config.appUrl, user, now)), user.id, now);
+      await notifyOwner(ctx, trx, user, smsTurnedOff, now);
       return true;
     });
     if (!disabled) return signedOutMeanwhile(ctx, request, reply);

@@ -1,0 +1,74 @@
+/**
+ * A notice: a mail to an account's owner about their account — something that happened to it (a new sign-in, a
+ * changed password, a factor added), or a link or code they asked for. It is described, not written: its kind, its
+ * words in the owner's catalogue, whether it carries "This wasn't me", and (rarely) another address or no account.
+ * `notifyOwner` (notify.ts) turns it into a queued mail; src/views/mail.ts draws the frame.
+ */
+import type { Mail, MailKind } from '../db/mail-outbox.js';
+import type { Messages } from '../i18n/messages.js';
+import { renderMail, type MailContent, type WasntMeLink } from '../views/mail.js';
+
+/** What a notice says: the frame's content but for its recipient, kind and "This wasn't me" (the notice's own). */
+export type Words = Omit<MailContent, 'kind' | 'to' | 'firstName' | 'wasntMe'>;
+
+/** What a notice's words are made of. */
+export interface Occasion {
+  /** The owner's catalogue (messagesForAccount): whoever caused the notice may speak another language. */
+  t: Messages;
+  /** When it happened: the moment the notice is queued. */
+  now: number;
+  /** APP_URL: a mail's links never come from a request's Host header. */
+  appUrl: string;
+}
+
+export interface Notice {
+  kind: MailKind;
+  /** Carries a "This wasn't me" link (src/notices/wasnt-me.ts), made in the transaction that queues the notice. */
+  wasntMe: boolean;
+  /** Its words, in the owner's language. */
+  words(o: Occasion): Words;
+  /** Another address than the account's: a new address to confirm, or the owner's address of before a takeover. */
+  to?: string;
+  /**
+   * Sent as the account is deleted, in the same transaction: the queued mail belongs to no account, so it
+   * survives the delete (an account's own mail goes with it: ON DELETE CASCADE).
+   */
+  accountGone?: boolean;
+}
+
+/** Who a notice is for: the account's address, name and language. */
+export interface Recipient {
+  email: string;
+  first_name: string;
+}
+
+/** The mail of `notice` to `owner`, with its "This wasn't me" link when it carries one. */
+export function renderNotice(notice: Notice, owner: Recipient, o: Occasion, wasntMe?: WasntMeLink): Mail {
+  return renderMail(o.t, { kind: notice.kind, to: notice.to ?? owner.email, firstName: owner.first_name, ...notice.words(o), ...(wasntMe ? { wasntMe } : {}) });
+}
+
+/** A catalogue entry that titles a notice. */
+interface Titled {
+  subject: string;
+  heading: string;
+}
+
+/**
+ * Most notices are one catalogue entry's subject and heading over a few paragraphs; `paragraphs` gets the entry,
+ * the moment formatted for the owner (`at`) and their catalogue.
+ */
+export function told<M extends Titled>(
+  kind: MailKind,
+  o: { wasntMe: boolean; accountGone?: boolean },
+  entry: (t: Messages) => M,
+  paragraphs: (m: M, at: string, t: Messages) => string[],
+): Notice {
+  return {
+    kind,
+    ...o,
+    words: ({ t, now }) => {
+      const m = entry(t);
+      return { subject: m.subject, heading: m.heading, paragraphs: paragraphs(m, t.common.time.exact(now), t) };
+    },
+  };
+}
