@@ -67,7 +67,7 @@ export function isMailKind(value: string): value is MailKind {
 export const UNKNOWN_MAIL_KIND = 'unknown';
 
 /**
- * A mail as the flows build it (src/views/mail.ts `renderMail`): its kind, the
+ * A mail as the notices build it (src/notices/, in the frame of src/views/mail.ts `renderMail`): its kind, the
  * message, and — when the message carries a link or code that stops working —
  * when that happens and the message to send instead if it could not be
  * delivered before then. `instead` carries no link or code of its own.

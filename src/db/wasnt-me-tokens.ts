@@ -1,4 +1,4 @@
-/** SQL for "This wasn't me" links (src/auth/wasnt-me.ts). Tokens are stored as SHA-256 only. */
+/** SQL for "This wasn't me" links (src/notices/wasnt-me.ts). Tokens are stored as SHA-256 only. */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 

@@ -1,6 +1,6 @@
 /**
  * The one frame every Gatehouse email uses, as HTML and its plain-text twin.
- * Mail modules describe content in the recipient's language; this renders it.
+ * The notices (src/notices/) describe content in the recipient's language; this renders it.
  *
  * The HTML is written for the clients people actually read mail in, which
  * ignore or strip much of the web: layout is nested tables with
@@ -25,7 +25,7 @@ import type { Mail, MailKind, MailMessage } from '../db/mail-outbox.js';
 import type { Messages } from '../i18n/messages.js';
 import { html, type SafeHtml } from './html.js';
 
-/** A notice's "This wasn't me" link (src/auth/wasnt-me.ts). */
+/** A notice's "This wasn't me" link (src/notices/wasnt-me.ts). */
 export interface WasntMeLink {
   url: string;
   /** When the link stops working. */

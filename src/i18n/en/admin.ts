@@ -408,7 +408,7 @@ export const admin = {
       sms_resumed: 'Resumed text messages',
     } satisfies Record<AdminAction, string>,
   },
-  /** Mail to the person an admin acted on (src/features/admin/person-mail.ts). */
+  /** Mail to the person an admin acted on (src/notices/account.ts). */
   notices: {
     accountDeleted: {
       subject: 'Your Gatehouse account was deleted',

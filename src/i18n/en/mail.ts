@@ -3,7 +3,7 @@ export const mail = {
   hi: (firstName: string) => `Hi ${firstName},`,
   pasteLink: 'Or paste this link into your browser:',
   signOff: '— Gatehouse',
-  /** The button of every security notice: it undoes what an intruder may have done (src/auth/wasnt-me.ts). */
+  /** The button of every security notice: it undoes what an intruder may have done (src/notices/wasnt-me.ts). */
   wasntMe: "This wasn't me: secure my account",
   /** Above the "This wasn't me" button: why it is there. */
   wasntMeLead: 'Not you? Secure your account now: one click signs out every session and undoes recent changes.',

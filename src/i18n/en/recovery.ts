@@ -2,7 +2,7 @@
  * English: delayed account recovery (src/features/account-recovery,
  * src/auth/account-recovery.ts): the policy page reached from the sign-in
  * code page, the mailed start and cancel links' pages, why a recovery was
- * cancelled, and the four mails (src/views/account-recovery-mail.ts).
+ * cancelled, and the four mails (src/notices/recovery.ts).
  * The security page's notice is in codes.recoveryNotice.
  */
 import { html, type SafeHtml } from '../../views/html.js';

@@ -401,7 +401,7 @@ export const admin: Messages['admin'] = {
       sms_resumed: 'Reanudó los mensajes de texto',
     },
   },
-  /** Mail to the person an admin acted on (src/features/admin/person-mail.ts). */
+  /** Mail to the person an admin acted on (src/notices/account.ts). */
   notices: {
     accountDeleted: {
       subject: 'Tu cuenta de Gatehouse se eliminó',
