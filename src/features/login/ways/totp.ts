@@ -13,7 +13,7 @@ import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
 
 const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
 
-export const appWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> = async (app, { ctx, gate }) => {
+export const totpWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> = async (app, { ctx, gate }) => {
   const totpKeys = new TotpKeys(ctx.config.secretKey);
 
   function showTotpPage(request: FastifyRequest, reply: FastifyReply, factors: AccountFactors, error?: string, status = 200) {
