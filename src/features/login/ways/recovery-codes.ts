@@ -12,7 +12,7 @@ import { messagesForAccount } from '../../../i18n/messages.js';
 import type { SignInGate } from '../gate.js';
 import { recoveryCodeUsedMail } from '../mail.js';
 import { recoveryCodeSignInPage, signInFooter } from '../views.js';
-import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
+import { SIGN_IN_WAY_PATHS } from '../../../lib/paths.js';
 
 const RecoveryForm = formSchema({ code: field(100) });
 
@@ -28,13 +28,13 @@ export const recoveryCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignIn
     );
   }
 
-  app.get(SIGN_IN_FACTOR_PATHS.recovery, { preHandler: requirePendingSignIn }, async (request, reply) => {
+  app.get(SIGN_IN_WAY_PATHS.recovery, { preHandler: requirePendingSignIn }, async (request, reply) => {
     const pending = await gate.pending(request);
     if (!pending) return gate.startOver(request, reply);
     return showRecoveryPage(request, reply, pending.factors);
   });
 
-  app.post<{ Body: z.infer<typeof RecoveryForm> }>(SIGN_IN_FACTOR_PATHS.recovery, { preHandler: requirePendingSignIn, schema: { body: RecoveryForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof RecoveryForm> }>(SIGN_IN_WAY_PATHS.recovery, { preHandler: requirePendingSignIn, schema: { body: RecoveryForm } }, async (request, reply) => {
     const pending = await gate.pending(request);
     if (!pending) return gate.startOver(request, reply);
     const { user, factors } = pending;
