@@ -44,7 +44,10 @@ import { passwordResetRoutes } from './features/password-reset/routes.js';
 import { profileRoutes } from './features/profile/routes.js';
 import { registerRoutes } from './features/register/routes.js';
 import { securityRoutes } from './features/security/routes.js';
-import { smsTwoFactorRoutes } from './features/two-factor/sms/routes.js';
+import { twoFactorRoutes } from './features/two-factor/routes.js';
+import { changeEmailRoutes } from './features/change-email/routes.js';
+import { deleteAccountRoutes } from './features/delete-account/routes.js';
+import { reauthenticateRoutes } from './features/reauthenticate/routes.js';
 import {
   clientErrorHandler,
   errorHandler,
@@ -297,8 +300,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await site.register(passwordResetRoutes, { ctx });
     await site.register(changePasswordRoutes, { ctx });
     await site.register(emailConfirmationRoutes, { ctx });
-    await site.register(smsTwoFactorRoutes, { ctx });
     await site.register(securityRoutes, { ctx });
+    await site.register(twoFactorRoutes, { ctx });
+    await site.register(reauthenticateRoutes, { ctx });
+    await site.register(changeEmailRoutes, { ctx });
+    await site.register(deleteAccountRoutes, { ctx });
     await site.register(accountRecoveryRoutes, { ctx });
     await site.register(languageRoutes, { ctx });
     await site.register(adminRoutes, { ctx });

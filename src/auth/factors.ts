@@ -13,7 +13,7 @@ import { findUserById, lockUserRow } from '../db/users.js';
 import { countPasskeys } from '../db/passkeys.js';
 import type { Database, User } from '../db/schema.js';
 
-export type SignInFactor = 'passkey' | 'totp' | 'sms';
+export type SecondFactor = 'passkey' | 'totp' | 'sms';
 
 export interface AccountFactors {
   /** Passkeys and security keys registered. */
@@ -62,8 +62,8 @@ export async function dropFallbacksWithoutFactor(db: Kysely<Database>, userId: n
 }
 
 /** The factors a sign-in can use, the one used last first, else the strongest (passkey, then app, then SMS). */
-export function signInFactors(user: Pick<User, 'last_factor'>, f: AccountFactors): SignInFactor[] {
-  const available: SignInFactor[] = [...(f.passkeys > 0 ? (['passkey'] as const) : []), ...(f.totp ? (['totp'] as const) : []), ...(f.sms ? (['sms'] as const) : [])];
+export function signInFactors(user: Pick<User, 'last_factor'>, f: AccountFactors): SecondFactor[] {
+  const available: SecondFactor[] = [...(f.passkeys > 0 ? (['passkey'] as const) : []), ...(f.totp ? (['totp'] as const) : []), ...(f.sms ? (['sms'] as const) : [])];
   const last = available.find((factor) => factor === user.last_factor);
   return last ? [last, ...available.filter((factor) => factor !== last)] : available;
 }

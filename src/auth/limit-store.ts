@@ -12,7 +12,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 /** Keys never hold a typed login, address or number in clear (Redis keys are visible to whoever runs Redis). */
 export const keyDigest = (s: string) => createHash('sha256').update(s).digest('base64url');
 
-export type Verdict = { ok: true } | { ok: false; retryAfterMs: number };
+export type LimitVerdict = { ok: true } | { ok: false; retryAfterMs: number };
 
 export type Limiter = RateLimiterMemory | RateLimiterRedis;
 
@@ -86,7 +86,7 @@ class RedisNote implements Note {
 }
 
 /** Consume `points`; a refusal is a value, a store failure an exception. */
-export async function take(limiter: Limiter, key: string, points = 1): Promise<Verdict> {
+export async function take(limiter: Limiter, key: string, points = 1): Promise<LimitVerdict> {
   try {
     await limiter.consume(key, points);
     return { ok: true };

@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { seconds } from '../lib/duration.js';
 import { rateLimitKeyForIp } from '../lib/ip.js';
-import { keyDigest, LimiterFactory, take, type Limiter, type Verdict } from './limit-store.js';
+import { keyDigest, LimiterFactory, take, type Limiter, type LimitVerdict } from './limit-store.js';
 import { accountKey, ConsecutiveFailureLockout, loginKey } from './lockout.js';
 import {
   CODE_FAILURES_PER_IP,
@@ -64,7 +64,7 @@ export class Limits {
    * parallel requests cannot all pass before the first is counted; a success
    * gives the point back (`refundSignInFrom`).
    */
-  beginSignInFrom(ip: string): Promise<Verdict> {
+  beginSignInFrom(ip: string): Promise<LimitVerdict> {
     return take(this.signInFailuresPerIp, rateLimitKeyForIp(ip));
   }
 
@@ -74,7 +74,7 @@ export class Limits {
   }
 
   /** Same pattern for 2FA codes from one IP. */
-  beginCodeCheckFrom(ip: string): Promise<Verdict> {
+  beginCodeCheckFrom(ip: string): Promise<LimitVerdict> {
     return take(this.codeFailuresPerIp, rateLimitKeyForIp(ip));
   }
 
@@ -84,12 +84,12 @@ export class Limits {
   }
 
   /** A "forgot password" request from `ip`: refused (429) past RESET_REQUESTS_PER_IP. */
-  resetRequestFrom(ip: string): Promise<Verdict> {
+  resetRequestFrom(ip: string): Promise<LimitVerdict> {
     return take(this.resetRequestsPerIp, rateLimitKeyForIp(ip));
   }
 
   /** A registration from `ip`: refused (429) past REGISTRATIONS_PER_IP. */
-  registrationFrom(ip: string): Promise<Verdict> {
+  registrationFrom(ip: string): Promise<LimitVerdict> {
     return take(this.registrationsPerIp, rateLimitKeyForIp(ip));
   }
 
@@ -101,12 +101,12 @@ export class Limits {
   }
 
   /** An account-recovery link mailed to the account's owner: refused past RECOVERY_MAILS_PER_ACCOUNT. */
-  recoveryMailTo(userId: number): Promise<Verdict> {
+  recoveryMailTo(userId: number): Promise<LimitVerdict> {
     return take(this.recoveryMailsPerAccount, accountKey(userId));
   }
 
   /** A sign-in code mailed to the account's owner: refused past EMAIL_CODE_MAILS_PER_ACCOUNT. */
-  emailCodeMailTo(userId: number): Promise<Verdict> {
+  emailCodeMailTo(userId: number): Promise<LimitVerdict> {
     return take(this.emailCodeMailsPerAccount, accountKey(userId));
   }
 

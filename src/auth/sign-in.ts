@@ -20,7 +20,7 @@ import type { SecurityEventKind } from '../db/security-events.js';
 import { isSuspended, setLastFactor } from '../db/users.js';
 import { cancelRecoveryAfterSignIn } from './account-recovery.js';
 import { logSecurityEvent } from './events.js';
-import type { SignInFactor } from './factors.js';
+import type { SecondFactor } from './factors.js';
 import { noteSignInBrowser } from './new-browser-notice.js';
 import { startSession } from './session.js';
 import { noteTrustedDeviceUse, trustThisDevice } from './trusted-devices.js';
@@ -32,6 +32,9 @@ import { noteTrustedDeviceUse, trustThisDevice } from './trusted-devices.js';
  */
 export const SIGN_IN_METHODS = ['password', 'passkey', 'user_verification', 'totp', 'sms', 'call', 'email_code', 'recovery_code'] as const;
 export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
+
+/** What a second step proved, as the record names it: a way of signing in (SignInWay) by what it proved (a code by call is `call`). */
+export type SecondStepMethod = Exclude<SignInMethod, 'password' | 'user_verification'>;
 
 /** How a session was signed in: the record `completeSignIn` writes and `howSignedIn` reads back. */
 export interface SignInRecord {
@@ -126,7 +129,7 @@ function eventOf(path: SignInPath): SecurityEventKind {
 }
 
 /** The factor a later sign-in offers first: the one just used, when it is a factor (not a fallback). */
-function factorUsed(path: SignInPath): SignInFactor | null {
+function factorUsed(path: SignInPath): SecondFactor | null {
   if (path.kind === 'passkey') return 'passkey';
   if (path.kind !== 'second-step') return null;
   switch (path.step) {

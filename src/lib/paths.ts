@@ -17,10 +17,10 @@ export const REGISTER_PATH = '/register';
 export const LANGUAGE_PATH = '/language';
 /** Sign-in with a passkey instead of a password. */
 export const PASSKEY_SIGN_IN_PATH = '/login/passkey';
-/** The second step of sign-in (a code by SMS); its other ways are in SIGN_IN_FACTOR_PATHS. */
+/** The second step of sign-in (a code by SMS); its other ways are in SIGN_IN_WAY_PATHS. */
 export const TWO_FACTOR_SIGN_IN_PATH = '/login/two-factor';
 /** The second step of sign-in, one page per way of proving it. */
-export const SIGN_IN_FACTOR_PATHS = {
+export const SIGN_IN_WAY_PATHS = {
   sms: TWO_FACTOR_SIGN_IN_PATH,
   totp: `${TWO_FACTOR_SIGN_IN_PATH}/app`,
   passkey: `${TWO_FACTOR_SIGN_IN_PATH}/passkey`,

@@ -14,17 +14,15 @@ import { attemptCode, type CodeCheck } from '../../auth/code-attempt.js';
 import { factorsOf, type AccountFactors } from '../../auth/factors.js';
 import { MAX_CODE_ATTEMPTS } from '../../auth/policy.js';
 import { endSession } from '../../auth/session.js';
-import { completeSignIn, type SignInMethod } from '../../auth/sign-in.js';
+import { completeSignIn, type SecondStepMethod, type SignInMethod } from '../../auth/sign-in.js';
 import type { AppContext } from '../../context.js';
 import type { Database, User } from '../../db/schema.js';
 import { consumePendingSession, recordFailedCode } from '../../db/sessions.js';
 import type { Messages } from '../../i18n/messages.js';
 import type { SafeHtml } from '../../views/html.js';
 import { otherWays, type SignInWay } from './views.js';
-import { HOME_PATH, LOGIN_PATH, SIGN_IN_FACTOR_PATHS } from '../../lib/paths.js';
+import { HOME_PATH, LOGIN_PATH, SIGN_IN_WAY_PATHS } from '../../lib/paths.js';
 
-/** A way of finishing a sign-in, as the record of how someone signed in names it (src/auth/sign-in.ts). */
-export type FinishedWith = Exclude<SignInMethod, 'password' | 'user_verification'>;
 
 /** What a right check proved besides its way, for the sign-in's record (src/auth/sign-in.ts). */
 export interface Proved {
@@ -43,7 +41,7 @@ export interface GateCheck {
   reply: FastifyReply;
   user: User;
   /** The way, as the record of how someone signed in names it (a code by call is `call`, not `sms`). */
-  way: FinishedWith;
+  way: SecondStepMethod;
   /**
    * Called only once the per-IP and per-account limits allow a try (src/auth/code-attempt.ts). A right check
    * may say what else it proved (a passkey that verified its user, and whether that passkey is synced).
@@ -81,7 +79,7 @@ export class SignInGate {
     return otherWays(
       t,
       ways.filter((way) => !shown.includes(way)),
-      (way) => SIGN_IN_FACTOR_PATHS[way],
+      (way) => SIGN_IN_WAY_PATHS[way],
     );
   }
 

@@ -26,7 +26,7 @@ import { MAX_ORIGINAL_URL_LENGTH, returnPathFor } from '../../forward-auth/reque
 import { secondFactorRoutes, startSmsStep } from './second-factor.js';
 import { passkeySignInRoutes } from './passkey-sign-in.js';
 import { loginPage } from './views.js';
-import { HOME_PATH, LOGIN_PATH, LOGOUT_PATH, SIGN_IN_FACTOR_PATHS } from '../../lib/paths.js';
+import { HOME_PATH, LOGIN_PATH, LOGOUT_PATH, SIGN_IN_WAY_PATHS } from '../../lib/paths.js';
 
 /** `require=two-factor`: the second step is asked even on a browser the account remembered (below). */
 export const REQUIRE_TWO_FACTOR = 'two-factor';
@@ -175,7 +175,7 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     const sessionId = await startSession(ctx, request, reply, { userId: user.id, remember, twoFactorPending: true, nextPath: next });
     const [first] = signInFactors(user, factors);
     if (first === 'sms') return startSmsStep(ctx, reply, user, sessionId, request.ip, t);
-    return reply.redirect(SIGN_IN_FACTOR_PATHS[first ?? 'totp']);
+    return reply.redirect(SIGN_IN_WAY_PATHS[first ?? 'totp']);
   });
 
   app.post(LOGOUT_PATH, { schema: { body: formSchema({}) } }, async (request, reply) => {

@@ -9,15 +9,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { SignInGate } from './gate.js';
-import { appWay } from './ways/app.js';
 import { emailCodeWay } from './ways/email.js';
-import { passkeyWay } from './ways/passkey.js';
-import { recoveryCodeWay } from './ways/recovery.js';
+import { passkeyWay } from './ways/passkeys.js';
+import { recoveryCodeWay } from './ways/recovery-codes.js';
 import { smsWay } from './ways/sms.js';
+import { totpWay } from './ways/totp.js';
 
 export { startSmsStep } from './ways/sms.js';
 
 export const secondFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const gate = new SignInGate(ctx);
-  for (const way of [smsWay, appWay, passkeyWay, emailCodeWay, recoveryCodeWay]) await app.register(way, { ctx, gate });
+  for (const way of [smsWay, totpWay, passkeyWay, emailCodeWay, recoveryCodeWay]) await app.register(way, { ctx, gate });
 };

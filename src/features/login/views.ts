@@ -2,7 +2,7 @@ import type { Messages } from '../../i18n/messages.js';
 import { codeInput, csrfField, errorSummary, input } from '../../views/forms.js';
 import { rememberDeviceField } from '../../views/code-entry.js';
 import { html, type SafeHtml } from '../../views/html.js';
-import { LOGIN_PATH, LOGOUT_PATH, PASSKEY_SIGN_IN_PATH, RECOVER_PATH, REGISTER_PATH, RESET_PASSWORD_PATH, SIGN_IN_FACTOR_PATHS } from '../../lib/paths.js';
+import { LOGIN_PATH, LOGOUT_PATH, PASSKEY_SIGN_IN_PATH, RECOVER_PATH, REGISTER_PATH, RESET_PASSWORD_PATH, SIGN_IN_WAY_PATHS } from '../../lib/paths.js';
 
 /** A paused sign-in (a lockout): for how long (null: until a reset), shown with the way out. */
 export interface SignInPause {
@@ -71,8 +71,12 @@ export function signInFooter(t: Messages, csrfToken: string): SafeHtml {
 </form>`;
 }
 
-/** A way to finish signing in, as "Try another way" lists them (each has its label in `t.login.otherWays`). */
-export type SignInWay = 'passkey' | 'totp' | 'sms' | 'backupPhone' | 'email' | 'recovery';
+/**
+ * A way to finish signing in: one page of the second step (SIGN_IN_WAY_PATHS), as "Try another way" lists them
+ * (each has its label in `t.login.otherWays`). A second factor (SecondFactor, src/auth/factors.ts) is a way; so
+ * are the backup phone and the fallbacks (email codes, recovery codes).
+ */
+export type SignInWay = keyof typeof SIGN_IN_WAY_PATHS;
 
 /** "Try another way": the other ways this account can finish signing in. */
 export function otherWays(t: Messages, ways: readonly SignInWay[], pathOf: (way: SignInWay) => string): SafeHtml {
@@ -90,7 +94,7 @@ export function totpSignInPage(t: Messages, p: { csrfToken: string; error?: stri
   const m = t.login.totp;
   return html`<h1>${m.heading}</h1>
 <p>${m.intro}</p>
-<form method="post" action="${SIGN_IN_FACTOR_PATHS.totp}" class="form" novalidate>
+<form method="post" action="${SIGN_IN_WAY_PATHS.totp}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${codeInput(t, p.error)}
   ${rememberDeviceField(t)}
@@ -104,7 +108,7 @@ export function recoveryCodeSignInPage(t: Messages, p: { csrfToken: string; erro
   const m = t.login.recoveryCode;
   return html`<h1>${m.heading}</h1>
 <p>${m.intro}</p>
-<form method="post" action="${SIGN_IN_FACTOR_PATHS.recovery}" class="form" novalidate>
+<form method="post" action="${SIGN_IN_WAY_PATHS.recovery}" class="form" novalidate>
   ${csrfField(p.csrfToken)}
   ${input({ name: 'code', label: m.label, value: '', error: p.error, autocomplete: 'off', required: true, autofocus: true, hint: m.hint, maxlength: 20 })}
   <button type="submit" class="button primary">${m.submit}</button>

@@ -6,12 +6,12 @@ import type { Session, TrustedDevice, WebauthnCredential } from '../../db/schema
 import type { ListedSecurityEvent } from '../../db/security-events.js';
 import type { Messages } from '../../i18n/messages.js';
 import { deviceName } from '../../lib/user-agent.js';
-import { codeInput, csrfField, errorSummary, input } from '../../views/forms.js';
+import { csrfField } from '../../views/forms.js';
 import { timeAgo } from '../../views/time-ago.js';
 import { html, type SafeHtml } from '../../views/html.js';
 import { recoveryNotice } from '../../views/account-recovery.js';
 import { eventLabel } from '../../views/security-events.js';
-import { CHANGE_EMAIL_PATH, DELETE_ACCOUNT_PATH, EMAIL_CODES_DISABLE_PATH, EMAIL_CODES_ENABLE_PATH, END_OTHER_SESSIONS_PATH, END_SESSION_PATH, FORGET_ALL_DEVICES_PATH, FORGET_DEVICE_PATH, NEW_RECOVERY_CODES_PATH, PASSKEY_ADD_PATH, PASSKEY_REMOVE_PATH, PASSKEY_RENAME_PATH, REAUTHENTICATE_PATH, REMOVE_APP_ACCESS_PATH, SECURITY_PATH, SMS_BACKUP_REMOVE_PATH, SMS_DISABLE_PATH, SMS_ENABLE_PATH, TOTP_DISABLE_PATH, TOTP_ENABLE_PATH } from '../../lib/paths.js';
+import { CHANGE_EMAIL_PATH, DELETE_ACCOUNT_PATH, EMAIL_CODES_DISABLE_PATH, EMAIL_CODES_ENABLE_PATH, END_OTHER_SESSIONS_PATH, END_SESSION_PATH, FORGET_ALL_DEVICES_PATH, FORGET_DEVICE_PATH, NEW_RECOVERY_CODES_PATH, PASSKEY_ADD_PATH, PASSKEY_REMOVE_PATH, PASSKEY_RENAME_PATH, REMOVE_APP_ACCESS_PATH, SMS_BACKUP_REMOVE_PATH, SMS_DISABLE_PATH, SMS_ENABLE_PATH, TOTP_DISABLE_PATH, TOTP_ENABLE_PATH } from '../../lib/paths.js';
 
 export interface SecurityPageProps {
   csrfToken: string;
@@ -204,82 +204,4 @@ ${appsSection(t, p)}
   <h2 id="delete-heading">${m.deleteAccount.heading}</h2>
   <p>${m.deleteAccount.text(html`<a href="${DELETE_ACCOUNT_PATH}">${m.deleteAccount.link}</a>`)}</p>
 </section>`;
-}
-
-export function reauthenticatePage(t: Messages, p: { csrfToken: string; next: string; error?: string }): SafeHtml {
-  const m = t.security.reauthenticate;
-  return html`<h1>${m.heading}</h1>
-<p>${m.intro}</p>
-${p.error ? errorSummary(t, { password: p.error }) : ''}
-<form method="post" action="${REAUTHENTICATE_PATH}" class="form" novalidate>
-  ${csrfField(p.csrfToken)}
-  <input type="hidden" name="next" value="${p.next}">
-  ${input({ name: 'password', label: m.password, type: 'password', autocomplete: 'current-password', required: true, autofocus: true, error: p.error })}
-  <button type="submit" class="button primary">${m.continue}</button>
-</form>`;
-}
-
-export function totpEnrollPage(t: Messages, p: { csrfToken: string; qrSvg: SafeHtml; base32: string; error?: string }): SafeHtml {
-  const m = t.security.totpEnroll;
-  const grouped = p.base32.replace(/(.{4})/g, '$1 ').trim();
-  return html`<h1>${m.title}</h1>
-<ol class="steps">
-  <li>
-    <p>${m.scan}</p>
-    <figure class="qr" role="img" aria-label="${m.qrLabel}">${p.qrSvg}</figure>
-    <p>${m.cantScan}</p>
-    <p><code class="secret-key">${grouped}</code></p>
-  </li>
-  <li>
-    <p>${m.typeCode}</p>
-    <form method="post" action="${TOTP_ENABLE_PATH}" class="form" novalidate>
-      ${csrfField(p.csrfToken)}
-      ${codeInput(t, p.error)}
-      <button type="submit" class="button primary">${m.turnOn}</button>
-    </form>
-  </li>
-</ol>
-<p><a href="${SECURITY_PATH}">${m.cancel}</a></p>`;
-}
-
-export function deleteAccountPage(t: Messages, p: { csrfToken: string; username: string; error?: string }): SafeHtml {
-  const m = t.security.deleteAccount;
-  return html`<h1>${m.title}</h1>
-<p>${m.explain(p.username)}</p>
-${p.error ? errorSummary(t, { confirm_username: p.error }) : ''}
-<form method="post" action="${DELETE_ACCOUNT_PATH}" class="form" novalidate>
-  ${csrfField(p.csrfToken)}
-  ${input({ name: 'confirm_username', label: m.confirmLabel, value: '', autocomplete: 'off', required: true, error: p.error })}
-  <button type="submit" class="button danger">${m.button}</button>
-</form>
-<p><a href="${SECURITY_PATH}">${m.cancel}</a></p>`;
-}
-
-export function changeEmailPage(t: Messages, p: { csrfToken: string; current: string; value: string; error?: string }): SafeHtml {
-  const m = t.security.changeEmail;
-  return html`<h1>${m.title}</h1>
-<p>${m.current(p.current)}</p>
-${p.error ? errorSummary(t, { email: p.error }) : ''}
-<form method="post" action="${CHANGE_EMAIL_PATH}" class="form" novalidate>
-  ${csrfField(p.csrfToken)}
-  ${input({ name: 'email', label: m.newEmail, type: 'email', value: p.value, autocomplete: 'email', inputmode: 'email', required: true, autofocus: true, error: p.error })}
-  <button type="submit" class="button primary">${m.send}</button>
-</form>
-<p><a href="${SECURITY_PATH}">${m.cancel}</a></p>`;
-}
-
-export function confirmEmailChangePage(t: Messages, p: { csrfToken: string; action: string; newEmail: string }): SafeHtml {
-  const m = t.security.changeEmail;
-  return html`<h1>${m.confirmTitle}</h1>
-<p>${m.confirmText(p.newEmail)}</p>
-<form method="post" action="${p.action}" class="form">
-  ${csrfField(p.csrfToken)}
-  <button type="submit" class="button primary">${m.confirm}</button>
-</form>`;
-}
-
-export function linkExpiredPage(t: Messages): SafeHtml {
-  const m = t.security.changeEmail;
-  return html`<h1>${m.expiredHeading}</h1>
-<p>${m.expiredText(html`<a href="${SECURITY_PATH}">${m.securityPageLink}</a>`)}</p>`;
 }

@@ -25,14 +25,14 @@ import { codeInput, csrfField } from '../../../views/forms.js';
 import { html } from '../../../views/html.js';
 import type { SignInGate } from '../gate.js';
 import { signInFooter } from '../views.js';
-import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
+import { SIGN_IN_WAY_PATHS } from '../../../lib/paths.js';
 
 const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
 const SendForm = formSchema({});
 
 export const emailCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> = async (app, { ctx, gate }) => {
   const emailCodes = new EmailCodes(ctx.config.secretKey);
-  const path = SIGN_IN_FACTOR_PATHS.email;
+  const path = SIGN_IN_WAY_PATHS.email;
 
   function showEmailPage(request: FastifyRequest, reply: FastifyReply, factors: AccountFactors, error?: string, status = 200) {
     const session = request.session!;
@@ -66,7 +66,7 @@ ${signInFooter(t, reply.csrfToken())}`,
 
   app.get(path, { preHandler: requirePendingSignIn }, async (request, reply) => {
     const pending = await gate.pending(request);
-    if (!pending?.factors.emailCodes) return reply.redirect(SIGN_IN_FACTOR_PATHS.sms);
+    if (!pending?.factors.emailCodes) return reply.redirect(SIGN_IN_WAY_PATHS.sms);
     return showEmailPage(request, reply, pending.factors);
   });
 

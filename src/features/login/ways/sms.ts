@@ -14,7 +14,7 @@ import { accountKey } from '../../../auth/lockout.js';
 import { codeSentMessage, codesLocked, maskPhone, normalizeCode, resendTooSoonMessage, resendWaitMs, sendCode } from '../../../auth/two-factor.js';
 import type { AppContext } from '../../../context.js';
 import type { Session, User } from '../../../db/schema.js';
-import { setSessionCodeSentAt } from '../../../db/sessions.js';
+import { setSessionCodeSentAt, type CodeDestination } from '../../../db/sessions.js';
 import { checkbox, field, formSchema } from '../../../http/form-schema.js';
 import type { Messages } from '../../../i18n/messages.js';
 import { codeEntry, countdownNote } from '../../../views/code-entry.js';
@@ -22,12 +22,13 @@ import { csrfField } from '../../../views/forms.js';
 import { html } from '../../../views/html.js';
 import type { SignInGate } from '../gate.js';
 import { signInFooter } from '../views.js';
-import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
+import { SIGN_IN_WAY_PATHS } from '../../../lib/paths.js';
 
 const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
 const ResendForm = formSchema({ channel: z.enum(['sms', 'call']), to: z.enum(['main', 'backup']).optional() });
 
-type Phone = 'main' | 'backup';
+/** Which of the account's numbers a code goes to. */
+type Phone = Exclude<CodeDestination, 'email'>;
 
 /** The number a pending sign-in's code went to (the main one unless the backup was asked for and still exists). */
 function phoneInUse(session: Pick<Session, 'code_sent_to'>, user: Pick<User, 'phone' | 'backup_phone'>): { which: Phone; number: string } {
@@ -42,11 +43,11 @@ function phoneInUse(session: Pick<Session, 'code_sent_to'>, user: Pick<User, 'ph
  */
 export async function startSmsStep(ctx: AppContext, reply: FastifyReply, user: User, sessionId: string, ip: string, t: Messages): Promise<FastifyReply> {
   const codes = await ctx.limits.code.status(accountKey(user.id));
-  if (!codes.ok) return reply.flash('error', codesLocked(t, codes.retryAfterMs)).redirect(SIGN_IN_FACTOR_PATHS.sms);
+  if (!codes.ok) return reply.flash('error', codesLocked(t, codes.retryAfterMs)).redirect(SIGN_IN_WAY_PATHS.sms);
   const sent = await sendCode(ctx, user.phone!, 'sms', { userId: user.id, ip }, t);
   if (sent.ok) await setSessionCodeSentAt(ctx.db, sessionId, ctx.clock.now(), 'main', 'sms');
   else reply.flash('error', sent.message);
-  return reply.redirect(SIGN_IN_FACTOR_PATHS.sms);
+  return reply.redirect(SIGN_IN_WAY_PATHS.sms);
 }
 
 export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> = async (app, { ctx, gate }) => {
@@ -64,14 +65,14 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
         heading: m.heading,
         intro: sentToPhone ? m.sentTo(which, maskPhone(phone.number)) : m.askFor(which, maskPhone(phone.number)),
         csrfToken: reply.csrfToken(),
-        action: SIGN_IN_FACTOR_PATHS.sms,
-        resendAction: `${SIGN_IN_FACTOR_PATHS.sms}/resend`,
+        action: SIGN_IN_WAY_PATHS.sms,
+        resendAction: `${SIGN_IN_WAY_PATHS.sms}/resend`,
         resendFields: html`<input type="hidden" name="to" value="${phone.which}">`,
         resendWaitSeconds: wait,
         error,
         rememberDevice: true,
         footer: html`${phone.which === 'backup'
-          ? html`<form method="post" action="${SIGN_IN_FACTOR_PATHS.sms}/resend" class="inline">${csrfField(reply.csrfToken())}<input type="hidden" name="to" value="main"><button type="submit" name="channel" value="sms" class="link-button">${m.mainPhoneInstead}</button></form>`
+          ? html`<form method="post" action="${SIGN_IN_WAY_PATHS.sms}/resend" class="inline">${csrfField(reply.csrfToken())}<input type="hidden" name="to" value="main"><button type="submit" name="channel" value="sms" class="link-button">${m.mainPhoneInstead}</button></form>`
           : ''}${gate.otherWays(t, factors, phone.which === 'backup' ? ['sms', 'backupPhone'] : 'sms')}${signInFooter(t, reply.csrfToken())}`,
       }),
       { status, scripts: ['/static/js/countdown.js'], noReferrer: true },
@@ -79,17 +80,17 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
   }
 
   /** The sign-in's first page after the password: the factor used last (or the strongest) first. */
-  app.get(SIGN_IN_FACTOR_PATHS.sms, { preHandler: requirePendingSignIn }, async (request, reply) => {
+  app.get(SIGN_IN_WAY_PATHS.sms, { preHandler: requirePendingSignIn }, async (request, reply) => {
     const pending = await gate.pending(request);
     if (!pending) return gate.startOver(request, reply);
     if (!pending.factors.sms) {
       const [first] = signInFactors(pending.user, pending.factors);
-      return first ? reply.redirect(SIGN_IN_FACTOR_PATHS[first]) : gate.startOver(request, reply);
+      return first ? reply.redirect(SIGN_IN_WAY_PATHS[first]) : gate.startOver(request, reply);
     }
     return showSmsPage(request, reply, pending.factors);
   });
 
-  app.post<{ Body: z.infer<typeof CodeForm> }>(SIGN_IN_FACTOR_PATHS.sms, { preHandler: requirePendingSignIn, schema: { body: CodeForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof CodeForm> }>(SIGN_IN_WAY_PATHS.sms, { preHandler: requirePendingSignIn, schema: { body: CodeForm } }, async (request, reply) => {
     const pending = await gate.pending(request);
     if (!pending?.factors.sms) return gate.startOver(request, reply);
     const { user, factors } = pending;
@@ -111,7 +112,7 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
     });
   });
 
-  app.post<{ Body: z.infer<typeof ResendForm> }>(`${SIGN_IN_FACTOR_PATHS.sms}/resend`, { preHandler: requirePendingSignIn, schema: { body: ResendForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof ResendForm> }>(`${SIGN_IN_WAY_PATHS.sms}/resend`, { preHandler: requirePendingSignIn, schema: { body: ResendForm } }, async (request, reply) => {
     const session = request.session!;
     const pending = await gate.pending(request);
     if (!pending?.factors.sms) return gate.startOver(request, reply);
@@ -119,7 +120,7 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
     const t = request.t;
     // "Send again" goes where the last code went, unless the form names the other phone.
     const to: Phone = (request.body.to ?? phoneInUse(session, user).which) === 'backup' && user.backup_phone ? 'backup' : 'main';
-    const back = to === 'backup' && session.code_sent_to !== 'backup' ? SIGN_IN_FACTOR_PATHS.backupPhone : SIGN_IN_FACTOR_PATHS.sms;
+    const back = to === 'backup' && session.code_sent_to !== 'backup' ? SIGN_IN_WAY_PATHS.backupPhone : SIGN_IN_WAY_PATHS.sms;
     const tooSoon = resendTooSoonMessage(t, session.code_sent_at, ctx.clock.now());
     if (tooSoon) return reply.flash('error', tooSoon).redirect(back);
     const codes = await ctx.limits.code.status(accountKey(user.id));
@@ -127,13 +128,13 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
     const sent = await sendCode(ctx, to === 'backup' ? user.backup_phone! : user.phone!, request.body.channel, { userId: user.id, ip: request.ip }, t);
     if (!sent.ok) return reply.flash('error', sent.message).redirect(back);
     await setSessionCodeSentAt(ctx.db, session.id, ctx.clock.now(), to, request.body.channel);
-    return reply.flash('info', codeSentMessage(t, request.body.channel)).redirect(SIGN_IN_FACTOR_PATHS.sms);
+    return reply.flash('info', codeSentMessage(t, request.body.channel)).redirect(SIGN_IN_WAY_PATHS.sms);
   });
 
   // "Try another way" → the backup phone: a page that sends nothing until asked (a GET must not send a text).
-  app.get(SIGN_IN_FACTOR_PATHS.backupPhone, { preHandler: requirePendingSignIn }, async (request, reply) => {
+  app.get(SIGN_IN_WAY_PATHS.backupPhone, { preHandler: requirePendingSignIn }, async (request, reply) => {
     const pending = await gate.pending(request);
-    if (!pending?.factors.backupPhone) return reply.redirect(SIGN_IN_FACTOR_PATHS.sms);
+    if (!pending?.factors.backupPhone) return reply.redirect(SIGN_IN_WAY_PATHS.sms);
     const wait = Math.ceil(resendWaitMs(request.session!.code_sent_at, ctx.clock.now()) / 1000);
     const t = request.t;
     const m = t.login.backupPhone;
@@ -141,7 +142,7 @@ export const smsWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
       m.title,
       html`<h1>${m.heading}</h1>
 <p>${m.intro(maskPhone(pending.user.backup_phone!))}</p>
-<form method="post" action="${SIGN_IN_FACTOR_PATHS.sms}/resend" class="form">
+<form method="post" action="${SIGN_IN_WAY_PATHS.sms}/resend" class="form">
   ${csrfField(reply.csrfToken())}
   <input type="hidden" name="to" value="backup">
   <button type="submit" name="channel" value="sms" class="button primary" data-countdown="${wait}">${m.textMe}</button>

@@ -3,6 +3,8 @@
  * back. Only an `approved` answer saves the phone and turns 2FA on. Changing
  * the phone takes the current password and a code sent to the new number;
  * disabling takes the current password. Each sends the owner a notice.
+ * A backup phone is added through the same steps (`kind=backup`, after the
+ * main number); removing it: ../backup-phone/routes.ts.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -24,7 +26,6 @@ import {
   startEnrollment,
 } from '../../../db/phone-enrollments.js';
 import { disableTwoFactor, enableTwoFactor, setBackupPhone } from '../../../db/users.js';
-import { requireRecentAuthentication } from '../../../auth/step-up.js';
 import { field, formSchema } from '../../../http/form-schema.js';
 import { codeEntry } from '../../../views/code-entry.js';
 import { html } from '../../../views/html.js';
@@ -38,11 +39,10 @@ import { RecoveryCodes } from '../../../auth/recovery-codes.js';
 import { dropFallbacksWithoutFactor, factorsOf, hasSecondFactor } from '../../../auth/factors.js';
 import { logSecurityEvent } from '../../../auth/events.js';
 import { deleteTrustedDevicesOfUser } from '../../../db/trusted-devices.js';
-import { profilePath, SECURITY_PATH, SMS_BACKUP_REMOVE_PATH, SMS_CONFIRM_PATH, SMS_DISABLE_PATH, SMS_ENABLE_PATH, SMS_RESEND_PATH } from '../../../lib/paths.js';
+import { profilePath, SECURITY_PATH, SMS_CONFIRM_PATH, SMS_DISABLE_PATH, SMS_ENABLE_PATH, SMS_RESEND_PATH } from '../../../lib/paths.js';
 
 const EnableForm = formSchema({ phone: field(100), password: field(4096).optional(), channel: z.enum(['sms', 'call']).default('sms'), kind: z.enum(['main', 'backup']).default('main') });
 const EnableQuery = z.object({ backup: z.string().max(10).optional() });
-const EmptyForm = formSchema({});
 const CodeForm = formSchema({ code: field(100) });
 const ResendForm = formSchema({ channel: z.enum(['sms', 'call']) });
 const DisableForm = formSchema({ password: field(4096) });
@@ -55,7 +55,7 @@ export function parsePhone(input: string): string | null {
   return phone?.isValid() ? phone.number : null;
 }
 
-export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+export const smsRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const recoveryCodes = new RecoveryCodes(ctx.config.secretKey);
   const enrollmentOf = (userId: number) => findEnrollment(ctx.db, userId, ctx.clock.now() - PHONE_ENROLLMENT_LIFETIME_MS);
   // Every two-factor page sends no Referer (a phone number or code must not leak to another site).
@@ -207,24 +207,6 @@ export const smsTwoFactorRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async
     await setEnrollmentCodeSentAt(ctx.db, user.id, ctx.clock.now());
     return reply.flash('info', codeSentMessage(t, request.body.channel)).redirect(SMS_CONFIRM_PATH);
   });
-
-  app.post<{ Body: z.infer<typeof EmptyForm> }>(
-    SMS_BACKUP_REMOVE_PATH,
-    { preHandler: [requireUser, requireRecentAuthentication(ctx.clock, SECURITY_PATH)], schema: { body: EmptyForm } },
-    async (request, reply) => {
-      const user = request.user!;
-      const now = ctx.clock.now();
-      await ctx.db.transaction().execute(async (trx) => {
-        if (!(await setBackupPhone(trx, user.id, null))) return;
-        await logSecurityEvent(ctx, request, user.id, 'backup_phone_removed', trx);
-        // Browsers remembered while codes could go to that number must ask again.
-        await deleteTrustedDevicesOfUser(trx, user.id);
-        await notifyOwner(ctx, trx, user, backupPhoneChanged(null), now);
-      });
-      ctx.mail.kick();
-      return reply.flash('success', request.t.sms.done.backupRemoved).redirect(SECURITY_PATH);
-    },
-  );
 
   app.get(SMS_DISABLE_PATH, { preHandler: requireUser }, async (request, reply) => {
     if (!request.user!.two_factor_enabled) return reply.redirect(profilePath(request.user!.username));

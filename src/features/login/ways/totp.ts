@@ -9,11 +9,11 @@ import { findTotpFactor, useTotpStep } from '../../../db/factors.js';
 import { checkbox, field, formSchema } from '../../../http/form-schema.js';
 import type { SignInGate } from '../gate.js';
 import { signInFooter, totpSignInPage } from '../views.js';
-import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
+import { SIGN_IN_WAY_PATHS } from '../../../lib/paths.js';
 
 const CodeForm = formSchema({ code: field(100), remember_device: checkbox() });
 
-export const appWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> = async (app, { ctx, gate }) => {
+export const totpWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> = async (app, { ctx, gate }) => {
   const totpKeys = new TotpKeys(ctx.config.secretKey);
 
   function showTotpPage(request: FastifyRequest, reply: FastifyReply, factors: AccountFactors, error?: string, status = 200) {
@@ -25,13 +25,13 @@ export const appWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate }> =
     );
   }
 
-  app.get(SIGN_IN_FACTOR_PATHS.totp, { preHandler: requirePendingSignIn }, async (request, reply) => {
+  app.get(SIGN_IN_WAY_PATHS.totp, { preHandler: requirePendingSignIn }, async (request, reply) => {
     const pending = await gate.pending(request);
-    if (!pending?.factors.totp) return reply.redirect(SIGN_IN_FACTOR_PATHS.sms);
+    if (!pending?.factors.totp) return reply.redirect(SIGN_IN_WAY_PATHS.sms);
     return showTotpPage(request, reply, pending.factors);
   });
 
-  app.post<{ Body: z.infer<typeof CodeForm> }>(SIGN_IN_FACTOR_PATHS.totp, { preHandler: requirePendingSignIn, schema: { body: CodeForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof CodeForm> }>(SIGN_IN_WAY_PATHS.totp, { preHandler: requirePendingSignIn, schema: { body: CodeForm } }, async (request, reply) => {
     const pending = await gate.pending(request);
     if (!pending?.factors.totp) return gate.startOver(request, reply);
     const { user, factors } = pending;

@@ -15,7 +15,7 @@ import { rememberDeviceField } from '../../../views/code-entry.js';
 import { PASSKEY_SCRIPTS, passkeyForm } from '../../../views/passkey-form.js';
 import type { SignInGate } from '../gate.js';
 import { passkeySignInPage, signInFooter } from '../views.js';
-import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
+import { SIGN_IN_WAY_PATHS } from '../../../lib/paths.js';
 
 const PasskeyForm = formSchema({ credential: field(16_384), remember_device: checkbox() });
 
@@ -31,7 +31,7 @@ export const passkeyWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate 
       t.login.passkey.title,
       passkeySignInPage(t, {
         form: passkeyForm(t, {
-          action: SIGN_IN_FACTOR_PATHS.passkey,
+          action: SIGN_IN_WAY_PATHS.passkey,
           csrfToken: reply.csrfToken(),
           ceremony: 'get',
           options,
@@ -46,13 +46,13 @@ export const passkeyWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignInGate 
     );
   }
 
-  app.get(SIGN_IN_FACTOR_PATHS.passkey, { preHandler: requirePendingSignIn }, async (request, reply) => {
+  app.get(SIGN_IN_WAY_PATHS.passkey, { preHandler: requirePendingSignIn }, async (request, reply) => {
     const pending = await gate.pending(request);
-    if (!pending || pending.factors.passkeys === 0) return reply.redirect(SIGN_IN_FACTOR_PATHS.sms);
+    if (!pending || pending.factors.passkeys === 0) return reply.redirect(SIGN_IN_WAY_PATHS.sms);
     return showPasskeyPage(request, reply, pending.factors);
   });
 
-  app.post<{ Body: z.infer<typeof PasskeyForm> }>(SIGN_IN_FACTOR_PATHS.passkey, { preHandler: requirePendingSignIn, schema: { body: PasskeyForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof PasskeyForm> }>(SIGN_IN_WAY_PATHS.passkey, { preHandler: requirePendingSignIn, schema: { body: PasskeyForm } }, async (request, reply) => {
     const pending = await gate.pending(request);
     if (!pending || pending.factors.passkeys === 0) return gate.startOver(request, reply);
     const { user, factors } = pending;

@@ -5,17 +5,17 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
-import { logSecurityEvent } from '../../auth/events.js';
-import { factorsOf, hasSecondFactor } from '../../auth/factors.js';
-import { requireUser } from '../../auth/guards.js';
-import { requireRecentAuthentication } from '../../auth/step-up.js';
-import type { AppContext } from '../../context.js';
-import { setEmailCodesEnabled } from '../../db/email-codes.js';
-import { lockUserRow } from '../../db/users.js';
-import { deleteTrustedDevicesOfUser } from '../../db/trusted-devices.js';
-import { formSchema } from '../../http/form-schema.js';
-import { noticeOfFactorChange } from './notices.js';
-import { EMAIL_CODES_DISABLE_PATH, EMAIL_CODES_ENABLE_PATH, SECURITY_PATH } from '../../lib/paths.js';
+import { logSecurityEvent } from '../../../auth/events.js';
+import { factorsOf, hasSecondFactor } from '../../../auth/factors.js';
+import { requireUser } from '../../../auth/guards.js';
+import { requireRecentAuthentication } from '../../../auth/step-up.js';
+import type { AppContext } from '../../../context.js';
+import { setEmailCodesEnabled } from '../../../db/email-codes.js';
+import { lockUserRow } from '../../../db/users.js';
+import { deleteTrustedDevicesOfUser } from '../../../db/trusted-devices.js';
+import { formSchema } from '../../../http/form-schema.js';
+import { noticeOfFactorChange } from '../factor-change.js';
+import { EMAIL_CODES_DISABLE_PATH, EMAIL_CODES_ENABLE_PATH, SECURITY_PATH } from '../../../lib/paths.js';
 
 const EmptyForm = formSchema({});
 

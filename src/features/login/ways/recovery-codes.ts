@@ -11,7 +11,7 @@ import { notifyOwner } from '../../../notices/notify.js';
 import { recoveryCodeUsed } from '../../../notices/sign-in.js';
 import type { SignInGate } from '../gate.js';
 import { recoveryCodeSignInPage, signInFooter } from '../views.js';
-import { SIGN_IN_FACTOR_PATHS } from '../../../lib/paths.js';
+import { SIGN_IN_WAY_PATHS } from '../../../lib/paths.js';
 
 const RecoveryForm = formSchema({ code: field(100) });
 
@@ -27,13 +27,13 @@ export const recoveryCodeWay: FastifyPluginAsync<{ ctx: AppContext; gate: SignIn
     );
   }
 
-  app.get(SIGN_IN_FACTOR_PATHS.recovery, { preHandler: requirePendingSignIn }, async (request, reply) => {
+  app.get(SIGN_IN_WAY_PATHS.recovery, { preHandler: requirePendingSignIn }, async (request, reply) => {
     const pending = await gate.pending(request);
     if (!pending) return gate.startOver(request, reply);
     return showRecoveryPage(request, reply, pending.factors);
   });
 
-  app.post<{ Body: z.infer<typeof RecoveryForm> }>(SIGN_IN_FACTOR_PATHS.recovery, { preHandler: requirePendingSignIn, schema: { body: RecoveryForm } }, async (request, reply) => {
+  app.post<{ Body: z.infer<typeof RecoveryForm> }>(SIGN_IN_WAY_PATHS.recovery, { preHandler: requirePendingSignIn, schema: { body: RecoveryForm } }, async (request, reply) => {
     const pending = await gate.pending(request);
     if (!pending) return gate.startOver(request, reply);
     const { user, factors } = pending;
