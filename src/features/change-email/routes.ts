@@ -10,17 +10,17 @@ import { EMAIL_CONFIRMATION_LIFETIME_MS } from '../../auth/email-confirmation.js
 import { logSecurityEvent } from '../../auth/events.js';
 import { requireUser } from '../../auth/guards.js';
 import { requireRecentAuthentication } from '../../auth/step-up.js';
-import { hashToken, looksLikeToken, newToken } from '../../auth/tokens.js';
-import { wasntMeLink } from '../../auth/wasnt-me.js';
 import type { AppContext } from '../../context.js';
 import { isUniqueViolation } from '../../db/database.js';
 import { consumeEmailChange, findLiveEmailChange, replaceEmailChange, setConfirmedEmail } from '../../db/email-changes.js';
 import { emailTaken, findUserById, normalizeEmail } from '../../db/users.js';
 import { field, formSchema } from '../../http/form-schema.js';
-import { messagesForAccount, problemText } from '../../i18n/messages.js';
+import { problemText } from '../../i18n/messages.js';
 import { maskEmail } from '../../lib/mask-email.js';
 import { CHANGE_EMAIL_PATH, CONFIRM_EMAIL_CHANGE_PATH, LOGIN_PATH, SECURITY_PATH } from '../../lib/paths.js';
-import { confirmNewEmailMail, emailChangedMail, emailChangeRequestedMail } from './mail.js';
+import { hashToken, looksLikeToken } from '../../lib/tokens.js';
+import { confirmNewEmail, emailChanged, emailChangeRequested } from '../../notices/email-change.js';
+import { issueMailedLink, notifyOwner } from '../../notices/notify.js';
 import { changeEmailPage, confirmEmailChangePage, linkExpiredPage } from './views.js';
 
 const EmptyForm = formSchema({});
@@ -45,20 +45,19 @@ export const changeEmailRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async 
     const newEmail = parsed.data;
     if (normalizeEmail(newEmail) === user.email_normalized) return showChangeEmail(request, reply, newEmail, t.security.changeEmail.same, 422);
     // Both mails are in the account's language: the new address is still this account's.
-    const owner = messagesForAccount(user);
     const now = ctx.clock.now();
     // An address another account has gets the same answer and no link (no way to learn who is registered).
     const taken = await emailTaken(ctx.db, newEmail);
     await ctx.db.transaction().execute(async (trx) => {
       if (!taken) {
-        const token = newToken();
-        const expiresAt = now + EMAIL_CONFIRMATION_LIFETIME_MS;
-        await replaceEmailChange(trx, user.id, hashToken(token), newEmail, now, expiresAt);
-        const link = { url: `${ctx.config.appUrl}${CONFIRM_EMAIL_CHANGE_PATH}/${token}`, expiresAt };
-        await ctx.mail.enqueue(trx, confirmNewEmailMail(owner, { to: newEmail, firstName: user.first_name, link, securityUrl: `${ctx.config.appUrl}${SECURITY_PATH}` }), user.id, now);
+        await issueMailedLink(ctx, trx, user, now, {
+          path: CONFIRM_EMAIL_CHANGE_PATH,
+          lifetimeMs: EMAIL_CONFIRMATION_LIFETIME_MS,
+          store: (tokenHash, expiresAt) => replaceEmailChange(trx, user.id, tokenHash, newEmail, now, expiresAt),
+          notice: (link) => confirmNewEmail(newEmail, link),
+        });
       }
-      const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-      await ctx.mail.enqueue(trx, emailChangeRequestedMail(owner, { to: user.email, firstName: user.first_name, newAddress: maskEmail(newEmail), at: now, wasntMeLink: wasntMe }), user.id, now);
+      await notifyOwner(ctx, trx, user, emailChangeRequested(maskEmail(newEmail)), now);
       await logSecurityEvent(ctx, request, user.id, 'email_change_requested', trx);
     });
     ctx.mail.kick();
@@ -89,9 +88,7 @@ export const changeEmailRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async 
           if (await emailTaken(trx, change.new_email)) return 'taken' as const;
           await setConfirmedEmail(trx, user.id, change.new_email, now);
           // The old address hears of it, with a link that undoes it (src/features/password-reset/wasnt-me.ts).
-          const wasntMe = await wasntMeLink(trx, ctx.config.appUrl, user, now);
-          const notice = emailChangedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, newAddress: maskEmail(change.new_email), at: now, wasntMeLink: wasntMe });
-          await ctx.mail.enqueue(trx, notice, user.id, now);
+          await notifyOwner(ctx, trx, user, emailChanged(maskEmail(change.new_email)), now);
           await logSecurityEvent(ctx, request, user.id, 'email_changed', trx);
           return 'changed' as const;
         }).catch((error: unknown) => {

@@ -12,9 +12,9 @@ import type { AppContext } from '../../context.js';
 import { deleteSessionsOfUser, type EndedSession } from '../../db/sessions.js';
 import { deleteUser, normalizeUsername } from '../../db/users.js';
 import { field, formSchema } from '../../http/form-schema.js';
-import { messagesForAccount } from '../../i18n/messages.js';
 import { DELETE_ACCOUNT_PATH, LOGIN_PATH } from '../../lib/paths.js';
-import { accountDeletedMail } from './mail.js';
+import { accountDeleted } from '../../notices/account.js';
+import { notifyOwner } from '../../notices/notify.js';
 import { deleteAccountPage } from './views.js';
 
 const DeleteForm = formSchema({ confirm_username: field(200) });
@@ -43,11 +43,11 @@ export const deleteAccountRoutes: FastifyPluginAsync<{ ctx: AppContext }> = asyn
       await ctx.db.transaction().execute(async (trx) => {
         // Deleting the account deletes its mail, sent or not (ON DELETE CASCADE): a reset link or code still
         // waiting must not reach a mailbox after the account is gone. This confirmation belongs to no account
-        // (null), so it survives the delete.
+        // (`accountGone`), so it survives the delete.
         await endAppAccess(trx, user); // the apps' tokens name the account by its subject, not its row
         ended = await deleteSessionsOfUser(trx, user.id); // they would go with the row; their apps are told below
         await deleteUser(trx, user.id);
-        await ctx.mail.enqueue(trx, accountDeletedMail(messagesForAccount(user), { to: user.email, firstName: user.first_name, username: user.username, deletedAt: now }), null, now);
+        await notifyOwner(ctx, trx, user, accountDeleted(user.username), now);
       });
       ctx.mail.kick();
       await ctx.identityProvider.sessionsEnded(ended, 'account-secured');

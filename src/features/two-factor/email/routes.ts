@@ -14,7 +14,8 @@ import { setEmailCodesEnabled } from '../../../db/email-codes.js';
 import { lockUserRow } from '../../../db/users.js';
 import { deleteTrustedDevicesOfUser } from '../../../db/trusted-devices.js';
 import { formSchema } from '../../../http/form-schema.js';
-import { noticeOfFactorChange } from '../factor-change.js';
+import { factorChanged } from '../../../notices/factors.js';
+import { notifyOwner } from '../../../notices/notify.js';
 import { EMAIL_CODES_DISABLE_PATH, EMAIL_CODES_ENABLE_PATH, SECURITY_PATH } from '../../../lib/paths.js';
 
 const EmptyForm = formSchema({});
@@ -32,7 +33,7 @@ export const emailCodeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
       if (!hasSecondFactor(await factorsOf(trx, user))) return false;
       if (!(await setEmailCodesEnabled(trx, user.id, true))) return true;
       await logSecurityEvent(ctx, request, user.id, 'email_codes_enabled', trx);
-      await noticeOfFactorChange(ctx, trx, user, (t) => t.security.factorChange.emailCodesOn, now);
+      await notifyOwner(ctx, trx, user, factorChanged((t) => t.security.factorChange.emailCodesOn), now);
       return true;
     });
     if (!turnedOn) return reply.flash('error', request.t.security.emailCodes.needsFactor).redirect(SECURITY_PATH);
@@ -48,7 +49,7 @@ export const emailCodeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
       await logSecurityEvent(ctx, request, user.id, 'email_codes_disabled', trx);
       // A browser remembered after an email code must not keep skipping the factor.
       await deleteTrustedDevicesOfUser(trx, user.id);
-      await noticeOfFactorChange(ctx, trx, user, (t) => t.security.factorChange.emailCodesOff, now);
+      await notifyOwner(ctx, trx, user, factorChanged((t) => t.security.factorChange.emailCodesOff), now);
     });
     ctx.mail.kick();
     return reply.flash('success', request.t.security.emailCodes.off).redirect(SECURITY_PATH);

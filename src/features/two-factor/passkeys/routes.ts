@@ -25,7 +25,8 @@ import { input } from '../../../views/forms.js';
 import { html } from '../../../views/html.js';
 import { PASSKEY_SCRIPTS, passkeyForm } from '../../../views/passkey-form.js';
 import { recoveryCodesPage } from '../../../views/recovery-codes.js';
-import { noticeOfFactorChange } from '../factor-change.js';
+import { factorChanged } from '../../../notices/factors.js';
+import { notifyOwner } from '../../../notices/notify.js';
 import { PASSKEY_ADD_PATH, PASSKEY_REMOVE_PATH, PASSKEY_RENAME_PATH, SECURITY_PATH } from '../../../lib/paths.js';
 
 const AddForm = formSchema({ credential: field(16_384), name: field(500) });
@@ -102,7 +103,7 @@ ${passkeyForm(t, {
         if (!(await useChallenge(trx, checked.nonce, checked.expiresAt))) return false;
         await insertPasskey(trx, { ...checked.value, userId: user.id, name, now });
         await logSecurityEvent(ctx, request, user.id, 'passkey_added', trx);
-        await noticeOfFactorChange(ctx, trx, user, (owner) => owner.security.factorChange.passkeyAdded(name), now);
+        await notifyOwner(ctx, trx, user, factorChanged((owner) => owner.security.factorChange.passkeyAdded(name)), now);
         // The first factor comes with recovery codes, so a lost device is not a locked account.
         if (!hasSecondFactor(before)) {
           await replaceRecoveryCodes(trx, user.id, generated.hashes, now);
@@ -141,7 +142,7 @@ ${passkeyForm(t, {
       await deleteTrustedDevicesOfUser(trx, userId);
       const user = await findUserById(trx, userId);
       if (!user) return;
-      await noticeOfFactorChange(ctx, trx, user, (owner) => owner.security.factorChange.passkeyRemoved(passkey.name), now);
+      await notifyOwner(ctx, trx, user, factorChanged((owner) => owner.security.factorChange.passkeyRemoved(passkey.name)), now);
       await dropFallbacksWithoutFactor(trx, userId);
     });
     ctx.mail.kick();

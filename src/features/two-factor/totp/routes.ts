@@ -22,7 +22,8 @@ import { field, formSchema } from '../../../http/form-schema.js';
 import { SECURITY_PATH, TOTP_DISABLE_PATH, TOTP_ENABLE_PATH } from '../../../lib/paths.js';
 import { SafeHtml } from '../../../views/html.js';
 import { recoveryCodesPage } from '../../../views/recovery-codes.js';
-import { noticeOfFactorChange } from '../factor-change.js';
+import { factorChanged } from '../../../notices/factors.js';
+import { notifyOwner } from '../../../notices/notify.js';
 import { totpEnrollPage } from './views.js';
 
 const CodeForm = formSchema({ code: field(100) });
@@ -78,7 +79,7 @@ export const totpRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
       const activated = await ctx.db.transaction().execute(async (trx) => {
         if (!(await confirmTotpFactor(trx, user.id, step, now))) return false;
         await logSecurityEvent(ctx, request, user.id, 'totp_enabled', trx);
-        await noticeOfFactorChange(ctx, trx, user, (owner) => owner.security.factorChange.totpAdded, now);
+        await notifyOwner(ctx, trx, user, factorChanged((owner) => owner.security.factorChange.totpAdded), now);
         // The first factor comes with recovery codes, so a lost phone is not a locked account.
         if (!hasSecondFactor(before)) {
           await replaceRecoveryCodes(trx, user.id, generated.hashes, now);
@@ -105,7 +106,7 @@ export const totpRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, {
         await deleteTrustedDevicesOfUser(trx, userId);
         await dropFallbacksWithoutFactor(trx, userId);
         const user = await findUserById(trx, userId);
-        if (user) await noticeOfFactorChange(ctx, trx, user, (owner) => owner.security.factorChange.totpRemoved, ctx.clock.now());
+        if (user) await notifyOwner(ctx, trx, user, factorChanged((owner) => owner.security.factorChange.totpRemoved), ctx.clock.now());
       });
       return reply.flash('success', request.t.security.flash.totpOff).redirect(SECURITY_PATH);
     },
