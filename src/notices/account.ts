@@ -2,68 +2,28 @@
 import { hours, minutes } from '../lib/duration.js';
 import { LOGIN_PATH, RESET_PASSWORD_PATH } from '../lib/paths.js';
 import type { ExpiringLink } from '../views/mail.js';
-import { told, type Notice } from './notice.js';
+import { expiring, told, type Notice } from './notice.js';
 
 /** The link that confirms the account's address; delivered after it expired, the mail says how to ask again (sign in). */
-export function emailConfirmation(link: ExpiringLink, lifetimeMs: number): Notice {
-  return {
-    kind: 'email_confirmation',
-    wasntMe: false,
-    words: ({ t, appUrl }) => {
-      const m = t.account.confirmationMail;
-      const lifetimeHours = lifetimeMs / hours(1);
-      return {
-        subject: m.subject,
-        heading: m.heading,
-        paragraphs: [m.intro(lifetimeHours)],
-        action: { label: m.action, url: link.url },
-        after: [m.notYou],
-        expires: {
-          at: link.expiresAt,
-          instead: {
-            subject: m.expired.subject,
-            heading: m.expired.heading,
-            paragraphs: [m.expired.what(lifetimeHours), m.expired.askAgain(t.common.layout.resend)],
-            action: { label: t.common.layout.signIn, url: `${appUrl}${LOGIN_PATH}` },
-            after: [m.notYou],
-          },
-        },
-      };
-    },
-  };
-}
+export const emailConfirmation = (link: ExpiringLink, lifetimeMs: number): Notice =>
+  expiring('email_confirmation', { wasntMe: false, secret: link }, (t) => t.account.confirmationMail, (m, { t, appUrl }) => {
+    const lifetimeHours = lifetimeMs / hours(1);
+    const signIn = { label: t.common.layout.signIn, url: `${appUrl}${LOGIN_PATH}` };
+    const instead = { paragraphs: [m.expired.what(lifetimeHours), m.expired.askAgain(t.common.layout.resend)], action: signIn, after: [m.notYou] };
+    return { paragraphs: [m.intro(lifetimeHours)], after: [m.notYou], instead };
+  });
 
 /**
  * The password-reset link, to `to` when not the account's address ("This wasn't me" sends it to the owner's
  * address of before a change); delivered after it expired, the mail points at "Forgot your password?" instead.
  */
-export function passwordResetLink(link: ExpiringLink, lifetimeMs: number, to?: string): Notice {
-  return {
-    kind: 'password_reset',
-    wasntMe: false,
-    ...(to !== undefined ? { to } : {}),
-    words: ({ t, now, appUrl }) => {
-      const m = t.reset.mail;
-      const lifetimeMinutes = lifetimeMs / minutes(1);
-      return {
-        subject: m.subject,
-        heading: m.heading,
-        paragraphs: [m.intro(lifetimeMinutes)],
-        action: { label: m.action, url: link.url },
-        after: [m.ignore],
-        expires: {
-          at: link.expiresAt,
-          instead: {
-            subject: m.expired.subject,
-            heading: m.expired.heading,
-            paragraphs: [m.expired.what(t.common.time.exact(now), lifetimeMinutes), m.expired.askAgain],
-            action: { label: m.expired.action, url: `${appUrl}${RESET_PASSWORD_PATH}` },
-          },
-        },
-      };
-    },
-  };
-}
+export const passwordResetLink = (link: ExpiringLink, lifetimeMs: number, to?: string): Notice =>
+  expiring('password_reset', { wasntMe: false, to, secret: link }, (t) => t.reset.mail, (m, { t, now, appUrl }) => {
+    const lifetimeMinutes = lifetimeMs / minutes(1);
+    const askAgain = { label: m.expired.action, url: `${appUrl}${RESET_PASSWORD_PATH}` };
+    const instead = { paragraphs: [m.expired.what(t.common.time.exact(now), lifetimeMinutes), m.expired.askAgain], action: askAgain };
+    return { paragraphs: [m.intro(lifetimeMinutes)], after: [m.ignore], instead };
+  });
 
 /**
  * A completed reset. The reset already ended every session, but "This wasn't me" still ends any begun since,

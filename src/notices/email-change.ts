@@ -1,34 +1,14 @@
 /** Notices of an address change: the link to the new address, and the notices to the old one (requested, done). */
 import { SECURITY_PATH } from '../lib/paths.js';
 import type { ExpiringLink } from '../views/mail.js';
-import { told, type Notice } from './notice.js';
+import { expiring, told, type Notice } from './notice.js';
 
 /** The link, to the new address (still the account's: in its language); delivered after it expired, the mail points at the security page to ask again. */
-export function confirmNewEmail(newEmail: string, link: ExpiringLink): Notice {
-  return {
-    kind: 'email_change_confirmation',
-    wasntMe: false,
-    to: newEmail,
-    words: ({ t, appUrl }) => {
-      const m = t.security.mail.confirmNewEmail;
-      return {
-        subject: m.subject,
-        heading: m.heading,
-        paragraphs: [m.what, m.ifNotYou],
-        action: { label: m.action, url: link.url },
-        expires: {
-          at: link.expiresAt,
-          instead: {
-            subject: m.expired.subject,
-            heading: m.expired.heading,
-            paragraphs: [m.expired.what, m.expired.askAgain],
-            action: { label: m.expired.action, url: `${appUrl}${SECURITY_PATH}` },
-          },
-        },
-      };
-    },
-  };
-}
+export const confirmNewEmail = (newEmail: string, link: ExpiringLink): Notice =>
+  expiring('email_change_confirmation', { wasntMe: false, to: newEmail, secret: link }, (t) => t.security.mail.confirmNewEmail, (m, { appUrl }) => ({
+    paragraphs: [m.what, m.ifNotYou],
+    instead: { paragraphs: [m.expired.what, m.expired.askAgain], action: { label: m.expired.action, url: `${appUrl}${SECURITY_PATH}` } },
+  }));
 
 /** To the old address: a change to `maskedNewAddress` was asked for (lib/mask-email.ts: the notice does not spell it out). */
 export const emailChangeRequested = (maskedNewAddress: string): Notice =>

@@ -6,7 +6,7 @@
  */
 import type { Mail, MailKind } from '../db/mail-outbox.js';
 import type { Messages } from '../i18n/messages.js';
-import { renderMail, type MailContent, type WasntMeLink } from '../views/mail.js';
+import { renderMail, type ExpiredContent, type ExpiringLink, type MailContent, type WasntMeLink } from '../views/mail.js';
 
 /** What a notice says: the frame's content but for its recipient, kind and "This wasn't me" (the notice's own). */
 export type Words = Omit<MailContent, 'kind' | 'to' | 'firstName' | 'wasntMe'>;
@@ -68,7 +68,44 @@ export function told<M extends Titled>(
     ...o,
     words: ({ t, now }) => {
       const m = entry(t);
-      return { subject: m.subject, heading: m.heading, paragraphs: paragraphs(m, t.common.time.exact(now), t) };
+      return { ...titled(m), paragraphs: paragraphs(m, t.common.time.exact(now), t) };
     },
   };
+}
+
+/** A catalogue entry for a mail sent for a link or code: its words, and the words of the mail sent instead once that expired. */
+interface ExpiringEntry extends Titled {
+  /** The label of the button to the link, when the mail is sent for a link. */
+  action?: string;
+  expired: Titled;
+}
+
+/** The body of a mail sent for a link or code, and of the one sent instead (`instead`: no link or code in it). */
+type ExpiringBody = Pick<Words, 'paragraphs' | 'after'> & { instead: Omit<ExpiredContent, 'subject' | 'heading'> };
+
+/**
+ * A mail sent for a link (its button, `entry.action`) or a code, which stops working at `secret.expiresAt`: delivered
+ * after that, it goes out as `instead`, titled by the entry's `expired` words.
+ */
+export function expiring<M extends ExpiringEntry>(
+  kind: MailKind,
+  o: { wasntMe: boolean; to?: string; secret: ExpiringLink | { expiresAt: number } },
+  entry: (t: Messages) => M,
+  body: (m: M, o: Occasion) => ExpiringBody,
+): Notice {
+  const { secret, ...rest } = o;
+  return {
+    kind,
+    ...rest,
+    words: (occasion) => {
+      const m = entry(occasion.t);
+      const { instead, ...now } = body(m, occasion);
+      const action = 'url' in secret && m.action !== undefined ? { action: { label: m.action, url: secret.url } } : {};
+      return { ...titled(m), ...now, ...action, expires: { at: secret.expiresAt, instead: { ...titled(m.expired), ...instead } } };
+    },
+  };
+}
+
+function titled(m: Titled): Titled {
+  return { subject: m.subject, heading: m.heading };
 }

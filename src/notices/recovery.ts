@@ -6,38 +6,20 @@
 import type { Messages } from '../i18n/messages.js';
 import { LOGIN_PATH, RESET_PASSWORD_PATH } from '../lib/paths.js';
 import type { ExpiringLink } from '../views/mail.js';
-import { told, type Notice } from './notice.js';
+import { expiring, told, type Notice } from './notice.js';
 
 /**
  * The link that starts a recovery; whoever asked for it has the password, so "This wasn't me" lets the owner act at
  * once. Delivered after it expired, the mail says how to ask again (sign in).
  */
-export function recoveryLink(link: ExpiringLink, lifetimeMs: number, waitMs: number): Notice {
-  return {
-    kind: 'recovery_link',
-    wasntMe: true,
-    words: ({ t, now, appUrl }) => {
-      const m = t.recovery.mail.link;
-      const lifetime = t.common.time.duration(lifetimeMs);
-      return {
-        subject: m.subject,
-        heading: m.heading,
-        paragraphs: [m.asked, m.ifYou(lifetime, t.common.time.duration(waitMs)), m.ifNotYou],
-        action: { label: m.action, url: link.url },
-        expires: {
-          at: link.expiresAt,
-          instead: {
-            subject: m.expired.subject,
-            heading: m.expired.heading,
-            paragraphs: [m.expired.what(t.common.time.exact(now), lifetime), m.expired.ifYou],
-            action: { label: t.common.layout.signIn, url: `${appUrl}${LOGIN_PATH}` },
-            after: [{ text: m.expired.ifNotYou, link: { label: t.mail.chooseNewPassword, url: `${appUrl}${RESET_PASSWORD_PATH}` } }],
-          },
-        },
-      };
-    },
-  };
-}
+export const recoveryLink = (link: ExpiringLink, lifetimeMs: number, waitMs: number): Notice =>
+  expiring('recovery_link', { wasntMe: true, secret: link }, (t) => t.recovery.mail.link, (m, { t, now, appUrl }) => {
+    const lifetime = t.common.time.duration(lifetimeMs);
+    const signIn = { label: t.common.layout.signIn, url: `${appUrl}${LOGIN_PATH}` };
+    const ifNotYou = { text: m.expired.ifNotYou, link: { label: t.mail.chooseNewPassword, url: `${appUrl}${RESET_PASSWORD_PATH}` } };
+    const instead = { paragraphs: [m.expired.what(t.common.time.exact(now), lifetime), m.expired.ifYou], action: signIn, after: [ifNotYou] };
+    return { paragraphs: [m.asked, m.ifYou(lifetime, t.common.time.duration(waitMs)), m.ifNotYou], instead };
+  });
 
 /**
  * A recovery started (now), completing at `completesAt`. "This wasn't me" also cancels it, and signs out every

@@ -1,7 +1,7 @@
 /** Notices about signing in: from a new browser, paused after wrong guesses, with a recovery code, and a sign-in code by email. */
 import { RESET_PASSWORD_PATH } from '../lib/paths.js';
 import { deviceName } from '../lib/user-agent.js';
-import { told, type Notice } from './notice.js';
+import { expiring, told, type Notice } from './notice.js';
 
 /** From a browser the account has not used before: what (named in the owner's language), where and when. */
 export const newBrowser = (userAgent: string | null, ip: string): Notice =>
@@ -27,27 +27,10 @@ export const recoveryCodeUsed = (left: number): Notice =>
  * The code is in the body only, never the subject (lock screens, inbox lists and mail logs show subjects).
  * Delivered after the code expired, the mail still says that someone typed the password, without the code.
  */
-export function emailSignInCode(code: string, expiresAt: number): Notice {
-  return {
-    kind: 'email_code',
-    wasntMe: true,
-    words: ({ t, now, appUrl }) => {
-      const m = t.login.mail.emailCode;
-      const at = t.common.time.exact(now);
-      return {
-        subject: m.subject,
-        heading: m.heading,
-        paragraphs: [m.what(code), m.askedFor(at)],
-        expires: {
-          at: expiresAt,
-          instead: {
-            subject: m.expired.subject,
-            heading: m.expired.heading,
-            paragraphs: [m.expired.what(at), m.expired.ifYou, m.expired.ifNotYou],
-            action: { label: t.mail.chooseNewPassword, url: `${appUrl}${RESET_PASSWORD_PATH}` },
-          },
-        },
-      };
-    },
-  };
-}
+export const emailSignInCode = (code: string, expiresAt: number): Notice =>
+  expiring('email_code', { wasntMe: true, secret: { expiresAt } }, (t) => t.login.mail.emailCode, (m, { t, now, appUrl }) => {
+    const at = t.common.time.exact(now);
+    const resetPassword = { label: t.mail.chooseNewPassword, url: `${appUrl}${RESET_PASSWORD_PATH}` };
+    const instead = { paragraphs: [m.expired.what(at), m.expired.ifYou, m.expired.ifNotYou], action: resetPassword };
+    return { paragraphs: [m.what(code), m.askedFor(at)], instead };
+  });
