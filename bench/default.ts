@@ -14,7 +14,7 @@ import { forwardAuthChecks, forwardAuthProblems, forwardAuthRow, FORWARD_AUTH_HO
 import { cannon, fromResult, rssMb, withOthersCpu, withPeakRss, type Measured } from './load.js';
 import { codeExchanges, oidcBrowsers, refreshChains, refreshGrants, registerOidcApp, type ExchangeRun } from './oidc.js';
 import { fmt, loadAverage, machine, machineLines, mark, ms, pct, writeResult, type Machine, type Row } from './report.js';
-import { buildServer, serverEnv, spawnCeiling, spawnServer, type Child } from './server.js';
+import { buildServer, measureCeiling, serverEnv, spawnServer, type Child } from './server.js';
 import { rawArgon2, signedInPage, signedInSessions, signInRequests, signInStorm, type SignInRun } from './sessions.js';
 import { CONNECTIONS, DURATION_S, log, sleep, START_COMMAND, START_FLAGS, TARGETS, USERS, WARMUP_S } from './settings.js';
 import { codeChecks, preparePendingSignIns } from './two-factor.js';
@@ -73,13 +73,9 @@ export async function defaultBench(): Promise<void> {
     log('hello-world (the ceiling)…');
     const others: Array<{ label: string; share: number | null }> = [];
     const runCeiling = async (label: string) => {
-      const hello = await spawnCeiling();
-      children.push(hello);
-      const { result, othersShare } = await withOthersCpu([hello.process.pid], async () => fromResult(await cannon({ url: hello.url })));
+      const { measured, othersShare } = await measureCeiling(children);
       others.push({ label, share: othersShare });
-      await hello.stop();
-      log(`  ${fmt(result.rps)} req/s`);
-      return result;
+      return measured;
     };
     const ceilingFirst = await runCeiling('hello-world (first)');
 

@@ -9,7 +9,7 @@ import { openDatabase } from '../src/db/database.js';
 import { seedUsername, seedUsers } from '../scripts/seed.js';
 import { cannonWithCpu, fromResult, withOthersCpu, type Measured } from './load.js';
 import { fmt, loadAverage, machine, machineLines, mark, ms, pct, writeResult, type Row } from './report.js';
-import { buildServer, serverEnv, spawnCeiling, spawnServer, type Child } from './server.js';
+import { buildServer, measureCeiling, serverEnv, spawnServer, type Child } from './server.js';
 import { signedInSessions } from './sessions.js';
 import { CONNECTIONS, DURATION_S, log, START_FLAGS, TARGETS, USERS, WARMUP_S } from './settings.js';
 
@@ -97,13 +97,8 @@ export async function forwardAuthBench(): Promise<void> {
       await handle.destroy();
     }
     const runCeiling = async () => {
-      const hello = await spawnCeiling();
-      children.push(hello);
-      const run = await cannonWithCpu({ url: hello.url }, hello.process.pid);
-      const result = { ...fromResult(run.result), cpuUsPerRequest: run.cpuUsPerRequest };
-      await hello.stop();
-      log(`  ceiling ${fmt(result.rps)} req/s, ${fmt(result.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
-      return result;
+      const { measured, cpuUsPerRequest } = await measureCeiling(children);
+      return { ...measured, cpuUsPerRequest };
     };
     log('hello-world (the ceiling)…');
     const first = await runCeiling();

@@ -1,6 +1,6 @@
 /**
  * The processes and databases a bench run needs: the app compiled as `npm run build` does, the server spawned as
- * `npm start` runs it (and timed to its first answer), the hello-world ceiling, the server's environment, and a
+ * `npm start` runs it (and timed to its first answer), the hello-world ceiling and its measurement, the server's environment, and a
  * PostgreSQL database of its own for a run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -9,6 +9,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TwilioStandIn } from '../test/support/twilio-stand-in.js';
+import { cannonWithCpu, fromResult, withOthersCpu, type Measured } from './load.js';
+import { fmt } from './report.js';
 import { log, ROOT, sleep } from './settings.js';
 
 async function freePort(): Promise<number> {
@@ -75,8 +77,23 @@ export async function spawnServer(args: string[], env: Record<string, string>, c
 }
 
 /** The ceiling: a bare Fastify hello-world (bench/hello-world.ts), a process of its own. */
-export function spawnCeiling(): Promise<Child> {
+function spawnCeiling(): Promise<Child> {
   return spawnServer(['--import', 'tsx', join(ROOT, 'bench', 'hello-world.ts')], { NODE_ENV: 'production' }, ROOT, '/');
+}
+
+/**
+ * One run of the ceiling in a fresh process: its rate and latency, the CPU time it spent per request, and the share
+ * of the machine other processes took meanwhile. The process is added to `children` while it runs, so that a
+ * failing bench shows its output and stops it.
+ */
+export async function measureCeiling(children: Child[]): Promise<{ measured: Measured; cpuUsPerRequest: number | null; othersShare: number | null }> {
+  const hello = await spawnCeiling();
+  children.push(hello);
+  const { result: run, othersShare } = await withOthersCpu([hello.process.pid], () => cannonWithCpu({ url: hello.url }, hello.process.pid));
+  await hello.stop();
+  const measured = fromResult(run.result);
+  log(`  ceiling ${fmt(measured.rps)} req/s, ${fmt(run.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
+  return { measured, cpuUsPerRequest: run.cpuUsPerRequest, othersShare };
 }
 
 /**

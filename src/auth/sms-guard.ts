@@ -4,8 +4,7 @@
  * policy.ts; the counting in limit-store.ts. See docs/decisions/008-rate-limits.md.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { StartFailure, VerifyChannel, VerifyService } from '../adapters/verify/types.js';
-import type { Locale } from '../i18n/locales.js';
+import type { StartFailure } from '../adapters/verify/types.js';
 import { minutes } from '../lib/duration.js';
 import { rateLimitKeyForIp } from '../lib/ip.js';
 import { phoneNumbers } from '../lib/phone-numbers.js';
@@ -22,21 +21,20 @@ import {
   SMS_ERROR_WINDOW_MS,
 } from './policy.js';
 
-/** Why a code was not sent: a limit (with how long it holds), the country list, or Verify's answer. */
-export type SendFailure =
+/** Why the guard refused a send: a limit (with how long it holds) or the country list. */
+export type SendRefusal =
   | { ok: false; reason: 'throttled' | 'paused'; retryAfterMs: number }
-  | { ok: false; reason: 'country' }
-  | { ok: false; reason: StartFailure };
+  | { ok: false; reason: 'country' };
+/** Why a code was not sent: the guard's refusal, or Verify's answer. */
+export type SendFailure = SendRefusal | { ok: false; reason: StartFailure };
 export type SendOutcome = { ok: true } | SendFailure;
 
+/** The send the guard is asked to admit: who it is for, where it goes, who asks. */
 export interface SendRequest {
   userId: number;
   /** E.164. */
   phone: string;
   ip: string;
-  channel: VerifyChannel;
-  /** The language of the text or call (Verify's `Locale`). */
-  locale: Locale;
 }
 
 /** Why the breaker opened: the hourly budget was spent, or too many sends failed at the provider. */
@@ -63,9 +61,10 @@ function parseReason(text: string | null): BreakerReason | null {
 }
 
 /**
- * Every SMS or voice code goes out through `send`: country allow-list, the
- * circuit breaker, per-account / per-number / per-IP limits, the global hourly
- * budget, then Verify. Twilio's answers feed the error-rate breaker.
+ * Every SMS or voice code is first admitted by `admitSend`: country allow-list,
+ * the circuit breaker, per-account / per-number / per-IP limits, the global
+ * hourly budget. The sender then calls Verify (src/auth/two-factor.ts) and
+ * reports Twilio's answer to `recordSendOutcome`, which feeds the error-rate breaker.
  */
 export class SmsGuard {
   private readonly perAccount: Limiter;
@@ -145,7 +144,12 @@ export class SmsGuard {
     return { reason: state.reason, budgetRestarted };
   }
 
-  async send(verify: VerifyService, request: SendRequest): Promise<SendOutcome> {
+  /**
+   * Admits one code send or refuses it, checking in this order: the country list, the breaker, the per-account,
+   * per-number and per-IP limits, then the hourly budget (a spent budget opens the breaker). An admitted send must
+   * be followed by `recordSendOutcome` with Verify's answer.
+   */
+  async admitSend(request: SendRequest): Promise<{ ok: true } | SendRefusal> {
     if (!this.countryAllowed(request.phone)) return { ok: false, reason: 'country' };
     const paused = await this.pausedForMs();
     if (paused > 0) return { ok: false, reason: 'paused', retryAfterMs: paused };
@@ -163,10 +167,7 @@ export class SmsGuard {
       await this.trip(budget.retryAfterMs, 'the hourly SMS budget (SMS_HOURLY_BUDGET) is spent', { kind: 'budget' });
       return { ok: false, reason: 'paused', retryAfterMs: budget.retryAfterMs };
     }
-
-    const result = await verify.start(request.phone, request.channel, request.locale);
-    await this.recordOutcome(result.ok ? null : result.reason);
-    return result.ok ? { ok: true } : { ok: false, reason: result.reason };
+    return { ok: true };
   }
 
   /**
@@ -179,8 +180,9 @@ export class SmsGuard {
    * reported as such (error log, metric); pausing on them would only keep SMS
    * off for another SMS_BREAKER_OPEN_MS after the fix. The table of which
    * Twilio code is which: TWILIO_VERIFY_ERRORS in src/adapters/verify/twilio.ts.
+   * `failure` is Verify's answer to an admitted send: null when the code went out.
    */
-  private async recordOutcome(failure: StartFailure | null): Promise<void> {
+  async recordSendOutcome(failure: StartFailure | null): Promise<void> {
     const sends = (await this.sends.penalty('global', 1)).consumedPoints;
     if (failure !== 'unavailable') return;
     const errors = (await this.errors.penalty('global', 1)).consumedPoints;

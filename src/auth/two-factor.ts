@@ -6,6 +6,7 @@
 import type { VerifyChannel } from '../adapters/verify/types.js';
 import type { AppContext } from '../context.js';
 import { recordSmsSend, type SmsSendOutcome } from '../db/sms-sends.js';
+import type { Locale } from '../i18n/locales.js';
 import type { Messages } from '../i18n/messages.js';
 import type { SendFailure, SendOutcome } from './sms-guard.js';
 import { CODE_RESEND_INTERVAL_MS } from './policy.js';
@@ -79,6 +80,24 @@ function destinationOf(phone: string): { country: string | null; callingCode: st
 }
 
 /**
+ * The guard admits the send (country allow-list, per-account / per-number / per-IP limits, the hourly budget and
+ * the circuit breaker), then Verify sends it, and Verify's answer goes back to the guard's error-rate breaker.
+ */
+async function sendThroughGuard(
+  ctx: Pick<AppContext, 'verify' | 'limits'>,
+  phone: string,
+  channel: VerifyChannel,
+  from: { userId: number; ip: string },
+  locale: Locale,
+): Promise<SendOutcome> {
+  const admitted = await ctx.limits.sms.admitSend({ userId: from.userId, ip: from.ip, phone });
+  if (!admitted.ok) return admitted;
+  const result = await ctx.verify.start(phone, channel, locale);
+  await ctx.limits.sms.recordSendOutcome(result.ok ? null : result.reason);
+  return result.ok ? { ok: true } : { ok: false, reason: result.reason };
+}
+
+/**
  * Every code Gatehouse sends goes through here (sign-in, enrolment, resends),
  * so limits on sending apply to all of them, and each send is recorded (when,
  * the country, the channel, what came of it) for the console's SMS page. The
@@ -93,8 +112,7 @@ export async function sendCode(
   from: { userId: number; ip: string },
   t: Messages,
 ): Promise<SendCodeResult> {
-  // Country allow-list, per-account / per-number / per-IP limits, the hourly budget and the circuit breaker.
-  const outcome = await ctx.limits.sms.send(ctx.verify, { userId: from.userId, ip: from.ip, phone, channel, locale: t.common.locale });
+  const outcome = await sendThroughGuard(ctx, phone, channel, from, t.common.locale);
   await recordSmsSend(ctx.db, { at: ctx.clock.now(), ...destinationOf(phone), channel, outcome: outcomeOf(outcome), reason: outcome.ok ? null : outcome.reason });
   return outcome.ok ? outcome : { ok: false, reason: outcome.reason, message: sendFailureMessage(t, outcome) };
 }

@@ -10,87 +10,42 @@
  * on a bypass), someone signed out is redirected to the sign-in with rd (401 for XHR), a deny rule is a 403.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
-import { signIn, TestClient } from '../support/client.js';
 import { freePort } from '../support/net.js';
+import { headersReceived, replaceAll, ROOT, sessionCookie, startBehindProxy, untilAnswering, type Answer, type BehindProxy } from '../support/reverse-proxy.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CADDY = '/usr/bin/caddy';
+const DOCUMENTED = 'docs/deploy/Caddyfile';
 
-const RULES = `default_policy: deny
-rules:
-  - domain: app.example.com
-    resources: ['^/public/']
-    policy: bypass
-  - domain: app.example.com
-    resources: ['^/admin([/?].*)?$']
-    policy: deny
-  - domain: app.example.com
-    policy: one_factor
-`;
-
-/** Replaces `from` (which must occur) with `to`, everywhere. */
-function replaceAll(text: string, from: string | RegExp, to: string): string {
-  const pattern = typeof from === 'string' ? new RegExp(from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g') : from;
-  if (!pattern.test(text)) throw new Error(`docs/deploy/Caddyfile no longer contains ${String(from)}: update this test with it`);
-  return text.replace(pattern, to);
-}
-
-let t: TestApp;
-let dir: string;
+let behind: BehindProxy;
 let caddy: ChildProcess;
-let upstream: Server;
 let port: number;
 let caddyLog = '';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gatehouse-caddy-'));
-  writeFileSync(join(dir, 'rules.yml'), RULES);
-  t = await startTestApp({
-    APP_URL: 'https://auth.example.com',
-    COOKIE_DOMAIN: 'example.com',
-    ACCESS_RULES_FILE: join(dir, 'rules.yml'),
-    TRUST_PROXY: '127.0.0.1',
-  });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const gatehousePort = (t.app.server.address() as { port: number }).port;
-
-  upstream = createHttpServer((req, res) => {
-    const pairs: [string, string][] = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ url: req.url, headers: pairs }));
-  });
-  await new Promise<void>((done) => upstream.listen(0, '127.0.0.1', done));
-  const upstreamPort = (upstream.address() as { port: number }).port;
+  behind = await startBehindProxy('gatehouse-caddy-');
+  const { dir, gatehousePort, upstreamPort } = behind;
 
   port = await freePort();
-  let file = readFileSync(join(ROOT, 'docs/deploy/Caddyfile'), 'utf8');
-  file = replaceAll(file, /^auth\.example\.com \{/m, `http://auth.example.com:${port} {`);
-  file = replaceAll(file, /^app\.example\.com \{/m, `http://app.example.com:${port} {`);
-  file = replaceAll(file, '127.0.0.1:3000', `127.0.0.1:${gatehousePort}`);
-  file = replaceAll(file, '127.0.0.1:8080', `127.0.0.1:${upstreamPort}`);
+  let file = readFileSync(join(ROOT, DOCUMENTED), 'utf8');
+  file = replaceAll(DOCUMENTED, file, /^auth\.example\.com \{/m, `http://auth.example.com:${port} {`);
+  file = replaceAll(DOCUMENTED, file, /^app\.example\.com \{/m, `http://app.example.com:${port} {`);
+  file = replaceAll(DOCUMENTED, file, '127.0.0.1:3000', `127.0.0.1:${gatehousePort}`);
+  file = replaceAll(DOCUMENTED, file, '127.0.0.1:8080', `127.0.0.1:${upstreamPort}`);
   // No admin endpoint (a fixed port shared by every Caddy on the machine), nothing outside the temp folder.
   writeFileSync(join(dir, 'Caddyfile'), `{\n\tadmin off\n}\n\n${file}`);
   const env = { PATH: process.env.PATH ?? '', HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
   caddy = spawn(CADDY, ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   caddy.stdout!.on('data', (chunk: Buffer) => (caddyLog += chunk.toString()));
   caddy.stderr!.on('data', (chunk: Buffer) => (caddyLog += chunk.toString()));
-  for (let i = 0; ; i++) {
-    try {
-      await get('auth.example.com', '/health/live');
-      break;
-    } catch (error) {
-      if (i > 200 || caddy.exitCode !== null) throw new Error(`caddy did not start: ${String(error)}\n${caddyLog}`);
-      await new Promise((done) => setTimeout(done, 50));
-    }
-  }
+  await untilAnswering(() => get('auth.example.com', '/health/live'), {
+    tries: 200,
+    exited: () => caddy.exitCode !== null,
+    failure: (error) => new Error(`caddy did not start: ${String(error)}\n${caddyLog}`),
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -99,16 +54,8 @@ afterAll(async () => {
     caddy.kill('SIGTERM');
     await gone;
   }
-  await new Promise((done) => upstream?.close(done));
-  await t?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await behind?.close();
 });
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
 
 /** A request to Caddy for `host` with these headers, no cookie jar. */
 function get(host: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
@@ -126,22 +73,14 @@ function get(host: string, path: string, headers: Record<string, string> = {}, m
 
 /** The headers the upstream received whose names start with `remote` (any case, `-` or `_`), every occurrence. */
 function remoteHeadersReceived(answer: Answer): [string, string][] {
-  const seen = (JSON.parse(answer.body) as { headers: [string, string][] }).headers;
-  return seen.filter(([name]) => name.toLowerCase().startsWith('remote'));
-}
-
-async function sessionCookie(): Promise<{ username: string; email: string; cookie: string }> {
-  const user = await createUser(t.app);
-  const client = new TestClient(t.app);
-  await signIn(client, user.username, user.password);
-  return { username: user.username, email: user.email, cookie: client.cookieHeader() };
+  return headersReceived(answer).filter(([name]) => name.toLowerCase().startsWith('remote'));
 }
 
 const FORGED = { 'Remote-User': 'admin', 'remote-groups': 'admins', 'REMOTE-EMAIL': 'admin@example.com', Remote_User: 'root', remote_user: 'root2' };
 
 describe('Caddy forward_auth in front of an app (docs/deploy/Caddyfile)', () => {
   it('signed in: the request reaches the app with Remote-User, -Email, -Name and -Groups', async () => {
-    const { username, email, cookie } = await sessionCookie();
+    const { username, email, cookie } = await sessionCookie(behind.t);
     const res = await get('app.example.com', '/notes?x=1', { cookie });
     expect(res.status).toBe(200);
     expect(Object.fromEntries(remoteHeadersReceived(res))).toEqual({ 'Remote-User': username, 'Remote-Email': email, 'Remote-Name': 'Test User', 'Remote-Groups': '' });
@@ -149,7 +88,7 @@ describe('Caddy forward_auth in front of an app (docs/deploy/Caddyfile)', () => 
 
   it('Remote-User sent by the client never reaches the upstream: signed in, it is replaced; on a bypass, emptied', async () => {
     // Attack: the client sends identity headers of its own, hoping the app trusts them.
-    const { username, cookie } = await sessionCookie();
+    const { username, cookie } = await sessionCookie(behind.t);
     const signedIn = await get('app.example.com', '/', { cookie, ...FORGED });
     expect(signedIn.status).toBe(200);
     expect(remoteHeadersReceived(signedIn).filter(([name]) => /user/i.test(name))).toEqual([['Remote-User', username]]);
@@ -171,7 +110,7 @@ describe('Caddy forward_auth in front of an app (docs/deploy/Caddyfile)', () => 
   });
 
   it('a deny rule: 403, also for someone signed in', async () => {
-    const { cookie } = await sessionCookie();
+    const { cookie } = await sessionCookie(behind.t);
     expect((await get('app.example.com', '/admin', { cookie })).status).toBe(403);
   });
 

@@ -11,67 +11,24 @@
  * deny rule is a 403.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
-import { signIn, TestClient } from '../support/client.js';
 import { freePort } from '../support/net.js';
+import { headersReceived, replaceAll, ROOT, sessionCookie, startBehindProxy, untilAnswering, type Answer, type BehindProxy } from '../support/reverse-proxy.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const NGINX = '/usr/sbin/nginx';
+const DOCUMENTED = 'docs/deploy/nginx.conf';
 
-const RULES = `default_policy: deny
-rules:
-  - domain: app.example.com
-    resources: ['^/public/']
-    policy: bypass
-  - domain: app.example.com
-    resources: ['^/admin([/?].*)?$']
-    policy: deny
-  - domain: app.example.com
-    policy: one_factor
-`;
-
-/** Replaces `from` (which must occur) with `to`, everywhere. */
-function replaceAll(text: string, from: string | RegExp, to: string): string {
-  const pattern = typeof from === 'string' ? new RegExp(from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g') : from;
-  if (!pattern.test(text)) throw new Error(`docs/deploy/nginx.conf no longer contains ${String(from)}: update this test with it`);
-  return text.replace(pattern, to);
-}
-
-let t: TestApp;
-let dir: string;
+let behind: BehindProxy;
 let nginx: ChildProcess;
-let upstream: Server;
 let tlsPort: number;
 let nginxLog = '';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'gatehouse-nginx-'));
-  writeFileSync(join(dir, 'rules.yml'), RULES);
-  t = await startTestApp({
-    APP_URL: 'https://auth.example.com',
-    COOKIE_DOMAIN: 'example.com',
-    ACCESS_RULES_FILE: join(dir, 'rules.yml'),
-    TRUST_PROXY: '127.0.0.1',
-  });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const gatehousePort = (t.app.server.address() as { port: number }).port;
-
-  // The app behind nginx: answers with the headers it received, as [name, value] pairs in the order sent.
-  upstream = createHttpServer((req, res) => {
-    const pairs: [string, string][] = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) pairs.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ url: req.url, headers: pairs }));
-  });
-  await new Promise<void>((done) => upstream.listen(0, '127.0.0.1', done));
-  const upstreamPort = (upstream.address() as { port: number }).port;
+  behind = await startBehindProxy('gatehouse-nginx-');
+  const { dir, gatehousePort, upstreamPort } = behind;
 
   // A self-signed certificate for the names the documented file serves.
   execFileSync('openssl', [
@@ -81,14 +38,14 @@ beforeAll(async () => {
 
   tlsPort = await freePort();
   const plainPort = await freePort();
-  let site = readFileSync(join(ROOT, 'docs/deploy/nginx.conf'), 'utf8');
-  site = replaceAll(site, /server 10\.0\.0\.11:3000[^;]*;\s*server 10\.0\.0\.12:3000[^;]*;/, `server 127.0.0.1:${gatehousePort};`);
-  site = replaceAll(site, 'server 10.0.0.21:8080;', `server 127.0.0.1:${upstreamPort};`);
-  site = replaceAll(site, /^\s*listen \[::\]:\d+[^;]*;\n/gm, '');
-  site = replaceAll(site, 'listen 443 ', `listen 127.0.0.1:${tlsPort} `);
-  site = replaceAll(site, 'listen 80;', `listen 127.0.0.1:${plainPort};`);
-  site = replaceAll(site, '/etc/letsencrypt/live/example.com/', `${dir}/`);
-  site = replaceAll(site, '/etc/nginx/snippets/', `${join(ROOT, 'docs/deploy/nginx')}/`);
+  let site = readFileSync(join(ROOT, DOCUMENTED), 'utf8');
+  site = replaceAll(DOCUMENTED, site, /server 10\.0\.0\.11:3000[^;]*;\s*server 10\.0\.0\.12:3000[^;]*;/, `server 127.0.0.1:${gatehousePort};`);
+  site = replaceAll(DOCUMENTED, site, 'server 10.0.0.21:8080;', `server 127.0.0.1:${upstreamPort};`);
+  site = replaceAll(DOCUMENTED, site, /^\s*listen \[::\]:\d+[^;]*;\n/gm, '');
+  site = replaceAll(DOCUMENTED, site, 'listen 443 ', `listen 127.0.0.1:${tlsPort} `);
+  site = replaceAll(DOCUMENTED, site, 'listen 80;', `listen 127.0.0.1:${plainPort};`);
+  site = replaceAll(DOCUMENTED, site, '/etc/letsencrypt/live/example.com/', `${dir}/`);
+  site = replaceAll(DOCUMENTED, site, '/etc/nginx/snippets/', `${join(ROOT, 'docs/deploy/nginx')}/`);
   writeFileSync(join(dir, 'site.conf'), site);
 
   for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, temp));
@@ -116,15 +73,10 @@ http {
   nginx = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
   nginx.stderr!.on('data', (chunk: Buffer) => (nginxLog += chunk.toString()));
   // Ready when it answers on its port.
-  for (let i = 0; ; i++) {
-    try {
-      await get('auth.example.com', '/health/live');
-      break;
-    } catch (error) {
-      if (i > 100) throw new Error(`nginx did not start: ${String(error)}\n${nginxLog}\n${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''}`);
-      await new Promise((done) => setTimeout(done, 50));
-    }
-  }
+  await untilAnswering(() => get('auth.example.com', '/health/live'), {
+    tries: 100,
+    failure: (error) => new Error(`nginx did not start: ${String(error)}\n${nginxLog}\n${existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''}`),
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -133,16 +85,8 @@ afterAll(async () => {
     nginx.kill('SIGQUIT'); // graceful stop of this nginx (its master, by its pid)
     await gone;
   }
-  await new Promise((done) => upstream?.close(done));
-  await t?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await behind?.close();
 });
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
 
 /** An https request to nginx for `host` (SNI and Host), like a browser's; headers as given, no cookie jar. */
 function get(host: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
@@ -163,22 +107,14 @@ function get(host: string, path: string, headers: Record<string, string> = {}, m
 
 /** The headers the upstream received with these names (lower-cased), every occurrence. */
 function received(answer: Answer, ...names: string[]): [string, string][] {
-  const seen = (JSON.parse(answer.body) as { headers: [string, string][] }).headers;
-  return seen.filter(([name]) => names.includes(name.toLowerCase()));
-}
-
-async function sessionCookie(): Promise<{ username: string; email: string; cookie: string }> {
-  const user = await createUser(t.app);
-  const client = new TestClient(t.app);
-  await signIn(client, user.username, user.password);
-  return { username: user.username, email: user.email, cookie: client.cookieHeader() };
+  return headersReceived(answer).filter(([name]) => names.includes(name.toLowerCase()));
 }
 
 const FORGED = { 'Remote-User': 'admin', 'remote-groups': 'admins', 'REMOTE-EMAIL': 'admin@example.com', Remote_User: 'root', 'Remote-Name': 'Admin' };
 
 describe('nginx auth_request in front of an app (docs/deploy/nginx.conf)', () => {
   it('signed in: the request reaches the app with Remote-User, -Email, -Name and -Groups', async () => {
-    const { username, email, cookie } = await sessionCookie();
+    const { username, email, cookie } = await sessionCookie(behind.t);
     const res = await get('app.example.com', '/notes?x=1', { cookie });
     expect(res.status).toBe(200);
     expect((JSON.parse(res.body) as { url: string }).url).toBe('/notes?x=1');
@@ -190,7 +126,7 @@ describe('nginx auth_request in front of an app (docs/deploy/nginx.conf)', () =>
 
   it('Remote-User sent by the client never reaches the upstream: signed in, it is replaced; on a bypass, removed', async () => {
     // Attack: the client sends identity headers of its own, hoping the app trusts them.
-    const { username, cookie } = await sessionCookie();
+    const { username, cookie } = await sessionCookie(behind.t);
     const signedIn = await get('app.example.com', '/', { cookie, ...FORGED });
     expect(signedIn.status).toBe(200);
     expect(received(signedIn, 'remote-user', 'remote_user')).toEqual([['Remote-User', username]]);
@@ -213,7 +149,7 @@ describe('nginx auth_request in front of an app (docs/deploy/nginx.conf)', () =>
   });
 
   it('a deny rule: 403, also for someone signed in', async () => {
-    const { cookie } = await sessionCookie();
+    const { cookie } = await sessionCookie(behind.t);
     expect((await get('app.example.com', '/admin', { cookie })).status).toBe(403);
     expect((await get('app.example.com', '/admin')).status).toBe(403);
   });

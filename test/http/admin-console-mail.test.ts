@@ -8,11 +8,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listAdminAudit } from '../../src/db/admin-audit.js';
 import { listOutbox, requeueFailedMail } from '../../src/db/mail-outbox.js';
 import { en } from '../../src/i18n/en/index.js';
-import { hours, ManualClock } from '../../src/lib/duration.js';
+import { ManualClock } from '../../src/lib/duration.js';
 import { escapeHtml } from '../../src/views/html.js';
-import { createUser, startTestApp, type TestApp } from '../support/app.js';
-import { csrfTokenIn, TestClient } from '../support/client.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { csrfTokenIn } from '../support/client.js';
 import { signedInAdmin } from '../support/console.js';
+import { failedResetMail } from '../support/failed-mail.js';
 import { eventually, SmtpSink } from '../support/smtp-sink.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
@@ -36,26 +37,12 @@ afterAll(async () => {
   await sink?.stop();
 });
 
-/** A password-reset mail for a new account that the SMTP server refuses until the outbox gives it up (MAIL_RETRY_FOR). */
-async function failedResetMail(ip: string) {
-  const user = await createUser(t.app);
-  sink.reject({ code: 451, message: '4.3.0 Mailbox unavailable, try later' });
-  const client = new TestClient(t.app, ip);
-  const form = await client.get('/reset-password');
-  expect((await client.post('/reset-password', { _csrf: csrfTokenIn(form.body), email: user.email })).status).toBe(200);
-  await t.app.outbox.deliverDue(); // the first try (the worker's kick may have made it already: claims keep it to one)
-  clock.advance(hours(25));
-  // Past MAIL_RETRY_FOR: the next try gives it up (ours, or the running worker's if it claimed the row first).
-  const row = await eventually(async () => {
-    await t.app.outbox.deliverDue();
-    return (await listOutbox(t.app.ctx.db)).find((r) => r.to_address === user.email && r.failed_at !== null);
-  }, 'the mail given up on');
-  return { user, row };
-}
+/** The SMTP server's refusal; the page shows it as the failed mail's last answer. */
+const MAILBOX_UNAVAILABLE = { code: 451, message: '4.3.0 Mailbox unavailable, try later' };
 
 describe('the console’s mail page', () => {
   it('counts waiting, sent and failed mail, and lists failed mail with its kind, recipient, tries and the server’s answer', async () => {
-    const { user, row } = await failedResetMail('203.0.113.31');
+    const { user, row } = await failedResetMail({ t, sink, clock }, '203.0.113.31', MAILBOX_UNAVAILABLE);
     const { client } = await signedInAdmin(t); // signed in after the clock moved: its code went out fine
     const page = await client.get('/admin/mail');
     expect(page.status).toBe(200);
@@ -74,7 +61,7 @@ describe('the console’s mail page', () => {
   });
 
   it('"Send again": the mail goes back in the queue and the outbox worker delivers it once the server takes mail; audited with its id', async () => {
-    const { user, row } = await failedResetMail('203.0.113.32');
+    const { user, row } = await failedResetMail({ t, sink, clock }, '203.0.113.32', MAILBOX_UNAVAILABLE);
     const { user: admin, client } = await signedInAdmin(t);
     const page = await client.get('/admin/mail');
     sink.acceptAll();
@@ -105,8 +92,8 @@ describe('the console’s mail page', () => {
   });
 
   it('"Send all again" queues every failed mail, and each is delivered once', async () => {
-    const first = await failedResetMail('203.0.113.33');
-    const second = await failedResetMail('203.0.113.34');
+    const first = await failedResetMail({ t, sink, clock }, '203.0.113.33', MAILBOX_UNAVAILABLE);
+    const second = await failedResetMail({ t, sink, clock }, '203.0.113.34', MAILBOX_UNAVAILABLE);
     const { client } = await signedInAdmin(t);
     const page = await client.get('/admin/mail');
     expect(page.body).toContain('Send all 2 failed mails again');
@@ -125,7 +112,7 @@ describe('the console’s mail page', () => {
   });
 
   it('speaks Spanish to an admin who reads it', async () => {
-    await failedResetMail('203.0.113.35');
+    await failedResetMail({ t, sink, clock }, '203.0.113.35', MAILBOX_UNAVAILABLE);
     const { client } = await signedInAdmin(t);
     client.headers['accept-language'] = 'es';
     const page = await client.get('/admin/mail');

@@ -12,11 +12,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAdminAudit } from '../../src/db/admin-audit.js';
 import { listOutbox, MailSeal } from '../../src/db/mail-outbox.js';
-import { hours, ManualClock, minutes } from '../../src/lib/duration.js';
-import { createUser, startTestApp, TEST_SECRET, type TestApp } from '../support/app.js';
-import { csrfTokenIn, TestClient } from '../support/client.js';
+import { ManualClock, minutes } from '../../src/lib/duration.js';
+import { startTestApp, TEST_SECRET, type TestApp } from '../support/app.js';
+import { csrfTokenIn } from '../support/client.js';
 import { signedInAdmin } from '../support/console.js';
-import { eventually, SmtpSink } from '../support/smtp-sink.js';
+import { failedResetMail } from '../support/failed-mail.js';
+import { SmtpSink } from '../support/smtp-sink.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
 let sink: SmtpSink;
@@ -31,26 +32,12 @@ afterAll(async () => {
   await sink?.stop();
 });
 
-/** A password-reset mail the SMTP server refused until the outbox gave it up (past MAIL_RETRY_FOR). */
-async function failedResetMail(ip: string) {
-  const victim = await createUser(t.app);
-  sink.reject({ code: 550, message: '5.1.1 Mailbox full' });
-  const client = new TestClient(t.app, ip);
-  const form = await client.get('/reset-password');
-  await client.post('/reset-password', { _csrf: csrfTokenIn(form.body), email: victim.email });
-  await t.app.outbox.deliverDue();
-  clock.advance(hours(25));
-  // Given up on (by this pass, or the running worker's if it claimed the row first).
-  const row = await eventually(async () => {
-    await t.app.outbox.deliverDue();
-    return (await listOutbox(t.app.ctx.db)).find((r) => r.to_address === victim.email && r.failed_at !== null);
-  }, 'the mail given up on');
-  return { victim, row };
-}
+/** The SMTP server's refusal (the outbox retries any refusal until MAIL_RETRY_FOR, then gives the mail up). */
+const MAILBOX_FULL = { code: 550, message: '5.1.1 Mailbox full' };
 
 describe('a mail’s secret shown in the console', () => {
   it('the failed mail list never contains the reset link, the subject or the text the sealed mail carried', async () => {
-    const { victim, row } = await failedResetMail('203.0.113.77');
+    const { user: victim, row } = await failedResetMail({ t, sink, clock }, '203.0.113.77', MAILBOX_FULL);
 
     // What the sealed mail says, as only the outbox worker may read it: the link, and the words around it.
     const sealed = new MailSeal(TEST_SECRET).open(row.content!);
@@ -76,7 +63,7 @@ describe('a mail’s secret shown in the console', () => {
 
 describe('mail sent again from a stale sign-in', () => {
   it('is sent through a fresh two-step sign-in, back to the mail page, and nothing is queued or recorded until then', async () => {
-    const { row } = await failedResetMail('203.0.113.78');
+    const { row } = await failedResetMail({ t, sink, clock }, '203.0.113.78', MAILBOX_FULL);
     const { client } = await signedInAdmin(t);
     clock.advance(minutes(11));
     const page = await client.get('/admin/mail');
