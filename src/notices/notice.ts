@@ -36,7 +36,7 @@ export interface Notice {
   accountGone?: boolean;
 }
 
-/** Who a notice is for: the account's address, name and language. */
+/** Whom a notice greets, at which address (unless the notice names another). */
 export interface Recipient {
   email: string;
   first_name: string;
@@ -44,7 +44,7 @@ export interface Recipient {
 
 /** The mail of `notice` to `owner`, with its "This wasn't me" link when it carries one. */
 export function renderNotice(notice: Notice, owner: Recipient, o: Occasion, wasntMe?: WasntMeLink): Mail {
-  return renderMail(o.t, { kind: notice.kind, to: notice.to ?? owner.email, firstName: owner.first_name, ...notice.words(o), ...(wasntMe ? { wasntMe } : {}) });
+  return renderMail(o.t, { kind: notice.kind, to: notice.to ?? owner.email, firstName: owner.first_name, ...notice.words(o), wasntMe });
 }
 
 /** A catalogue entry that titles a notice. */
