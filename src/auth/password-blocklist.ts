@@ -24,10 +24,59 @@ const HERE = dirname(fileURLToPath(import.meta.url));
  */
 const CANDIDATE_PATHS = [join(HERE, 'data', FILE_NAME), resolve(HERE, '..', '..', 'src', 'auth', 'data', FILE_NAME)];
 
-let loaded: ReadonlySet<string> | null = null;
+/**
+ * The list as one sorted UTF-8 buffer and where each word starts: about 0.6 MB, where a Set of its 49,000 strings
+ * held 3.5 MB of heap for as long as the process ran (issue #16: idle memory). A lookup is a binary search of about
+ * 16 byte comparisons, and happens only when a password is chosen.
+ */
+export class WordList implements Iterable<string> {
+  private constructor(
+    private readonly bytes: Buffer,
+    /** Word i is bytes[starts[i], starts[i + 1] - 1): each word is followed by one separator byte. */
+    private readonly starts: Uint32Array,
+  ) {}
 
-/** The blocklist as a Set, read from disk on the first call only. Throws when the file is missing or too short. */
-export function commonPasswords(): ReadonlySet<string> {
+  static of(words: Iterable<string>): WordList {
+    const encoded = [...new Set(words)].map((word) => Buffer.from(word, 'utf8')).sort((a, b) => Buffer.compare(a, b));
+    const starts = new Uint32Array(encoded.length + 1);
+    let offset = 0;
+    for (const [i, word] of encoded.entries()) {
+      starts[i] = offset;
+      offset += word.length + 1;
+    }
+    starts[encoded.length] = offset;
+    return new WordList(Buffer.concat(encoded.flatMap((word) => [word, SEPARATOR])), starts);
+  }
+
+  get size(): number {
+    return this.starts.length - 1;
+  }
+
+  has(word: string): boolean {
+    const key = Buffer.from(word, 'utf8');
+    let low = 0;
+    let high = this.size - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const order = key.compare(this.bytes, this.starts[middle], this.starts[middle + 1]! - 1);
+      if (order === 0) return true;
+      if (order < 0) high = middle - 1;
+      else low = middle + 1;
+    }
+    return false;
+  }
+
+  *[Symbol.iterator](): Iterator<string> {
+    for (let i = 0; i < this.size; i++) yield this.bytes.toString('utf8', this.starts[i], this.starts[i + 1]! - 1);
+  }
+}
+
+const SEPARATOR = Buffer.from('\n');
+
+let loaded: WordList | null = null;
+
+/** The blocklist, read from disk on the first call only. Throws when the file is missing or too short. */
+export function commonPasswords(): WordList {
   if (loaded) return loaded;
   const path = CANDIDATE_PATHS.find((p) => existsSync(p));
   if (path === undefined) throw new Error(`The common-password blocklist is missing; looked in ${CANDIDATE_PATHS.join(', ')}.`);
@@ -38,7 +87,7 @@ export function commonPasswords(): ReadonlySet<string> {
   if (entries.length < MIN_BLOCKLIST_ENTRIES) {
     throw new Error(`The common-password blocklist at ${path} has ${entries.length} entries; at least ${MIN_BLOCKLIST_ENTRIES} are required.`);
   }
-  loaded = new Set(entries);
+  loaded = WordList.of(entries);
   return loaded;
 }
 

@@ -13,7 +13,7 @@ import {
   PASSWORD_PROBLEMS,
   passwordContextProblem,
 } from '../../src/auth/account-rules.js';
-import { commonPasswords, isCommonPassword, MIN_BLOCKLIST_ENTRIES } from '../../src/auth/password-blocklist.js';
+import { commonPasswords, isCommonPassword, MIN_BLOCKLIST_ENTRIES, WordList } from '../../src/auth/password-blocklist.js';
 
 const problemOf = (password: string) => {
   const result = newPasswordRule.safeParse(password);
@@ -57,6 +57,16 @@ describe('blocklist', () => {
     expect(list.size).toBeGreaterThanOrEqual(MIN_BLOCKLIST_ENTRIES);
     for (const top of ['123456', 'password', 'qwerty', 'iloveyou', 'trustno1']) expect(list.has(top), top).toBe(true);
     expect([...list].every((w) => w === w.toLowerCase())).toBe(true);
+  });
+
+  it('keeps the list compact and still finds every word, and only those (prefixes, non-ASCII, duplicates)', () => {
+    const words = ['b', 'a', 'ä', 'aa', 'a', 'passwort', 'contraseña', '密码123'];
+    const list = WordList.of(words);
+    expect(list.size).toBe(7);
+    for (const word of words) expect(list.has(word), word).toBe(true);
+    for (const other of ['', 'c', 'aaa', 'passwor', 'passworte', 'contrasena', 'A', '密码']) expect(list.has(other), other).toBe(false);
+    expect(new Set(list)).toEqual(new Set(words));
+    expect(WordList.of([]).has('a')).toBe(false);
   });
 
   it('matches ignoring case and after NFKC (full-width letters)', () => {
