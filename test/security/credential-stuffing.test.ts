@@ -7,6 +7,7 @@
  * atomically.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configurePasswordHashing, HASH_QUEUE_MAX_WAIT_MS } from '../../src/auth/password.js';
 import { SIGN_IN_FAILURES_PER_IP } from '../../src/auth/policy.js';
 import { hours, seconds } from '../../src/lib/duration.js';
 import { createUser, MEMORY_RATE_LIMITS, startTestApp, type TestApp } from '../support/app.js';
@@ -54,8 +55,13 @@ describe('credential stuffing from one address', () => {
 
   it('50 parallel wrong passwords from one address are all counted: exactly 50 failures remain', async () => {
     const ip = '192.0.2.30';
-    const pages = await Promise.all(Array.from({ length: 50 }, (_, i) => attempt(ip, `victim_${i}`, 'guess')));
-    expect(pages.every((p) => p.status === 401)).toBe(true);
+    // This is about the count, not the hash queue's time limit (password-hashing-flood.test.ts): on a busy machine
+    // 50 hashes may wait longer than HASH_QUEUE_MAX_WAIT_MS, and a 503 would then count nothing.
+    configurePasswordHashing({ maxWaitMs: 60_000 });
+    const pages = await Promise.all(Array.from({ length: 50 }, (_, i) => attempt(ip, `victim_${i}`, 'guess'))).finally(() =>
+      configurePasswordHashing({ maxWaitMs: HASH_QUEUE_MAX_WAIT_MS }),
+    );
+    expect(pages.map((p) => p.status).filter((s) => s !== 401)).toEqual([]);
     for (let i = 0; i < SIGN_IN_FAILURES_PER_IP.points - 50; i++) expect((await attempt(ip, `other_${i}`, 'guess')).status).toBe(401);
     expect((await attempt(ip, 'one_more', 'guess')).status).toBe(429);
   });
