@@ -1,7 +1,8 @@
 /**
  * Builds a Gatehouse app for one test file, on the backend the run asks for:
  *
- * - default (SQLite): its own SQLite file in a temp folder, rate limits in this
+ * - default (SQLite): its own SQLite file in a temp folder (a copy of the run's
+ *   migrated file, test/support/migrated-sqlite.ts), rate limits in this
  *   process's memory;
  * - `GATEHOUSE_TEST_DB=postgres`: its own throw-away PostgreSQL schema
  *   (`gh_test_<random>` in TEST_POSTGRES_URL) and, unless the test sets
