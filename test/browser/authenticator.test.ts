@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJourney, type Journey, type ListeningApp, type PageProblems, headingOf, pathOf, signInWithPassword, signOut, submit } from '../support/browser.js';
 import { createUser } from '../support/app.js';
 import { totpCode } from '../support/totp.js';
+import { TOTP_PERIOD_SECONDS } from '../../src/auth/totp.js';
+import { ManualClock, seconds } from '../../src/lib/duration.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
@@ -22,15 +24,16 @@ let journey: Journey;
 let server: ListeningApp;
 let problems: PageProblems;
 let page: Page;
+/** The app's clock (and so the codes it accepts): moved by the test instead of waiting for real time to pass. */
+const clock = new ManualClock();
 
-
-/** Waits until the next 30-second step starts, so the code typed next has not been used. */
-async function nextTimeStep(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 30_000 - (Date.now() % 30_000) + 50));
+/** The next 30-second step starts, so the code typed next has not been used. */
+function nextTimeStep(): void {
+  clock.advance(seconds(TOTP_PERIOD_SECONDS));
 }
 
 beforeAll(async () => {
-  journey = await startJourney();
+  journey = await startJourney({}, { clock });
   ({ server, problems, page } = journey);
 }, 60_000);
 
@@ -49,7 +52,7 @@ describe('Grace and her authenticator app', () => {
     const key = (await page.locator('code.secret-key').innerText()).replace(/\s/g, '');
     await page.screenshot({ path: `${SCREENSHOTS}20-authenticator-setup.png`, fullPage: true });
 
-    await page.getByLabel('Verification code').fill(totpCode(key, Date.now()));
+    await page.getByLabel('Verification code').fill(totpCode(key, clock.now()));
     await submit(page, page.getByRole('button', { name: 'Turn on' }));
     expect(await headingOf(page)).toBe('Your recovery codes');
     const recoveryCodes = await page.locator('.recovery-codes code').allInnerTexts();
@@ -59,8 +62,8 @@ describe('Grace and her authenticator app', () => {
     expect(await page.locator('main').innerText()).toContain('Authenticator app added');
     await signOut(page);
 
-    // The code used to set the app up is spent: wait for the next one, as a person would.
-    await nextTimeStep();
+    // The code used to set the app up is spent: the next one comes 30 seconds later, as a person would wait for it.
+    nextTimeStep();
     await signInWithPassword(page, grace.username);
     expect(pathOf(page)).toBe('/login/two-factor/app');
     expect(await headingOf(page)).toBe('Enter the code from your authenticator app');
@@ -68,7 +71,7 @@ describe('Grace and her authenticator app', () => {
     await page.getByLabel('Verification code').fill('000000');
     await submit(page, page.getByRole('button', { name: 'Verify' }));
     expect(await page.locator('#f-code-error').innerText()).toContain('That code is not right');
-    await page.getByLabel('Verification code').fill(totpCode(key, Date.now()));
+    await page.getByLabel('Verification code').fill(totpCode(key, clock.now()));
     await page.getByLabel('Remember this device for 30 days').check();
     await submit(page, page.getByRole('button', { name: 'Verify' }));
     expect(pathOf(page)).toBe('/');

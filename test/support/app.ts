@@ -1,7 +1,8 @@
 /**
  * Builds a Gatehouse app for one test file, on the backend the run asks for:
  *
- * - default (SQLite): its own SQLite file in a temp folder, rate limits in this
+ * - default (SQLite): its own SQLite file in a temp folder (a copy of the run's
+ *   migrated file, test/support/migrated-sqlite.ts), rate limits in this
  *   process's memory;
  * - `GATEHOUSE_TEST_DB=postgres`: its own throw-away PostgreSQL schema
  *   (`gh_test_<random>` in TEST_POSTGRES_URL) and, unless the test sets
@@ -14,10 +15,11 @@
  * (test/support/backend-pass.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { inject } from 'vitest';
 import { buildApp, type BuildOptions, type GatehouseApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { hashPassword } from '../../src/auth/password.js';
@@ -111,7 +113,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: Bu
     if (errors.length > 0) throw errors[0];
   };
   try {
-    const backendEnv: Record<string, string> = { DATABASE_URL: `sqlite:${join(dir, 'test.db')}` };
+    const sqliteFile = join(dir, 'test.db');
+    const backendEnv: Record<string, string> = { DATABASE_URL: `sqlite:${sqliteFile}` };
     // A test that names its own DATABASE_URL keeps it; otherwise the PostgreSQL run gives every app a fresh schema.
     if (TEST_BACKEND === 'postgres' && env.DATABASE_URL === undefined && options.database === undefined) {
       const schema: PostgresSchema = await createPostgresSchema();
@@ -124,6 +127,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: Bu
       cleanups.push(() => deleteRedisKeys(TEST_REDIS_URL, prefix));
       backendEnv.REDIS_URL = TEST_REDIS_URL;
       backendEnv.RATE_LIMIT_KEY_PREFIX = prefix;
+    }
+    // On its own SQLite file, the app starts from a copy of the run's migrated file (test/support/migrated-sqlite.ts).
+    if (backendEnv.DATABASE_URL === `sqlite:${sqliteFile}` && env.DATABASE_URL === undefined && options.database === undefined) {
+      copyFileSync(inject('migratedSqliteFile'), sqliteFile);
     }
     const config = loadConfig(
       { NODE_ENV: 'test', SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'silent', ...backendEnv, ...env },
