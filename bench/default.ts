@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { HASH_QUEUE_MAX_WAIT_MS } from '../src/auth/password.js';
 import { openDatabase } from '../src/db/database.js';
 import { seedUsername, seedUsers } from '../scripts/seed.js';
 import { forwardAuthChecks, forwardAuthProblems, forwardAuthRow, FORWARD_AUTH_HOW } from './forward-auth.js';
@@ -289,10 +290,13 @@ function roundProblems(n: number, r: Round): string[] {
   only2xx(problems, `round ${n}: GET /login`, r.login);
   only2xx(problems, `round ${n}: GET /user/<name>`, r.profile);
   only2xx(problems, `round ${n}: GET /login probe during the storm`, r.storm.probe);
-  const failedSignIns = Object.entries(r.signIns.outcomes).filter(([code]) => code !== '302');
-  if (failedSignIns.length > 0) problems.push(`round ${n}: sign-in: POST /login outcomes ${JSON.stringify(r.signIns.outcomes)} (only 302 is a success)`);
-  const failedStorm = Object.entries(r.storm.outcomes).filter(([code]) => code !== '302');
-  if (failedStorm.length > 0) problems.push(`round ${n}: the storm's POST /login outcomes ${JSON.stringify(r.storm.outcomes)} (only 302 is a success)`);
+  const signInProblem = (what: string, outcomes: Record<string, number>) => {
+    if (Object.keys(outcomes).every((code) => code === '302')) return;
+    const busy = outcomes['503'] ? `; 503 is the app's "hashing busy" answer: hashes waited over ${HASH_QUEUE_MAX_WAIT_MS / 1000} s for a slot, the machine is overloaded` : '';
+    problems.push(`round ${n}: ${what} POST /login outcomes ${JSON.stringify(outcomes)} (only 302 is a success${busy})`);
+  };
+  signInProblem('sign-in:', r.signIns.outcomes);
+  signInProblem("the storm's", r.storm.outcomes);
   return problems;
 }
 
