@@ -8,7 +8,7 @@ import { seedUsername } from '../scripts/seed.js';
 import { cannon, fromResult, type Measured, type Site } from './load.js';
 import { fmt, ms, pct } from './report.js';
 import { measureCeiling, type Child } from './server.js';
-import { rawArgon2, signedInPage, signInRequests, signInStorm, type SignInRun } from './sessions.js';
+import { rawArgon2, settleAfterSignIns, signedInPage, signInRequests, signInStorm, type SignInRun } from './sessions.js';
 import { CONNECTIONS, DURATION_S, log, USERS } from './settings.js';
 
 /** The steady visitor traffic whose latency is watched alone and during the sign-in storm. */
@@ -33,6 +33,7 @@ async function loginDuringStorm(site: Site): Promise<{ probe: Measured; signInsP
       requests: signInRequests((n) => seedUsername(1 + ((n + 500) % USERS)), stats),
     }),
   ]);
+  await settleAfterSignIns();
   return { probe: fromResult(probe), signInsPerS: (stats.outcomes['302'] ?? 0) / stormRun.duration, outcomes: stats.outcomes };
 }
 

@@ -5,11 +5,11 @@
  */
 import { hash, verify } from '@node-rs/argon2';
 import autocannon from 'autocannon';
-import { ARGON2_OPTIONS } from '../src/auth/password.js';
+import { ARGON2_OPTIONS, HASH_QUEUE_MAX_WAIT_MS } from '../src/auth/password.js';
 import { SEED_PASSWORD } from '../scripts/seed.js';
 import { cookieHeaderOf, findCsrfToken, parseSetCookie } from '../test/support/cookies.js';
 import { cannon, fromResult, percentile, type Measured, type Site } from './load.js';
-import { CONNECTIONS, DURATION_S, WARMUP_S } from './settings.js';
+import { CONNECTIONS, DURATION_S, sleep, WARMUP_S } from './settings.js';
 
 /** Each benchmark user comes from an address of its own (TRUST_PROXY=127.0.0.1 makes the server believe it). */
 export function addressOf(n: number): string {
@@ -126,11 +126,24 @@ export function signInRequests(loginFor: (n: number) => string, stats: { times: 
   ];
 }
 
+/**
+ * autocannon ends a run with sign-ins still in flight, and the server finishes them (a hash, or a 503 after
+ * HASH_QUEUE_MAX_WAIT_MS in the queue) holding those accounts' attempt slots. Waiting this long after a sign-in run
+ * lets them end before the next run, which would otherwise find an account's slot taken (a 401) or share the CPU
+ * with them.
+ */
+export const SIGN_INS_SETTLE_MS = HASH_QUEUE_MAX_WAIT_MS + 2_000;
+export const settleAfterSignIns = () => sleep(SIGN_INS_SETTLE_MS);
+
 export async function signInStorm(site: Site, loginFor: (n: number) => string, duration = DURATION_S): Promise<SignInRun> {
   const options = { url: site.url, headers: { ...site.headers }, connections: CONNECTIONS };
-  if (WARMUP_S > 0) await autocannon({ ...options, duration: WARMUP_S, requests: signInRequests(loginFor, { times: [], outcomes: {} }) });
+  if (WARMUP_S > 0) {
+    await autocannon({ ...options, duration: WARMUP_S, requests: signInRequests(loginFor, { times: [], outcomes: {} }) });
+    await settleAfterSignIns();
+  }
   const stats = { times: [] as number[], outcomes: {} as Record<string, number> };
   const result = await autocannon({ ...options, duration, requests: signInRequests(loginFor, stats) });
+  await settleAfterSignIns();
   const sorted = stats.times.sort((a, b) => a - b);
   return {
     measured: fromResult(result),
