@@ -7,19 +7,22 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/database.js';
 import { seedUsername, seedUsers } from '../scripts/seed.js';
-import { cannonWithCpu, fromResult, withOthersCpu, type Measured } from './load.js';
+import { behindProxy, cannonWithCpu, fromResult, withOthersCpu, type Measured } from './load.js';
+import { productionEnv, startProductionPeers, type ProductionPeers } from './peers.js';
 import { fmt, loadAverage, machine, machineLines, mark, ms, pct, writeResult, type Row } from './report.js';
-import { buildServer, measureCeiling, serverEnv, spawnServer, type Child } from './server.js';
+import { buildServer, measureCeiling, spawnServer, type Child } from './server.js';
 import { signedInSessions } from './sessions.js';
-import { CONNECTIONS, DURATION_S, log, START_FLAGS, TARGETS, USERS, WARMUP_S } from './settings.js';
+import { CONNECTIONS, DURATION_S, log, PROXY_HEADERS, START_FLAGS, TARGETS, USERS, WARMUP_S } from './settings.js';
 
 /** The rules the forward-auth server runs with: one app, one factor. */
 const FORWARD_AUTH_RULES = 'default_policy: deny\nrules:\n  - domain: app.bench.test\n    policy: one_factor\n';
+/** The session cookie's Domain: BENCH_APP_URL's host (gatehouse.bench.test) and the protected app are below it. */
+const COOKIE_DOMAIN_OF_BENCH = 'bench.test';
 const FORWARD_AUTH_HEADERS = { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.bench.test', 'x-forwarded-uri': '/notes?page=2' };
 
 /**
- * Forward-auth checks per second: a server of its own (the same build and database, plus ACCESS_RULES_FILE,
- * COOKIE_DOMAIN and an APP_URL under it), 32 signed-in sessions, and `GET /api/authz/forward-auth` with the
+ * Forward-auth checks per second: a server of its own (the same build, database and environment, plus
+ * ACCESS_RULES_FILE and a COOKIE_DOMAIN above APP_URL's host), 32 signed-in sessions, and `GET /api/authz/forward-auth` with the
  * headers Traefik or Caddy send, each request with the next session's cookie. Every answer must be a 200.
  */
 export async function forwardAuthChecks(
@@ -35,17 +38,20 @@ export async function forwardAuthChecks(
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const server = await spawnServer(
     [...START_FLAGS, ...profile, serverJs],
-    { ...env, APP_URL: 'http://auth.bench.test', COOKIE_DOMAIN: 'bench.test', ACCESS_RULES_FILE: rulesFile },
+    { ...env, COOKIE_DOMAIN: COOKIE_DOMAIN_OF_BENCH, ACCESS_RULES_FILE: rulesFile },
     serverDir,
     '/login',
+    PROXY_HEADERS,
   );
   try {
-    const sessions = await signedInSessions(server.url, Array.from({ length: CONNECTIONS }, (_, i) => seedUsername(i + 1)));
+    const site = behindProxy(server.url);
+    const sessions = await signedInSessions(site, Array.from({ length: CONNECTIONS }, (_, i) => seedUsername(i + 1)));
     let i = 0;
     const { result, othersShare } = await withOthersCpu([server.process.pid], () =>
       cannonWithCpu(
         {
           url: `${server.url}/api/authz/forward-auth`,
+          headers: { ...site.headers },
           requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...FORWARD_AUTH_HEADERS, cookie: sessions[i++ % sessions.length]! } }) }],
         },
         server.process.pid,
@@ -79,16 +85,18 @@ export function forwardAuthProblems(fwd: Measured): string[] {
 }
 
 export const FORWARD_AUTH_HOW =
-  '- Forward-auth: a second server process (same build and database) with `ACCESS_RULES_FILE` (one `one_factor` rule), `COOKIE_DOMAIN` and `TRUST_PROXY=127.0.0.1`; 32 signed-in sessions; each `GET /api/authz/forward-auth` carries the `X-Forwarded-*` headers Traefik or Caddy send and the next session\'s cookie; every answer a 200 with the `Remote-*` headers, no write. On SQLite a check reads the session, account and groups with one query and keeps what it found until the database changes (any write, from any process: decision 018), so in this run each session is read once and later checks cost a pragma instead; on PostgreSQL, and after any write, a check runs the query (on this machine about 41 µs of CPU per check instead of 23, 24% of the ceiling).';
+  '- Forward-auth: a second server process (same build, database and production environment) with `ACCESS_RULES_FILE` (one `one_factor` rule), `COOKIE_DOMAIN` and `TRUST_PROXY=127.0.0.1`; 32 signed-in sessions; each `GET /api/authz/forward-auth` carries the `X-Forwarded-*` headers Traefik or Caddy send and the next session\'s cookie; every answer a 200 with the `Remote-*` headers, no write. On SQLite a check reads the session, account and groups with one query and keeps what it found until the database changes (any write, from any process: decision 018), so in this run each session is read once and later checks cost a pragma instead; on PostgreSQL, and after any write, a check runs the query (on this machine about 41 µs of CPU per check instead of 23, 24% of the ceiling).';
 
 export async function forwardAuthBench(): Promise<void> {
   const m = machine();
   log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadBefore}`);
   const dir = mkdtempSync(join(os.tmpdir(), 'gatehouse-bench-'));
   const children: Child[] = [];
+  let peers: ProductionPeers | null = null;
   try {
     log('compiling the server (tsc, as npm run build)…');
     const serverJs = buildServer(dir);
+    peers = await startProductionPeers(dir);
     const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
     const handle = openDatabase(databaseUrl);
     try {
@@ -103,7 +111,7 @@ export async function forwardAuthBench(): Promise<void> {
     log('hello-world (the ceiling)…');
     const first = await runCeiling();
     log('forward-auth checks…');
-    const fwd = await forwardAuthChecks(serverJs, join(dir, 'build'), serverEnv(databaseUrl, null), dir);
+    const fwd = await forwardAuthChecks(serverJs, join(dir, 'build'), productionEnv(databaseUrl, peers), dir);
     log(`  ${fmt(fwd.measured.rps)} req/s, p99 ${fwd.measured.p99} ms, ${fmt(fwd.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
     log('hello-world again…');
     const last = await runCeiling();
@@ -142,6 +150,7 @@ export async function forwardAuthBench(): Promise<void> {
     throw error;
   } finally {
     for (const child of children) await child.stop();
+    await peers?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

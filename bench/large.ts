@@ -4,7 +4,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/database.js';
 import { seedUsername, seedUsers } from '../scripts/seed.js';
-import { withOthersCpu, type Measured } from './load.js';
+import { direct, withOthersCpu, type Measured } from './load.js';
 import { fmt, loadAverage, machine, machineLines, mark, pct, writeResult } from './report.js';
 import { buildServer, serverEnv, spawnServer, withPostgresDatabase } from './server.js';
 import { signedInPage, signedInSessions, signInStorm, type SignInRun } from './sessions.js';
@@ -37,12 +37,13 @@ async function measureSize(serverJs: string, serverDir: string, databaseUrl: str
   try {
     // Users spread over the whole table, so lookups touch cold pages of the index, not 1,000 hot rows.
     const spread = (n: number) => 1 + ((n * 7_919 + 13) % users);
-    const sessions = await signedInSessions(server.url, Array.from({ length: CONNECTIONS }, (_, i) => seedUsername(spread(i * 104_729))));
+    const site = direct(server.url);
+    const sessions = await signedInSessions(site, Array.from({ length: CONNECTIONS }, (_, i) => seedUsername(spread(i * 104_729))));
     log(`  ${label}: signed-in GET /user/<name>…`);
     const pids = [server.process.pid];
-    const profile = await withOthersCpu(pids, () => signedInPage(server.url, sessions, (i) => `/user/${seedUsername(spread(i))}`));
+    const profile = await withOthersCpu(pids, () => signedInPage(site, sessions, (i) => `/user/${seedUsername(spread(i))}`));
     log(`  ${label}: full sign-in…`);
-    const signIn = await withOthersCpu(pids, () => signInStorm(server.url, (n) => seedUsername(spread(n + 1_000_003))));
+    const signIn = await withOthersCpu(pids, () => signInStorm(site, (n) => seedUsername(spread(n + 1_000_003))));
     const shares = [profile.othersShare, signIn.othersShare].filter((x): x is number => x !== null);
     return { database: label, users, seedS, signIn: signIn.result, profile: profile.result, othersShare: shares.length ? Math.max(...shares) : null };
   } finally {

@@ -5,7 +5,18 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
-import { CONNECTIONS, DURATION_S, WARMUP_S } from './settings.js';
+import { CONNECTIONS, DURATION_S, PROXY_HEADERS, WARMUP_S } from './settings.js';
+
+/** Where a run's requests go, and the headers every one of them carries. */
+export interface Site {
+  url: string;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** A server reached the way a deployment reaches it: through a TLS proxy (PROXY_HEADERS on every request). */
+export const behindProxy = (url: string): Site => ({ url, headers: PROXY_HEADERS });
+/** A server reached directly, with no proxy's headers (the --large bench). */
+export const direct = (url: string): Site => ({ url, headers: {} });
 
 /** Resident set size of a process, from /proc (Linux); null elsewhere. */
 export function rssMb(pid: number | undefined): number | null {

@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { systemClock } from '../src/lib/duration.js';
 import { cookieHeaderOf } from '../test/support/cookies.js';
-import { fromResult, percentile, type Measured } from './load.js';
+import { fromResult, percentile, type Measured, type Site } from './load.js';
 import { serverEnv } from './server.js';
 import { addressOf, cookiesFrom, form, FORM, signInWithFetch } from './sessions.js';
 import { CONNECTIONS, DURATION_S, WARMUP_S } from './settings.js';
@@ -85,10 +85,10 @@ function codeIn(location: string | undefined | null): string | null {
 }
 
 /** Follows the provider's redirects as a signed-in browser (the cookie jar), from the authorization request to the code. */
-async function codeWithFetch(url: string, jar: Map<string, string>, app: OidcBenchApp, scope: string, extra: Record<string, string> = {}): Promise<{ code: string; hops: number }> {
+async function codeWithFetch(site: Site, jar: Map<string, string>, app: OidcBenchApp, scope: string, extra: Record<string, string> = {}): Promise<{ code: string; hops: number }> {
   let path = authorizationPath(app, scope, extra);
   for (let hop = 1; hop <= 8; hop++) {
-    const res = await fetch(url + path, { redirect: 'manual', headers: { cookie: cookieHeaderOf(jar) } });
+    const res = await fetch(site.url + path, { redirect: 'manual', headers: { ...site.headers, cookie: cookieHeaderOf(jar) } });
     await res.arrayBuffer();
     cookiesFrom(res.headers.getSetCookie(), jar);
     const location = res.headers.get('location');
@@ -98,16 +98,16 @@ async function codeWithFetch(url: string, jar: Map<string, string>, app: OidcBen
       if (!code) throw new Error(`the app was sent back without a code: ${location}`);
       return { code, hops: hop };
     }
-    const next = new URL(location, url);
+    const next = new URL(location, site.url);
     path = next.pathname + next.search;
   }
   throw new Error('more than 8 redirects between the authorization request and the app');
 }
 
-async function redeemCode(url: string, app: OidcBenchApp, code: string): Promise<{ refresh_token?: string; id_token?: string }> {
-  const res = await fetch(`${url}/oidc/token`, {
+async function redeemCode(site: Site, app: OidcBenchApp, code: string): Promise<{ refresh_token?: string; id_token?: string }> {
+  const res = await fetch(`${site.url}/oidc/token`, {
     method: 'POST',
-    headers: { authorization: app.authorization, 'content-type': FORM },
+    headers: { ...site.headers, authorization: app.authorization, 'content-type': FORM },
     body: form({ grant_type: 'authorization_code', code, redirect_uri: OIDC_REDIRECT_URI, code_verifier: PKCE_VERIFIER }),
   });
   const body = (await res.json()) as { refresh_token?: string; id_token?: string; error?: string };
@@ -119,12 +119,12 @@ async function redeemCode(url: string, app: OidcBenchApp, code: string): Promise
  * Signed-in browsers that have been through one sign-in to the app already (the provider's session and the
  * grant exist): from then on an authorization request is answered at once with a redirect carrying the code.
  */
-export async function oidcBrowsers(url: string, app: OidcBenchApp, logins: string[]): Promise<Map<string, string>[]> {
+export async function oidcBrowsers(site: Site, app: OidcBenchApp, logins: string[]): Promise<Map<string, string>[]> {
   const jars: Map<string, string>[] = [];
   for (let i = 0; i < logins.length; i++) {
-    const { jar } = await signInWithFetch(url, logins[i]!, addressOf(300_000 + i));
-    await redeemCode(url, app, (await codeWithFetch(url, jar, app, 'openid')).code);
-    const again = await codeWithFetch(url, jar, app, 'openid');
+    const { jar } = await signInWithFetch(site, logins[i]!, addressOf(300_000 + i));
+    await redeemCode(site, app, (await codeWithFetch(site, jar, app, 'openid')).code);
+    const again = await codeWithFetch(site, jar, app, 'openid');
     if (again.hops !== 1) throw new Error(`a signed-in browser's second authorization request took ${again.hops} hops, not 1`);
     jars.push(jar);
   }
@@ -132,11 +132,11 @@ export async function oidcBrowsers(url: string, app: OidcBenchApp, logins: strin
 }
 
 /** Refresh tokens, one chain per signed-in browser, each asked for with `offline_access` (and `prompt=consent`). */
-export async function refreshChains(url: string, app: OidcBenchApp, browsers: Map<string, string>[]): Promise<string[]> {
+export async function refreshChains(site: Site, app: OidcBenchApp, browsers: Map<string, string>[]): Promise<string[]> {
   const tokens: string[] = [];
   for (const jar of browsers) {
-    const { code } = await codeWithFetch(url, jar, app, 'openid offline_access', { prompt: 'consent' });
-    const { refresh_token: refreshToken } = await redeemCode(url, app, code);
+    const { code } = await codeWithFetch(site, jar, app, 'openid offline_access', { prompt: 'consent' });
+    const { refresh_token: refreshToken } = await redeemCode(site, app, code);
     if (!refreshToken) throw new Error('no refresh token for offline_access');
     tokens.push(refreshToken);
   }
@@ -158,7 +158,7 @@ export interface ExchangeRun {
  * authentication, the code consumed atomically, PKCE, an ES256 ID token signed, the access token stored).
  * Browsers are checked out of a pool for each pair, so one browser never has two requests in flight.
  */
-export async function codeExchanges(url: string, app: OidcBenchApp, browsers: Map<string, string>[]): Promise<ExchangeRun> {
+export async function codeExchanges(site: Site, app: OidcBenchApp, browsers: Map<string, string>[]): Promise<ExchangeRun> {
   const free = [...browsers];
   const requests = (stats: { times: number[]; outcomes: Record<string, number> }): autocannon.Request[] => {
     type Ctx = { jar?: Map<string, string>; code?: string | null; started?: number };
@@ -200,9 +200,10 @@ export async function codeExchanges(url: string, app: OidcBenchApp, browsers: Ma
       },
     ];
   };
-  if (WARMUP_S > 0) await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S, requests: requests({ times: [], outcomes: {} }) });
+  const options = { url: site.url, headers: { ...site.headers }, connections: CONNECTIONS };
+  if (WARMUP_S > 0) await autocannon({ ...options, duration: WARMUP_S, requests: requests({ times: [], outcomes: {} }) });
   const stats = { times: [] as number[], outcomes: {} as Record<string, number> };
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, requests: requests(stats) });
+  const result = await autocannon({ ...options, duration: DURATION_S, requests: requests(stats) });
   const sorted = stats.times.sort((a, b) => a - b);
   return { measured: fromResult(result), perS: sorted.length / result.duration, p50: percentile(sorted, 50), p99: percentile(sorted, 99), outcomes: stats.outcomes };
 }
@@ -212,7 +213,7 @@ export async function codeExchanges(url: string, app: OidcBenchApp, browsers: Ma
  * token does it. Each grant rotates the chain (the old refresh token consumed, a new one stored with a new access
  * token and an ES256 ID token); chains are checked out of a pool, so a refresh token is never sent twice.
  */
-export async function refreshGrants(url: string, app: OidcBenchApp, chains: string[]): Promise<Measured> {
+export async function refreshGrants(site: Site, app: OidcBenchApp, chains: string[]): Promise<Measured> {
   const free = [...chains];
   const outcomes: Record<string, number> = {};
   const requests = (): autocannon.Request[] => {
@@ -235,8 +236,9 @@ export async function refreshGrants(url: string, app: OidcBenchApp, chains: stri
       },
     ];
   };
-  if (WARMUP_S > 0) await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S, requests: requests() });
+  const options = { url: site.url, headers: { ...site.headers }, connections: CONNECTIONS };
+  if (WARMUP_S > 0) await autocannon({ ...options, duration: WARMUP_S, requests: requests() });
   for (const k of Object.keys(outcomes)) delete outcomes[k];
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, requests: requests() });
+  const result = await autocannon({ ...options, duration: DURATION_S, requests: requests() });
   return { ...fromResult(result), statuses: outcomes };
 }

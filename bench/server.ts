@@ -34,8 +34,8 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Spawns `node args…` and waits until GET `readyPath` answers; times that. */
-export async function spawnServer(args: string[], env: Record<string, string>, cwd: string, readyPath: string): Promise<Child> {
+/** Spawns `node args…` and waits until GET `readyPath` (with `headers`, e.g. a proxy's) answers; times that. */
+export async function spawnServer(args: string[], env: Record<string, string>, cwd: string, readyPath: string, headers: Readonly<Record<string, string>> = {}): Promise<Child> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
@@ -51,7 +51,7 @@ export async function spawnServer(args: string[], env: Record<string, string>, c
   for (;;) {
     if (exited) throw new Error(`the server exited before answering:\n${output}`);
     try {
-      const res = await fetch(url + readyPath, { redirect: 'manual' });
+      const res = await fetch(url + readyPath, { redirect: 'manual', headers });
       await res.arrayBuffer();
       break;
     } catch {
@@ -114,6 +114,7 @@ export function buildServer(dir: string): string {
   return server;
 }
 
+/** The server's environment in development mode (the --large bench; peers.ts builds production mode's on it). */
 export function serverEnv(databaseUrl: string, standIn: TwilioStandIn | null): Record<string, string> {
   return {
     NODE_ENV: 'development',

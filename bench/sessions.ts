@@ -5,11 +5,11 @@
  */
 import { hash, verify } from '@node-rs/argon2';
 import autocannon from 'autocannon';
-import { ARGON2_OPTIONS } from '../src/auth/password.js';
+import { ARGON2_OPTIONS, HASH_QUEUE_MAX_WAIT_MS } from '../src/auth/password.js';
 import { SEED_PASSWORD } from '../scripts/seed.js';
 import { cookieHeaderOf, findCsrfToken, parseSetCookie } from '../test/support/cookies.js';
-import { cannon, fromResult, percentile, type Measured } from './load.js';
-import { CONNECTIONS, DURATION_S, WARMUP_S } from './settings.js';
+import { cannon, fromResult, percentile, type Measured, type Site } from './load.js';
+import { CONNECTIONS, DURATION_S, sleep, WARMUP_S } from './settings.js';
 
 /** Each benchmark user comes from an address of its own (TRUST_PROXY=127.0.0.1 makes the server believe it). */
 export function addressOf(n: number): string {
@@ -30,16 +30,16 @@ export const form = (fields: Record<string, string>) => new URLSearchParams(fiel
 export const FORM = 'application/x-www-form-urlencoded';
 
 /** A browser-like sign-in with fetch, outside the measured runs: returns the cookie jar and where it went. */
-export async function signInWithFetch(url: string, login: string, address: string): Promise<{ jar: Map<string, string>; location: string | null }> {
+export async function signInWithFetch(site: Site, login: string, address: string): Promise<{ jar: Map<string, string>; location: string | null }> {
   const jar = new Map<string, string>();
-  const page = await fetch(`${url}/login`, { headers: { 'x-forwarded-for': address } });
+  const page = await fetch(`${site.url}/login`, { headers: { ...site.headers, 'x-forwarded-for': address } });
   cookiesFrom(page.headers.getSetCookie(), jar);
   const token = findCsrfToken(await page.text());
   if (!token) throw new Error('GET /login has no CSRF token');
-  const res = await fetch(`${url}/login`, {
+  const res = await fetch(`${site.url}/login`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { cookie: cookieHeaderOf(jar), 'content-type': FORM, 'x-forwarded-for': address },
+    headers: { ...site.headers, cookie: cookieHeaderOf(jar), 'content-type': FORM, 'x-forwarded-for': address },
     body: form({ _csrf: token, login, password: SEED_PASSWORD }),
   });
   await res.arrayBuffer();
@@ -49,17 +49,18 @@ export async function signInWithFetch(url: string, login: string, address: strin
 }
 
 /** Signed-in cookie headers for `count` users (each its own session), for the page runs. */
-export async function signedInSessions(url: string, logins: string[]): Promise<string[]> {
+export async function signedInSessions(site: Site, logins: string[]): Promise<string[]> {
   const out: string[] = [];
-  for (let i = 0; i < logins.length; i++) out.push(cookieHeaderOf((await signInWithFetch(url, logins[i]!, addressOf(100_000 + i))).jar));
+  for (let i = 0; i < logins.length; i++) out.push(cookieHeaderOf((await signInWithFetch(site, logins[i]!, addressOf(100_000 + i))).jar));
   return out;
 }
 
 /** Signed-in GETs of `pathFor(i)`, each request with the next session's cookie. */
-export async function signedInPage(url: string, sessions: string[], pathFor: (i: number) => string): Promise<Measured> {
+export async function signedInPage(site: Site, sessions: string[], pathFor: (i: number) => string): Promise<Measured> {
   let i = 0;
   const result = await cannon({
-    url,
+    url: site.url,
+    headers: { ...site.headers },
     requests: [
       {
         method: 'GET',
@@ -125,10 +126,24 @@ export function signInRequests(loginFor: (n: number) => string, stats: { times: 
   ];
 }
 
-export async function signInStorm(url: string, loginFor: (n: number) => string, duration = DURATION_S): Promise<SignInRun> {
-  if (WARMUP_S > 0) await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S, requests: signInRequests(loginFor, { times: [], outcomes: {} }) });
+/**
+ * autocannon ends a run with sign-ins still in flight, and the server finishes them (a hash, or a 503 after
+ * HASH_QUEUE_MAX_WAIT_MS in the queue) holding those accounts' attempt slots. Waiting this long after a sign-in run
+ * lets them end before the next run, which would otherwise find an account's slot taken (a 401) or share the CPU
+ * with them.
+ */
+export const SIGN_INS_SETTLE_MS = HASH_QUEUE_MAX_WAIT_MS + 2_000;
+export const settleAfterSignIns = () => sleep(SIGN_INS_SETTLE_MS);
+
+export async function signInStorm(site: Site, loginFor: (n: number) => string, duration = DURATION_S): Promise<SignInRun> {
+  const options = { url: site.url, headers: { ...site.headers }, connections: CONNECTIONS };
+  if (WARMUP_S > 0) {
+    await autocannon({ ...options, duration: WARMUP_S, requests: signInRequests(loginFor, { times: [], outcomes: {} }) });
+    await settleAfterSignIns();
+  }
   const stats = { times: [] as number[], outcomes: {} as Record<string, number> };
-  const result = await autocannon({ url, connections: CONNECTIONS, duration, requests: signInRequests(loginFor, stats) });
+  const result = await autocannon({ ...options, duration, requests: signInRequests(loginFor, stats) });
+  await settleAfterSignIns();
   const sorted = stats.times.sort((a, b) => a - b);
   return {
     measured: fromResult(result),

@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { seedPhone, seedTwoFactorUsername } from '../scripts/seed.js';
 import { cookieHeaderOf, findCsrfToken } from '../test/support/cookies.js';
 import type { TwilioStandIn } from '../test/support/twilio-stand-in.js';
-import { fromResult, type Measured } from './load.js';
+import { fromResult, type Measured, type Site } from './load.js';
 import { addressOf, cookiesFrom, form, FORM, signInWithFetch } from './sessions.js';
 import { CONNECTIONS } from './settings.js';
 
@@ -15,7 +15,7 @@ export interface PendingSignIn {
 }
 
 /** Signs `count` two-factor users in up to the code page (each costs a hash and a code send). */
-export async function preparePendingSignIns(url: string, standIn: TwilioStandIn, count: number): Promise<PendingSignIn[]> {
+export async function preparePendingSignIns(site: Site, standIn: TwilioStandIn, count: number): Promise<PendingSignIn[]> {
   const out: PendingSignIn[] = [];
   let next = 1;
   await Promise.all(
@@ -23,9 +23,9 @@ export async function preparePendingSignIns(url: string, standIn: TwilioStandIn,
       while (next <= count) {
         const i = next++;
         const address = addressOf(200_000 + i);
-        const { jar, location } = await signInWithFetch(url, seedTwoFactorUsername(i), address);
+        const { jar, location } = await signInWithFetch(site, seedTwoFactorUsername(i), address);
         if (location !== '/login/two-factor') throw new Error(`tfa${i} went to ${location} instead of the code page`);
-        const page = await fetch(`${url}/login/two-factor`, { headers: { cookie: cookieHeaderOf(jar), 'x-forwarded-for': address } });
+        const page = await fetch(`${site.url}/login/two-factor`, { headers: { ...site.headers, cookie: cookieHeaderOf(jar), 'x-forwarded-for': address } });
         cookiesFrom(page.headers.getSetCookie(), jar);
         const token = findCsrfToken(await page.text());
         if (!token) throw new Error('the code page has no CSRF token');
@@ -37,7 +37,7 @@ export async function preparePendingSignIns(url: string, standIn: TwilioStandIn,
 }
 
 /** POST /login/two-factor with the right code, each request consuming one prepared pending sign-in. */
-export async function codeChecks(url: string, pending: PendingSignIn[]): Promise<Measured> {
+export async function codeChecks(site: Site, pending: PendingSignIn[]): Promise<Measured> {
   const queue = [...pending];
   const outcomes: Record<string, number> = {};
   const requests = (): autocannon.Request[] => [
@@ -56,8 +56,9 @@ export async function codeChecks(url: string, pending: PendingSignIn[]): Promise
   ];
   // The first tenth warms up (autocannon wants at least one request per connection).
   const warm = Math.max(CONNECTIONS, Math.floor(pending.length / 10));
-  if (pending.length >= warm + CONNECTIONS) await autocannon({ url, connections: CONNECTIONS, amount: warm, requests: requests() });
+  const options = { url: site.url, headers: { ...site.headers }, connections: CONNECTIONS };
+  if (pending.length >= warm + CONNECTIONS) await autocannon({ ...options, amount: warm, requests: requests() });
   for (const k of Object.keys(outcomes)) delete outcomes[k];
-  const result = await autocannon({ url, connections: CONNECTIONS, amount: queue.length, requests: requests() });
+  const result = await autocannon({ ...options, amount: queue.length, requests: requests() });
   return { ...fromResult(result), statuses: outcomes };
 }

@@ -28,6 +28,7 @@
  */
 import { randomInt, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { minutes, type Clock } from '../../src/lib/duration.js';
 
@@ -147,6 +148,11 @@ export interface TwilioStandInOptions {
   serviceSid?: string;
   /** Where "now" comes from, for code expiry. Default: the system clock. */
   clock?: Clock;
+  /**
+   * Serve https with this PEM key and certificate instead of plain http, for an app in production mode (which
+   * demands an https TWILIO_API_BASE_URL). Default: http.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export class TwilioStandIn {
@@ -159,7 +165,8 @@ export class TwilioStandIn {
   readonly sent: SentCode[] = [];
 
   private readonly clock: Clock;
-  private readonly server: Server;
+  private readonly server: Server | HttpsServer;
+  private readonly scheme: 'http' | 'https';
   private readonly sockets = new Set<Socket>();
   private readonly open = new Map<string, Verification>();
   private forced: Forced[] = [];
@@ -170,12 +177,14 @@ export class TwilioStandIn {
     this.authToken = options.authToken ?? STAND_IN_AUTH_TOKEN;
     this.serviceSid = options.serviceSid ?? STAND_IN_SERVICE_SID;
     this.clock = options.clock ?? { now: () => Date.now() };
-    this.server = createServer((req, res) => {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) this.error(res, 20500, String(error));
       });
-    });
-    this.server.on('connection', (socket) => {
+    };
+    this.scheme = options.tls ? 'https' : 'http';
+    this.server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createServer(listener);
+    this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
@@ -193,7 +202,7 @@ export class TwilioStandIn {
 
   /** The origin to put in TWILIO_API_BASE_URL. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
   }
 
   /** The TWILIO_* environment that points the app at this stand-in. */
