@@ -4,8 +4,6 @@
  * pages, the OpenID Connect provider, the 2FA code check and forward-auth; memory and start time
  * (bench/results/latest.md).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { HASH_QUEUE_MAX_WAIT_MS } from '../src/auth/password.js';
@@ -14,10 +12,10 @@ import { seedUsername, seedUsers } from '../scripts/seed.js';
 import { forwardAuthChecks, forwardAuthProblems, forwardAuthRow, FORWARD_AUTH_HOW } from './forward-auth.js';
 import { behindProxy, cannon, fromResult, rssMb, withOthersCpu, withPeakRss, type Measured, type Site } from './load.js';
 import { codeExchanges, oidcBrowsers, refreshChains, refreshGrants, registerOidcApp, type ExchangeRun } from './oidc.js';
-import { productionEnv, startProductionPeers, type ProductionPeers } from './peers.js';
-import { fmt, loadAverage, machine, machineLines, mark, ms, pct, writeResult, type Machine, type Row } from './report.js';
+import { productionEnv, startProductionPeers } from './peers.js';
+import { fmt, loadAverage, machine, machineLines, mark, ms, pct, publishResult, type Machine, type Row } from './report.js';
 import { PROBE_CONNECTIONS, PROBE_RATE, probeLogin, roundsTable, runRounds, shareWithRange, spreadOf, type Round } from './rounds.js';
-import { buildServer, spawnServer, type Child } from './server.js';
+import { buildServer, spawnServer, withBenchRun } from './server.js';
 import { signedInPage, signedInSessions, SIGN_INS_SETTLE_MS } from './sessions.js';
 import {
   BENCH_APP_URL,
@@ -51,10 +49,8 @@ export async function defaultBench(): Promise<void> {
   const m = machine();
   log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadBefore}`);
   log(`${ROUNDS} rounds; ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s of warm-up; production mode (APP_URL ${BENCH_APP_URL})`);
-  const dir = mkdtempSync(join(os.tmpdir(), 'gatehouse-bench-'));
-  const children: Child[] = [];
-  let peers: ProductionPeers | null = null;
-  try {
+  await withBenchRun(async (run) => {
+    const { dir, children } = run;
     log('compiling the server (tsc, as npm run build)…');
     const serverJs = buildServer(dir);
 
@@ -71,7 +67,7 @@ export async function defaultBench(): Promise<void> {
     const oidcApp = await registerOidcApp(databaseUrl, dir);
 
     log('the peers production mode needs: the Twilio stand-in over https (a self-signed certificate), an SMTP server…');
-    peers = await startProductionPeers(dir);
+    const peers = (run.peers = await startProductionPeers(dir));
     const env = productionEnv(databaseUrl, peers);
     const serverDir = join(dir, 'build');
     const spawnApp = () => spawnServer([...START_FLAGS, serverJs], env, serverDir, '/login', PROXY_HEADERS);
@@ -266,17 +262,8 @@ export async function defaultBench(): Promise<void> {
       ...(mails === 0 ? ['no mail reached the SMTP server: the new-browser sign-in notices were not sent'] : []),
     ];
     const markdown = renderDefault(m, rows, extras, problems, { starts, rounds, others, mails });
-    console.log('\n' + markdown);
-    writeResult('latest.md', markdown);
-    if (problems.length > 0) process.exitCode = 1;
-  } catch (error) {
-    for (const child of children) if (child.output()) log(`server output:\n${child.output().slice(-3000)}`);
-    throw error;
-  } finally {
-    for (const child of children) await child.stop();
-    await peers?.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    publishResult('latest.md', markdown, problems);
+  });
 }
 
 function only2xx(problems: string[], name: string, r: Measured): void {

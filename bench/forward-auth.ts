@@ -2,15 +2,15 @@
  * Forward-auth checks (`GET /api/authz/forward-auth`, as a reverse proxy asks them) on a server started with
  * ACCESS_RULES_FILE; `npm run bench -- --forward-auth` runs the ceiling and these only (bench/results/forward-auth.md).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/database.js';
 import { seedUsername, seedUsers } from '../scripts/seed.js';
 import { behindProxy, cannonWithCpu, fromResult, withOthersCpu, type Measured } from './load.js';
-import { productionEnv, startProductionPeers, type ProductionPeers } from './peers.js';
-import { fmt, loadAverage, machine, machineLines, mark, ms, pct, writeResult, type Row } from './report.js';
-import { buildServer, measureCeiling, spawnServer, type Child } from './server.js';
+import { productionEnv, startProductionPeers } from './peers.js';
+import { fmt, loadAverage, machine, machineLines, mark, ms, pct, publishResult, type Row } from './report.js';
+import { buildServer, measureCeiling, spawnServer, withBenchRun } from './server.js';
 import { signedInSessions } from './sessions.js';
 import { CONNECTIONS, DURATION_S, log, PROXY_HEADERS, START_FLAGS, TARGETS, USERS, WARMUP_S } from './settings.js';
 
@@ -90,13 +90,11 @@ export const FORWARD_AUTH_HOW =
 export async function forwardAuthBench(): Promise<void> {
   const m = machine();
   log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadBefore}`);
-  const dir = mkdtempSync(join(os.tmpdir(), 'gatehouse-bench-'));
-  const children: Child[] = [];
-  let peers: ProductionPeers | null = null;
-  try {
+  await withBenchRun(async (run) => {
+    const { dir, children } = run;
     log('compiling the server (tsc, as npm run build)…');
     const serverJs = buildServer(dir);
-    peers = await startProductionPeers(dir);
+    const peers = (run.peers = await startProductionPeers(dir));
     const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
     const handle = openDatabase(databaseUrl);
     try {
@@ -142,15 +140,6 @@ export async function forwardAuthBench(): Promise<void> {
       ...(problems.length > 0 ? ['', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`)] : []),
     ];
     const markdown = lines.join('\n') + '\n';
-    console.log('\n' + markdown);
-    writeResult('forward-auth.md', markdown);
-    if (problems.length > 0) process.exitCode = 1;
-  } catch (error) {
-    for (const child of children) if (child.output()) log(`server output:\n${child.output().slice(-3000)}`);
-    throw error;
-  } finally {
-    for (const child of children) await child.stop();
-    await peers?.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    publishResult('forward-auth.md', markdown, problems);
+  });
 }

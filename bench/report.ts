@@ -57,6 +57,13 @@ export function machineLines(m: Machine): string {
   ].join('\n');
 }
 
+/** A mode's last step: the table to stdout and to bench/results/`file`; any problem makes the run fail. */
+export function publishResult(file: string, markdown: string, problems: readonly string[]): void {
+  console.log('\n' + markdown);
+  writeResult(file, markdown);
+  if (problems.length > 0) process.exitCode = 1;
+}
+
 export function writeResult(file: string, markdown: string): void {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });

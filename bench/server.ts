@@ -4,11 +4,13 @@
  * PostgreSQL database of its own for a run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TwilioStandIn } from '../test/support/twilio-stand-in.js';
+import type { ProductionPeers } from './peers.js';
 import { cannonWithCpu, fromResult, withOthersCpu, type Measured } from './load.js';
 import { fmt } from './report.js';
 import { log, ROOT, sleep } from './settings.js';
@@ -147,5 +149,27 @@ export async function withPostgresDatabase<T>(baseUrl: string, name: string, wor
     }
   } finally {
     await admin.end();
+  }
+}
+
+/** What a bench mode sets up and must take down however it ends: its temp folder, the processes it spawned, its peers. */
+export interface BenchRun {
+  dir: string;
+  children: Child[];
+  peers: ProductionPeers | null;
+}
+
+/** Runs a mode in a fresh temp folder; on failure prints what the servers said; always stops them and removes the folder. */
+export async function withBenchRun(work: (run: BenchRun) => Promise<void>): Promise<void> {
+  const run: BenchRun = { dir: mkdtempSync(join(os.tmpdir(), 'gatehouse-bench-')), children: [], peers: null };
+  try {
+    await work(run);
+  } catch (error) {
+    for (const child of run.children) if (child.output()) log(`server output:\n${child.output().slice(-3000)}`);
+    throw error;
+  } finally {
+    for (const child of run.children) await child.stop();
+    await run.peers?.close();
+    rmSync(run.dir, { recursive: true, force: true });
   }
 }
