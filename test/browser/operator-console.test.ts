@@ -141,5 +141,5 @@ describe('an operator helps a locked-out person back in', () => {
     expect(activity).toContain('Second factors removed by an administrator');
 
     for (const journey of problems) expect(await journey.checked()).toEqual([]);
-  });
+  }, 90_000);
 });

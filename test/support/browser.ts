@@ -8,13 +8,18 @@
  * aborted and recorded, so a page that reaches out (Gravatar) shows its
  * fallback and a test can see exactly what tried to leave.
  */
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import type { BuildOptions } from '../../src/app.js';
 import { DEFAULT_TEST_PASSWORD, startTestApp, type TestApp } from './app.js';
 import { accessibilityProblems, isGoneWhileChecking } from './axe.js';
 import { freePort } from './net.js';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/**
+ * Debian's headless shell (package chromium-headless-shell, the same Chromium without the desktop browser around it)
+ * when it is installed: a fifth less CPU for the same pages than the full browser in headless mode. Else the full one.
+ */
+export const CHROMIUM_PATH = existsSync('/usr/bin/chromium-headless-shell') ? '/usr/bin/chromium-headless-shell' : '/usr/bin/chromium';
 
 /** From /work/shared/STACK.md: no sandbox (root in CI), and nothing that makes Chromium call out on its own. */
 export const CHROMIUM_ARGS = [
@@ -173,12 +178,14 @@ export async function newJourneyContext(browser: Browser, baseUrl: string, optio
   const list: string[] = [];
   const outsideRequests: string[] = [];
   const checks: Array<Promise<void>> = [];
+  // Recorded from the request event, which also fires for a redirect's next hop (a route sees only the first URL
+  // of a redirect chain, so an app's callback reached by a redirect is not routed: nothing listens there).
+  context.on('request', (request) => {
+    if (new URL(request.url()).origin !== origin) outsideRequests.push(request.url());
+  });
   await context.route(
     (url) => url.origin !== origin,
-    async (route) => {
-      outsideRequests.push(route.request().url());
-      await route.abort('internetdisconnected');
-    },
+    (route) => route.abort('internetdisconnected'),
   );
   await context.addInitScript({ content: REPORT_CSP_VIOLATIONS });
   const watch = (page: Page) => {
