@@ -63,6 +63,13 @@ export default tseslint.config(
     { files: ['src/features/*/*.ts'], patterns: ['../*/**', '!../../**', '../../admin/**'], why: 'a feature never imports another feature, nor the admin CLI' },
     { files: ['src/features/*/*/*.ts'], patterns: ['../../*/**', '!../../../**', '../../../admin/**'], why: 'a feature never imports another feature, nor the admin CLI' },
   ]),
+  // The test suite hashes passwords at a lower cost (docs/decisions/023-test-hash-cost.md); a server never does.
+  {
+    files: ['src/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "Identifier[name='setNewHashCost']:not(FunctionDeclaration > .id)", message: 'only the test suite lowers the password-hash cost (decision 023)' }],
+    },
+  },
   {
     files: ['public/js/**/*.js'],
     languageOptions: { globals: { ...globals.browser }, sourceType: 'script' },

@@ -29,6 +29,7 @@ import { enableTwoFactor, findUserById, findUserByUsername } from '../../src/db/
 import { days, hours, ManualClock } from '../../src/lib/duration.js';
 import { exactUtc } from '../../src/lib/relative-time.js';
 import { forEachDatabase, insertTestUser, useDatabase } from '../support/databases.js';
+import { productionHashCost } from '../support/hash-cost.js';
 import { PwnedPasswordsStandIn } from '../support/pwned-passwords-stand-in.js';
 
 const T0 = Date.UTC(2026, 2, 10, 12, 0);
@@ -89,6 +90,7 @@ describe.each(forEachDatabase())('admin commands on $name', (target) => {
   }
 
   describe('create-user', () => {
+    productionHashCost();
     it('creates an unconfirmed account whose password verifies, and prints its id', async () => {
       const { ctx, text } = admin();
       const result = await createUser(ctx, newUser);

@@ -3,6 +3,10 @@ import { findUserByUsername } from '../../src/db/users.js';
 import { es } from '../../src/i18n/es/index.js';
 import { startTestApp, waitForDevMails, type TestApp } from '../support/app.js';
 import { flashIn, TestClient } from '../support/client.js';
+import { productionHashCost } from '../support/hash-cost.js';
+
+// The first test checks the stored hash's parameters.
+productionHashCost();
 
 let t: TestApp;
 beforeAll(async () => {

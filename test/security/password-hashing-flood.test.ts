@@ -20,6 +20,7 @@ import {
 } from '../../src/auth/password.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { csrfTokenIn, TestClient } from '../support/client.js';
+import { productionHashCost } from '../support/hash-cost.js';
 
 const DEFAULTS = { concurrency: DEFAULT_HASH_CONCURRENCY, maxQueue: HASH_QUEUE_MAX_LENGTH, maxWaitMs: HASH_QUEUE_MAX_WAIT_MS };
 
@@ -42,6 +43,9 @@ async function watchPeak<T>(work: Promise<T>): Promise<{ result: T; peakRunning:
 }
 
 describe('the hashing gate', () => {
+  // A hash must take longer than the 1 ms that the waiting one may wait.
+  productionHashCost();
+
   it('runs at most `concurrency` hashes, queues at most `maxQueue`, and refuses the rest at once', async () => {
     configurePasswordHashing({ concurrency: 2, maxQueue: 4, maxWaitMs: 30_000 });
     const flood = Promise.allSettled(Array.from({ length: 30 }, (_, i) => hashPassword(`flood password number ${i}`)));

@@ -22,13 +22,19 @@ import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { buildApp, type BuildOptions, type GatehouseApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { hashPassword } from '../../src/auth/password.js';
+import { hashPassword, setNewHashCost } from '../../src/auth/password.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { listOutbox, MailSeal, type Mail, type MailKind, type SealedMail } from '../../src/db/mail-outbox.js';
 import { enableTwoFactor, insertUser, normalizeEmail, normalizeUsername } from '../../src/db/users.js';
 import type { OutboxMail, User } from '../../src/db/schema.js';
 import { createPostgresSchema, TEST_POSTGRES_URL, type PostgresSchema } from './databases.js';
+import { TEST_HASH_COST } from './hash-cost.js';
+
+// Every test file that builds an app or an account hashes new passwords at the suite's cost (decision 023). Set
+// here, when the file's modules load (test/support/fresh-modules.ts loads them afresh per file), not in a setup
+// file: that would load src/auth/password.ts before a test file's vi.mock of @node-rs/argon2 could apply.
+setNewHashCost(TEST_HASH_COST);
 
 export const TEST_SECRET = 'test-secret-key-that-is-at-least-32-bytes-long';
 
