@@ -11,16 +11,24 @@
  * Every page must load without console errors, uncaught exceptions or CSP
  * violations.
  */
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hours, ManualClock, seconds } from '../../src/lib/duration.js';
 import { exactUtc } from '../../src/lib/relative-time.js';
 import { createUser } from '../support/app.js';
-import { newJourneyContext, readLatestEmailLink, startAppAndBrowser, type ListeningApp, type PageProblems, headingOf, pathOf, signInWithPassword, submit } from '../support/browser.js';
+import {
+  headingOf,
+  newJourneyContext,
+  pathOf,
+  photograph,
+  readLatestEmailLink,
+  signInWithPassword,
+  startAppAndBrowser,
+  submit,
+  type ListeningApp,
+  type PageProblems,
+} from '../support/browser.js';
 import { totpCode } from '../support/totp.js';
-
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
 const clock = new ManualClock(Date.UTC(2026, 10, 27, 9, 0, 0));
 let server: ListeningApp;
@@ -35,7 +43,6 @@ async function newVisitor(): Promise<Page> {
   problems.push(journey.problems);
   return journey.context.newPage();
 }
-
 
 /**
  * Sets up an authenticator app from the security page, with a code computed at the app's clock; returns the key.
@@ -86,7 +93,7 @@ describe('Hedy recovers her account after losing her phone', () => {
     await page.waitForURL('/login/recover');
     expect(await headingOf(page)).toBe('Recover your account');
     expect(await page.locator('main').innerText()).toContain('wait of 48 hours');
-    await page.screenshot({ path: `${SCREENSHOTS}23-account-recovery.png`, fullPage: true });
+    await photograph(page, '23-account-recovery');
     await submit(page, page.getByRole('button', { name: 'Email me a recovery link' }));
     expect(await headingOf(page)).toBe('Check your email');
 
@@ -105,7 +112,7 @@ describe('Hedy recovers her account after losing her phone', () => {
     const warning = laptop.locator('.recovery-notice');
     expect(await warning.innerText()).toContain(`Account recovery in progress: your second factors will be removed on ${exactUtc(startedAt + hours(48))}.`);
     await warning.getByRole('button', { name: 'Cancel the recovery' }).waitFor();
-    await laptop.screenshot({ path: `${SCREENSHOTS}24-recovery-warning.png`, fullPage: true });
+    await photograph(laptop, '24-recovery-warning');
 
     // 47 hours on, the password still leads to the code page.
     clock.advance(hours(47));

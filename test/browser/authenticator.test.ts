@@ -9,16 +9,24 @@
  * Every page must load without console errors, uncaught exceptions or CSP
  * violations (the QR code is inline SVG drawn by the server).
  */
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startJourney, type Journey, type ListeningApp, type PageProblems, headingOf, pathOf, signInWithPassword, signOut, submit } from '../support/browser.js';
+import {
+  headingOf,
+  pathOf,
+  photograph,
+  signInWithPassword,
+  signOut,
+  startJourney,
+  submit,
+  type Journey,
+  type ListeningApp,
+  type PageProblems,
+} from '../support/browser.js';
 import { createUser } from '../support/app.js';
 import { totpCode } from '../support/totp.js';
 import { TOTP_PERIOD_SECONDS } from '../../src/auth/totp.js';
 import { ManualClock, seconds } from '../../src/lib/duration.js';
-
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
 let journey: Journey;
 let server: ListeningApp;
@@ -50,7 +58,7 @@ describe('Grace and her authenticator app', () => {
     expect(await headingOf(page)).toBe('Set up an authenticator app');
     await page.getByRole('img', { name: /QR code/ }).locator('svg').waitFor();
     const key = (await page.locator('code.secret-key').innerText()).replace(/\s/g, '');
-    await page.screenshot({ path: `${SCREENSHOTS}20-authenticator-setup.png`, fullPage: true });
+    await photograph(page, '20-authenticator-setup');
 
     await page.getByLabel('Verification code').fill(totpCode(key, clock.now()));
     await submit(page, page.getByRole('button', { name: 'Turn on' }));
@@ -67,7 +75,7 @@ describe('Grace and her authenticator app', () => {
     await signInWithPassword(page, grace.username);
     expect(pathOf(page)).toBe('/login/two-factor/app');
     expect(await headingOf(page)).toBe('Enter the code from your authenticator app');
-    await page.screenshot({ path: `${SCREENSHOTS}21-authenticator-sign-in.png`, fullPage: true });
+    await photograph(page, '21-authenticator-sign-in');
     await page.getByLabel('Verification code').fill('000000');
     await submit(page, page.getByRole('button', { name: 'Verify' }));
     expect(await page.locator('#f-code-error').innerText()).toContain('That code is not right');
@@ -82,7 +90,7 @@ describe('Grace and her authenticator app', () => {
     expect(pathOf(page)).toBe('/');
     await page.goto('/security');
     expect(await page.locator('main').innerText()).toContain('Remembered devices');
-    await page.screenshot({ path: `${SCREENSHOTS}22-security-devices.png`, fullPage: true });
+    await photograph(page, '22-security-devices');
     await submit(page, page.getByRole('button', { name: 'Forget all devices' }));
     expect(await page.locator('.flash').innerText()).toBe('Every remembered device will ask for a code at its next sign-in.');
     await signOut(page);

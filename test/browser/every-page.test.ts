@@ -3,8 +3,9 @@
  * and phone widths: no serious or critical axe violation (colour contrast is
  * checked in each theme), nothing wider than a 375 px phone, under 50 KB
  * transferred (the country picker's script and flags, which only the phone
- * pages load, aside), no console errors or CSP violations. A full-page
- * screenshot of each goes to docs/screenshots/pages/ (linked from the README).
+ * pages load, aside), no console errors or CSP violations. With `npm run
+ * screenshots`, a full-page screenshot of each goes to docs/screenshots/pages/
+ * (linked from the README).
  *
  * Once more in Spanish (a browser that asks for es-ES): every page says
  * `lang="es"` and no English is left in what it shows or tells a screen
@@ -18,8 +19,6 @@
  * authorization request, for every scope there is. The first account is also an
  * admin, so the console's pages (/admin) are checked the same way.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecoveryCodes } from '../../src/auth/recovery-codes.js';
@@ -37,10 +36,9 @@ import { recordSecurityEvent } from '../../src/db/security-events.js';
 import { recordSmsSend } from '../../src/db/sms-sends.js';
 import { days, hours, ManualClock, minutes } from '../../src/lib/duration.js';
 import { createUser, DEFAULT_TEST_PASSWORD, plainMail, TEST_SECRET } from '../support/app.js';
-import { DESKTOP_VIEWPORT, newJourneyContext, PHONE_VIEWPORT, startAppAndBrowser, submit, type ListeningApp } from '../support/browser.js';
+import { DESKTOP_VIEWPORT, newJourneyContext, PHONE_VIEWPORT, photograph, startAppAndBrowser, submit, type ListeningApp } from '../support/browser.js';
 import { registerApp } from '../support/oidc.js';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/pages/', import.meta.url));
 /** The issue's budget for a page and everything it loads. */
 const PAGE_BUDGET_BYTES = 50 * 1024;
 /** Loaded only by the pages with a phone field; the budget leaves them out. */
@@ -179,7 +177,6 @@ let server: ListeningApp;
 let browser: Browser;
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
   // A fixed clock: the pages (and so the screenshots) say the same times on every run.
   const started = await startAppAndBrowser({}, { clock: new ManualClock(Date.UTC(2026, 10, 26, 9, 0, 0)) });
   if (started.server) server = started.server;
@@ -349,7 +346,7 @@ describe.each(VARIANTS)('every page, $theme theme, $width, $language', ({ theme,
             await page.locator('.iti__selected-country').waitFor();
             expect(await page.evaluate<number>(LAYOUT_SHIFT), `layout shift on ${spec.path}`).toBeLessThan(0.01);
           }
-          await page.screenshot({ path: `${SCREENSHOTS}${prefix}${theme}-${width}-${spec.name}.png`, fullPage: true, animations: 'disabled' });
+          await photograph(page, `pages/${prefix}${theme}-${width}-${spec.name}`);
         }
         await page.close();
         // A signed-in browser signs out before the next account's pages.

@@ -6,16 +6,25 @@
  * (the 30-second wait between codes passes at once); codes are read from the
  * development outbox, as a phone or mailbox would receive them.
  */
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { findUserById } from '../../src/db/users.js';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { createUser, DEFAULT_TEST_PASSWORD, latestDevCode } from '../support/app.js';
-import { startJourney, type Journey, type ListeningApp, type PageProblems, headingOf, pathOf, signInWithPassword, signOut, submit } from '../support/browser.js';
+import {
+  headingOf,
+  pathOf,
+  photograph,
+  signInWithPassword,
+  signOut,
+  startJourney,
+  submit,
+  type Journey,
+  type ListeningApp,
+  type PageProblems,
+} from '../support/browser.js';
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const clock = new ManualClock(Date.UTC(2026, 10, 26, 18, 0, 0));
 const MAIN_PHONE = '+14155557301';
 const BACKUP_PHONE = '+14155557302';
@@ -24,7 +33,6 @@ let journey: Journey;
 let server: ListeningApp;
 let problems: PageProblems;
 let page: Page;
-
 
 /** The newest sign-in code mailed to `email`, once the outbox worker has delivered it. */
 async function mailedCode(email: string): Promise<string> {
@@ -80,7 +88,7 @@ describe('Grace and her fallbacks', () => {
     clock.advance(seconds(31)); // the wait after the code the main phone got
     await page.getByRole('link', { name: 'Get a code on your backup phone' }).click();
     await page.waitForURL('/login/two-factor/backup-phone');
-    await page.screenshot({ path: `${SCREENSHOTS}33-backup-phone-sign-in.png`, fullPage: true });
+    await photograph(page, '33-backup-phone-sign-in');
     await submit(page, page.getByRole('button', { name: 'Text me a code' }));
     expect(pathOf(page)).toBe('/login/two-factor');
     expect(await page.locator('main').innerText()).toContain('We sent a 6-digit code to your backup phone');
@@ -97,7 +105,7 @@ describe('Grace and her fallbacks', () => {
     await page.waitForURL('/login/two-factor/email');
     await submit(page, page.getByRole('button', { name: 'Email me a code' }));
     await page.getByLabel('Verification code').fill(await mailedCode(grace.email));
-    await page.screenshot({ path: `${SCREENSHOTS}34-email-code-sign-in.png`, fullPage: true });
+    await photograph(page, '34-email-code-sign-in');
     await submit(page, page.getByRole('button', { name: 'Verify' }));
     expect(pathOf(page)).toBe('/');
     await page.goto('/security');

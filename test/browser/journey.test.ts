@@ -13,16 +13,16 @@
  * → sign in with it.
  *
  * Every page must load without console errors, uncaught exceptions or CSP
- * violations. Each distinct page is saved to docs/screenshots/ for the README.
+ * violations. With `npm run screenshots`, each distinct page is saved to
+ * docs/screenshots/ for the README.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   countOutboxMessages,
   newJourneyContext,
   PHONE_VIEWPORT,
+  photograph,
   readLatestEmailLink,
   readLatestSmsCode,
   sessionCookie,
@@ -30,9 +30,6 @@ import {
   type ListeningApp,
   type PageProblems,
 } from '../support/browser.js';
-
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-const shot = (name: string) => `${SCREENSHOTS}${name}.png`;
 
 const ADA = {
   firstName: 'Ada',
@@ -77,10 +74,7 @@ const heading = (p: Page = page) => p.locator('h1').innerText();
 const flash = (p: Page = page) => p.locator('.flash').innerText();
 const errorSummary = (p: Page = page) => p.locator('.error-summary').innerText();
 
-async function screenshot(name: string, p: Page = page): Promise<void> {
-  // Finite animations jump to their end (intl-tel-input shakes the field when strict mode drops a typed space).
-  await p.screenshot({ path: shot(name), fullPage: true, animations: 'disabled' });
-}
+const screenshot = (name: string, p: Page = page) => photograph(p, name);
 
 /** Submits a form by clicking its button and waits until the page that answers it (after any redirect) has loaded. */
 async function submit(button: Locator, p: Page = page): Promise<void> {
@@ -95,7 +89,6 @@ async function expectNoProblems(): Promise<void> {
 }
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
   // Keep whichever came up, so afterAll closes it even when the other failed.
   const started = await startAppAndBrowser();
   if (started.server) server = started.server;
@@ -232,7 +225,7 @@ describe('Ada in the browser', () => {
       await expect.poll(() => sendAgain.innerText(), { timeout: 3_000 }).not.toContain(`(${seconds} s)`);
       await screenshot('07-confirm-phone');
 
-      const code = await readLatestSmsCode(context, server.baseUrl, ADA.phoneE164, { screenshot: shot('08-dev-outbox') });
+      const code = await readLatestSmsCode(context, server.baseUrl, ADA.phoneE164, { screenshot: '08-dev-outbox' });
       await page.getByLabel('Verification code').fill(code);
       await submit(page.getByRole('button', { name: 'Verify' }));
       // The first factor: the recovery codes, shown this once.
@@ -319,7 +312,7 @@ describe('Ada in the browser', () => {
       expect(await heading()).toBe('Check your email');
       await screenshot('13-check-email');
 
-      const mail = await readLatestEmailLink(context, server.baseUrl, ADA.email, 'Choose a new password', { htmlScreenshot: shot('16-reset-email') });
+      const mail = await readLatestEmailLink(context, server.baseUrl, ADA.email, 'Choose a new password', { htmlScreenshot: '16-reset-email' });
       expect(mail.url).toMatch(new RegExp(`^${server.baseUrl}/reset-password/[A-Za-z0-9_-]+$`));
       expect(mail.htmlHref).toBe(mail.url);
       await page.goto(mail.url);

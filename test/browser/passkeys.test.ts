@@ -9,14 +9,21 @@
  * the credential, and the server checks it. Every page must load without
  * console errors, uncaught exceptions or CSP violations.
  */
-import { fileURLToPath } from 'node:url';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { passkeysOfUser } from '../../src/db/passkeys.js';
 import { createUser, DEFAULT_TEST_PASSWORD } from '../support/app.js';
-import { startJourney, type Journey, type ListeningApp, type PageProblems, headingOf, pathOf, signOut, submit } from '../support/browser.js';
-
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+import {
+  headingOf,
+  pathOf,
+  photograph,
+  signOut,
+  startJourney,
+  submit,
+  type Journey,
+  type ListeningApp,
+  type PageProblems,
+} from '../support/browser.js';
 
 let journey: Journey;
 let server: ListeningApp;
@@ -25,7 +32,6 @@ let problems: PageProblems;
 let page: Page;
 let cdp: CDPSession;
 let authenticatorId: string;
-
 
 beforeAll(async () => {
   journey = await startJourney();
@@ -53,7 +59,7 @@ describe('Ada and her passkey', () => {
     await page.waitForURL('/security/passkeys/add');
     expect(await headingOf(page)).toBe('Add a passkey');
     await page.getByLabel('Name it').fill('This laptop');
-    await page.screenshot({ path: `${SCREENSHOTS}30-passkey-add.png`, fullPage: true });
+    await photograph(page, '30-passkey-add');
     await submit(page, page.getByRole('button', { name: 'Create a passkey' }));
     expect(await headingOf(page)).toBe('Your recovery codes');
     await page.getByRole('link', { name: 'I have saved them' }).click();
@@ -67,7 +73,7 @@ describe('Ada and her passkey', () => {
     const [stored] = await passkeysOfUser(server.app.ctx.db, ada.id);
     // CDP reports ids in padded base64; WebAuthn JSON and our table use base64url.
     expect(Buffer.from(credentials[0]!.credentialId, 'base64').toString('base64url')).toBe(stored!.id);
-    await page.screenshot({ path: `${SCREENSHOTS}32-security-passkeys.png`, fullPage: true });
+    await photograph(page, '32-security-passkeys');
     await signOut(page);
 
     // Password, then the passkey as second factor.
@@ -76,7 +82,7 @@ describe('Ada and her passkey', () => {
     await submit(page, page.getByRole('button', { name: 'Sign in' }));
     expect(pathOf(page)).toBe('/login/two-factor/passkey');
     expect(await headingOf(page)).toBe('Use your passkey');
-    await page.screenshot({ path: `${SCREENSHOTS}31-passkey-sign-in.png`, fullPage: true });
+    await photograph(page, '31-passkey-sign-in');
     await submit(page, page.getByRole('button', { name: 'Use your passkey' }));
     expect(pathOf(page)).toBe('/');
     await signOut(page);

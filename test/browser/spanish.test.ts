@@ -10,8 +10,6 @@
  * a code (Locale=es again) → switch to English in the footer: the pages, her
  * account's mail language, and the next code's Locale all follow.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserByUsername } from '../../src/db/users.js';
@@ -21,6 +19,7 @@ import {
   headingOf,
   newJourneyContext,
   pathOf,
+  photograph,
   readLatestEmailLink,
   startAppAndBrowser,
   submit,
@@ -28,9 +27,6 @@ import {
   type PageProblems,
 } from '../support/browser.js';
 import { TwilioStandIn } from '../support/twilio-stand-in.js';
-
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-const shot = (name: string) => `${SCREENSHOTS}${name}.png`;
 
 const LUCIA = {
   firstName: 'Lucía',
@@ -51,7 +47,6 @@ let problems: PageProblems;
 let page: Page;
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
   standIn = await TwilioStandIn.start();
   const started = await startAppAndBrowser(standIn.env());
   if (started.server) server = started.server;
@@ -93,7 +88,7 @@ describe('Lucía, in Spanish', () => {
     await page.getByLabel(es.account.fields.repeatPassword, { exact: true }).fill('corta');
     await submit(page, page.getByRole('button', { name: es.account.register.submit }));
     expect(await page.locator('.error-summary').innerText()).toContain(es.problems.passwordTooShort);
-    await page.screenshot({ path: shot('40-es-register-error'), fullPage: true, animations: 'disabled' });
+    await photograph(page, '40-es-register-error');
     await page.getByLabel(es.account.fields.password, { exact: true }).fill(LUCIA.password);
     await page.getByLabel(es.account.fields.repeatPassword, { exact: true }).fill(LUCIA.password);
     await submit(page, page.getByRole('button', { name: es.account.register.submit }));
@@ -103,7 +98,7 @@ describe('Lucía, in Spanish', () => {
 
     // The confirmation mail is in Spanish, in both parts.
     const mail = await readLatestEmailLink(context, server.baseUrl, LUCIA.email, es.account.confirmationMail.action, {
-      htmlScreenshot: shot('41-es-confirmation-mail'),
+      htmlScreenshot: '41-es-confirmation-mail',
     });
     expect(mail.htmlHref).toBe(mail.url);
 
@@ -127,7 +122,7 @@ describe('Lucía, in Spanish', () => {
     expect(pathOf(page)).toBe('/two-factor/sms/confirm');
     expect(localesSent()).toEqual(['es']);
     expect(standIn.sent.filter((s) => s.to === LUCIA.phone).map((s) => s.locale)).toEqual(['es']);
-    await page.screenshot({ path: shot('42-es-confirm-phone'), fullPage: true, animations: 'disabled' });
+    await photograph(page, '42-es-confirm-phone');
     await page.getByLabel(es.common.forms.verificationCode, { exact: true }).fill(standIn.codeFor(LUCIA.phone));
     await submit(page, page.getByRole('button', { name: es.common.forms.verify }));
     expect(await headingOf(page)).toBe(es.codes.recoveryCodes.heading);
@@ -139,7 +134,7 @@ describe('Lucía, in Spanish', () => {
     expect(pathOf(page)).toBe('/login/two-factor');
     expect(await headingOf(page)).toBe(es.login.sms.heading);
     expect(localesSent()).toEqual(['es', 'es']);
-    await page.screenshot({ path: shot('43-es-sign-in-code'), fullPage: true, animations: 'disabled' });
+    await photograph(page, '43-es-sign-in-code');
     await page.getByLabel(es.common.forms.verificationCode, { exact: true }).fill(standIn.codeFor(LUCIA.phone));
     await submit(page, page.getByRole('button', { name: es.common.forms.verify }));
     expect(await headingOf(page)).toBe(es.common.home.hi(LUCIA.firstName));

@@ -8,7 +8,9 @@
  * aborted and recorded, so a page that reaches out (Gravatar) shows its
  * fallback and a test can see exactly what tried to leave.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import type { BuildOptions } from '../../src/app.js';
 import { DEFAULT_TEST_PASSWORD, startTestApp, type TestApp } from './app.js';
@@ -31,6 +33,28 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** The screenshots of docs/screenshots.md and the README. */
+const SCREENSHOT_DIR = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+/**
+ * Screenshots are saved by `npm run screenshots` (GATEHOUSE_SCREENSHOTS=1), which runs the browser journeys for
+ * that; `npm test` runs the same journeys without, so a test run leaves the checkout as it was and spends no time
+ * encoding a few hundred PNGs.
+ */
+export const SAVING_SCREENSHOTS = process.env.GATEHOUSE_SCREENSHOTS === '1';
+
+/**
+ * A full-page screenshot of the page as docs/screenshots/<name>.png (`name` may hold a folder: `pages/…`), when
+ * screenshots are being saved. Finite animations jump to their end (intl-tel-input shakes the field when strict mode
+ * drops a typed space).
+ */
+export async function photograph(page: Page, name: string): Promise<void> {
+  if (!SAVING_SCREENSHOTS) return;
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  mkdirSync(dirname(path), { recursive: true });
+  await page.screenshot({ path, fullPage: true, animations: 'disabled' });
+}
 
 /** The desktop viewport of the journeys and their screenshots. */
 export const DESKTOP_VIEWPORT = { width: 1000, height: 800 };
@@ -281,7 +305,7 @@ export async function countOutboxMessages(context: BrowserContext, baseUrl: stri
 export interface OutboxReadOptions {
   /** Wait for a message newer than the first `newerThan` already listed (see countOutboxMessages). */
   newerThan?: number;
-  /** Save a full-page screenshot of the outbox tab here. */
+  /** Photograph the outbox tab as this screenshot (see photograph). */
   screenshot?: string;
 }
 
@@ -291,7 +315,7 @@ export async function readLatestSmsCode(context: BrowserContext, baseUrl: string
     const text = await item.locator('pre.outbox-body').innerText();
     const code = /\b(\d{6})\b/.exec(text)?.[1];
     if (!code) throw new Error(`no 6-digit code in the SMS: ${text}`);
-    if (options.screenshot) await tab.screenshot({ path: options.screenshot, fullPage: true, animations: 'disabled' });
+    if (options.screenshot) await photograph(tab, options.screenshot);
     return code;
   });
 }
@@ -319,13 +343,13 @@ export async function readLatestEmailLink(
     const text = await item.locator('pre.outbox-body').innerText();
     const url = /https?:\/\/\S+/.exec(text)?.[0];
     if (!url) throw new Error(`no link in the email: ${text}`);
-    if (options.screenshot) await tab.screenshot({ path: options.screenshot, fullPage: true, animations: 'disabled' });
+    if (options.screenshot) await photograph(tab, options.screenshot);
     const [mailTab] = await Promise.all([context.waitForEvent('page'), item.locator('a[href$="/html"]').click()]);
     try {
       await mailTab.waitForLoadState();
       const htmlHref = await mailTab.getByRole('link', { name: linkText }).getAttribute('href');
       if (!htmlHref) throw new Error(`the HTML email has no "${linkText}" link`);
-      if (options.htmlScreenshot) await mailTab.screenshot({ path: options.htmlScreenshot, fullPage: true, animations: 'disabled' });
+      if (options.htmlScreenshot) await photograph(mailTab, options.htmlScreenshot);
       return { url, htmlHref };
     } finally {
       await mailTab.close();
