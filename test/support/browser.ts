@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import type { BuildOptions } from '../../src/app.js';
 import { DEFAULT_TEST_PASSWORD, startTestApp, type TestApp } from './app.js';
-import { accessibilityProblems, isGoneWhileChecking } from './axe.js';
+import { accessibilityProblems, AXE_SCRIPT, isGoneWhileChecking } from './axe.js';
 import { freePort } from './net.js';
 
 /**
@@ -212,6 +212,7 @@ export async function newJourneyContext(browser: Browser, baseUrl: string, optio
     (route) => route.abort('internetdisconnected'),
   );
   await context.addInitScript({ content: REPORT_CSP_VIOLATIONS });
+  await context.addInitScript({ content: AXE_SCRIPT });
   const watch = (page: Page) => {
     page.on('console', (message) => {
       if (message.type() !== 'error') return;
