@@ -11,7 +11,8 @@ export default defineConfig({
     // (about half of a run's CPU time went to that); test/support/fresh-modules.ts reloads our own modules per file.
     poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
     setupFiles: ['test/support/fresh-modules.ts'],
-    // One migrated SQLite file per run, copied for each test app (test/support/migrated-sqlite.ts).
-    globalSetup: ['test/support/migrated-sqlite.ts'],
+    // One migrated SQLite file per run, copied for each test app (test/support/migrated-sqlite.ts); on the
+    // PostgreSQL pass, the SQL of one migrated schema, run for each test app's schema (test/support/migrated-postgres.ts).
+    globalSetup: ['test/support/migrated-sqlite.ts', 'test/support/migrated-postgres.ts'],
   },
 });

@@ -123,7 +123,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Bu
     const backendEnv: Record<string, string> = { DATABASE_URL: `sqlite:${sqliteFile}` };
     // A test that names its own DATABASE_URL keeps it; otherwise the PostgreSQL run gives every app a fresh schema.
     if (TEST_BACKEND === 'postgres' && env.DATABASE_URL === undefined && options.database === undefined) {
-      const schema: PostgresSchema = await createPostgresSchema();
+      const schema: PostgresSchema = await createPostgresSchema(TEST_POSTGRES_URL, { migrated: true });
       cleanups.push(() => schema.drop());
       backendEnv.DATABASE_URL = postgresUrlForSchema(TEST_POSTGRES_URL, schema.name);
     }

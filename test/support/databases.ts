@@ -15,11 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely, type KyselyPlugin } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { openDatabase, type DatabaseHandle, type DialectName } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { Database, User } from '../../src/db/schema.js';
 import { insertUser, normalizeEmail, normalizeUsername } from '../../src/db/users.js';
+import { SCHEMA_NAME_PLACEHOLDER } from './migrated-postgres.js';
 
 /** Default: the CI server (trust auth, database `test`). */
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -172,8 +173,10 @@ export interface PostgresSchema {
 }
 
 /**
- * Creates an empty schema with a random name in the test PostgreSQL. Throws a
- * clear error when the server cannot be reached. For test files outside
+ * Creates an empty schema with a random name in the test PostgreSQL (with
+ * `migrated: true`, one with every migration applied, made by the run's script
+ * when there is one). Throws a clear error when the server cannot be reached.
+ * For test files outside
  * test/db that need PostgreSQL (for example an app built on it):
  *
  *     const pgSchema = await createPostgresSchema();
@@ -181,9 +184,11 @@ export interface PostgresSchema {
  *     // … openDatabase(pgSchema.url, { schema: pgSchema.name }) also works
  *     await pgSchema.drop();                          // in afterAll
  */
-export async function createPostgresSchema(url: string = TEST_POSTGRES_URL): Promise<PostgresSchema> {
+export async function createPostgresSchema(url: string = TEST_POSTGRES_URL, options: { migrated?: boolean } = {}): Promise<PostgresSchema> {
   const name = `gh_test_${randomBytes(8).toString('hex')}`;
-  await adminQuery(url, `CREATE SCHEMA ${quoteIdent(name)}`);
+  // `migrated`: made by the run's script of a migrated schema (test/support/migrated-postgres.ts) when there is one.
+  const script = options.migrated && url === TEST_POSTGRES_URL ? inject('migratedPostgresScript') : null;
+  await adminQuery(url, script ? script.replaceAll(SCHEMA_NAME_PLACEHOLDER, name) : `CREATE SCHEMA ${quoteIdent(name)}`);
   const handles: DatabaseHandle[] = [];
   const openHandle = (options: { poolSize?: number } = {}): DatabaseHandle => {
     const handle = openDatabase(url, { schema: name, ...options });
