@@ -22,15 +22,19 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-/** Asks for a reset link and returns its path, read from the mail as the user would. */
+/**
+ * Asks for a reset link and returns its path, read from the mail as the user would: the first new mail to `email`
+ * (another test's notice, delivered by the outbox meanwhile, goes to another account).
+ */
 async function requestLink(email: string): Promise<string> {
   const before = (await listDevMessages(t.app.ctx.db)).length;
   await new TestClient(t.app).submit('/reset-password', { email });
   for (let i = 0; i < 100; i++) {
     const messages = await listDevMessages(t.app.ctx.db);
-    if (messages.length > before) {
-      const link = /https:\/\/gatehouse\.example(\/reset-password\/[A-Za-z0-9_-]+)/.exec(messages[0]!.text_body);
-      if (!link) throw new Error('no link in the mail');
+    const mail = messages.slice(0, messages.length - before).find((m) => m.recipient === email);
+    if (mail) {
+      const link = /https:\/\/gatehouse\.example(\/reset-password\/[A-Za-z0-9_-]+)/.exec(mail.text_body);
+      if (!link) throw new Error(`no link in the mail: ${mail.subject}`);
       return link[1]!;
     }
     await new Promise((r) => setTimeout(r, 20));
