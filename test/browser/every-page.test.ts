@@ -314,7 +314,7 @@ async function transferredBytes(page: Page): Promise<number> {
 }
 
 describe.each(VARIANTS)('every page, $theme theme, $width, $language', ({ theme, width, viewport, language }) => {
-  it('passes axe, fits the width, stays under 50 KB, speaks its language, and is photographed', async () => {
+  it('passes axe, fits the width, stays under 50 KB, speaks its language, and is photographed (by npm run screenshots)', async () => {
     const { context, problems } = await newJourneyContext(browser, server.baseUrl, {
       viewport,
       colorScheme: theme,
