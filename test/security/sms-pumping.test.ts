@@ -17,7 +17,7 @@ import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { en } from '../../src/i18n/en/index.js';
 import { seconds } from '../../src/lib/duration.js';
 import { DEFAULT_TEST_PASSWORD, createUser, startTestApp, type TestApp } from '../support/app.js';
-import { signIn, TestClient, type Page } from '../support/client.js';
+import { csrfTokenIn, signIn, TestClient, type Page } from '../support/client.js';
 import { fakeDate, type FakeTime } from '../support/time.js';
 import { ipAddresses } from '../support/net.js';
 
@@ -65,12 +65,17 @@ describe('SMS pumping', () => {
   it('a script of 1,000 sends to random numbers from one client is stopped after the per-IP limit', async () => {
     const t = await app();
     const clientIp = freshIp();
-    // The script rotates 50 accounts so the 30-second resend rule never holds it back.
-    const accounts = [];
-    for (let i = 0; i < 50; i++) accounts.push(await attackerAccount(t, clientIp));
+    // The script rotates 50 accounts so the 30-second resend rule never holds it back, and reads each account's
+    // form (its CSRF token) once, then only posts.
+    const accounts: { client: TestClient; csrf: string }[] = [];
+    for (let i = 0; i < 50; i++) {
+      const client = await attackerAccount(t, clientIp);
+      accounts.push({ client, csrf: csrfTokenIn((await client.get('/two-factor/sms/enable')).body) });
+    }
     let refused = 0;
     for (let i = 0; i < 1000; i++) {
-      const page = await askForCode(accounts[i % accounts.length]!, randomNumber());
+      const { client, csrf } = accounts[i % accounts.length]!;
+      const page = await client.post('/two-factor/sms/enable', { _csrf: csrf, phone: randomNumber(), channel: 'sms', password: DEFAULT_TEST_PASSWORD });
       if (page.status !== 302) {
         refused++;
         expect(page.body).toMatch(/Too many codes were sent\. Try again in \d+ minutes?\./);
