@@ -30,6 +30,7 @@ import { enableTwoFactor, insertUser, normalizeEmail, normalizeUsername } from '
 import type { OutboxMail, User } from '../../src/db/schema.js';
 import { createPostgresSchema, TEST_POSTGRES_URL, type PostgresSchema } from './databases.js';
 import { TEST_HASH_COST } from './hash-cost.js';
+import { TEST_REDIS_URL } from './services.js';
 
 // Every test file that builds an app or an account hashes new passwords at the suite's cost (decision 023). Set
 // here, when the file's modules load (test/support/fresh-modules.ts loads them afresh per file), not in a setup
@@ -43,8 +44,8 @@ export type TestBackend = 'sqlite' | 'postgres';
 /** The backend of this run: `GATEHOUSE_TEST_DB=postgres` for PostgreSQL + Redis, anything else (or unset) for SQLite. */
 export const TEST_BACKEND: TestBackend = process.env.GATEHOUSE_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
 
-/** The Redis of the PostgreSQL + Redis run (and of the tests that always need Redis). */
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The test Redis (test/support/services.ts), where the tests have always imported it from. */
+export { TEST_REDIS_URL };
 
 /**
  * Pass to startTestApp to keep rate limits in this process's memory on every

@@ -20,9 +20,8 @@
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { TEST_POSTGRES_URL as POSTGRES_URL, TEST_REDIS_URL as REDIS_URL } from './services.js';
 
-const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CHECK_TIMEOUT_MS = 3000;
 /** Not run in the PostgreSQL + Redis pass (see above). */
 const SQLITE_PASS_ONLY = [

@@ -21,9 +21,10 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import type { Database, User } from '../../src/db/schema.js';
 import { insertUser, normalizeEmail, normalizeUsername } from '../../src/db/users.js';
 import { SCHEMA_NAME_PLACEHOLDER } from './migrated-postgres.js';
+import { TEST_POSTGRES_URL } from './services.js';
 
-/** Default: the CI server (trust auth, database `test`). */
-export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The test PostgreSQL (test/support/services.ts), where the tests have always imported it from. */
+export { TEST_POSTGRES_URL };
 
 /** Every table the migrations create, children before parents (the order `clearAllTables` deletes in). */
 export const APP_TABLES = [
