@@ -79,8 +79,9 @@ class ListedMigrations implements MigrationProvider {
 
 /** Bring the schema up to date. Throws (with the failing migration's error) when one fails. */
 export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
-  if (await everyMigrationApplied(handle)) return [];
-  return migrate(handle, (migrator) => migrator.migrateToLatest());
+  const schema = await migrationTableSchema(handle);
+  if (await everyMigrationApplied(handle, schema)) return [];
+  return migrate(handle, schema, (migrator) => migrator.migrateToLatest());
 }
 
 /**
@@ -90,8 +91,7 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
  * no migration table yet, a migration not applied, or one this version does not know — goes to the migrator, which
  * applies or refuses as it always did.
  */
-async function everyMigrationApplied(handle: DatabaseHandle): Promise<boolean> {
-  const schema = await migrationTableSchema(handle);
+async function everyMigrationApplied(handle: DatabaseHandle, schema: string | undefined): Promise<boolean> {
   const table = schema === undefined ? sql.table('kysely_migration') : sql.table(`${schema}.kysely_migration`);
   let applied: Set<string>;
   try {
@@ -106,11 +106,11 @@ async function everyMigrationApplied(handle: DatabaseHandle): Promise<boolean> {
 
 /** Applies the migrations up to and including `name`: a test of a migration's upgrade path starts from the one before it. */
 export async function migrateUpTo(handle: DatabaseHandle, name: string): Promise<string[]> {
-  return migrate(handle, (migrator) => migrator.migrateTo(name));
+  return migrate(handle, await migrationTableSchema(handle), (migrator) => migrator.migrateTo(name));
 }
 
-async function migrate(handle: DatabaseHandle, run: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<string[]> {
-  const schema = await migrationTableSchema(handle);
+/** `schema`: the migration table's (migrationTableSchema). */
+async function migrate(handle: DatabaseHandle, schema: string | undefined, run: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<string[]> {
   const migrator = new Migrator({ db: handle.db, provider: new ListedMigrations(handle.dialect), migrationTableSchema: schema });
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await run(migrator);

@@ -37,6 +37,28 @@ describe.each(forEachDatabase())('migrations on $name', (target) => {
     for (const table of [...APP_TABLES, 'kysely_migration', 'kysely_migration_lock']) expect(tables).toContain(table);
   });
 
+  it('a database one migration behind gets that one at the next start, and nothing else', async () => {
+    const fresh = await freshDatabase(target.name);
+    try {
+      await migrateUpTo(fresh.handle, '024-people-search-names');
+      expect(await migrateToLatest(fresh.handle)).toEqual(['025-security-events-by-kind']);
+      expect(await migrateToLatest(fresh.handle)).toEqual([]);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('a database a newer version migrated (a migration this version does not know) is refused, not taken as up to date', async () => {
+    const fresh = await freshDatabase(target.name);
+    try {
+      await migrateToLatest(fresh.handle);
+      await sql`insert into kysely_migration (name, timestamp) values ('999-from-a-newer-version', '2027-01-01T00:00:00.000Z')`.execute(fresh.handle.db);
+      await expect(migrateToLatest(fresh.handle)).rejects.toThrow(/999-from-a-newer-version/);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
   it('015 gives every existing account its own random OpenID Connect subject', async () => {
     const fresh = await freshDatabase(target.name);
     const handle = fresh.handle;
