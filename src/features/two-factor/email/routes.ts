@@ -33,7 +33,7 @@ export const emailCodeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
       if (!hasSecondFactor(await factorsOf(trx, user))) return false;
       if (!(await setEmailCodesEnabled(trx, user.id, true))) return true;
       await logSecurityEvent(ctx, request, user.id, 'email_codes_enabled', trx);
-      await notifyOwner(ctx, trx, user, factorChanged((t) => t.security.factorChange.emailCodesOn), now);
+      await notifyOwner(ctx, trx, user, factorChanged((owner) => owner.security.factorChange.emailCodesOn), now);
       return true;
     });
     if (!turnedOn) return reply.flash('error', request.t.security.emailCodes.needsFactor).redirect(SECURITY_PATH);
@@ -49,7 +49,7 @@ export const emailCodeRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (a
       await logSecurityEvent(ctx, request, user.id, 'email_codes_disabled', trx);
       // A browser remembered after an email code must not keep skipping the factor.
       await deleteTrustedDevicesOfUser(trx, user.id);
-      await notifyOwner(ctx, trx, user, factorChanged((t) => t.security.factorChange.emailCodesOff), now);
+      await notifyOwner(ctx, trx, user, factorChanged((owner) => owner.security.factorChange.emailCodesOff), now);
     });
     ctx.mail.kick();
     return reply.flash('success', request.t.security.emailCodes.off).redirect(SECURITY_PATH);
