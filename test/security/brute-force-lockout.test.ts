@@ -20,6 +20,7 @@ import { pendingMailCount } from '../../src/db/mail-outbox.js';
 import { hours, minutes, seconds } from '../../src/lib/duration.js';
 import { createUser, latestDevCode, MEMORY_RATE_LIMITS, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient, type Page } from '../support/client.js';
+import { newResetLinkIn } from '../support/password-forms.js';
 import { fakeDate, type FakeTime } from '../support/time.js';
 import { responseStartsSession } from '../support/sign-in.js';
 
@@ -214,14 +215,10 @@ async function requestResetLink(email: string, ip: string): Promise<string> {
   expect(page.status).toBe(200);
   for (let i = 0; i < 200; i++) {
     // Wait until the outbox is empty too: mails asked for earlier (an attacker's) may still be on their way,
-    // and only this request's mail, the newest, carries a live link.
+    // and only this request's mail, the newest reset mail, carries a live link (the lockout notices have none).
     const delivered = (await pendingMailCount(t.app.ctx.db)) === 0;
-    const messages = await listDevMessages(t.app.ctx.db);
-    if (delivered && messages.length > before) {
-      const link = /http:\/\/localhost:\d+(\/reset-password\/[A-Za-z0-9_-]+)/.exec(messages[0]!.text_body);
-      if (!link) throw new Error('no link in the mail');
-      return link[1]!;
-    }
+    const link = delivered ? newResetLinkIn(await listDevMessages(t.app.ctx.db), before, email) : undefined;
+    if (link) return link;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error('the reset mail never arrived');

@@ -14,6 +14,7 @@ import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { ManualClock, minutes, seconds } from '../../src/lib/duration.js';
 import { createUser, startTestApp, type TestApp } from '../support/app.js';
 import { signIn, TestClient } from '../support/client.js';
+import { newResetLinkIn } from '../support/password-forms.js';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 25, 10, 0, 0));
 let t: TestApp;
@@ -22,21 +23,13 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-/**
- * Asks for a reset link and returns its path, read from the mail as the user would: the first new mail to `email`
- * (another test's notice, delivered by the outbox meanwhile, goes to another account).
- */
+/** Asks for a reset link and returns its path, read from the mail as the user would (other mail delivered meanwhile passed over). */
 async function requestLink(email: string): Promise<string> {
   const before = (await listDevMessages(t.app.ctx.db)).length;
   await new TestClient(t.app).submit('/reset-password', { email });
   for (let i = 0; i < 100; i++) {
-    const messages = await listDevMessages(t.app.ctx.db);
-    const mail = messages.slice(0, messages.length - before).find((m) => m.recipient === email);
-    if (mail) {
-      const link = /https:\/\/gatehouse\.example(\/reset-password\/[A-Za-z0-9_-]+)/.exec(mail.text_body);
-      if (!link) throw new Error(`no link in the mail: ${mail.subject}`);
-      return link[1]!;
-    }
+    const link = newResetLinkIn(await listDevMessages(t.app.ctx.db), before, email);
+    if (link) return link;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error('the reset mail never arrived');
