@@ -1,13 +1,13 @@
 /**
- * Opens the database named by DATABASE_URL: `sqlite:<path>` (Node's own
- * `node:sqlite`, the embedded default; decision 024) or `postgres://…` (pg). Everything that differs
+ * Opens the database named by DATABASE_URL: `sqlite:<path>` (better-sqlite3,
+ * the embedded default) or `postgres://…` (pg). Everything that differs
  * between the two lives in this file and in the migrations.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { createRequire } from 'node:module';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type pgTypes from 'pg';
 import type { Database } from './schema.js';
 
@@ -64,65 +64,53 @@ export const SQLITE_CACHE_KIB = 64 * 1024;
 const STATEMENT_CACHE_SIZE = 500;
 
 /**
- * node:sqlite behind Kysely, with prepared statements kept by their SQL text. Kysely's SQLite driver
- * prepares every query anew, which was a fifth of a signed-in page's time; a kept statement can be run
- * again because every `all` and `run` finishes synchronously. A stream (`iterate`) lives across awaits
- * while other queries run, so it gets a statement of its own.
+ * better-sqlite3 behind Kysely, with prepared statements kept by their SQL text. Kysely's SQLite driver
+ * prepares every query anew, which was a fifth of a signed-in page's time; a statement can be reused
+ * because every call on it finishes synchronously (one still iterating is `busy` and is not handed out).
  */
-export function withStatementCache(sqlite: DatabaseSync, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
-  const statements = new Map<string, SqliteStatement>();
+export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE, onWrite: () => void = () => undefined): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
   return {
     close: () => {
       statements.clear();
       sqlite.close();
     },
     prepare(sql) {
-      let kept = statements.get(sql);
+      const kept = statements.get(sql);
+      const statement = kept && !kept.busy ? kept : sqlite.prepare(sql);
       if (!kept) {
-        kept = kyselyStatement(sqlite, sql);
         if (statements.size >= size) statements.delete(statements.keys().next().value!);
-        statements.set(sql, kept);
+        statements.set(sql, statement);
       }
-      return kept;
+      // Kysely runs what it prepares at once: told before the write, a version read after it is already new.
+      // `readonly`, not `reader`: a DELETE … RETURNING reads rows back, and writes.
+      if (!statement.readonly) onWrite();
+      return statement;
     },
   };
 }
 
-/** Kysely passes its parameters as one array; node:sqlite binds each as its own argument. */
-const bound = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
-
-/** One node:sqlite statement in the shape Kysely's SQLite driver calls (better-sqlite3's). */
-function kyselyStatement(sqlite: DatabaseSync, sql: string): SqliteStatement {
-  const statement = sqlite.prepare(sql);
-  return {
-    // A statement that gives back columns (a SELECT, a PRAGMA that reads, anything with RETURNING) is read
-    // with `all`; Kysely runs the others and reads the number of changed rows.
-    reader: statement.columns().length > 0,
-    all: (parameters) => statement.all(...bound(parameters)),
-    run: (parameters) => statement.run(...bound(parameters)),
-    iterate: (parameters) => sqlite.prepare(sql).iterate(...bound(parameters)),
-  };
-}
-
 /**
- * `DatabaseHandle.version` for SQLite: moves when this connection has changed rows (`total_changes()`, which
- * counts every INSERT, UPDATE and DELETE, in a transaction or not, with or without RETURNING) or another
- * connection has committed (`data_version`). Reading it is one prepared statement, about a microsecond.
+ * `DatabaseHandle.version` for SQLite: this connection's writes (every statement that may change the file, as
+ * SQLite's `sqlite3_stmt_readonly` tells, counted as it is prepared) plus the changes of `PRAGMA data_version`,
+ * which moves when any other connection commits. Reading it costs one pragma, about a microsecond.
  */
-function sqliteVersion(sqlite: DatabaseSync): () => number {
-  const changes = sqlite.prepare('select total_changes() as own, (select data_version from pragma_data_version) as others');
-  changes.setReturnArrays(true);
+function sqliteVersion(sqlite: SQLite.Database): { wrote: () => void; current: () => number } {
+  const othersCommits = sqlite.prepare('pragma data_version').pluck();
   let version = 0;
-  let ownSeen: unknown;
-  let othersSeen: unknown;
-  return () => {
-    const [own, others] = changes.get() as unknown as [number, number];
-    if (own !== ownSeen || others !== othersSeen) {
-      ownSeen = own;
-      othersSeen = others;
+  let othersSeen: unknown = othersCommits.get();
+  return {
+    wrote: () => {
       version += 1;
-    }
-    return version;
+    },
+    current: () => {
+      const others = othersCommits.get();
+      if (others !== othersSeen) {
+        othersSeen = others;
+        version += 1;
+      }
+      return version;
+    },
   };
 }
 
@@ -130,16 +118,18 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    // Waits up to 5 s for another connection's write lock (the admin CLI, a second process) before SQLITE_BUSY.
-    const sqlite = new DatabaseSync(path, { timeout: 5000, enableForeignKeyConstraints: true });
-    sqlite.exec('pragma journal_mode = WAL');
-    sqlite.exec(`pragma synchronous = ${options.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    const sqlite = new SQLite(path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma(`synchronous = ${options.sqliteSynchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // Up to 64 MiB of page cache (SQLite's default is 2 MiB): with a million users the session and user
     // indexes no longer fit the default, and each signed-in page would read them from the file again.
     // The cache only grows as pages are read, so a small database stays small.
-    sqlite.exec(`pragma cache_size = -${SQLITE_CACHE_KIB}`);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect: 'sqlite', destroy: () => db.destroy(), version: sqliteVersion(sqlite) };
+    sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+    const version = sqliteVersion(sqlite);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE, version.wrote) }) });
+    return { db, dialect: 'sqlite', destroy: () => db.destroy(), version: version.current };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     // The schema name goes into a connection option unquoted: allow identifiers only.
@@ -169,26 +159,11 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
   throw new Error(`Unsupported DATABASE_URL: ${url.replace(/\/\/[^@]*@/, '//***@')}`);
 }
 
-/**
- * node:sqlite throws every SQLite failure with code `ERR_SQLITE_ERROR` and SQLite's extended result code as
- * `errcode` (https://sqlite.org/rescode.html); the primary code is its low byte. Undefined for other errors.
- */
-export function sqliteResultCode(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
-  return code === 'ERR_SQLITE_ERROR' && typeof errcode === 'number' ? errcode : undefined;
-}
-
-/** SQLite's extended result codes this file tells apart. */
-const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
-const SQLITE_CONSTRAINT_UNIQUE = 2067;
-
 /** True when a write failed because a UNIQUE constraint already held the value. */
 export function isUniqueViolation(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  if ((error as { code?: unknown }).code === '23505') return true;
-  const sqlite = sqliteResultCode(error);
-  return sqlite === SQLITE_CONSTRAINT_UNIQUE || sqlite === SQLITE_CONSTRAINT_PRIMARYKEY;
+  const code = (error as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /** Node's socket errors that mean the database server could not be reached or dropped the connection. */
@@ -213,11 +188,8 @@ const NETWORK_ERROR_CODES = new Set([
  */
 const POSTGRES_UNAVAILABLE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
 
-/**
- * SQLite's primary result codes for a locked, missing, unreadable or full database file: BUSY 5, LOCKED 6,
- * IOERR 10, FULL 13, CANTOPEN 14, PROTOCOL 15, NOLFS 22.
- */
-const SQLITE_UNAVAILABLE = new Set([5, 6, 10, 13, 14, 15, 22]);
+/** SQLite result codes (better-sqlite3 `code`) for a locked, missing, unreadable or full database file. */
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|PROTOCOL|NOLFS)(_|$)/;
 
 /** node-postgres and pg-pool report a lost or never-made connection with these messages and no code. */
 const PG_CONNECTION_MESSAGES = [
@@ -236,9 +208,9 @@ const PG_CONNECTION_MESSAGES = [
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 5) return false;
   const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof code === 'string' && (NETWORK_ERROR_CODES.has(code) || POSTGRES_UNAVAILABLE.test(code))) return true;
-  const sqlite = sqliteResultCode(error);
-  if (sqlite !== undefined && SQLITE_UNAVAILABLE.has(sqlite & 0xff)) return true;
+  if (typeof code === 'string') {
+    if (NETWORK_ERROR_CODES.has(code) || POSTGRES_UNAVAILABLE.test(code) || SQLITE_UNAVAILABLE.test(code)) return true;
+  }
   if (typeof message === 'string' && PG_CONNECTION_MESSAGES.some((m) => message.includes(m))) return true;
   if (Array.isArray(errors) && errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
   return cause !== undefined && isDatabaseUnavailable(cause, depth + 1);

@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
+import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/auth/password.js';
 import { openDatabase } from '../../src/db/database.js';
@@ -44,7 +44,7 @@ const NEW_PASSWORD = 'copper heron whistles 7305 at dusk';
  * When each round's kill lands: as soon as the database shows the flows have got that far, so the
  * kill falls among the writes whatever the machine's speed. Each round costs a server start.
  */
-const KILL_WHEN: { label: string; reached: (db: DatabaseSync, round: number, users: RoundUsers, passwordHash: string) => boolean }[] = [
+const KILL_WHEN: { label: string; reached: (db: SQLite.Database, round: number, users: RoundUsers, passwordHash: string) => boolean }[] = [
   { label: 'the first account is written', reached: (db, round) => count(db, `select count(*) as n from users where username like 'k9_r${round}_%'`) > 0 },
   { label: 'the first reset link is written', reached: (db, _round, users) => count(db, `select count(*) as n from password_reset_tokens where user_id in (${ids(users.reset)})`) > 0 },
   {
@@ -53,11 +53,11 @@ const KILL_WHEN: { label: string; reached: (db: DatabaseSync, round: number, use
   },
   { label: 'the first password is changed', reached: (db, _round, users, hash) => count(db, `select count(*) as n from users where password_hash <> '${hash}' and id in (${ids(users.reset)})`) > 0 },
 ];
-const count = (db: DatabaseSync, query: string) => (db.prepare(query).get() as { n: number }).n;
+const count = (db: SQLite.Database, query: string) => (db.prepare(query).get() as { n: number }).n;
 const SEAL = new MailSeal(TEST_SECRET);
 
 /** The text of every mail (to `to`, or to anyone) still queued — opened, since it is sealed — or delivered to the dev outbox. */
-function mailTexts(db: DatabaseSync, to?: string): string[] {
+function mailTexts(db: SQLite.Database, to?: string): string[] {
   const queued = db.prepare('select to_address as recipient, content from mail_outbox where content is not null').all() as { recipient: string; content: string }[];
   const delivered = db.prepare("select recipient, text_body from dev_outbox where kind = 'email'").all() as { recipient: string; text_body: string }[];
   return [
@@ -153,13 +153,15 @@ class Browser {
 // ---------------------------------------------------------------------------
 // The database, read by the test
 
-function openFile(): DatabaseSync {
-  return new DatabaseSync(dbPath, { timeout: 5000 });
+function openFile(): SQLite.Database {
+  const db = new SQLite(dbPath);
+  db.pragma('busy_timeout = 5000');
+  return db;
 }
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
 
-function hasTable(db: DatabaseSync, name: string): boolean {
+function hasTable(db: SQLite.Database, name: string): boolean {
   return db.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(name) !== undefined;
 }
 
@@ -171,9 +173,9 @@ interface Expectations {
 }
 
 /** Every broken invariant, as a readable line; [] when the file is consistent. */
-export function violations(db: DatabaseSync, expected: Expectations): string[] {
+export function violations(db: SQLite.Database, expected: Expectations): string[] {
   const found: string[] = [];
-  const users = db.prepare('select * from users').all() as (Record<string, SQLOutputValue> & { id: number; phone: string | null })[];
+  const users = db.prepare('select * from users').all() as Record<string, unknown>[];
   const confirmations = hasTable(db, 'email_confirmation_tokens');
 
   // Tokens that a queued mail actually carries (links end in a 43-character base64url token).
@@ -231,7 +233,7 @@ interface RoundUsers {
 }
 
 let userSeq = 0;
-function insertUsers(db: DatabaseSync, passwordHash: string, count: number): { id: number; username: string; email: string }[] {
+function insertUsers(db: SQLite.Database, passwordHash: string, count: number): { id: number; username: string; email: string }[] {
   const now = Date.now();
   const insert = db.prepare(`insert into users (username, username_normalized, email, email_normalized, first_name, last_name, password_hash,
     about_me, phone, two_factor_enabled, created_at, last_seen_at) values (?, ?, ?, ?, 'Kill', 'Nine', ?, '', null, 0, ?, ?)`);
@@ -254,7 +256,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined, isDead: () =
 }
 
 /** Runs every flow once for the round's users; resolves when all have finished or failed (the server died). */
-function burst(origin: string, round: number, users: RoundUsers, expected: Expectations, reader: DatabaseSync, isDead: () => boolean) {
+function burst(origin: string, round: number, users: RoundUsers, expected: Expectations, reader: SQLite.Database, isDead: () => boolean) {
   const flows: Promise<unknown>[] = [];
   for (let i = 0; i < REGISTRATIONS_PER_ROUND; i++) {
     const form = { first_name: `Reg${round}`, last_name: `Number${i}`, username: `k9_r${round}_${i}`, email: `k9.r${round}.${i}@example.com` };
