@@ -55,23 +55,23 @@ export async function signedInSessions(site: Site, logins: string[]): Promise<st
   return out;
 }
 
+/** Signed-in GETs of `pathFor(i)`, each request with the next session's cookie (autocannon's `requests`). */
+export function signedInRequests(sessions: string[], pathFor: (i: number) => string): autocannon.Request[] {
+  let i = 0;
+  return [
+    {
+      method: 'GET',
+      setupRequest: (request) => {
+        i++;
+        return { ...request, path: pathFor(i), headers: { ...request.headers, cookie: sessions[i % sessions.length]! } };
+      },
+    },
+  ];
+}
+
 /** Signed-in GETs of `pathFor(i)`, each request with the next session's cookie. */
 export async function signedInPage(site: Site, sessions: string[], pathFor: (i: number) => string): Promise<Measured> {
-  let i = 0;
-  const result = await cannon({
-    url: site.url,
-    headers: { ...site.headers },
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request) => {
-          i++;
-          return { ...request, path: pathFor(i), headers: { ...request.headers, cookie: sessions[i % sessions.length]! } };
-        },
-      },
-    ],
-  });
-  return fromResult(result);
+  return fromResult(await cannon({ url: site.url, headers: { ...site.headers }, requests: signedInRequests(sessions, pathFor) }));
 }
 
 export interface SignInRun {

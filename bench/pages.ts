@@ -1,0 +1,103 @@
+/**
+ * `npm run bench -- --pages`: the two pages the issue sets goals for — `GET /login` and the signed-in profile — and
+ * the signed-in home, with the CPU time the server spends on each request, between two runs of the ceiling, on the
+ * production-mode server of the default bench (bench/results/pages.md). Shorter than the default bench, and its CPU
+ * per request hardly moves with other work on the machine: the run to make before and after a change to the pages'
+ * path. `BENCH_CPU_PROF=<folder>` writes a V8 CPU profile of the server (`npm run bench:profile -- <file>` sums it).
+ */
+import os from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../src/db/database.js';
+import { seedUsername, seedUsers } from '../scripts/seed.js';
+import { behindProxy, cannonWithCpu, fromResult, withOthersCpu, type Measured } from './load.js';
+import { productionEnv, startProductionPeers } from './peers.js';
+import { fmt, loadAverage, machine, machineLines, mark, ms, pct, publishResult } from './report.js';
+import { buildServer, measureCeiling, spawnServer, withBenchRun } from './server.js';
+import { signedInRequests, signedInSessions } from './sessions.js';
+import { CONNECTIONS, DURATION_S, log, PROXY_HEADERS, START_FLAGS, TARGETS, USERS, WARMUP_S } from './settings.js';
+
+interface PageRun {
+  name: string;
+  measured: Measured;
+  cpuUs: number | null;
+  target: number | null;
+}
+
+export async function pagesBench(): Promise<void> {
+  const m = machine();
+  log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadBefore}`);
+  await withBenchRun(async (run) => {
+    const { dir, children } = run;
+    log('compiling the server (tsc, as npm run build)…');
+    const serverJs = buildServer(dir);
+    const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
+    const handle = openDatabase(databaseUrl);
+    try {
+      await seedUsers(handle, { users: USERS });
+    } finally {
+      await handle.destroy();
+    }
+    const peers = (run.peers = await startProductionPeers(dir));
+
+    log('hello-world (the ceiling)…');
+    const first = await measureCeiling(children);
+
+    // Sampling costs CPU too: with BENCH_CPU_PROF the figures are not comparable with a run without it.
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const server = await spawnServer([...START_FLAGS, ...profile, serverJs], productionEnv(databaseUrl, peers), join(dir, 'build'), '/login', PROXY_HEADERS);
+    children.push(server);
+    const site = behindProxy(server.url);
+    const pid = server.process.pid;
+    const sessions = await signedInSessions(site, Array.from({ length: CONNECTIONS }, (_, i) => seedUsername(i + 1)));
+
+    const runs: PageRun[] = [];
+    let othersMax = 0;
+    const page = async (name: string, target: number | null, options: Parameters<typeof cannonWithCpu>[0]) => {
+      log(`${name}…`);
+      const { result, othersShare } = await withOthersCpu([pid], () => cannonWithCpu({ headers: { ...site.headers }, ...options }, pid));
+      othersMax = Math.max(othersMax, othersShare ?? 0);
+      runs.push({ name, measured: fromResult(result.result), cpuUs: result.cpuUsPerRequest, target });
+      log(`  ${fmt(result.result.requests.total / result.result.duration)} req/s, ${fmt(result.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
+    };
+    await page('`GET /login`', TARGETS.loginOfCeiling, { url: `${site.url}/login` });
+    await page('signed-in `GET /user/<name>`', TARGETS.profileOfCeiling, {
+      url: site.url,
+      requests: signedInRequests(sessions, (i) => `/user/${seedUsername(1 + ((i * 7919) % USERS))}`),
+    });
+    await page('signed-in `GET /`', null, { url: site.url, requests: signedInRequests(sessions, () => '/') });
+    await server.stop();
+
+    log('hello-world again…');
+    const last = await measureCeiling(children);
+    m.loadAfter = loadAverage();
+
+    const ceilingRps = (first.measured.rps + last.measured.rps) / 2;
+    const ceilingCpu = first.cpuUsPerRequest !== null && last.cpuUsPerRequest !== null ? (first.cpuUsPerRequest + last.cpuUsPerRequest) / 2 : null;
+    const problems = runs.flatMap((r) => {
+      const bad = Object.entries(r.measured.statuses).filter(([code]) => code !== '200');
+      return [
+        ...(bad.length > 0 ? [`${r.name} answered ${bad.map(([c, n]) => `${n}× ${c}`).join(', ')} (expected only 200)`] : []),
+        ...(r.measured.errors > 0 ? [`${r.name}: ${r.measured.errors} connection errors`] : []),
+      ];
+    });
+    const cpu = (us: number | null) => (us === null ? '–' : `${fmt(us)} µs`);
+    const lines = [
+      '# Gatehouse benchmark: pages (`npm run bench -- --pages`)',
+      '',
+      machineLines(m),
+      `- autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s of warm-up; production mode behind the proxy's headers, ${USERS.toLocaleString('en')} seeded users on SQLite; the ceiling measured before and after (${fmt(first.measured.rps)} and ${fmt(last.measured.rps)} req/s, mean used); other processes took at most ${pct(othersMax)} of the CPU during the page runs${profile.length > 0 ? '; **with a CPU profile being sampled** (not comparable with runs without)' : ''}`,
+      '',
+      '| measurement | req/s | p50 ms | p99 ms | share of ceiling | server CPU per request | target | |',
+      '|---|---:|---:|---:|---|---:|---|---|',
+      `| Fastify hello-world (the ceiling; mean of two runs) | ${fmt(ceilingRps)} | ${ms(Math.max(first.measured.p50, last.measured.p50))} | ${ms(Math.max(first.measured.p99, last.measured.p99))} | 100% | ${cpu(ceilingCpu)} | | |`,
+      ...runs.map((r) => {
+        const share = r.measured.rps / ceilingRps;
+        return `| ${r.name} | ${fmt(r.measured.rps)} | ${ms(r.measured.p50)} | ${ms(r.measured.p99)} | ${pct(share)} | ${cpu(r.cpuUs)} | ${r.target === null ? '' : `≥ ${pct(r.target)}`} | ${r.target === null ? '' : mark(share >= r.target)} |`;
+      }),
+      '',
+      `- Server CPU per request is steadier than req/s on a shared machine (compare versions side by side, not across days). The share of req/s is higher than the share of CPU because the load generator shares the machine's ${os.cpus().length} cores and limits the ceiling's rate.`,
+      ...(problems.length > 0 ? ['', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`)] : []),
+    ];
+    publishResult('pages.md', lines.join('\n') + '\n', problems);
+  });
+}
