@@ -3,6 +3,7 @@ import type { ExpressionBuilder, ExpressionWrapper, Kysely, SqlBool } from 'kyse
 import { cancelEnrollment } from './phone-enrollments.js';
 import { setEmailCodesEnabled } from './email-codes.js';
 import { deletePasskeysOfUser } from './passkeys.js';
+import { prepared, type Placeholders } from './prepared.js';
 import type { Database, TotpFactor } from './schema.js';
 import { deleteTrustedDevicesOfUser } from './trusted-devices.js';
 import { disableTwoFactor } from './users.js';
@@ -33,8 +34,11 @@ export function hasSecondFactorSql(eb: ExpressionBuilder<Database, 'users'>): Ex
 
 // ---- Authenticator app ----
 
+/** Prepared, as the other two queries of `factorsOf` (src/auth/factors.ts), which every signed-in home page runs. */
+const totpFactorOf = prepared((db: Db, p: Placeholders<{ userId: number }>) => db.selectFrom('totp_factors').selectAll().where('user_id', '=', p.userId));
+
 export async function findTotpFactor(db: Db, userId: number): Promise<TotpFactor | undefined> {
-  return db.selectFrom('totp_factors').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  return totpFactorOf.takeFirst(db, { userId });
 }
 
 /** A new key to enrol, replacing an unconfirmed one; never an active factor (returns false then). */
@@ -98,14 +102,16 @@ export async function deleteRecoveryCodes(db: Db, userId: number): Promise<void>
   await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
 }
 
-export async function countUnusedRecoveryCodes(db: Db, userId: number): Promise<number> {
-  const row = await db
+const unusedRecoveryCodeCount = prepared((db: Db, p: Placeholders<{ userId: number }>) =>
+  db
     .selectFrom('recovery_codes')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('user_id', '=', userId)
-    .where('used_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .where('user_id', '=', p.userId)
+    .where('used_at', 'is', null),
+);
+
+export async function countUnusedRecoveryCodes(db: Db, userId: number): Promise<number> {
+  return Number((await unusedRecoveryCodeCount.takeFirst(db, { userId }))?.n ?? 0);
 }
 
 /** Marks the code used: true for the one request that does so, false when unknown or already used. */

@@ -1,5 +1,6 @@
 /** SQL for passkeys and security keys (WebAuthn credentials) and the challenges they answered. */
 import type { Kysely } from 'kysely';
+import { prepared, type Placeholders } from './prepared.js';
 import type { Database, WebauthnCredential } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -8,13 +9,16 @@ export async function passkeysOfUser(db: Db, userId: number): Promise<WebauthnCr
   return db.selectFrom('webauthn_credentials').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
 }
 
-export async function countPasskeys(db: Db, userId: number): Promise<number> {
-  const row = await db
+/** Prepared: every signed-in home page and security page counts them (src/auth/factors.ts). */
+const passkeyCount = prepared((db: Db, p: Placeholders<{ userId: number }>) =>
+  db
     .selectFrom('webauthn_credentials')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('user_id', '=', userId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .where('user_id', '=', p.userId),
+);
+
+export async function countPasskeys(db: Db, userId: number): Promise<number> {
+  return Number((await passkeyCount.takeFirst(db, { userId }))?.n ?? 0);
 }
 
 /** The credential with this id, whoever owns it (passwordless sign-in starts from the credential). */
