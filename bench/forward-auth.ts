@@ -5,14 +5,13 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../src/db/database.js';
-import { seedUsername, seedUsers } from '../scripts/seed.js';
+import { seedUsername } from '../scripts/seed.js';
 import { behindProxy, cannonWithCpu, fromResult, withOthersCpu, type Measured } from './load.js';
-import { productionEnv, startProductionPeers } from './peers.js';
+import { cpuProfileFlags, productionSetup } from './peers.js';
 import { fmt, loadAverage, machine, machineLines, mark, ms, pct, publishResult, type Row } from './report.js';
-import { buildServer, measureCeiling, spawnServer, withBenchRun } from './server.js';
+import { measureCeiling, spawnServer, withBenchRun } from './server.js';
 import { signedInSessions } from './sessions.js';
-import { CONNECTIONS, DURATION_S, log, PROXY_HEADERS, START_FLAGS, TARGETS, USERS, WARMUP_S } from './settings.js';
+import { CONNECTIONS, DURATION_S, log, PROXY_HEADERS, START_FLAGS, TARGETS, WARMUP_S } from './settings.js';
 
 /** The rules the forward-auth server runs with: one app, one factor. */
 const FORWARD_AUTH_RULES = 'default_policy: deny\nrules:\n  - domain: app.bench.test\n    policy: one_factor\n';
@@ -33,11 +32,8 @@ export async function forwardAuthChecks(
 ): Promise<{ measured: Measured; othersShare: number | null; cpuUsPerRequest: number | null }> {
   const rulesFile = join(dir, 'access-rules.yml');
   writeFileSync(rulesFile, FORWARD_AUTH_RULES);
-  // BENCH_CPU_PROF=<folder>: a V8 CPU profile of the forward-auth server, written when it stops (open it in Chrome's
-  // DevTools or speedscope). Sampling costs CPU too: the run's figures are then not comparable with others.
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const server = await spawnServer(
-    [...START_FLAGS, ...profile, serverJs],
+    [...START_FLAGS, ...cpuProfileFlags(), serverJs],
     { ...env, COOKIE_DOMAIN: COOKIE_DOMAIN_OF_BENCH, ACCESS_RULES_FILE: rulesFile },
     serverDir,
     '/login',
@@ -92,16 +88,7 @@ export async function forwardAuthBench(): Promise<void> {
   log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadBefore}`);
   await withBenchRun(async (run) => {
     const { dir, children } = run;
-    log('compiling the server (tsc, as npm run build)…');
-    const serverJs = buildServer(dir);
-    const peers = (run.peers = await startProductionPeers(dir));
-    const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
-    const handle = openDatabase(databaseUrl);
-    try {
-      await seedUsers(handle, { users: USERS });
-    } finally {
-      await handle.destroy();
-    }
+    const setup = await productionSetup(run);
     const runCeiling = async () => {
       const { measured, cpuUsPerRequest } = await measureCeiling(children);
       return { ...measured, cpuUsPerRequest };
@@ -109,7 +96,7 @@ export async function forwardAuthBench(): Promise<void> {
     log('hello-world (the ceiling)…');
     const first = await runCeiling();
     log('forward-auth checks…');
-    const fwd = await forwardAuthChecks(serverJs, join(dir, 'build'), productionEnv(databaseUrl, peers), dir);
+    const fwd = await forwardAuthChecks(setup.serverJs, setup.serverDir, setup.env, dir);
     log(`  ${fmt(fwd.measured.rps)} req/s, p99 ${fwd.measured.p99} ms, ${fmt(fwd.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
     log('hello-world again…');
     const last = await runCeiling();

@@ -6,13 +6,11 @@
  * path. `BENCH_CPU_PROF=<folder>` writes a V8 CPU profile of the server (`npm run bench:profile -- <file>` sums it).
  */
 import os from 'node:os';
-import { join } from 'node:path';
-import { openDatabase } from '../src/db/database.js';
-import { seedUsername, seedUsers } from '../scripts/seed.js';
+import { seedUsername } from '../scripts/seed.js';
 import { behindProxy, cannonWithCpu, fromResult, withOthersCpu, type Measured } from './load.js';
-import { productionEnv, startProductionPeers } from './peers.js';
+import { cpuProfileFlags, productionSetup } from './peers.js';
 import { fmt, loadAverage, machine, machineLines, mark, ms, pct, publishResult } from './report.js';
-import { buildServer, measureCeiling, spawnServer, withBenchRun } from './server.js';
+import { measureCeiling, spawnServer, withBenchRun } from './server.js';
 import { signedInRequests, signedInSessions } from './sessions.js';
 import { CONNECTIONS, DURATION_S, log, PROXY_HEADERS, START_FLAGS, TARGETS, USERS, WARMUP_S } from './settings.js';
 
@@ -27,24 +25,14 @@ export async function pagesBench(): Promise<void> {
   const m = machine();
   log(`${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${m.loadBefore}`);
   await withBenchRun(async (run) => {
-    const { dir, children } = run;
-    log('compiling the server (tsc, as npm run build)…');
-    const serverJs = buildServer(dir);
-    const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
-    const handle = openDatabase(databaseUrl);
-    try {
-      await seedUsers(handle, { users: USERS });
-    } finally {
-      await handle.destroy();
-    }
-    const peers = (run.peers = await startProductionPeers(dir));
+    const { children } = run;
+    const setup = await productionSetup(run);
 
     log('hello-world (the ceiling)…');
     const first = await measureCeiling(children);
 
-    // Sampling costs CPU too: with BENCH_CPU_PROF the figures are not comparable with a run without it.
-    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    const server = await spawnServer([...START_FLAGS, ...profile, serverJs], productionEnv(databaseUrl, peers), join(dir, 'build'), '/login', PROXY_HEADERS);
+    const profile = cpuProfileFlags();
+    const server = await spawnServer([...START_FLAGS, ...profile, setup.serverJs], setup.env, setup.serverDir, '/login', PROXY_HEADERS);
     children.push(server);
     const site = behindProxy(server.url);
     const pid = server.process.pid;

@@ -8,9 +8,11 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
+import { openDatabase } from '../src/db/database.js';
+import { seedUsers } from '../scripts/seed.js';
 import { TwilioStandIn } from '../test/support/twilio-stand-in.js';
-import { serverEnv } from './server.js';
-import { BENCH_APP_URL } from './settings.js';
+import { buildServer, serverEnv, type BenchRun } from './server.js';
+import { BENCH_APP_URL, log, USERS } from './settings.js';
 
 export interface ProductionPeers {
   standIn: TwilioStandIn;
@@ -92,3 +94,34 @@ export function productionEnv(databaseUrl: string, peers: ProductionPeers): Reco
     NODE_EXTRA_CA_CERTS: peers.caFile,
   };
 }
+
+/** What a focused production-mode run starts from: the compiled server, a SQLite file with USERS seeded users, the peers. */
+export interface ProductionSetup {
+  serverJs: string;
+  /** Where the server runs (`build/` of the run's folder, beside links to public/, src/ and node_modules/). */
+  serverDir: string;
+  databaseUrl: string;
+  peers: ProductionPeers;
+  env: Record<string, string>;
+}
+
+export async function productionSetup(run: BenchRun): Promise<ProductionSetup> {
+  log('compiling the server (tsc, as npm run build)…');
+  const serverJs = buildServer(run.dir);
+  const databaseUrl = `sqlite:${join(run.dir, 'bench.db')}`;
+  const handle = openDatabase(databaseUrl);
+  try {
+    await seedUsers(handle, { users: USERS });
+  } finally {
+    await handle.destroy();
+  }
+  const peers = (run.peers = await startProductionPeers(run.dir));
+  return { serverJs, serverDir: join(run.dir, 'build'), databaseUrl, peers, env: productionEnv(databaseUrl, peers) };
+}
+
+/**
+ * BENCH_CPU_PROF=<folder>: node's flags for a V8 CPU profile of the server, written when it stops (open it in Chrome's
+ * DevTools or speedscope, or sum it with `npm run bench:profile`). Sampling costs CPU too: the run's figures are then
+ * not comparable with others.
+ */
+export const cpuProfileFlags = (): string[] => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
