@@ -1,6 +1,7 @@
 /**
- * Writes src/auth/data/common-passwords.txt: the most common passwords, most
- * common first, one per line, NFKC-normalised and lower-cased, from the ranked
+ * Writes src/auth/data/common-passwords.txt: the most common passwords, one per
+ * line, NFKC-normalised and lower-cased, each once and in UTF-8 byte order (so
+ * the app reads the file as it is, without sorting it at start), from the ranked
  * list in @zxcvbn-ts/language-common (a devDependency: the app itself only
  * reads the committed text file, so it works offline and without the package).
  *
@@ -29,5 +30,7 @@ for (const entry of ranked.slice(0, count)) {
   const word = entry.normalize('NFKC').toLowerCase();
   if (word !== '' && !/[\r\n]/.test(word)) seen.add(word);
 }
-writeFileSync(OUTPUT, [...seen].join('\n') + '\n');
+// Byte order, as the app's binary search compares (src/auth/password-blocklist.ts, WordList.ofSortedLines).
+const sorted = [...seen].map((word) => Buffer.from(word, 'utf8')).sort((a, b) => Buffer.compare(a, b));
+writeFileSync(OUTPUT, Buffer.concat(sorted.flatMap((word) => [word, Buffer.from('\n')])));
 console.log(`Wrote ${seen.size} passwords to ${OUTPUT}`);

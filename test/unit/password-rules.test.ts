@@ -3,6 +3,7 @@
  * V6.2): 15 to 1024 code points after NFKC, any characters, no composition
  * rules, not on the common-password blocklist, not the account's own words.
  */
+import { readFileSync } from 'node:fs';
 import { en } from '../../src/i18n/en/index.js';
 import { describe, expect, it } from 'vitest';
 import type { PwnedPasswords, PwnedPasswordsResult } from '../../src/adapters/pwned-passwords/types.js';
@@ -67,6 +68,20 @@ describe('blocklist', () => {
     for (const other of ['', 'c', 'aaa', 'passwor', 'passworte', 'contrasena', 'A', '密码']) expect(list.has(other), other).toBe(false);
     expect(new Set(list)).toEqual(new Set(words));
     expect(WordList.of([]).has('a')).toBe(false);
+  });
+
+  it('reads a file of lines in byte order as it is, and leaves any other file to be sorted', () => {
+    const sorted = WordList.ofSortedLines(Buffer.from('a\naa\nb\ncontraseña\npasswort\nä\n密码123\n'));
+    expect(sorted && [...sorted]).toEqual([...WordList.of(['b', 'a', 'ä', 'aa', 'passwort', 'contraseña', '密码123'])]);
+    for (const word of ['a', 'aa', 'ä', '密码123']) expect(sorted?.has(word), word).toBe(true);
+    for (const other of ['', 'c', 'aaa', '密码']) expect(sorted?.has(other), other).toBe(false);
+    expect(WordList.ofSortedLines(Buffer.from('a\nb'))?.has('b')).toBe(true); // no newline at the end
+    for (const file of ['b\na\n', 'a\na\n', 'a\n\nb\n', 'a\r\nb\r\n']) expect(WordList.ofSortedLines(Buffer.from(file)), JSON.stringify(file)).toBeNull();
+  });
+
+  it('ships its list in byte order, so the start reads it without sorting', () => {
+    const shipped = readFileSync(new URL('../../src/auth/data/common-passwords.txt', import.meta.url));
+    expect(WordList.ofSortedLines(shipped)?.size).toBe(commonPasswords().size);
   });
 
   it('matches ignoring case and after NFKC (full-width letters)', () => {
