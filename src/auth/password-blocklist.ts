@@ -48,8 +48,8 @@ export class WordList implements Iterable<string> {
     let previous = -1;
     for (let start = 0; start < text.length; ) {
       const end = text.indexOf(NEWLINE, start);
-      // An empty line, a carriage return or a line out of order (or repeated) is for `of` to deal with.
-      if (end === start || text[end - 1] === CARRIAGE_RETURN) return null;
+      // An empty line, space around a word (which `of`'s callers trim), or a line out of order or repeated: for `of`.
+      if (end === start || isSpace(text[start]!) || isSpace(text[end - 1]!)) return null;
       // compare(target: the line before, source: this line) > 0 when this line comes after it.
       if (previous >= 0 && text.compare(text, previous, start - 1, start, end) <= 0) return null;
       starts.push(start);
@@ -97,7 +97,8 @@ export class WordList implements Iterable<string> {
 
 const SEPARATOR = Buffer.from('\n');
 const NEWLINE = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
+/** Tab to carriage return, and space: the ASCII white space `trim()` removes around a line. */
+const isSpace = (byte: number) => byte === 0x20 || (byte >= 0x09 && byte <= 0x0d);
 
 let loaded: WordList | null = null;
 
