@@ -2,8 +2,8 @@
  * `npm run bench -- --pages`: the two pages the issue sets goals for — `GET /login` and the signed-in profile — and
  * the signed-in home, with the CPU time the server spends on each request, between two runs of the ceiling, on the
  * production-mode server of the default bench (bench/results/pages.md). Shorter than the default bench, and its CPU
- * per request hardly moves with other work on the machine: the run to make before and after a change to the pages'
- * path. `BENCH_CPU_PROF=<folder>` writes a V8 CPU profile of the server (`npm run bench:profile -- <file>` sums it).
+ * per request moves less with other work on the machine than req/s does (still ±25% between runs of one build here:
+ * compare builds in interleaved runs): the run to make before and after a change to the pages' path. `BENCH_CPU_PROF=<folder>` writes a V8 CPU profile of the server (`npm run bench:profile -- <file>` sums it).
  */
 import os from 'node:os';
 import { seedUsername } from '../scripts/seed.js';
@@ -39,11 +39,12 @@ export async function pagesBench(): Promise<void> {
     const sessions = await signedInSessions(site, Array.from({ length: CONNECTIONS }, (_, i) => seedUsername(i + 1)));
 
     const runs: PageRun[] = [];
-    let othersMax = 0;
+    /** The most of the CPU other processes took during a page run; null where /proc cannot tell. */
+    let othersMax: number | null = 0;
     const page = async (name: string, target: number | null, options: Parameters<typeof cannonWithCpu>[0]) => {
       log(`${name}…`);
       const { result, othersShare } = await withOthersCpu([pid], () => cannonWithCpu({ headers: { ...site.headers }, ...options }, pid));
-      othersMax = Math.max(othersMax, othersShare ?? 0);
+      othersMax = othersShare === null || othersMax === null ? null : Math.max(othersMax, othersShare);
       runs.push({ name, measured: fromResult(result.result), cpuUs: result.cpuUsPerRequest, target });
       log(`  ${fmt(result.result.requests.total / result.result.duration)} req/s, ${fmt(result.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
     };
@@ -73,7 +74,7 @@ export async function pagesBench(): Promise<void> {
       '# Gatehouse benchmark: pages (`npm run bench -- --pages`)',
       '',
       machineLines(m),
-      `- autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s of warm-up; production mode behind the proxy's headers, ${USERS.toLocaleString('en')} seeded users on SQLite; the ceiling measured before and after (${fmt(first.measured.rps)} and ${fmt(last.measured.rps)} req/s, mean used); other processes took at most ${pct(othersMax)} of the CPU during the page runs${profile.length > 0 ? '; **with a CPU profile being sampled** (not comparable with runs without)' : ''}`,
+      `- autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s of warm-up; production mode behind the proxy's headers, ${USERS.toLocaleString('en')} seeded users on SQLite; the ceiling measured before and after (${fmt(first.measured.rps)} and ${fmt(last.measured.rps)} req/s, mean used); other processes took at most ${othersMax === null ? '–' : pct(othersMax)} of the CPU during the page runs${profile.length > 0 ? '; **with a CPU profile being sampled** (not comparable with runs without)' : ''}`,
       '',
       '| measurement | req/s | p50 ms | p99 ms | share of ceiling | server CPU per request | target | |',
       '|---|---:|---:|---:|---|---:|---|---|',

@@ -24,8 +24,9 @@ function partOf(url: string, functionName: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (pkg) return pkg[1]!;
   if (url.startsWith('node:')) return 'node:internals';
-  const ours = /\/(?:dist|src)\/(.+)$/.exec(url);
-  return ours ? `src/${ours[1]!.replace(/\.js$/, '.ts')}` : url;
+  // A compiled file keeps its dist/ name: the line numbers are the JavaScript's, not the TypeScript's.
+  const ours = /\/((?:dist|src)\/.+)$/.exec(url);
+  return ours ? ours[1]! : url;
 }
 
 function summarize(profile: CpuProfile, top: number): string {
