@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { seedUsername } from '../scripts/seed.js';
-import { behindProxy, cannonWithCpu, fromResult, withOthersCpu, type Measured } from './load.js';
+import { behindProxy, cannonWithCpu, fromResult, unexpectedAnswers, withOthersCpu, type Measured } from './load.js';
 import { cpuProfileFlags, productionSetup } from './peers.js';
 import { fmt, loadAverage, machine, machineLines, mark, ms, pct, publishResult, type Row } from './report.js';
 import { measureCeiling, spawnServer, withBenchRun } from './server.js';
@@ -73,11 +73,7 @@ export function forwardAuthRow(fwd: Measured, ceiling: Measured): Row {
 }
 
 export function forwardAuthProblems(fwd: Measured): string[] {
-  const bad = Object.entries(fwd.statuses).filter(([code]) => code !== '200');
-  return [
-    ...(bad.length > 0 ? [`forward-auth checks answered ${bad.map(([c, n]) => `${n}× ${c}`).join(', ')} (expected only 200)`] : []),
-    ...(fwd.errors > 0 ? [`forward-auth checks: ${fwd.errors} connection errors`] : []),
-  ];
+  return unexpectedAnswers('forward-auth checks', fwd);
 }
 
 export const FORWARD_AUTH_HOW =

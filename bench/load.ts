@@ -140,3 +140,12 @@ export function fromResult(result: autocannon.Result): Measured {
     errors: result.errors + result.timeouts,
   };
 }
+
+/** What says a run measured something else than intended: answers other than 200, and connection errors. */
+export function unexpectedAnswers(what: string, measured: Measured): string[] {
+  const bad = Object.entries(measured.statuses).filter(([code]) => code !== '200');
+  return [
+    ...(bad.length > 0 ? [`${what} answered ${bad.map(([c, n]) => `${n}× ${c}`).join(', ')} (expected only 200)`] : []),
+    ...(measured.errors > 0 ? [`${what}: ${measured.errors} connection errors`] : []),
+  ];
+}

@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import { seedUsername } from '../scripts/seed.js';
-import { behindProxy, cannonWithCpu, fromResult, withOthersCpu, type Measured } from './load.js';
+import { behindProxy, cannonWithCpu, fromResult, unexpectedAnswers, withOthersCpu, type Measured } from './load.js';
 import { cpuProfileFlags, productionSetup } from './peers.js';
 import { fmt, loadAverage, machine, machineLines, mark, ms, pct, publishResult } from './report.js';
 import { measureCeiling, spawnServer, withBenchRun } from './server.js';
@@ -62,13 +62,7 @@ export async function pagesBench(): Promise<void> {
 
     const ceilingRps = (first.measured.rps + last.measured.rps) / 2;
     const ceilingCpu = first.cpuUsPerRequest !== null && last.cpuUsPerRequest !== null ? (first.cpuUsPerRequest + last.cpuUsPerRequest) / 2 : null;
-    const problems = runs.flatMap((r) => {
-      const bad = Object.entries(r.measured.statuses).filter(([code]) => code !== '200');
-      return [
-        ...(bad.length > 0 ? [`${r.name} answered ${bad.map(([c, n]) => `${n}× ${c}`).join(', ')} (expected only 200)`] : []),
-        ...(r.measured.errors > 0 ? [`${r.name}: ${r.measured.errors} connection errors`] : []),
-      ];
-    });
+    const problems = runs.flatMap((r) => unexpectedAnswers(r.name, r.measured));
     const cpu = (us: number | null) => (us === null ? '–' : `${fmt(us)} µs`);
     const lines = [
       '# Gatehouse benchmark: pages (`npm run bench -- --pages`)',

@@ -100,8 +100,7 @@ export interface ProductionSetup {
   serverJs: string;
   /** Where the server runs (`build/` of the run's folder, beside links to public/, src/ and node_modules/). */
   serverDir: string;
-  databaseUrl: string;
-  peers: ProductionPeers;
+  /** The production environment on the seeded file, with the peers (stopped with the run: `run.peers`). */
   env: Record<string, string>;
 }
 
@@ -116,7 +115,7 @@ export async function productionSetup(run: BenchRun): Promise<ProductionSetup> {
     await handle.destroy();
   }
   const peers = (run.peers = await startProductionPeers(run.dir));
-  return { serverJs, serverDir: join(run.dir, 'build'), databaseUrl, peers, env: productionEnv(databaseUrl, peers) };
+  return { serverJs, serverDir: join(run.dir, 'build'), env: productionEnv(databaseUrl, peers) };
 }
 
 /**
