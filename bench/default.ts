@@ -5,12 +5,11 @@
  * (bench/results/latest.md).
  */
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { HASH_QUEUE_MAX_WAIT_MS } from '../src/auth/password.js';
 import { openDatabase } from '../src/db/database.js';
 import { seedUsername, seedUsers } from '../scripts/seed.js';
 import { forwardAuthChecks, forwardAuthProblems, forwardAuthRow, FORWARD_AUTH_HOW } from './forward-auth.js';
-import { behindProxy, cannon, fromResult, rssMb, withOthersCpu, withPeakRss, type Measured, type Site } from './load.js';
+import { behindProxy, cannon, fromResult, rssMb, serveIdleRssRequests, withOthersCpu, withPeakRss, type Measured } from './load.js';
 import { codeExchanges, oidcBrowsers, refreshChains, refreshGrants, registerOidcApp, type ExchangeRun } from './oidc.js';
 import { productionEnv, startProductionPeers } from './peers.js';
 import { fmt, loadAverage, machine, machineLines, mark, ms, pct, publishResult, type Machine, type Row } from './report.js';
@@ -38,12 +37,6 @@ import { codeChecks, preparePendingSignIns } from './two-factor.js';
 const TWO_FACTOR_CHECKS_PER_10S = 2_000;
 /** Browsers signed in to the bench's app (twice the connections: one is always free to check out). */
 const OIDC_BROWSERS = CONNECTIONS * 2;
-
-/** Serves IDLE_RSS_REQUESTS anonymous GET /login requests, then lets the server idle 1 s again. */
-async function serveIdleRssRequests(site: Site): Promise<void> {
-  await autocannon({ url: `${site.url}/login`, headers: { ...site.headers }, connections: CONNECTIONS, amount: IDLE_RSS_REQUESTS });
-  await sleep(1000);
-}
 
 export async function defaultBench(): Promise<void> {
   const m = machine();

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
-import { CONNECTIONS, DURATION_S, PROXY_HEADERS, WARMUP_S } from './settings.js';
+import { CONNECTIONS, DURATION_S, IDLE_RSS_REQUESTS, PROXY_HEADERS, sleep, WARMUP_S } from './settings.js';
 
 /** Where a run's requests go, and the headers every one of them carries. */
 export interface Site {
@@ -17,6 +17,12 @@ export interface Site {
 export const behindProxy = (url: string): Site => ({ url, headers: PROXY_HEADERS });
 /** A server reached directly, with no proxy's headers (the --large bench). */
 export const direct = (url: string): Site => ({ url, headers: {} });
+
+/** Serves IDLE_RSS_REQUESTS anonymous GET /login requests, then lets the server idle 1 s again (the second idle RSS reading). */
+export async function serveIdleRssRequests(site: Site): Promise<void> {
+  await autocannon({ url: `${site.url}/login`, headers: { ...site.headers }, connections: CONNECTIONS, amount: IDLE_RSS_REQUESTS });
+  await sleep(1000);
+}
 
 /** Resident set size of a process, from /proc (Linux); null elsewhere. */
 export function rssMb(pid: number | undefined): number | null {
@@ -52,7 +58,7 @@ function cpuTicks(pids: Array<number | undefined>): { machine: number; ours: num
 const TICKS_PER_S = 100;
 
 /** CPU time one process has used (user + system), in ms; null where /proc is not there. */
-function processCpuMs(pid: number | undefined): number | null {
+export function processCpuMs(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
