@@ -67,10 +67,10 @@ import { securityHeadersPlugin } from './http/security-headers.js';
 import { deriveKey } from './lib/derive-key.js';
 import { hours, systemClock, type Clock } from './lib/duration.js';
 import { trustedProxies } from './lib/trusted-proxies.js';
+import type { SigningJwk } from './oidc/keys.js';
 import { LiveProvider } from './oidc/live-provider.js';
 import { mountIdentityProvider } from './oidc/mount.js';
 import { providerSessions } from './oidc/logout.js';
-import { buildProvider } from './oidc/provider.js';
 
 /** How often expired sessions, links and dev codes are deleted. */
 export const PURGE_INTERVAL_MS = hours(1);
@@ -193,7 +193,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   let identityProvider: LiveProvider;
   try {
     // Made at the first start, sealed under SECRET_KEY; a key that does not open stops the start.
-    identityProvider = await LiveProvider.start(ctx, (keys) => buildProvider(ctx, keys, app.log), app.log);
+    // The library comes with the first request that needs it (src/oidc/live-provider.ts, decision 025).
+    const build = async (keys: SigningJwk[]) => (await import('./oidc/provider.js')).buildProvider(ctx, keys, app.log);
+    identityProvider = await LiveProvider.start(ctx, build, app.log);
     ctx.identityProvider = providerSessions(ctx, identityProvider, app.log);
   } catch (error) {
     await limits.close();

@@ -119,7 +119,10 @@ export const CONSOLE_SMS_PATH = `${CONSOLE_PATH}/sms`;
 /** Mails not sent but kept, when there is no SMTP (development). */
 export const DEV_OUTBOX_PATH = '/dev/outbox';
 
-// The identity provider's pages of Gatehouse's own (not the library's `/oidc/…`)
+// The identity provider
+/** Where the OpenID Connect library answers (src/oidc/mount.ts): the issuer is APP_URL + this. */
+export const OIDC_MOUNT_PATH = '/oidc';
+// Its pages of Gatehouse's own (not the library's `/oidc/…`)
 /** Sign-in and consent for an app: `/interaction/<uid>`. */
 export const INTERACTION_PATH = '/interaction';
 

@@ -13,8 +13,8 @@
  * browser applies CSP `form-action 'self'` to the whole redirect chain of a form post (interaction.ts).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { errors, type Interaction } from 'oidc-provider';
-import type { LiveProvider } from './live-provider.js';
+import type { Interaction } from 'oidc-provider';
+import { isInteractionGone, type LiveProvider } from './live-provider.js';
 import { z } from 'zod';
 import { logAppEvent } from '../auth/events.js';
 import { howSignedIn } from '../auth/sign-in.js';
@@ -63,9 +63,9 @@ export const consentRoutes: FastifyPluginAsync<{ ctx: AppContext; live: LiveProv
     const t = request.t;
     let details: Interaction;
     try {
-      details = await live.current.interactionDetails(request.raw, reply.raw);
+      details = await (await live.provider()).interactionDetails(request.raw, reply.raw);
     } catch (error) {
-      if (!(error instanceof errors.SessionNotFound)) throw error;
+      if (!(await isInteractionGone(error))) throw error;
       await reply.page(t.apps.expired.title, expiredPage(t), { status: 400 });
       return null;
     }
@@ -88,7 +88,7 @@ export const consentRoutes: FastifyPluginAsync<{ ctx: AppContext; live: LiveProv
   app.post<{ Params: z.infer<typeof Params> }>(`${INTERACTION_PATH}/:uid/consent`, { schema: { params: Params, body: EmptyForm } }, async (request, reply) => {
     const answer = await bound(request, reply);
     if (!answer) return reply;
-    const provider = live.current;
+    const provider = await live.provider();
     const { details, sub } = answer;
     const clientId = details.params.client_id;
     const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
@@ -105,7 +105,7 @@ export const consentRoutes: FastifyPluginAsync<{ ctx: AppContext; live: LiveProv
   app.post<{ Params: z.infer<typeof Params> }>(`${INTERACTION_PATH}/:uid/deny`, { schema: { params: Params, body: EmptyForm } }, async (request, reply) => {
     const answer = await bound(request, reply);
     if (!answer) return reply;
-    const provider = live.current;
+    const provider = await live.provider();
     await provider.interactionResult(request.raw, reply.raw, { error: 'access_denied', error_description: 'the person did not allow the app access' }, { mergeWithLastSubmission: false });
     return reply.redirect(`${INTERACTION_PATH}/${answer.details.uid}/continue`, 303);
   });

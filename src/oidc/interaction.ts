@@ -24,7 +24,7 @@
  * interaction and to the person it is for, and end on /continue like every other form here.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { errors, type Interaction, type InteractionResults } from 'oidc-provider';
+import type { Interaction, InteractionResults } from 'oidc-provider';
 import { z } from 'zod';
 import { factorsOf, hasSecondFactor } from '../auth/factors.js';
 import { howSignedIn, type SignInRecord } from '../auth/sign-in.js';
@@ -34,8 +34,8 @@ import { oidcSubjectOf } from '../db/users.js';
 import { REQUIRE_TWO_FACTOR } from '../features/login/routes.js';
 import { acrOf, amrOf, authTimeOf } from './claims.js';
 import { consentAsked, consentRoutes } from './consent.js';
-import type { LiveProvider } from './live-provider.js';
-import { levelOfAcr, ONE_FACTOR, PHISHING_RESISTANT, requestedSubject, requiredLevel, TWO_FACTOR, UNREACHABLE, type Level } from './policy.js';
+import { isInteractionGone, type LiveProvider } from './live-provider.js';
+import { levelOfAcr, ONE_FACTOR, PHISHING_RESISTANT, requestedSubject, requiredLevel, TWO_FACTOR, UNREACHABLE, type Level } from './levels.js';
 import { consentPage, continuingPage, expiredPage } from './views.js';
 import { INTERACTION_PATH, LOGIN_PATH, PASSKEY_SIGN_IN_PATH } from '../lib/paths.js';
 
@@ -102,20 +102,20 @@ export const interactionRoutes: FastifyPluginAsync<{ ctx: AppContext; live: Live
    */
   async function decide(request: FastifyRequest<{ Params: z.infer<typeof Params> }>, reply: FastifyReply, page: boolean) {
     const t = request.t;
-    const provider = live.current;
+    const provider = await live.provider();
     let details: Interaction;
     try {
       details = await provider.interactionDetails(request.raw, reply.raw);
     } catch (error) {
       // No interaction cookie, or the interaction expired or finished: nothing to go back to but the app.
-      if (error instanceof errors.SessionNotFound) return reply.page(t.apps.expired.title, expiredPage(t), { status: 400 });
+      if (await isInteractionGone(error)) return reply.page(t.apps.expired.title, expiredPage(t), { status: 400 });
       throw error;
     }
     // The cookie names the interaction; an address naming another one is a stale tab or a forged link.
     if (details.uid !== request.params.uid) return reply.page(t.apps.expired.title, expiredPage(t), { status: 400 });
     const here = `${INTERACTION_PATH}/${details.uid}/continue`;
     const client = await provider.Client.find(details.params.client_id);
-    // The level the app and the request ask for (policy.ts); the sign-in pages are asked for it, but only as a hint:
+    // The level the app and the request ask for (levels.ts); the sign-in pages are asked for it, but only as a hint:
     // whatever sign-in comes back is judged here again.
     const required = requiredLevel(client?.gatehouse_requirement, details.params);
     const toSignIn = (fresh: boolean) => reply.redirect(signInAddress(here, fresh, required), 303);

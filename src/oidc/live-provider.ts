@@ -6,6 +6,10 @@
  * provider with the keys opened afresh and swaps it in. Requests already inside the old provider finish there;
  * everything the provider remembers is in the database (src/oidc/adapter.ts), so nothing is lost by the swap.
  * Decision record 019 says why a swap rather than a restart.
+ *
+ * The keys are opened at the start (a key that does not open under SECRET_KEY stops it, as before), but the library
+ * (about 19 MB and 150 ms of loading) is loaded and the provider built only when a request first needs it: an
+ * instance that serves only the site and forward-auth never loads it. Decision record 025 says why.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
@@ -23,46 +27,91 @@ import { loadSigningKeys, signingKeyOrder, type SigningJwk } from './keys.js';
 export const KEY_CHECK_INTERVAL_MS = minutes(5);
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+/** Builds a provider for these keys (src/oidc/provider.ts, loaded with the library on the first call). */
+export type BuildProvider = (keys: SigningJwk[]) => Promise<Provider>;
+
+/**
+ * True for the library's "no interaction to go on with" (no interaction cookie, or it expired or finished). The
+ * library is loaded by then: only a provider's own call throws it.
+ */
+export async function isInteractionGone(error: unknown): Promise<boolean> {
+  const { errors } = await import('oidc-provider');
+  return error instanceof errors.SessionNotFound;
+}
+
+interface Built {
+  provider: Provider;
+  handler: Handler;
+}
 
 export class LiveProvider {
-  #provider: Provider;
-  #handler: Handler;
+  /** The keys (and their order) the next provider is built with; the current one was built with them too. */
+  #keys: SigningJwk[];
   #order: string;
+  /** The provider that answers, once a request has needed one. */
+  #current: Built | undefined;
+  /** The first build, while it runs: requests that arrive meanwhile wait for it together. */
+  #building: Promise<Built> | undefined;
   #checking: Promise<boolean> | null = null;
   #timer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly ctx: AppContext,
-    private readonly build: (keys: SigningJwk[]) => Provider,
+    private readonly build: BuildProvider,
     private readonly log: FastifyBaseLogger,
     keys: SigningJwk[],
     order: string,
   ) {
-    this.#provider = build(keys);
-    this.#handler = this.#provider.callback();
+    this.#keys = keys;
     this.#order = order;
   }
 
-  /** Loads (at the first start: makes) the keys and builds the first provider; a key that does not open throws. */
-  static async start(ctx: AppContext, build: (keys: SigningJwk[]) => Provider, log: FastifyBaseLogger): Promise<LiveProvider> {
+  /** Loads (at the first start: makes) the keys; a key that does not open throws. Builds no provider yet. */
+  static async start(ctx: AppContext, build: BuildProvider, log: FastifyBaseLogger): Promise<LiveProvider> {
     const { keys, order } = await loadSigningKeys(ctx.db, ctx.clock, ctx.config.secretKey);
     return new LiveProvider(ctx, build, log, keys, order);
   }
 
-  /** The provider to hand a request to (the interaction routes; anything that signs). */
-  get current(): Provider {
-    return this.#provider;
+  /** The provider to hand a request to (the interaction routes; anything that signs), built on the first call. */
+  async provider(): Promise<Provider> {
+    return (await this.#built()).provider;
   }
 
-  /** The current provider's Koa handler (middie calls this for /oidc/*). */
-  handle(req: IncomingMessage, res: ServerResponse): void {
-    this.#handler(req, res);
+  /** Whether a provider has been built (a request needed one) in this process. */
+  get isBuilt(): boolean {
+    return this.#current !== undefined;
   }
 
   /**
-   * Looks at the keys now; builds and swaps in a new provider when their order changed. True when it swapped.
-   * Calls that overlap share one look. A failure (database away, a key that does not open) keeps the provider
-   * as it is and is logged: the next look tries again.
+   * Hands a request to the current provider's Koa handler (middie calls this for /oidc/*). The first request
+   * waits for the build; a build that fails goes to `next` (the site's error page) and the next request tries again.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
+    if (this.#current) return this.#current.handler(req, res);
+    this.#built().then((built) => built.handler(req, res), next);
+  }
+
+  #built(): Promise<Built> {
+    if (this.#current) return Promise.resolve(this.#current);
+    this.#building ??= this.#make(this.#keys)
+      .then((built) => {
+        // A look at the keys may have built a newer one meanwhile: that one stays.
+        this.#current ??= built;
+        return this.#current;
+      })
+      .finally(() => (this.#building = undefined));
+    return this.#building;
+  }
+
+  async #make(keys: SigningJwk[]): Promise<Built> {
+    const provider = await this.build(keys);
+    return { provider, handler: provider.callback() };
+  }
+
+  /**
+   * Looks at the keys now; when their order changed, takes the keys afresh and, if a provider was built, builds and
+   * swaps in a new one. True when the order changed. Calls that overlap share one look. A failure (database away,
+   * a key that does not open) keeps the provider and its keys as they are and is logged: the next look tries again.
    */
   check(): Promise<boolean> {
     this.#checking ??= this.#check().finally(() => (this.#checking = null));
@@ -75,10 +124,9 @@ export class LiveProvider {
       const now = clock.now();
       if (signingKeyOrder(await publishedSigningKeyTimes(db, now), now) === this.#order) return false;
       const { keys, order } = await loadSigningKeys(db, clock, config.secretKey);
-      const provider = this.build(keys);
-      const handler = provider.callback();
-      this.#provider = provider;
-      this.#handler = handler;
+      // Nothing built yet (no request needed the provider): the first build takes these keys.
+      if (this.#current || this.#building) this.#current = await this.#make(keys);
+      this.#keys = keys;
       const before = this.#order;
       this.#order = order;
       this.log.info({ before, after: order }, 'the OpenID Connect signing keys changed: the provider now publishes and signs with them');

@@ -141,7 +141,7 @@ export function providerSessions(ctx: AppContext, live: LiveProvider, log: Fasti
   async function tellApp(clientId: string, sub: string, sid: string | undefined): Promise<void> {
     let client: Client | undefined;
     try {
-      client = await live.current.Client.find(clientId);
+      client = await (await live.provider()).Client.find(clientId);
     } catch (error) {
       log.warn({ err: error, clientId }, 'back-channel logout: the app could not be loaded');
       return;
@@ -186,7 +186,7 @@ export function providerSessions(ctx: AppContext, live: LiveProvider, log: Fasti
       await Promise.all(
         [...uids].map(async (uid) => {
           try {
-            const session = await live.current.Session.findByUid(uid);
+            const session = await (await live.provider()).Session.findByUid(uid);
             if (session) await end(session, reason);
           } catch (error) {
             // The Gatehouse session is over whatever happens here; the provider session is worth nothing without it.
@@ -203,7 +203,7 @@ export function providerSessions(ctx: AppContext, live: LiveProvider, log: Fasti
         uids.map(async (uid) => {
           let sid: string | undefined;
           try {
-            const session = await live.current.Session.findByUid(uid);
+            const session = await (await live.provider()).Session.findByUid(uid);
             // Only the person's own session (another may have signed in in that browser since), and only if the app is in it.
             if (!session || session.accountId !== sub || !session.authorizations || !Object.hasOwn(session.authorizations, clientId)) return;
             sid = session.authorizations[clientId]!.sid;

@@ -21,10 +21,10 @@ import { howSignedIn } from '../auth/sign-in.js';
 import type { AppContext } from '../context.js';
 import { oidcSubjectOf } from '../db/users.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
+import { OIDC_MOUNT_PATH } from '../lib/paths.js';
 import { securityHeaders } from '../http/security-headers.js';
 import { interactionRoutes } from './interaction.js';
 import type { LiveProvider } from './live-provider.js';
-import { OIDC_MOUNT_PATH } from './provider.js';
 import { requestFacts, setRequestFacts, type GatehouseSignIn } from './request-facts.js';
 
 /** The browser's Gatehouse sign-in, or null (no one, a pending second step, or a session older than its record). */
@@ -61,7 +61,7 @@ export async function mountIdentityProvider(site: FastifyInstance, ctx: AppConte
   });
 
   await site.register(middie);
-  site.use(OIDC_MOUNT_PATH, (req: IncomingMessage, res: ServerResponse) => {
+  site.use(OIDC_MOUNT_PATH, (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
     const facts = requestFacts(req);
     if (!facts) throw new Error('a request reached the OpenID Connect provider without its facts (mount order)');
     pinForwarding(req.headers, appUrl, facts.ip);
@@ -71,7 +71,7 @@ export async function mountIdentityProvider(site: FastifyInstance, ctx: AppConte
     for (const [name, value] of Object.entries(providerHeaders)) res.setHeader(name, value);
     res.setHeader(REQUEST_ID_HEADER, facts.id);
     // The provider of the moment: a change of signing keys swaps it (src/oidc/live-provider.ts).
-    provider.handle(req, res);
+    provider.handle(req, res, next);
   });
 
   // The interaction routes hand the raw request to the provider too (its cookies, its URLs): a hook of their own

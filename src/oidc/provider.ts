@@ -31,10 +31,7 @@ import { fetchAllowingRegisteredBackchannel, logoutMiddleware, logoutPages, obse
 import { assertAcrRequest, gatehousePolicy } from './policy.js';
 import { requestFacts } from './request-facts.js';
 import { refusedPage } from './views.js';
-import { INTERACTION_PATH } from '../lib/paths.js';
-
-/** Where the provider is mounted: the issuer is APP_URL + this. */
-export const OIDC_MOUNT_PATH = '/oidc';
+import { INTERACTION_PATH, OIDC_MOUNT_PATH } from '../lib/paths.js';
 
 const S = 1000;
 /** A code is redeemed by the app's server right after the redirect; a minute covers a slow one (RFC 6749 says at most 10). */

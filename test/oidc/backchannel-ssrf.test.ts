@@ -35,8 +35,8 @@ afterAll(async () => {
 });
 
 /** The library's own back-channel logout, for a client with this metadata (as it would build one it was given). */
-function logoutThrough(backchannelLogoutUri: string): Promise<void> {
-  const app = new t.app.oidcProvider.current.Client({ ...metadata, backchannel_logout_uri: backchannelLogoutUri });
+async function logoutThrough(backchannelLogoutUri: string): Promise<void> {
+  const app = new (await t.app.oidcProvider.provider()).Client({ ...metadata, backchannel_logout_uri: backchannelLogoutUri });
   return app.backchannelLogout('some-subject', 'some-sid');
 }
 

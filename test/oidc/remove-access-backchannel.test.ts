@@ -48,7 +48,7 @@ async function removeAccess(browser: TestClient, clientId: string) {
 /** The provider sessions the person's Gatehouse sessions stand for, as stored. */
 async function providerSessionsOf(userId: number) {
   const rows = await t.app.ctx.db.selectFrom('sessions').select('oidc_session_uid').where('user_id', '=', userId).where('oidc_session_uid', 'is not', null).execute();
-  return Promise.all(rows.map(async (r) => ({ uid: r.oidc_session_uid!, session: await t.app.oidcProvider.current.Session.findByUid(r.oidc_session_uid!) })));
+  return Promise.all(rows.map(async (r) => ({ uid: r.oidc_session_uid!, session: await (await t.app.oidcProvider.provider()).Session.findByUid(r.oidc_session_uid!) })));
 }
 
 /** How many back-channel logouts ended so (`delivered` or `failed`), as Prometheus reads it. */

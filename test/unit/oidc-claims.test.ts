@@ -8,7 +8,8 @@ import { uriProblem } from '../../src/admin/app-commands.js';
 import type { SignInMethod, SignInRecord } from '../../src/auth/sign-in.js';
 import { accountClaims, ACR_ONE_FACTOR, ACR_PHISHING_RESISTANT, ACR_TWO_FACTOR, acrOf, amrOf, authTimeOf } from '../../src/oidc/claims.js';
 import { needsFreshSignIn } from '../../src/oidc/interaction.js';
-import { assertAcrRequest, levelOfAcr, requestedSubject, requiredLevel, sessionStandsFor, UNREACHABLE } from '../../src/oidc/policy.js';
+import { levelOfAcr, requestedSubject, requiredLevel, UNREACHABLE } from '../../src/oidc/levels.js';
+import { assertAcrRequest, sessionStandsFor } from '../../src/oidc/policy.js';
 
 const AT = Date.UTC(2026, 11, 5, 9, 0, 0, 750);
 const record = (methods: SignInMethod[], secondStepSkipped = false, passkeyBackedUp: boolean | null = null): SignInRecord => ({ methods, secondStepSkipped, at: AT, passkeyBackedUp });

@@ -1,0 +1,103 @@
+/**
+ * The OpenID Connect library is loaded, and the provider built, when a request first needs it (decision record 025,
+ * src/oidc/live-provider.ts): a start, the site's pages, a sign-in and a sign-out build nothing; the first request
+ * to /oidc/* builds it once, however many arrive together; a build that fails is tried again by the next request;
+ * keys rotated before that first request are the ones it publishes.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rotateKeys } from '../../src/admin/key-commands.js';
+import { pwnedPasswordsOff } from '../../src/adapters/pwned-passwords/off.js';
+import type { SigningJwk } from '../../src/oidc/keys.js';
+import { LiveProvider } from '../../src/oidc/live-provider.js';
+import { buildProvider } from '../../src/oidc/provider.js';
+import { createUser, startTestApp, type TestApp } from '../support/app.js';
+import { OIDC_APP_URL } from '../support/oidc.js';
+import { signedInAs } from '../support/sign-in.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ APP_URL: OIDC_APP_URL });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const publishedKids = async (): Promise<string[]> => {
+  const res = await t.app.inject({ url: '/oidc/jwks' });
+  expect(res.statusCode).toBe(200);
+  return res
+    .json<{ keys: { kid: string }[] }>()
+    .keys.map((k) => k.kid)
+    .sort();
+};
+
+/** A provider of the test app's own context, whose builds are counted (and the first `failures` of them fail). */
+async function countedProvider(failures = 0) {
+  const { ctx, log } = t.app;
+  const counts = { builds: 0 };
+  const live = await LiveProvider.start(
+    ctx,
+    async (keys: SigningJwk[]) => {
+      counts.builds++;
+      if (counts.builds <= failures) throw new Error('the provider could not be built');
+      return buildProvider(ctx, keys, log);
+    },
+    log,
+  );
+  return { live, counts };
+}
+
+describe('the OpenID Connect provider is built when a request first needs it', () => {
+  it('a start, the pages, a sign-in and a sign-out build none', async () => {
+    expect(t.app.oidcProvider.isBuilt).toBe(false);
+    expect((await t.app.inject({ url: '/login' })).statusCode).toBe(200);
+    const user = await createUser(t.app);
+    const browser = await signedInAs(t.app, user);
+    expect((await browser.get('/')).status).toBe(200);
+    await browser.submit('/', {}, '/logout');
+    expect(t.app.oidcProvider.isBuilt).toBe(false);
+  });
+
+  it('keys rotated before the first request are the ones the first build publishes', async () => {
+    const before = await t.app.ctx.db.selectFrom('oidc_signing_keys').select('kid').execute();
+    const lines: string[] = [];
+    const ctx = { db: t.app.ctx.db, config: t.config, clock: t.app.ctx.clock, pwnedPasswords: pwnedPasswordsOff, output: { out: (line: string) => lines.push(line) } };
+    expect(await rotateKeys(ctx, { json: true })).toEqual({ ok: true });
+    // The look at the keys sees the new order, and has nothing to rebuild.
+    expect(await t.app.oidcProvider.check()).toBe(true);
+    expect(t.app.oidcProvider.isBuilt).toBe(false);
+
+    const published = await publishedKids();
+    expect(t.app.oidcProvider.isBuilt).toBe(true);
+    expect(published).toHaveLength(before.length * 2);
+    for (const { kid } of before) expect(published).toContain(kid);
+  });
+
+  it('the first /oidc request builds it, and it answers from then on', async () => {
+    const discovery = await t.app.inject({ url: '/oidc/.well-known/openid-configuration' });
+    expect(discovery.statusCode).toBe(200);
+    expect(discovery.json<{ issuer: string }>().issuer).toBe(`${OIDC_APP_URL}/oidc`);
+  });
+
+  it('requests that arrive before it is built wait together for one build', async () => {
+    const { live, counts } = await countedProvider();
+    const providers = await Promise.all([live.provider(), live.provider(), live.provider()]);
+    expect(counts.builds).toBe(1);
+    expect(new Set(providers).size).toBe(1);
+    expect(await live.provider()).toBe(providers[0]);
+    expect(counts.builds).toBe(1);
+  });
+
+  it('a build that fails goes to the error page (middie\'s next) and the next request builds again', async () => {
+    const { live, counts } = await countedProvider(1);
+    const handed = await new Promise<unknown>((resolve) => live.handle({} as IncomingMessage, {} as ServerResponse, resolve));
+    expect(handed).toBeInstanceOf(Error);
+    expect(live.isBuilt).toBe(false);
+
+    const provider = await live.provider();
+    expect(counts.builds).toBe(2);
+    expect(live.isBuilt).toBe(true);
+    expect(provider.issuer).toBe(`${OIDC_APP_URL}/oidc`);
+  });
+});
