@@ -2,7 +2,7 @@
  * Load and what it costs: autocannon runs (after a warm-up), the server's CPU time per answered request, the share
  * of the machine other processes took meanwhile, and a process's memory.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { CONNECTIONS, DURATION_S, IDLE_RSS_REQUESTS, PROXY_HEADERS, sleep, WARMUP_S } from './settings.js';
@@ -96,6 +96,97 @@ export async function withOthersCpu<T>(pids: Array<number | undefined>, work: ()
   if (!before || !after) return { result, othersShare: null };
   const others = after.machine - before.machine - (after.ours - before.ours);
   return { result, othersShare: Math.max(0, others) / (seconds * TICKS_PER_S * os.cpus().length) };
+}
+
+/** The server's CPU time by thread, in ms: its JavaScript, libuv's pool (the password hashes), V8's workers (GC, compiling). */
+export interface ThreadSplit {
+  mainMs: number;
+  poolMs: number;
+  v8Ms: number;
+  otherMs: number;
+}
+
+/** A process's CPU time by thread (/proc/<pid>/task, named by Node and libuv: MainThread, libuv-worker, V8Worker). */
+function threadCpuMs(pid: number): ThreadSplit {
+  const split: ThreadSplit = { mainMs: 0, poolMs: 0, v8Ms: 0, otherMs: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = ((Number(after[11]) + Number(after[12])) * 1000) / TICKS_PER_S;
+    if (tid === String(pid)) split.mainMs += ms;
+    else if (name === 'libuv-worker') split.poolMs += ms;
+    else if (name === 'V8Worker') split.v8Ms += ms;
+    else split.otherMs += ms;
+  }
+  return split;
+}
+
+/** Where the machine's CPU went while a run went on, in ms of CPU time (2 cores give 2,000 ms per second). */
+export interface CpuSplit {
+  /** The server process. */
+  serverMs: number;
+  /** The server's, by thread. */
+  threads: ThreadSplit;
+  /** This process: the load generator, and the peers that run in it (the Twilio stand-in, the SMTP server). */
+  benchMs: number;
+  /** Every other process on the machine, and the host's other guests (steal). */
+  othersMs: number;
+  /** No one. */
+  idleMs: number;
+}
+
+/** A run's CPU and its settling's: everything added up but idle, which is the run's alone. */
+export function addCpu(run: CpuSplit, settling: CpuSplit): CpuSplit {
+  const t = run.threads;
+  const u = settling.threads;
+  return {
+    serverMs: run.serverMs + settling.serverMs,
+    threads: { mainMs: t.mainMs + u.mainMs, poolMs: t.poolMs + u.poolMs, v8Ms: t.v8Ms + u.v8Ms, otherMs: t.otherMs + u.otherMs },
+    benchMs: run.benchMs + settling.benchMs,
+    othersMs: run.othersMs + settling.othersMs,
+    idleMs: run.idleMs,
+  };
+}
+
+/** Busy and idle ticks of the whole machine (/proc/stat's first line). */
+function machineTicks(): { busy: number; idle: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = fields[3]! + fields[4]!;
+  return { busy: fields.slice(0, 8).reduce((sum, v) => sum + v, 0) - idle, idle };
+}
+
+/** Runs `work` and splits the machine's CPU time meanwhile between the server, this process, others and idle; null where /proc cannot tell. */
+export async function withCpuSplit<T>(pid: number | undefined, work: () => Promise<T>): Promise<{ result: T; cpu: CpuSplit | null }> {
+  const read = () => {
+    try {
+      const server = processCpuMs(pid);
+      return server === null ? null : { machine: machineTicks(), server, threads: threadCpuMs(pid!), bench: process.cpuUsage() };
+    } catch {
+      return null;
+    }
+  };
+  const before = read();
+  const result = await work();
+  const after = read();
+  if (!before || !after) return { result, cpu: null };
+  const toMs = (ticks: number) => (ticks * 1000) / TICKS_PER_S;
+  const benchUsage = process.cpuUsage(before.bench);
+  const serverMs = after.server - before.server;
+  const benchMs = (benchUsage.user + benchUsage.system) / 1000;
+  const busyMs = toMs(after.machine.busy - before.machine.busy);
+  const threads: ThreadSplit = {
+    mainMs: after.threads.mainMs - before.threads.mainMs,
+    poolMs: after.threads.poolMs - before.threads.poolMs,
+    v8Ms: after.threads.v8Ms - before.threads.v8Ms,
+    otherMs: after.threads.otherMs - before.threads.otherMs,
+  };
+  return { result, cpu: { serverMs, threads, benchMs, othersMs: Math.max(0, busyMs - serverMs - benchMs), idleMs: toMs(after.machine.idle - before.machine.idle) } };
 }
 
 /** Samples a process's RSS every 100 ms while `work` runs; returns the work's result and the peak. */

@@ -8,7 +8,7 @@ import { seedUsername } from '../scripts/seed.js';
 import { cannon, fromResult, type Measured, type Site } from './load.js';
 import { fmt, ms, pct } from './report.js';
 import { measureCeiling, type Child } from './server.js';
-import { rawArgon2, settleAfterSignIns, signedInPage, signInRequests, signInStorm, type SignInRun } from './sessions.js';
+import { rawArgon2, settleAfterSignIns, signedInPage, signInRequests, signInStorm, type RawHashRun, type SignInRun } from './sessions.js';
 import { CONNECTIONS, DURATION_S, log, USERS } from './settings.js';
 
 /** The steady visitor traffic whose latency is watched alone and during the sign-in storm. */
@@ -21,7 +21,7 @@ export function probeLogin(site: Site, duration = DURATION_S): Promise<autocanno
 }
 
 /** The visitors' GET /login while CONNECTIONS connections sign in continuously (other users than the sign-in run's). */
-async function loginDuringStorm(site: Site): Promise<{ probe: Measured; signInsPerS: number; outcomes: Record<string, number> }> {
+export async function loginDuringStorm(site: Site): Promise<{ probe: Measured; signInsPerS: number; outcomes: Record<string, number> }> {
   const stats = { times: [] as number[], outcomes: {} as Record<string, number> };
   const [probe, stormRun] = await Promise.all([
     probeLogin(site),
@@ -35,12 +35,6 @@ async function loginDuringStorm(site: Site): Promise<{ probe: Measured; signInsP
   ]);
   await settleAfterSignIns();
   return { probe: fromResult(probe), signInsPerS: (stats.outcomes['302'] ?? 0) / stormRun.duration, outcomes: stats.outcomes };
-}
-
-export interface RawHashRun {
-  perS: number;
-  p50: number;
-  p99: number;
 }
 
 export interface Round {

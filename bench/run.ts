@@ -28,6 +28,7 @@
  *     npm run bench -- --forward-auth     # the ceiling and forward-auth only, production mode (bench/results/forward-auth.md)
  *     npm run bench -- --console-search   # the console's people search over a million accounts (bench/results/console-search.md)
  *     npm run bench -- --pages            # the ceiling, GET /login and signed-in pages with CPU per request (bench/results/pages.md)
+ *     npm run bench -- --sign-in          # sign-ins from new and returning browsers against raw argon2id, with where the CPU went (bench/results/sign-in.md)
  *     npm run bench -- --start            # start time and idle RSS over BENCH_STARTS starts (bench/results/start.md)
  *     BENCH_CPU_PROF=/tmp/prof npm run bench -- --forward-auth   # and a CPU profile of the forward-auth server (--pages too)
  *     npm run bench:profile -- /tmp/prof/<file>.cpuprofile        # where that profile's time went, as text
@@ -38,7 +39,7 @@
  * off or changed in the app: successful sign-ins refund their per-IP point anyway, and two attempts on
  * one account are never in flight together (the per-account slot would refuse the second).
  *
- * This file only picks the mode. The modes: default.ts (with rounds.ts), large.ts, forward-auth.ts, pages.ts, start.ts, console-search.ts;
+ * This file only picks the mode. The modes: default.ts (with rounds.ts), large.ts, forward-auth.ts, pages.ts, sign-in.ts, start.ts, console-search.ts;
  * what they share: settings.ts (connections, durations, rounds, targets, the proxy's headers), server.ts (build, spawn,
  * the ceiling, PostgreSQL databases), peers.ts (production mode's Twilio stand-in and SMTP server), load.ts
  * (autocannon, where requests go and with which headers, CPU per request, others' CPU, RSS), sessions.ts (signing
@@ -49,6 +50,7 @@ import { defaultBench } from './default.js';
 import { forwardAuthBench } from './forward-auth.js';
 import { largeBench } from './large.js';
 import { pagesBench } from './pages.js';
+import { signInBench } from './sign-in.js';
 import { startBench } from './start.js';
 
 if (process.argv.includes('--large')) await largeBench();
@@ -56,4 +58,5 @@ else if (process.argv.includes('--console-search')) await consoleSearchBench();
 else if (process.argv.includes('--forward-auth')) await forwardAuthBench();
 else if (process.argv.includes('--pages')) await pagesBench();
 else if (process.argv.includes('--start')) await startBench();
+else if (process.argv.includes('--sign-in')) await signInBench();
 else await defaultBench();

@@ -8,7 +8,7 @@ import autocannon from 'autocannon';
 import { ARGON2_OPTIONS, HASH_QUEUE_MAX_WAIT_MS } from '../src/auth/password.js';
 import { SEED_PASSWORD } from '../scripts/seed.js';
 import { cookieHeaderOf, findCsrfToken, parseSetCookie } from '../test/support/cookies.js';
-import { cannon, fromResult, percentile, type Measured, type Site } from './load.js';
+import { addCpu, cannon, fromResult, percentile, withCpuSplit, type CpuSplit, type Measured, type Site } from './load.js';
 import { CONNECTIONS, DURATION_S, sleep, WARMUP_S } from './settings.js';
 
 /** Each benchmark user comes from an address of its own (TRUST_PROXY=127.0.0.1 makes the server believe it). */
@@ -78,16 +78,25 @@ export interface SignInRun {
   measured: Measured;
   /** Completed sign-ins (302 to /) per second and their GET+POST time. */
   signInsPerS: number;
+  signIns: number;
   p50: number;
   p99: number;
   outcomes: Record<string, number>;
+  /** Where the machine's CPU went during the run and its settling (with a server pid); idle: during the run only. */
+  cpu: CpuSplit | null;
 }
 
 /**
  * The full sign-in, as a browser does it: GET /login (CSRF cookie + token), then POST /login. Users are
- * taken in turn from `loginFor`, so no account has two attempts in flight.
+ * taken in turn from `loginFor`, so no account has two attempts in flight. `browserOf(n)`: the browser cookie (as
+ * its Set-Cookie) the n-th sign-in's browser already has, a browser the account signed in from before; without
+ * it every sign-in comes from a new browser, and its owner is sent the new-browser notice.
  */
-export function signInRequests(loginFor: (n: number) => string, stats: { times: number[]; outcomes: Record<string, number> }): autocannon.Request[] {
+export function signInRequests(
+  loginFor: (n: number) => string,
+  stats: { times: number[]; outcomes: Record<string, number> },
+  browserOf: (n: number) => string | undefined = () => undefined,
+): autocannon.Request[] {
   let next = 0;
   type Ctx = { n?: number; started?: number; jar?: Map<string, string>; token?: string | null };
   return [
@@ -98,11 +107,15 @@ export function signInRequests(loginFor: (n: number) => string, stats: { times: 
         const ctx = context as Ctx;
         ctx.n = next++;
         ctx.started = performance.now();
-        return { ...request, headers: { ...request.headers, 'x-forwarded-for': addressOf(ctx.n) } };
+        ctx.jar = new Map();
+        const browser = browserOf(ctx.n);
+        if (browser !== undefined) cookiesFrom(browser, ctx.jar);
+        const cookie = ctx.jar.size > 0 ? { cookie: cookieHeaderOf(ctx.jar) } : {};
+        return { ...request, headers: { ...request.headers, ...cookie, 'x-forwarded-for': addressOf(ctx.n) } };
       },
       onResponse: (_status, body, context, headers) => {
         const ctx = context as Ctx;
-        ctx.jar = cookiesFrom(headers?.['set-cookie']);
+        cookiesFrom(headers?.['set-cookie'], ctx.jar);
         ctx.token = findCsrfToken(body);
       },
     },
@@ -135,27 +148,47 @@ export function signInRequests(loginFor: (n: number) => string, stats: { times: 
 export const SIGN_INS_SETTLE_MS = HASH_QUEUE_MAX_WAIT_MS + 2_000;
 export const settleAfterSignIns = () => sleep(SIGN_INS_SETTLE_MS);
 
-export async function signInStorm(site: Site, loginFor: (n: number) => string, duration = DURATION_S): Promise<SignInRun> {
+export interface SignInStormOptions {
+  duration?: number;
+  /** See signInRequests. */
+  browserOf?: (n: number) => string | undefined;
+  /** The server's pid: where the machine's CPU went during the run and the settling after it (`cpu`). */
+  pid?: number;
+}
+
+export async function signInStorm(site: Site, loginFor: (n: number) => string, { duration = DURATION_S, browserOf, pid }: SignInStormOptions = {}): Promise<SignInRun> {
   const options = { url: site.url, headers: { ...site.headers }, connections: CONNECTIONS };
   if (WARMUP_S > 0) {
-    await autocannon({ ...options, duration: WARMUP_S, requests: signInRequests(loginFor, { times: [], outcomes: {} }) });
+    await autocannon({ ...options, duration: WARMUP_S, requests: signInRequests(loginFor, { times: [], outcomes: {} }, browserOf) });
     await settleAfterSignIns();
   }
   const stats = { times: [] as number[], outcomes: {} as Record<string, number> };
-  const result = await autocannon({ ...options, duration, requests: signInRequests(loginFor, stats) });
-  await settleAfterSignIns();
+  const { result, cpu: during } = await withCpuSplit(pid, () => autocannon({ ...options, duration, requests: signInRequests(loginFor, stats, browserOf) }));
+  // The settling counts too (the last sign-ins end, their notices are mailed), but not its idle time.
+  const { cpu: settling } = await withCpuSplit(pid, settleAfterSignIns);
+  const cpu = during && settling ? addCpu(during, settling) : null;
   const sorted = stats.times.sort((a, b) => a - b);
   return {
     measured: fromResult(result),
     signInsPerS: sorted.length / result.duration,
+    signIns: sorted.length,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     outcomes: stats.outcomes,
+    cpu: pid === undefined ? null : cpu,
   };
 }
 
+export interface RawHashRun {
+  perS: number;
+  p50: number;
+  p99: number;
+  /** This process's CPU time per verify: the hash, and the little the loop around it costs. */
+  cpuMsPerVerify: number;
+}
+
 /** argon2id verify of one stored hash, CONNECTIONS at a time, in this process (libuv's pool, like the server). */
-export async function rawArgon2(durationS: number): Promise<{ perS: number; p50: number; p99: number }> {
+export async function rawArgon2(durationS: number): Promise<RawHashRun> {
   const stored = await hash(SEED_PASSWORD, ARGON2_OPTIONS);
   const run = async (seconds: number) => {
     const times: number[] = [];
@@ -173,6 +206,8 @@ export async function rawArgon2(durationS: number): Promise<{ perS: number; p50:
     return { times: times.sort((a, b) => a - b), elapsedS: (performance.now() - started) / 1000 };
   };
   if (WARMUP_S > 0) await run(WARMUP_S);
+  const cpuBefore = process.cpuUsage();
   const { times, elapsedS } = await run(durationS);
-  return { perS: times.length / elapsedS, p50: percentile(times, 50), p99: percentile(times, 99) };
+  const cpu = process.cpuUsage(cpuBefore);
+  return { perS: times.length / elapsedS, p50: percentile(times, 50), p99: percentile(times, 99), cpuMsPerVerify: (cpu.user + cpu.system) / 1000 / times.length };
 }
