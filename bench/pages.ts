@@ -3,11 +3,16 @@
  * the signed-in home, with the CPU time the server spends on each request, between two runs of the ceiling, on the
  * production-mode server of the default bench (bench/results/pages.md). Shorter than the default bench, and its CPU
  * per request moves less with other work on the machine than req/s does (still ±25% between runs of one build here:
- * compare builds in interleaved runs): the run to make before and after a change to the pages' path. `BENCH_CPU_PROF=<folder>` writes a V8 CPU profile of the server (`npm run bench:profile -- <file>` sums it).
+ * compare builds in interleaved runs): the run to make before and after a change to the pages' path. Then each goal
+ * page's floor: its answer (status, headers, cookies, body) saved and replayed by the bare Fastify of the ceiling,
+ * which costs what sending those bytes costs and nothing else. `BENCH_CPU_PROF=<folder>` writes a V8 CPU profile of
+ * the server (`npm run bench:profile -- <file>` sums it).
  */
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import { seedUsername } from '../scripts/seed.js';
-import { behindProxy, cannonWithCpu, fromResult, unexpectedAnswers, withOthersCpu, type Measured } from './load.js';
+import { behindProxy, cannonWithCpu, fromResult, unexpectedAnswers, withOthersCpu, type Measured, type Site } from './load.js';
 import { cpuProfileFlags, productionSetup } from './peers.js';
 import { fmt, loadAverage, machine, machineLines, mark, ms, pct, publishResult } from './report.js';
 import { measureCeiling, spawnServer, withBenchRun } from './server.js';
@@ -19,6 +24,24 @@ interface PageRun {
   measured: Measured;
   cpuUs: number | null;
   target: number | null;
+}
+
+/** Headers a server computes for each answer, left out of a saved one. */
+const PER_ANSWER_HEADERS = new Set(['content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'x-request-id', 'set-cookie']);
+
+/**
+ * Saves one answer of the server to `path` (status, headers, body) in `file`, for bench/hello-world.ts to replay:
+ * its Set-Cookie headers kept as they came, the ones Fastify computes left to it.
+ */
+async function saveAnswer(site: Site, path: string, cookie: string | null, file: string): Promise<void> {
+  const res = await fetch(site.url + path, { headers: { ...site.headers, ...(cookie ? { cookie } : {}) }, redirect: 'manual' });
+  const headers: Record<string, string | string[]> = {};
+  res.headers.forEach((value, name) => {
+    if (!PER_ANSWER_HEADERS.has(name)) headers[name] = value;
+  });
+  const setCookie = res.headers.getSetCookie();
+  if (setCookie.length > 0) headers['set-cookie'] = setCookie;
+  writeFileSync(file, JSON.stringify({ status: res.status, headers, body: await res.text() }));
 }
 
 export async function pagesBench(): Promise<void> {
@@ -54,7 +77,22 @@ export async function pagesBench(): Promise<void> {
       requests: signedInRequests(sessions, (i) => `/user/${seedUsername(1 + ((i * 7919) % USERS))}`),
     });
     await page('signed-in `GET /`', null, { url: site.url, requests: signedInRequests(sessions, () => '/') });
+    // The floors: each goal page's answer, replayed by the bare Fastify of the ceiling.
+    const loginAnswer = join(run.dir, 'login-answer.json');
+    const profileAnswer = join(run.dir, 'profile-answer.json');
+    await saveAnswer(site, '/login', null, loginAnswer);
+    await saveAnswer(site, `/user/${seedUsername(2)}`, sessions[0]!, profileAnswer);
     await server.stop();
+
+    const floors: PageRun[] = [];
+    for (const [name, file] of [
+      ['`GET /login`', loginAnswer],
+      ['signed-in `GET /user/<name>`', profileAnswer],
+    ] as const) {
+      log(`${name}'s answer, replayed by a bare Fastify…`);
+      const replay = await measureCeiling(children, file);
+      floors.push({ name: `${name}'s answer replayed by the bare Fastify (its bytes, none of its work)`, measured: replay.measured, cpuUs: replay.cpuUsPerRequest, target: null });
+    }
 
     log('hello-world again…');
     const last = await measureCeiling(children);
@@ -62,7 +100,7 @@ export async function pagesBench(): Promise<void> {
 
     const ceilingRps = (first.measured.rps + last.measured.rps) / 2;
     const ceilingCpu = first.cpuUsPerRequest !== null && last.cpuUsPerRequest !== null ? (first.cpuUsPerRequest + last.cpuUsPerRequest) / 2 : null;
-    const problems = runs.flatMap((r) => unexpectedAnswers(r.name, r.measured));
+    const problems = [...runs, ...floors].flatMap((r) => unexpectedAnswers(r.name, r.measured));
     const cpu = (us: number | null) => (us === null ? '–' : `${fmt(us)} µs`);
     const lines = [
       '# Gatehouse benchmark: pages (`npm run bench -- --pages`)',
@@ -73,11 +111,12 @@ export async function pagesBench(): Promise<void> {
       '| measurement | req/s | p50 ms | p99 ms | share of ceiling | server CPU per request | target | |',
       '|---|---:|---:|---:|---|---:|---|---|',
       `| Fastify hello-world (the ceiling; mean of two runs) | ${fmt(ceilingRps)} | ${ms(Math.max(first.measured.p50, last.measured.p50))} | ${ms(Math.max(first.measured.p99, last.measured.p99))} | 100% | ${cpu(ceilingCpu)} | | |`,
-      ...runs.map((r) => {
+      ...[...runs, ...floors].map((r) => {
         const share = r.measured.rps / ceilingRps;
         return `| ${r.name} | ${fmt(r.measured.rps)} | ${ms(r.measured.p50)} | ${ms(r.measured.p99)} | ${pct(share)} | ${cpu(r.cpuUs)} | ${r.target === null ? '' : `≥ ${pct(r.target)}`} | ${r.target === null ? '' : mark(share >= r.target)} |`;
       }),
       '',
+      `- The replayed answers are the floor of each page: the same status, headers (its cookies too) and body, from the bare Fastify of the ceiling with nothing computed per request. What a page costs above its floor is its work; the floor is what any server pays to send those bytes here.`,
       `- Server CPU per request is steadier than req/s on a shared machine (compare versions side by side, not across days). The share of req/s is higher than the share of CPU because the load generator shares the machine's ${os.cpus().length} cores and limits the ceiling's rate.`,
       ...(problems.length > 0 ? ['', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`)] : []),
     ];

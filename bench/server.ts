@@ -71,16 +71,21 @@ export async function spawnServer(args: string[], env: Record<string, string>, c
       if (exited) return;
       const gone = new Promise<void>((done) => child.once('exit', () => done()));
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      // Writing a CPU profile (BENCH_CPU_PROF) at exit can take longer than a shutdown.
+      const timer = setTimeout(() => child.kill('SIGKILL'), process.env.BENCH_CPU_PROF ? 60_000 : 5_000);
       await gone;
       clearTimeout(timer);
     },
   };
 }
 
-/** The ceiling: a bare Fastify hello-world (bench/hello-world.ts), a process of its own. */
-function spawnCeiling(): Promise<Child> {
-  return spawnServer(['--import', 'tsx', join(ROOT, 'bench', 'hello-world.ts')], { NODE_ENV: 'production' }, ROOT, '/');
+/**
+ * The ceiling: a bare Fastify hello-world (bench/hello-world.ts), a process of its own; with `replayFile`, the same
+ * app answering a saved page's headers and body (BENCH_REPLAY).
+ */
+function spawnCeiling(replayFile?: string): Promise<Child> {
+  const env: Record<string, string> = { NODE_ENV: 'production', ...(replayFile ? { BENCH_REPLAY: replayFile } : {}) };
+  return spawnServer(['--import', 'tsx', join(ROOT, 'bench', 'hello-world.ts')], env, ROOT, '/');
 }
 
 /**
@@ -88,13 +93,13 @@ function spawnCeiling(): Promise<Child> {
  * of the machine other processes took meanwhile. The process is added to `children` while it runs, so that a
  * failing bench shows its output and stops it.
  */
-export async function measureCeiling(children: Child[]): Promise<{ measured: Measured; cpuUsPerRequest: number | null; othersShare: number | null }> {
-  const hello = await spawnCeiling();
+export async function measureCeiling(children: Child[], replayFile?: string): Promise<{ measured: Measured; cpuUsPerRequest: number | null; othersShare: number | null }> {
+  const hello = await spawnCeiling(replayFile);
   children.push(hello);
   const { result: run, othersShare } = await withOthersCpu([hello.process.pid], () => cannonWithCpu({ url: hello.url }, hello.process.pid));
   await hello.stop();
   const measured = fromResult(run.result);
-  log(`  ceiling ${fmt(measured.rps)} req/s, ${fmt(run.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
+  log(`  ${replayFile ? 'replay' : 'ceiling'} ${fmt(measured.rps)} req/s, ${fmt(run.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
   return { measured, cpuUsPerRequest: run.cpuUsPerRequest, othersShare };
 }
 
