@@ -5,7 +5,8 @@
  * per request moves less with other work on the machine than req/s does (still ±25% between runs of one build here:
  * compare builds in interleaved runs): the run to make before and after a change to the pages' path. Then each goal
  * page's floor: its answer (status, headers, cookies, body) saved and replayed by the bare Fastify of the ceiling,
- * which costs what sending those bytes costs and nothing else. `BENCH_CPU_PROF=<folder>` writes a V8 CPU profile of
+ * which costs what sending those bytes costs and nothing else — and for `GET /login` once more with a fresh CSRF
+ * secret and token in each answer, the least any sign-in form with CSRF protection costs. `BENCH_CPU_PROF=<folder>` writes a V8 CPU profile of
  * the server (`npm run bench:profile -- <file>` sums it).
  */
 import { writeFileSync } from 'node:fs';
@@ -85,13 +86,14 @@ export async function pagesBench(): Promise<void> {
     await server.stop();
 
     const floors: PageRun[] = [];
-    for (const [name, file] of [
-      ['`GET /login`', loginAnswer],
-      ['signed-in `GET /user/<name>`', profileAnswer],
+    for (const [name, replay] of [
+      ['`GET /login`\'s answer replayed by the bare Fastify (its bytes, none of its work)', { file: loginAnswer }],
+      ['the same with a fresh CSRF secret (signed cookie) and token in each answer', { file: loginAnswer, freshToken: true }],
+      ['signed-in `GET /user/<name>`\'s answer replayed by the bare Fastify', { file: profileAnswer }],
     ] as const) {
-      log(`${name}'s answer, replayed by a bare Fastify…`);
-      const replay = await measureCeiling(children, file);
-      floors.push({ name: `${name}'s answer replayed by the bare Fastify (its bytes, none of its work)`, measured: replay.measured, cpuUs: replay.cpuUsPerRequest, target: null });
+      log(`${name}…`);
+      const floor = await measureCeiling(children, replay);
+      floors.push({ name, measured: floor.measured, cpuUs: floor.cpuUsPerRequest, target: null });
     }
 
     log('hello-world again…');
@@ -116,7 +118,7 @@ export async function pagesBench(): Promise<void> {
         return `| ${r.name} | ${fmt(r.measured.rps)} | ${ms(r.measured.p50)} | ${ms(r.measured.p99)} | ${pct(share)} | ${cpu(r.cpuUs)} | ${r.target === null ? '' : `≥ ${pct(r.target)}`} | ${r.target === null ? '' : mark(share >= r.target)} |`;
       }),
       '',
-      `- The replayed answers are the floor of each page: the same status, headers (its cookies too) and body, from the bare Fastify of the ceiling with nothing computed per request. What a page costs above its floor is its work; the floor is what any server pays to send those bytes here.`,
+      `- The replayed answers are the floor of each page: the same status, headers (its cookies too) and body, from the bare Fastify of the ceiling with nothing computed per request. What a page costs above its floor is its work; the floor is what any server pays to send those bytes here. The second replay adds the one thing no CSRF-protected sign-in form can skip: a fresh random secret in a signed cookie and a fresh masked token in the page, made as src/auth/csrf.ts makes them (pooled randomness, HMAC-SHA256).`,
       `- Server CPU per request is steadier than req/s on a shared machine (compare versions side by side, not across days). The share of req/s is higher than the share of CPU because the load generator shares the machine's ${os.cpus().length} cores and limits the ceiling's rate.`,
       ...(problems.length > 0 ? ['', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`)] : []),
     ];

@@ -79,12 +79,19 @@ export async function spawnServer(args: string[], env: Record<string, string>, c
   };
 }
 
+/** A saved answer for the ceiling's app to send (bench/pages.ts saves them). */
+export interface Replay {
+  file: string;
+  /** A fresh CSRF secret (signed cookie) and masked token in every answer. */
+  freshToken?: boolean;
+}
+
 /**
- * The ceiling: a bare Fastify hello-world (bench/hello-world.ts), a process of its own; with `replayFile`, the same
- * app answering a saved page's headers and body (BENCH_REPLAY).
+ * The ceiling: a bare Fastify hello-world (bench/hello-world.ts), a process of its own; with `replay`, the same
+ * app answering a saved page's headers and body (BENCH_REPLAY), with a fresh CSRF secret and token in each if asked.
  */
-function spawnCeiling(replayFile?: string): Promise<Child> {
-  const env: Record<string, string> = { NODE_ENV: 'production', ...(replayFile ? { BENCH_REPLAY: replayFile } : {}) };
+function spawnCeiling(replay?: Replay): Promise<Child> {
+  const env: Record<string, string> = { NODE_ENV: 'production', ...(replay ? { BENCH_REPLAY: replay.file, ...(replay.freshToken ? { BENCH_REPLAY_FRESH_TOKEN: '1' } : {}) } : {}) };
   return spawnServer(['--import', 'tsx', join(ROOT, 'bench', 'hello-world.ts')], env, ROOT, '/');
 }
 
@@ -93,13 +100,13 @@ function spawnCeiling(replayFile?: string): Promise<Child> {
  * of the machine other processes took meanwhile. The process is added to `children` while it runs, so that a
  * failing bench shows its output and stops it.
  */
-export async function measureCeiling(children: Child[], replayFile?: string): Promise<{ measured: Measured; cpuUsPerRequest: number | null; othersShare: number | null }> {
-  const hello = await spawnCeiling(replayFile);
+export async function measureCeiling(children: Child[], replay?: Replay): Promise<{ measured: Measured; cpuUsPerRequest: number | null; othersShare: number | null }> {
+  const hello = await spawnCeiling(replay);
   children.push(hello);
   const { result: run, othersShare } = await withOthersCpu([hello.process.pid], () => cannonWithCpu({ url: hello.url }, hello.process.pid));
   await hello.stop();
   const measured = fromResult(run.result);
-  log(`  ${replayFile ? 'replay' : 'ceiling'} ${fmt(measured.rps)} req/s, ${fmt(run.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
+  log(`  ${replay ? 'replay' : 'ceiling'} ${fmt(measured.rps)} req/s, ${fmt(run.cpuUsPerRequest ?? NaN)} µs of CPU per request`);
   return { measured, cpuUsPerRequest: run.cpuUsPerRequest, othersShare };
 }
 
