@@ -116,7 +116,7 @@ export async function signInBench(): Promise<void> {
       '# Gatehouse benchmark: sign-in (`npm run bench -- --sign-in`)',
       '',
       machineLines(m),
-      `- ${ROUNDS} rounds; autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s of warm-up; production mode behind the proxy's headers, ${USERS.toLocaleString('en')} seeded users on SQLite; each user signs in from an address of its own; HASH_CONCURRENCY ${process.env.HASH_CONCURRENCY ?? 'left to the app (one hash per core)'}`,
+      `- ${ROUNDS} rounds; autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run after ${WARMUP_S} s of warm-up; production mode behind the proxy's headers, ${USERS.toLocaleString('en')} seeded users on SQLite; each user signs in from an address of its own; HASH_CONCURRENCY ${process.env.HASH_CONCURRENCY ?? 'left to the app (one more than there are cores)'}`,
       '',
       '| sign-ins | per second (median) | share of the raw argon2id rate (median, range) | target | |',
       '|---|---:|---|---|---|',

@@ -186,7 +186,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     pwnedPasswords,
     limits,
     metrics: metrics ?? metricsOff,
-    // Replaced by the provider's below, once it is built.
+    // Replaced below by the provider's side (providerSessions), which builds the provider only if it needs one.
     identityProvider: { sessionsEnded: async () => undefined, appAccessRemoved: async () => undefined },
   };
 

@@ -95,7 +95,7 @@ export interface Config {
     /** Code sends per hour for the whole app; past it the SMS circuit breaker opens. Default 500. */
     hourlyBudget: number;
   };
-  /** Password hashes (argon2id) running at once; more wait briefly, then get 503. Default: cores, at most 4. */
+  /** Password hashes (argon2id) running at once; more wait briefly, then get 503. Default: cores + 1, at most 4. */
   hashConcurrency: number;
   /** Prometheus metrics at /metrics (METRICS_ENABLED); null (the default) = off, no route. */
   metrics: {

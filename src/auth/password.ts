@@ -51,7 +51,7 @@ export const LIBUV_DEFAULT_THREADPOOL_SIZE = 4;
  * HASH_CONCURRENCY's default: one hash more than there are cores (each hash is single-threaded, p = 1), at most the
  * thread pool's size. With one per core, a core sat idle whenever a hash had finished and the event loop was still
  * busy with other requests before it could start the next: the spare hash keeps every core at work. Measured with
- * `npm run bench -- --sign-in` on 2 cores (docs/performance.md): idle time per sign-in 1.1–1.5 ms → 0.3–0.5 ms,
+ * `npm run bench -- --sign-in` on 2 cores (docs/performance.md): idle time per sign-in 1.0–1.5 ms → 0.3–0.5 ms,
  * and visitors' p99 during a sign-in storm unchanged.
  */
 export const DEFAULT_HASH_CONCURRENCY = Math.max(1, Math.min(availableParallelism() + 1, LIBUV_DEFAULT_THREADPOOL_SIZE));

@@ -88,7 +88,9 @@ export class LiveProvider {
    */
   handle(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
     if (this.#current) return this.#current.handler(req, res);
-    this.#built().then((built) => built.handler(req, res), next);
+    this.#built()
+      .then((built) => built.handler(req, res))
+      .catch(next);
   }
 
   #built(): Promise<Built> {
@@ -124,12 +126,17 @@ export class LiveProvider {
       const now = clock.now();
       if (signingKeyOrder(await publishedSigningKeyTimes(db, now), now) === this.#order) return false;
       const { keys, order } = await loadSigningKeys(db, clock, config.secretKey);
-      // Nothing built yet (no request needed the provider): the first build takes these keys.
-      if (this.#current || this.#building) this.#current = await this.#make(keys);
+      // A first build under way ends first (its failure is its requests' concern), so there is one build at a time
+      // and none can start with the old keys after this look. From the loop's end to `#keys` below nothing awaits.
+      while (this.#building) await this.#building.catch(() => undefined);
+      // Nothing built (no request needed the provider yet): the first build takes these keys.
+      const built = this.#current !== undefined;
+      if (built) this.#current = await this.#make(keys);
       this.#keys = keys;
       const before = this.#order;
       this.#order = order;
-      this.log.info({ before, after: order }, 'the OpenID Connect signing keys changed: the provider now publishes and signs with them');
+      const message = built ? 'the provider now publishes and signs with them' : 'the provider, once a request needs it, will publish and sign with them';
+      this.log.info({ before, after: order }, `the OpenID Connect signing keys changed: ${message}`);
       return true;
     } catch (error) {
       this.log.error({ err: error }, 'looking at the OpenID Connect signing keys failed; the provider keeps its keys and looks again later');

@@ -1,9 +1,11 @@
 /**
  * The OpenID Connect library is loaded, and the provider built, when a request first needs it (decision record 025,
- * src/oidc/live-provider.ts): a start, the site's pages, a sign-in and a sign-out build nothing; the first request
- * to /oidc/* builds it once, however many arrive together; a build that fails is tried again by the next request;
- * keys rotated before that first request are the ones it publishes.
+ * src/oidc/live-provider.ts): a start and `GET /login` do not even load the library (a child process watches every
+ * import); the site's pages, a sign-in and a sign-out build nothing; the first request to /oidc/* builds it once,
+ * however many arrive together; a build that fails is tried again by the next request; keys rotated before that
+ * first request are the ones it publishes, and a look at the keys during the first build waits for it.
  */
+import { spawnSync } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rotateKeys } from '../../src/admin/key-commands.js';
@@ -32,14 +34,19 @@ const publishedKids = async (): Promise<string[]> => {
     .sort();
 };
 
-/** A provider of the test app's own context, whose builds are counted (and the first `failures` of them fail). */
+/**
+ * A provider of the test app's own context whose builds are counted (the first `failures` of them fail), with the
+ * keys each build was given; a build waits for `hold` when one is set.
+ */
 async function countedProvider(failures = 0) {
   const { ctx, log } = t.app;
-  const counts = { builds: 0 };
+  const counts = { builds: 0, kids: [] as string[][], hold: null as Promise<void> | null };
   const live = await LiveProvider.start(
     ctx,
     async (keys: SigningJwk[]) => {
       counts.builds++;
+      counts.kids.push(keys.map((k) => k.kid).sort());
+      if (counts.hold) await counts.hold;
       if (counts.builds <= failures) throw new Error('the provider could not be built');
       return buildProvider(ctx, keys, log);
     },
@@ -48,7 +55,19 @@ async function countedProvider(failures = 0) {
   return { live, counts };
 }
 
+async function rotate(): Promise<void> {
+  const lines: string[] = [];
+  const ctx = { db: t.app.ctx.db, config: t.config, clock: t.app.ctx.clock, pwnedPasswords: pwnedPasswordsOff, output: { out: (line: string) => lines.push(line) } };
+  expect(await rotateKeys(ctx, { json: true })).toEqual({ ok: true });
+}
+
 describe('the OpenID Connect provider is built when a request first needs it', () => {
+  it('a start and GET /login do not load the library; the first /oidc request does', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/support/oidc-library-at-start.ts'], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.status, child.stderr).toBe(0);
+    expect(JSON.parse(child.stdout.trim().split('\n').at(-1)!)).toEqual({ login: 200, afterStart: false, jwks: 200, afterJwks: true });
+  });
+
   it('a start, the pages, a sign-in and a sign-out build none', async () => {
     expect(t.app.oidcProvider.isBuilt).toBe(false);
     expect((await t.app.inject({ url: '/login' })).statusCode).toBe(200);
@@ -61,9 +80,7 @@ describe('the OpenID Connect provider is built when a request first needs it', (
 
   it('keys rotated before the first request are the ones the first build publishes', async () => {
     const before = await t.app.ctx.db.selectFrom('oidc_signing_keys').select('kid').execute();
-    const lines: string[] = [];
-    const ctx = { db: t.app.ctx.db, config: t.config, clock: t.app.ctx.clock, pwnedPasswords: pwnedPasswordsOff, output: { out: (line: string) => lines.push(line) } };
-    expect(await rotateKeys(ctx, { json: true })).toEqual({ ok: true });
+    await rotate();
     // The look at the keys sees the new order, and has nothing to rebuild.
     expect(await t.app.oidcProvider.check()).toBe(true);
     expect(t.app.oidcProvider.isBuilt).toBe(false);
@@ -99,5 +116,27 @@ describe('the OpenID Connect provider is built when a request first needs it', (
     expect(counts.builds).toBe(2);
     expect(live.isBuilt).toBe(true);
     expect(provider.issuer).toBe(`${OIDC_APP_URL}/oidc`);
+  });
+
+  it('a look at the keys during the first build waits for it, then builds once more with the new keys', async () => {
+    const { live, counts } = await countedProvider();
+    let release!: () => void;
+    counts.hold = new Promise((resolve) => (release = resolve));
+    const first = live.provider();
+    await rotate();
+    const looked = live.check();
+    // The look has read the new keys and now waits: no second build while the first runs.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(counts.builds).toBe(1);
+    counts.hold = null;
+    release();
+    await first;
+    expect(await looked).toBe(true);
+    expect(counts.builds).toBe(2);
+    // The first build had the keys from before the rotation, the second every key published after it.
+    expect(counts.kids[1]!.length).toBeGreaterThan(counts.kids[0]!.length);
+    for (const kid of counts.kids[0]!) expect(counts.kids[1]).toContain(kid);
+    await live.provider();
+    expect(counts.builds).toBe(2);
   });
 });
