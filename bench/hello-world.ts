@@ -10,6 +10,11 @@
  * CSRF-protected form can do without: a fresh random secret in a signed cookie
  * and a fresh masked token for it in the page, made as src/auth/csrf.ts makes
  * them (the same pooled randomness, an HMAC-SHA256 as @fastify/cookie signs).
+ * With BENCH_REPLAY_SIGNED_IN=<database URL> and BENCH_REPLAY_SESSION=<session
+ * token> instead, each answer first does what no signed-in profile page can do
+ * without, with Gatehouse's own data layer: the session looked up by its token's
+ * hash (with its account), the profile's account by its name, and the page's
+ * token masked with the session's secret.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -30,6 +35,8 @@ if (replayFile) {
   const body = Buffer.from(replay.body, 'utf8');
   if (process.env.BENCH_REPLAY_FRESH_TOKEN) {
     app.get('/', freshTokenRoute(replay));
+  } else if (process.env.BENCH_REPLAY_SIGNED_IN && process.env.BENCH_REPLAY_SESSION && process.env.BENCH_REPLAY_PROFILE) {
+    app.get('/', await signedInRoute(replay, process.env.BENCH_REPLAY_SIGNED_IN, process.env.BENCH_REPLAY_SESSION, process.env.BENCH_REPLAY_PROFILE));
   } else {
     app.get('/', (_request, reply) => {
       void reply.code(replay.status).headers(replay.headers).send(body);
@@ -40,14 +47,44 @@ if (replayFile) {
 }
 await app.listen({ port, host: '127.0.0.1' });
 
+/** The saved page split around its CSRF token: the part before, the token, the part after. */
+function aroundToken(body: string): [string, string] {
+  const [before, token, after] = body.split(/(?<=name="_csrf" value=")([^"]+)/);
+  if (token === undefined || after === undefined || before === undefined) throw new Error('the saved page has no CSRF token');
+  return [before, after];
+}
+
+/**
+ * The saved signed-in page after the lookups it cannot do without, made with src/db's own functions on the run's
+ * database: the session and its account by the token's hash, the profile's account by its name; then the page's
+ * token masked with the session's secret.
+ */
+async function signedInRoute(replay: Replay, databaseUrl: string, sessionToken: string, profileName: string): Promise<RouteHandlerMethod> {
+  const { openDatabase } = await import('../src/db/database.js');
+  const { findLiveSession } = await import('../src/db/sessions.js');
+  const { findUserByUsername } = await import('../src/db/users.js');
+  const { hashToken } = await import('../src/lib/tokens.js');
+  const { maskSecret } = await import('../src/auth/csrf.js');
+  const { SESSION_IDLE_TIMEOUT_MS } = await import('../src/auth/policy.js');
+  const { db } = openDatabase(databaseUrl);
+  const [before, after] = aroundToken(replay.body);
+  const headers = { ...replay.headers };
+  return async (_request, reply) => {
+    const found = await findLiveSession(db, hashToken(sessionToken), Date.now(), SESSION_IDLE_TIMEOUT_MS);
+    const profile = await findUserByUsername(db, profileName);
+    if (!found?.session.csrf_secret || !profile) throw new Error('the saved session or profile is gone');
+    const token = maskSecret(Buffer.from(found.session.csrf_secret, 'base64url'));
+    return reply.code(replay.status).headers(headers).send(before + token + after);
+  };
+}
+
 /**
  * The saved answer with a fresh CSRF secret and token in it: 24 random bytes, their HMAC-SHA256 for the signed
  * cookie, 24 more for the pad of the masked token (as src/auth/csrf.ts makes them), put where the saved ones were.
  * The signing key is random: only the work counts.
  */
 function freshTokenRoute(replay: Replay): RouteHandlerMethod {
-  const [before, token, after] = replay.body.split(/(?<=name="_csrf" value=")([^"]+)/);
-  if (token === undefined || after === undefined) throw new Error('the saved page has no CSRF token');
+  const [before, after] = aroundToken(replay.body);
   const cookies = [replay.headers['set-cookie'] ?? []].flat();
   const csrfCookie = cookies.findIndex((c) => c.includes('csrf'));
   if (csrfCookie < 0) throw new Error('the saved answer sets no CSRF cookie');

@@ -6,7 +6,8 @@
  * compare builds in interleaved runs): the run to make before and after a change to the pages' path. Then each goal
  * page's floor: its answer (status, headers, cookies, body) saved and replayed by the bare Fastify of the ceiling,
  * which costs what sending those bytes costs and nothing else — and for `GET /login` once more with a fresh CSRF
- * secret and token in each answer, the least any sign-in form with CSRF protection costs. `BENCH_CPU_PROF=<folder>` writes a V8 CPU profile of
+ * secret and token in each answer, the least any sign-in form with CSRF protection costs; for the profile once more
+ * after its unavoidable lookups (session and account, the profile's account, its token). `BENCH_CPU_PROF=<folder>` writes a V8 CPU profile of
  * the server (`npm run bench:profile -- <file>` sums it).
  */
 import { writeFileSync } from 'node:fs';
@@ -83,6 +84,8 @@ export async function pagesBench(): Promise<void> {
     const profileAnswer = join(run.dir, 'profile-answer.json');
     await saveAnswer(site, '/login', null, loginAnswer);
     await saveAnswer(site, `/user/${seedUsername(2)}`, sessions[0]!, profileAnswer);
+    const sessionToken = /(?:^|; )[^=]*session=([^;]+)/.exec(sessions[0]!)?.[1];
+    if (!sessionToken) throw new Error('the signed-in cookies have no session cookie');
     await server.stop();
 
     const floors: PageRun[] = [];
@@ -90,6 +93,10 @@ export async function pagesBench(): Promise<void> {
       ['`GET /login`\'s answer replayed by the bare Fastify (its bytes, none of its work)', { file: loginAnswer }],
       ['the same with a fresh CSRF secret (signed cookie) and token in each answer', { file: loginAnswer, freshToken: true }],
       ['signed-in `GET /user/<name>`\'s answer replayed by the bare Fastify', { file: profileAnswer }],
+      [
+        'the same after the lookups it cannot do without (session and account, the profile\'s account, its token; src/db\'s own functions)',
+        { file: profileAnswer, signedIn: { databaseUrl: setup.env.DATABASE_URL!, sessionToken, profile: seedUsername(2) } },
+      ],
     ] as const) {
       log(`${name}…`);
       const floor = await measureCeiling(children, replay);
@@ -118,7 +125,7 @@ export async function pagesBench(): Promise<void> {
         return `| ${r.name} | ${fmt(r.measured.rps)} | ${ms(r.measured.p50)} | ${ms(r.measured.p99)} | ${pct(share)} | ${cpu(r.cpuUs)} | ${r.target === null ? '' : `≥ ${pct(r.target)}`} | ${r.target === null ? '' : mark(share >= r.target)} |`;
       }),
       '',
-      `- The replayed answers are the floor of each page: the same status, headers (its cookies too) and body, from the bare Fastify of the ceiling with nothing computed per request. What a page costs above its floor is its work; the floor is what any server pays to send those bytes here. The second replay adds the one thing no CSRF-protected sign-in form can skip: a fresh random secret in a signed cookie and a fresh masked token in the page, made as src/auth/csrf.ts makes them (pooled randomness, HMAC-SHA256).`,
+      `- The replayed answers are the floor of each page: the same status, headers (its cookies too) and body, from the bare Fastify of the ceiling with nothing computed per request. What a page costs above its floor is its work; the floor is what any server pays to send those bytes here. The second replay adds the one thing no CSRF-protected sign-in form can skip: a fresh random secret in a signed cookie and a fresh masked token in the page, made as src/auth/csrf.ts makes them (pooled randomness, HMAC-SHA256). The last replay does, before each answer, what no signed-in profile page can skip, with Gatehouse's own data layer: the session and its account by the token's hash, the profile's account by its name, the token masked with the session's secret.`,
       `- Server CPU per request is steadier than req/s on a shared machine (compare versions side by side, not across days). The share of req/s is higher than the share of CPU because the load generator shares the machine's ${os.cpus().length} cores and limits the ceiling's rate.`,
       ...(problems.length > 0 ? ['', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`)] : []),
     ];

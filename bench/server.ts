@@ -84,6 +84,8 @@ export interface Replay {
   file: string;
   /** A fresh CSRF secret (signed cookie) and masked token in every answer. */
   freshToken?: boolean;
+  /** A signed-in page's unavoidable lookups before every answer (bench/hello-world.ts, BENCH_REPLAY_SIGNED_IN). */
+  signedIn?: { databaseUrl: string; sessionToken: string; profile: string };
 }
 
 /**
@@ -91,7 +93,14 @@ export interface Replay {
  * app answering a saved page's headers and body (BENCH_REPLAY), with a fresh CSRF secret and token in each if asked.
  */
 function spawnCeiling(replay?: Replay): Promise<Child> {
-  const env: Record<string, string> = { NODE_ENV: 'production', ...(replay ? { BENCH_REPLAY: replay.file, ...(replay.freshToken ? { BENCH_REPLAY_FRESH_TOKEN: '1' } : {}) } : {}) };
+  const env: Record<string, string> = { NODE_ENV: 'production' };
+  if (replay) env.BENCH_REPLAY = replay.file;
+  if (replay?.freshToken) env.BENCH_REPLAY_FRESH_TOKEN = '1';
+  if (replay?.signedIn) {
+    env.BENCH_REPLAY_SIGNED_IN = replay.signedIn.databaseUrl;
+    env.BENCH_REPLAY_SESSION = replay.signedIn.sessionToken;
+    env.BENCH_REPLAY_PROFILE = replay.signedIn.profile;
+  }
   return spawnServer(['--import', 'tsx', join(ROOT, 'bench', 'hello-world.ts')], env, ROOT, '/');
 }
 
