@@ -70,7 +70,8 @@ describe('Linus and his keyboard', () => {
 
     // The sign-in page starts in the username field.
     await page.goto('/login');
-    expect((await focused()).id).toBe('f-login');
+    // Autofocus lands when the browser next updates the rendering, which can be just after the load event.
+    await expect.poll(async () => (await focused()).id).toBe('f-login');
     await page.keyboard.type(linus.username);
     await tabTo('f-password');
     await page.keyboard.type(DEFAULT_TEST_PASSWORD);
@@ -78,11 +79,11 @@ describe('Linus and his keyboard', () => {
     expect(pathOf(page)).toBe('/login/two-factor');
 
     // The code field has focus already: type, Enter.
-    expect((await focused()).id).toBe('f-code');
+    await expect.poll(async () => (await focused()).id).toBe('f-code');
     await page.keyboard.type('000000');
     await pressAndWait('Enter');
+    await expect.poll(async () => (await focused()).id).toBe('f-code');
     const afterWrong = await focused();
-    expect(afterWrong.id).toBe('f-code');
     expect(afterWrong.invalid).toBe('true');
     expect(afterWrong.describedBy).toContain('f-code-error');
     expect(await page.locator('#f-code-error').innerText()).toContain('not right');
