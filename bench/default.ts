@@ -5,7 +5,6 @@
  * (bench/results/latest.md).
  */
 import { join } from 'node:path';
-import { HASH_QUEUE_MAX_WAIT_MS } from '../src/auth/password.js';
 import { openDatabase } from '../src/db/database.js';
 import { seedUsername, seedUsers } from '../scripts/seed.js';
 import { forwardAuthChecks, forwardAuthProblems, forwardAuthRow, FORWARD_AUTH_HOW } from './forward-auth.js';
@@ -15,7 +14,7 @@ import { productionEnv, startProductionPeers } from './peers.js';
 import { fmt, loadAverage, machine, machineLines, mark, ms, pct, publishResult, type Machine, type Row } from './report.js';
 import { PROBE_CONNECTIONS, PROBE_RATE, probeLogin, roundsTable, runRounds, shareWithRange, spreadOf, type Round } from './rounds.js';
 import { buildServer, spawnServer, withBenchRun } from './server.js';
-import { signedInPage, signedInSessions, SIGN_INS_SETTLE_MS } from './sessions.js';
+import { signedInPage, signedInSessions, signInOutcomeProblems, SIGN_INS_SETTLE_MS } from './sessions.js';
 import {
   BENCH_APP_URL,
   CONNECTIONS,
@@ -270,13 +269,7 @@ function roundProblems(n: number, r: Round): string[] {
   only2xx(problems, `round ${n}: GET /login`, r.login);
   only2xx(problems, `round ${n}: GET /user/<name>`, r.profile);
   only2xx(problems, `round ${n}: GET /login probe during the storm`, r.storm.probe);
-  const signInProblem = (what: string, outcomes: Record<string, number>) => {
-    if (Object.keys(outcomes).every((code) => code === '302')) return;
-    const busy = outcomes['503'] ? `; 503 is the app's "hashing busy" answer: hashes waited over ${HASH_QUEUE_MAX_WAIT_MS / 1000} s for a slot, the machine is overloaded` : '';
-    problems.push(`round ${n}: ${what} POST /login outcomes ${JSON.stringify(outcomes)} (only 302 is a success${busy})`);
-  };
-  signInProblem('sign-in:', r.signIns.outcomes);
-  signInProblem("the storm's", r.storm.outcomes);
+  problems.push(...signInOutcomeProblems(`round ${n}: sign-in:`, r.signIns.outcomes), ...signInOutcomeProblems(`round ${n}: the storm's`, r.storm.outcomes));
   return problems;
 }
 

@@ -35,20 +35,27 @@ export function rssMb(pid: number | undefined): number | null {
   }
 }
 
+/** A process's or thread's name and CPU time (user + system), in clock ticks, from its /proc `stat` line. */
+function parseStat(stat: string): { name: string; ticks: number } {
+  // The name is in parentheses and may hold spaces; the fields after it start with the state.
+  const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(after[11]) + Number(after[12]) };
+}
+
+/** Busy and idle ticks of the whole machine (/proc/stat's first line: user nice system idle iowait irq softirq steal). */
+function machineTicks(): { busy: number; idle: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = fields[3]! + fields[4]!;
+  // Everything but idle and iowait is busy (steal: the host's other guests).
+  return { busy: fields.slice(0, 8).reduce((sum, v) => sum + v, 0) - idle, idle };
+}
+
 /** Busy CPU time of the whole machine, and of this process and `pids`, in clock ticks (/proc, Linux). */
 function cpuTicks(pids: Array<number | undefined>): { machine: number; ours: number } | null {
   try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy (steal = the host's other guests).
-    const machine = fields.slice(0, 8).reduce((sum, v, i) => (i === 3 || i === 4 ? sum : sum + v), 0);
     let ours = 0;
-    for (const pid of [process.pid, ...pids]) {
-      if (pid === undefined) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ours += Number(after[11]) + Number(after[12]); // utime, stime
-    }
-    return { machine, ours };
+    for (const pid of [process.pid, ...pids]) if (pid !== undefined) ours += parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).ticks;
+    return { machine: machineTicks().busy, ours };
   } catch {
     return null;
   }
@@ -61,9 +68,7 @@ const TICKS_PER_S = 100;
 export function processCpuMs(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(after[11]) + Number(after[12])) * 1000) / TICKS_PER_S;
+    return (parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).ticks * 1000) / TICKS_PER_S;
   } catch {
     return null;
   }
@@ -116,9 +121,8 @@ function threadCpuMs(pid: number): ThreadSplit {
     } catch {
       continue; // the thread ended meanwhile
     }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ms = ((Number(after[11]) + Number(after[12])) * 1000) / TICKS_PER_S;
+    const { name, ticks } = parseStat(stat);
+    const ms = (ticks * 1000) / TICKS_PER_S;
     if (tid === String(pid)) split.mainMs += ms;
     else if (name === 'libuv-worker') split.poolMs += ms;
     else if (name === 'V8Worker') split.v8Ms += ms;
@@ -152,13 +156,6 @@ export function addCpu(run: CpuSplit, settling: CpuSplit): CpuSplit {
     othersMs: run.othersMs + settling.othersMs,
     idleMs: run.idleMs,
   };
-}
-
-/** Busy and idle ticks of the whole machine (/proc/stat's first line). */
-function machineTicks(): { busy: number; idle: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const idle = fields[3]! + fields[4]!;
-  return { busy: fields.slice(0, 8).reduce((sum, v) => sum + v, 0) - idle, idle };
 }
 
 /** Runs `work` and splits the machine's CPU time meanwhile between the server, this process, others and idle; null where /proc cannot tell. */

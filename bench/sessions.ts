@@ -146,6 +146,13 @@ export function signInRequests(
  * with them.
  */
 export const SIGN_INS_SETTLE_MS = HASH_QUEUE_MAX_WAIT_MS + 2_000;
+
+/** A sign-in run whose POSTs did not all complete (302) measured something else: what to say of it, if anything. */
+export function signInOutcomeProblems(what: string, outcomes: Record<string, number>): string[] {
+  if (Object.keys(outcomes).every((code) => code === '302')) return [];
+  const busy = outcomes['503'] ? `; 503 is the app's "hashing busy" answer: hashes waited over ${HASH_QUEUE_MAX_WAIT_MS / 1000} s for a slot, the machine is overloaded` : '';
+  return [`${what} POST /login outcomes ${JSON.stringify(outcomes)} (only 302 is a success${busy})`];
+}
 export const settleAfterSignIns = () => sleep(SIGN_INS_SETTLE_MS);
 
 export interface SignInStormOptions {

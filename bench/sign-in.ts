@@ -21,7 +21,7 @@ import { cpuProfileFlags, productionSetup } from './peers.js';
 import { fmt, loadAverage, machine, machineLines, mark, pct, publishResult } from './report.js';
 import { loginDuringStorm, PROBE_RATE, spreadOf, shareWithRange } from './rounds.js';
 import { spawnServer, withBenchRun } from './server.js';
-import { addressOf, rawArgon2, settleAfterSignIns, signInStorm, signInWithFetch, SIGN_INS_SETTLE_MS, type RawHashRun, type SignInRun } from './sessions.js';
+import { addressOf, rawArgon2, settleAfterSignIns, signInStorm, signInOutcomeProblems, signInWithFetch, SIGN_INS_SETTLE_MS, type RawHashRun, type SignInRun } from './sessions.js';
 import { CONNECTIONS, DURATION_S, log, PROXY_HEADERS, ROUNDS, START_FLAGS, TARGETS, USERS, WARMUP_S } from './settings.js';
 
 /** Users whose browsers come back: ten per connection, so no account has two sign-ins in flight. */
@@ -106,12 +106,11 @@ export async function signInBench(): Promise<void> {
       const inRun = median(rounds.map((r) => (of(r).cpu ? hashingShare(of(r).cpu!) / rawHashingShare(r.raw) : NaN)));
       return `| ${name} | ${cells.map((ms) => `${fmt(ms, 2)} ms`).join(' | ')} | ${pct(inRun)} | ${pct(hashMs / (hashMs + benchMs))} |`;
     };
-    const problems = rounds.flatMap((r, i) =>
-      [r.fresh, r.returning].flatMap((s) => {
-        const other = Object.entries(s.outcomes).filter(([status]) => status !== '302');
-        return other.length > 0 ? [`round ${i + 1}: POST /login answered ${other.map(([status, count]) => `${count} × ${status}`).join(', ')} besides 302`] : [];
-      }),
-    );
+    const problems = rounds.flatMap((r, i) => [
+      ...signInOutcomeProblems(`round ${i + 1}: new browsers:`, r.fresh.outcomes),
+      ...signInOutcomeProblems(`round ${i + 1}: returning browsers:`, r.returning.outcomes),
+      ...signInOutcomeProblems(`round ${i + 1}: the storm's`, r.storm.outcomes),
+    ]);
     const lines = [
       '# Gatehouse benchmark: sign-in (`npm run bench -- --sign-in`)',
       '',
