@@ -3,12 +3,18 @@
  * needs (signed-in user, CSRF token, the flash message). Flash messages live in
  * a signed, short-lived cookie, so showing "Account created" after a redirect
  * stores nothing on the server.
+ *
+ * `reply.sharedPage(render)`: a form every visitor without a session sees alike
+ * (sign in, register) is rendered once per language and sent with each visitor's
+ * own CSRF token put in (docs/decisions/026-pages-rendered-once.md).
  */
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { baseCookieOptions, cookieName } from '../auth/cookies.js';
 import { safeNextPath } from '../auth/redirects.js';
 import type { Config } from '../config.js';
+import type { Messages } from '../i18n/messages.js';
 import type { SafeHtml } from '../views/html.js';
 import { layout, type Flash } from '../views/layout.js';
 
@@ -23,9 +29,18 @@ export interface PageOptions {
   refreshTo?: string;
 }
 
+/** What `reply.sharedPage` renders, given the CSRF token for its forms. */
+export type SharedPageRender = (csrfToken: string) => { title: string; body: SafeHtml };
+
 declare module 'fastify' {
   interface FastifyReply {
     page(title: string, body: SafeHtml, options?: PageOptions): FastifyReply;
+    /**
+     * `reply.page` of what `render` makes, for a page that differs between visitors only by its CSRF token when no
+     * one is signed in, no message is waiting and the address is the route's own (no query): then it is rendered
+     * once per language, with the token put in per request. Otherwise it is rendered for this request.
+     */
+    sharedPage(render: SharedPageRender): FastifyReply;
     /** Shows `text` on the next page this browser renders. */
     flash(kind: Flash['kind'], text: string): FastifyReply;
   }
@@ -73,9 +88,32 @@ function readFlash(raw: string | undefined, unsign: (v: string) => { valid: bool
   return null;
 }
 
+/**
+ * Stands where the CSRF token goes while a shared page is rendered: random for each process, so nothing a page
+ * shows can contain it by chance, and hex, which escaping leaves as it is.
+ */
+const TOKEN_MARK = randomBytes(16).toString('hex');
+
+/** The headers and status every page is sent with. */
+function sendPage(reply: FastifyReply, t: Messages, markup: string, options: PageOptions): FastifyReply {
+  // Vary: the same address answers in the visitor's language (private, no-store pages; said for any cache on the way).
+  reply.header('content-language', t.common.locale).header('vary', 'Accept-Language, Cookie');
+  if (options.noReferrer) reply.header('referrer-policy', 'no-referrer');
+  return reply
+    .status(options.status ?? 200)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(markup);
+}
+
 export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: { config: Config }) {
   const FLASH_COOKIE = cookieName(opts.config, 'flash');
   const cookieOptions = baseCookieOptions(opts.config);
+  /**
+   * Shared pages as rendered, split where the token goes, by language and address. The addresses are routes' own
+   * paths, so there are at most as many entries as languages times the routes that use `sharedPage`.
+   */
+  const rendered = new Map<string, string[]>();
 
   app.decorateReply('flash', function (this: FastifyReply, kind: Flash['kind'], text: string) {
     return this.setCookie(FLASH_COOKIE, JSON.stringify({ kind, text }), { ...cookieOptions, signed: true, maxAge: 60 });
@@ -101,12 +139,25 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
       styles: options.styles,
       refreshTo: options.refreshTo,
     });
-    // Vary: the same address answers in the visitor's language (private, no-store pages; said for any cache on the way).
-    this.header('content-language', t.common.locale).header('vary', 'Accept-Language, Cookie');
-    if (options.noReferrer) this.header('referrer-policy', 'no-referrer');
-    return this.status(options.status ?? 200)
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .send(markup.value);
+    return sendPage(this, t, markup.value, options);
+  });
+
+  app.decorateReply('sharedPage', function (this: FastifyReply, render: SharedPageRender) {
+    const request = this.request;
+    // A query (`next`, `fresh`) changes the page, and so do a signed-in user and a flash message.
+    if (request.method !== 'GET' || request.url !== request.routeOptions.url || request.user || request.cookies[FLASH_COOKIE] !== undefined) {
+      const { title, body } = render(this.csrfToken());
+      return this.page(title, body);
+    }
+    const t = request.t;
+    const key = `${t.common.locale} ${request.url}`;
+    let parts = rendered.get(key);
+    if (parts === undefined) {
+      const { title, body } = render(TOKEN_MARK);
+      const markup = layout({ t, path: languageSwitchReturnPath(request.url), title, body, user: null, csrfToken: TOKEN_MARK, flash: null, devOutbox: !opts.config.isProduction });
+      parts = markup.value.split(TOKEN_MARK);
+      rendered.set(key, parts);
+    }
+    return sendPage(this, t, parts.join(this.csrfToken()), {});
   });
 });

@@ -53,7 +53,7 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     if (request.user && !fresh) return reply.redirect(next ?? HOME_PATH);
     const t = request.t;
     const secondStepRequired = request.query.require === REQUIRE_TWO_FACTOR;
-    return reply.page(t.login.page.title, loginPage(t, { csrfToken: reply.csrfToken(), login: '', remember: false, next, fresh, secondStepRequired }));
+    return reply.sharedPage((csrfToken) => ({ title: t.login.page.title, body: loginPage(t, { csrfToken, login: '', remember: false, next, fresh, secondStepRequired }) }));
   });
 
   app.post<{ Body: z.infer<typeof LoginForm> }>(LOGIN_PATH, { schema: { body: LoginForm } }, async (request, reply) => {

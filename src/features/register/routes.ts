@@ -41,7 +41,7 @@ export const registerRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (ap
   app.get(REGISTER_PATH, async (request, reply) => {
     if (request.user) return reply.redirect(HOME_PATH);
     const t = request.t;
-    return reply.page(t.account.register.title, registerPage(t, { csrfToken: reply.csrfToken(), values: {}, errors: {} }));
+    return reply.sharedPage((csrfToken) => ({ title: t.account.register.title, body: registerPage(t, { csrfToken, values: {}, errors: {} }) }));
   });
 
   app.post<{ Body: z.infer<typeof RegisterForm> }>(REGISTER_PATH, { schema: { body: RegisterForm } }, async (request, reply) => {
