@@ -15,8 +15,17 @@
  * without, with Gatehouse's own data layer: the session looked up by its token's
  * hash (with its account), the profile's account by its name, and the page's
  * token masked with the session's secret.
+ * With BENCH_SIGN_IN_FLOOR=<database URL> and BENCH_REPLAY=<the sign-in page's answer>
+ * instead, it answers the least any password sign-in with server-side sessions
+ * does: GET /login is the saved page with a fresh CSRF secret and token; POST
+ * /login parses the form, checks the token against the signed cookie, finds the
+ * account by its login, verifies the password through Gatehouse's own hashing
+ * gate (src/auth/password.ts, the same bound), stores a session row (src/db's
+ * insertSession) and redirects with its cookie. No rate limit, lockout, second
+ * factor, security event or new-browser check: what Gatehouse adds to that is
+ * its own work.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify, { type RouteHandlerMethod } from 'fastify';
 import { pooledRandomBytes } from '../src/lib/random-pool.js';
@@ -33,8 +42,10 @@ const replayFile = process.env.BENCH_REPLAY;
 if (replayFile) {
   const replay = JSON.parse(readFileSync(replayFile, 'utf8')) as Replay;
   const body = Buffer.from(replay.body, 'utf8');
-  if (process.env.BENCH_REPLAY_FRESH_TOKEN) {
-    app.get('/', freshTokenRoute(replay));
+  if (process.env.BENCH_SIGN_IN_FLOOR) {
+    await signInFloor(replay, process.env.BENCH_SIGN_IN_FLOOR);
+  } else if (process.env.BENCH_REPLAY_FRESH_TOKEN) {
+    app.get('/', freshTokenRoute(replay, randomBytes(32)));
   } else if (process.env.BENCH_REPLAY_SIGNED_IN && process.env.BENCH_REPLAY_SESSION && process.env.BENCH_REPLAY_PROFILE) {
     app.get('/', await signedInRoute(replay, process.env.BENCH_REPLAY_SIGNED_IN, process.env.BENCH_REPLAY_SESSION, process.env.BENCH_REPLAY_PROFILE));
   } else {
@@ -78,12 +89,15 @@ async function signedInRoute(replay: Replay, databaseUrl: string, sessionToken: 
   };
 }
 
+/** The value of a cookie signed as @fastify/cookie signs them: `value.HMAC-SHA256(value)` in base64 without padding. */
+const signCookie = (value: string, key: Buffer) => `${value}.${createHmac('sha256', key).update(value).digest('base64').replace(/=+$/, '')}`;
+
 /**
  * The saved answer with a fresh CSRF secret and token in it: 24 random bytes, their HMAC-SHA256 for the signed
  * cookie, 24 more for the pad of the masked token (as src/auth/csrf.ts makes them), put where the saved ones were.
- * The signing key is random: only the work counts.
+ * `key` signs the cookie (random: only the work counts).
  */
-function freshTokenRoute(replay: Replay): RouteHandlerMethod {
+function freshTokenRoute(replay: Replay, key: Buffer): RouteHandlerMethod {
   const [before, after] = aroundToken(replay.body);
   const cookies = [replay.headers['set-cookie'] ?? []].flat();
   const csrfCookie = cookies.findIndex((c) => c.includes('csrf'));
@@ -91,12 +105,10 @@ function freshTokenRoute(replay: Replay): RouteHandlerMethod {
   const saved = cookies[csrfCookie]!;
   const name = saved.slice(0, saved.indexOf('='));
   const attributes = saved.slice(saved.indexOf(';'));
-  const key = randomBytes(32);
   const headers = { ...replay.headers };
   return (_request, reply) => {
     const secret = pooledRandomBytes(24);
-    const value = secret.toString('base64url');
-    const signed = `${value}.${createHmac('sha256', key).update(value).digest('base64').replace(/=+$/, '')}`;
+    const signed = signCookie(secret.toString('base64url'), key);
     const masked = Buffer.allocUnsafe(48);
     pooledRandomBytes(24).copy(masked, 0);
     for (let i = 0; i < 24; i++) masked[24 + i] = masked[i]! ^ secret[i]!;
@@ -105,4 +117,51 @@ function freshTokenRoute(replay: Replay): RouteHandlerMethod {
     void reply.code(replay.status).headers({ ...headers, 'set-cookie': setCookie }).send(before + masked.toString('base64url') + after);
   };
 }
+/** The sign-in floor (BENCH_SIGN_IN_FLOOR): GET /login as the fresh-token replay, POST /login as described above. */
+async function signInFloor(replay: Replay, databaseUrl: string): Promise<void> {
+  const { default: formbody } = await import('@fastify/formbody');
+  const { openDatabase } = await import('../src/db/database.js');
+  const { findUserByLogin } = await import('../src/db/users.js');
+  const { insertSession } = await import('../src/db/sessions.js');
+  const { verifyPassword } = await import('../src/auth/password.js');
+  const { unmaskToken } = await import('../src/auth/csrf.js');
+  const { hashToken, newToken } = await import('../src/lib/tokens.js');
+  const { SESSION_MAX_LIFETIME_MS } = await import('../src/auth/policy.js');
+  const { db } = openDatabase(databaseUrl);
+  const key = randomBytes(32);
+  const csrfCookie = [replay.headers['set-cookie'] ?? []].flat().find((c) => c.includes('csrf'));
+  if (!csrfCookie) throw new Error('the saved sign-in page sets no CSRF cookie');
+  const csrfName = csrfCookie.slice(0, csrfCookie.indexOf('='));
+  const csrfPattern = new RegExp(`(?:^|;\\s*)${csrfName}=([^;]+)`);
+  await app.register(formbody);
+  app.get('/login', freshTokenRoute(replay, key));
+  app.post('/login', async (request, reply) => {
+    const form = request.body as Record<string, string | undefined>;
+    const signed = decodeURIComponent(csrfPattern.exec(request.headers.cookie ?? '')?.[1] ?? '');
+    const value = signed.slice(0, signed.lastIndexOf('.'));
+    const expected = Buffer.from(signCookie(value, key));
+    const secret = Buffer.from(value, 'base64url');
+    const sent = unmaskToken(form._csrf);
+    if (expected.length !== signed.length || !timingSafeEqual(expected, Buffer.from(signed)) || sent === null || sent.length !== secret.length || !timingSafeEqual(sent, secret)) {
+      return reply.code(403).send('CSRF token missing or invalid');
+    }
+    const user = await findUserByLogin(db, form.login ?? '');
+    if (!user || !(await verifyPassword(user.password_hash, form.password ?? ''))) return reply.code(401).send('wrong login or password');
+    const token = newToken();
+    const now = Date.now();
+    await insertSession(db, {
+      id: hashToken(token),
+      userId: user.id,
+      twoFactorPending: false,
+      remember: false,
+      nextPath: null,
+      now,
+      expiresAt: now + SESSION_MAX_LIFETIME_MS,
+      csrfSecret: pooledRandomBytes(24).toString('base64url'),
+      authenticatedAt: now,
+    });
+    return reply.header('set-cookie', `__Host-gatehouse_session=${token}; Path=/; HttpOnly; Secure; SameSite=Lax`).redirect('/', 302);
+  });
+}
+
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -2,7 +2,7 @@
  * Load and what it costs: autocannon runs (after a warm-up), the server's CPU time per answered request, the share
  * of the machine other processes took meanwhile, and a process's memory.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { CONNECTIONS, DURATION_S, IDLE_RSS_REQUESTS, PROXY_HEADERS, sleep, WARMUP_S } from './settings.js';
@@ -242,4 +242,22 @@ export function unexpectedAnswers(what: string, measured: Measured): string[] {
     ...(bad.length > 0 ? [`${what} answered ${bad.map(([c, n]) => `${n}× ${c}`).join(', ')} (expected only 200)`] : []),
     ...(measured.errors > 0 ? [`${what}: ${measured.errors} connection errors`] : []),
   ];
+}
+
+/** Headers a server computes for each answer, left out of a saved one. */
+const PER_ANSWER_HEADERS = new Set(['content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'x-request-id', 'set-cookie']);
+
+/**
+ * Saves one answer of the server to `path` (status, headers, body) in `file`, for bench/hello-world.ts to replay:
+ * its Set-Cookie headers kept as they came, the ones Fastify computes left to it.
+ */
+export async function saveAnswer(site: Site, path: string, cookie: string | null, file: string): Promise<void> {
+  const res = await fetch(site.url + path, { headers: { ...site.headers, ...(cookie ? { cookie } : {}) }, redirect: 'manual' });
+  const headers: Record<string, string | string[]> = {};
+  res.headers.forEach((value, name) => {
+    if (!PER_ANSWER_HEADERS.has(name)) headers[name] = value;
+  });
+  const setCookie = res.headers.getSetCookie();
+  if (setCookie.length > 0) headers['set-cookie'] = setCookie;
+  writeFileSync(file, JSON.stringify({ status: res.status, headers, body: await res.text() }));
 }

@@ -10,11 +10,10 @@
  * after its unavoidable lookups (session and account, the profile's account, its token). `BENCH_CPU_PROF=<folder>` writes a V8 CPU profile of
  * the server (`npm run bench:profile -- <file>` sums it).
  */
-import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { seedUsername } from '../scripts/seed.js';
-import { behindProxy, cannonWithCpu, fromResult, unexpectedAnswers, withOthersCpu, type Measured, type Site } from './load.js';
+import { behindProxy, cannonWithCpu, fromResult, saveAnswer, unexpectedAnswers, withOthersCpu, type Measured } from './load.js';
 import { cpuProfileFlags, productionSetup } from './peers.js';
 import { fmt, loadAverage, machine, machineLines, mark, ms, pct, publishResult } from './report.js';
 import { measureCeiling, spawnServer, withBenchRun } from './server.js';
@@ -26,24 +25,6 @@ interface PageRun {
   measured: Measured;
   cpuUs: number | null;
   target: number | null;
-}
-
-/** Headers a server computes for each answer, left out of a saved one. */
-const PER_ANSWER_HEADERS = new Set(['content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'x-request-id', 'set-cookie']);
-
-/**
- * Saves one answer of the server to `path` (status, headers, body) in `file`, for bench/hello-world.ts to replay:
- * its Set-Cookie headers kept as they came, the ones Fastify computes left to it.
- */
-async function saveAnswer(site: Site, path: string, cookie: string | null, file: string): Promise<void> {
-  const res = await fetch(site.url + path, { headers: { ...site.headers, ...(cookie ? { cookie } : {}) }, redirect: 'manual' });
-  const headers: Record<string, string | string[]> = {};
-  res.headers.forEach((value, name) => {
-    if (!PER_ANSWER_HEADERS.has(name)) headers[name] = value;
-  });
-  const setCookie = res.headers.getSetCookie();
-  if (setCookie.length > 0) headers['set-cookie'] = setCookie;
-  writeFileSync(file, JSON.stringify({ status: res.status, headers, body: await res.text() }));
 }
 
 export async function pagesBench(): Promise<void> {

@@ -86,6 +86,8 @@ export interface Replay {
   freshToken?: boolean;
   /** A signed-in page's unavoidable lookups before every answer (bench/hello-world.ts, BENCH_REPLAY_SIGNED_IN). */
   signedIn?: { databaseUrl: string; sessionToken: string; profile: string };
+  /** The least possible sign-in on this database, `file` being the sign-in page (bench/hello-world.ts, BENCH_SIGN_IN_FLOOR). */
+  signInFloor?: { databaseUrl: string };
 }
 
 /**
@@ -101,8 +103,12 @@ function spawnCeiling(replay?: Replay): Promise<Child> {
     env.BENCH_REPLAY_SESSION = replay.signedIn.sessionToken;
     env.BENCH_REPLAY_PROFILE = replay.signedIn.profile;
   }
-  return spawnServer(['--import', 'tsx', join(ROOT, 'bench', 'hello-world.ts')], env, ROOT, '/');
+  if (replay?.signInFloor) env.BENCH_SIGN_IN_FLOOR = replay.signInFloor.databaseUrl;
+  return spawnServer(['--import', 'tsx', join(ROOT, 'bench', 'hello-world.ts')], env, ROOT, replay?.signInFloor ? '/login' : '/');
 }
+
+/** The sign-in floor (bench/hello-world.ts, BENCH_SIGN_IN_FLOOR) as a process of its own, answering on `/login`. */
+export const spawnSignInFloor = (file: string, databaseUrl: string): Promise<Child> => spawnCeiling({ file, signInFloor: { databaseUrl } });
 
 /**
  * One run of the ceiling in a fresh process: its rate and latency, the CPU time it spent per request, and the share

@@ -4,7 +4,10 @@
  * the default bench, each: raw argon2id verifies in this process; sign-ins from new browsers (the default bench's
  * run: every one mails its owner the new-browser notice); sign-ins from returning browsers (each user's browser
  * cookie from an earlier sign-in: no notice, as for most sign-ins of real people); then the visitors' `GET /login`
- * latency during a sign-in storm, which a different hashing bound (HASH_CONCURRENCY) would move too.
+ * latency during a sign-in storm, which a different hashing bound (HASH_CONCURRENCY) would move too; and last the
+ * sign-in's floor: the least any password sign-in with server-side sessions does (bench/hello-world.ts,
+ * BENCH_SIGN_IN_FLOOR: a bare Fastify with the same form, CSRF check, account lookup, hashing gate and session
+ * insert, on the same database), measured the same way, whose share of the raw rate is the most Gatehouse's could be.
  *
  * On two cores the load generator and the peers (the SMTP server that takes the notices) share the CPU with the
  * server, so the report splits each run's CPU time — the server, this process, other processes, idle — per sign-in.
@@ -15,14 +18,18 @@
  * main thread: the hashes run on libuv's pool and are not in it, so it shows the work around them.
  */
 import os from 'node:os';
+import { join } from 'node:path';
 import { seedUsername } from '../scripts/seed.js';
-import { behindProxy, type CpuSplit } from './load.js';
+import { behindProxy, saveAnswer, type CpuSplit } from './load.js';
 import { cpuProfileFlags, productionSetup } from './peers.js';
 import { fmt, loadAverage, machine, machineLines, mark, pct, publishResult } from './report.js';
 import { loginDuringStorm, PROBE_RATE, spreadOf, shareWithRange } from './rounds.js';
-import { spawnServer, withBenchRun } from './server.js';
+import { spawnServer, spawnSignInFloor, withBenchRun } from './server.js';
 import { addressOf, rawArgon2, settleAfterSignIns, signInStorm, signInOutcomeProblems, signInWithFetch, SIGN_INS_SETTLE_MS, type RawHashRun, type SignInRun } from './sessions.js';
 import { CONNECTIONS, DURATION_S, log, PROXY_HEADERS, ROUNDS, START_FLAGS, TARGETS, USERS, WARMUP_S } from './settings.js';
+
+/** The floor's row: bench/hello-world.ts (BENCH_SIGN_IN_FLOOR) says what it does and leaves out. */
+const FLOOR_NAME = 'the least possible sign-in (bare Fastify: the form with a fresh CSRF token, its check, the account, the hash through the same gate, a session row, the cookie)';
 
 /** Users whose browsers come back: ten per connection, so no account has two sign-ins in flight. */
 const RETURNING_USERS = CONNECTIONS * 10;
@@ -32,6 +39,7 @@ interface Round {
   fresh: SignInRun;
   returning: SignInRun;
   storm: Awaited<ReturnType<typeof loginDuringStorm>>;
+  floor: SignInRun;
 }
 
 /** Each returning user's browser cookie (as a Set-Cookie), from one sign-in of theirs before the runs. */
@@ -65,6 +73,8 @@ export async function signInBench(): Promise<void> {
     const pid = server.process.pid;
     log(`${RETURNING_USERS} returning users sign in once, for their browser cookies…`);
     const browsers = await returningBrowsers(site);
+    const loginAnswer = join(run.dir, 'login-answer.json');
+    await saveAnswer(site, '/login', null, loginAnswer);
 
     const rounds: Round[] = [];
     for (let n = 1; n <= ROUNDS; n++) {
@@ -80,7 +90,15 @@ export async function signInBench(): Promise<void> {
       log(`round ${n}: GET /login at ${PROBE_RATE} req/s during a sign-in storm…`);
       const storm = await loginDuringStorm(site);
       log(`  p99 ${storm.probe.p99} ms (${fmt(storm.signInsPerS, 1)} sign-ins/s)`);
-      rounds.push({ raw, fresh, returning, storm });
+      log(`round ${n}: the least possible sign-in, from the bare Fastify on the same database…`);
+      const floorServer = await spawnSignInFloor(loginAnswer, setup.env.DATABASE_URL!);
+      run.children.push(floorServer);
+      const floor = await signInStorm({ url: floorServer.url, headers: {} }, (i) => seedUsername(1 + RETURNING_USERS + ((i + n * 104_729) % (USERS - RETURNING_USERS))), {
+        pid: floorServer.process.pid,
+      });
+      await floorServer.stop();
+      log(`  ${fmt(floor.signInsPerS, 1)} sign-ins/s, ${pct(floor.signInsPerS / raw.perS)} of the raw rate; outcomes ${JSON.stringify(floor.outcomes)}`);
+      rounds.push({ raw, fresh, returning, storm, floor });
     }
     await server.stop();
     m.loadAfter = loadAverage();
@@ -89,6 +107,7 @@ export async function signInBench(): Promise<void> {
     const kinds = [
       { name: 'from new browsers (each mails the new-browser notice)', of: (r: Round) => r.fresh },
       { name: 'from returning browsers (no notice)', of: (r: Round) => r.returning },
+      { name: FLOOR_NAME, of: (r: Round) => r.floor },
     ];
     const hashMs = median(rounds.map((r) => r.raw.cpuMsPerVerify));
     const cpuRow = (name: string, of: (r: Round) => SignInRun) => {
@@ -110,6 +129,7 @@ export async function signInBench(): Promise<void> {
       ...signInOutcomeProblems(`round ${i + 1}: new browsers:`, r.fresh.outcomes),
       ...signInOutcomeProblems(`round ${i + 1}: returning browsers:`, r.returning.outcomes),
       ...signInOutcomeProblems(`round ${i + 1}: the storm's`, r.storm.outcomes),
+      ...signInOutcomeProblems(`round ${i + 1}: the floor's`, r.floor.outcomes),
     ]);
     const lines = [
       '# Gatehouse benchmark: sign-in (`npm run bench -- --sign-in`)',
@@ -122,7 +142,8 @@ export async function signInBench(): Promise<void> {
       `| raw argon2id verify (${CONNECTIONS} at a time, in the load generator's process) | ${fmt(median(rounds.map((r) => r.raw.perS)), 1)} | 100% | | |`,
       ...kinds.map(({ name, of }) => {
         const shares = spreadOf(rounds.map((r) => of(r).signInsPerS / r.raw.perS));
-        return `| ${name} | ${fmt(median(rounds.map((r) => of(r).signInsPerS)), 1)} | ${shareWithRange(shares)} | ≥ ${pct(TARGETS.signInOfRawHash)} | ${mark(shares.median >= TARGETS.signInOfRawHash)} |`;
+        const target = name === FLOOR_NAME ? '| |' : `| ≥ ${pct(TARGETS.signInOfRawHash)} | ${mark(shares.median >= TARGETS.signInOfRawHash)} |`;
+        return `| ${name} | ${fmt(median(rounds.map((r) => of(r).signInsPerS)), 1)} | ${shareWithRange(shares)} ${target}`;
       }),
       '',
       `| visitors during a sign-in storm | p50 ms | p99 ms (median, range) | target | |`,
@@ -140,11 +161,11 @@ export async function signInBench(): Promise<void> {
       '',
       '**Every round:**',
       '',
-      '| round | raw verifies/s | new browsers: sign-ins/s (share) | returning browsers: sign-ins/s (share) | storm: visitors\' p99 ms |',
-      '|---|---:|---:|---:|---:|',
+      '| round | raw verifies/s | new browsers: sign-ins/s (share) | returning browsers: sign-ins/s (share) | storm: visitors\' p99 ms | floor: sign-ins/s (share) |',
+      '|---|---:|---:|---:|---:|---:|',
       ...rounds.map(
         (r, i) =>
-          `| ${i + 1} | ${fmt(r.raw.perS, 1)} | ${fmt(r.fresh.signInsPerS, 1)} (${pct(r.fresh.signInsPerS / r.raw.perS)}) | ${fmt(r.returning.signInsPerS, 1)} (${pct(r.returning.signInsPerS / r.raw.perS)}) | ${fmt(r.storm.probe.p99)} |`,
+          `| ${i + 1} | ${fmt(r.raw.perS, 1)} | ${fmt(r.fresh.signInsPerS, 1)} (${pct(r.fresh.signInsPerS / r.raw.perS)}) | ${fmt(r.returning.signInsPerS, 1)} (${pct(r.returning.signInsPerS / r.raw.perS)}) | ${fmt(r.storm.probe.p99)} | ${fmt(r.floor.signInsPerS, 1)} (${pct(r.floor.signInsPerS / r.raw.perS)}) |`,
       ),
       ...(problems.length > 0 ? ['', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`)] : []),
     ];
