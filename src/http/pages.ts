@@ -119,43 +119,51 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
     return this.setCookie(FLASH_COOKIE, JSON.stringify({ kind, text }), { ...cookieOptions, signed: true, maxAge: 60 });
   });
 
-  app.decorateReply('page', function (this: FastifyReply, title: string, body: SafeHtml, options: PageOptions = {}) {
-    const request = this.request;
-    const t = request.t;
-    const flash = readFlash(request.cookies[FLASH_COOKIE], (v) => request.unsignCookie(v));
-    if (request.cookies[FLASH_COOKIE] !== undefined) this.clearCookie(FLASH_COOKIE, cookieOptions);
-    const markup = layout({
-      t,
+  /** The layout's properties for this request: one place for `page` and `sharedPage`, so the two cannot drift apart. */
+  const layoutOf = (reply: FastifyReply, page: { title: string; body: SafeHtml; csrfToken: string; flash: Flash | null }, options: PageOptions) => {
+    const request = reply.request;
+    return layout({
+      t: request.t,
       // Only a page a GET can show again gets the switcher: the answer to a POST (recovery codes shown once, a
       // "done" page) would be lost by switching, and re-asking for it with a GET finds a 405 or a dead link.
       path: request.method === 'GET' ? languageSwitchReturnPath(request.url) : null,
-      title,
-      body,
       user: request.user ?? null,
-      csrfToken: this.csrfToken(),
-      flash,
       devOutbox: !opts.config.isProduction,
       scripts: options.scripts,
       styles: options.styles,
       refreshTo: options.refreshTo,
+      ...page,
     });
-    return sendPage(this, t, markup.value, options);
+  };
+
+  app.decorateReply('page', function (this: FastifyReply, title: string, body: SafeHtml, options: PageOptions = {}) {
+    const request = this.request;
+    const flash = readFlash(request.cookies[FLASH_COOKIE], (v) => request.unsignCookie(v));
+    if (request.cookies[FLASH_COOKIE] !== undefined) this.clearCookie(FLASH_COOKIE, cookieOptions);
+    const markup = layoutOf(this, { title, body, csrfToken: this.csrfToken(), flash }, options);
+    return sendPage(this, request.t, markup.value, options);
   });
 
   app.decorateReply('sharedPage', function (this: FastifyReply, render: SharedPageRender) {
     const request = this.request;
-    // A query (`next`, `fresh`) changes the page, and so do a signed-in user and a flash message.
-    if (request.method !== 'GET' || request.url !== request.routeOptions.url || request.user || request.cookies[FLASH_COOKIE] !== undefined) {
+    const route = request.routeOptions.url;
+    // A query (`next`, `fresh`) changes the page, and so do a signed-in user and a flash message; a route with
+    // parameters is not one page.
+    const shared =
+      request.method === 'GET' && route !== undefined && request.url === route && !/[:*]/.test(route) && !request.user && request.cookies[FLASH_COOKIE] === undefined;
+    if (!shared) {
       const { title, body } = render(this.csrfToken());
       return this.page(title, body);
     }
     const t = request.t;
-    const key = `${t.common.locale} ${request.url}`;
+    const key = `${t.common.locale} ${route}`;
     let parts = rendered.get(key);
     if (parts === undefined) {
       const { title, body } = render(TOKEN_MARK);
-      const markup = layout({ t, path: languageSwitchReturnPath(request.url), title, body, user: null, csrfToken: TOKEN_MARK, flash: null, devOutbox: !opts.config.isProduction });
-      parts = markup.value.split(TOKEN_MARK);
+      // A page that made this visitor's token itself instead of using the one it was given would send that token
+      // to all: refused loudly, before anything is kept.
+      if (this.gatehouseCsrfToken !== null) throw new Error(`the shared page at ${route} made a CSRF token of its own`);
+      parts = layoutOf(this, { title, body, csrfToken: TOKEN_MARK, flash: null }, {}).value.split(TOKEN_MARK);
       rendered.set(key, parts);
     }
     return sendPage(this, t, parts.join(this.csrfToken()), {});
