@@ -28,7 +28,7 @@ import { listDevMessages } from '../../src/db/dev-outbox.js';
 import { listOutbox, MailSeal, type Mail, type MailKind, type SealedMail } from '../../src/db/mail-outbox.js';
 import { enableTwoFactor, insertUser, normalizeEmail, normalizeUsername } from '../../src/db/users.js';
 import type { OutboxMail, User } from '../../src/db/schema.js';
-import { createPostgresSchema, TEST_POSTGRES_URL, type PostgresSchema } from './databases.js';
+import { createPostgresSchema, TEST_POSTGRES_URL, whileNoSchemaIsDropped, type PostgresSchema } from './databases.js';
 import { TEST_HASH_COST } from './hash-cost.js';
 import { TEST_REDIS_URL } from './services.js';
 
@@ -143,7 +143,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: Bu
       { NODE_ENV: 'test', SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'silent', ...backendEnv, ...env },
       { envFile: null, dataDir: dir },
     );
-    const app = await buildApp(config, { logger: false, ...options });
+    // On PostgreSQL the start migrates, which reads the catalog a schema drop must not change meanwhile.
+    const build = () => buildApp(config, { logger: false, ...options });
+    const app = config.databaseUrl.startsWith('sqlite:') ? await build() : await whileNoSchemaIsDropped(config.databaseUrl.split('?')[0]!, build);
     cleanups.push(() => app.close());
     await app.ready();
     return {

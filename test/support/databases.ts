@@ -203,7 +203,7 @@ export async function createPostgresSchema(url: string = TEST_POSTGRES_URL, opti
     openHandle,
     async open(options) {
       const handle = openHandle(options);
-      await migrateToLatest(handle);
+      await whileNoSchemaIsDropped(url, () => migrateToLatest(handle));
       return handle;
     },
     async drop() {
@@ -212,7 +212,7 @@ export async function createPostgresSchema(url: string = TEST_POSTGRES_URL, opti
       try {
         await destroyAll(handles);
       } finally {
-        await adminQuery(url, `DROP SCHEMA IF EXISTS ${quoteIdent(name)} CASCADE`);
+        await adminQuery(url, `SELECT pg_advisory_lock(${SCHEMA_DROP_LOCK}); DROP SCHEMA IF EXISTS ${quoteIdent(name)} CASCADE`);
       }
     },
   };
@@ -250,6 +250,25 @@ async function destroyAll(handles: DatabaseHandle[]): Promise<void> {
   const results = await Promise.allSettled(all.map((h) => h.destroy()));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/**
+ * Kysely's migrator lists the tables of every schema in the database, and PostgreSQL fails that catalog read ("cache
+ * lookup failed for namespace") when it meets a schema another test is dropping at that moment. So a test's migration
+ * holds this advisory lock shared, and a drop takes it alone (for its session: it ends with the admin connection).
+ */
+const SCHEMA_DROP_LOCK = 4_711_016;
+
+/** Runs `work` (a migration) while no test schema is being dropped; one being dropped is waited for. */
+export async function whileNoSchemaIsDropped<T>(url: string, work: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(`SELECT pg_advisory_lock_shared(${SCHEMA_DROP_LOCK})`);
+    return await work();
+  } finally {
+    await client.end();
+  }
 }
 
 async function adminQuery(url: string, text: string): Promise<void> {
