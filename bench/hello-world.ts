@@ -58,11 +58,11 @@ if (replayFile) {
 }
 await app.listen({ port, host: '127.0.0.1' });
 
-/** The saved page split around its CSRF token: the part before, the token, the part after. */
-function aroundToken(body: string): [string, string] {
-  const [before, token, after] = body.split(/(?<=name="_csrf" value=")([^"]+)/);
-  if (token === undefined || after === undefined || before === undefined) throw new Error('the saved page has no CSRF token');
-  return [before, after];
+/** The saved page split where its CSRF tokens are (a page may carry several: its form's, the language switcher's). */
+function aroundTokens(body: string): string[] {
+  const parts = body.split(/(?<=name="_csrf" value=")[^"]+/);
+  if (parts.length < 2) throw new Error('the saved page has no CSRF token');
+  return parts;
 }
 
 /**
@@ -78,14 +78,14 @@ async function signedInRoute(replay: Replay, databaseUrl: string, sessionToken: 
   const { maskSecret } = await import('../src/auth/csrf.js');
   const { SESSION_IDLE_TIMEOUT_MS } = await import('../src/auth/policy.js');
   const { db } = openDatabase(databaseUrl);
-  const [before, after] = aroundToken(replay.body);
+  const parts = aroundTokens(replay.body);
   const headers = { ...replay.headers };
   return async (_request, reply) => {
     const found = await findLiveSession(db, hashToken(sessionToken), Date.now(), SESSION_IDLE_TIMEOUT_MS);
     const profile = await findUserByUsername(db, profileName);
     if (!found?.session.csrf_secret || !profile) throw new Error('the saved session or profile is gone');
     const token = maskSecret(Buffer.from(found.session.csrf_secret, 'base64url'));
-    return reply.code(replay.status).headers(headers).send(before + token + after);
+    return reply.code(replay.status).headers(headers).send(parts.join(token));
   };
 }
 
@@ -98,7 +98,7 @@ const signCookie = (value: string, key: Buffer) => `${value}.${createHmac('sha25
  * `key` signs the cookie (random: only the work counts).
  */
 function freshTokenRoute(replay: Replay, key: Buffer): RouteHandlerMethod {
-  const [before, after] = aroundToken(replay.body);
+  const parts = aroundTokens(replay.body);
   const cookies = [replay.headers['set-cookie'] ?? []].flat();
   const csrfCookie = cookies.findIndex((c) => c.includes('csrf'));
   if (csrfCookie < 0) throw new Error('the saved answer sets no CSRF cookie');
@@ -114,20 +114,23 @@ function freshTokenRoute(replay: Replay, key: Buffer): RouteHandlerMethod {
     for (let i = 0; i < 24; i++) masked[24 + i] = masked[i]! ^ secret[i]!;
     const setCookie = [...cookies];
     setCookie[csrfCookie] = `${name}=${encodeURIComponent(signed)}${attributes}`;
-    void reply.code(replay.status).headers({ ...headers, 'set-cookie': setCookie }).send(before + masked.toString('base64url') + after);
+    void reply.code(replay.status).headers({ ...headers, 'set-cookie': setCookie }).send(parts.join(masked.toString('base64url')));
   };
 }
+
 /** The sign-in floor (BENCH_SIGN_IN_FLOOR): GET /login as the fresh-token replay, POST /login as described above. */
 async function signInFloor(replay: Replay, databaseUrl: string): Promise<void> {
   const { default: formbody } = await import('@fastify/formbody');
   const { openDatabase } = await import('../src/db/database.js');
   const { findUserByLogin } = await import('../src/db/users.js');
   const { insertSession } = await import('../src/db/sessions.js');
-  const { verifyPassword } = await import('../src/auth/password.js');
   const { unmaskToken } = await import('../src/auth/csrf.js');
   const { hashToken, newToken } = await import('../src/lib/tokens.js');
   const { SESSION_MAX_LIFETIME_MS } = await import('../src/auth/policy.js');
+  const { configurePasswordHashing, verifyPassword } = await import('../src/auth/password.js');
   const { db } = openDatabase(databaseUrl);
+  // The bound Gatehouse's server was given (HASH_CONCURRENCY=n npm run bench…); otherwise the same default.
+  if (process.env.HASH_CONCURRENCY) configurePasswordHashing({ concurrency: Number(process.env.HASH_CONCURRENCY) });
   const key = randomBytes(32);
   const csrfCookie = [replay.headers['set-cookie'] ?? []].flat().find((c) => c.includes('csrf'));
   if (!csrfCookie) throw new Error('the saved sign-in page sets no CSRF cookie');
@@ -140,9 +143,10 @@ async function signInFloor(replay: Replay, databaseUrl: string): Promise<void> {
     const signed = decodeURIComponent(csrfPattern.exec(request.headers.cookie ?? '')?.[1] ?? '');
     const value = signed.slice(0, signed.lastIndexOf('.'));
     const expected = Buffer.from(signCookie(value, key));
+    const got = Buffer.from(signed);
     const secret = Buffer.from(value, 'base64url');
     const sent = unmaskToken(form._csrf);
-    if (expected.length !== signed.length || !timingSafeEqual(expected, Buffer.from(signed)) || sent === null || sent.length !== secret.length || !timingSafeEqual(sent, secret)) {
+    if (expected.length !== got.length || !timingSafeEqual(expected, got) || sent === null || sent.length !== secret.length || !timingSafeEqual(sent, secret)) {
       return reply.code(403).send('CSRF token missing or invalid');
     }
     const user = await findUserByLogin(db, form.login ?? '');

@@ -103,7 +103,11 @@ function spawnCeiling(replay?: Replay): Promise<Child> {
     env.BENCH_REPLAY_SESSION = replay.signedIn.sessionToken;
     env.BENCH_REPLAY_PROFILE = replay.signedIn.profile;
   }
-  if (replay?.signInFloor) env.BENCH_SIGN_IN_FLOOR = replay.signInFloor.databaseUrl;
+  if (replay?.signInFloor) {
+    env.BENCH_SIGN_IN_FLOOR = replay.signInFloor.databaseUrl;
+    // The same hashing bound as the server's when the run sets one (HASH_CONCURRENCY=n npm run bench…).
+    if (process.env.HASH_CONCURRENCY) env.HASH_CONCURRENCY = process.env.HASH_CONCURRENCY;
+  }
   return spawnServer(['--import', 'tsx', join(ROOT, 'bench', 'hello-world.ts')], env, ROOT, replay?.signInFloor ? '/login' : '/');
 }
 

@@ -4,8 +4,9 @@
  * the default bench, each: raw argon2id verifies in this process; sign-ins from new browsers (the default bench's
  * run: every one mails its owner the new-browser notice); sign-ins from returning browsers (each user's browser
  * cookie from an earlier sign-in: no notice, as for most sign-ins of real people); then the visitors' `GET /login`
- * latency during a sign-in storm, which a different hashing bound (HASH_CONCURRENCY) would move too; and last the
- * sign-in's floor: the least any password sign-in with server-side sessions does (bench/hello-world.ts,
+ * latency during a sign-in storm, which a different hashing bound (HASH_CONCURRENCY) would move too. Then, once the
+ * server has stopped (it would still be mailing the runs' notices), BENCH_ROUNDS runs of the sign-in's floor, each
+ * after a raw run of its own: the least any password sign-in with server-side sessions does (bench/hello-world.ts,
  * BENCH_SIGN_IN_FLOOR: a bare Fastify with the same form, CSRF check, account lookup, hashing gate and session
  * insert, on the same database), measured the same way, whose share of the raw rate is the most Gatehouse's could be.
  *
@@ -28,9 +29,6 @@ import { spawnServer, spawnSignInFloor, withBenchRun } from './server.js';
 import { addressOf, rawArgon2, settleAfterSignIns, signInStorm, signInOutcomeProblems, signInWithFetch, SIGN_INS_SETTLE_MS, type RawHashRun, type SignInRun } from './sessions.js';
 import { CONNECTIONS, DURATION_S, log, PROXY_HEADERS, ROUNDS, START_FLAGS, TARGETS, USERS, WARMUP_S } from './settings.js';
 
-/** The floor's row: bench/hello-world.ts (BENCH_SIGN_IN_FLOOR) says what it does and leaves out. */
-const FLOOR_NAME = 'the least possible sign-in (bare Fastify: the form with a fresh CSRF token, its check, the account, the hash through the same gate, a session row, the cookie)';
-
 /** Users whose browsers come back: ten per connection, so no account has two sign-ins in flight. */
 const RETURNING_USERS = CONNECTIONS * 10;
 
@@ -39,7 +37,9 @@ interface Round {
   fresh: SignInRun;
   returning: SignInRun;
   storm: Awaited<ReturnType<typeof loginDuringStorm>>;
+  /** The floor and the raw run right before it, measured once Gatehouse's server has stopped (see below). */
   floor: SignInRun;
+  floorRaw: RawHashRun;
 }
 
 /** Each returning user's browser cookie (as a Set-Cookie), from one sign-in of theirs before the runs. */
@@ -76,7 +76,7 @@ export async function signInBench(): Promise<void> {
     const loginAnswer = join(run.dir, 'login-answer.json');
     await saveAnswer(site, '/login', null, loginAnswer);
 
-    const rounds: Round[] = [];
+    const measured: Omit<Round, 'floor' | 'floorRaw'>[] = [];
     for (let n = 1; n <= ROUNDS; n++) {
       log(`round ${n}: raw argon2id verify in this process…`);
       const raw = await rawArgon2(DURATION_S);
@@ -90,27 +90,44 @@ export async function signInBench(): Promise<void> {
       log(`round ${n}: GET /login at ${PROBE_RATE} req/s during a sign-in storm…`);
       const storm = await loginDuringStorm(site);
       log(`  p99 ${storm.probe.p99} ms (${fmt(storm.signInsPerS, 1)} sign-ins/s)`);
-      log(`round ${n}: the least possible sign-in, from the bare Fastify on the same database…`);
+      measured.push({ raw, fresh, returning, storm });
+    }
+    await server.stop();
+
+    // The floor runs once Gatehouse's server has stopped: it would still be mailing the notices of the runs above
+    // (thousands, over minutes), CPU the floor must not have to share. Each floor run has a raw run of its own.
+    const floors: Pick<Round, 'floor' | 'floorRaw'>[] = [];
+    for (let n = 1; n <= ROUNDS; n++) {
+      log(`floor ${n}: raw argon2id verify in this process…`);
+      const floorRaw = await rawArgon2(DURATION_S);
+      log(`  ${fmt(floorRaw.perS, 1)} verifies/s`);
+      log(`floor ${n}: the least possible sign-in, from the bare Fastify on the same database…`);
       const floorServer = await spawnSignInFloor(loginAnswer, setup.env.DATABASE_URL!);
       run.children.push(floorServer);
       const floor = await signInStorm({ url: floorServer.url, headers: {} }, (i) => seedUsername(1 + RETURNING_USERS + ((i + n * 104_729) % (USERS - RETURNING_USERS))), {
         pid: floorServer.process.pid,
       });
       await floorServer.stop();
-      log(`  ${fmt(floor.signInsPerS, 1)} sign-ins/s, ${pct(floor.signInsPerS / raw.perS)} of the raw rate; outcomes ${JSON.stringify(floor.outcomes)}`);
-      rounds.push({ raw, fresh, returning, storm, floor });
+      log(`  ${fmt(floor.signInsPerS, 1)} sign-ins/s, ${pct(floor.signInsPerS / floorRaw.perS)} of the raw rate; outcomes ${JSON.stringify(floor.outcomes)}`);
+      floors.push({ floor, floorRaw });
     }
-    await server.stop();
+    const rounds: Round[] = measured.map((r, i) => ({ ...r, ...floors[i]! }));
     m.loadAfter = loadAverage();
 
     const median = (values: number[]) => spreadOf(values).median;
     const kinds = [
-      { name: 'from new browsers (each mails the new-browser notice)', of: (r: Round) => r.fresh },
-      { name: 'from returning browsers (no notice)', of: (r: Round) => r.returning },
-      { name: FLOOR_NAME, of: (r: Round) => r.floor },
+      { name: 'from new browsers (each mails the new-browser notice)', of: (r: Round) => r.fresh, rawOf: (r: Round) => r.raw, judged: true },
+      { name: 'from returning browsers (no notice)', of: (r: Round) => r.returning, rawOf: (r: Round) => r.raw, judged: true },
+      // bench/hello-world.ts (BENCH_SIGN_IN_FLOOR) says what the floor does and leaves out; it has no target of its own.
+      {
+        name: 'the least possible sign-in (bare Fastify: the form with a fresh CSRF token, its check, the account, the hash through the same gate, a session row, the cookie)',
+        of: (r: Round) => r.floor,
+        rawOf: (r: Round) => r.floorRaw,
+        judged: false,
+      },
     ];
     const hashMs = median(rounds.map((r) => r.raw.cpuMsPerVerify));
-    const cpuRow = (name: string, of: (r: Round) => SignInRun) => {
+    const cpuRow = (name: string, of: (r: Round) => SignInRun, rawOf: (r: Round) => RawHashRun) => {
       const split = (pick: (c: CpuSplit) => number) => median(rounds.map((r) => (of(r).cpu ? perSignIn(pick(of(r).cpu!), of(r)) : NaN)));
       const benchMs = split((c) => c.benchMs);
       const cells = [
@@ -122,7 +139,7 @@ export async function signInBench(): Promise<void> {
         split((c) => c.othersMs),
         split((c) => c.idleMs),
       ];
-      const inRun = median(rounds.map((r) => (of(r).cpu ? hashingShare(of(r).cpu!) / rawHashingShare(r.raw) : NaN)));
+      const inRun = median(rounds.map((r) => (of(r).cpu ? hashingShare(of(r).cpu!) / rawHashingShare(rawOf(r)) : NaN)));
       return `| ${name} | ${cells.map((ms) => `${fmt(ms, 2)} ms`).join(' | ')} | ${pct(inRun)} | ${pct(hashMs / (hashMs + benchMs))} |`;
     };
     const problems = rounds.flatMap((r, i) => [
@@ -140,9 +157,9 @@ export async function signInBench(): Promise<void> {
       '| sign-ins | per second (median) | share of the raw argon2id rate (median, range) | target | |',
       '|---|---:|---|---|---|',
       `| raw argon2id verify (${CONNECTIONS} at a time, in the load generator's process) | ${fmt(median(rounds.map((r) => r.raw.perS)), 1)} | 100% | | |`,
-      ...kinds.map(({ name, of }) => {
-        const shares = spreadOf(rounds.map((r) => of(r).signInsPerS / r.raw.perS));
-        const target = name === FLOOR_NAME ? '| |' : `| ≥ ${pct(TARGETS.signInOfRawHash)} | ${mark(shares.median >= TARGETS.signInOfRawHash)} |`;
+      ...kinds.map(({ name, of, rawOf, judged }) => {
+        const shares = spreadOf(rounds.map((r) => of(r).signInsPerS / rawOf(r).perS));
+        const target = judged ? `| ≥ ${pct(TARGETS.signInOfRawHash)} | ${mark(shares.median >= TARGETS.signInOfRawHash)} |` : '| | |';
         return `| ${name} | ${fmt(median(rounds.map((r) => of(r).signInsPerS)), 1)} | ${shareWithRange(shares)} ${target}`;
       }),
       '',
@@ -157,15 +174,15 @@ export async function signInBench(): Promise<void> {
       '',
       '| sign-ins | server | its hashing pool | its main thread | its V8 workers and others | load generator and peers (this process) | other processes | idle | hashing\'s share of the machine, against raw\'s | best share any server could reach here |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-      ...kinds.map(({ name, of }) => cpuRow(name, of)),
+      ...kinds.map(({ name, of, rawOf }) => cpuRow(name, of, rawOf)),
       '',
       '**Every round:**',
       '',
-      '| round | raw verifies/s | new browsers: sign-ins/s (share) | returning browsers: sign-ins/s (share) | storm: visitors\' p99 ms | floor: sign-ins/s (share) |',
-      '|---|---:|---:|---:|---:|---:|',
+      '| round | raw verifies/s | new browsers: sign-ins/s (share) | returning browsers: sign-ins/s (share) | storm: visitors\' p99 ms | floor: its raw verifies/s | floor: sign-ins/s (share) |',
+      '|---|---:|---:|---:|---:|---:|---:|',
       ...rounds.map(
         (r, i) =>
-          `| ${i + 1} | ${fmt(r.raw.perS, 1)} | ${fmt(r.fresh.signInsPerS, 1)} (${pct(r.fresh.signInsPerS / r.raw.perS)}) | ${fmt(r.returning.signInsPerS, 1)} (${pct(r.returning.signInsPerS / r.raw.perS)}) | ${fmt(r.storm.probe.p99)} | ${fmt(r.floor.signInsPerS, 1)} (${pct(r.floor.signInsPerS / r.raw.perS)}) |`,
+          `| ${i + 1} | ${fmt(r.raw.perS, 1)} | ${fmt(r.fresh.signInsPerS, 1)} (${pct(r.fresh.signInsPerS / r.raw.perS)}) | ${fmt(r.returning.signInsPerS, 1)} (${pct(r.returning.signInsPerS / r.raw.perS)}) | ${fmt(r.storm.probe.p99)} | ${fmt(r.floorRaw.perS, 1)} | ${fmt(r.floor.signInsPerS, 1)} (${pct(r.floor.signInsPerS / r.floorRaw.perS)}) |`,
       ),
       ...(problems.length > 0 ? ['', '**Problems — these figures measured something else than intended:**', ...problems.map((p) => `- ${p}`)] : []),
     ];
