@@ -18,14 +18,14 @@
  * With BENCH_SIGN_IN_FLOOR=<database URL> and BENCH_REPLAY=<the sign-in page's answer>
  * instead, it answers the least any password sign-in with server-side sessions
  * does: GET /login is the saved page with a fresh CSRF secret and token; POST
- * /login parses the form, checks the token against the signed cookie, finds the
+ * /login parses the form, checks the token with src/auth/csrf.ts's own check, finds the
  * account by its login, verifies the password through Gatehouse's own hashing
  * gate (src/auth/password.ts, the same bound), stores a session row (src/db's
  * insertSession) and redirects with its cookie. No rate limit, lockout, second
  * factor, security event or new-browser check: what Gatehouse adds to that is
  * its own work.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify, { type RouteHandlerMethod } from 'fastify';
 import { pooledRandomBytes } from '../src/lib/random-pool.js';
@@ -120,35 +120,27 @@ function freshTokenRoute(replay: Replay, key: Buffer): RouteHandlerMethod {
 
 /** The sign-in floor (BENCH_SIGN_IN_FLOOR): GET /login as the fresh-token replay, POST /login as described above. */
 async function signInFloor(replay: Replay, databaseUrl: string): Promise<void> {
+  const { default: cookie } = await import('@fastify/cookie');
   const { default: formbody } = await import('@fastify/formbody');
   const { openDatabase } = await import('../src/db/database.js');
   const { findUserByLogin } = await import('../src/db/users.js');
   const { insertSession } = await import('../src/db/sessions.js');
-  const { unmaskToken } = await import('../src/auth/csrf.js');
+  const { hasValidCsrfToken, newCsrfSecret } = await import('../src/auth/csrf.js');
   const { hashToken, newToken } = await import('../src/lib/tokens.js');
   const { SESSION_MAX_LIFETIME_MS } = await import('../src/auth/policy.js');
   const { configurePasswordHashing, verifyPassword } = await import('../src/auth/password.js');
   const { db } = openDatabase(databaseUrl);
   // The bound Gatehouse's server was given (HASH_CONCURRENCY=n npm run bench…); otherwise the same default.
   if (process.env.HASH_CONCURRENCY) configurePasswordHashing({ concurrency: Number(process.env.HASH_CONCURRENCY) });
+  // The form's cookie is signed with `key` as @fastify/cookie signs, so Gatehouse's own check reads it back.
   const key = randomBytes(32);
-  const csrfCookie = [replay.headers['set-cookie'] ?? []].flat().find((c) => c.includes('csrf'));
-  if (!csrfCookie) throw new Error('the saved sign-in page sets no CSRF cookie');
-  const csrfName = csrfCookie.slice(0, csrfCookie.indexOf('='));
-  const csrfPattern = new RegExp(`(?:^|;\\s*)${csrfName}=([^;]+)`);
+  await app.register(cookie, { secret: key });
   await app.register(formbody);
   app.get('/login', freshTokenRoute(replay, key));
   app.post('/login', async (request, reply) => {
+    // The saved page is production's: its cookies are Secure and __Host- prefixed.
+    if (!hasValidCsrfToken(request, { secureCookies: true })) return reply.code(403).send('CSRF token missing or invalid');
     const form = request.body as Record<string, string | undefined>;
-    const signed = decodeURIComponent(csrfPattern.exec(request.headers.cookie ?? '')?.[1] ?? '');
-    const value = signed.slice(0, signed.lastIndexOf('.'));
-    const expected = Buffer.from(signCookie(value, key));
-    const got = Buffer.from(signed);
-    const secret = Buffer.from(value, 'base64url');
-    const sent = unmaskToken(form._csrf);
-    if (expected.length !== got.length || !timingSafeEqual(expected, got) || sent === null || sent.length !== secret.length || !timingSafeEqual(sent, secret)) {
-      return reply.code(403).send('CSRF token missing or invalid');
-    }
     const user = await findUserByLogin(db, form.login ?? '');
     if (!user || !(await verifyPassword(user.password_hash, form.password ?? ''))) return reply.code(401).send('wrong login or password');
     const token = newToken();
@@ -161,7 +153,7 @@ async function signInFloor(replay: Replay, databaseUrl: string): Promise<void> {
       nextPath: null,
       now,
       expiresAt: now + SESSION_MAX_LIFETIME_MS,
-      csrfSecret: pooledRandomBytes(24).toString('base64url'),
+      csrfSecret: newCsrfSecret(),
       authenticatedAt: now,
     });
     return reply.header('set-cookie', `__Host-gatehouse_session=${token}; Path=/; HttpOnly; Secure; SameSite=Lax`).redirect('/', 302);

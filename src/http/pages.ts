@@ -14,7 +14,6 @@ import fp from 'fastify-plugin';
 import { baseCookieOptions, cookieName } from '../auth/cookies.js';
 import { safeNextPath } from '../auth/redirects.js';
 import type { Config } from '../config.js';
-import type { Messages } from '../i18n/messages.js';
 import type { SafeHtml } from '../views/html.js';
 import { layout, type Flash } from '../views/layout.js';
 
@@ -95,9 +94,9 @@ function readFlash(raw: string | undefined, unsign: (v: string) => { valid: bool
 const TOKEN_MARK = randomBytes(16).toString('hex');
 
 /** The headers and status every page is sent with. */
-function sendPage(reply: FastifyReply, t: Messages, markup: string, options: PageOptions): FastifyReply {
+function sendPage(reply: FastifyReply, markup: string, options: PageOptions): FastifyReply {
   // Vary: the same address answers in the visitor's language (private, no-store pages; said for any cache on the way).
-  reply.header('content-language', t.common.locale).header('vary', 'Accept-Language, Cookie');
+  reply.header('content-language', reply.request.t.common.locale).header('vary', 'Accept-Language, Cookie');
   if (options.noReferrer) reply.header('referrer-policy', 'no-referrer');
   return reply
     .status(options.status ?? 200)
@@ -141,7 +140,7 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
     const flash = readFlash(request.cookies[FLASH_COOKIE], (v) => request.unsignCookie(v));
     if (request.cookies[FLASH_COOKIE] !== undefined) this.clearCookie(FLASH_COOKIE, cookieOptions);
     const markup = layoutOf(this, { title, body, csrfToken: this.csrfToken(), flash }, options);
-    return sendPage(this, request.t, markup.value, options);
+    return sendPage(this, markup.value, options);
   });
 
   app.decorateReply('sharedPage', function (this: FastifyReply, render: SharedPageRender) {
@@ -155,8 +154,7 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
       const { title, body } = render(this.csrfToken());
       return this.page(title, body);
     }
-    const t = request.t;
-    const key = `${t.common.locale} ${route}`;
+    const key = `${request.t.common.locale} ${route}`;
     let parts = rendered.get(key);
     if (parts === undefined) {
       const { title, body } = render(TOKEN_MARK);
@@ -166,6 +164,6 @@ export const pagesPlugin = fp(async function pages(app: FastifyInstance, opts: {
       parts = layoutOf(this, { title, body, csrfToken: TOKEN_MARK, flash: null }, {}).value.split(TOKEN_MARK);
       rendered.set(key, parts);
     }
-    return sendPage(this, t, parts.join(this.csrfToken()), {});
+    return sendPage(this, parts.join(this.csrfToken()), {});
   });
 });

@@ -143,16 +143,17 @@ export async function startTestApp(env: Record<string, string> = {}, options: Bu
       { NODE_ENV: 'test', SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'silent', ...backendEnv, ...env },
       { envFile: null, dataDir: dir },
     );
+    const backend: TestBackend = config.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';
     // On PostgreSQL the start migrates, which reads the catalog a schema drop must not change meanwhile.
     const build = () => buildApp(config, { logger: false, ...options });
-    const app = config.databaseUrl.startsWith('sqlite:') ? await build() : await whileNoSchemaIsDropped(config.databaseUrl.split('?')[0]!, build);
+    const app = backend === 'sqlite' ? await build() : await whileNoSchemaIsDropped(config.databaseUrl, build);
     cleanups.push(() => app.close());
     await app.ready();
     return {
       app,
       config,
       dir,
-      backend: config.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres',
+      backend,
       openSharedDatabase: () => {
         const handle = options.database ? null : openDatabase(config.databaseUrl);
         if (!handle) throw new Error('openSharedDatabase(): the test passed its own database handle; open another one itself');
