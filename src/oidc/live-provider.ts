@@ -83,8 +83,9 @@ export class LiveProvider {
   }
 
   /**
-   * Hands a request to the current provider's Koa handler (middie calls this for /oidc/*). The first request
-   * waits for the build; a build that fails goes to `next` (the site's error page) and the next request tries again.
+   * Hands a request to the current provider's Koa handler (the `/oidc/*` routes call this, src/oidc/mount.ts). The
+   * first request waits for the build; a build that fails goes to `next` (the site's error page) and the next request
+   * tries again.
    */
   handle(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
     if (this.#current) return this.#current.handler(req, res);

@@ -1,7 +1,8 @@
 /**
  * What Gatehouse knows about a request that oidc-provider answers: who is signed in to Gatehouse and how, the
- * reader's language, the client's address and the request's id. src/oidc/mount.ts records them for every request
- * of the site, before middie decides which ones reach the provider's Koa app, which finds them by the raw request.
+ * reader's language, the client's address and the request's id. src/oidc/mount.ts records them for each request the
+ * router hands to the provider (and to the interaction routes), and the provider's Koa app finds them by the raw
+ * request.
  * The sign-in costs a query, so it is worked out only when the provider asks, and then once.
  */
 import type { IncomingMessage } from 'node:http';
@@ -28,9 +29,9 @@ export interface RequestFacts {
 }
 
 /**
- * The facts ride on the raw request under a symbol of this module's own. Not a WeakMap: every request of the site
- * gets its facts, and a WeakMap entry per request made the garbage collector's work visible on every page (`GET
- * /login` 67–73 → 62 µs of CPU per request with the symbol, in interleaved runs; docs/performance.md).
+ * The facts ride on the raw request under a symbol of this module's own, which dies with it: nothing to clean up,
+ * and no WeakMap entry per request for the garbage collector (which showed on every page while every request of
+ * the site had facts; docs/performance.md).
  */
 const FACTS = Symbol('gatehouse.requestFacts');
 type WithFacts = IncomingMessage & { [FACTS]?: RequestFacts };

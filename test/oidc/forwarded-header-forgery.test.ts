@@ -3,29 +3,17 @@
  * (discovery, the interaction redirect) from the request; a client that could choose the host would make it
  * advertise its own token endpoint, or send people to its own pages. The scheme and host are APP_URL's,
  * whatever a client or even a trusted proxy sends; only the client address follows TRUST_PROXY. Also when the
- * path is spelled so that a string test on the raw URL misses it, but the router and middie still reach the
+ * path is spelled so that a string test on the raw URL misses it, but the router still reaches the
  * provider: a percent-encoded letter (`/%6Fidc/…`) or an absolute-form request line (`GET http://x/oidc/…`).
  */
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { requestOverSocket } from '../support/net.js';
 import { ISSUER, OIDC_APP_URL, REDIRECT_URI, registerApp } from '../support/oidc.js';
 
 const forged = { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http', host: 'evil.example' };
 
-/** One request over a real socket, its request-target sent exactly as given (`app.inject` would normalise it). */
-function overSocket(port: number, target: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: target, headers: { ...forged, connection: 'close' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const overSocket = (port: number, target: string) => requestOverSocket(port, target, forged);
 
 describe.each([
   ['from an untrusted address', {}, '203.0.113.9'],

@@ -3,6 +3,7 @@
  * remote address for each simulated visitor (rate limits are kept per IP, so
  * a test that must not share a bucket with the one before it takes its own).
  */
+import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 
 /** A port nobody listens on right now (the OS picks it; we release it and listen on it again). */
@@ -30,4 +31,25 @@ export function ipAddresses(prefix: string): () => string {
   let n = 0;
   if (prefix.split('.').length === 3) return () => `${prefix}.${++n}`;
   return () => `${prefix}.${Math.floor(++n / 250)}.${(n % 250) + 1}`;
+}
+
+/**
+ * One request over a real socket, its request-target sent exactly as given: `app.inject` would normalise a
+ * percent-encoded path or an absolute-form target (`http://host/path`) before the router sees it.
+ */
+export function requestOverSocket(
+  port: number,
+  target: string,
+  headers: OutgoingHttpHeaders = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: target, headers: { ...headers, connection: 'close' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
