@@ -63,14 +63,31 @@ export const SQLITE_CACHE_KIB = 64 * 1024;
 /** Distinct SQL texts kept prepared; the app has a few dozen, so this bound is only a backstop. */
 const STATEMENT_CACHE_SIZE = 500;
 
+/** better-sqlite3 as Kysely's SQLite dialect takes it, and whether a transaction is open on the connection now. */
+export interface KeptStatements extends SqliteDatabase {
+  prepare(sql: string): SQLite.Statement;
+  inTransaction(): boolean;
+}
+
+/**
+ * The SQLite connection behind a handle's `db` (not behind a transaction's), for the hot path's prepared queries
+ * (src/db/prepared.ts), which run on it directly when no transaction is open.
+ */
+const connections = new WeakMap<object, KeptStatements>();
+
+export function sqliteConnectionOf(db: object): KeptStatements | undefined {
+  return connections.get(db);
+}
+
 /**
  * better-sqlite3 behind Kysely, with prepared statements kept by their SQL text. Kysely's SQLite driver
  * prepares every query anew, which was a fifth of a signed-in page's time; a statement can be reused
  * because every call on it finishes synchronously (one still iterating is `busy` and is not handed out).
  */
-export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE, onWrite: () => void = () => undefined): SqliteDatabase {
+export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE, onWrite: () => void = () => undefined): KeptStatements {
   const statements = new Map<string, SQLite.Statement>();
   return {
+    inTransaction: () => sqlite.inTransaction,
     close: () => {
       statements.clear();
       sqlite.close();
@@ -128,7 +145,9 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
     // The cache only grows as pages are read, so a small database stays small.
     sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
     const version = sqliteVersion(sqlite);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE, version.wrote) }) });
+    const kept = withStatementCache(sqlite, STATEMENT_CACHE_SIZE, version.wrote);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: kept }) });
+    connections.set(db, kept);
     return { db, dialect: 'sqlite', destroy: () => db.destroy(), version: version.current };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {

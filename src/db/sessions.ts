@@ -76,7 +76,10 @@ const SESSION_COLUMNS = Object.keys({
   oidc_session_uid: true,
   sign_in_passkey_backed_up: true,
 } satisfies Record<keyof Session, true>) as Array<keyof Session>;
-const SESSION_PREFIX_LENGTH = 'session_'.length;
+const SESSION_PREFIX = 'session_';
+const SESSION_COLUMNS_PREFIXED = SESSION_COLUMNS.map((column) => [`${SESSION_PREFIX}${column}`, column] as const);
+/** The user's columns in the lookup's rows (`users.*`). */
+let liveSessionUserColumns: string[] | undefined;
 
 export interface SessionWithUser {
   session: Session;
@@ -94,7 +97,7 @@ const liveSessionQuery = prepared((db: Db, p: Placeholders<{ id: string; now: nu
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .selectAll('users')
-    .select(SESSION_COLUMNS.map((column) => sql.ref(`sessions.${column}`).as(`session_${column}`)))
+    .select(SESSION_COLUMNS.map((column) => sql.ref(`sessions.${column}`).as(`${SESSION_PREFIX}${column}`)))
     .where('sessions.id', '=', p.id)
     .where('sessions.expires_at', '>', p.now)
     .where('users.suspended_at', 'is', null)
@@ -106,12 +109,16 @@ export async function findLiveSession(db: Db, id: string, now: number, idleTimeo
   // the session's under a `session_` prefix.
   const row = (await liveSessionQuery.takeFirst(db, { id, now, activeSince: now - idleTimeoutMs })) as Record<string, unknown> | undefined;
   if (!row) return undefined;
+  // By lists of names made once: testing and slicing every key of every row was a third of the lookup's time.
+  let userColumns = liveSessionUserColumns;
+  // Read off a row, and again if a row has other columns (a database at another version of the schema).
+  if (userColumns?.length !== Object.keys(row).length - SESSION_COLUMNS.length) {
+    userColumns = liveSessionUserColumns = Object.keys(row).filter((key) => !key.startsWith(SESSION_PREFIX));
+  }
   const session: Record<string, unknown> = {};
   const user: Record<string, unknown> = {};
-  for (const key in row) {
-    if (key.startsWith('session_')) session[key.slice(SESSION_PREFIX_LENGTH)] = row[key];
-    else user[key] = row[key];
-  }
+  for (const [prefixed, column] of SESSION_COLUMNS_PREFIXED) session[column] = row[prefixed];
+  for (const column of userColumns) user[column] = row[column];
   return { session: session as unknown as Session, user: user as unknown as User };
 }
 

@@ -1,7 +1,9 @@
 /**
  * Prepared queries (src/db/prepared.ts) and SQLite's statement cache
  * (src/db/database.ts): the same query run with new values must see those
- * values, on both databases, inside and outside a transaction.
+ * values, on both databases, inside and outside a transaction. On SQLite a
+ * prepared query outside a transaction runs on the connection directly, which
+ * must never happen inside another request's open transaction.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +39,31 @@ describe.each(forEachDatabase())('prepared queries on $name', (target) => {
       const carol = await insertTestUser(trx, { username: 'carol' });
       expect(await byUsername.takeFirst(trx, { name: 'carol', since: 0 })).toEqual({ id: carol.id, username: 'carol' });
     });
+  });
+
+  it('outside a transaction, waits for one that is open and never reads its uncommitted writes (a dirty read)', async () => {
+    const { db } = handle();
+    const dave = await insertTestUser(db, { username: 'dave' });
+    let readDuring: Promise<unknown> | undefined;
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ username: 'mallory' }).where('id', '=', dave.id).execute();
+        // Another request's lookup, while the transaction is open and then rolled back.
+        readDuring = byUsername.takeFirst(db, { name: 'dave', since: 0 });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await readDuring).toEqual({ id: dave.id, username: 'dave' });
+  });
+
+  it('gives rows as objects both outside a transaction and inside one, whichever ran the statement before', async () => {
+    const { db } = handle();
+    const erin = await insertTestUser(db, { username: 'erin' });
+    for (let i = 0; i < 2; i++) {
+      expect(await byUsername.rows(db, { name: 'erin', since: 0 })).toEqual([{ id: erin.id, username: 'erin' }]);
+      expect(await db.transaction().execute((trx) => byUsername.rows(trx, { name: 'erin', since: 0 }))).toEqual([{ id: erin.id, username: 'erin' }]);
+    }
   });
 
   it('a missing value is an error, not a query with undefined', async () => {
