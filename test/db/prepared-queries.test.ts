@@ -12,7 +12,7 @@ import SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, SQLITE_CACHE_KIB, withStatementCache } from '../../src/db/database.js';
-import { prepared, type Placeholders } from '../../src/db/prepared.js';
+import { prepared, recordMaker, type Placeholders } from '../../src/db/prepared.js';
 import type { Database } from '../../src/db/schema.js';
 import { forEachDatabase, insertTestUser, useDatabase } from '../support/databases.js';
 
@@ -69,6 +69,24 @@ describe.each(forEachDatabase())('prepared queries on $name', (target) => {
   it('a missing value is an error, not a query with undefined', async () => {
     const { db } = handle();
     await expect(byUsername.takeFirst(db, { name: 'alice' } as unknown as { name: string; since: number })).rejects.toThrow(/"since" is missing/);
+  });
+});
+
+describe('recordMaker', () => {
+  it('copies each pair, by name or by index', () => {
+    expect(recordMaker<Record<string, unknown>>([['session_id', 'id'], ['n', 'n']])({ session_id: 'a', n: 1, other: 2 })).toEqual({ id: 'a', n: 1 });
+    expect(recordMaker<unknown[]>([[1, 'b'], [0, 'a']])(['x', 'y'])).toEqual({ a: 'x', b: 'y' });
+  });
+
+  it('takes a name that looks like code as a name (code injection)', () => {
+    const odd = 'x"]}); globalThis.injected = true; ({ a: s["';
+    const make = recordMaker<Record<string, unknown>>([[odd, `${odd}!`]]);
+    expect(make({ [odd]: 1 })).toEqual({ [`${odd}!`]: 1 });
+    expect((globalThis as { injected?: boolean }).injected).toBeUndefined();
+  });
+
+  it('refuses to make a "__proto__" property, which a literal would take as the prototype (prototype pollution)', () => {
+    expect(() => recordMaker([['a', '__proto__']])).toThrow(/__proto__/);
   });
 });
 
