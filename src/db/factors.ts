@@ -35,7 +35,15 @@ export function hasSecondFactorSql(eb: ExpressionBuilder<Database, 'users'>): Ex
 // ---- Authenticator app ----
 
 /** Prepared, as the other two queries of `factorsOf` (src/auth/factors.ts), which every signed-in home page runs. */
-const totpFactorOf = prepared((db: Db, p: Placeholders<{ userId: number }>) => db.selectFrom('totp_factors').selectAll().where('user_id', '=', p.userId));
+/** Every column of `totp_factors`, named: a prepared query names its columns (src/db/prepared.ts). */
+const TOTP_COLUMNS = Object.keys({
+  user_id: true,
+  secret: true,
+  created_at: true,
+  confirmed_at: true,
+  last_used_step: true,
+} satisfies Record<keyof TotpFactor, true>) as Array<keyof TotpFactor>;
+const totpFactorOf = prepared((db: Db, p: Placeholders<{ userId: number }>) => db.selectFrom('totp_factors').select(TOTP_COLUMNS).where('user_id', '=', p.userId));
 
 export async function findTotpFactor(db: Db, userId: number): Promise<TotpFactor | undefined> {
   return totpFactorOf.takeFirst(db, { userId });

@@ -52,10 +52,15 @@ export function recordMaker<Source>(pairs: ReadonlyArray<readonly [from: string 
 /** How a SQLite statement's rows, taken as arrays, become objects: made once per statement (each connection prepares its own). */
 const rowMakers = new WeakMap<SQLite.Statement, (values: unknown[]) => Record<string, unknown>>();
 
-function rowMakerOf(statement: SQLite.Statement): (values: unknown[]) => Record<string, unknown> {
+/**
+ * Rows as objects by the statement's column names, read once. That holds because a prepared query names its columns
+ * (checked below): when another connection changes a table (the admin CLI's migrations), SQLite prepares the
+ * statement anew with the same columns, or fails if one is gone.
+ */
+function rowsOf<O>(statement: SQLite.Statement, rows: unknown[][]): O[] {
   let make = rowMakers.get(statement);
   if (!make) rowMakers.set(statement, (make = recordMaker<unknown[]>(statement.columns().map((column, i) => [i, column.name]))));
-  return make;
+  return rows.map((values) => make(values) as O);
 }
 
 export function prepared<DB, P extends Record<string, unknown>, O>(
@@ -73,6 +78,11 @@ export function prepared<DB, P extends Record<string, unknown>, O>(
       query = build(db, placeholders).compile();
       if (!query.parameters.some((value) => value instanceof Placeholder)) {
         throw new Error(`a prepared query without parameters: ${query.sql}`);
+      }
+      // On SQLite its rows are made by position, by names read from the statement once: `*` would take whatever
+      // columns the table has when another connection (the admin CLI's migrations) changes it, under old names.
+      if (/(^|[\s.,(])\*/.test(query.sql.replace(/count\(\*\)/gi, ''))) {
+        throw new Error(`a prepared query names its columns (no *): ${query.sql}`);
       }
       compiled.set(db, query);
     }
@@ -98,10 +108,9 @@ export function prepared<DB, P extends Record<string, unknown>, O>(
       }
       // As arrays, made into objects here by the statement's column names: better-sqlite3's own objects cost twice
       // as much for a session lookup's 46 columns. The statement is shared with Kysely's path: back to objects.
-      const make = rowMakerOf(statement);
       statement.raw(true);
       try {
-        return (statement.all(parameters) as unknown[][]).map((values) => make(values) as O);
+        return rowsOf<O>(statement, statement.all(parameters) as unknown[][]);
       } finally {
         statement.raw(false);
       }

@@ -1,6 +1,7 @@
 /** SQL for server-side sessions. Ids are SHA-256 hashes of the cookie token. */
 import { sql, type Kysely } from 'kysely';
 import { prepared, recordMaker, type Placeholders } from './prepared.js';
+import { USER_COLUMNS } from './users.js';
 import type { Database, Session, User } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -76,35 +77,6 @@ const SESSION_COLUMNS = Object.keys({
   oidc_session_uid: true,
   sign_in_passkey_backed_up: true,
 } satisfies Record<keyof Session, true>) as Array<keyof Session>;
-/** Every column of `users`, as the session lookup reads them; listing one too few or too many is a compile error. */
-const USER_COLUMNS = Object.keys({
-  id: true,
-  username: true,
-  username_normalized: true,
-  email: true,
-  email_normalized: true,
-  first_name: true,
-  last_name: true,
-  password_hash: true,
-  about_me: true,
-  phone: true,
-  two_factor_enabled: true,
-  created_at: true,
-  last_seen_at: true,
-  email_confirmed_at: true,
-  registration_notice_sent_at: true,
-  last_factor: true,
-  must_set_up_factor: true,
-  webauthn_user_handle: true,
-  backup_phone: true,
-  email_codes_enabled: true,
-  locale: true,
-  oidc_subject: true,
-  is_admin: true,
-  suspended_at: true,
-  name_key: true,
-  surname_key: true,
-} satisfies Record<keyof User, true>) as Array<keyof User>;
 const SESSION_PREFIX = 'session_';
 /** The lookup's row split in two, by the column lists (a test of every key's prefix was a third of its time). */
 const sessionOfRow = recordMaker<Record<string, unknown>>(SESSION_COLUMNS.map((column) => [`${SESSION_PREFIX}${column}`, column]));

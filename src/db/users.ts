@@ -93,8 +93,41 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
 }
 
 // Profiles and sign-ins look users up on every request: prepared once (src/db/prepared.ts).
-const userByUsername = prepared((db: Db, p: Placeholders<{ name: string }>) => db.selectFrom('users').selectAll().where('username_normalized', '=', p.name));
-const userByEmail = prepared((db: Db, p: Placeholders<{ email: string }>) => db.selectFrom('users').selectAll().where('email_normalized', '=', p.email));
+/**
+ * Every column of `users`, named: a prepared query names its columns (src/db/prepared.ts). Listing one too few or too
+ * many is a compile error.
+ */
+export const USER_COLUMNS = Object.keys({
+  id: true,
+  username: true,
+  username_normalized: true,
+  email: true,
+  email_normalized: true,
+  first_name: true,
+  last_name: true,
+  password_hash: true,
+  about_me: true,
+  phone: true,
+  two_factor_enabled: true,
+  created_at: true,
+  last_seen_at: true,
+  email_confirmed_at: true,
+  registration_notice_sent_at: true,
+  last_factor: true,
+  must_set_up_factor: true,
+  webauthn_user_handle: true,
+  backup_phone: true,
+  email_codes_enabled: true,
+  locale: true,
+  oidc_subject: true,
+  is_admin: true,
+  suspended_at: true,
+  name_key: true,
+  surname_key: true,
+} satisfies Record<keyof User, true>) as Array<keyof User>;
+
+const userByUsername = prepared((db: Db, p: Placeholders<{ name: string }>) => db.selectFrom('users').select(USER_COLUMNS).where('username_normalized', '=', p.name));
+const userByEmail = prepared((db: Db, p: Placeholders<{ email: string }>) => db.selectFrom('users').select(USER_COLUMNS).where('email_normalized', '=', p.email));
 
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
   return userByUsername.takeFirst(db, { name: normalizeUsername(username) });

@@ -83,16 +83,21 @@ export async function mountIdentityProvider(site: FastifyInstance, ctx: AppConte
   // error page.
   const handToProvider: onRequestHookHandler = (request, reply, done) => {
     const req: IncomingMessage & { originalUrl?: string } = request.raw;
+    const sent = req.url ?? '/';
     recordFacts(ctx, request);
     pinForwarding(req.headers, appUrl, request.ip);
-    req.url = targetWithinMount(req.url ?? '/');
+    req.url = targetWithinMount(sent);
     // The provider builds its endpoints from the part of `originalUrl` before its own path, and the request line
     // may name another host (`http://evil.example/oidc/…`) or spell the path otherwise: the mount's path is the one.
     req.originalUrl = `${OIDC_MOUNT_PATH}${req.url}`;
     for (const [name, value] of Object.entries(providerHeaders)) reply.raw.setHeader(name, value);
     reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
     // The provider of the moment: a change of signing keys swaps it (src/oidc/live-provider.ts).
-    provider.handle(req, reply.raw, (error) => done(error as Error));
+    provider.handle(req, reply.raw, (error) => {
+      // The site's error page, for the request as it was sent; never a way on to the rest of the site's hooks.
+      req.url = sent;
+      done(error instanceof Error ? error : new Error(`the OpenID Connect provider failed: ${String(error)}`));
+    });
   };
   for (const url of [OIDC_MOUNT_PATH, `${OIDC_MOUNT_PATH}/*`]) {
     site.all(url, { onRequest: handToProvider }, (_request, reply) => reply.callNotFound());

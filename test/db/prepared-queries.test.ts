@@ -14,6 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, SQLITE_CACHE_KIB, withStatementCache } from '../../src/db/database.js';
 import { prepared, recordMaker, type Placeholders } from '../../src/db/prepared.js';
 import type { Database } from '../../src/db/schema.js';
+import { findUserByUsername } from '../../src/db/users.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 import { forEachDatabase, insertTestUser, useDatabase } from '../support/databases.js';
 
 const byUsername = prepared((db: Kysely<Database>, p: Placeholders<{ name: string; since: number }>) =>
@@ -66,9 +68,38 @@ describe.each(forEachDatabase())('prepared queries on $name', (target) => {
     }
   });
 
+  it('a query that takes every column (*) is refused: its rows are made by position', async () => {
+    const { db } = handle();
+    const everything = prepared((kysely: Kysely<Database>, p: Placeholders<{ id: number }>) => kysely.selectFrom('users').selectAll().where('id', '=', p.id));
+    await expect(everything.takeFirst(db, { id: 1 })).rejects.toThrow(/names its columns/);
+  });
+
   it('a missing value is an error, not a query with undefined', async () => {
     const { db } = handle();
     await expect(byUsername.takeFirst(db, { name: 'alice' } as unknown as { name: string; since: number })).rejects.toThrow(/"since" is missing/);
+  });
+});
+
+describe('SQLite: a prepared query after another connection changed its table (the admin CLI migrating)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-drift-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('fails when a column it names is gone, rather than giving values under other names', async () => {
+    const path = join(dir, 'drift.db');
+    const handle = openDatabase(`sqlite:${path}`);
+    try {
+      await migrateToLatest(handle);
+      const frank = await insertTestUser(handle.db, { username: 'frank' });
+      expect(await findUserByUsername(handle.db, 'frank')).toMatchObject({ id: frank.id, username: 'frank', about_me: '' });
+      // Same number of columns, one of them another: a query by position would shift every value after it.
+      const other = new SQLite(path);
+      other.exec("alter table users add column extra_column text default 'extra'");
+      other.exec('alter table users drop column about_me');
+      other.close();
+      await expect(findUserByUsername(handle.db, 'frank')).rejects.toThrow(/about_me/);
+    } finally {
+      await handle.destroy();
+    }
   });
 });
 

@@ -71,6 +71,25 @@ describe('requests over a socket', () => {
     expect(res.body).not.toContain('invalid_request');
   });
 
+  it('HEAD of discovery is the provider’s answer without its body', async () => {
+    const res = await t.app.inject({ method: 'HEAD', url: '/oidc/.well-known/openid-configuration' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('');
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
+  it('a CORS preflight of the token endpoint is answered by the provider, with the security headers', async () => {
+    const res = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/oidc/token',
+      headers: { origin: 'https://app.example.test', 'access-control-request-method': 'POST' },
+    });
+    expect(res.statusCode).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example.test');
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+  });
+
   it('a token request’s body is read by the provider, not by the site (no CSRF check, no form parser)', async () => {
     const res = await t.app.inject({
       method: 'POST',
