@@ -45,7 +45,7 @@ if (replayFile) {
   if (process.env.BENCH_SIGN_IN_FLOOR) {
     await signInFloor(replay, process.env.BENCH_SIGN_IN_FLOOR);
   } else if (process.env.BENCH_REPLAY_FRESH_TOKEN) {
-    app.get('/', freshTokenRoute(replay, randomBytes(32)));
+    app.get('/', await freshTokenRoute(replay, randomBytes(32)));
   } else if (process.env.BENCH_REPLAY_SIGNED_IN && process.env.BENCH_REPLAY_SESSION && process.env.BENCH_REPLAY_PROFILE) {
     app.get('/', await signedInRoute(replay, process.env.BENCH_REPLAY_SIGNED_IN, process.env.BENCH_REPLAY_SESSION, process.env.BENCH_REPLAY_PROFILE));
   } else {
@@ -94,10 +94,11 @@ const signCookie = (value: string, key: Buffer) => `${value}.${createHmac('sha25
 
 /**
  * The saved answer with a fresh CSRF secret and token in it: 24 random bytes, their HMAC-SHA256 for the signed
- * cookie, 24 more for the pad of the masked token (as src/auth/csrf.ts makes them), put where the saved ones were.
+ * cookie, and the token masked with src/auth/csrf.ts's own `maskSecret`, put where the saved ones were.
  * `key` signs the cookie (random: only the work counts).
  */
-function freshTokenRoute(replay: Replay, key: Buffer): RouteHandlerMethod {
+async function freshTokenRoute(replay: Replay, key: Buffer): Promise<RouteHandlerMethod> {
+  const { maskSecret } = await import('../src/auth/csrf.js');
   const parts = aroundTokens(replay.body);
   const cookies = [replay.headers['set-cookie'] ?? []].flat();
   const csrfCookie = cookies.findIndex((c) => c.includes('csrf'));
@@ -109,12 +110,9 @@ function freshTokenRoute(replay: Replay, key: Buffer): RouteHandlerMethod {
   return (_request, reply) => {
     const secret = pooledRandomBytes(24);
     const signed = signCookie(secret.toString('base64url'), key);
-    const masked = Buffer.allocUnsafe(48);
-    pooledRandomBytes(24).copy(masked, 0);
-    for (let i = 0; i < 24; i++) masked[24 + i] = masked[i]! ^ secret[i]!;
     const setCookie = [...cookies];
     setCookie[csrfCookie] = `${name}=${encodeURIComponent(signed)}${attributes}`;
-    void reply.code(replay.status).headers({ ...headers, 'set-cookie': setCookie }).send(parts.join(masked.toString('base64url')));
+    void reply.code(replay.status).headers({ ...headers, 'set-cookie': setCookie }).send(parts.join(maskSecret(secret)));
   };
 }
 
@@ -127,6 +125,8 @@ async function signInFloor(replay: Replay, databaseUrl: string): Promise<void> {
   const { insertSession } = await import('../src/db/sessions.js');
   const { hasValidCsrfToken, newCsrfSecret } = await import('../src/auth/csrf.js');
   const { hashToken, newToken } = await import('../src/lib/tokens.js');
+  const { sessionCookieOf } = await import('../src/auth/cookies.js');
+  const sessionCookie = sessionCookieOf({ secureCookies: true, cookieDomain: null }).name;
   const { SESSION_MAX_LIFETIME_MS } = await import('../src/auth/policy.js');
   const { configurePasswordHashing, verifyPassword } = await import('../src/auth/password.js');
   const { db } = openDatabase(databaseUrl);
@@ -136,7 +136,7 @@ async function signInFloor(replay: Replay, databaseUrl: string): Promise<void> {
   const key = randomBytes(32);
   await app.register(cookie, { secret: key });
   await app.register(formbody);
-  app.get('/login', freshTokenRoute(replay, key));
+  app.get('/login', await freshTokenRoute(replay, key));
   app.post('/login', async (request, reply) => {
     // The saved page is production's: its cookies are Secure and __Host- prefixed.
     if (!hasValidCsrfToken(request, { secureCookies: true })) return reply.code(403).send('CSRF token missing or invalid');
@@ -156,7 +156,7 @@ async function signInFloor(replay: Replay, databaseUrl: string): Promise<void> {
       csrfSecret: newCsrfSecret(),
       authenticatedAt: now,
     });
-    return reply.header('set-cookie', `__Host-gatehouse_session=${token}; Path=/; HttpOnly; Secure; SameSite=Lax`).redirect('/', 302);
+    return reply.header('set-cookie', `${sessionCookie}=${token}; Path=/; HttpOnly; Secure; SameSite=Lax`).redirect('/', 302);
   });
 }
 

@@ -3,7 +3,7 @@ import type { ExpressionBuilder, ExpressionWrapper, Kysely, SqlBool } from 'kyse
 import { cancelEnrollment } from './phone-enrollments.js';
 import { setEmailCodesEnabled } from './email-codes.js';
 import { deletePasskeysOfUser } from './passkeys.js';
-import { prepared, type Placeholders } from './prepared.js';
+import { allColumns, prepared, type Placeholders } from './prepared.js';
 import type { Database, TotpFactor } from './schema.js';
 import { deleteTrustedDevicesOfUser } from './trusted-devices.js';
 import { disableTwoFactor } from './users.js';
@@ -34,15 +34,14 @@ export function hasSecondFactorSql(eb: ExpressionBuilder<Database, 'users'>): Ex
 
 // ---- Authenticator app ----
 
-/** Prepared, as the other two queries of `factorsOf` (src/auth/factors.ts), which every signed-in home page runs. */
-/** Every column of `totp_factors`, named: a prepared query names its columns (src/db/prepared.ts). */
-const TOTP_COLUMNS = Object.keys({
+const TOTP_COLUMNS = allColumns<TotpFactor>({
   user_id: true,
   secret: true,
   created_at: true,
   confirmed_at: true,
   last_used_step: true,
-} satisfies Record<keyof TotpFactor, true>) as Array<keyof TotpFactor>;
+});
+/** Prepared, as the other two queries of `factorsOf` (src/auth/factors.ts), which every signed-in home page runs. */
 const totpFactorOf = prepared((db: Db, p: Placeholders<{ userId: number }>) => db.selectFrom('totp_factors').select(TOTP_COLUMNS).where('user_id', '=', p.userId));
 
 export async function findTotpFactor(db: Db, userId: number): Promise<TotpFactor | undefined> {

@@ -35,6 +35,14 @@ export interface PreparedQuery<DB, P, O> {
 }
 
 /**
+ * A table's columns, every one named: a prepared query names its columns (checked when it is compiled, below). Given
+ * as an object literal typed by the table, so that one too few or one too many is a compile error.
+ */
+export function allColumns<Row>(columns: { [K in keyof Row]-?: true }): Array<keyof Row & string> {
+  return Object.keys(columns) as Array<keyof Row & string>;
+}
+
+/**
  * A function that makes `{ to: source[from], … }` for these pairs, as one object literal. A hot row is made so:
  * an object that gets dozens of properties one by one, under names that differ from call to call, costs V8 a
  * generic store and a new shape for each (a third of a session lookup's time), where a literal has its shape from

@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Locale } from '../i18n/locales.js';
 import { newOidcSubject } from '../lib/oidc-subject.js';
-import { prepared, type Placeholders } from './prepared.js';
+import { allColumns, prepared, type Placeholders } from './prepared.js';
 import type { Database, NewUser, User } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -93,11 +93,8 @@ export async function findUserById(db: Db, id: number): Promise<User | undefined
 }
 
 // Profiles and sign-ins look users up on every request: prepared once (src/db/prepared.ts).
-/**
- * Every column of `users`, named: a prepared query names its columns (src/db/prepared.ts). Listing one too few or too
- * many is a compile error.
- */
-export const USER_COLUMNS = Object.keys({
+/** Every column of `users` (the profile and sign-in lookups below, and the session lookup's join). */
+export const USER_COLUMNS = allColumns<User>({
   id: true,
   username: true,
   username_normalized: true,
@@ -124,7 +121,7 @@ export const USER_COLUMNS = Object.keys({
   suspended_at: true,
   name_key: true,
   surname_key: true,
-} satisfies Record<keyof User, true>) as Array<keyof User>;
+});
 
 const userByUsername = prepared((db: Db, p: Placeholders<{ name: string }>) => db.selectFrom('users').select(USER_COLUMNS).where('username_normalized', '=', p.name));
 const userByEmail = prepared((db: Db, p: Placeholders<{ email: string }>) => db.selectFrom('users').select(USER_COLUMNS).where('email_normalized', '=', p.email));
